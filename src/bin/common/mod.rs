@@ -1,0 +1,242 @@
+//! What the binaries share: exit codes, CSV and training options, the thread pool.
+#![allow(dead_code)]
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, ValueEnum};
+use pitchsift::corpus::{CsvOptions, InvalidUtf8};
+use pitchsift::params::{DocNorm, ModelKind, Prior, TermWeight, TrainParams, ValidTrainParams};
+use pitchsift::text::AnalyzerConfig;
+
+/// Run `f`; map its error to a one-line message and an exit code: 0 for a closed pipe
+/// downstream, 1 for bad data, 2 for bad usage.
+pub fn main_with(name: &str, f: impl FnOnce() -> anyhow::Result<()>) -> ExitCode {
+    match f() {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            if err.chain().any(|e| {
+                e.downcast_ref::<std::io::Error>().is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+                    || e.downcast_ref::<pitchsift::Error>().is_some_and(|p| p.is_broken_pipe())
+                    || e.downcast_ref::<csv::Error>().is_some_and(|c| matches!(c.kind(), csv::ErrorKind::Io(io) if io.kind() == std::io::ErrorKind::BrokenPipe))
+            }) {
+                return ExitCode::SUCCESS;
+            }
+            // One line: the error and each cause not already part of the message before it.
+            let mut msg = err.to_string();
+            for cause in err.chain().skip(1) {
+                let c = cause.to_string();
+                if !msg.contains(&c) {
+                    msg = format!("{msg}: {c}");
+                }
+            }
+            eprintln!("{name}: error: {}", msg.replace('\n', " "));
+            let usage = err.chain().any(|e| e.downcast_ref::<Usage>().is_some())
+                || err.downcast_ref::<pitchsift::Error>().is_some_and(|e| !e.is_bad_data());
+            ExitCode::from(if usage { 2 } else { 1 })
+        }
+    }
+}
+
+/// A usage error (exit code 2).
+#[derive(Debug)]
+pub struct Usage(pub String);
+
+impl std::fmt::Display for Usage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for Usage {}
+
+/// Build the global rayon pool with `jobs` threads (0 = all cores).
+pub fn init_threads(jobs: usize) -> anyhow::Result<()> {
+    let n = if jobs == 0 { std::thread::available_parallelism().map_or(1, |n| n.get()) } else { jobs };
+    rayon::ThreadPoolBuilder::new().num_threads(n).build_global()?;
+    Ok(())
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum Utf8Arg {
+    Error,
+    Replace,
+}
+
+/// How input CSV is read.
+#[derive(Debug, Clone, Args)]
+pub struct CsvArgs {
+    /// Name of the text column (case and surrounding spaces ignored).
+    #[arg(long, default_value = "text")]
+    pub text_col: String,
+    /// Field delimiter, one ASCII character (default `,`, or tab for `.tsv` files).
+    #[arg(long, value_parser = parse_delimiter)]
+    pub delimiter: Option<u8>,
+    /// Invalid UTF-8 in a text field: fail naming the line, or replace it with U+FFFD.
+    #[arg(long, value_enum, default_value = "error")]
+    pub invalid_utf8: Utf8Arg,
+    /// Largest field accepted, in bytes.
+    #[arg(long, default_value_t = 64 << 20)]
+    pub max_field_bytes: usize,
+}
+
+fn parse_delimiter(s: &str) -> Result<u8, String> {
+    match s {
+        "\\t" | "tab" => Ok(b'\t'),
+        _ if s.len() == 1 && s.is_ascii() => Ok(s.as_bytes()[0]),
+        _ => Err(format!("delimiter must be one ASCII character, got `{s}`")),
+    }
+}
+
+impl CsvArgs {
+    pub fn options(&self, label_col: Option<&str>) -> CsvOptions {
+        CsvOptions {
+            text_col: self.text_col.clone(),
+            label_col: label_col.map(str::to_string),
+            delimiter: self.delimiter,
+            max_field_bytes: self.max_field_bytes,
+            invalid_utf8: match self.invalid_utf8 {
+                Utf8Arg::Error => InvalidUtf8::Error,
+                Utf8Arg::Replace => InvalidUtf8::Replace,
+            },
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum ModelArg {
+    Multinomial,
+    Complement,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum TfArg {
+    Raw,
+    Log,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum NormArg {
+    None,
+    L2,
+}
+
+/// The training options shared by pitchsift-train and pitchsift-eval.
+#[derive(Debug, Clone, Args)]
+pub struct TrainArgs {
+    /// Name of the label column.
+    #[arg(long, default_value = "label")]
+    pub label_col: String,
+    /// Naive Bayes variant.
+    #[arg(long, value_enum, default_value = "multinomial")]
+    pub model: ModelArg,
+    /// Lidstone smoothing (> 0).
+    #[arg(long, default_value_t = 1.0)]
+    pub alpha: f64,
+    /// Word n-gram range, MIN..MAX (or a single N).
+    #[arg(long, default_value = "1..2", value_parser = parse_ngrams)]
+    pub ngrams: (u8, u8),
+    /// Keep terms found in at least this many documents.
+    #[arg(long, default_value_t = 1)]
+    pub min_df: u64,
+    /// Keep at most this many terms (the most frequent).
+    #[arg(long)]
+    pub max_features: Option<u64>,
+    /// Class priors: `empirical`, `uniform`, or `label=weight,label=weight,...`.
+    #[arg(long, default_value = "empirical")]
+    pub prior: String,
+    /// Complement NB weight normalisation (Rennie et al. 2003).
+    #[arg(long)]
+    pub weight_norm: bool,
+    /// Per-document term weighting.
+    #[arg(long, value_enum, default_value = "raw")]
+    pub tf: TfArg,
+    /// Multiply by smoothed inverse document frequency.
+    #[arg(long)]
+    pub idf: bool,
+    /// Per-document length normalisation.
+    #[arg(long, value_enum, default_value = "none")]
+    pub norm: NormArg,
+    /// Keep URLs, e-mails, numbers etc. as words instead of placeholder tokens.
+    #[arg(long)]
+    pub no_placeholders: bool,
+    /// Keep case.
+    #[arg(long)]
+    pub no_lowercase: bool,
+}
+
+fn parse_ngrams(s: &str) -> Result<(u8, u8), String> {
+    let parse = |x: &str| x.trim().parse::<u8>().map_err(|_| format!("bad n-gram range `{s}` (use MIN..MAX, e.g. 1..2)"));
+    match s.split_once("..").or_else(|| s.split_once('-')).or_else(|| s.split_once(',')) {
+        Some((a, b)) => Ok((parse(a)?, parse(b.trim_start_matches('='))?)),
+        None => {
+            let n = parse(s)?;
+            Ok((n, n))
+        }
+    }
+}
+
+impl TrainArgs {
+    /// The checked parameters (an invalid value is a usage error).
+    pub fn params(&self) -> anyhow::Result<ValidTrainParams> {
+        let prior = match self.prior.as_str() {
+            "empirical" => Prior::Empirical,
+            "uniform" => Prior::Uniform,
+            s => {
+                let mut map = std::collections::BTreeMap::new();
+                for part in s.split(',') {
+                    let (k, v) = part
+                        .split_once('=')
+                        .ok_or_else(|| Usage(format!("bad --prior `{s}`: use empirical, uniform or label=weight,...")))?;
+                    let v: f64 = v.parse().map_err(|_| Usage(format!("bad prior weight `{v}` for `{k}`")))?;
+                    map.insert(k.trim().to_string(), v);
+                }
+                Prior::Given(map)
+            }
+        };
+        let analyzer = AnalyzerConfig {
+            lowercase: !self.no_lowercase,
+            placeholders: !self.no_placeholders,
+            ngram_min: self.ngrams.0,
+            ngram_max: self.ngrams.1,
+            ..AnalyzerConfig::default()
+        };
+        let p = TrainParams::default()
+            .analyzer(analyzer)
+            .model(match self.model {
+                ModelArg::Multinomial => ModelKind::Multinomial,
+                ModelArg::Complement => ModelKind::Complement,
+            })
+            .alpha(self.alpha)
+            .prior(prior)
+            .weight_norm(self.weight_norm)
+            .transforms(
+                match self.tf {
+                    TfArg::Raw => TermWeight::Raw,
+                    TfArg::Log => TermWeight::Log,
+                },
+                self.idf,
+                match self.norm {
+                    NormArg::None => DocNorm::None,
+                    NormArg::L2 => DocNorm::L2,
+                },
+            )
+            .min_df(self.min_df)
+            .max_features(self.max_features);
+        p.check().map_err(|e| Usage(e.to_string()).into())
+    }
+}
+
+/// Inputs must exist before anything is written (a missing file is bad data).
+pub fn check_inputs(inputs: &[PathBuf]) -> anyhow::Result<()> {
+    for p in inputs {
+        if p.as_os_str() != "-" && !p.exists() {
+            return Err(pitchsift::Error::Io {
+                location: pitchsift::error::Location::file(p),
+                source: std::io::Error::new(std::io::ErrorKind::NotFound, "no such file"),
+            }
+            .into());
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,201 @@
+//! [`Classifier`]: the analyzer, the vocabulary, the fitted model and the full counts,
+//! as trained and as saved. Prediction goes through a per-thread [`Scorer`].
+
+use rayon::prelude::*;
+use rustc_hash::FxHashMap;
+use serde::{Deserialize, Serialize};
+
+use crate::counts::{term_hash, tf_weight, Counts};
+use crate::error::{Error, Result};
+use crate::model::{argmax, fit_counts, select_features, softmax, NbModel};
+use crate::params::{DocNorm, TermWeight, ValidTrainParams};
+use crate::text::Analyzer;
+
+/// A trained classifier.
+#[derive(Debug, Clone)]
+pub struct Classifier {
+    /// The settings it was trained with (analyzer and fitting).
+    pub params: ValidTrainParams,
+    /// Labels, sorted; class ids index this.
+    pub labels: Vec<String>,
+    /// Training documents per label.
+    pub class_docs: Vec<u64>,
+    /// Feature terms, sorted; feature ids index this.
+    pub features: Vec<Box<str>>,
+    /// The fitted parameters.
+    pub model: NbModel,
+    /// The full training statistics, when loaded (training, update, merge, inspect).
+    pub counts: Option<Counts>,
+    /// Training summary stored in the model (not used for scoring).
+    pub info: TrainInfo,
+    vocab: FxHashMap<Box<str>, u32>,
+}
+
+/// Facts about training, stored in the model for people and tools.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct TrainInfo {
+    /// Number of distinct terms counted before vocabulary selection.
+    pub n_terms: u64,
+}
+
+/// The answer for one message.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Prediction {
+    /// Index of the predicted label.
+    pub class: usize,
+    /// Probability of every label (sums to 1).
+    pub probabilities: Vec<f64>,
+}
+
+impl Prediction {
+    /// Probability of the predicted label.
+    pub fn confidence(&self) -> f64 {
+        self.probabilities[self.class]
+    }
+}
+
+impl Classifier {
+    /// Select the vocabulary and fit the model on full statistics.
+    ///
+    /// Errors: [`Error::EmptyCorpus`] with no document, [`Error::SingleLabel`] with one
+    /// label (`inputs` names the corpus in those messages).
+    pub fn fit(counts: Counts, params: &ValidTrainParams, inputs: &str) -> Result<Classifier> {
+        if counts.n_docs() == 0 {
+            return Err(Error::EmptyCorpus { inputs: inputs.to_string() });
+        }
+        if counts.labels.len() < 2 {
+            return Err(Error::SingleLabel { inputs: inputs.to_string(), label: counts.labels[0].clone() });
+        }
+        let selected = select_features(&counts, &params.fit);
+        let model = fit_counts(&counts, &selected, &params.fit)?;
+        let features: Vec<Box<str>> = selected.iter().map(|&i| counts.terms[i as usize].clone()).collect();
+        let info = TrainInfo { n_terms: counts.n_terms() as u64 };
+        Ok(Classifier::from_parts(
+            params.clone(),
+            counts.labels.clone(),
+            counts.class_docs.clone(),
+            features,
+            model,
+            Some(counts),
+            info,
+        ))
+    }
+
+    pub(crate) fn from_parts(
+        params: ValidTrainParams,
+        labels: Vec<String>,
+        class_docs: Vec<u64>,
+        features: Vec<Box<str>>,
+        model: NbModel,
+        counts: Option<Counts>,
+        info: TrainInfo,
+    ) -> Classifier {
+        let vocab = features.iter().enumerate().map(|(i, t)| (t.clone(), i as u32)).collect();
+        Classifier { params, labels, class_docs, features, model, counts, info, vocab }
+    }
+
+    /// The feature id of a term.
+    pub fn feature_id(&self, term: &str) -> Option<u32> {
+        self.vocab.get(term).copied()
+    }
+
+    /// A scorer (one per thread).
+    pub fn scorer(&self) -> Scorer<'_> {
+        Scorer {
+            clf: self,
+            analyzer: Analyzer::new(self.params.analyzer.clone()).expect("analyzer settings checked at load"),
+            feats: Vec::new(),
+            hashes: Vec::new(),
+            jll: vec![0.0; self.labels.len()],
+        }
+    }
+
+    /// Predict one message.
+    pub fn predict(&self, text: &str) -> Prediction {
+        self.scorer().predict(text)
+    }
+
+    /// Predict many messages in parallel on the current rayon pool, in input order.
+    pub fn predict_batch<S: AsRef<str> + Sync>(&self, texts: &[S]) -> Vec<Prediction> {
+        texts.par_iter().map_init(|| self.scorer(), |s, t| s.predict(t.as_ref())).collect()
+    }
+}
+
+/// Scores messages against a [`Classifier`], reusing its buffers.
+pub struct Scorer<'m> {
+    clf: &'m Classifier,
+    analyzer: Analyzer,
+    feats: Vec<u32>,
+    hashes: Vec<u64>,
+    jll: Vec<f64>,
+}
+
+impl Scorer<'_> {
+    /// The document's features as `(feature id, value)`, sorted by feature id, and
+    /// written into the scorer's buffer; returns them.
+    pub fn features(&mut self, text: &str) -> Vec<(u32, f64)> {
+        let fit = &self.clf.params.fit;
+        let (vocab, feats, hashes) = (&self.clf.vocab, &mut self.feats, &mut self.hashes);
+        feats.clear();
+        hashes.clear();
+        let need_norm = fit.norm == DocNorm::L2;
+        self.analyzer.for_each_term(text, |t| {
+            if let Some(&id) = vocab.get(t) {
+                feats.push(id);
+            }
+            if need_norm {
+                hashes.push(term_hash(t));
+            }
+        });
+        feats.sort_unstable();
+        let norm = if need_norm {
+            hashes.sort_unstable();
+            let mut sum = 0.0;
+            let mut i = 0;
+            while i < hashes.len() {
+                let j = i + hashes[i..].iter().take_while(|&&h| h == hashes[i]).count();
+                sum += tf_weight((j - i) as u32, fit.tf).powi(2);
+                i = j;
+            }
+            sum.sqrt()
+        } else {
+            1.0
+        };
+        let mut out = Vec::new();
+        let mut i = 0;
+        while i < feats.len() {
+            let j = i + feats[i..].iter().take_while(|&&f| f == feats[i]).count();
+            out.push((feats[i], tf_weight((j - i) as u32, fit.tf) / norm));
+            i = j;
+        }
+        out
+    }
+
+    /// Joint log-likelihood of every label.
+    pub fn jll(&mut self, text: &str) -> &[f64] {
+        let fit = &self.clf.params.fit;
+        if fit.tf == TermWeight::Raw && fit.norm == DocNorm::None {
+            // Raw counts: each occurrence adds its row; no grouping needed.
+            let (vocab, feats) = (&self.clf.vocab, &mut self.feats);
+            feats.clear();
+            self.analyzer.for_each_term(text, |t| {
+                if let Some(&id) = vocab.get(t) {
+                    feats.push(id);
+                }
+            });
+            self.clf.model.jll_sparse(self.feats.iter().map(|&f| (f, 1.0)), &mut self.jll);
+        } else {
+            let f = self.features(text);
+            self.clf.model.jll_sparse(f, &mut self.jll);
+        }
+        &self.jll
+    }
+
+    /// Predict one message.
+    pub fn predict(&mut self, text: &str) -> Prediction {
+        let mut p = self.jll(text).to_vec();
+        let class = argmax(&p);
+        softmax(&mut p);
+        Prediction { class, probabilities: p }
+    }
+}

@@ -1,0 +1,466 @@
+//! Counting: documents -> per (term, class) integer statistics, in parallel.
+//!
+//! Counting is map -> reduce over integers, so the result does not depend on the number
+//! of threads or the order of documents: each worker owns a sharded local table, the
+//! shards are merged in parallel at the end, terms are sorted bytewise and labels
+//! alphabetically. The statistics are kept whole (no pruning): vocabulary selection is
+//! done from them at fit time, which makes incremental training and merging exact.
+
+use std::hash::{BuildHasher, Hasher};
+
+use rayon::prelude::*;
+use rustc_hash::{FxBuildHasher, FxHashMap};
+
+use crate::error::{Error, Result};
+use crate::params::{DocNorm, FitParams, TermWeight};
+use crate::text::Analyzer;
+
+/// Statistics of one term in one class.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct ClassStat {
+    /// Class id (index into [`Counts::labels`]).
+    pub class: u32,
+    /// Documents of the class that contain the term.
+    pub df: u64,
+    /// Sum over those documents of the term's weight: the term frequency for raw
+    /// weighting, otherwise the transformed weight in fixed point (`weight_scale_bits`).
+    pub weight: u64,
+}
+
+/// The full training statistics: per label document counts, and per term (sorted
+/// bytewise) the [`ClassStat`] of every class it occurs in, in CSR layout.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Counts {
+    /// Labels, sorted.
+    pub labels: Vec<String>,
+    /// Documents per label.
+    pub class_docs: Vec<u64>,
+    /// Fixed-point scale of `ClassStat::weight`: weights are `value * 2^bits` (0 for raw counts).
+    pub weight_scale_bits: u8,
+    /// Every term seen, sorted bytewise.
+    pub terms: Vec<Box<str>>,
+    /// `stats[offsets[i]..offsets[i+1]]` belong to `terms[i]`; `offsets.len() == terms.len() + 1`.
+    pub offsets: Vec<u64>,
+    /// Per term, per class statistics, sorted by class within a term.
+    pub stats: Vec<ClassStat>,
+}
+
+/// Fixed-point bits used for fractional document weights.
+pub const FRACTION_BITS: u8 = 20;
+
+impl Counts {
+    /// Total number of documents.
+    pub fn n_docs(&self) -> u64 {
+        self.class_docs.iter().sum()
+    }
+
+    /// Number of distinct terms.
+    pub fn n_terms(&self) -> usize {
+        self.terms.len()
+    }
+
+    /// The statistics of term `i`.
+    pub fn term_stats(&self, i: usize) -> &[ClassStat] {
+        &self.stats[self.offsets[i] as usize..self.offsets[i + 1] as usize]
+    }
+
+    /// Document frequency of term `i` over all classes.
+    pub fn df(&self, i: usize) -> u64 {
+        self.term_stats(i).iter().map(|s| s.df).sum()
+    }
+
+    /// Check the internal invariants (used after loading a file).
+    pub fn validate(&self) -> std::result::Result<(), String> {
+        let n_classes = self.labels.len() as u32;
+        if self.class_docs.len() != self.labels.len() {
+            return Err("label and document-count lists differ in length".into());
+        }
+        if self.labels.windows(2).any(|w| w[0] >= w[1]) {
+            return Err("labels are not sorted and distinct".into());
+        }
+        if self.offsets.len() != self.terms.len() + 1 || self.offsets[0] != 0 {
+            return Err("term offsets are inconsistent".into());
+        }
+        if *self.offsets.last().unwrap() as usize != self.stats.len() || self.offsets.windows(2).any(|w| w[0] > w[1]) {
+            return Err("term offsets are inconsistent".into());
+        }
+        if self.terms.windows(2).any(|w| w[0] >= w[1]) {
+            return Err("terms are not sorted and distinct".into());
+        }
+        for i in 0..self.terms.len() {
+            let s = self.term_stats(i);
+            if s.windows(2).any(|w| w[0].class >= w[1].class) || s.iter().any(|c| c.class >= n_classes) {
+                return Err(format!("statistics of term {i} are inconsistent"));
+            }
+            if s.iter().any(|c| c.df > self.class_docs[c.class as usize]) {
+                return Err(format!("term {i} occurs in more documents than its class has"));
+            }
+        }
+        Ok(())
+    }
+
+    /// Add two sets of statistics (disjoint shards of a corpus, or a model and new data).
+    /// The result equals counting the union of both corpora.
+    pub fn merge(&self, other: &Counts) -> Result<Counts> {
+        if self.weight_scale_bits != other.weight_scale_bits {
+            return Err(Error::Incompatible("the models store weights with different scales".into()));
+        }
+        let mut labels: Vec<String> = self.labels.iter().chain(&other.labels).cloned().collect();
+        labels.sort();
+        labels.dedup();
+        let remap = |ls: &[String]| -> Vec<u32> {
+            ls.iter().map(|l| labels.binary_search(l).expect("label present") as u32).collect()
+        };
+        let (ra, rb) = (remap(&self.labels), remap(&other.labels));
+        let mut class_docs = vec![0u64; labels.len()];
+        for (i, &d) in self.class_docs.iter().enumerate() {
+            class_docs[ra[i] as usize] += d;
+        }
+        for (i, &d) in other.class_docs.iter().enumerate() {
+            class_docs[rb[i] as usize] += d;
+        }
+        let mut out = Counts {
+            labels: labels.clone(),
+            class_docs,
+            weight_scale_bits: self.weight_scale_bits,
+            terms: Vec::with_capacity(self.terms.len().max(other.terms.len())),
+            offsets: vec![0],
+            stats: Vec::with_capacity(self.stats.len() + other.stats.len()),
+        };
+        let (mut i, mut j) = (0, 0);
+        let mut buf: Vec<ClassStat> = Vec::new();
+        while i < self.terms.len() || j < other.terms.len() {
+            let ord = match (self.terms.get(i), other.terms.get(j)) {
+                (Some(a), Some(b)) => a.cmp(b),
+                (Some(_), None) => std::cmp::Ordering::Less,
+                _ => std::cmp::Ordering::Greater,
+            };
+            buf.clear();
+            let term = if ord != std::cmp::Ordering::Greater {
+                buf.extend(self.term_stats(i).iter().map(|s| ClassStat { class: ra[s.class as usize], ..*s }));
+                i += 1;
+                self.terms[i - 1].clone()
+            } else {
+                other.terms[j].clone()
+            };
+            if ord != std::cmp::Ordering::Less {
+                buf.extend(other.term_stats(j).iter().map(|s| ClassStat { class: rb[s.class as usize], ..*s }));
+                j += 1;
+            }
+            buf.sort_by_key(|s| s.class);
+            push_term(&mut out, term, &buf);
+        }
+        Ok(out)
+    }
+}
+
+fn push_term(out: &mut Counts, term: Box<str>, stats: &[ClassStat]) {
+    out.terms.push(term);
+    let start = *out.offsets.last().unwrap() as usize;
+    for s in stats {
+        let in_term = out.stats.len() > start;
+        match out.stats.last_mut() {
+            Some(last) if in_term && last.class == s.class => {
+                last.df += s.df;
+                last.weight += s.weight;
+            }
+            _ => out.stats.push(*s),
+        }
+    }
+    out.offsets.push(out.stats.len() as u64);
+}
+
+const SHARD_BITS: u32 = 6;
+const SHARDS: usize = 1 << SHARD_BITS;
+
+type Shard = FxHashMap<Box<str>, Vec<ClassStat>>;
+
+/// One worker's tables and reusable buffers.
+#[derive(Clone)]
+struct Local {
+    shards: Vec<Shard>,
+    analyzer: Analyzer,
+    arena: String,
+    spans: Vec<(u64, u32, u32)>,
+}
+
+/// A document to count: its text and its class id.
+#[derive(Debug, Clone, Copy)]
+pub struct Doc<'a> {
+    /// The message.
+    pub text: &'a str,
+    /// The class id from [`CountBuilder::class_id`].
+    pub class: u32,
+}
+
+/// Accumulates [`Counts`] from batches of documents, in parallel on the current rayon
+/// pool.
+///
+/// ```
+/// use pitchsift::counts::{CountBuilder, Doc};
+/// use pitchsift::params::TrainParams;
+/// let params = TrainParams::default().ngrams(1, 1).check().unwrap();
+/// let mut b = CountBuilder::new(&params.analyzer, &params.fit).unwrap();
+/// let (s, n) = (b.class_id("sales"), b.class_id("networking"));
+/// b.add(&[Doc { text: "book a demo demo", class: s }, Doc { text: "great talk", class: n }]);
+/// let counts = b.finish();
+/// assert_eq!(counts.labels, ["networking", "sales"]);
+/// let demo = counts.terms.iter().position(|t| &**t == "demo").unwrap();
+/// assert_eq!(counts.term_stats(demo)[0].weight, 2);
+/// ```
+pub struct CountBuilder {
+    fit: FitParams,
+    labels: Vec<String>,
+    label_ids: FxHashMap<String, u32>,
+    class_docs: Vec<u64>,
+    locals: Vec<Local>,
+}
+
+impl CountBuilder {
+    /// A builder for the given analyzer and fitting settings.
+    pub fn new(analyzer: &crate::text::AnalyzerConfig, fit: &FitParams) -> Result<CountBuilder> {
+        let analyzer = Analyzer::new(analyzer.clone())?;
+        let local = Local {
+            shards: (0..SHARDS).map(|_| Shard::default()).collect(),
+            analyzer,
+            arena: String::new(),
+            spans: Vec::new(),
+        };
+        let n = rayon::current_num_threads().max(1);
+        Ok(CountBuilder {
+            fit: fit.clone(),
+            labels: Vec::new(),
+            label_ids: FxHashMap::default(),
+            class_docs: Vec::new(),
+            locals: vec![local; n],
+        })
+    }
+
+    /// The class id of a label, assigned on first sight.
+    pub fn class_id(&mut self, label: &str) -> u32 {
+        if let Some(&id) = self.label_ids.get(label) {
+            return id;
+        }
+        let id = self.labels.len() as u32;
+        self.labels.push(label.to_string());
+        self.label_ids.insert(label.to_string(), id);
+        self.class_docs.push(0);
+        id
+    }
+
+    /// Number of documents counted so far.
+    pub fn n_docs(&self) -> u64 {
+        self.class_docs.iter().sum()
+    }
+
+    /// Count a batch of documents, in parallel.
+    pub fn add(&mut self, docs: &[Doc<'_>]) {
+        for d in docs {
+            self.class_docs[d.class as usize] += 1;
+        }
+        let n = self.locals.len();
+        let per = docs.len().div_ceil(n).max(1);
+        let fit = &self.fit;
+        self.locals.par_iter_mut().zip(docs.par_chunks(per)).for_each(|(local, chunk)| {
+            for d in chunk {
+                local.count(d, fit);
+            }
+        });
+    }
+
+    /// Merge the workers' tables and sort: the final statistics.
+    pub fn finish(self) -> Counts {
+        let CountBuilder { fit, labels, class_docs, locals, .. } = self;
+        let mut per_shard: Vec<Vec<Shard>> = (0..SHARDS).map(|_| Vec::with_capacity(locals.len())).collect();
+        for local in locals {
+            for (s, shard) in local.shards.into_iter().enumerate() {
+                per_shard[s].push(shard);
+            }
+        }
+        let mut entries: Vec<(Box<str>, Vec<ClassStat>)> = per_shard
+            .into_par_iter()
+            .flat_map_iter(|mut tables| {
+                tables.sort_by_key(|t| std::cmp::Reverse(t.len()));
+                let mut it = tables.into_iter();
+                let mut acc = it.next().unwrap_or_default();
+                for t in it {
+                    for (term, stats) in t {
+                        let e = acc.entry(term).or_default();
+                        for s in stats {
+                            add_stat(e, s.class, s.df, s.weight);
+                        }
+                    }
+                }
+                acc.into_iter()
+            })
+            .collect();
+        entries.par_sort_unstable_by(|a, b| a.0.cmp(&b.0));
+
+        // Labels sorted alphabetically, class ids remapped.
+        let mut order: Vec<usize> = (0..labels.len()).collect();
+        order.sort_by(|&a, &b| labels[a].cmp(&labels[b]));
+        let mut remap = vec![0u32; labels.len()];
+        for (new, &old) in order.iter().enumerate() {
+            remap[old] = new as u32;
+        }
+        let mut out = Counts {
+            labels: order.iter().map(|&i| labels[i].clone()).collect(),
+            class_docs: order.iter().map(|&i| class_docs[i]).collect(),
+            weight_scale_bits: if fit.fractional_weights() { FRACTION_BITS } else { 0 },
+            terms: Vec::with_capacity(entries.len()),
+            offsets: Vec::with_capacity(entries.len() + 1),
+            stats: Vec::new(),
+        };
+        out.offsets.push(0);
+        for (term, mut stats) in entries {
+            for s in stats.iter_mut() {
+                s.class = remap[s.class as usize];
+            }
+            stats.sort_by_key(|s| s.class);
+            out.terms.push(term);
+            out.stats.extend_from_slice(&stats);
+            out.offsets.push(out.stats.len() as u64);
+        }
+        out
+    }
+}
+
+fn add_stat(stats: &mut Vec<ClassStat>, class: u32, df: u64, weight: u64) {
+    match stats.iter_mut().find(|s| s.class == class) {
+        Some(s) => {
+            s.df += df;
+            s.weight += weight;
+        }
+        None => stats.push(ClassStat { class, df, weight }),
+    }
+}
+
+/// Hash of a term's bytes (shard choice and in-document grouping).
+pub(crate) fn term_hash(term: &str) -> u64 {
+    let mut h = FxBuildHasher.build_hasher();
+    h.write(term.as_bytes());
+    h.finish()
+}
+
+/// Transformed weight of a term with frequency `tf`, before length normalisation.
+pub(crate) fn tf_weight(tf: u32, w: TermWeight) -> f64 {
+    match w {
+        TermWeight::Raw => tf as f64,
+        TermWeight::Log => (tf as f64).ln_1p(),
+    }
+}
+
+impl Local {
+    fn count(&mut self, doc: &Doc<'_>, fit: &FitParams) {
+        let Local { shards, analyzer, arena, spans } = self;
+        arena.clear();
+        spans.clear();
+        analyzer.for_each_term(doc.text, |t| {
+            spans.push((term_hash(t), arena.len() as u32, t.len() as u32));
+            arena.push_str(t);
+        });
+        let term = |&(_, s, l): &(u64, u32, u32)| &arena[s as usize..(s + l) as usize];
+        spans.sort_unstable_by(|a, b| a.0.cmp(&b.0).then_with(|| term(a).cmp(term(b))));
+        // Group equal terms: (first span index, tf).
+        let mut groups: Vec<(usize, u32)> = Vec::new();
+        for (i, sp) in spans.iter().enumerate() {
+            match groups.last_mut() {
+                Some((g, tf)) if spans[*g].0 == sp.0 && term(&spans[*g]) == term(sp) => *tf += 1,
+                _ => groups.push((i, 1)),
+            }
+        }
+        let norm = match fit.norm {
+            DocNorm::None => 1.0,
+            DocNorm::L2 => groups.iter().map(|&(_, tf)| tf_weight(tf, fit.tf).powi(2)).sum::<f64>().sqrt(),
+        };
+        let fractional = fit.fractional_weights();
+        for &(g, tf) in &groups {
+            let weight =
+                if fractional { quantize(tf_weight(tf, fit.tf) / norm) } else { tf as u64 };
+            let sp = &spans[g];
+            let t = term(sp);
+            let shard = &mut shards[(sp.0 >> (64 - SHARD_BITS)) as usize];
+            match shard.get_mut(t) {
+                Some(stats) => add_stat(stats, doc.class, 1, weight),
+                None => {
+                    shard.insert(t.into(), vec![ClassStat { class: doc.class, df: 1, weight }]);
+                }
+            }
+        }
+    }
+}
+
+/// Fixed-point value of a fractional weight.
+pub(crate) fn quantize(w: f64) -> u64 {
+    (w * (1u64 << FRACTION_BITS) as f64).round() as u64
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::params::TrainParams;
+
+    fn count(docs: &[(&str, &str)], params: &crate::params::ValidTrainParams) -> Counts {
+        let mut b = CountBuilder::new(&params.analyzer, &params.fit).unwrap();
+        let ids: Vec<u32> = docs.iter().map(|d| b.class_id(d.1)).collect();
+        let batch: Vec<Doc> = docs.iter().zip(&ids).map(|(d, &class)| Doc { text: d.0, class }).collect();
+        b.add(&batch);
+        b.finish()
+    }
+
+    fn stat(c: &Counts, term: &str) -> Vec<(String, u64, u64)> {
+        let i = c.terms.iter().position(|t| &**t == term).unwrap();
+        c.term_stats(i).iter().map(|s| (c.labels[s.class as usize].clone(), s.df, s.weight)).collect()
+    }
+
+    #[test]
+    fn counts_by_hand() {
+        let p = TrainParams::default().check().unwrap();
+        let c = count(&[("buy buy now", "sales"), ("hi now", "net"), ("buy", "sales")], &p);
+        assert_eq!(c.labels, ["net", "sales"]);
+        assert_eq!(c.class_docs, [1, 2]);
+        assert_eq!(c.terms.iter().map(|t| &**t).collect::<Vec<_>>(), ["buy", "buy buy", "buy now", "hi", "hi now", "now"]);
+        // "buy": tf 2 in doc 1, 1 in doc 3 -> df 2, weight 3 in sales.
+        assert_eq!(stat(&c, "buy"), [("sales".to_string(), 2, 3)]);
+        assert_eq!(stat(&c, "now"), [("net".to_string(), 1, 1), ("sales".to_string(), 1, 1)]);
+        assert_eq!(c.df(5), 2);
+        c.validate().unwrap();
+    }
+
+    #[test]
+    fn log_l2_weights_by_hand() {
+        let p = TrainParams::default()
+            .ngrams(1, 1)
+            .transforms(TermWeight::Log, false, DocNorm::L2)
+            .check()
+            .unwrap();
+        let c = count(&[("a a b", "x"), ("c", "y")], &p);
+        // ln(1+2)=1.0986, ln(1+1)=0.6931, norm=1.2990 -> a: 0.8457, b: 0.5336
+        let (la, lb) = (3f64.ln(), 2f64.ln());
+        let n = (la * la + lb * lb).sqrt();
+        assert_eq!(c.weight_scale_bits, FRACTION_BITS);
+        assert_eq!(stat(&c, "a")[0].2, quantize(la / n));
+        assert_eq!(stat(&c, "b")[0].2, quantize(lb / n));
+        assert_eq!(stat(&c, "c")[0].2, 1 << FRACTION_BITS);
+    }
+
+    #[test]
+    fn merge_equals_counting_the_union() {
+        let p = TrainParams::default().check().unwrap();
+        let a = [("buy now", "sales"), ("hello there", "net")];
+        let b = [("now hiring", "jobs"), ("buy buy", "sales")];
+        let all: Vec<_> = a.iter().chain(&b).copied().collect();
+        assert_eq!(count(&a, &p).merge(&count(&b, &p)).unwrap(), count(&all, &p));
+    }
+
+    #[test]
+    fn thread_count_does_not_change_counts() {
+        let p = TrainParams::default().check().unwrap();
+        let docs: Vec<(String, &str)> =
+            (0..500).map(|i| (format!("w{} w{} common {}", i % 37, i % 11, i % 5), ["a", "b", "c"][i % 3])).collect();
+        let refs: Vec<(&str, &str)> = docs.iter().map(|(t, l)| (t.as_str(), *l)).collect();
+        let one = rayon::ThreadPoolBuilder::new().num_threads(1).build().unwrap().install(|| count(&refs, &p));
+        let four = rayon::ThreadPoolBuilder::new().num_threads(4).build().unwrap().install(|| count(&refs, &p));
+        assert_eq!(one, four);
+    }
+}

@@ -1,0 +1,175 @@
+//! The one error type of the library, with the place each error happened.
+
+use std::fmt;
+use std::path::PathBuf;
+
+/// A `Result` whose error is [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Where in an input a problem was found: the file and, when known, the 1-based line
+/// and the column (by header name).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Location {
+    /// The input file (`-` for standard input).
+    pub path: PathBuf,
+    /// 1-based line number of the record in the file, when known.
+    pub line: Option<u64>,
+    /// The column, by its header name, when known.
+    pub column: Option<String>,
+}
+
+impl Location {
+    /// A location naming only a file.
+    pub fn file(path: impl Into<PathBuf>) -> Location {
+        Location { path: path.into(), line: None, column: None }
+    }
+
+    /// This location at a given 1-based line.
+    pub fn line(mut self, line: u64) -> Location {
+        self.line = Some(line);
+        self
+    }
+
+    /// This location at a given column.
+    pub fn column(mut self, column: impl Into<String>) -> Location {
+        self.column = Some(column.into());
+        self
+    }
+}
+
+impl fmt::Display for Location {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.path.display())?;
+        if let Some(line) = self.line {
+            write!(f, ":{line}")?;
+        }
+        if let Some(column) = &self.column {
+            write!(f, ": column `{column}`")?;
+        }
+        Ok(())
+    }
+}
+
+/// What can go wrong in pitchsift.
+///
+/// Every variant that comes from input names where: the file, the line and the column.
+/// [`Error::is_bad_data`] tells bad data (exit code 1 in the binaries) from bad usage (2).
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// A parameter is out of range or inconsistent; found by `check()`.
+    #[error("invalid parameter: {0}")]
+    InvalidParam(String),
+    /// A file could not be opened, read or written.
+    #[error("{location}: {source}")]
+    Io {
+        /// Which file.
+        location: Location,
+        /// The operating system's error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The CSV could not be parsed (bad quoting, unequal record lengths, ...).
+    #[error("{location}: malformed CSV: {message}")]
+    Csv {
+        /// Where.
+        location: Location,
+        /// The parser's description.
+        message: String,
+    },
+    /// A named column is not in the header.
+    #[error("{location}: no column `{column}` in the header (columns: {available})")]
+    MissingColumn {
+        /// The file, at line 1.
+        location: Location,
+        /// The column asked for.
+        column: String,
+        /// The header, comma separated.
+        available: String,
+    },
+    /// A field is not valid UTF-8.
+    #[error("{location}: invalid UTF-8 at byte {byte} of the field")]
+    InvalidUtf8 {
+        /// Where.
+        location: Location,
+        /// Offset of the first invalid byte inside the field.
+        byte: usize,
+    },
+    /// A field is larger than the configured bound.
+    #[error("{location}: field of {size} bytes exceeds the limit of {limit} bytes")]
+    FieldTooLarge {
+        /// Where.
+        location: Location,
+        /// Size seen (at least).
+        size: usize,
+        /// The bound.
+        limit: usize,
+    },
+    /// A label field is empty.
+    #[error("{location}: empty label")]
+    EmptyLabel {
+        /// Where.
+        location: Location,
+    },
+    /// No document to train on.
+    #[error("{inputs}: no documents to train on")]
+    EmptyCorpus {
+        /// The inputs, comma separated.
+        inputs: String,
+    },
+    /// Training needs at least two labels.
+    #[error("{inputs}: every document has the label `{label}`; training needs at least two labels")]
+    SingleLabel {
+        /// The inputs, comma separated.
+        inputs: String,
+        /// The only label.
+        label: String,
+    },
+    /// A model file could not be loaded.
+    #[error("{path}: {message}")]
+    BadModel {
+        /// The model file (or `<embedded>`).
+        path: String,
+        /// What is wrong, and what to do.
+        message: String,
+    },
+    /// Two models cannot be combined.
+    #[error("{0}")]
+    Incompatible(String),
+}
+
+impl Error {
+    /// True when the error is caused by the data given (exit code 1), false when it is a
+    /// usage problem such as an invalid parameter (exit code 2).
+    pub fn is_bad_data(&self) -> bool {
+        !matches!(self, Error::InvalidParam(_))
+    }
+
+    /// Is this an I/O error whose kind is a broken pipe?
+    pub fn is_broken_pipe(&self) -> bool {
+        matches!(self, Error::Io { source, .. } if source.kind() == std::io::ErrorKind::BrokenPipe)
+    }
+
+    pub(crate) fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Error {
+        Error::Io { location: Location::file(path), source }
+    }
+
+    pub(crate) fn bad_model(path: &str, message: impl Into<String>) -> Error {
+        Error::BadModel { path: path.to_string(), message: message.into() }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn location_names_file_line_and_column() {
+        let loc = Location::file("data/x.csv").line(7).column("text");
+        assert_eq!(loc.to_string(), "data/x.csv:7: column `text`");
+        let err = Error::InvalidUtf8 { location: loc, byte: 3 };
+        assert_eq!(err.to_string(), "data/x.csv:7: column `text`: invalid UTF-8 at byte 3 of the field");
+        assert!(err.is_bad_data());
+        assert!(!Error::InvalidParam("alpha".into()).is_bad_data());
+    }
+}

@@ -1,0 +1,266 @@
+//! Training parameters: [`TrainParams`] (a builder) is checked once into
+//! [`ValidTrainParams`], the only type that [`crate::fit`] accepts (linfa's
+//! `Params -> check() -> ValidParams` shape; [`linfa::ParamGuard`] is implemented).
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+use crate::text::AnalyzerConfig;
+
+/// Which naive Bayes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ModelKind {
+    /// Multinomial naive Bayes.
+    Multinomial,
+    /// Complement naive Bayes (Rennie et al. 2003), as scikit-learn's `ComplementNB`.
+    Complement,
+}
+
+/// Class priors of the multinomial model (complement NB, like scikit-learn's, has none).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Prior {
+    /// Document frequency of each label in the training data.
+    Empirical,
+    /// Every label equally likely.
+    Uniform,
+    /// Given per label; normalised to sum to 1. Every label must be given.
+    Given(BTreeMap<String, f64>),
+}
+
+/// Per-document term weighting before counts are summed (Rennie et al. 2003, 4.1-4.3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum TermWeight {
+    /// Raw term frequency: the model's statistics are exact integer counts.
+    Raw,
+    /// `ln(1 + tf)`.
+    Log,
+}
+
+/// Per-document length normalisation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DocNorm {
+    /// None.
+    None,
+    /// Divide the document's term weights by their Euclidean norm (over all its terms).
+    L2,
+}
+
+/// Fitting parameters (everything but the analyzer). Saved in the model.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FitParams {
+    /// Model variant.
+    pub model: ModelKind,
+    /// Lidstone smoothing, > 0.
+    pub alpha: f64,
+    /// Class priors (multinomial only).
+    pub prior: Prior,
+    /// Complement NB weight normalisation (Rennie et al. 2003, 3.2).
+    pub weight_norm: bool,
+    /// Per-document term weighting.
+    pub tf: TermWeight,
+    /// Multiply feature weights by the smoothed inverse document frequency
+    /// `ln((1 + n) / (1 + df)) + 1` (as scikit-learn's `TfidfTransformer`).
+    pub idf: bool,
+    /// Per-document length normalisation.
+    pub norm: DocNorm,
+    /// Keep terms that occur in at least this many documents.
+    pub min_df: u64,
+    /// Keep at most this many terms, the most frequent (ties: term order).
+    pub max_features: Option<u64>,
+}
+
+impl Default for FitParams {
+    fn default() -> Self {
+        FitParams {
+            model: ModelKind::Multinomial,
+            alpha: 1.0,
+            prior: Prior::Empirical,
+            weight_norm: false,
+            tf: TermWeight::Raw,
+            idf: false,
+            norm: DocNorm::None,
+            min_df: 1,
+            max_features: None,
+        }
+    }
+}
+
+impl FitParams {
+    /// Check every value; the one place parameters are judged.
+    pub fn check(&self) -> Result<()> {
+        if !(self.alpha.is_finite() && self.alpha > 0.0) {
+            return Err(Error::InvalidParam(format!("alpha must be a finite number > 0 (got {})", self.alpha)));
+        }
+        if self.min_df == 0 {
+            return Err(Error::InvalidParam("min-df must be at least 1".into()));
+        }
+        if self.max_features == Some(0) {
+            return Err(Error::InvalidParam("max-features must be at least 1".into()));
+        }
+        if let Prior::Given(p) = &self.prior {
+            if p.is_empty() {
+                return Err(Error::InvalidParam("given priors are empty".into()));
+            }
+            for (label, &v) in p {
+                if !(v.is_finite() && v > 0.0) {
+                    return Err(Error::InvalidParam(format!("prior of `{label}` must be finite and > 0 (got {v})")));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Do per-document weights need fixed-point storage (anything but raw counts)?
+    pub fn fractional_weights(&self) -> bool {
+        self.tf != TermWeight::Raw || self.norm != DocNorm::None
+    }
+}
+
+/// Training parameters, unchecked. Build with the setters, then [`TrainParams::check`].
+///
+/// | setting | default | meaning | range |
+/// |---|---|---|---|
+/// | analyzer | [`AnalyzerConfig::default`] | tokenisation and n-grams | see there |
+/// | model | multinomial | NB variant | multinomial, complement |
+/// | alpha | 1.0 | Lidstone smoothing | (0, inf) |
+/// | prior | empirical | class priors | empirical, uniform, given |
+/// | weight_norm | false | complement weight normalisation | |
+/// | tf / idf / norm | raw / false / none | document transforms | |
+/// | min_df | 1 | minimum document frequency | [1, inf) |
+/// | max_features | none | vocabulary cap | [1, inf) |
+///
+/// ```
+/// use pitchsift::params::{TrainParams, ModelKind};
+/// let p = TrainParams::default().model(ModelKind::Complement).alpha(0.3).check().unwrap();
+/// assert_eq!(p.fit.alpha, 0.3);
+/// assert!(TrainParams::default().alpha(0.0).check().is_err());
+/// ```
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct TrainParams(ValidTrainParams);
+
+/// Checked training parameters.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct ValidTrainParams {
+    /// Analyzer settings.
+    pub analyzer: AnalyzerConfig,
+    /// Fitting settings.
+    pub fit: FitParams,
+}
+
+impl TrainParams {
+    /// Set the analyzer settings.
+    pub fn analyzer(mut self, a: AnalyzerConfig) -> Self {
+        self.0.analyzer = a;
+        self
+    }
+    /// Set the n-gram range.
+    pub fn ngrams(mut self, min: u8, max: u8) -> Self {
+        self.0.analyzer.ngram_min = min;
+        self.0.analyzer.ngram_max = max;
+        self
+    }
+    /// Set the model variant.
+    pub fn model(mut self, m: ModelKind) -> Self {
+        self.0.fit.model = m;
+        self
+    }
+    /// Set alpha.
+    pub fn alpha(mut self, a: f64) -> Self {
+        self.0.fit.alpha = a;
+        self
+    }
+    /// Set the priors.
+    pub fn prior(mut self, p: Prior) -> Self {
+        self.0.fit.prior = p;
+        self
+    }
+    /// Set the complement weight normalisation.
+    pub fn weight_norm(mut self, on: bool) -> Self {
+        self.0.fit.weight_norm = on;
+        self
+    }
+    /// Set the document transforms.
+    pub fn transforms(mut self, tf: TermWeight, idf: bool, norm: DocNorm) -> Self {
+        self.0.fit.tf = tf;
+        self.0.fit.idf = idf;
+        self.0.fit.norm = norm;
+        self
+    }
+    /// Set the minimum document frequency.
+    pub fn min_df(mut self, n: u64) -> Self {
+        self.0.fit.min_df = n;
+        self
+    }
+    /// Set the vocabulary cap.
+    pub fn max_features(mut self, n: Option<u64>) -> Self {
+        self.0.fit.max_features = n;
+        self
+    }
+    /// Replace all fitting settings.
+    pub fn fit_params(mut self, f: FitParams) -> Self {
+        self.0.fit = f;
+        self
+    }
+    /// Check all settings.
+    pub fn check(self) -> Result<ValidTrainParams> {
+        self.check_ref()?;
+        Ok(self.0)
+    }
+    /// Check all settings, by reference.
+    pub fn check_ref(&self) -> Result<&ValidTrainParams> {
+        self.0.analyzer.check()?;
+        self.0.fit.check()?;
+        Ok(&self.0)
+    }
+}
+
+impl linfa::ParamGuard for TrainParams {
+    type Checked = ValidTrainParams;
+    type Error = Error;
+    fn check_ref(&self) -> Result<&ValidTrainParams> {
+        TrainParams::check_ref(self)
+    }
+    fn check(self) -> Result<ValidTrainParams> {
+        TrainParams::check(self)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn alpha_must_be_positive_and_finite() {
+        for a in [0.0, -1.0, f64::NAN, f64::INFINITY] {
+            assert!(matches!(TrainParams::default().alpha(a).check(), Err(Error::InvalidParam(_))), "{a}");
+        }
+        assert!(TrainParams::default().alpha(1e-9).check().is_ok());
+    }
+
+    #[test]
+    fn other_ranges() {
+        assert!(TrainParams::default().min_df(0).check().is_err());
+        assert!(TrainParams::default().max_features(Some(0)).check().is_err());
+        assert!(TrainParams::default().ngrams(3, 2).check().is_err());
+        let bad = Prior::Given([("a".to_string(), -0.5)].into_iter().collect());
+        assert!(TrainParams::default().prior(bad).check().is_err());
+    }
+
+    #[test]
+    fn serde_round_trip() {
+        let p = TrainParams::default()
+            .model(ModelKind::Complement)
+            .prior(Prior::Given([("x".to_string(), 2.0)].into_iter().collect()))
+            .check()
+            .unwrap();
+        let s = serde_json::to_string(&p).unwrap();
+        assert_eq!(serde_json::from_str::<ValidTrainParams>(&s).unwrap(), p);
+    }
+}

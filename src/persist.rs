@@ -1,0 +1,332 @@
+//! The model file: one self-describing, versioned, checksummed file.
+//!
+//! ```text
+//! magic     8 bytes  "PITCHSFT"
+//! version   u32 LE   FORMAT_VERSION
+//! length    u64 LE   length of the whole file, checksum included
+//! META      u64 LE length + JSON: analyzer and fitting settings, labels, document
+//!                    counts, sizes, training info
+//! FEATURES  u64 LE length + varint count, then per feature term: varint length + UTF-8
+//! PARAMS    u64 LE length + f64 LE weights (n_features x n_classes, row-major) + f64 LE bias
+//! COUNTS    u64 LE length + varint count, then per term: varint length + UTF-8, varint k,
+//!                    k x (varint class, varint df, varint weight)
+//! crc32     u32 LE   CRC-32 (IEEE) of every byte before it
+//! ```
+//! Every length and count is checked against the bytes that remain before anything is
+//! allocated, so a crafted header cannot ask for a huge allocation. Files are written
+//! to a temporary file in the same directory and renamed into place.
+
+use std::io::Write;
+use std::path::Path;
+
+use ndarray::{Array1, Array2};
+use serde::{Deserialize, Serialize};
+
+use crate::classifier::{Classifier, TrainInfo};
+use crate::counts::{ClassStat, Counts};
+use crate::error::{Error, Result};
+use crate::model::NbModel;
+use crate::params::{FitParams, ValidTrainParams};
+use crate::text::AnalyzerConfig;
+
+/// The first eight bytes of every model file.
+pub const MAGIC: &[u8; 8] = b"PITCHSFT";
+/// The format version this build writes and reads.
+pub const FORMAT_VERSION: u32 = 1;
+const HEADER: usize = 8 + 4 + 8;
+
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Meta {
+    format: String,
+    analyzer: AnalyzerConfig,
+    fit: FitParams,
+    labels: Vec<String>,
+    class_docs: Vec<u64>,
+    n_features: u64,
+    n_terms: u64,
+    weight_scale_bits: u8,
+    info: TrainInfo,
+}
+
+/// What to load.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Load {
+    /// What prediction needs (the full counts are checked by the checksum but not parsed).
+    Predict,
+    /// Everything, including the full counts.
+    Full,
+}
+
+/// Serialise a classifier. It must carry its counts.
+pub fn to_bytes(clf: &Classifier) -> Result<Vec<u8>> {
+    let counts = clf.counts.as_ref().ok_or_else(|| Error::Incompatible("cannot save a model loaded without its counts".into()))?;
+    let meta = Meta {
+        format: "pitchsift-model".into(),
+        analyzer: clf.params.analyzer.clone(),
+        fit: clf.params.fit.clone(),
+        labels: clf.labels.clone(),
+        class_docs: clf.class_docs.clone(),
+        n_features: clf.features.len() as u64,
+        n_terms: counts.n_terms() as u64,
+        weight_scale_bits: counts.weight_scale_bits,
+        info: clf.info.clone(),
+    };
+    let mut out = Vec::with_capacity(1 << 16);
+    out.extend_from_slice(MAGIC);
+    out.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
+    out.extend_from_slice(&0u64.to_le_bytes());
+    section(&mut out, |b| b.extend_from_slice(&serde_json::to_vec(&meta).expect("meta serialises")));
+    section(&mut out, |b| {
+        varint(b, clf.features.len() as u64);
+        for t in &clf.features {
+            varint(b, t.len() as u64);
+            b.extend_from_slice(t.as_bytes());
+        }
+    });
+    section(&mut out, |b| {
+        for w in clf.model.weights.iter().chain(clf.model.bias.iter()) {
+            b.extend_from_slice(&w.to_le_bytes());
+        }
+    });
+    section(&mut out, |b| {
+        varint(b, counts.n_terms() as u64);
+        for (i, t) in counts.terms.iter().enumerate() {
+            varint(b, t.len() as u64);
+            b.extend_from_slice(t.as_bytes());
+            let stats = counts.term_stats(i);
+            varint(b, stats.len() as u64);
+            for s in stats {
+                varint(b, s.class as u64);
+                varint(b, s.df);
+                varint(b, s.weight);
+            }
+        }
+    });
+    let len = out.len() as u64 + 4;
+    out[12..20].copy_from_slice(&len.to_le_bytes());
+    let crc = crc32fast::hash(&out);
+    out.extend_from_slice(&crc.to_le_bytes());
+    Ok(out)
+}
+
+fn section(out: &mut Vec<u8>, fill: impl FnOnce(&mut Vec<u8>)) {
+    let at = out.len();
+    out.extend_from_slice(&0u64.to_le_bytes());
+    fill(out);
+    let len = (out.len() - at - 8) as u64;
+    out[at..at + 8].copy_from_slice(&len.to_le_bytes());
+}
+
+fn varint(out: &mut Vec<u8>, mut v: u64) {
+    while v >= 0x80 {
+        out.push((v as u8) | 0x80);
+        v >>= 7;
+    }
+    out.push(v as u8);
+}
+
+/// Write a classifier to `path` atomically: a temporary file in the same directory,
+/// flushed and synced, then renamed over `path`. On error `path` is untouched.
+pub fn save(clf: &Classifier, path: &Path) -> Result<()> {
+    let bytes = to_bytes(clf)?;
+    write_atomic(path, &bytes)
+}
+
+/// Write `bytes` to `path` atomically (temporary file, sync, rename).
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".pitchsift-")
+        .suffix(".tmp")
+        .tempfile_in(dir)
+        .map_err(|e| Error::io(path, e))?;
+    tmp.write_all(bytes).and_then(|_| tmp.as_file().sync_all()).map_err(|e| Error::io(path, e))?;
+    set_readable(tmp.as_file()).map_err(|e| Error::io(path, e))?;
+    tmp.persist(path).map_err(|e| Error::io(path, e.error))?;
+    Ok(())
+}
+
+/// Temporary files are created private (0600); a finished output is an ordinary file.
+pub fn set_readable(f: &std::fs::File) -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        f.set_permissions(std::fs::Permissions::from_mode(0o644))?;
+    }
+    #[cfg(not(unix))]
+    let _ = f;
+    Ok(())
+}
+
+/// Load a model file.
+pub fn load(path: &Path, what: Load) -> Result<Classifier> {
+    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+    from_bytes(&bytes, &path.display().to_string(), what)
+}
+
+/// Parse a model from bytes; `name` is used in messages.
+pub fn from_bytes(bytes: &[u8], name: &str, what: Load) -> Result<Classifier> {
+    let bad = |m: String| Error::bad_model(name, m);
+    if bytes.len() < 8 || &bytes[..8] != MAGIC {
+        return Err(bad("not a pitchsift model file (wrong magic bytes)".into()));
+    }
+    if bytes.len() < HEADER + 4 {
+        return Err(bad(format!("truncated model file ({} bytes)", bytes.len())));
+    }
+    let version = u32::from_le_bytes(bytes[8..12].try_into().unwrap());
+    if version != FORMAT_VERSION {
+        return Err(bad(format!(
+            "model format version {version}; this pitchsift reads version {FORMAT_VERSION}: retrain the model with this \
+             version (pitchsift-train), or use the pitchsift release that wrote it"
+        )));
+    }
+    let declared = u64::from_le_bytes(bytes[12..20].try_into().unwrap());
+    if declared != bytes.len() as u64 {
+        return Err(bad(format!(
+            "truncated or extended model file: header says {declared} bytes, file has {}",
+            bytes.len()
+        )));
+    }
+    let (body, crc) = bytes.split_at(bytes.len() - 4);
+    if crc32fast::hash(body) != u32::from_le_bytes(crc.try_into().unwrap()) {
+        return Err(bad("corrupted model file (checksum mismatch)".into()));
+    }
+    let mut r = Reader { buf: &body[HEADER..], name };
+    let meta: Meta = serde_json::from_slice(r.section()?).map_err(|e| bad(format!("bad metadata: {e}")))?;
+    if meta.format != "pitchsift-model" {
+        return Err(bad(format!("unknown format tag `{}`", meta.format)));
+    }
+    let params = ValidTrainParams { analyzer: meta.analyzer, fit: meta.fit };
+    params.analyzer.check().map_err(|e| bad(e.to_string()))?;
+    params.fit.check().map_err(|e| bad(e.to_string()))?;
+    let n_classes = meta.labels.len();
+    if n_classes == 0 || meta.class_docs.len() != n_classes {
+        return Err(bad("inconsistent labels".into()));
+    }
+
+    let mut fr = Reader { buf: r.section()?, name };
+    let n_features = fr.count()?;
+    if n_features as u64 != meta.n_features {
+        return Err(bad("feature count differs from metadata".into()));
+    }
+    let mut features = Vec::with_capacity(n_features);
+    for _ in 0..n_features {
+        features.push(fr.string()?);
+    }
+    if features.windows(2).any(|w| w[0] >= w[1]) {
+        return Err(bad("feature terms are not sorted".into()));
+    }
+    fr.end()?;
+
+    let pbuf = r.section()?;
+    let n_params = n_features.checked_mul(n_classes).and_then(|n| n.checked_add(n_classes));
+    if n_params.and_then(|n| n.checked_mul(8)) != Some(pbuf.len()) {
+        return Err(bad("parameter section has the wrong size".into()));
+    }
+    let floats: Vec<f64> = pbuf.chunks_exact(8).map(|c| f64::from_le_bytes(c.try_into().unwrap())).collect();
+    if floats.iter().any(|v| !v.is_finite()) {
+        return Err(bad("non-finite parameter".into()));
+    }
+    let weights = Array2::from_shape_vec((n_features, n_classes), floats[..n_features * n_classes].to_vec())
+        .map_err(|e| bad(e.to_string()))?;
+    let bias = Array1::from(floats[n_features * n_classes..].to_vec());
+    let model = NbModel { kind: params.fit.model, weights, bias };
+
+    let cbuf = r.section()?;
+    r.end()?;
+    let counts = match what {
+        Load::Predict => None,
+        Load::Full => {
+            let mut cr = Reader { buf: cbuf, name };
+            let n_terms = cr.count()?;
+            if n_terms as u64 != meta.n_terms {
+                return Err(bad("term count differs from metadata".into()));
+            }
+            let mut c = Counts {
+                labels: meta.labels.clone(),
+                class_docs: meta.class_docs.clone(),
+                weight_scale_bits: meta.weight_scale_bits,
+                terms: Vec::with_capacity(n_terms),
+                offsets: Vec::with_capacity(n_terms + 1),
+                stats: Vec::new(),
+            };
+            c.offsets.push(0);
+            for _ in 0..n_terms {
+                c.terms.push(cr.string()?);
+                let k = cr.count()?;
+                for _ in 0..k {
+                    let class = cr.varint()?;
+                    let (df, weight) = (cr.varint()?, cr.varint()?);
+                    if class >= n_classes as u64 {
+                        return Err(bad("class id out of range in counts".into()));
+                    }
+                    c.stats.push(ClassStat { class: class as u32, df, weight });
+                }
+                c.offsets.push(c.stats.len() as u64);
+            }
+            cr.end()?;
+            c.validate().map_err(bad)?;
+            Some(c)
+        }
+    };
+    Ok(Classifier::from_parts(params, meta.labels, meta.class_docs, features, model, counts, meta.info))
+}
+
+struct Reader<'a> {
+    buf: &'a [u8],
+    name: &'a str,
+}
+
+impl<'a> Reader<'a> {
+    fn err(&self, what: &str) -> Error {
+        Error::bad_model(self.name, format!("malformed model file: {what}"))
+    }
+    fn take(&mut self, n: usize) -> Result<&'a [u8]> {
+        if n > self.buf.len() {
+            return Err(self.err("a length runs past the end of its section"));
+        }
+        let (a, b) = self.buf.split_at(n);
+        self.buf = b;
+        Ok(a)
+    }
+    fn section(&mut self) -> Result<&'a [u8]> {
+        let len = u64::from_le_bytes(self.take(8)?.try_into().unwrap());
+        let len = usize::try_from(len).map_err(|_| self.err("section length too large"))?;
+        self.take(len)
+    }
+    fn varint(&mut self) -> Result<u64> {
+        let mut v = 0u64;
+        for shift in (0..64).step_by(7) {
+            let b = *self.take(1)?.first().unwrap();
+            v |= ((b & 0x7f) as u64) << shift;
+            if b & 0x80 == 0 {
+                return Ok(v);
+            }
+        }
+        Err(self.err("varint too long"))
+    }
+    /// A count of items that take at least one byte each: bounded by what remains.
+    fn count(&mut self) -> Result<usize> {
+        let n = self.varint()?;
+        if n > self.buf.len() as u64 {
+            return Err(self.err("a count exceeds the bytes that remain"));
+        }
+        Ok(n as usize)
+    }
+    fn string(&mut self) -> Result<Box<str>> {
+        let n = self.count()?;
+        let bytes = self.take(n)?;
+        std::str::from_utf8(bytes).map(Into::into).map_err(|_| self.err("term is not UTF-8"))
+    }
+    fn end(&self) -> Result<()> {
+        if self.buf.is_empty() {
+            Ok(())
+        } else {
+            Err(self.err("trailing bytes in a section"))
+        }
+    }
+}

@@ -1,0 +1,278 @@
+//! Text analysis: raw message -> normalised unigram tokens -> word n-gram terms.
+//!
+//! The pipeline has two stages, each configured by [`AnalyzerConfig`] (stored in every
+//! model, so prediction rebuilds exactly the analyzer used at training):
+//! 1. [`normalize`]: spans that spam filters generalise (URLs, e-mail addresses, phone
+//!    numbers, money amounts, @handles) become placeholder tokens; a URL also yields its
+//!    domain. The rest is split into UAX#29 words, case folded; numbers and emoji become
+//!    placeholders.
+//! 2. n-grams: terms are the word n-grams of the token sequence, joined by a space.
+
+pub mod normalize;
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+
+/// Placeholder for a URL (the domain is emitted as a token of its own as well).
+pub const URL: &str = "__url__";
+/// Placeholder for an e-mail address.
+pub const EMAIL: &str = "__email__";
+/// Placeholder for a phone number.
+pub const PHONE: &str = "__phone__";
+/// Placeholder for a money amount.
+pub const MONEY: &str = "__money__";
+/// Placeholder for an @handle.
+pub const HANDLE: &str = "__handle__";
+/// Placeholder for a number.
+pub const NUMBER: &str = "__num__";
+/// Placeholder for an emoji.
+pub const EMOJI: &str = "__emoji__";
+
+/// The version of the tokenisation rules. A model records the version it was trained
+/// with; a model whose rules this build does not implement is refused.
+pub const RULES_VERSION: u32 = 1;
+
+/// Settings of the analyzer. Every field is saved in the model file.
+///
+/// | field | default | meaning | range |
+/// |---|---|---|---|
+/// | `rules` | 1 | version of the tokenisation rules | 1 |
+/// | `lowercase` | true | Unicode case folding | |
+/// | `placeholders` | true | URLs, e-mails, phones, money, handles, numbers, emoji -> placeholder tokens | |
+/// | `ngram_min` | 1 | shortest word n-gram | 1..=ngram_max |
+/// | `ngram_max` | 2 | longest word n-gram | ngram_min..=3 |
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AnalyzerConfig {
+    /// Version of the tokenisation rules.
+    pub rules: u32,
+    /// Fold case.
+    pub lowercase: bool,
+    /// Replace URLs, e-mail addresses, phone numbers, money amounts, @handles, numbers
+    /// and emoji with placeholder tokens.
+    pub placeholders: bool,
+    /// Shortest n-gram.
+    pub ngram_min: u8,
+    /// Longest n-gram.
+    pub ngram_max: u8,
+}
+
+impl Default for AnalyzerConfig {
+    fn default() -> Self {
+        AnalyzerConfig { rules: RULES_VERSION, lowercase: true, placeholders: true, ngram_min: 1, ngram_max: 2 }
+    }
+}
+
+/// The longest n-gram supported.
+pub const MAX_NGRAM: u8 = 3;
+
+impl AnalyzerConfig {
+    /// Check the settings.
+    pub fn check(&self) -> Result<()> {
+        if self.rules != RULES_VERSION {
+            return Err(Error::InvalidParam(format!(
+                "tokenisation rules version {} is not supported by this build (it implements {})",
+                self.rules, RULES_VERSION
+            )));
+        }
+        if self.ngram_min == 0 || self.ngram_min > self.ngram_max || self.ngram_max > MAX_NGRAM {
+            return Err(Error::InvalidParam(format!(
+                "n-gram range {}..{} must satisfy 1 <= min <= max <= {MAX_NGRAM}",
+                self.ngram_min, self.ngram_max
+            )));
+        }
+        Ok(())
+    }
+}
+
+/// Turns text into tokens and terms. Cheap to clone; each worker thread owns one and
+/// reuses its buffers.
+#[derive(Debug, Clone)]
+pub struct Analyzer {
+    config: AnalyzerConfig,
+    tokens: Vec<String>,
+    n_tokens: usize,
+    term: String,
+}
+
+impl Analyzer {
+    /// Build an analyzer from checked settings.
+    pub fn new(config: AnalyzerConfig) -> Result<Analyzer> {
+        config.check()?;
+        Ok(Analyzer { config, tokens: Vec::new(), n_tokens: 0, term: String::new() })
+    }
+
+    /// The settings.
+    pub fn config(&self) -> &AnalyzerConfig {
+        &self.config
+    }
+
+    /// Tokenise `text` into the analyzer's buffer and return the unigram tokens.
+    ///
+    /// ```
+    /// use pitchsift::text::{Analyzer, AnalyzerConfig};
+    /// let mut a = Analyzer::new(AnalyzerConfig::default()).unwrap();
+    /// assert_eq!(a.tokens("Earn $500/week! Visit https://www.example.com/join"),
+    ///            ["earn", "__money__", "week", "visit", "__url__", "example.com"]);
+    /// ```
+    pub fn tokens(&mut self, text: &str) -> &[String] {
+        self.n_tokens = 0;
+        let (tokens, n) = (&mut self.tokens, &mut self.n_tokens);
+        normalize::tokenize(text, &self.config, &mut |tok: &str, lower: bool| {
+            if *n == tokens.len() {
+                tokens.push(String::new());
+            }
+            let slot = &mut tokens[*n];
+            slot.clear();
+            if lower {
+                push_lowercase(slot, tok);
+            } else {
+                slot.push_str(tok);
+            }
+            *n += 1;
+        });
+        &self.tokens[..self.n_tokens]
+    }
+
+    /// Call `f` on every term (word n-gram) of `text`, in order: all n-grams starting at
+    /// token 0 (shortest first), then at token 1, and so on.
+    ///
+    /// ```
+    /// use pitchsift::text::{Analyzer, AnalyzerConfig};
+    /// let mut a = Analyzer::new(AnalyzerConfig::default()).unwrap();
+    /// let mut terms = Vec::new();
+    /// a.for_each_term("Extra money, part time", |t| terms.push(t.to_string()));
+    /// assert_eq!(terms, ["extra", "extra money", "money", "money part", "part", "part time", "time"]);
+    /// ```
+    pub fn for_each_term(&mut self, text: &str, mut f: impl FnMut(&str)) {
+        self.tokens(text);
+        let (lo, hi) = (self.config.ngram_min as usize, self.config.ngram_max as usize);
+        let toks = &self.tokens[..self.n_tokens];
+        let term = &mut self.term;
+        for i in 0..toks.len() {
+            for n in lo..=hi {
+                if i + n > toks.len() {
+                    break;
+                }
+                if n == 1 {
+                    f(&toks[i]);
+                } else {
+                    term.clear();
+                    for (k, t) in toks[i..i + n].iter().enumerate() {
+                        if k > 0 {
+                            term.push(' ');
+                        }
+                        term.push_str(t);
+                    }
+                    f(term);
+                }
+            }
+        }
+    }
+
+    /// Call `f` with the unigram token ids of `text` as interned by `intern`, then the
+    /// n-gram windows: `f(ids_window)` for every n in the configured range. Used by
+    /// training to count without allocating a string per n-gram.
+    pub fn for_each_ngram_ids(
+        &mut self,
+        text: &str,
+        mut intern: impl FnMut(&str) -> u32,
+        ids: &mut Vec<u32>,
+        mut f: impl FnMut(&[u32]),
+    ) {
+        self.tokens(text);
+        ids.clear();
+        ids.extend(self.tokens[..self.n_tokens].iter().map(|t| intern(t)));
+        let (lo, hi) = (self.config.ngram_min as usize, self.config.ngram_max as usize);
+        for i in 0..ids.len() {
+            for n in lo..=hi {
+                if i + n > ids.len() {
+                    break;
+                }
+                f(&ids[i..i + n]);
+            }
+        }
+    }
+
+    /// Every term of `text` as owned strings (convenient in tests and tools; the hot
+    /// paths use [`Analyzer::for_each_term`]).
+    pub fn terms(&mut self, text: &str) -> Vec<String> {
+        let mut out = Vec::new();
+        self.for_each_term(text, |t| out.push(t.to_string()));
+        out
+    }
+}
+
+fn push_lowercase(out: &mut String, s: &str) {
+    if s.is_ascii() {
+        let start = out.len();
+        out.push_str(s);
+        // SAFETY-free: make_ascii_lowercase on a str slice keeps it valid UTF-8.
+        out[start..].make_ascii_lowercase();
+    } else {
+        for c in s.chars() {
+            out.extend(c.to_lowercase());
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn toks(text: &str) -> Vec<String> {
+        Analyzer::new(AnalyzerConfig::default()).unwrap().tokens(text).to_vec()
+    }
+
+    #[test]
+    fn words_are_uax29_and_case_folded() {
+        assert_eq!(toks("Hello, WORLD! Don't stop."), ["hello", "world", "don't", "stop"]);
+        assert_eq!(toks("ÜBER Straße Ärger"), ["über", "straße", "ärger"]);
+        assert_eq!(toks("¿Hablamos mañana?"), ["hablamos", "mañana"]);
+    }
+
+    #[test]
+    fn placeholders_replace_spam_filter_entities() {
+        assert_eq!(
+            toks("Mail jane.doe+x@example.org or call +1 555-0134 / (555) 010-2288"),
+            ["mail", EMAIL, "or", "call", PHONE, PHONE]
+        );
+        assert_eq!(toks("see http://Sub.Example.com/a?b=1."), ["see", URL, "sub.example.com"]);
+        assert_eq!(toks("go to www.example.net today"), ["go", "to", URL, "example.net", "today"]);
+        assert_eq!(toks("earn €2,500 or $10k or ₹50000 monthly"), ["earn", MONEY, "or", MONEY, "or", MONEY, "monthly"]);
+        assert_eq!(toks("thanks @jane_doe for 3 tips 🎉🚀"), ["thanks", HANDLE, "for", NUMBER, "tips", EMOJI, EMOJI]);
+        assert_eq!(toks("in 2024 we grew 3.5x"), ["in", NUMBER, "we", "grew", "3.5x"]);
+    }
+
+    #[test]
+    fn placeholders_can_be_turned_off() {
+        let cfg = AnalyzerConfig { placeholders: false, lowercase: false, ..AnalyzerConfig::default() };
+        let mut a = Analyzer::new(cfg).unwrap();
+        assert_eq!(a.tokens("Call 555 now 🎉"), ["Call", "555", "now"]);
+    }
+
+    #[test]
+    fn ngrams_follow_the_configured_range() {
+        let cfg = AnalyzerConfig { ngram_min: 2, ngram_max: 3, ..AnalyzerConfig::default() };
+        let mut a = Analyzer::new(cfg).unwrap();
+        assert_eq!(a.terms("a b c d"), ["a b", "a b c", "b c", "b c d", "c d"]);
+        assert!(a.terms("").is_empty());
+        assert!(a.terms("single").is_empty());
+    }
+
+    #[test]
+    fn bad_ranges_are_refused() {
+        for (lo, hi) in [(0, 1), (2, 1), (1, 4)] {
+            let cfg = AnalyzerConfig { ngram_min: lo, ngram_max: hi, ..AnalyzerConfig::default() };
+            assert!(matches!(Analyzer::new(cfg), Err(Error::InvalidParam(_))));
+        }
+    }
+
+    #[test]
+    fn buffers_are_reused_without_leaking_tokens() {
+        let mut a = Analyzer::new(AnalyzerConfig::default()).unwrap();
+        assert_eq!(a.tokens("one two three four").len(), 4);
+        assert_eq!(a.tokens("five"), ["five"]);
+    }
+}

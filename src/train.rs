@@ -1,0 +1,65 @@
+//! Training from CSV files: read in batches (sequentially, keeping line numbers), count
+//! each batch in parallel, fit.
+
+use std::path::PathBuf;
+
+use crate::classifier::Classifier;
+use crate::corpus::{CsvOptions, CsvSource, RawRow};
+use crate::counts::{CountBuilder, Counts, Doc};
+use crate::error::Result;
+use crate::params::ValidTrainParams;
+
+/// Documents read per batch.
+pub const BATCH: usize = 8192;
+
+/// Count every labelled document of `inputs` (`-` is standard input).
+/// `progress(docs, bytes)` is called after each batch.
+pub fn count_csv(
+    inputs: &[PathBuf],
+    csv: &CsvOptions,
+    params: &ValidTrainParams,
+    progress: &mut dyn FnMut(u64, u64),
+) -> Result<Counts> {
+    let mut builder = CountBuilder::new(&params.analyzer, &params.fit)?;
+    let mut rows: Vec<RawRow> = Vec::new();
+    let mut bytes = 0u64;
+    for path in inputs {
+        let mut src = CsvSource::open(path, csv)?;
+        loop {
+            let n = src.read_batch(&mut rows, BATCH)?;
+            if n == 0 {
+                break;
+            }
+            let mut docs = Vec::with_capacity(n);
+            let mut texts = Vec::with_capacity(n);
+            for row in &rows[..n] {
+                let label = src.label(row)?;
+                let class = builder.class_id(label);
+                texts.push((src.text(row)?, class));
+            }
+            for (text, class) in &texts {
+                bytes += text.len() as u64;
+                docs.push(Doc { text, class: *class });
+            }
+            builder.add(&docs);
+            progress(builder.n_docs(), bytes);
+        }
+    }
+    Ok(builder.finish())
+}
+
+/// A comma-separated list of the inputs, for messages.
+pub fn describe(inputs: &[PathBuf]) -> String {
+    inputs.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", ")
+}
+
+/// Count and fit: a classifier from labelled CSV files.
+pub fn train_csv(
+    inputs: &[PathBuf],
+    csv: &CsvOptions,
+    params: &ValidTrainParams,
+    progress: &mut dyn FnMut(u64, u64),
+) -> Result<Classifier> {
+    let counts = count_csv(inputs, csv, params, progress)?;
+    Classifier::fit(counts, params, &describe(inputs))
+}
