@@ -61,15 +61,25 @@ impl Classifier {
     /// label (`inputs` names the corpus in those messages).
     pub fn fit(counts: Counts, params: &ValidTrainParams, inputs: &str) -> Result<Classifier> {
         if counts.n_docs() == 0 {
-            return Err(Error::EmptyCorpus { inputs: inputs.to_string() });
+            return Err(Error::EmptyCorpus {
+                inputs: inputs.to_string(),
+            });
         }
         if counts.labels.len() < 2 {
-            return Err(Error::SingleLabel { inputs: inputs.to_string(), label: counts.labels[0].clone() });
+            return Err(Error::SingleLabel {
+                inputs: inputs.to_string(),
+                label: counts.labels[0].clone(),
+            });
         }
         let selected = select_features(&counts, &params.fit);
         let model = fit_counts(&counts, &selected, &params.fit)?;
-        let features: Vec<Box<str>> = selected.iter().map(|&i| counts.terms[i as usize].clone()).collect();
-        let info = TrainInfo { n_terms: counts.n_terms() as u64 };
+        let features: Vec<Box<str>> = selected
+            .iter()
+            .map(|&i| counts.terms[i as usize].clone())
+            .collect();
+        let info = TrainInfo {
+            n_terms: counts.n_terms() as u64,
+        };
         Ok(Classifier::from_parts(
             params.clone(),
             counts.labels.clone(),
@@ -90,8 +100,21 @@ impl Classifier {
         counts: Option<Counts>,
         info: TrainInfo,
     ) -> Classifier {
-        let vocab = features.iter().enumerate().map(|(i, t)| (t.clone(), i as u32)).collect();
-        Classifier { params, labels, class_docs, features, model, counts, info, vocab }
+        let vocab = features
+            .iter()
+            .enumerate()
+            .map(|(i, t)| (t.clone(), i as u32))
+            .collect();
+        Classifier {
+            params,
+            labels,
+            class_docs,
+            features,
+            model,
+            counts,
+            info,
+            vocab,
+        }
     }
 
     /// The feature id of a term.
@@ -103,7 +126,8 @@ impl Classifier {
     pub fn scorer(&self) -> Scorer<'_> {
         Scorer {
             clf: self,
-            analyzer: Analyzer::new(self.params.analyzer.clone()).expect("analyzer settings checked at load"),
+            analyzer: Analyzer::new(self.params.analyzer.clone())
+                .expect("analyzer settings checked at load"),
             feats: Vec::new(),
             hashes: Vec::new(),
             jll: vec![0.0; self.labels.len()],
@@ -117,7 +141,10 @@ impl Classifier {
 
     /// Predict many messages in parallel on the current rayon pool, in input order.
     pub fn predict_batch<S: AsRef<str> + Sync>(&self, texts: &[S]) -> Vec<Prediction> {
-        texts.par_iter().map_init(|| self.scorer(), |s, t| s.predict(t.as_ref())).collect()
+        texts
+            .par_iter()
+            .map_init(|| self.scorer(), |s, t| s.predict(t.as_ref()))
+            .collect()
     }
 }
 
@@ -183,7 +210,9 @@ impl Scorer<'_> {
                     feats.push(id);
                 }
             });
-            self.clf.model.jll_sparse(self.feats.iter().map(|&f| (f, 1.0)), &mut self.jll);
+            self.clf
+                .model
+                .jll_sparse(self.feats.iter().map(|&f| (f, 1.0)), &mut self.jll);
         } else {
             let f = self.features(text);
             self.clf.model.jll_sparse(f, &mut self.jll);
@@ -196,6 +225,9 @@ impl Scorer<'_> {
         let mut p = self.jll(text).to_vec();
         let class = argmax(&p);
         softmax(&mut p);
-        Prediction { class, probabilities: p }
+        Prediction {
+            class,
+            probabilities: p,
+        }
     }
 }

@@ -67,7 +67,10 @@ pub struct CsvSource {
 
 impl std::fmt::Debug for CsvSource {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("CsvSource").field("path", &self.path).field("headers", &self.headers).finish()
+        f.debug_struct("CsvSource")
+            .field("path", &self.path)
+            .field("headers", &self.headers)
+            .finish()
     }
 }
 
@@ -83,10 +86,19 @@ impl CsvSource {
     }
 
     /// Read CSV from any reader; `path` is the name used in messages.
-    pub fn from_reader(path: &Path, input: Box<dyn Read + Send>, options: &CsvOptions) -> Result<CsvSource> {
-        let tsv = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("tsv"));
+    pub fn from_reader(
+        path: &Path,
+        input: Box<dyn Read + Send>,
+        options: &CsvOptions,
+    ) -> Result<CsvSource> {
+        let tsv = path
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("tsv"));
         let delimiter = options.delimiter.unwrap_or(if tsv { b'\t' } else { b',' });
-        let mut reader = csv::ReaderBuilder::new().delimiter(delimiter).has_headers(true).from_reader(input);
+        let mut reader = csv::ReaderBuilder::new()
+            .delimiter(delimiter)
+            .has_headers(true)
+            .from_reader(input);
         let headers = match reader.byte_headers() {
             Ok(h) => h.clone(),
             Err(e) => return Err(csv_error(path, e)),
@@ -95,7 +107,9 @@ impl CsvSource {
             Ok(h) => h,
             Err(e) => {
                 return Err(Error::InvalidUtf8 {
-                    location: Location::file(path).line(1).column(format!("#{}", e.utf8_error().field() + 1)),
+                    location: Location::file(path)
+                        .line(1)
+                        .column(format!("#{}", e.utf8_error().field() + 1)),
                     byte: e.utf8_error().valid_up_to(),
                 })
             }
@@ -104,7 +118,11 @@ impl CsvSource {
             let want = name.trim();
             headers
                 .iter()
-                .position(|h| h.trim_start_matches('\u{feff}').trim().eq_ignore_ascii_case(want))
+                .position(|h| {
+                    h.trim_start_matches('\u{feff}')
+                        .trim()
+                        .eq_ignore_ascii_case(want)
+                })
                 .ok_or_else(|| Error::MissingColumn {
                     location: Location::file(path).line(1),
                     column: name.to_string(),
@@ -113,7 +131,14 @@ impl CsvSource {
         };
         let text_idx = find(&options.text_col)?;
         let label_idx = options.label_col.as_deref().map(find).transpose()?;
-        Ok(CsvSource { path: path.to_path_buf(), reader, headers, text_idx, label_idx, options: options.clone() })
+        Ok(CsvSource {
+            path: path.to_path_buf(),
+            reader,
+            headers,
+            text_idx,
+            label_idx,
+            options: options.clone(),
+        })
     }
 
     /// The input's name.
@@ -132,8 +157,11 @@ impl CsvSource {
             Ok(false) => Ok(false),
             Ok(true) => {
                 row.line = row.record.position().map_or(0, |p| p.line());
-                if let Some((i, f)) =
-                    row.record.iter().enumerate().find(|(_, f)| f.len() > self.options.max_field_bytes)
+                if let Some((i, f)) = row
+                    .record
+                    .iter()
+                    .enumerate()
+                    .find(|(_, f)| f.len() > self.options.max_field_bytes)
                 {
                     return Err(Error::FieldTooLarge {
                         location: self.location(row.line, i),
@@ -169,9 +197,10 @@ impl CsvSource {
             Ok(s) => Ok(s.into()),
             Err(e) => match self.options.invalid_utf8 {
                 InvalidUtf8::Replace => Ok(String::from_utf8_lossy(field)),
-                InvalidUtf8::Error => {
-                    Err(Error::InvalidUtf8 { location: self.location(row.line, self.text_idx), byte: e.valid_up_to() })
-                }
+                InvalidUtf8::Error => Err(Error::InvalidUtf8 {
+                    location: self.location(row.line, self.text_idx),
+                    byte: e.valid_up_to(),
+                }),
             },
         }
     }
@@ -181,17 +210,25 @@ impl CsvSource {
         let idx = self.label_idx.expect("label column requested");
         let field = row.record.get(idx).unwrap_or(b"");
         let label = std::str::from_utf8(field)
-            .map_err(|e| Error::InvalidUtf8 { location: self.location(row.line, idx), byte: e.valid_up_to() })?
+            .map_err(|e| Error::InvalidUtf8 {
+                location: self.location(row.line, idx),
+                byte: e.valid_up_to(),
+            })?
             .trim();
         if label.is_empty() {
-            return Err(Error::EmptyLabel { location: self.location(row.line, idx) });
+            return Err(Error::EmptyLabel {
+                location: self.location(row.line, idx),
+            });
         }
         Ok(label)
     }
 
     /// The location of a field.
     pub fn location(&self, line: u64, field: usize) -> Location {
-        let name = self.headers.get(field).map_or_else(|| format!("#{}", field + 1), |h| h.to_string());
+        let name = self
+            .headers
+            .get(field)
+            .map_or_else(|| format!("#{}", field + 1), |h| h.to_string());
         Location::file(&self.path).line(line).column(name)
     }
 }
@@ -199,13 +236,28 @@ impl CsvSource {
 fn csv_error(path: &Path, e: csv::Error) -> Error {
     let line = e.position().map(|p| p.line());
     match e.into_kind() {
-        csv::ErrorKind::Io(source) => Error::Io { location: Location::file(path), source },
-        csv::ErrorKind::UnequalLengths { expected_len, len, pos } => Error::Csv {
-            location: Location { path: path.to_path_buf(), line: pos.map(|p| p.line()).or(line), column: None },
+        csv::ErrorKind::Io(source) => Error::Io {
+            location: Location::file(path),
+            source,
+        },
+        csv::ErrorKind::UnequalLengths {
+            expected_len,
+            len,
+            pos,
+        } => Error::Csv {
+            location: Location {
+                path: path.to_path_buf(),
+                line: pos.map(|p| p.line()).or(line),
+                column: None,
+            },
             message: format!("record has {len} fields, the header has {expected_len}"),
         },
         other => Error::Csv {
-            location: Location { path: path.to_path_buf(), line, column: None },
+            location: Location {
+                path: path.to_path_buf(),
+                line,
+                column: None,
+            },
             message: format!("{other:?}"),
         },
     }
@@ -216,13 +268,22 @@ mod tests {
     use super::*;
 
     fn source(data: &str, name: &str, opts: &CsvOptions) -> Result<CsvSource> {
-        CsvSource::from_reader(Path::new(name), Box::new(io::Cursor::new(data.as_bytes().to_vec())), opts)
+        CsvSource::from_reader(
+            Path::new(name),
+            Box::new(io::Cursor::new(data.as_bytes().to_vec())),
+            opts,
+        )
     }
 
     #[test]
     fn columns_by_name_ignoring_case_space_and_bom() {
         let opts = CsvOptions::default();
-        let mut s = source("\u{feff}id, Text ,LABEL\r\n1,\"hi,\nthere\",sales\r\n", "x.csv", &opts).unwrap();
+        let mut s = source(
+            "\u{feff}id, Text ,LABEL\r\n1,\"hi,\nthere\",sales\r\n",
+            "x.csv",
+            &opts,
+        )
+        .unwrap();
         let mut row = RawRow::default();
         assert!(s.read(&mut row).unwrap());
         assert_eq!(row.line, 2);
@@ -234,7 +295,10 @@ mod tests {
     #[test]
     fn missing_column_names_file_and_columns() {
         let err = source("label,body\n", "in.csv", &CsvOptions::default()).unwrap_err();
-        assert_eq!(err.to_string(), "in.csv:1: no column `text` in the header (columns: label,body)");
+        assert_eq!(
+            err.to_string(),
+            "in.csv:1: no column `text` in the header (columns: label,body)"
+        );
     }
 
     #[test]
@@ -243,19 +307,35 @@ mod tests {
         let mut row = RawRow::default();
         assert!(s.read(&mut row).unwrap());
         let err = s.read(&mut row).unwrap_err();
-        assert_eq!(err.to_string(), "r.csv:3: malformed CSV: record has 1 fields, the header has 2");
+        assert_eq!(
+            err.to_string(),
+            "r.csv:3: malformed CSV: record has 1 fields, the header has 2"
+        );
     }
 
     #[test]
     fn invalid_utf8_errors_or_is_replaced() {
         let data = b"label,text\nx,ok\ny,bad\xff\n".to_vec();
-        let mut s = CsvSource::from_reader(Path::new("u.csv"), Box::new(io::Cursor::new(data.clone())), &CsvOptions::default()).unwrap();
+        let mut s = CsvSource::from_reader(
+            Path::new("u.csv"),
+            Box::new(io::Cursor::new(data.clone())),
+            &CsvOptions::default(),
+        )
+        .unwrap();
         let mut rows = Vec::new();
         assert_eq!(s.read_batch(&mut rows, 10).unwrap(), 2);
         let err = s.text(&rows[1]).unwrap_err();
-        assert_eq!(err.to_string(), "u.csv:3: column `text`: invalid UTF-8 at byte 3 of the field");
-        let opts = CsvOptions { invalid_utf8: InvalidUtf8::Replace, ..CsvOptions::default() };
-        let mut s = CsvSource::from_reader(Path::new("u.csv"), Box::new(io::Cursor::new(data)), &opts).unwrap();
+        assert_eq!(
+            err.to_string(),
+            "u.csv:3: column `text`: invalid UTF-8 at byte 3 of the field"
+        );
+        let opts = CsvOptions {
+            invalid_utf8: InvalidUtf8::Replace,
+            ..CsvOptions::default()
+        };
+        let mut s =
+            CsvSource::from_reader(Path::new("u.csv"), Box::new(io::Cursor::new(data)), &opts)
+                .unwrap();
         assert_eq!(s.read_batch(&mut rows, 10).unwrap(), 2);
         assert_eq!(s.text(&rows[1]).unwrap(), "bad\u{fffd}");
     }
@@ -266,7 +346,10 @@ mod tests {
         let mut row = RawRow::default();
         assert!(s.read(&mut row).unwrap());
         assert_eq!(s.text(&row).unwrap(), "b c");
-        let opts = CsvOptions { delimiter: Some(b';'), ..CsvOptions::default() };
+        let opts = CsvOptions {
+            delimiter: Some(b';'),
+            ..CsvOptions::default()
+        };
         let mut s = source("label;text\na;b,c\n", "x.csv", &opts).unwrap();
         assert!(s.read(&mut row).unwrap());
         assert_eq!(s.text(&row).unwrap(), "b,c");
@@ -274,13 +357,22 @@ mod tests {
 
     #[test]
     fn field_size_bound_and_empty_label() {
-        let opts = CsvOptions { max_field_bytes: 5, ..CsvOptions::default() };
+        let opts = CsvOptions {
+            max_field_bytes: 5,
+            ..CsvOptions::default()
+        };
         let mut s = source("label,text\na,123456\n", "b.csv", &opts).unwrap();
         let mut row = RawRow::default();
         let err = s.read(&mut row).unwrap_err();
-        assert_eq!(err.to_string(), "b.csv:2: column `text`: field of 6 bytes exceeds the limit of 5 bytes");
+        assert_eq!(
+            err.to_string(),
+            "b.csv:2: column `text`: field of 6 bytes exceeds the limit of 5 bytes"
+        );
         let mut s = source("label,text\n ,hello\n", "e.csv", &CsvOptions::default()).unwrap();
         assert!(s.read(&mut row).unwrap());
-        assert_eq!(s.label(&row).unwrap_err().to_string(), "e.csv:2: column `label`: empty label");
+        assert_eq!(
+            s.label(&row).unwrap_err().to_string(),
+            "e.csv:2: column `label`: empty label"
+        );
     }
 }

@@ -81,7 +81,9 @@ impl Counts {
         if self.offsets.len() != self.terms.len() + 1 || self.offsets[0] != 0 {
             return Err("term offsets are inconsistent".into());
         }
-        if *self.offsets.last().unwrap() as usize != self.stats.len() || self.offsets.windows(2).any(|w| w[0] > w[1]) {
+        if *self.offsets.last().unwrap() as usize != self.stats.len()
+            || self.offsets.windows(2).any(|w| w[0] > w[1])
+        {
             return Err("term offsets are inconsistent".into());
         }
         if self.terms.windows(2).any(|w| w[0] >= w[1]) {
@@ -89,11 +91,15 @@ impl Counts {
         }
         for i in 0..self.terms.len() {
             let s = self.term_stats(i);
-            if s.windows(2).any(|w| w[0].class >= w[1].class) || s.iter().any(|c| c.class >= n_classes) {
+            if s.windows(2).any(|w| w[0].class >= w[1].class)
+                || s.iter().any(|c| c.class >= n_classes)
+            {
                 return Err(format!("statistics of term {i} are inconsistent"));
             }
             if s.iter().any(|c| c.df > self.class_docs[c.class as usize]) {
-                return Err(format!("term {i} occurs in more documents than its class has"));
+                return Err(format!(
+                    "term {i} occurs in more documents than its class has"
+                ));
             }
         }
         Ok(())
@@ -103,13 +109,17 @@ impl Counts {
     /// The result equals counting the union of both corpora.
     pub fn merge(&self, other: &Counts) -> Result<Counts> {
         if self.weight_scale_bits != other.weight_scale_bits {
-            return Err(Error::Incompatible("the models store weights with different scales".into()));
+            return Err(Error::Incompatible(
+                "the models store weights with different scales".into(),
+            ));
         }
         let mut labels: Vec<String> = self.labels.iter().chain(&other.labels).cloned().collect();
         labels.sort();
         labels.dedup();
         let remap = |ls: &[String]| -> Vec<u32> {
-            ls.iter().map(|l| labels.binary_search(l).expect("label present") as u32).collect()
+            ls.iter()
+                .map(|l| labels.binary_search(l).expect("label present") as u32)
+                .collect()
         };
         let (ra, rb) = (remap(&self.labels), remap(&other.labels));
         let mut class_docs = vec![0u64; labels.len()];
@@ -137,14 +147,20 @@ impl Counts {
             };
             buf.clear();
             let term = if ord != std::cmp::Ordering::Greater {
-                buf.extend(self.term_stats(i).iter().map(|s| ClassStat { class: ra[s.class as usize], ..*s }));
+                buf.extend(self.term_stats(i).iter().map(|s| ClassStat {
+                    class: ra[s.class as usize],
+                    ..*s
+                }));
                 i += 1;
                 self.terms[i - 1].clone()
             } else {
                 other.terms[j].clone()
             };
             if ord != std::cmp::Ordering::Less {
-                buf.extend(other.term_stats(j).iter().map(|s| ClassStat { class: rb[s.class as usize], ..*s }));
+                buf.extend(other.term_stats(j).iter().map(|s| ClassStat {
+                    class: rb[s.class as usize],
+                    ..*s
+                }));
                 j += 1;
             }
             buf.sort_by_key(|s| s.class);
@@ -261,17 +277,28 @@ impl CountBuilder {
         let n = self.locals.len();
         let per = docs.len().div_ceil(n).max(1);
         let fit = &self.fit;
-        self.locals.par_iter_mut().zip(docs.par_chunks(per)).for_each(|(local, chunk)| {
-            for d in chunk {
-                local.count(d, fit);
-            }
-        });
+        self.locals
+            .par_iter_mut()
+            .zip(docs.par_chunks(per))
+            .for_each(|(local, chunk)| {
+                for d in chunk {
+                    local.count(d, fit);
+                }
+            });
     }
 
     /// Merge the workers' tables and sort: the final statistics.
     pub fn finish(self) -> Counts {
-        let CountBuilder { fit, labels, class_docs, locals, .. } = self;
-        let mut per_shard: Vec<Vec<Shard>> = (0..SHARDS).map(|_| Vec::with_capacity(locals.len())).collect();
+        let CountBuilder {
+            fit,
+            labels,
+            class_docs,
+            locals,
+            ..
+        } = self;
+        let mut per_shard: Vec<Vec<Shard>> = (0..SHARDS)
+            .map(|_| Vec::with_capacity(locals.len()))
+            .collect();
         for local in locals {
             for (s, shard) in local.shards.into_iter().enumerate() {
                 per_shard[s].push(shard);
@@ -306,7 +333,11 @@ impl CountBuilder {
         let mut out = Counts {
             labels: order.iter().map(|&i| labels[i].clone()).collect(),
             class_docs: order.iter().map(|&i| class_docs[i]).collect(),
-            weight_scale_bits: if fit.fractional_weights() { FRACTION_BITS } else { 0 },
+            weight_scale_bits: if fit.fractional_weights() {
+                FRACTION_BITS
+            } else {
+                0
+            },
             terms: Vec::with_capacity(entries.len()),
             offsets: Vec::with_capacity(entries.len() + 1),
             stats: Vec::new(),
@@ -352,7 +383,12 @@ pub(crate) fn tf_weight(tf: u32, w: TermWeight) -> f64 {
 
 impl Local {
     fn count(&mut self, doc: &Doc<'_>, fit: &FitParams) {
-        let Local { shards, analyzer, arena, spans } = self;
+        let Local {
+            shards,
+            analyzer,
+            arena,
+            spans,
+        } = self;
         arena.clear();
         spans.clear();
         analyzer.for_each_term(doc.text, |t| {
@@ -371,19 +407,33 @@ impl Local {
         }
         let norm = match fit.norm {
             DocNorm::None => 1.0,
-            DocNorm::L2 => groups.iter().map(|&(_, tf)| tf_weight(tf, fit.tf).powi(2)).sum::<f64>().sqrt(),
+            DocNorm::L2 => groups
+                .iter()
+                .map(|&(_, tf)| tf_weight(tf, fit.tf).powi(2))
+                .sum::<f64>()
+                .sqrt(),
         };
         let fractional = fit.fractional_weights();
         for &(g, tf) in &groups {
-            let weight =
-                if fractional { quantize(tf_weight(tf, fit.tf) / norm) } else { tf as u64 };
+            let weight = if fractional {
+                quantize(tf_weight(tf, fit.tf) / norm)
+            } else {
+                tf as u64
+            };
             let sp = &spans[g];
             let t = term(sp);
             let shard = &mut shards[(sp.0 >> (64 - SHARD_BITS)) as usize];
             match shard.get_mut(t) {
                 Some(stats) => add_stat(stats, doc.class, 1, weight),
                 None => {
-                    shard.insert(t.into(), vec![ClassStat { class: doc.class, df: 1, weight }]);
+                    shard.insert(
+                        t.into(),
+                        vec![ClassStat {
+                            class: doc.class,
+                            df: 1,
+                            weight,
+                        }],
+                    );
                 }
             }
         }
@@ -403,26 +453,46 @@ mod tests {
     fn count(docs: &[(&str, &str)], params: &crate::params::ValidTrainParams) -> Counts {
         let mut b = CountBuilder::new(&params.analyzer, &params.fit).unwrap();
         let ids: Vec<u32> = docs.iter().map(|d| b.class_id(d.1)).collect();
-        let batch: Vec<Doc> = docs.iter().zip(&ids).map(|(d, &class)| Doc { text: d.0, class }).collect();
+        let batch: Vec<Doc> = docs
+            .iter()
+            .zip(&ids)
+            .map(|(d, &class)| Doc { text: d.0, class })
+            .collect();
         b.add(&batch);
         b.finish()
     }
 
     fn stat(c: &Counts, term: &str) -> Vec<(String, u64, u64)> {
         let i = c.terms.iter().position(|t| &**t == term).unwrap();
-        c.term_stats(i).iter().map(|s| (c.labels[s.class as usize].clone(), s.df, s.weight)).collect()
+        c.term_stats(i)
+            .iter()
+            .map(|s| (c.labels[s.class as usize].clone(), s.df, s.weight))
+            .collect()
     }
 
     #[test]
     fn counts_by_hand() {
         let p = TrainParams::default().check().unwrap();
-        let c = count(&[("buy buy now", "sales"), ("hi now", "net"), ("buy", "sales")], &p);
+        let c = count(
+            &[
+                ("buy buy now", "sales"),
+                ("hi now", "net"),
+                ("buy", "sales"),
+            ],
+            &p,
+        );
         assert_eq!(c.labels, ["net", "sales"]);
         assert_eq!(c.class_docs, [1, 2]);
-        assert_eq!(c.terms.iter().map(|t| &**t).collect::<Vec<_>>(), ["buy", "buy buy", "buy now", "hi", "hi now", "now"]);
+        assert_eq!(
+            c.terms.iter().map(|t| &**t).collect::<Vec<_>>(),
+            ["buy", "buy buy", "buy now", "hi", "hi now", "now"]
+        );
         // "buy": tf 2 in doc 1, 1 in doc 3 -> df 2, weight 3 in sales.
         assert_eq!(stat(&c, "buy"), [("sales".to_string(), 2, 3)]);
-        assert_eq!(stat(&c, "now"), [("net".to_string(), 1, 1), ("sales".to_string(), 1, 1)]);
+        assert_eq!(
+            stat(&c, "now"),
+            [("net".to_string(), 1, 1), ("sales".to_string(), 1, 1)]
+        );
         assert_eq!(c.df(5), 2);
         c.validate().unwrap();
     }
@@ -450,17 +520,34 @@ mod tests {
         let a = [("buy now", "sales"), ("hello there", "net")];
         let b = [("now hiring", "jobs"), ("buy buy", "sales")];
         let all: Vec<_> = a.iter().chain(&b).copied().collect();
-        assert_eq!(count(&a, &p).merge(&count(&b, &p)).unwrap(), count(&all, &p));
+        assert_eq!(
+            count(&a, &p).merge(&count(&b, &p)).unwrap(),
+            count(&all, &p)
+        );
     }
 
     #[test]
     fn thread_count_does_not_change_counts() {
         let p = TrainParams::default().check().unwrap();
-        let docs: Vec<(String, &str)> =
-            (0..500).map(|i| (format!("w{} w{} common {}", i % 37, i % 11, i % 5), ["a", "b", "c"][i % 3])).collect();
+        let docs: Vec<(String, &str)> = (0..500)
+            .map(|i| {
+                (
+                    format!("w{} w{} common {}", i % 37, i % 11, i % 5),
+                    ["a", "b", "c"][i % 3],
+                )
+            })
+            .collect();
         let refs: Vec<(&str, &str)> = docs.iter().map(|(t, l)| (t.as_str(), *l)).collect();
-        let one = rayon::ThreadPoolBuilder::new().num_threads(1).build().unwrap().install(|| count(&refs, &p));
-        let four = rayon::ThreadPoolBuilder::new().num_threads(4).build().unwrap().install(|| count(&refs, &p));
+        let one = rayon::ThreadPoolBuilder::new()
+            .num_threads(1)
+            .build()
+            .unwrap()
+            .install(|| count(&refs, &p));
+        let four = rayon::ThreadPoolBuilder::new()
+            .num_threads(4)
+            .build()
+            .unwrap()
+            .install(|| count(&refs, &p));
         assert_eq!(one, four);
     }
 }

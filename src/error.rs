@@ -21,7 +21,11 @@ pub struct Location {
 impl Location {
     /// A location naming only a file.
     pub fn file(path: impl Into<PathBuf>) -> Location {
-        Location { path: path.into(), line: None, column: None }
+        Location {
+            path: path.into(),
+            line: None,
+            column: None,
+        }
     }
 
     /// This location at a given 1-based line.
@@ -118,7 +122,9 @@ pub enum Error {
         inputs: String,
     },
     /// Training needs at least two labels.
-    #[error("{inputs}: every document has the label `{label}`; training needs at least two labels")]
+    #[error(
+        "{inputs}: every document has the label `{label}`; training needs at least two labels"
+    )]
     SingleLabel {
         /// The inputs, comma separated.
         inputs: String,
@@ -151,11 +157,17 @@ impl Error {
     }
 
     pub(crate) fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Error {
-        Error::Io { location: Location::file(path), source }
+        Error::Io {
+            location: Location::file(path),
+            source,
+        }
     }
 
     pub(crate) fn bad_model(path: &str, message: impl Into<String>) -> Error {
-        Error::BadModel { path: path.to_string(), message: message.into() }
+        Error::BadModel {
+            path: path.to_string(),
+            message: message.into(),
+        }
     }
 }
 
@@ -167,8 +179,14 @@ mod tests {
     fn location_names_file_line_and_column() {
         let loc = Location::file("data/x.csv").line(7).column("text");
         assert_eq!(loc.to_string(), "data/x.csv:7: column `text`");
-        let err = Error::InvalidUtf8 { location: loc, byte: 3 };
-        assert_eq!(err.to_string(), "data/x.csv:7: column `text`: invalid UTF-8 at byte 3 of the field");
+        let err = Error::InvalidUtf8 {
+            location: loc,
+            byte: 3,
+        };
+        assert_eq!(
+            err.to_string(),
+            "data/x.csv:7: column `text`: invalid UTF-8 at byte 3 of the field"
+        );
         assert!(err.is_bad_data());
         assert!(!Error::InvalidParam("alpha".into()).is_bad_data());
     }

@@ -47,7 +47,12 @@ impl NbModel {
     /// assert!((m.weights[[0, 0]] - (4.0f64 / 6.0).ln()).abs() < 1e-12);
     /// assert!((m.bias[0] - 0.5f64.ln()).abs() < 1e-12);
     /// ```
-    pub fn fit(totals: ArrayView2<f64>, class_docs: &[f64], labels: &[String], fit: &FitParams) -> Result<NbModel> {
+    pub fn fit(
+        totals: ArrayView2<f64>,
+        class_docs: &[f64],
+        labels: &[String],
+        fit: &FitParams,
+    ) -> Result<NbModel> {
         let (n_classes, n_features) = totals.dim();
         let alpha = fit.alpha;
         let (weights, bias) = match fit.model {
@@ -80,11 +85,19 @@ impl NbModel {
                         }
                     }
                 }
-                let bias = if n_classes == 1 { log_prior(class_docs, labels, &fit.prior)? } else { Array1::zeros(n_classes) };
+                let bias = if n_classes == 1 {
+                    log_prior(class_docs, labels, &fit.prior)?
+                } else {
+                    Array1::zeros(n_classes)
+                };
                 (w, bias)
             }
         };
-        Ok(NbModel { kind: fit.model, weights, bias })
+        Ok(NbModel {
+            kind: fit.model,
+            weights,
+            bias,
+        })
     }
 
     /// Joint log-likelihoods of a sparse document given as `(feature, value)` pairs,
@@ -116,12 +129,16 @@ fn log_prior(class_docs: &[f64], labels: &[String], prior: &Prior) -> Result<Arr
         Prior::Uniform => vec![1.0; n],
         Prior::Given(map) => {
             if let Some(extra) = map.keys().find(|k| !labels.contains(k)) {
-                return Err(Error::InvalidParam(format!("a prior is given for `{extra}`, which is not a label of the corpus")));
+                return Err(Error::InvalidParam(format!(
+                    "a prior is given for `{extra}`, which is not a label of the corpus"
+                )));
             }
             labels
                 .iter()
                 .map(|l| {
-                    map.get(l).copied().ok_or_else(|| Error::InvalidParam(format!("no prior given for label `{l}`")))
+                    map.get(l).copied().ok_or_else(|| {
+                        Error::InvalidParam(format!("no prior given for label `{l}`"))
+                    })
                 })
                 .collect::<Result<_>>()?
         }
@@ -134,11 +151,20 @@ fn log_prior(class_docs: &[f64], labels: &[String], prior: &Prior) -> Result<Arr
 /// the `max_features` with the largest total weight (ties: earlier term first).
 /// Returns term indices, ascending.
 pub fn select_features(counts: &Counts, fit: &FitParams) -> Vec<u32> {
-    let mut keep: Vec<u32> = (0..counts.n_terms()).filter(|&i| counts.df(i) >= fit.min_df).map(|i| i as u32).collect();
+    let mut keep: Vec<u32> = (0..counts.n_terms())
+        .filter(|&i| counts.df(i) >= fit.min_df)
+        .map(|i| i as u32)
+        .collect();
     if let Some(max) = fit.max_features {
         let max = max as usize;
         if keep.len() > max {
-            let total = |i: u32| counts.term_stats(i as usize).iter().map(|s| s.weight).sum::<u64>();
+            let total = |i: u32| {
+                counts
+                    .term_stats(i as usize)
+                    .iter()
+                    .map(|s| s.weight)
+                    .sum::<u64>()
+            };
             keep.sort_by(|&a, &b| total(b).cmp(&total(a)).then(a.cmp(&b)));
             keep.truncate(max);
             keep.sort_unstable();
@@ -150,7 +176,10 @@ pub fn select_features(counts: &Counts, fit: &FitParams) -> Vec<u32> {
 /// Smoothed IDF of each selected feature: `ln((1 + n) / (1 + df)) + 1`.
 pub fn idf(counts: &Counts, features: &[u32]) -> Vec<f64> {
     let n = counts.n_docs() as f64;
-    features.iter().map(|&i| ((1.0 + n) / (1.0 + counts.df(i as usize) as f64)).ln() + 1.0).collect()
+    features
+        .iter()
+        .map(|&i| ((1.0 + n) / (1.0 + counts.df(i as usize) as f64)).ln() + 1.0)
+        .collect()
 }
 
 /// Fit a model on the selected features of `counts`.
@@ -221,29 +250,60 @@ mod tests {
     fn multinomial_by_hand() {
         // Class 0 totals [2, 0, 1], class 1 totals [0, 3, 1]; alpha = 0.5, 3 features.
         // P(f0|c0) = 2.5 / (3 + 1.5) = 0.5556; P(f1|c1) = 3.5 / (4 + 1.5) = 0.6364.
-        let fit = FitParams { alpha: 0.5, ..FitParams::default() };
-        let m = NbModel::fit(array![[2.0, 0.0, 1.0], [0.0, 3.0, 1.0]].view(), &[3.0, 1.0], &labels(2), &fit).unwrap();
+        let fit = FitParams {
+            alpha: 0.5,
+            ..FitParams::default()
+        };
+        let m = NbModel::fit(
+            array![[2.0, 0.0, 1.0], [0.0, 3.0, 1.0]].view(),
+            &[3.0, 1.0],
+            &labels(2),
+            &fit,
+        )
+        .unwrap();
         assert_abs_diff_eq!(m.weights[[0, 0]], (2.5f64 / 4.5).ln(), epsilon = 1e-12);
         assert_abs_diff_eq!(m.weights[[1, 1]], (3.5f64 / 5.5).ln(), epsilon = 1e-12);
         assert_abs_diff_eq!(m.bias[0], 0.75f64.ln(), epsilon = 1e-12);
         let mut out = [0.0; 2];
         m.jll_sparse([(0, 2.0), (2, 1.0)], &mut out);
-        assert_abs_diff_eq!(out[0], 0.75f64.ln() + 2.0 * (2.5f64 / 4.5).ln() + (1.5f64 / 4.5).ln(), epsilon = 1e-12);
+        assert_abs_diff_eq!(
+            out[0],
+            0.75f64.ln() + 2.0 * (2.5f64 / 4.5).ln() + (1.5f64 / 4.5).ln(),
+            epsilon = 1e-12
+        );
     }
 
     #[test]
     fn complement_matches_sklearn() {
         // sklearn 1.5: ComplementNB(alpha=1).fit(X, y) with X = [[2,0,1],[0,3,1]], y = [0,1]:
         // feature_log_prob_ = -log(comp / comp.sum()), comp(c0) = [1,4,2], comp(c1) = [3,1,2].
-        let fit = FitParams { model: ModelKind::Complement, ..FitParams::default() };
-        let m = NbModel::fit(array![[2.0, 0.0, 1.0], [0.0, 3.0, 1.0]].view(), &[1.0, 1.0], &labels(2), &fit).unwrap();
+        let fit = FitParams {
+            model: ModelKind::Complement,
+            ..FitParams::default()
+        };
+        let m = NbModel::fit(
+            array![[2.0, 0.0, 1.0], [0.0, 3.0, 1.0]].view(),
+            &[1.0, 1.0],
+            &labels(2),
+            &fit,
+        )
+        .unwrap();
         assert_abs_diff_eq!(m.weights[[0, 0]], -(1.0f64 / 7.0).ln(), epsilon = 1e-12);
         assert_abs_diff_eq!(m.weights[[1, 0]], -(4.0f64 / 7.0).ln(), epsilon = 1e-12);
         assert_abs_diff_eq!(m.weights[[0, 1]], -(3.0f64 / 6.0).ln(), epsilon = 1e-12);
         assert_eq!(m.bias, array![0.0, 0.0]);
         // Weight normalisation: logged / logged.sum() per class.
-        let fit = FitParams { weight_norm: true, ..fit };
-        let m = NbModel::fit(array![[2.0, 0.0, 1.0], [0.0, 3.0, 1.0]].view(), &[1.0, 1.0], &labels(2), &fit).unwrap();
+        let fit = FitParams {
+            weight_norm: true,
+            ..fit
+        };
+        let m = NbModel::fit(
+            array![[2.0, 0.0, 1.0], [0.0, 3.0, 1.0]].view(),
+            &[1.0, 1.0],
+            &labels(2),
+            &fit,
+        )
+        .unwrap();
         let l: Vec<f64> = [1.0f64, 4.0, 2.0].iter().map(|v| (v / 7.0).ln()).collect();
         let s: f64 = l.iter().sum();
         assert_abs_diff_eq!(m.weights[[1, 0]], l[1] / s, epsilon = 1e-12);
@@ -252,11 +312,32 @@ mod tests {
     #[test]
     fn priors() {
         let t = array![[1.0, 1.0], [1.0, 1.0]];
-        let uni = FitParams { prior: Prior::Uniform, ..FitParams::default() };
-        assert_abs_diff_eq!(NbModel::fit(t.view(), &[9.0, 1.0], &labels(2), &uni).unwrap().bias[0], 0.5f64.ln(), epsilon = 1e-12);
-        let given = FitParams { prior: Prior::Given([("c0".into(), 1.0), ("c1".into(), 3.0)].into()), ..FitParams::default() };
-        assert_abs_diff_eq!(NbModel::fit(t.view(), &[9.0, 1.0], &labels(2), &given).unwrap().bias[1], 0.75f64.ln(), epsilon = 1e-12);
-        let missing = FitParams { prior: Prior::Given([("c0".into(), 1.0)].into()), ..FitParams::default() };
+        let uni = FitParams {
+            prior: Prior::Uniform,
+            ..FitParams::default()
+        };
+        assert_abs_diff_eq!(
+            NbModel::fit(t.view(), &[9.0, 1.0], &labels(2), &uni)
+                .unwrap()
+                .bias[0],
+            0.5f64.ln(),
+            epsilon = 1e-12
+        );
+        let given = FitParams {
+            prior: Prior::Given([("c0".into(), 1.0), ("c1".into(), 3.0)].into()),
+            ..FitParams::default()
+        };
+        assert_abs_diff_eq!(
+            NbModel::fit(t.view(), &[9.0, 1.0], &labels(2), &given)
+                .unwrap()
+                .bias[1],
+            0.75f64.ln(),
+            epsilon = 1e-12
+        );
+        let missing = FitParams {
+            prior: Prior::Given([("c0".into(), 1.0)].into()),
+            ..FitParams::default()
+        };
         assert!(NbModel::fit(t.view(), &[9.0, 1.0], &labels(2), &missing).is_err());
     }
 

@@ -96,13 +96,18 @@ impl FitParams {
     /// Check every value; the one place parameters are judged.
     pub fn check(&self) -> Result<()> {
         if !(self.alpha.is_finite() && self.alpha > 0.0) {
-            return Err(Error::InvalidParam(format!("alpha must be a finite number > 0 (got {})", self.alpha)));
+            return Err(Error::InvalidParam(format!(
+                "alpha must be a finite number > 0 (got {})",
+                self.alpha
+            )));
         }
         if self.min_df == 0 {
             return Err(Error::InvalidParam("min-df must be at least 1".into()));
         }
         if self.max_features == Some(0) {
-            return Err(Error::InvalidParam("max-features must be at least 1".into()));
+            return Err(Error::InvalidParam(
+                "max-features must be at least 1".into(),
+            ));
         }
         if let Prior::Given(p) = &self.prior {
             if p.is_empty() {
@@ -110,7 +115,9 @@ impl FitParams {
             }
             for (label, &v) in p {
                 if !(v.is_finite() && v > 0.0) {
-                    return Err(Error::InvalidParam(format!("prior of `{label}` must be finite and > 0 (got {v})")));
+                    return Err(Error::InvalidParam(format!(
+                        "prior of `{label}` must be finite and > 0 (got {v})"
+                    )));
                 }
             }
         }
@@ -239,7 +246,13 @@ mod tests {
     #[test]
     fn alpha_must_be_positive_and_finite() {
         for a in [0.0, -1.0, f64::NAN, f64::INFINITY] {
-            assert!(matches!(TrainParams::default().alpha(a).check(), Err(Error::InvalidParam(_))), "{a}");
+            assert!(
+                matches!(
+                    TrainParams::default().alpha(a).check(),
+                    Err(Error::InvalidParam(_))
+                ),
+                "{a}"
+            );
         }
         assert!(TrainParams::default().alpha(1e-9).check().is_ok());
     }
@@ -247,7 +260,10 @@ mod tests {
     #[test]
     fn other_ranges() {
         assert!(TrainParams::default().min_df(0).check().is_err());
-        assert!(TrainParams::default().max_features(Some(0)).check().is_err());
+        assert!(TrainParams::default()
+            .max_features(Some(0))
+            .check()
+            .is_err());
         assert!(TrainParams::default().ngrams(3, 2).check().is_err());
         let bad = Prior::Given([("a".to_string(), -0.5)].into_iter().collect());
         assert!(TrainParams::default().prior(bad).check().is_err());

@@ -60,7 +60,9 @@ pub enum Load {
 
 /// Serialise a classifier. It must carry its counts.
 pub fn to_bytes(clf: &Classifier) -> Result<Vec<u8>> {
-    let counts = clf.counts.as_ref().ok_or_else(|| Error::Incompatible("cannot save a model loaded without its counts".into()))?;
+    let counts = clf.counts.as_ref().ok_or_else(|| {
+        Error::Incompatible("cannot save a model loaded without its counts".into())
+    })?;
     let meta = Meta {
         format: "pitchsift-model".into(),
         analyzer: clf.params.analyzer.clone(),
@@ -76,7 +78,9 @@ pub fn to_bytes(clf: &Classifier) -> Result<Vec<u8>> {
     out.extend_from_slice(MAGIC);
     out.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
     out.extend_from_slice(&0u64.to_le_bytes());
-    section(&mut out, |b| b.extend_from_slice(&serde_json::to_vec(&meta).expect("meta serialises")));
+    section(&mut out, |b| {
+        b.extend_from_slice(&serde_json::to_vec(&meta).expect("meta serialises"))
+    });
     section(&mut out, |b| {
         varint(b, clf.features.len() as u64);
         for t in &clf.features {
@@ -144,7 +148,9 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
         .suffix(".tmp")
         .tempfile_in(dir)
         .map_err(|e| Error::io(path, e))?;
-    tmp.write_all(bytes).and_then(|_| tmp.as_file().sync_all()).map_err(|e| Error::io(path, e))?;
+    tmp.write_all(bytes)
+        .and_then(|_| tmp.as_file().sync_all())
+        .map_err(|e| Error::io(path, e))?;
     set_readable(tmp.as_file()).map_err(|e| Error::io(path, e))?;
     tmp.persist(path).map_err(|e| Error::io(path, e.error))?;
     Ok(())
@@ -195,12 +201,19 @@ pub fn from_bytes(bytes: &[u8], name: &str, what: Load) -> Result<Classifier> {
     if crc32fast::hash(body) != u32::from_le_bytes(crc.try_into().unwrap()) {
         return Err(bad("corrupted model file (checksum mismatch)".into()));
     }
-    let mut r = Reader { buf: &body[HEADER..], name };
-    let meta: Meta = serde_json::from_slice(r.section()?).map_err(|e| bad(format!("bad metadata: {e}")))?;
+    let mut r = Reader {
+        buf: &body[HEADER..],
+        name,
+    };
+    let meta: Meta =
+        serde_json::from_slice(r.section()?).map_err(|e| bad(format!("bad metadata: {e}")))?;
     if meta.format != "pitchsift-model" {
         return Err(bad(format!("unknown format tag `{}`", meta.format)));
     }
-    let params = ValidTrainParams { analyzer: meta.analyzer, fit: meta.fit };
+    let params = ValidTrainParams {
+        analyzer: meta.analyzer,
+        fit: meta.fit,
+    };
     params.analyzer.check().map_err(|e| bad(e.to_string()))?;
     params.fit.check().map_err(|e| bad(e.to_string()))?;
     let n_classes = meta.labels.len();
@@ -208,7 +221,10 @@ pub fn from_bytes(bytes: &[u8], name: &str, what: Load) -> Result<Classifier> {
         return Err(bad("inconsistent labels".into()));
     }
 
-    let mut fr = Reader { buf: r.section()?, name };
+    let mut fr = Reader {
+        buf: r.section()?,
+        name,
+    };
     let n_features = fr.count()?;
     if n_features as u64 != meta.n_features {
         return Err(bad("feature count differs from metadata".into()));
@@ -223,18 +239,30 @@ pub fn from_bytes(bytes: &[u8], name: &str, what: Load) -> Result<Classifier> {
     fr.end()?;
 
     let pbuf = r.section()?;
-    let n_params = n_features.checked_mul(n_classes).and_then(|n| n.checked_add(n_classes));
+    let n_params = n_features
+        .checked_mul(n_classes)
+        .and_then(|n| n.checked_add(n_classes));
     if n_params.and_then(|n| n.checked_mul(8)) != Some(pbuf.len()) {
         return Err(bad("parameter section has the wrong size".into()));
     }
-    let floats: Vec<f64> = pbuf.chunks_exact(8).map(|c| f64::from_le_bytes(c.try_into().unwrap())).collect();
+    let floats: Vec<f64> = pbuf
+        .chunks_exact(8)
+        .map(|c| f64::from_le_bytes(c.try_into().unwrap()))
+        .collect();
     if floats.iter().any(|v| !v.is_finite()) {
         return Err(bad("non-finite parameter".into()));
     }
-    let weights = Array2::from_shape_vec((n_features, n_classes), floats[..n_features * n_classes].to_vec())
-        .map_err(|e| bad(e.to_string()))?;
+    let weights = Array2::from_shape_vec(
+        (n_features, n_classes),
+        floats[..n_features * n_classes].to_vec(),
+    )
+    .map_err(|e| bad(e.to_string()))?;
     let bias = Array1::from(floats[n_features * n_classes..].to_vec());
-    let model = NbModel { kind: params.fit.model, weights, bias };
+    let model = NbModel {
+        kind: params.fit.model,
+        weights,
+        bias,
+    };
 
     let cbuf = r.section()?;
     r.end()?;
@@ -264,7 +292,11 @@ pub fn from_bytes(bytes: &[u8], name: &str, what: Load) -> Result<Classifier> {
                     if class >= n_classes as u64 {
                         return Err(bad("class id out of range in counts".into()));
                     }
-                    c.stats.push(ClassStat { class: class as u32, df, weight });
+                    c.stats.push(ClassStat {
+                        class: class as u32,
+                        df,
+                        weight,
+                    });
                 }
                 c.offsets.push(c.stats.len() as u64);
             }
@@ -273,7 +305,15 @@ pub fn from_bytes(bytes: &[u8], name: &str, what: Load) -> Result<Classifier> {
             Some(c)
         }
     };
-    Ok(Classifier::from_parts(params, meta.labels, meta.class_docs, features, model, counts, meta.info))
+    Ok(Classifier::from_parts(
+        params,
+        meta.labels,
+        meta.class_docs,
+        features,
+        model,
+        counts,
+        meta.info,
+    ))
 }
 
 struct Reader<'a> {
@@ -320,7 +360,9 @@ impl<'a> Reader<'a> {
     fn string(&mut self) -> Result<Box<str>> {
         let n = self.count()?;
         let bytes = self.take(n)?;
-        std::str::from_utf8(bytes).map(Into::into).map_err(|_| self.err("term is not UTF-8"))
+        std::str::from_utf8(bytes)
+            .map(Into::into)
+            .map_err(|_| self.err("term is not UTF-8"))
     }
     fn end(&self) -> Result<()> {
         if self.buf.is_empty() {

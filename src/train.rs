@@ -39,7 +39,10 @@ pub fn count_csv(
             }
             for (text, class) in &texts {
                 bytes += text.len() as u64;
-                docs.push(Doc { text, class: *class });
+                docs.push(Doc {
+                    text,
+                    class: *class,
+                });
             }
             builder.add(&docs);
             progress(builder.n_docs(), bytes);
@@ -50,7 +53,11 @@ pub fn count_csv(
 
 /// A comma-separated list of the inputs, for messages.
 pub fn describe(inputs: &[PathBuf]) -> String {
-    inputs.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", ")
+    inputs
+        .iter()
+        .map(|p| p.display().to_string())
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// Count and fit: a classifier from labelled CSV files.

@@ -63,14 +63,23 @@ fn main() -> ExitCode {
 
 fn run(cli: Cli) -> anyhow::Result<()> {
     if cli.texts.is_empty() == cli.input.is_empty() {
-        return Err(Usage("give either messages to classify or --input FILE.csv (see --help)".into()).into());
+        return Err(Usage(
+            "give either messages to classify or --input FILE.csv (see --help)".into(),
+        )
+        .into());
     }
     if cli.batch_size == 0 {
         return Err(Usage("--batch-size must be at least 1".into()).into());
     }
-    let format = cli.format.unwrap_or(if cli.input.is_empty() { Format::Text } else { Format::Csv });
+    let format = cli.format.unwrap_or(if cli.input.is_empty() {
+        Format::Text
+    } else {
+        Format::Csv
+    });
     if format == Format::Text && !cli.input.is_empty() {
-        return Err(Usage("--format text is for messages; use csv or jsonl with --input".into()).into());
+        return Err(
+            Usage("--format text is for messages; use csv or jsonl with --input".into()).into(),
+        );
     }
     common::check_inputs(&cli.input)?;
     let clf = match &cli.model {
@@ -90,7 +99,10 @@ fn run(cli: Cli) -> anyhow::Result<()> {
 /// Standard output, or a temporary file renamed over the target when complete.
 enum Output {
     Stdout(BufWriter<io::Stdout>),
-    File { tmp: BufWriter<tempfile::NamedTempFile>, path: PathBuf },
+    File {
+        tmp: BufWriter<tempfile::NamedTempFile>,
+        path: PathBuf,
+    },
 }
 
 impl Output {
@@ -98,13 +110,19 @@ impl Output {
         Ok(match path {
             None => Output::Stdout(BufWriter::with_capacity(1 << 16, io::stdout())),
             Some(p) => {
-                let dir = p.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+                let dir = p
+                    .parent()
+                    .filter(|d| !d.as_os_str().is_empty())
+                    .unwrap_or(Path::new("."));
                 let tmp = tempfile::Builder::new()
                     .prefix(".pitchsift-")
                     .suffix(".tmp")
                     .tempfile_in(dir)
                     .with_context(|| format!("{}: cannot create output", p.display()))?;
-                Output::File { tmp: BufWriter::with_capacity(1 << 16, tmp), path: p.to_path_buf() }
+                Output::File {
+                    tmp: BufWriter::with_capacity(1 << 16, tmp),
+                    path: p.to_path_buf(),
+                }
             }
         })
     }
@@ -113,10 +131,18 @@ impl Output {
         match self {
             Output::Stdout(mut w) => Ok(w.flush()?),
             Output::File { tmp, path } => {
-                let tmp = tmp.into_inner().map_err(|e| e.into_error()).with_context(|| format!("{}", path.display()))?;
-                tmp.as_file().sync_all().with_context(|| format!("{}", path.display()))?;
-                persist::set_readable(tmp.as_file()).with_context(|| format!("{}", path.display()))?;
-                tmp.persist(&path).map_err(|e| e.error).with_context(|| format!("{}", path.display()))?;
+                let tmp = tmp
+                    .into_inner()
+                    .map_err(|e| e.into_error())
+                    .with_context(|| format!("{}", path.display()))?;
+                tmp.as_file()
+                    .sync_all()
+                    .with_context(|| format!("{}", path.display()))?;
+                persist::set_readable(tmp.as_file())
+                    .with_context(|| format!("{}", path.display()))?;
+                tmp.persist(&path)
+                    .map_err(|e| e.error)
+                    .with_context(|| format!("{}", path.display()))?;
                 Ok(())
             }
         }
@@ -174,7 +200,10 @@ fn files(clf: &Classifier, cli: &Cli, format: Format, out: &mut Output) -> anyho
             Some(first) if format == Format::Csv && *first != h => {
                 return Err(pitchsift::Error::Csv {
                     location: pitchsift::error::Location::file(path).line(1),
-                    message: format!("header differs from the first input's ({}); CSV output needs one header", first.join(",")),
+                    message: format!(
+                        "header differs from the first input's ({}); CSV output needs one header",
+                        first.join(",")
+                    ),
                 }
                 .into())
             }
@@ -191,7 +220,10 @@ fn files(clf: &Classifier, cli: &Cli, format: Format, out: &mut Output) -> anyho
             if n == 0 {
                 break;
             }
-            let texts = rows[..n].iter().map(|r| src.text(r)).collect::<Result<Vec<_>, _>>()?;
+            let texts = rows[..n]
+                .iter()
+                .map(|r| src.text(r))
+                .collect::<Result<Vec<_>, _>>()?;
             let preds = clf.predict_batch(&texts);
             for (r, p) in rows[..n].iter().zip(&preds) {
                 row_no += 1;
@@ -215,16 +247,39 @@ struct Writer<'a> {
 }
 
 impl<'a> Writer<'a> {
-    fn new(clf: &'a Classifier, format: Format, out: &'a mut Output, input_header: &[&str]) -> Writer<'a> {
+    fn new(
+        clf: &'a Classifier,
+        format: Format,
+        out: &'a mut Output,
+        input_header: &[&str],
+    ) -> Writer<'a> {
         let mut header: Vec<String> = input_header.iter().map(|s| s.to_string()).collect();
         header.push("predicted".into());
         header.push("confidence".into());
         header.extend(clf.labels.iter().map(|l| format!("p_{l}")));
-        let labels_json = clf.labels.iter().map(|l| serde_json::to_string(l).expect("string")).collect();
-        Writer { clf, format, out, header_done: false, header, labels_json, line: Vec::new() }
+        let labels_json = clf
+            .labels
+            .iter()
+            .map(|l| serde_json::to_string(l).expect("string"))
+            .collect();
+        Writer {
+            clf,
+            format,
+            out,
+            header_done: false,
+            header,
+            labels_json,
+            line: Vec::new(),
+        }
     }
 
-    fn write(&mut self, row: u64, input: Option<&Path>, fields: &[&[u8]], p: &Prediction) -> anyhow::Result<()> {
+    fn write(
+        &mut self,
+        row: u64,
+        input: Option<&Path>,
+        fields: &[&[u8]],
+        p: &Prediction,
+    ) -> anyhow::Result<()> {
         match self.format {
             Format::Csv => {
                 if !self.header_done {
@@ -233,9 +288,15 @@ impl<'a> Writer<'a> {
                     self.csv_record(h.iter().map(|s| s.as_bytes()))?;
                 }
                 let label = self.clf.labels[p.class].as_bytes().to_vec();
-                let nums: Vec<String> =
-                    std::iter::once(p.confidence()).chain(p.probabilities.iter().copied()).map(|v| format!("{v:.6}")).collect();
-                let all = fields.iter().copied().chain([label.as_slice()]).chain(nums.iter().map(|s| s.as_bytes()));
+                let nums: Vec<String> = std::iter::once(p.confidence())
+                    .chain(p.probabilities.iter().copied())
+                    .map(|v| format!("{v:.6}"))
+                    .collect();
+                let all = fields
+                    .iter()
+                    .copied()
+                    .chain([label.as_slice()])
+                    .chain(nums.iter().map(|s| s.as_bytes()));
                 self.csv_record(all)?;
             }
             Format::Jsonl => {
@@ -243,9 +304,18 @@ impl<'a> Writer<'a> {
                 l.clear();
                 write!(l, "{{\"row\":{row},")?;
                 if let Some(path) = input {
-                    write!(l, "\"input\":{},", serde_json::to_string(&path.display().to_string())?)?;
+                    write!(
+                        l,
+                        "\"input\":{},",
+                        serde_json::to_string(&path.display().to_string())?
+                    )?;
                 }
-                write!(l, "\"predicted\":{},\"confidence\":{:?},\"probabilities\":{{", self.labels_json[p.class], p.confidence())?;
+                write!(
+                    l,
+                    "\"predicted\":{},\"confidence\":{:?},\"probabilities\":{{",
+                    self.labels_json[p.class],
+                    p.confidence()
+                )?;
                 for (i, (lj, v)) in self.labels_json.iter().zip(&p.probabilities).enumerate() {
                     if i > 0 {
                         l.push(b',');
@@ -267,7 +337,9 @@ impl<'a> Writer<'a> {
             if i > 0 {
                 l.push(b',');
             }
-            if f.iter().any(|&b| matches!(b, b',' | b'"' | b'\n' | b'\r')) || f.first().is_some_and(|b| b.is_ascii_whitespace()) {
+            if f.iter().any(|&b| matches!(b, b',' | b'"' | b'\n' | b'\r'))
+                || f.first().is_some_and(|b| b.is_ascii_whitespace())
+            {
                 l.push(b'"');
                 for &b in f {
                     if b == b'"' {

@@ -49,7 +49,11 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     if !cli.quiet {
         let secs = start.elapsed().as_secs_f64();
         let n: u64 = clf.class_docs.iter().sum();
-        eprintln!("pitchsift-train: {n} documents, {} labels, {:.2}s", clf.labels.len(), secs);
+        eprintln!(
+            "pitchsift-train: {n} documents, {} labels, {:.2}s",
+            clf.labels.len(),
+            secs
+        );
         for (l, d) in clf.labels.iter().zip(&clf.class_docs) {
             eprintln!("  {l:<16} {d}");
         }

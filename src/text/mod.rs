@@ -60,7 +60,13 @@ pub struct AnalyzerConfig {
 
 impl Default for AnalyzerConfig {
     fn default() -> Self {
-        AnalyzerConfig { rules: RULES_VERSION, lowercase: true, placeholders: true, ngram_min: 1, ngram_max: 2 }
+        AnalyzerConfig {
+            rules: RULES_VERSION,
+            lowercase: true,
+            placeholders: true,
+            ngram_min: 1,
+            ngram_max: 2,
+        }
     }
 }
 
@@ -100,7 +106,12 @@ impl Analyzer {
     /// Build an analyzer from checked settings.
     pub fn new(config: AnalyzerConfig) -> Result<Analyzer> {
         config.check()?;
-        Ok(Analyzer { config, tokens: Vec::new(), n_tokens: 0, term: String::new() })
+        Ok(Analyzer {
+            config,
+            tokens: Vec::new(),
+            n_tokens: 0,
+            term: String::new(),
+        })
     }
 
     /// The settings.
@@ -147,7 +158,10 @@ impl Analyzer {
     /// ```
     pub fn for_each_term(&mut self, text: &str, mut f: impl FnMut(&str)) {
         self.tokens(text);
-        let (lo, hi) = (self.config.ngram_min as usize, self.config.ngram_max as usize);
+        let (lo, hi) = (
+            self.config.ngram_min as usize,
+            self.config.ngram_max as usize,
+        );
         let toks = &self.tokens[..self.n_tokens];
         let term = &mut self.term;
         for i in 0..toks.len() {
@@ -184,7 +198,10 @@ impl Analyzer {
         self.tokens(text);
         ids.clear();
         ids.extend(self.tokens[..self.n_tokens].iter().map(|t| intern(t)));
-        let (lo, hi) = (self.config.ngram_min as usize, self.config.ngram_max as usize);
+        let (lo, hi) = (
+            self.config.ngram_min as usize,
+            self.config.ngram_max as usize,
+        );
         for i in 0..ids.len() {
             for n in lo..=hi {
                 if i + n > ids.len() {
@@ -222,12 +239,18 @@ mod tests {
     use super::*;
 
     fn toks(text: &str) -> Vec<String> {
-        Analyzer::new(AnalyzerConfig::default()).unwrap().tokens(text).to_vec()
+        Analyzer::new(AnalyzerConfig::default())
+            .unwrap()
+            .tokens(text)
+            .to_vec()
     }
 
     #[test]
     fn words_are_uax29_and_case_folded() {
-        assert_eq!(toks("Hello, WORLD! Don't stop."), ["hello", "world", "don't", "stop"]);
+        assert_eq!(
+            toks("Hello, WORLD! Don't stop."),
+            ["hello", "world", "don't", "stop"]
+        );
         assert_eq!(toks("ÜBER Straße Ärger"), ["über", "straße", "ärger"]);
         assert_eq!(toks("¿Hablamos mañana?"), ["hablamos", "mañana"]);
     }
@@ -238,23 +261,46 @@ mod tests {
             toks("Mail jane.doe+x@example.org or call +1 555-0134 / (555) 010-2288"),
             ["mail", EMAIL, "or", "call", PHONE, PHONE]
         );
-        assert_eq!(toks("see http://Sub.Example.com/a?b=1."), ["see", URL, "sub.example.com"]);
-        assert_eq!(toks("go to www.example.net today"), ["go", "to", URL, "example.net", "today"]);
-        assert_eq!(toks("earn €2,500 or $10k or ₹50000 monthly"), ["earn", MONEY, "or", MONEY, "or", MONEY, "monthly"]);
-        assert_eq!(toks("thanks @jane_doe for 3 tips 🎉🚀"), ["thanks", HANDLE, "for", NUMBER, "tips", EMOJI, EMOJI]);
-        assert_eq!(toks("in 2024 we grew 3.5x"), ["in", NUMBER, "we", "grew", "3.5x"]);
+        assert_eq!(
+            toks("see http://Sub.Example.com/a?b=1."),
+            ["see", URL, "sub.example.com"]
+        );
+        assert_eq!(
+            toks("go to www.example.net today"),
+            ["go", "to", URL, "example.net", "today"]
+        );
+        assert_eq!(
+            toks("earn €2,500 or $10k or ₹50000 monthly"),
+            ["earn", MONEY, "or", MONEY, "or", MONEY, "monthly"]
+        );
+        assert_eq!(
+            toks("thanks @jane_doe for 3 tips 🎉🚀"),
+            ["thanks", HANDLE, "for", NUMBER, "tips", EMOJI, EMOJI]
+        );
+        assert_eq!(
+            toks("in 2024 we grew 3.5x"),
+            ["in", NUMBER, "we", "grew", "3.5x"]
+        );
     }
 
     #[test]
     fn placeholders_can_be_turned_off() {
-        let cfg = AnalyzerConfig { placeholders: false, lowercase: false, ..AnalyzerConfig::default() };
+        let cfg = AnalyzerConfig {
+            placeholders: false,
+            lowercase: false,
+            ..AnalyzerConfig::default()
+        };
         let mut a = Analyzer::new(cfg).unwrap();
         assert_eq!(a.tokens("Call 555 now 🎉"), ["Call", "555", "now"]);
     }
 
     #[test]
     fn ngrams_follow_the_configured_range() {
-        let cfg = AnalyzerConfig { ngram_min: 2, ngram_max: 3, ..AnalyzerConfig::default() };
+        let cfg = AnalyzerConfig {
+            ngram_min: 2,
+            ngram_max: 3,
+            ..AnalyzerConfig::default()
+        };
         let mut a = Analyzer::new(cfg).unwrap();
         assert_eq!(a.terms("a b c d"), ["a b", "a b c", "b c", "b c d", "c d"]);
         assert!(a.terms("").is_empty());
@@ -264,7 +310,11 @@ mod tests {
     #[test]
     fn bad_ranges_are_refused() {
         for (lo, hi) in [(0, 1), (2, 1), (1, 4)] {
-            let cfg = AnalyzerConfig { ngram_min: lo, ngram_max: hi, ..AnalyzerConfig::default() };
+            let cfg = AnalyzerConfig {
+                ngram_min: lo,
+                ngram_max: hi,
+                ..AnalyzerConfig::default()
+            };
             assert!(matches!(Analyzer::new(cfg), Err(Error::InvalidParam(_))));
         }
     }

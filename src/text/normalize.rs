@@ -70,7 +70,11 @@ fn domain(url: &str) -> Option<&str> {
     };
     let end = rest.find(['/', '?', '#', ':']).unwrap_or(rest.len());
     let host = &rest[..end];
-    let host = if host.len() > 4 && host[..4].eq_ignore_ascii_case("www.") { &host[4..] } else { host };
+    let host = if host.len() > 4 && host[..4].eq_ignore_ascii_case("www.") {
+        &host[4..]
+    } else {
+        host
+    };
     (!host.is_empty()).then_some(host)
 }
 
@@ -115,7 +119,10 @@ mod tests {
 
     #[test]
     fn domain_strips_scheme_www_port_and_path() {
-        assert_eq!(domain("https://www.Example.com:8080/x?y"), Some("Example.com"));
+        assert_eq!(
+            domain("https://www.Example.com:8080/x?y"),
+            Some("Example.com")
+        );
         assert_eq!(domain("example.org/join"), Some("example.org"));
         assert_eq!(domain("http://"), None);
     }

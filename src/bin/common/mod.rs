@@ -32,7 +32,9 @@ pub fn main_with(name: &str, f: impl FnOnce() -> anyhow::Result<()>) -> ExitCode
             }
             eprintln!("{name}: error: {}", msg.replace('\n', " "));
             let usage = err.chain().any(|e| e.downcast_ref::<Usage>().is_some())
-                || err.downcast_ref::<pitchsift::Error>().is_some_and(|e| !e.is_bad_data());
+                || err
+                    .downcast_ref::<pitchsift::Error>()
+                    .is_some_and(|e| !e.is_bad_data());
             ExitCode::from(if usage { 2 } else { 1 })
         }
     }
@@ -52,8 +54,14 @@ impl std::error::Error for Usage {}
 
 /// Build the global rayon pool with `jobs` threads (0 = all cores).
 pub fn init_threads(jobs: usize) -> anyhow::Result<()> {
-    let n = if jobs == 0 { std::thread::available_parallelism().map_or(1, |n| n.get()) } else { jobs };
-    rayon::ThreadPoolBuilder::new().num_threads(n).build_global()?;
+    let n = if jobs == 0 {
+        std::thread::available_parallelism().map_or(1, |n| n.get())
+    } else {
+        jobs
+    };
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(n)
+        .build_global()?;
     Ok(())
 }
 
@@ -166,8 +174,16 @@ pub struct TrainArgs {
 }
 
 fn parse_ngrams(s: &str) -> Result<(u8, u8), String> {
-    let parse = |x: &str| x.trim().parse::<u8>().map_err(|_| format!("bad n-gram range `{s}` (use MIN..MAX, e.g. 1..2)"));
-    match s.split_once("..").or_else(|| s.split_once('-')).or_else(|| s.split_once(',')) {
+    let parse = |x: &str| {
+        x.trim()
+            .parse::<u8>()
+            .map_err(|_| format!("bad n-gram range `{s}` (use MIN..MAX, e.g. 1..2)"))
+    };
+    match s
+        .split_once("..")
+        .or_else(|| s.split_once('-'))
+        .or_else(|| s.split_once(','))
+    {
         Some((a, b)) => Ok((parse(a)?, parse(b.trim_start_matches('='))?)),
         None => {
             let n = parse(s)?;
@@ -185,10 +201,14 @@ impl TrainArgs {
             s => {
                 let mut map = std::collections::BTreeMap::new();
                 for part in s.split(',') {
-                    let (k, v) = part
-                        .split_once('=')
-                        .ok_or_else(|| Usage(format!("bad --prior `{s}`: use empirical, uniform or label=weight,...")))?;
-                    let v: f64 = v.parse().map_err(|_| Usage(format!("bad prior weight `{v}` for `{k}`")))?;
+                    let (k, v) = part.split_once('=').ok_or_else(|| {
+                        Usage(format!(
+                            "bad --prior `{s}`: use empirical, uniform or label=weight,..."
+                        ))
+                    })?;
+                    let v: f64 = v
+                        .parse()
+                        .map_err(|_| Usage(format!("bad prior weight `{v}` for `{k}`")))?;
                     map.insert(k.trim().to_string(), v);
                 }
                 Prior::Given(map)
