@@ -142,13 +142,16 @@ pub enum Error {
     /// Two models cannot be combined.
     #[error("{0}")]
     Incompatible(String),
+    /// An error from linfa (dense fitting through linfa's traits).
+    #[error(transparent)]
+    Linfa(#[from] linfa::Error),
 }
 
 impl Error {
     /// True when the error is caused by the data given (exit code 1), false when it is a
     /// usage problem such as an invalid parameter (exit code 2).
     pub fn is_bad_data(&self) -> bool {
-        !matches!(self, Error::InvalidParam(_))
+        !matches!(self, Error::InvalidParam(_) | Error::Linfa(_))
     }
 
     /// Is this an I/O error whose kind is a broken pipe?

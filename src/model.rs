@@ -236,6 +236,60 @@ pub fn argmax(v: &[f64]) -> usize {
     best
 }
 
+/// linfa's `Fit` on dense count matrices (`n_docs x n_features`) with class-id targets
+/// `0..n_classes`: the shape of `linfa_bayes::MultinomialNb`, for small problems and
+/// for comparing with linfa. The text pipeline itself uses sparse counts.
+impl<D, T> linfa::traits::Fit<ndarray::ArrayBase<D, ndarray::Ix2>, T, Error> for FitParams
+where
+    D: ndarray::Data<Elem = f64>,
+    T: linfa::dataset::AsSingleTargets<Elem = usize>,
+{
+    type Object = NbModel;
+
+    fn fit(
+        &self,
+        dataset: &linfa::DatasetBase<ndarray::ArrayBase<D, ndarray::Ix2>, T>,
+    ) -> Result<NbModel> {
+        self.check()?;
+        let x = dataset.records();
+        use linfa::dataset::AsSingleTargets;
+        let y = dataset.as_single_targets();
+        if x.nrows() == 0 {
+            return Err(Error::EmptyCorpus {
+                inputs: "dense dataset".into(),
+            });
+        }
+        let n_classes = y.iter().copied().max().unwrap_or(0) + 1;
+        let mut totals = Array2::<f64>::zeros((n_classes, x.ncols()));
+        let mut docs = vec![0.0; n_classes];
+        for (row, &c) in x.rows().into_iter().zip(y.iter()) {
+            totals.row_mut(c).scaled_add(1.0, &row);
+            docs[c] += 1.0;
+        }
+        let labels: Vec<String> = (0..n_classes).map(|c| c.to_string()).collect();
+        NbModel::fit(totals.view(), &docs, &labels, self)
+    }
+}
+
+/// linfa's `Predict` for dense documents: the class id with the largest joint
+/// log-likelihood (ties to the lowest id).
+impl<D> linfa::traits::PredictInplace<ndarray::ArrayBase<D, ndarray::Ix2>, Array1<usize>>
+    for NbModel
+where
+    D: ndarray::Data<Elem = f64>,
+{
+    fn predict_inplace(&self, x: &ndarray::ArrayBase<D, ndarray::Ix2>, y: &mut Array1<usize>) {
+        let jll = self.jll_dense(x.view());
+        for (out, row) in y.iter_mut().zip(jll.rows()) {
+            *out = argmax(row.as_slice().expect("standard layout"));
+        }
+    }
+
+    fn default_target(&self, x: &ndarray::ArrayBase<D, ndarray::Ix2>) -> Array1<usize> {
+        Array1::zeros(x.nrows())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
