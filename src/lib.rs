@@ -38,6 +38,7 @@
 pub mod classifier;
 pub mod corpus;
 pub mod counts;
+pub mod cv;
 pub mod error;
 pub mod model;
 pub mod params;
