@@ -38,7 +38,9 @@
 pub mod classifier;
 pub mod corpus;
 pub mod counts;
+pub mod cv;
 pub mod error;
+pub mod metrics;
 pub mod model;
 pub mod params;
 pub mod persist;
