@@ -39,6 +39,7 @@ pub mod classifier;
 pub mod corpus;
 pub mod counts;
 pub mod error;
+pub mod grow;
 pub mod model;
 pub mod params;
 pub mod persist;
