@@ -36,6 +36,12 @@ pub struct Classifier {
 pub struct TrainInfo {
     /// Number of distinct terms counted before vocabulary selection.
     pub n_terms: u64,
+    /// Parts of the model kept from an earlier model by an update or a merge without
+    /// being refitted on the current counts, each with the reason (see
+    /// [`crate::grow::carry_over`]). Empty, and then not written, for a model fitted
+    /// from its counts alone.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub stale: Vec<String>,
 }
 
 /// The answer for one message.
@@ -79,6 +85,7 @@ impl Classifier {
             .collect();
         let info = TrainInfo {
             n_terms: counts.n_terms() as u64,
+            ..TrainInfo::default()
         };
         Ok(Classifier::from_parts(
             params.clone(),

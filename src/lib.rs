@@ -40,6 +40,7 @@ pub mod corpus;
 pub mod counts;
 pub mod cv;
 pub mod error;
+pub mod grow;
 pub mod metrics;
 pub mod model;
 pub mod params;

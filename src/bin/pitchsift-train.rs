@@ -6,12 +6,19 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Instant;
 
-use clap::Parser;
-use common::{CsvArgs, TrainArgs};
-use pitchsift::{persist, train};
+use clap::parser::ValueSource;
+use clap::{ArgMatches, Args, CommandFactory, FromArgMatches, Parser};
+use common::{CsvArgs, TrainArgs, Usage};
+use pitchsift::params::ValidTrainParams;
+use pitchsift::persist::{self, Load};
+use pitchsift::{grow, train};
 
 /// Train a naive Bayes model from one or more labelled CSV files and write one
 /// self-describing model file. The same inputs give a byte-identical file for any --jobs.
+///
+/// With --update MODEL, the corpora are added to an existing model instead: they are
+/// analysed with the model's settings, and the result is byte-identical to training on
+/// the model's data and the new corpora at once.
 #[derive(Debug, Parser)]
 #[command(name = "pitchsift-train", version)]
 struct Cli {
@@ -21,6 +28,10 @@ struct Cli {
     /// Where to write the model (written to a temporary file, then renamed).
     #[arg(short, long)]
     output: PathBuf,
+    /// Add the corpora to this model (its analyzer and fitting settings are used; training
+    /// options that contradict them are refused).
+    #[arg(long, value_name = "MODEL")]
+    update: Option<PathBuf>,
     /// Worker threads (0 = all cores).
     #[arg(short, long, default_value_t = 0)]
     jobs: usize,
@@ -34,17 +45,28 @@ struct Cli {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
-    common::main_with("pitchsift-train", || run(cli))
+    let matches = Cli::command().get_matches();
+    let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
+    common::main_with("pitchsift-train", || run(cli, &matches))
 }
 
-fn run(cli: Cli) -> anyhow::Result<()> {
+fn run(cli: Cli, matches: &ArgMatches) -> anyhow::Result<()> {
     let params = cli.train.params()?;
     common::check_inputs(&cli.corpus)?;
+    if let Some(base) = &cli.update {
+        common::check_inputs(std::slice::from_ref(base))?;
+    }
     common::init_threads(cli.jobs)?;
     let start = Instant::now();
     let csv = cli.csv.options(Some(&cli.train.label_col));
-    let clf = train::train_csv(&cli.corpus, &csv, &params, &mut |_, _| {})?;
+    let clf = match &cli.update {
+        None => train::train_csv(&cli.corpus, &csv, &params, &mut |_, _| {})?,
+        Some(path) => {
+            let base = persist::load(path, Load::Full)?;
+            refuse_conflicts(matches, &params, &base.params, path)?;
+            grow::update_csv(&base, &cli.corpus, &csv, &mut |_, _| {})?
+        }
+    };
     persist::save(&clf, &cli.output)?;
     if !cli.quiet {
         let secs = start.elapsed().as_secs_f64();
@@ -63,6 +85,76 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             clf.features.len(),
             cli.output.display()
         );
+    }
+    Ok(())
+}
+
+/// With --update the model's settings rule: a training option given on the command line
+/// must agree with the model, or it is a usage error (a silent override would make the
+/// grown model mean something else than the user asked for).
+fn refuse_conflicts(
+    matches: &ArgMatches,
+    given: &ValidTrainParams,
+    model: &ValidTrainParams,
+    path: &std::path::Path,
+) -> anyhow::Result<()> {
+    let (a, f, ma, mf) = (&given.analyzer, &given.fit, &model.analyzer, &model.fit);
+    let options = TrainArgs::augment_args(clap::Command::new("train"));
+    for arg in options.get_arguments() {
+        let id = arg.get_id().as_str();
+        if matches.value_source(id) != Some(ValueSource::CommandLine) {
+            continue;
+        }
+        // The model's value when the option contradicts it.
+        let differs = |same: bool, model_value: String| (!same).then_some(model_value);
+        let conflict = match id {
+            // Which column holds the labels is a property of the new CSV, not of the model.
+            "label_col" => None,
+            "model" => differs(
+                f.model == mf.model,
+                format!("{:?}", mf.model).to_lowercase(),
+            ),
+            "alpha" => differs(f.alpha == mf.alpha, mf.alpha.to_string()),
+            "ngrams" => differs(
+                (a.ngram_min, a.ngram_max) == (ma.ngram_min, ma.ngram_max),
+                format!("{}..{}", ma.ngram_min, ma.ngram_max),
+            ),
+            "min_df" => differs(f.min_df == mf.min_df, mf.min_df.to_string()),
+            "max_features" => differs(
+                f.max_features == mf.max_features,
+                mf.max_features.map_or("none".into(), |n| n.to_string()),
+            ),
+            "prior" => differs(
+                f.prior == mf.prior,
+                format!("{:?}", mf.prior).to_lowercase(),
+            ),
+            "weight_norm" => differs(f.weight_norm == mf.weight_norm, mf.weight_norm.to_string()),
+            "tf" => differs(f.tf == mf.tf, format!("{:?}", mf.tf).to_lowercase()),
+            "idf" => differs(f.idf == mf.idf, mf.idf.to_string()),
+            "norm" => differs(f.norm == mf.norm, format!("{:?}", mf.norm).to_lowercase()),
+            "no_placeholders" => differs(
+                a.placeholders == ma.placeholders,
+                format!(
+                    "placeholders {}",
+                    if ma.placeholders { "on" } else { "off" }
+                ),
+            ),
+            "no_lowercase" => differs(
+                a.lowercase == ma.lowercase,
+                format!("lowercase {}", if ma.lowercase { "on" } else { "off" }),
+            ),
+            // An option this check does not know yet: refuse rather than guess.
+            _ => Some("its own setting".into()),
+        };
+        if let Some(model_value) = conflict {
+            let flag = arg.get_long().unwrap_or(id);
+            return Err(Usage(format!(
+                "--{flag} contradicts {} (it has {model_value}): --update trains with the \
+                 model's own settings; drop --{flag}, or train a new model on all the data",
+                path.display()
+            ))
+            .into());
+        }
     }
     Ok(())
 }

@@ -1,0 +1,58 @@
+//! pitchsift-merge: combine models trained on disjoint shards into one model.
+
+mod common;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Instant;
+
+use clap::Parser;
+use pitchsift::{grow, persist};
+
+/// Combine models trained with the same settings on disjoint parts of a corpus. The
+/// result is byte-identical to the model trained on all the parts at once (vocabulary
+/// selection and fitting are redone from the summed counts). Models trained with
+/// different settings are refused.
+#[derive(Debug, Parser)]
+#[command(name = "pitchsift-merge", version)]
+struct Cli {
+    /// Model files to combine.
+    #[arg(required = true)]
+    models: Vec<PathBuf>,
+    /// Where to write the merged model (written to a temporary file, then renamed).
+    #[arg(short, long)]
+    output: PathBuf,
+    /// Worker threads (0 = all cores).
+    #[arg(short, long, default_value_t = 0)]
+    jobs: usize,
+    /// No summary on stderr.
+    #[arg(short, long)]
+    quiet: bool,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    common::main_with("pitchsift-merge", || run(cli))
+}
+
+fn run(cli: Cli) -> anyhow::Result<()> {
+    common::check_inputs(&cli.models)?;
+    common::init_threads(cli.jobs)?;
+    let start = Instant::now();
+    let clf = grow::merge_files(&cli.models)?;
+    persist::save(&clf, &cli.output)?;
+    if !cli.quiet {
+        let n: u64 = clf.class_docs.iter().sum();
+        eprintln!(
+            "pitchsift-merge: {} models, {n} documents, {} labels, {} terms counted, {} kept \
+             as features, {:.2}s; model written to {}",
+            cli.models.len(),
+            clf.labels.len(),
+            clf.info.n_terms,
+            clf.features.len(),
+            start.elapsed().as_secs_f64(),
+            cli.output.display()
+        );
+    }
+    Ok(())
+}

@@ -1,0 +1,275 @@
+//! Growing models: adding documents to a trained model ([`update_csv`]) and combining
+//! models trained on disjoint shards ([`merge`]).
+//!
+//! Both are exact because a model keeps its full, unpruned integer [`Counts`]: counts of
+//! disjoint corpora add up ([`Counts::merge`]), and vocabulary selection (`min_df`,
+//! `max_features`) and fitting are redone from the summed counts by
+//! [`Classifier::fit`]. So growing a model gives the same file, byte for byte, as
+//! training on all the data at once, whatever the order or the sharding.
+//!
+//! Parts of a model that are not a function of its counts cannot be grown that way.
+//! [`carry_over`] is the one place that decides what happens to them; a part that is
+//! kept without being refitted is listed in [`TrainInfo::stale`] so tools can say so.
+
+use std::path::PathBuf;
+
+use crate::classifier::{Classifier, TrainInfo};
+use crate::corpus::CsvOptions;
+use crate::counts::Counts;
+use crate::error::{Error, Result};
+use crate::params::ValidTrainParams;
+use crate::train::{count_csv, describe};
+
+/// Add the labelled documents of `inputs` to `base` (loaded with
+/// [`crate::persist::Load::Full`]): they are counted with the model's own analyzer and
+/// fitting settings, the counts are added and the model is refitted. New words and new
+/// labels are allowed. `progress(docs, bytes)` is called after each batch.
+///
+/// Errors: [`Error::Incompatible`] if `base` carries no counts; any error of
+/// [`count_csv`] or [`Classifier::fit`].
+pub fn update_csv(
+    base: &Classifier,
+    inputs: &[PathBuf],
+    csv: &CsvOptions,
+    progress: &mut dyn FnMut(u64, u64),
+) -> Result<Classifier> {
+    let old = base_counts(base, "the model")?;
+    let new = count_csv(inputs, csv, &base.params, progress)?;
+    let counts = old.merge(&new)?;
+    let clf = Classifier::fit(counts, &base.params, &describe(inputs))?;
+    Ok(carry_over(&[base], clf))
+}
+
+/// Combine models trained with the same settings on disjoint corpora: the result is the
+/// model trained on their union. `models` pairs each model (loaded with
+/// [`crate::persist::Load::Full`]) with a name for messages, usually its path.
+///
+/// Errors: [`Error::Incompatible`], naming both models and the first setting that
+/// differs, when analyzer or fitting settings (or the stored weight scale) differ;
+/// [`Error::EmptyCorpus`] for an empty list.
+///
+/// ```
+/// use pitchsift::counts::{CountBuilder, Doc};
+/// use pitchsift::classifier::Classifier;
+/// use pitchsift::params::TrainParams;
+/// use pitchsift::grow::merge;
+///
+/// let params = TrainParams::default().check().unwrap();
+/// let fit = |docs: &[(&str, &str)]| {
+///     let mut b = CountBuilder::new(&params.analyzer, &params.fit).unwrap();
+///     let ids: Vec<u32> = docs.iter().map(|d| b.class_id(d.1)).collect();
+///     let batch: Vec<Doc> = docs.iter().zip(ids).map(|(d, class)| Doc { text: d.0, class }).collect();
+///     b.add(&batch);
+///     Classifier::fit(b.finish(), &params, "example").unwrap()
+/// };
+/// let a = [("book a demo", "sales"), ("nice talk", "networking")];
+/// let b = [("demo pricing call", "sales"), ("great panel", "networking")];
+/// let merged = merge(&[("a", fit(&a)), ("b", fit(&b))]).unwrap();
+/// let whole = fit(&[a[0], a[1], b[0], b[1]]);
+/// assert_eq!(merged.model, whole.model);
+/// assert_eq!(merged.features, whole.features);
+/// ```
+pub fn merge<S: AsRef<str>>(models: &[(S, Classifier)]) -> Result<Classifier> {
+    let Some(((first_name, first), rest)) = models.split_first() else {
+        return Err(Error::EmptyCorpus {
+            inputs: "(no models)".into(),
+        });
+    };
+    let first_name = first_name.as_ref();
+    let mut counts = base_counts(first, first_name)?.clone();
+    for (name, m) in rest {
+        let name = name.as_ref();
+        check_compatible(first_name, first, name, m)?;
+        counts = counts.merge(base_counts(m, name)?)?;
+    }
+    let names: Vec<&str> = models.iter().map(|(n, _)| n.as_ref()).collect();
+    let clf = Classifier::fit(counts, &first.params, &names.join(", "))?;
+    let sources: Vec<&Classifier> = models.iter().map(|(_, m)| m).collect();
+    Ok(carry_over(&sources, clf))
+}
+
+/// Load every model file fully and [`merge`] them.
+pub fn merge_files(paths: &[PathBuf]) -> Result<Classifier> {
+    let mut models = Vec::with_capacity(paths.len());
+    for p in paths {
+        let m = crate::persist::load(p, crate::persist::Load::Full)?;
+        models.push((p.display().to_string(), m));
+    }
+    merge(&models)
+}
+
+fn base_counts<'a>(clf: &'a Classifier, name: &str) -> Result<&'a Counts> {
+    clf.counts.as_ref().ok_or_else(|| {
+        Error::Incompatible(format!(
+            "{name}: the model was loaded without its counts and cannot be grown"
+        ))
+    })
+}
+
+/// Refuse to combine two models whose analyzer or fitting settings differ: their counts
+/// would not mean the same thing. The message names both models and the setting.
+pub fn check_compatible(a_name: &str, a: &Classifier, b_name: &str, b: &Classifier) -> Result<()> {
+    if let Some((setting, va, vb)) = first_difference(&a.params, &b.params) {
+        return Err(Error::Incompatible(format!(
+            "cannot merge {b_name} into {a_name}: they were trained with different settings \
+             ({setting} is {va} in {a_name} but {vb} in {b_name}); train every shard with \
+             the same options"
+        )));
+    }
+    let scale = |c: &Classifier| c.counts.as_ref().map(|c| c.weight_scale_bits);
+    if scale(a) != scale(b) {
+        return Err(Error::Incompatible(format!(
+            "cannot merge {b_name} into {a_name}: their counts use different fixed-point \
+             weight scales ({:?} and {:?} bits)",
+            scale(a),
+            scale(b)
+        )));
+    }
+    Ok(())
+}
+
+/// The first setting (as a dotted path, e.g. `analyzer.ngram_max`) whose value differs,
+/// with both values as JSON. Settings are compared through their saved form, so a
+/// setting added later is compared without changes here.
+pub fn first_difference(
+    a: &ValidTrainParams,
+    b: &ValidTrainParams,
+) -> Option<(String, String, String)> {
+    let va = serde_json::to_value(a).expect("settings serialise");
+    let vb = serde_json::to_value(b).expect("settings serialise");
+    diff_json("", &va, &vb)
+}
+
+fn diff_json(
+    path: &str,
+    a: &serde_json::Value,
+    b: &serde_json::Value,
+) -> Option<(String, String, String)> {
+    use serde_json::Value;
+    if let (Value::Object(ma), Value::Object(mb)) = (a, b) {
+        // Keys in a stable order: a's keys, then keys only b has.
+        let keys = ma.keys().chain(mb.keys().filter(|k| !ma.contains_key(*k)));
+        for k in keys {
+            let p = if path.is_empty() {
+                k.clone()
+            } else {
+                format!("{path}.{k}")
+            };
+            let (x, y) = (
+                ma.get(k).unwrap_or(&Value::Null),
+                mb.get(k).unwrap_or(&Value::Null),
+            );
+            if let Some(d) = diff_json(&p, x, y) {
+                return Some(d);
+            }
+        }
+        None
+    } else if a != b {
+        Some((path.to_string(), a.to_string(), b.to_string()))
+    } else {
+        None
+    }
+}
+
+/// Decide what a grown model keeps of its sources beyond what [`Classifier::fit`]
+/// rebuilds from the counts.
+///
+/// Today every part of a model is rebuilt from its counts, so the only thing carried
+/// over is the list of stale parts: a part that was stale in a source is still stale
+/// (sorted, without repeats, so the result does not depend on the order of the
+/// sources). A future part that is not a function of the counts (a probability
+/// calibration fitted on held-out predictions, say) must be handled here: refitted, or
+/// kept and named in [`TrainInfo::stale`]. Models without such parts get an empty list,
+/// which is not written to the file, so growing stays byte-identical to training.
+pub fn carry_over(sources: &[&Classifier], mut grown: Classifier) -> Classifier {
+    let mut stale: Vec<String> = sources
+        .iter()
+        .flat_map(|s| s.info.stale.iter().cloned())
+        .collect();
+    stale.sort();
+    stale.dedup();
+    grown.info = TrainInfo {
+        stale,
+        ..grown.info
+    };
+    grown
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::counts::{CountBuilder, Doc};
+    use crate::params::{ModelKind, TrainParams};
+
+    fn fit(docs: &[(&str, &str)], params: &ValidTrainParams) -> Classifier {
+        let mut b = CountBuilder::new(&params.analyzer, &params.fit).unwrap();
+        let ids: Vec<u32> = docs.iter().map(|d| b.class_id(d.1)).collect();
+        let batch: Vec<Doc> = docs
+            .iter()
+            .zip(ids)
+            .map(|(d, class)| Doc { text: d.0, class })
+            .collect();
+        b.add(&batch);
+        Classifier::fit(b.finish(), params, "test").unwrap()
+    }
+
+    const A: [(&str, &str); 3] = [
+        ("book a demo of our platform", "sales"),
+        ("great talk at the meetup", "networking"),
+        ("demo pricing for your team", "sales"),
+    ];
+    const B: [(&str, &str); 3] = [
+        ("we are hiring a senior engineer", "recruiting"),
+        ("loved your panel talk", "networking"),
+        ("book a call about pricing", "sales"),
+    ];
+
+    #[test]
+    fn merge_equals_fit_on_union_in_any_order() {
+        let p = TrainParams::default()
+            .model(ModelKind::Complement)
+            .min_df(2)
+            .check()
+            .unwrap();
+        let all: Vec<_> = A.iter().chain(&B).copied().collect();
+        let whole = crate::persist::to_bytes(&fit(&all, &p)).unwrap();
+        let ab = merge(&[("a", fit(&A, &p)), ("b", fit(&B, &p))]).unwrap();
+        let ba = merge(&[("b", fit(&B, &p)), ("a", fit(&A, &p))]).unwrap();
+        assert_eq!(crate::persist::to_bytes(&ab).unwrap(), whole);
+        assert_eq!(crate::persist::to_bytes(&ba).unwrap(), whole);
+    }
+
+    #[test]
+    fn different_settings_are_named() {
+        let p1 = TrainParams::default().check().unwrap();
+        let p2 = TrainParams::default().ngrams(1, 1).check().unwrap();
+        let err = merge(&[("one.model", fit(&A, &p1)), ("two.model", fit(&B, &p2))])
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("analyzer.ngram_max is 2 in one.model but 1 in two.model"),
+            "{err}"
+        );
+        let p3 = TrainParams::default().alpha(0.5).check().unwrap();
+        let (s, a, b) = first_difference(&p1, &p3).unwrap();
+        assert_eq!(
+            (s.as_str(), a.as_str(), b.as_str()),
+            ("fit.alpha", "1.0", "0.5")
+        );
+        assert_eq!(first_difference(&p1, &p1.clone()), None);
+    }
+
+    #[test]
+    fn stale_parts_are_carried_over_sorted() {
+        let p = TrainParams::default().check().unwrap();
+        let mut a = fit(&A, &p);
+        a.info.stale = vec!["z-part: reason".into(), "a-part: reason".into()];
+        let mut b = fit(&B, &p);
+        b.info.stale = vec!["a-part: reason".into()];
+        let m = merge(&[("a", a), ("b", b)]).unwrap();
+        assert_eq!(m.info.stale, ["a-part: reason", "z-part: reason"]);
+        // Nothing stale: the field is not written, so files stay identical to training.
+        let plain = merge(&[("a", fit(&A, &p)), ("b", fit(&B, &p))]).unwrap();
+        assert!(plain.info.stale.is_empty());
+    }
+}
