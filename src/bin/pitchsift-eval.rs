@@ -55,6 +55,10 @@ struct Cli {
     /// Seed of the fold assignment.
     #[arg(long, default_value_t = 1)]
     seed: u64,
+    /// Repeat the cross-validation with seeds SEED, SEED+1, ... and pool the predictions
+    /// (repeated stratified k-fold: steadier estimates, R times the work).
+    #[arg(long, value_name = "R", default_value_t = 1)]
+    cv_repeat: u64,
     /// Write the report as JSON.
     #[arg(long, value_name = "FILE")]
     json: Option<PathBuf>,
@@ -215,6 +219,9 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         )
         .into());
     }
+    if cli.cv_repeat == 0 {
+        return Err(Usage("--cv-repeat must be at least 1".into()).into());
+    }
     common::init_threads(cli.jobs)?;
     let start = Instant::now();
     let outcome = if let Some(model) = &cli.model_file {
@@ -360,15 +367,26 @@ fn meter_of(data: &Dataset, jll: &[Vec<f64>]) -> Meter {
     meter
 }
 
+/// The fold seeds of the (repeated) cross-validation.
+fn seeds(cli: &Cli) -> Vec<u64> {
+    (0..cli.cv_repeat)
+        .map(|r| cli.seed.wrapping_add(r))
+        .collect()
+}
+
 fn cross_validate(
     cli: &Cli,
     data: &Dataset,
     params: &ValidTrainParams,
     k: usize,
 ) -> anyhow::Result<Outcome> {
-    let folds = stratified_folds(&data.classes, k, cli.seed);
-    let jll = FoldCounts::new(data, &folds, k, params)?.predict(&params.fit)?;
-    let report = meter_of(data, &jll).report();
+    let mut meter = Meter::new(data.labels.clone());
+    for seed in seeds(cli) {
+        let folds = stratified_folds(&data.classes, k, seed);
+        let jll = FoldCounts::new(data, &folds, k, params)?.predict(&params.fit)?;
+        meter.merge(&meter_of(data, &jll));
+    }
+    let report = meter.report();
     Ok(Outcome {
         title: format!("{k}-fold CV on {}", shorts(&cli.inputs)),
         report,
@@ -376,6 +394,7 @@ fn cross_validate(
             ("mode".into(), json!("cv")),
             ("k".into(), json!(k)),
             ("seed".into(), json!(cli.seed)),
+            ("cv_repeat".into(), json!(cli.cv_repeat)),
             ("inputs".into(), json!(paths(&cli.inputs))),
             ("params".into(), serde_json::to_value(params)?),
             ("train_args".into(), json!(train_args(params))),
@@ -538,16 +557,24 @@ fn grid(cli: &Cli, data: &Dataset, base: &ValidTrainParams, k: usize) -> anyhow:
     if n_configs == 0 {
         return Err(Usage("the grid is empty".into()).into());
     }
-    let folds = stratified_folds(&data.classes, k, cli.seed);
     let mut results: Vec<(ValidTrainParams, Meter)> = Vec::with_capacity(n_configs);
     for (gi, (key, configs)) in groups.iter().enumerate() {
         let t0 = Instant::now();
-        let counted = FoldCounts::new(data, &folds, k, key)?;
-        let t_count = t0.elapsed().as_secs_f64();
-        let meters: Vec<Meter> = configs
-            .par_iter()
-            .map(|p| -> anyhow::Result<Meter> { Ok(meter_of(data, &counted.predict(&p.fit)?)) })
-            .collect::<anyhow::Result<_>>()?;
+        let mut t_count = 0.0;
+        let mut meters: Vec<Meter> = vec![Meter::new(data.labels.clone()); configs.len()];
+        for seed in seeds(cli) {
+            let t1 = Instant::now();
+            let folds = stratified_folds(&data.classes, k, seed);
+            let counted = FoldCounts::new(data, &folds, k, key)?;
+            t_count += t1.elapsed().as_secs_f64();
+            let these: Vec<Meter> = configs
+                .par_iter()
+                .map(|p| -> anyhow::Result<Meter> { Ok(meter_of(data, &counted.predict(&p.fit)?)) })
+                .collect::<anyhow::Result<_>>()?;
+            for (m, t) in meters.iter_mut().zip(&these) {
+                m.merge(t);
+            }
+        }
         if !cli.quiet {
             eprintln!(
                 "pitchsift-eval: group {}/{} (ngrams {}..{}, tf {:?}, norm {:?}): counted in {:.1}s, {} configurations in {:.1}s",
@@ -629,6 +656,7 @@ fn grid(cli: &Cli, data: &Dataset, base: &ValidTrainParams, k: usize) -> anyhow:
             ("mode".into(), json!("grid")),
             ("k".into(), json!(k)),
             ("seed".into(), json!(cli.seed)),
+            ("cv_repeat".into(), json!(cli.cv_repeat)),
             ("inputs".into(), json!(paths(&cli.inputs))),
             ("params".into(), serde_json::to_value(&best_params)?),
             ("train_args".into(), json!(train_args(&best_params))),
