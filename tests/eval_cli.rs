@@ -302,3 +302,26 @@ fn grid_priors_apply_to_multinomial_only_and_placeholders_recount() {
         .count();
     assert_eq!(off, 3);
 }
+
+#[test]
+fn repeated_cv_validates_every_row_once_per_repeat() {
+    let dir = tempfile::tempdir().unwrap();
+    let c = corpus(dir.path());
+    let j = dir.path().join("r.json");
+    ok(&run(&[
+        "--cv",
+        "3",
+        "--cv-repeat",
+        "2",
+        s(&c),
+        "--json",
+        s(&j),
+    ]));
+    let v = json(&j);
+    assert_eq!(v["n"], 54);
+    assert_eq!(v["per_label"]["scam"]["support"], 12);
+    assert_eq!(
+        run(&["--cv", "3", "--cv-repeat", "0", s(&c)]).status.code(),
+        Some(2)
+    );
+}
