@@ -285,6 +285,9 @@ def main():
     ap.add_argument("--datasets", default="sms_spam,sms_spam/almeida2011_split,20news",
                     help="comma-separated paths below ../shared/datasets")
     ap.add_argument("--repeat", type=int, default=3, help="timing repeats (median)")
+    ap.add_argument("--peers-repeat", type=int, default=1,
+                    help="repeats of each peer (run_peers.py --repeat); 1 keeps the script under "
+                         "20 min (fastText's tutorial settings alone train ~3 min on 20news)")
     ap.add_argument("--no-peers", action="store_true",
                     help="do not run the peers; use their last results JSON")
     ap.add_argument("--no-build", action="store_true", help="skip cargo build --release")
@@ -304,7 +307,7 @@ def main():
             ours = bench_pitchsift(ds_dir, name, a.out, a.repeat, work)
             ran = False
             if peers_ok and not a.no_peers:
-                ran = run_peers(ds_dir, a.repeat)
+                ran = run_peers(ds_dir, a.peers_repeat)
             updated, peers = load_peers(name)
             note = ("peers run in this benchmark run" if ran else
                     f"peer results from an earlier run ({updated})" if peers else "no peer results")
