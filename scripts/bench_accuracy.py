@@ -163,7 +163,8 @@ def bench_pitchsift(ds_dir, name, out_dir, repeat, work):
     args = g["train_args"]
     log(f"[{name}] best by CV (macro-F1 {g['macro_f1']:.4f}, {grid_s:.0f}s): {' '.join(args)}")
 
-    model = os.path.join(work, f"{name}.model")
+    os.makedirs(os.path.join(work, "models"), exist_ok=True)
+    model = os.path.join(work, "models", f"{name}.model")
     preds = os.path.join(work, f"{name}-pred.csv")
     train_s, pred_s, rss = [], [], []
     for _ in range(repeat):

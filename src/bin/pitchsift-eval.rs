@@ -317,11 +317,7 @@ fn evaluate_model(cli: &Cli, model: &Path, tests: &[PathBuf]) -> anyhow::Result<
         }
     }
     Ok(Outcome {
-        title: format!(
-            "{} on {}",
-            model.display(),
-            pitchsift::train::describe(tests)
-        ),
+        title: format!("{} on {}", short(model), shorts(tests)),
         report: meter.report(),
         extra: vec![
             ("mode".into(), json!("model")),
@@ -861,10 +857,10 @@ fn svg_confusion(r: &Report, title: &str) -> String {
         .max()
         .unwrap_or(1) as f64;
     let margin_left = 40.0 + 7.0 * longest;
-    let margin_top = 70.0 + 5.0 * longest;
+    let margin_top = 80.0 + 5.0 * longest;
     let size = cell * m as f64;
     let (w, h) = (
-        (margin_left + size + 30.0).max(560.0),
+        (margin_left + size + 30.0 + 5.0 * longest).max(560.0),
         margin_top + size + 60.0,
     );
     let mut s = String::new();
@@ -882,7 +878,7 @@ fn svg_confusion(r: &Report, title: &str) -> String {
         s,
         r##"<text x="{}" y="{}" text-anchor="middle" fill="#333">predicted</text>"##,
         margin_left + size / 2.0,
-        56.0
+        60.0
     );
     let _ = writeln!(
         s,
