@@ -16,6 +16,8 @@
 //!    [`classifier::Classifier::fit`] selects the vocabulary and fits a
 //!    [`model::NbModel`] (multinomial or complement naive Bayes).
 //! 5. [`classifier::Scorer`] scores messages; [`persist`] saves and loads the model file.
+//! 6. [`cv`] cross-validates settings (stratified folds, each fold counted once) and
+//!    [`metrics::Meter`] turns predictions into a [`metrics::Report`].
 //!
 //! ```
 //! use pitchsift::counts::{CountBuilder, Doc};

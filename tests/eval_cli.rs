@@ -255,3 +255,73 @@ fn errors_name_the_problem_and_use_the_exit_codes() {
     assert_eq!(out.status.code(), Some(1));
     assert!(!j.exists());
 }
+
+#[test]
+fn grid_priors_apply_to_multinomial_only_and_placeholders_recount() {
+    let dir = tempfile::tempdir().unwrap();
+    let c = corpus(dir.path());
+    let j = dir.path().join("g.json");
+    ok(&run(&[
+        "--grid",
+        s(&c),
+        "--cv",
+        "3",
+        "--grid-model",
+        "multinomial,complement",
+        "--grid-prior",
+        "empirical,uniform",
+        "--grid-placeholders",
+        "on,off",
+        "--grid-alpha",
+        "1",
+        "--grid-ngrams",
+        "1..1",
+        "--grid-transform",
+        "raw",
+        "--grid-min-df",
+        "1",
+        "--json",
+        s(&j),
+    ]));
+    let v = json(&j);
+    let grid = v["grid"].as_array().unwrap();
+    // Per placeholder setting: multinomial x 2 priors + complement x 1 = 3.
+    assert_eq!(grid.len(), 2 * 3);
+    let args: Vec<String> = grid.iter().map(|r| r["train_args"].to_string()).collect();
+    let uniform = args
+        .iter()
+        .filter(|a| a.contains("\"--prior\",\"uniform\""))
+        .count();
+    assert_eq!(uniform, 2);
+    assert!(args
+        .iter()
+        .all(|a| !(a.contains("complement") && a.contains("--prior"))));
+    let off = args
+        .iter()
+        .filter(|a| a.contains("--no-placeholders"))
+        .count();
+    assert_eq!(off, 3);
+}
+
+#[test]
+fn repeated_cv_validates_every_row_once_per_repeat() {
+    let dir = tempfile::tempdir().unwrap();
+    let c = corpus(dir.path());
+    let j = dir.path().join("r.json");
+    ok(&run(&[
+        "--cv",
+        "3",
+        "--cv-repeat",
+        "2",
+        s(&c),
+        "--json",
+        s(&j),
+    ]));
+    let v = json(&j);
+    assert_eq!(v["n"], 54);
+    assert_eq!(v["per_label"]["scam"]["support"], 12);
+    assert_eq!(
+        run(&["--cv", "3", "--cv-repeat", "0", s(&c)]).status.code(),
+        Some(2)
+    );
+}

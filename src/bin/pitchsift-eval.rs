@@ -14,7 +14,7 @@ use pitchsift::corpus::{CsvSource, RawRow};
 use pitchsift::cv::{check_k, stratified_folds, Dataset, FoldCounts};
 use pitchsift::metrics::{Meter, Report};
 use pitchsift::model::{argmax, softmax};
-use pitchsift::params::{DocNorm, ModelKind, TermWeight, ValidTrainParams};
+use pitchsift::params::{DocNorm, ModelKind, Prior, TermWeight, ValidTrainParams};
 use pitchsift::persist::{self, Load};
 use rayon::prelude::*;
 use serde::Serialize;
@@ -55,6 +55,10 @@ struct Cli {
     /// Seed of the fold assignment.
     #[arg(long, default_value_t = 1)]
     seed: u64,
+    /// Repeat the cross-validation with seeds SEED, SEED+1, ... and pool the predictions
+    /// (repeated stratified k-fold: steadier estimates, R times the work).
+    #[arg(long, value_name = "R", default_value_t = 1)]
+    cv_repeat: u64,
     /// Write the report as JSON.
     #[arg(long, value_name = "FILE")]
     json: Option<PathBuf>,
@@ -85,6 +89,12 @@ struct Cli {
     /// Grid: minimum document frequencies.
     #[arg(long, value_delimiter = ',', default_value = "1,2")]
     grid_min_df: Vec<u64>,
+    /// Grid: class priors of the multinomial model (complement NB has none).
+    #[arg(long, value_enum, value_delimiter = ',', default_value = "empirical")]
+    grid_prior: Vec<GridPrior>,
+    /// Grid: placeholder tokens for URLs, numbers, money etc. (on) or the raw words (off).
+    #[arg(long, value_enum, value_delimiter = ',', default_value = "on")]
+    grid_placeholders: Vec<OnOff>,
     /// Worker threads (0 = all cores).
     #[arg(short, long, default_value_t = 0)]
     jobs: usize,
@@ -102,6 +112,18 @@ enum GridModel {
     Multinomial,
     Complement,
     ComplementWn,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum GridPrior {
+    Empirical,
+    Uniform,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum OnOff {
+    On,
+    Off,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -196,6 +218,9 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 .into(),
         )
         .into());
+    }
+    if cli.cv_repeat == 0 {
+        return Err(Usage("--cv-repeat must be at least 1".into()).into());
     }
     common::init_threads(cli.jobs)?;
     let start = Instant::now();
@@ -292,11 +317,7 @@ fn evaluate_model(cli: &Cli, model: &Path, tests: &[PathBuf]) -> anyhow::Result<
         }
     }
     Ok(Outcome {
-        title: format!(
-            "{} on {}",
-            model.display(),
-            pitchsift::train::describe(tests)
-        ),
+        title: format!("{} on {}", short(model), shorts(tests)),
         report: meter.report(),
         extra: vec![
             ("mode".into(), json!("model")),
@@ -306,6 +327,21 @@ fn evaluate_model(cli: &Cli, model: &Path, tests: &[PathBuf]) -> anyhow::Result<
         ],
         markdown: String::new(),
     })
+}
+
+/// A short name for titles: the last two components of the path.
+fn short(p: &Path) -> String {
+    let parts: Vec<_> = p.components().rev().take(2).collect();
+    parts
+        .iter()
+        .rev()
+        .map(|c| c.as_os_str().to_string_lossy())
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+fn shorts(p: &[PathBuf]) -> String {
+    p.iter().map(|x| short(x)).collect::<Vec<_>>().join(", ")
 }
 
 fn paths(p: &[PathBuf]) -> Vec<String> {
@@ -327,22 +363,34 @@ fn meter_of(data: &Dataset, jll: &[Vec<f64>]) -> Meter {
     meter
 }
 
+/// The fold seeds of the (repeated) cross-validation.
+fn seeds(cli: &Cli) -> Vec<u64> {
+    (0..cli.cv_repeat)
+        .map(|r| cli.seed.wrapping_add(r))
+        .collect()
+}
+
 fn cross_validate(
     cli: &Cli,
     data: &Dataset,
     params: &ValidTrainParams,
     k: usize,
 ) -> anyhow::Result<Outcome> {
-    let folds = stratified_folds(&data.classes, k, cli.seed);
-    let jll = FoldCounts::new(data, &folds, k, params)?.predict(&params.fit)?;
-    let report = meter_of(data, &jll).report();
+    let mut meter = Meter::new(data.labels.clone());
+    for seed in seeds(cli) {
+        let folds = stratified_folds(&data.classes, k, seed);
+        let jll = FoldCounts::new(data, &folds, k, params)?.predict(&params.fit)?;
+        meter.merge(&meter_of(data, &jll));
+    }
+    let report = meter.report();
     Ok(Outcome {
-        title: format!("{k}-fold CV on {}", pitchsift::train::describe(&cli.inputs)),
+        title: format!("{k}-fold CV on {}", shorts(&cli.inputs)),
         report,
         extra: vec![
             ("mode".into(), json!("cv")),
             ("k".into(), json!(k)),
             ("seed".into(), json!(cli.seed)),
+            ("cv_repeat".into(), json!(cli.cv_repeat)),
             ("inputs".into(), json!(paths(&cli.inputs))),
             ("params".into(), serde_json::to_value(params)?),
             ("train_args".into(), json!(train_args(params))),
@@ -362,6 +410,8 @@ struct GridRow {
     idf: bool,
     norm: DocNorm,
     min_df: u64,
+    prior: String,
+    placeholders: bool,
     accuracy: Option<f64>,
     macro_f1: Option<f64>,
     log_loss: Option<f64>,
@@ -407,7 +457,65 @@ fn train_args(p: &ValidTrainParams) -> Vec<String> {
     if let Some(m) = f.max_features {
         a.extend(["--max-features".into(), m.to_string()]);
     }
+    match &f.prior {
+        Prior::Empirical => {}
+        Prior::Uniform => a.extend(["--prior".into(), "uniform".into()]),
+        Prior::Given(map) => a.extend([
+            "--prior".into(),
+            map.iter()
+                .map(|(l, v)| format!("{l}={v}"))
+                .collect::<Vec<_>>()
+                .join(","),
+        ]),
+    }
+    if !p.analyzer.placeholders {
+        a.push("--no-placeholders".into());
+    }
+    if !p.analyzer.lowercase {
+        a.push("--no-lowercase".into());
+    }
     a
+}
+
+/// The fitting settings of the grid for one count group (same analyzer, tf and norm).
+fn fit_configs(cli: &Cli, key: &ValidTrainParams) -> anyhow::Result<Vec<ValidTrainParams>> {
+    let mut configs = Vec::new();
+    for t in cli
+        .grid_transform
+        .iter()
+        .filter(|t| t.tf == key.fit.tf && t.norm == key.fit.norm)
+    {
+        for &m in &cli.grid_model {
+            for (pi, &prior) in cli.grid_prior.iter().enumerate() {
+                // Complement NB has no prior: one configuration, not one per prior.
+                if m != GridModel::Multinomial && pi > 0 {
+                    continue;
+                }
+                for &alpha in &cli.grid_alpha {
+                    for &min_df in &cli.grid_min_df {
+                        let mut p = key.clone();
+                        p.fit.idf = t.idf;
+                        p.fit.alpha = alpha;
+                        p.fit.min_df = min_df;
+                        if m == GridModel::Multinomial {
+                            p.fit.prior = match prior {
+                                GridPrior::Empirical => Prior::Empirical,
+                                GridPrior::Uniform => Prior::Uniform,
+                            };
+                        }
+                        (p.fit.model, p.fit.weight_norm) = match m {
+                            GridModel::Multinomial => (ModelKind::Multinomial, false),
+                            GridModel::Complement => (ModelKind::Complement, false),
+                            GridModel::ComplementWn => (ModelKind::Complement, true),
+                        };
+                        p.fit.check().map_err(|e| Usage(e.to_string()))?;
+                        configs.push(p);
+                    }
+                }
+            }
+        }
+    }
+    Ok(configs)
 }
 
 fn grid(cli: &Cli, data: &Dataset, base: &ValidTrainParams, k: usize) -> anyhow::Result<Outcome> {
@@ -416,63 +524,53 @@ fn grid(cli: &Cli, data: &Dataset, base: &ValidTrainParams, k: usize) -> anyhow:
     }
     // Configurations, grouped by what needs a recount: analyzer (n-grams), tf, norm.
     let mut groups: Vec<(ValidTrainParams, Vec<ValidTrainParams>)> = Vec::new();
-    for &(lo, hi) in &cli.grid_ngrams {
-        let mut tfs: Vec<(TermWeight, DocNorm)> = Vec::new();
-        for t in &cli.grid_transform {
-            if !tfs.contains(&(t.tf, t.norm)) {
-                tfs.push((t.tf, t.norm));
-            }
+    let mut tfs: Vec<(TermWeight, DocNorm)> = Vec::new();
+    for t in &cli.grid_transform {
+        if !tfs.contains(&(t.tf, t.norm)) {
+            tfs.push((t.tf, t.norm));
         }
-        for (tf, norm) in tfs {
-            let mut key = base.clone();
-            key.analyzer.ngram_min = lo;
-            key.analyzer.ngram_max = hi;
-            key.analyzer
-                .check()
-                .map_err(|e| Usage(format!("--grid-ngrams: {e}")))?;
-            key.fit.tf = tf;
-            key.fit.norm = norm;
-            let mut configs = Vec::new();
-            for t in cli
-                .grid_transform
-                .iter()
-                .filter(|t| t.tf == tf && t.norm == norm)
-            {
-                for &m in &cli.grid_model {
-                    for &alpha in &cli.grid_alpha {
-                        for &min_df in &cli.grid_min_df {
-                            let mut p = key.clone();
-                            p.fit.idf = t.idf;
-                            p.fit.alpha = alpha;
-                            p.fit.min_df = min_df;
-                            (p.fit.model, p.fit.weight_norm) = match m {
-                                GridModel::Multinomial => (ModelKind::Multinomial, false),
-                                GridModel::Complement => (ModelKind::Complement, false),
-                                GridModel::ComplementWn => (ModelKind::Complement, true),
-                            };
-                            p.fit.check().map_err(|e| Usage(e.to_string()))?;
-                            configs.push(p);
-                        }
-                    }
-                }
+    }
+    let mut placeholders = cli.grid_placeholders.clone();
+    placeholders.dedup();
+    for &ph in &placeholders {
+        for &(lo, hi) in &cli.grid_ngrams {
+            for &(tf, norm) in &tfs {
+                let mut key = base.clone();
+                key.analyzer.placeholders = ph == OnOff::On;
+                key.analyzer.ngram_min = lo;
+                key.analyzer.ngram_max = hi;
+                key.analyzer
+                    .check()
+                    .map_err(|e| Usage(format!("--grid-ngrams: {e}")))?;
+                key.fit.tf = tf;
+                key.fit.norm = norm;
+                let configs = fit_configs(cli, &key)?;
+                groups.push((key, configs));
             }
-            groups.push((key, configs));
         }
     }
     let n_configs: usize = groups.iter().map(|g| g.1.len()).sum();
     if n_configs == 0 {
         return Err(Usage("the grid is empty".into()).into());
     }
-    let folds = stratified_folds(&data.classes, k, cli.seed);
     let mut results: Vec<(ValidTrainParams, Meter)> = Vec::with_capacity(n_configs);
     for (gi, (key, configs)) in groups.iter().enumerate() {
         let t0 = Instant::now();
-        let counted = FoldCounts::new(data, &folds, k, key)?;
-        let t_count = t0.elapsed().as_secs_f64();
-        let meters: Vec<Meter> = configs
-            .par_iter()
-            .map(|p| -> anyhow::Result<Meter> { Ok(meter_of(data, &counted.predict(&p.fit)?)) })
-            .collect::<anyhow::Result<_>>()?;
+        let mut t_count = 0.0;
+        let mut meters: Vec<Meter> = vec![Meter::new(data.labels.clone()); configs.len()];
+        for seed in seeds(cli) {
+            let t1 = Instant::now();
+            let folds = stratified_folds(&data.classes, k, seed);
+            let counted = FoldCounts::new(data, &folds, k, key)?;
+            t_count += t1.elapsed().as_secs_f64();
+            let these: Vec<Meter> = configs
+                .par_iter()
+                .map(|p| -> anyhow::Result<Meter> { Ok(meter_of(data, &counted.predict(&p.fit)?)) })
+                .collect::<anyhow::Result<_>>()?;
+            for (m, t) in meters.iter_mut().zip(&these) {
+                m.merge(t);
+            }
+        }
         if !cli.quiet {
             eprintln!(
                 "pitchsift-eval: group {}/{} (ngrams {}..{}, tf {:?}, norm {:?}): counted in {:.1}s, {} configurations in {:.1}s",
@@ -516,6 +614,12 @@ fn grid(cli: &Cli, data: &Dataset, base: &ValidTrainParams, k: usize) -> anyhow:
                 idf: p.fit.idf,
                 norm: p.fit.norm,
                 min_df: p.fit.min_df,
+                prior: match &p.fit.prior {
+                    Prior::Empirical => "empirical".into(),
+                    Prior::Uniform => "uniform".into(),
+                    Prior::Given(_) => "given".into(),
+                },
+                placeholders: p.analyzer.placeholders,
                 accuracy: r.accuracy,
                 macro_f1: r.macro_f1,
                 log_loss: r.log_loss,
@@ -541,13 +645,14 @@ fn grid(cli: &Cli, data: &Dataset, base: &ValidTrainParams, k: usize) -> anyhow:
         title: format!(
             "best of {} configurations, {k}-fold CV on {}",
             rows.len(),
-            pitchsift::train::describe(&cli.inputs)
+            shorts(&cli.inputs)
         ),
         report: reports[best].clone(),
         extra: vec![
             ("mode".into(), json!("grid")),
             ("k".into(), json!(k)),
             ("seed".into(), json!(cli.seed)),
+            ("cv_repeat".into(), json!(cli.cv_repeat)),
             ("inputs".into(), json!(paths(&cli.inputs))),
             ("params".into(), serde_json::to_value(&best_params)?),
             ("train_args".into(), json!(train_args(&best_params))),
@@ -563,8 +668,8 @@ fn num(v: Option<f64>) -> String {
 
 fn grid_table(rows: &[GridRow], markdown: bool) -> String {
     let head = [
-        "rank", "model", "wn", "alpha", "ngrams", "tf", "idf", "norm", "min_df", "accuracy",
-        "macro_f1", "log_loss",
+        "rank", "model", "wn", "alpha", "ngrams", "tf", "idf", "norm", "min_df", "prior", "ph",
+        "accuracy", "macro_f1", "log_loss",
     ];
     let body: Vec<Vec<String>> = rows
         .iter()
@@ -580,6 +685,8 @@ fn grid_table(rows: &[GridRow], markdown: bool) -> String {
                 if r.idf { "yes" } else { "no" }.into(),
                 format!("{:?}", r.norm).to_lowercase(),
                 r.min_df.to_string(),
+                r.prior.clone(),
+                if r.placeholders { "on" } else { "off" }.into(),
                 num(r.accuracy),
                 num(r.macro_f1),
                 num(r.log_loss),
@@ -742,10 +849,20 @@ fn esc(s: &str) -> String {
 fn svg_confusion(r: &Report, title: &str) -> String {
     let m = r.confusion.labels.len().max(1);
     let cell = (480 / m).clamp(24, 72) as f64;
-    let margin_left = 160.0;
-    let margin_top = 150.0;
+    let longest = r
+        .confusion
+        .labels
+        .iter()
+        .map(|l| l.chars().count())
+        .max()
+        .unwrap_or(1) as f64;
+    let margin_left = 40.0 + 7.0 * longest;
+    let margin_top = 80.0 + 5.0 * longest;
     let size = cell * m as f64;
-    let (w, h) = (margin_left + size + 30.0, margin_top + size + 60.0);
+    let (w, h) = (
+        (margin_left + size + 30.0 + 5.0 * longest).max(560.0),
+        margin_top + size + 60.0,
+    );
     let mut s = String::new();
     let _ = writeln!(
         s,
@@ -761,7 +878,7 @@ fn svg_confusion(r: &Report, title: &str) -> String {
         s,
         r##"<text x="{}" y="{}" text-anchor="middle" fill="#333">predicted</text>"##,
         margin_left + size / 2.0,
-        margin_top - 110.0
+        60.0
     );
     let _ = writeln!(
         s,
@@ -780,7 +897,7 @@ fn svg_confusion(r: &Report, title: &str) -> String {
         let x = margin_left + cell * (i as f64 + 0.5);
         let _ = writeln!(
             s,
-            r##"<text x="{x}" y="{}" transform="rotate(-60 {x} {})">{}</text>"##,
+            r##"<text x="{x}" y="{}" transform="rotate(-45 {x} {})">{}</text>"##,
             margin_top - 6.0,
             margin_top - 6.0,
             esc(l)
