@@ -80,7 +80,8 @@ task() {
 train_all() {
     local dir=$1
     shift
-    command -v parallel >/dev/null || { echo "shard_recipe.sh: GNU parallel not found (apt-get install parallel)" >&2; exit 2; }
+    parallel --version 2>/dev/null </dev/null | grep -q 'GNU parallel' ||
+        { echo "shard_recipe.sh: GNU parallel not found (apt-get install parallel)" >&2; exit 2; }
     local n
     n=$(find "$dir" -maxdepth 1 -name 'shard-*.csv' | wc -l)
     [ "$n" -gt 0 ] || { echo "shard_recipe.sh: no shard-*.csv in $dir" >&2; exit 1; }

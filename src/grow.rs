@@ -25,28 +25,38 @@ use crate::train::{count_csv, describe};
 /// fitting settings, the counts are added and the model is refitted. New words and new
 /// labels are allowed. `progress(docs, bytes)` is called after each batch.
 ///
+/// `base` is consumed: what the refit rebuilds (weights, features, vocabulary) is freed
+/// before the new documents are counted, which bounds peak memory on large models.
+///
 /// Errors: [`Error::Incompatible`] if `base` carries no counts; any error of
 /// [`count_csv`] or [`Classifier::fit`].
 pub fn update_csv(
-    base: &Classifier,
+    base: Classifier,
     inputs: &[PathBuf],
     csv: &CsvOptions,
     progress: &mut dyn FnMut(u64, u64),
 ) -> Result<Classifier> {
-    let old = base_counts(base, "the model")?;
-    let new = count_csv(inputs, csv, &base.params, progress)?;
+    let Source {
+        params,
+        counts: old,
+        info,
+        ..
+    } = Source::take("the model", base)?;
+    let new = count_csv(inputs, csv, &params, progress)?;
     let counts = old.merge(&new)?;
-    let clf = Classifier::fit(counts, &base.params, &describe(inputs))?;
-    Ok(carry_over(&[base], clf))
+    drop((old, new));
+    let clf = Classifier::fit(counts, &params, &describe(inputs))?;
+    Ok(carry_over(&[&info], clf))
 }
 
 /// Combine models trained with the same settings on disjoint corpora: the result is the
-/// model trained on their union. `models` pairs each model (loaded with
-/// [`crate::persist::Load::Full`]) with a name for messages, usually its path.
+/// model trained on their union, whatever the order. Each item pairs a model (loaded
+/// with [`crate::persist::Load::Full`]) with a name for messages, usually its path; the
+/// models are consumed one at a time.
 ///
 /// Errors: [`Error::Incompatible`], naming both models and the first setting that
 /// differs, when analyzer or fitting settings (or the stored weight scale) differ;
-/// [`Error::EmptyCorpus`] for an empty list.
+/// [`Error::EmptyCorpus`] for no model at all.
 ///
 /// ```
 /// use pitchsift::counts::{CountBuilder, Doc};
@@ -64,68 +74,104 @@ pub fn update_csv(
 /// };
 /// let a = [("book a demo", "sales"), ("nice talk", "networking")];
 /// let b = [("demo pricing call", "sales"), ("great panel", "networking")];
-/// let merged = merge(&[("a", fit(&a)), ("b", fit(&b))]).unwrap();
+/// let merged = merge([("a", Ok(fit(&a))), ("b", Ok(fit(&b)))]).unwrap();
 /// let whole = fit(&[a[0], a[1], b[0], b[1]]);
 /// assert_eq!(merged.model, whole.model);
 /// assert_eq!(merged.features, whole.features);
 /// ```
-pub fn merge<S: AsRef<str>>(models: &[(S, Classifier)]) -> Result<Classifier> {
-    let Some(((first_name, first), rest)) = models.split_first() else {
+pub fn merge<S, I>(models: I) -> Result<Classifier>
+where
+    S: AsRef<str>,
+    I: IntoIterator<Item = (S, Result<Classifier>)>,
+{
+    let mut first: Option<Source> = None;
+    let mut infos: Vec<TrainInfo> = Vec::new();
+    let mut names: Vec<String> = Vec::new();
+    for (name, model) in models {
+        let next = Source::take(name.as_ref(), model?)?;
+        names.push(next.name.clone());
+        match &mut first {
+            None => first = Some(next),
+            Some(acc) => {
+                acc.check_compatible(&next)?;
+                acc.counts = acc.counts.merge(&next.counts)?;
+                infos.push(next.info);
+            }
+        }
+    }
+    let Some(acc) = first else {
         return Err(Error::EmptyCorpus {
             inputs: "(no models)".into(),
         });
     };
-    let first_name = first_name.as_ref();
-    let mut counts = base_counts(first, first_name)?.clone();
-    for (name, m) in rest {
-        let name = name.as_ref();
-        check_compatible(first_name, first, name, m)?;
-        counts = counts.merge(base_counts(m, name)?)?;
-    }
-    let names: Vec<&str> = models.iter().map(|(n, _)| n.as_ref()).collect();
-    let clf = Classifier::fit(counts, &first.params, &names.join(", "))?;
-    let sources: Vec<&Classifier> = models.iter().map(|(_, m)| m).collect();
-    Ok(carry_over(&sources, clf))
+    infos.push(acc.info);
+    let clf = Classifier::fit(acc.counts, &acc.params, &names.join(", "))?;
+    Ok(carry_over(&infos.iter().collect::<Vec<_>>(), clf))
 }
 
-/// Load every model file fully and [`merge`] them.
+/// Load the model files fully, one at a time, and [`merge`] them.
 pub fn merge_files(paths: &[PathBuf]) -> Result<Classifier> {
-    let mut models = Vec::with_capacity(paths.len());
-    for p in paths {
-        let m = crate::persist::load(p, crate::persist::Load::Full)?;
-        models.push((p.display().to_string(), m));
-    }
-    merge(&models)
+    merge(paths.iter().map(|p| {
+        (
+            p.display().to_string(),
+            crate::persist::load(p, crate::persist::Load::Full),
+        )
+    }))
 }
 
-fn base_counts<'a>(clf: &'a Classifier, name: &str) -> Result<&'a Counts> {
-    clf.counts.as_ref().ok_or_else(|| {
-        Error::Incompatible(format!(
-            "{name}: the model was loaded without its counts and cannot be grown"
-        ))
-    })
+/// What growing needs of a source model: its settings, counts and training info. The
+/// rest (weights, features, vocabulary) is rebuilt by the refit, so it is dropped early.
+struct Source {
+    name: String,
+    params: ValidTrainParams,
+    counts: Counts,
+    info: TrainInfo,
 }
 
-/// Refuse to combine two models whose analyzer or fitting settings differ: their counts
-/// would not mean the same thing. The message names both models and the setting.
-pub fn check_compatible(a_name: &str, a: &Classifier, b_name: &str, b: &Classifier) -> Result<()> {
-    if let Some((setting, va, vb)) = first_difference(&a.params, &b.params) {
-        return Err(Error::Incompatible(format!(
-            "cannot merge {b_name} into {a_name}: they were trained with different settings \
-             ({setting} is {va} in {a_name} but {vb} in {b_name}); train every shard with \
-             the same options"
-        )));
+impl Source {
+    fn take(name: &str, clf: Classifier) -> Result<Source> {
+        let Classifier {
+            params,
+            counts,
+            info,
+            ..
+        } = clf;
+        let counts = counts.ok_or_else(|| {
+            Error::Incompatible(format!(
+                "{name}: the model was loaded without its counts and cannot be grown"
+            ))
+        })?;
+        Ok(Source {
+            name: name.to_string(),
+            params,
+            counts,
+            info,
+        })
     }
-    let scale = |c: &Classifier| c.counts.as_ref().map(|c| c.weight_scale_bits);
-    if scale(a) != scale(b) {
-        return Err(Error::Incompatible(format!(
-            "cannot merge {b_name} into {a_name}: their counts use different fixed-point \
-             weight scales ({:?} and {:?} bits)",
-            scale(a),
-            scale(b)
-        )));
+
+    /// Refuse to combine models whose analyzer or fitting settings differ: their counts
+    /// would not mean the same thing. The message names both models and the setting.
+    fn check_compatible(&self, other: &Source) -> Result<()> {
+        let (a, b) = (&self.name, &other.name);
+        if let Some((setting, va, vb)) = first_difference(&self.params, &other.params) {
+            return Err(Error::Incompatible(format!(
+                "cannot merge {b} into {a}: they were trained with different settings \
+                 ({setting} is {va} in {a} but {vb} in {b}); train every shard with the \
+                 same options"
+            )));
+        }
+        let (sa, sb) = (
+            self.counts.weight_scale_bits,
+            other.counts.weight_scale_bits,
+        );
+        if sa != sb {
+            return Err(Error::Incompatible(format!(
+                "cannot merge {b} into {a}: their counts use different fixed-point weight \
+                 scales ({sa} and {sb} bits)"
+            )));
+        }
+        Ok(())
     }
-    Ok(())
 }
 
 /// The first setting (as a dotted path, e.g. `analyzer.ngram_max`) whose value differs,
@@ -178,13 +224,14 @@ fn diff_json(
 /// over is the list of stale parts: a part that was stale in a source is still stale
 /// (sorted, without repeats, so the result does not depend on the order of the
 /// sources). A future part that is not a function of the counts (a probability
-/// calibration fitted on held-out predictions, say) must be handled here: refitted, or
-/// kept and named in [`TrainInfo::stale`]. Models without such parts get an empty list,
-/// which is not written to the file, so growing stays byte-identical to training.
-pub fn carry_over(sources: &[&Classifier], mut grown: Classifier) -> Classifier {
+/// calibration fitted on held-out predictions, say) must be handled here, passed in
+/// with the sources' training info: refitted, or kept and named in
+/// [`TrainInfo::stale`]. Models without such parts get an empty list, which is not
+/// written to the file, so growing stays byte-identical to training.
+pub fn carry_over(sources: &[&TrainInfo], mut grown: Classifier) -> Classifier {
     let mut stale: Vec<String> = sources
         .iter()
-        .flat_map(|s| s.info.stale.iter().cloned())
+        .flat_map(|s| s.stale.iter().cloned())
         .collect();
     stale.sort();
     stale.dedup();
@@ -233,8 +280,8 @@ mod tests {
             .unwrap();
         let all: Vec<_> = A.iter().chain(&B).copied().collect();
         let whole = crate::persist::to_bytes(&fit(&all, &p)).unwrap();
-        let ab = merge(&[("a", fit(&A, &p)), ("b", fit(&B, &p))]).unwrap();
-        let ba = merge(&[("b", fit(&B, &p)), ("a", fit(&A, &p))]).unwrap();
+        let ab = merge([("a", Ok(fit(&A, &p))), ("b", Ok(fit(&B, &p)))]).unwrap();
+        let ba = merge([("b", Ok(fit(&B, &p))), ("a", Ok(fit(&A, &p)))]).unwrap();
         assert_eq!(crate::persist::to_bytes(&ab).unwrap(), whole);
         assert_eq!(crate::persist::to_bytes(&ba).unwrap(), whole);
     }
@@ -243,9 +290,12 @@ mod tests {
     fn different_settings_are_named() {
         let p1 = TrainParams::default().check().unwrap();
         let p2 = TrainParams::default().ngrams(1, 1).check().unwrap();
-        let err = merge(&[("one.model", fit(&A, &p1)), ("two.model", fit(&B, &p2))])
-            .unwrap_err()
-            .to_string();
+        let err = merge([
+            ("one.model", Ok(fit(&A, &p1))),
+            ("two.model", Ok(fit(&B, &p2))),
+        ])
+        .unwrap_err()
+        .to_string();
         assert!(
             err.contains("analyzer.ngram_max is 2 in one.model but 1 in two.model"),
             "{err}"
@@ -266,10 +316,10 @@ mod tests {
         a.info.stale = vec!["z-part: reason".into(), "a-part: reason".into()];
         let mut b = fit(&B, &p);
         b.info.stale = vec!["a-part: reason".into()];
-        let m = merge(&[("a", a), ("b", b)]).unwrap();
+        let m = merge([("a", Ok(a)), ("b", Ok(b))]).unwrap();
         assert_eq!(m.info.stale, ["a-part: reason", "z-part: reason"]);
         // Nothing stale: the field is not written, so files stay identical to training.
-        let plain = merge(&[("a", fit(&A, &p)), ("b", fit(&B, &p))]).unwrap();
+        let plain = merge([("a", Ok(fit(&A, &p))), ("b", Ok(fit(&B, &p)))]).unwrap();
         assert!(plain.info.stale.is_empty());
     }
 }

@@ -344,7 +344,13 @@ fn stale_parts_survive_update_and_merge() {
 
 #[test]
 fn sharded_recipe_with_gnu_parallel() {
-    if Command::new("parallel").arg("--version").output().is_err() {
+    // moreutils also ships a `parallel`, with other options: only GNU parallel will do.
+    let gnu = Command::new("parallel")
+        .arg("--version")
+        .stdin(Stdio::null())
+        .output()
+        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).contains("GNU parallel"));
+    if !gnu {
         eprintln!("note: GNU parallel is not installed (apt-get install parallel); sharded recipe test skipped");
         return;
     }

@@ -64,7 +64,7 @@ fn run(cli: Cli, matches: &ArgMatches) -> anyhow::Result<()> {
         Some(path) => {
             let base = persist::load(path, Load::Full)?;
             refuse_conflicts(matches, &params, &base.params, path)?;
-            grow::update_csv(&base, &cli.corpus, &csv, &mut |_, _| {})?
+            grow::update_csv(base, &cli.corpus, &csv, &mut |_, _| {})?
         }
     };
     persist::save(&clf, &cli.output)?;
