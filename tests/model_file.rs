@@ -103,7 +103,7 @@ fn message(r: pitchsift::Result<pitchsift::Classifier>) -> String {
 }
 
 /// Set the declared length and the checksum to match `bytes` (a forger's file).
-fn reseal(bytes: &mut Vec<u8>) {
+fn reseal(bytes: &mut [u8]) {
     let n = bytes.len();
     bytes[12..20].copy_from_slice(&(n as u64).to_le_bytes());
     let crc = crc32fast::hash(&bytes[..n - 4]);
