@@ -1,9 +1,11 @@
 //! Reading labelled and unlabelled CSV: columns chosen by header name, records read in
 //! batches with their line numbers, every problem reported with file, line and column.
 
+use std::collections::VecDeque;
 use std::fs::File;
 use std::io::{self, Read};
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, MutexGuard};
 
 use csv::{ByteRecord, StringRecord};
 
@@ -55,42 +57,118 @@ pub struct RawRow {
     pub record: ByteRecord,
 }
 
-/// Keeps the last bytes read, so that line numbers can be corrected: the csv crate
-/// reports a record that follows a CRLF (or blank lines) at the position of the `\n`
-/// before it, one line too early.
-struct Tap {
-    inner: Box<dyn Read + Send>,
-    ring: std::collections::VecDeque<u8>,
-    consumed: u64,
+/// Line numbers, counted from the raw bytes.
+///
+/// csv reports a record's line as the number of `\n` it has consumed when the record
+/// starts; it consumes the `\n` of a CRLF line end, and blank lines, only when the next
+/// record begins, so after either its line numbers are short (every record of a CRLF file
+/// is reported one line early). The input is passed through [`Tracked`], which keeps the
+/// bytes not yet attributed to a record; each record's line is then counted here. A line
+/// break is a `\n`, or a `\r` not followed by `\n`.
+///
+/// The same pass bounds what a record may take before the parser has finished it:
+/// `limit` bytes buffered past the end of the last record is an error, so a huge field is
+/// refused after reading about `limit` bytes, not after holding all of it.
+#[derive(Debug)]
+struct LineIndex {
+    /// Bytes from offset `base` up to what the parser has read.
+    pending: VecDeque<u8>,
+    /// Offset of `pending[0]` in the input.
+    base: u64,
+    /// Line breaks before `base`.
+    breaks: u64,
+    /// Most bytes to buffer past the last record's end.
+    limit: usize,
+    /// The field size bound the limit derives from, for messages.
+    max_field_bytes: usize,
 }
 
-const TAP_BYTES: usize = 1 << 20;
+/// Marks the I/O error that [`Tracked`] returns when a record outgrows the limit.
+#[derive(Debug)]
+struct RecordTooLarge;
 
-impl Tap {
-    fn byte_at(&self, offset: u64) -> Option<u8> {
-        let first = self.consumed - self.ring.len() as u64;
-        if offset < first || offset >= self.consumed {
-            return None;
-        }
-        self.ring.get((offset - first) as usize).copied()
+impl std::fmt::Display for RecordTooLarge {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("record too large")
     }
 }
 
-impl Read for Tap {
+impl std::error::Error for RecordTooLarge {}
+
+impl LineIndex {
+    /// Is the pending byte `i` a line break? (`\n`, or `\r` not followed by `\n`.)
+    fn is_break(&self, i: usize) -> bool {
+        match self.pending[i] {
+            b'\n' => true,
+            b'\r' => self.pending.get(i + 1) != Some(&b'\n'),
+            _ => false,
+        }
+    }
+
+    /// Count and drop the first `k` pending bytes. A `\r` whose next byte is not read
+    /// yet is kept back: it may be the first half of a CRLF.
+    fn consume(&mut self, k: usize) {
+        let mut k = k.min(self.pending.len());
+        if k > 0 && k == self.pending.len() && self.pending[k - 1] == b'\r' {
+            k -= 1;
+        }
+        self.breaks += (0..k).filter(|&i| self.is_break(i)).count() as u64;
+        self.pending.drain(..k);
+        self.base += k as u64;
+    }
+
+    /// How many pending bytes are line ends before the next record's first byte.
+    fn leading_line_ends(&self) -> usize {
+        self.pending
+            .iter()
+            .take_while(|&&c| c == b'\r' || c == b'\n')
+            .count()
+    }
+
+    /// Line of the record csv reports at byte `start`: skip the line ends and blank
+    /// lines csv had not consumed yet, and count the breaks before the first real byte.
+    fn record_line(&mut self, start: u64) -> u64 {
+        self.consume(start.saturating_sub(self.base) as usize);
+        let skip = self.leading_line_ends();
+        self.consume(skip);
+        self.breaks + 1
+    }
+
+    /// The line on which the first record of the pending bytes starts (for an error
+    /// raised while that record is being read).
+    fn pending_line(&self) -> u64 {
+        let n = self.leading_line_ends();
+        self.breaks + (0..n).filter(|&i| self.is_break(i)).count() as u64 + 1
+    }
+}
+
+/// The input as the CSV parser sees it, its bytes copied into a [`LineIndex`].
+struct Tracked {
+    inner: Box<dyn Read + Send>,
+    index: Arc<Mutex<LineIndex>>,
+}
+
+impl Read for Tracked {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let n = self.inner.read(buf)?;
-        self.ring.extend(&buf[..n]);
-        let excess = self.ring.len().saturating_sub(TAP_BYTES);
-        self.ring.drain(..excess);
-        self.consumed += n as u64;
+        let mut ix = lock(&self.index);
+        ix.pending.extend(&buf[..n]);
+        if ix.pending.len() > ix.limit {
+            return Err(io::Error::new(io::ErrorKind::InvalidData, RecordTooLarge));
+        }
         Ok(n)
     }
+}
+
+fn lock(index: &Mutex<LineIndex>) -> MutexGuard<'_, LineIndex> {
+    index.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 /// A CSV input being read: a file or standard input (`-`).
 pub struct CsvSource {
     path: PathBuf,
-    reader: csv::Reader<Tap>,
+    reader: csv::Reader<Tracked>,
+    index: Arc<Mutex<LineIndex>>,
     headers: StringRecord,
     text_idx: usize,
     label_idx: Option<usize>,
@@ -127,19 +205,37 @@ impl CsvSource {
             .extension()
             .is_some_and(|e| e.eq_ignore_ascii_case("tsv"));
         let delimiter = options.delimiter.unwrap_or(if tsv { b'\t' } else { b',' });
-        let tap = Tap {
-            inner: input,
-            ring: Default::default(),
-            consumed: 0,
-        };
+        // A quoted field takes at most 2 x its length + 2 raw bytes (quotes doubled), so a
+        // record buffering more than `per_field` x its field count (plus the parser's
+        // read-ahead) has a field over `max_field_bytes`. The header gets room for 4.
+        let per_field = options.max_field_bytes.saturating_mul(2).saturating_add(3);
+        let index = Arc::new(Mutex::new(LineIndex {
+            pending: VecDeque::new(),
+            base: 0,
+            breaks: 0,
+            limit: per_field.saturating_mul(4).saturating_add(1 << 16),
+            max_field_bytes: options.max_field_bytes,
+        }));
         let mut reader = csv::ReaderBuilder::new()
             .delimiter(delimiter)
             .has_headers(true)
-            .from_reader(tap);
+            .from_reader(Tracked {
+                inner: input,
+                index: Arc::clone(&index),
+            });
         let headers = match reader.byte_headers() {
             Ok(h) => h.clone(),
-            Err(e) => return Err(csv_error(path, e, &|p| p.line())),
+            Err(e) => return Err(csv_error(path, &index, e)),
         };
+        {
+            // Past the header: count its lines, and bound what one record may buffer.
+            let mut ix = lock(&index);
+            let k = reader.position().byte().saturating_sub(ix.base) as usize;
+            ix.consume(k);
+            ix.limit = per_field
+                .saturating_mul(headers.len().max(1))
+                .saturating_add(1 << 16);
+        }
         let headers = match StringRecord::from_byte_record(headers) {
             Ok(h) => h,
             Err(e) => {
@@ -171,6 +267,7 @@ impl CsvSource {
         Ok(CsvSource {
             path: path.to_path_buf(),
             reader,
+            index,
             headers,
             text_idx,
             label_idx,
@@ -193,7 +290,13 @@ impl CsvSource {
         match self.reader.read_byte_record(&mut row.record) {
             Ok(false) => Ok(false),
             Ok(true) => {
-                row.line = row.record.position().map_or(0, |p| self.line_of(p));
+                {
+                    let mut ix = lock(&self.index);
+                    let start = row.record.position().map_or(ix.base, |p| p.byte());
+                    row.line = ix.record_line(start);
+                    let k = self.reader.position().byte().saturating_sub(ix.base) as usize;
+                    ix.consume(k);
+                }
                 if let Some((i, f)) = row
                     .record
                     .iter()
@@ -208,24 +311,8 @@ impl CsvSource {
                 }
                 Ok(true)
             }
-            Err(e) => Err(csv_error(&self.path, e, &|p| self.line_of(p))),
+            Err(e) => Err(csv_error(&self.path, &self.index, e)),
         }
-    }
-
-    /// The 1-based line on which the record at `pos` starts: csv's line, plus the line
-    /// ends between csv's position and the record's first byte.
-    fn line_of(&self, pos: &csv::Position) -> u64 {
-        let tap = self.reader.get_ref();
-        let (mut line, mut at) = (pos.line(), pos.byte());
-        while let Some(b) = tap.byte_at(at) {
-            match b {
-                b'\n' => line += 1,
-                b'\r' => {}
-                _ => break,
-            }
-            at += 1;
-        }
-        line
     }
 
     /// Fill `rows` with up to `n` records (reusing its allocations); returns how many.
@@ -286,21 +373,32 @@ impl CsvSource {
     }
 }
 
-fn csv_error(path: &Path, e: csv::Error, line_of: &dyn Fn(&csv::Position) -> u64) -> Error {
-    let line = e.position().map(line_of);
+fn csv_error(path: &Path, index: &Mutex<LineIndex>, e: csv::Error) -> Error {
+    let mut ix = lock(index);
+    let line = e.position().map(|p| ix.record_line(p.byte()));
     match e.into_kind() {
-        csv::ErrorKind::Io(source) => Error::Io {
-            location: Location::file(path),
-            source,
-        },
+        csv::ErrorKind::Io(source) => {
+            if source
+                .get_ref()
+                .is_some_and(|e| e.downcast_ref::<RecordTooLarge>().is_some())
+            {
+                return Error::RecordTooLarge {
+                    location: Location::file(path).line(ix.pending_line()),
+                    read: ix.limit,
+                    limit: ix.max_field_bytes,
+                };
+            }
+            Error::Io {
+                location: Location::file(path),
+                source,
+            }
+        }
         csv::ErrorKind::UnequalLengths {
-            expected_len,
-            len,
-            pos,
+            expected_len, len, ..
         } => Error::Csv {
             location: Location {
                 path: path.to_path_buf(),
-                line: pos.as_ref().map(line_of).or(line),
+                line,
                 column: None,
             },
             message: format!("record has {len} fields, the header has {expected_len}"),
@@ -380,6 +478,96 @@ mod tests {
         assert_eq!(
             err.to_string(),
             "r.csv:3: malformed CSV: record has 1 fields, the header has 2"
+        );
+    }
+
+    fn lines(data: &[u8]) -> Vec<(String, u64)> {
+        let mut s = CsvSource::from_reader(
+            Path::new("l.csv"),
+            Box::new(io::Cursor::new(data.to_vec())),
+            &CsvOptions {
+                label_col: None,
+                ..CsvOptions::default()
+            },
+        )
+        .unwrap();
+        let mut row = RawRow::default();
+        let mut out = Vec::new();
+        while s.read(&mut row).unwrap() {
+            out.push((s.text(&row).unwrap().into_owned(), row.line));
+        }
+        out
+    }
+
+    #[test]
+    fn line_numbers_with_crlf_blank_lines_and_bare_cr() {
+        let want = |v: &[(&str, u64)]| -> Vec<(String, u64)> {
+            v.iter().map(|(t, l)| (t.to_string(), *l)).collect()
+        };
+        // csv's own count says 1, 2, 4, 4 for the first (CRLF consumed late).
+        assert_eq!(
+            lines(b"text\r\na\r\nb\nc\r\nd\r\n"),
+            want(&[("a", 2), ("b", 3), ("c", 4), ("d", 5)])
+        );
+        assert_eq!(
+            lines(b"text\na\n\n\nb\r\n\r\n\r\nc\nd"),
+            want(&[("a", 2), ("b", 5), ("c", 8), ("d", 9)])
+        );
+        assert_eq!(
+            lines(b"\xEF\xBB\xBFtext\r\n\"x\r\ny\"\r\nb\r\n\"\n\n\"\r\nz\r\n"),
+            want(&[("x\r\ny", 2), ("b", 4), ("\n\n", 5), ("z", 8)])
+        );
+        assert_eq!(
+            lines(b"text\ra\rb\r\rc\r"),
+            want(&[("a", 2), ("b", 3), ("c", 5)])
+        );
+        assert_eq!(lines(b"\r\n\r\ntext\r\na"), want(&[("a", 4)]));
+        // Ragged records are reported at their own line too.
+        let mut s = source(
+            "label,text\r\n1,x\r\n\r\n2\r\n",
+            "r.csv",
+            &CsvOptions::default(),
+        )
+        .unwrap();
+        let mut row = RawRow::default();
+        assert!(s.read(&mut row).unwrap());
+        assert_eq!(row.line, 2);
+        assert_eq!(
+            s.read(&mut row).unwrap_err().to_string(),
+            "r.csv:4: malformed CSV: record has 1 fields, the header has 2"
+        );
+    }
+
+    #[test]
+    fn a_huge_field_is_refused_while_it_is_read() {
+        // An endless quoted field: refused after about 2 x 3 x the bound + read-ahead,
+        // at the line where its record starts.
+        struct Endless(u64);
+        impl Read for Endless {
+            fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+                let prefix = b"id,text,label\r\n1,ok,a\r\n2,\"";
+                let n = buf.len().min(4096);
+                for (i, b) in buf[..n].iter_mut().enumerate() {
+                    let at = self.0 as usize + i;
+                    *b = if at < prefix.len() { prefix[at] } else { b'x' };
+                }
+                self.0 += n as u64;
+                Ok(n)
+            }
+        }
+        let opts = CsvOptions {
+            max_field_bytes: 1000,
+            ..CsvOptions::default()
+        };
+        let mut s =
+            CsvSource::from_reader(Path::new("e.csv"), Box::new(Endless(0)), &opts).unwrap();
+        let mut row = RawRow::default();
+        assert!(s.read(&mut row).unwrap());
+        let err = s.read(&mut row).unwrap_err().to_string();
+        assert_eq!(
+            err,
+            "e.csv:3: record still unfinished after 71545 bytes: a field exceeds the limit \
+             of 1000 bytes"
         );
     }
 

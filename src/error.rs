@@ -109,6 +109,20 @@ pub enum Error {
         /// The bound.
         limit: usize,
     },
+    /// A record grew past what its fields may take (field count x `--max-field-bytes`)
+    /// before the parser finished it: refused while reading, before it is held whole.
+    #[error(
+        "{location}: record still unfinished after {read} bytes: a field exceeds the limit of \
+         {limit} bytes"
+    )]
+    RecordTooLarge {
+        /// The file and the line where the record starts.
+        location: Location,
+        /// Bytes buffered when it was refused.
+        read: usize,
+        /// The field size bound.
+        limit: usize,
+    },
     /// A label field is empty.
     #[error("{location}: empty label")]
     EmptyLabel {

@@ -138,7 +138,21 @@ pub fn save(clf: &Classifier, path: &Path) -> Result<()> {
 }
 
 /// Write `bytes` to `path` atomically (temporary file, sync, rename).
+///
+/// A `path` that exists and is not a regular file (a device such as `/dev/null` or
+/// `/dev/full`, a FIFO, `/dev/stdout`) is written directly instead: renaming over it
+/// would replace the device with a regular file.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    if is_special(path) {
+        let mut f = std::fs::OpenOptions::new()
+            .write(true)
+            .open(path)
+            .map_err(|e| Error::io(path, e))?;
+        return f
+            .write_all(bytes)
+            .and_then(|_| f.flush())
+            .map_err(|e| Error::io(path, e));
+    }
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d,
         _ => Path::new("."),
@@ -154,6 +168,12 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     set_readable(tmp.as_file()).map_err(|e| Error::io(path, e))?;
     tmp.persist(path).map_err(|e| Error::io(path, e.error))?;
     Ok(())
+}
+
+/// True when `path` exists and is neither a regular file nor a directory (a device,
+/// a FIFO, a socket): such a target is written in place, never renamed over.
+pub fn is_special(path: &Path) -> bool {
+    std::fs::metadata(path).is_ok_and(|m| !m.is_file() && !m.is_dir())
 }
 
 /// Temporary files are created private (0600); a finished output is an ordinary file.

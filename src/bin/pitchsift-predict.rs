@@ -88,17 +88,30 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     };
     common::init_threads(cli.jobs)?;
     let mut out = Output::open(cli.output.as_deref())?;
-    if cli.input.is_empty() {
-        messages(&clf, &cli, format, &mut out)?;
+    let dest = cli.output.as_ref().map_or_else(
+        || "standard output".to_string(),
+        |p| p.display().to_string(),
+    );
+    let done = if cli.input.is_empty() {
+        messages(&clf, &cli, format, &mut out)
     } else {
-        files(&clf, &cli, format, &mut out)?;
-    }
-    out.finish()
+        files(&clf, &cli, format, &mut out)
+    };
+    // A failed write (full disk, closed pipe) surfaces as a bare io::Error: name the output.
+    done.and_then(|()| out.finish()).map_err(|e| {
+        if e.downcast_ref::<io::Error>().is_some() {
+            e.context(dest)
+        } else {
+            e
+        }
+    })
 }
 
-/// Standard output, or a temporary file renamed over the target when complete.
+/// Standard output, or a temporary file renamed over the target when complete, or a
+/// device or FIFO (`/dev/null`, `/dev/stdout`, ...) written in place.
 enum Output {
     Stdout(BufWriter<io::Stdout>),
+    Special(BufWriter<std::fs::File>),
     File {
         tmp: BufWriter<tempfile::NamedTempFile>,
         path: PathBuf,
@@ -109,6 +122,13 @@ impl Output {
     fn open(path: Option<&Path>) -> anyhow::Result<Output> {
         Ok(match path {
             None => Output::Stdout(BufWriter::with_capacity(1 << 16, io::stdout())),
+            Some(p) if persist::is_special(p) => {
+                let f = std::fs::OpenOptions::new()
+                    .write(true)
+                    .open(p)
+                    .with_context(|| format!("{}: cannot open output", p.display()))?;
+                Output::Special(BufWriter::with_capacity(1 << 16, f))
+            }
             Some(p) => {
                 let dir = p
                     .parent()
@@ -130,6 +150,7 @@ impl Output {
     fn finish(self) -> anyhow::Result<()> {
         match self {
             Output::Stdout(mut w) => Ok(w.flush()?),
+            Output::Special(mut w) => Ok(w.flush()?),
             Output::File { tmp, path } => {
                 let tmp = tmp
                     .into_inner()
@@ -153,12 +174,14 @@ impl Write for Output {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
         match self {
             Output::Stdout(w) => w.write(buf),
+            Output::Special(w) => w.write(buf),
             Output::File { tmp, .. } => tmp.write(buf),
         }
     }
     fn flush(&mut self) -> io::Result<()> {
         match self {
             Output::Stdout(w) => w.flush(),
+            Output::Special(w) => w.flush(),
             Output::File { tmp, .. } => tmp.flush(),
         }
     }
@@ -188,6 +211,7 @@ fn messages(clf: &Classifier, cli: &Cli, format: Format, out: &mut Output) -> an
 
 fn files(clf: &Classifier, cli: &Cli, format: Format, out: &mut Output) -> anyhow::Result<()> {
     let opts = cli.csv.options(None);
+    let replace = opts.invalid_utf8 == pitchsift::corpus::InvalidUtf8::Replace;
     let mut header: Option<Vec<String>> = None;
     let mut rows: Vec<RawRow> = Vec::new();
     let mut w: Option<Writer> = None;
@@ -227,7 +251,17 @@ fn files(clf: &Classifier, cli: &Cli, format: Format, out: &mut Output) -> anyho
             let preds = clf.predict_batch(&texts);
             for (r, p) in rows[..n].iter().zip(&preds) {
                 row_no += 1;
-                let fields: Vec<&[u8]> = r.record.iter().collect();
+                // With --invalid-utf8 replace the echoed columns are repaired as well, so
+                // the output is valid UTF-8.
+                let owned: Vec<std::borrow::Cow<[u8]>> = r
+                    .record
+                    .iter()
+                    .map(|f| match replace.then(|| String::from_utf8_lossy(f)) {
+                        Some(std::borrow::Cow::Owned(s)) => s.into_bytes().into(),
+                        _ => f.into(),
+                    })
+                    .collect();
+                let fields: Vec<&[u8]> = owned.iter().map(|f| f.as_ref()).collect();
                 w.write(row_no, many.then_some(path.as_path()), &fields, p)?;
             }
         }

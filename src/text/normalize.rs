@@ -32,7 +32,11 @@ pub(crate) fn tokenize(text: &str, config: &AnalyzerConfig, emit: &mut dyn FnMut
     let fold = config.lowercase;
     if !config.placeholders {
         for word in text.unicode_words() {
-            emit(word, fold);
+            // As in `words`: no whitespace before a combining mark (found by proptest).
+            let word = word.trim_matches(char::is_whitespace);
+            if !word.is_empty() {
+                emit(word, fold);
+            }
         }
         return;
     }
@@ -70,7 +74,12 @@ fn domain(url: &str) -> Option<&str> {
     };
     let end = rest.find(['/', '?', '#', ':']).unwrap_or(rest.len());
     let host = &rest[..end];
-    let host = if host.len() > 4 && host[..4].eq_ignore_ascii_case("www.") {
+    // `get`, not `[..4]`: byte 4 may fall inside a multi-byte character (found by fuzzing).
+    let host = if host.len() > 4
+        && host
+            .get(..4)
+            .is_some_and(|p| p.eq_ignore_ascii_case("www."))
+    {
         &host[4..]
     } else {
         host
@@ -80,6 +89,9 @@ fn domain(url: &str) -> Option<&str> {
 
 fn words(text: &str, fold: bool, emit: &mut dyn FnMut(&str, bool)) {
     for seg in text.split_word_bounds() {
+        // A combining mark after a space joins the space's segment (UAX#29 WB4): keep
+        // whitespace out of tokens (found by fuzzing: " \u{5bf}").
+        let seg = seg.trim_matches(char::is_whitespace);
         let mut alnum = false;
         let mut numeric = true;
         let mut emoji = false;

@@ -1,0 +1,840 @@
+//! Hostile input and faults, through the real binaries: CSV as it really arrives, bad
+//! training data, full disks, closed pipes and runs killed with SIGKILL. Every test runs in
+//! its own temporary directory.
+//!
+//! Exit codes checked here are the binaries' contract (src/bin/common/mod.rs): 0 success
+//! (and a closed pipe downstream), 1 bad data or a failed write, 2 bad usage.
+
+use std::fs;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use pitchsift::persist::Load;
+
+const TRAIN: &str = env!("CARGO_BIN_EXE_pitchsift-train");
+const PREDICT: &str = env!("CARGO_BIN_EXE_pitchsift-predict");
+
+/// The labelled fixture (30 messages, 5 labels) as (label, text) pairs.
+fn tiny() -> Vec<(String, String)> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("data/fixtures/tiny.csv");
+    let mut r = csv::Reader::from_path(path).unwrap();
+    r.records()
+        .map(|r| {
+            let r = r.unwrap();
+            (r[0].to_string(), r[1].to_string())
+        })
+        .collect()
+}
+
+/// Serialise a header and rows with `delim`, quoting where needed, lines ending `eol`.
+fn to_csv(header: &[&str], rows: &[Vec<String>], delim: u8, eol: &[u8]) -> Vec<u8> {
+    let mut w = csv::WriterBuilder::new()
+        .delimiter(delim)
+        .terminator(csv::Terminator::Any(b'\n'))
+        .from_writer(Vec::new());
+    w.write_record(header).unwrap();
+    for r in rows {
+        w.write_record(r).unwrap();
+    }
+    let plain = w.into_inner().unwrap();
+    if eol == b"\n" {
+        return plain;
+    }
+    // Re-terminate record ends only (newlines inside quoted fields stay as they are).
+    let mut r = csv::ReaderBuilder::new()
+        .delimiter(delim)
+        .has_headers(false)
+        .from_reader(plain.as_slice());
+    let mut out = Vec::new();
+    let mut rec = csv::ByteRecord::new();
+    while r.read_byte_record(&mut rec).unwrap() {
+        let mut w = csv::WriterBuilder::new()
+            .delimiter(delim)
+            .terminator(csv::Terminator::Any(b'\n'))
+            .from_writer(Vec::new());
+        w.write_byte_record(&rec).unwrap();
+        let mut line = w.into_inner().unwrap();
+        line.pop();
+        out.extend_from_slice(&line);
+        out.extend_from_slice(eol);
+    }
+    out
+}
+
+fn tiny_rows() -> Vec<Vec<String>> {
+    tiny().into_iter().map(|(l, t)| vec![l, t]).collect()
+}
+
+fn run(bin: &str, dir: &Path, args: &[&str]) -> Output {
+    Command::new(bin)
+        .args(args)
+        .current_dir(dir)
+        .stdin(Stdio::null())
+        .output()
+        .unwrap()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// Train quietly on `corpus` (relative to `dir`) with small settings; `extra` appended.
+fn train(dir: &Path, corpus: &str, model: &str, extra: &[&str]) -> Output {
+    let mut args = vec![corpus, "-o", model, "-q", "--jobs", "2"];
+    args.extend_from_slice(extra);
+    run(TRAIN, dir, &args)
+}
+
+fn assert_ok(o: &Output) {
+    assert!(
+        o.status.success(),
+        "expected success, got {:?}; stderr: {}",
+        o.status,
+        stderr(o)
+    );
+}
+
+/// Exit 1, a one-line message that contains every part of `parts`.
+fn assert_bad_data(o: &Output, parts: &[&str]) {
+    let e = stderr(o);
+    assert_eq!(o.status.code(), Some(1), "stderr: {e}");
+    assert_eq!(e.trim_end().lines().count(), 1, "one-line message: {e}");
+    for p in parts {
+        assert!(e.contains(p), "`{p}` not in message: {e}");
+    }
+}
+
+/// Files in `dir` whose name starts with `.pitchsift-` (temporary files).
+fn temps(dir: &Path) -> Vec<PathBuf> {
+    fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| {
+            p.file_name()
+                .unwrap()
+                .to_string_lossy()
+                .starts_with(".pitchsift-")
+        })
+        .collect()
+}
+
+/// The model trained on the fixture as written in the repository: the reference that
+/// every re-encoding of the same data must reproduce byte for byte.
+fn reference_model(dir: &Path) -> Vec<u8> {
+    let csv = to_csv(&["label", "text"], &tiny_rows(), b',', b"\n");
+    fs::write(dir.join("ref.csv"), csv).unwrap();
+    assert_ok(&train(dir, "ref.csv", "ref.model", &[]));
+    fs::read(dir.join("ref.model")).unwrap()
+}
+
+// ---------------------------------------------------------------------------------------
+// CSV as it really comes
+
+#[test]
+fn bom_crlf_and_header_case_give_the_same_model() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let reference = reference_model(d);
+
+    let mut bom = b"\xEF\xBB\xBF".to_vec();
+    bom.extend(to_csv(&["label", "text"], &tiny_rows(), b',', b"\n"));
+    fs::write(d.join("bom.csv"), &bom).unwrap();
+    assert_ok(&train(d, "bom.csv", "bom.model", &[]));
+    assert_eq!(fs::read(d.join("bom.model")).unwrap(), reference, "BOM");
+
+    let crlf = to_csv(&["label", "text"], &tiny_rows(), b',', b"\r\n");
+    assert!(crlf.windows(2).filter(|w| w == b"\r\n").count() >= 31);
+    fs::write(d.join("crlf.csv"), &crlf).unwrap();
+    assert_ok(&train(d, "crlf.csv", "crlf.model", &[]));
+    assert_eq!(fs::read(d.join("crlf.model")).unwrap(), reference, "CRLF");
+
+    // BOM, CRLF, and a header in other case with spaces, columns in another order.
+    let rows: Vec<Vec<String>> = tiny()
+        .into_iter()
+        .enumerate()
+        .map(|(i, (l, t))| vec![i.to_string(), t, l])
+        .collect();
+    let mut messy = b"\xEF\xBB\xBF".to_vec();
+    messy.extend(to_csv(&[" Id", " TEXT ", "Label  "], &rows, b',', b"\r\n"));
+    fs::write(d.join("messy.csv"), &messy).unwrap();
+    assert_ok(&train(d, "messy.csv", "messy.model", &[]));
+    assert_eq!(
+        fs::read(d.join("messy.model")).unwrap(),
+        reference,
+        "header"
+    );
+
+    // Predict reads the same files and echoes the header without the BOM.
+    let o = run(PREDICT, d, &["-m", "ref.model", "-i", "messy.csv"]);
+    assert_ok(&o);
+    let mut r = csv::Reader::from_reader(o.stdout.as_slice());
+    let header: Vec<String> = r.headers().unwrap().iter().map(str::to_string).collect();
+    assert_eq!(
+        header[..5],
+        [" Id", " TEXT ", "Label  ", "predicted", "confidence"]
+    );
+    assert_eq!(r.records().count(), 30);
+}
+
+#[test]
+fn semicolon_tab_and_tsv_delimiters() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let reference = reference_model(d);
+    let rows = tiny_rows();
+
+    fs::write(
+        d.join("semi.csv"),
+        to_csv(&["label", "text"], &rows, b';', b"\n"),
+    )
+    .unwrap();
+    // Read with the default comma the file has one column: the error names it.
+    let o = train(d, "semi.csv", "semi.model", &[]);
+    assert_bad_data(&o, &["semi.csv:1", "no column `text`", "label;text"]);
+    assert!(!d.join("semi.model").exists());
+    assert_ok(&train(d, "semi.csv", "semi.model", &["--delimiter", ";"]));
+    assert_eq!(fs::read(d.join("semi.model")).unwrap(), reference, ";");
+
+    let tab = to_csv(&["label", "text"], &rows, b'\t', b"\n");
+    fs::write(d.join("tab.tsv"), &tab).unwrap();
+    assert_ok(&train(d, "tab.tsv", "tsv.model", &[]));
+    assert_eq!(fs::read(d.join("tsv.model")).unwrap(), reference, ".tsv");
+
+    fs::write(d.join("tab.txt"), &tab).unwrap();
+    assert_ok(&train(d, "tab.txt", "tab.model", &["--delimiter", "tab"]));
+    assert_eq!(fs::read(d.join("tab.model")).unwrap(), reference, "tab");
+    assert_ok(&train(d, "tab.txt", "tab2.model", &["--delimiter", "\t"]));
+    assert_eq!(fs::read(d.join("tab2.model")).unwrap(), reference, "\\t");
+
+    // Predict on the .tsv: one output row per input row.
+    let o = run(
+        PREDICT,
+        d,
+        &["-m", "ref.model", "-i", "tab.tsv", "-f", "jsonl"],
+    );
+    assert_ok(&o);
+    assert_eq!(String::from_utf8(o.stdout).unwrap().lines().count(), 30);
+
+    // A delimiter that is not one ASCII character is a usage error.
+    let o = train(d, "tab.txt", "x.model", &["--delimiter", ";;"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+}
+
+#[test]
+fn quoted_fields_with_newlines() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let reference = reference_model(d);
+    // The same texts with their spaces turned into newlines (CRLF inside the quotes for
+    // every other one): the analyzer treats both as whitespace, so the model is identical.
+    let rows: Vec<Vec<String>> = tiny()
+        .into_iter()
+        .enumerate()
+        .map(|(i, (l, t))| vec![l, t.replace(' ', if i % 2 == 0 { "\n" } else { "\r\n" })])
+        .collect();
+    let data = to_csv(&["label", "text"], &rows, b',', b"\n");
+    let newlines = data.iter().filter(|&&b| b == b'\n').count();
+    assert!(newlines > 300, "{newlines} newlines");
+    fs::write(d.join("nl.csv"), &data).unwrap();
+    assert_ok(&train(d, "nl.csv", "nl.model", &[]));
+    assert_eq!(fs::read(d.join("nl.model")).unwrap(), reference);
+
+    // Predict keeps each multi-line message as one record and echoes it intact.
+    let o = run(PREDICT, d, &["-m", "ref.model", "-i", "nl.csv"]);
+    assert_ok(&o);
+    let mut r = csv::Reader::from_reader(o.stdout.as_slice());
+    let texts: Vec<String> = r.records().map(|r| r.unwrap()[1].to_string()).collect();
+    assert_eq!(texts.len(), 30);
+    assert_eq!(texts[0], rows[0][1]);
+    assert_eq!(texts[1], rows[1][1]);
+
+    // A ragged row after multi-line records is reported at its real line.
+    let mut bad = data.clone();
+    bad.extend_from_slice(b"sales\n");
+    fs::write(d.join("nl_bad.csv"), &bad).unwrap();
+    let line = newlines + 1;
+    let o = train(d, "nl_bad.csv", "bad.model", &[]);
+    assert_bad_data(
+        &o,
+        &[
+            &format!("nl_bad.csv:{line}:"),
+            "record has 1 fields, the header has 2",
+        ],
+    );
+}
+
+#[test]
+fn ragged_rows_name_the_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let mut data = to_csv(&["label", "text"], &tiny_rows(), b',', b"\n");
+    data.extend_from_slice(b"sales,buy now,extra field\nscam,fine\n");
+    fs::write(d.join("ragged.csv"), &data).unwrap();
+    let o = train(d, "ragged.csv", "m.model", &[]);
+    assert_bad_data(
+        &o,
+        &["ragged.csv:32:", "record has 3 fields, the header has 2"],
+    );
+    assert!(!d.join("m.model").exists());
+    assert!(temps(d).is_empty());
+
+    fs::write(d.join("short.csv"), b"id,text\n1,hello\n2\n").unwrap();
+    let o = run(PREDICT, d, &["-i", "short.csv", "-o", "out.csv"]);
+    assert_bad_data(
+        &o,
+        &["short.csv:3:", "record has 1 fields, the header has 2"],
+    );
+    assert!(!d.join("out.csv").exists(), "no half-written output");
+    assert!(temps(d).is_empty(), "temporary output removed");
+}
+
+#[test]
+fn invalid_utf8_names_the_line_or_is_replaced() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let mut data = to_csv(&["label", "text"], &tiny_rows(), b',', b"\n");
+    data.extend_from_slice(b"sales,caf\xE9 latte demo \xFF\xFE for you\n");
+    fs::write(d.join("latin1.csv"), &data).unwrap();
+
+    let o = train(d, "latin1.csv", "m.model", &[]);
+    assert_bad_data(
+        &o,
+        &["latin1.csv:32:", "column `text`", "invalid UTF-8 at byte 3"],
+    );
+    assert!(!d.join("m.model").exists());
+    let o = train(d, "latin1.csv", "m.model", &["--invalid-utf8", "replace"]);
+    assert_ok(&o);
+    assert!(d.join("m.model").exists());
+
+    // An invalid label is never replaced: labels are identifiers.
+    fs::write(
+        d.join("badlabel.csv"),
+        b"label,text\nsales,hi\nsal\xE9s,there\n",
+    )
+    .unwrap();
+    let o = train(d, "badlabel.csv", "l.model", &["--invalid-utf8", "replace"]);
+    assert_bad_data(&o, &["badlabel.csv:3:", "column `label`", "invalid UTF-8"]);
+
+    // Predict: an error naming the line by default, U+FFFD with replace; the echoed
+    // columns of the CSV output are then valid UTF-8 too.
+    fs::write(d.join("in.csv"), b"id,text\n1,fine\n2,bad \xC3\x28 byte\n").unwrap();
+    let o = run(PREDICT, d, &["-m", "m.model", "-i", "in.csv"]);
+    assert_bad_data(
+        &o,
+        &["in.csv:3:", "column `text`", "invalid UTF-8 at byte 4"],
+    );
+    let o = run(
+        PREDICT,
+        d,
+        &["-m", "m.model", "-i", "in.csv", "--invalid-utf8", "replace"],
+    );
+    assert_ok(&o);
+    let out = String::from_utf8(o.stdout).expect("output is UTF-8");
+    assert!(out.contains("bad \u{FFFD}( byte"), "{out}");
+    assert_eq!(out.lines().count(), 3);
+}
+
+/// Peak resident set of a running process (VmHWM), in KiB.
+fn peak_rss_kib(pid: u32) -> Option<u64> {
+    let s = fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    s.lines()
+        .find(|l| l.starts_with("VmHWM:"))?
+        .split_whitespace()
+        .nth(1)?
+        .parse()
+        .ok()
+}
+
+/// Run to completion, draining stdout; returns (status, stdout line count, stderr, the
+/// highest VmHWM seen while it ran).
+fn run_measured(cmd: &mut Command) -> (std::process::ExitStatus, u64, String, u64) {
+    let mut child = cmd
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let pid = child.id();
+    let out = child.stdout.take().unwrap();
+    let mut err = child.stderr.take().unwrap();
+    let counter = std::thread::spawn(move || {
+        let mut r = BufReader::with_capacity(1 << 20, out);
+        let mut n = 0u64;
+        loop {
+            let buf = r.fill_buf().unwrap();
+            if buf.is_empty() {
+                break n;
+            }
+            n += buf.iter().filter(|&&b| b == b'\n').count() as u64;
+            let k = buf.len();
+            r.consume(k);
+        }
+    });
+    let errs = std::thread::spawn(move || {
+        let mut s = String::new();
+        err.read_to_string(&mut s).unwrap();
+        s
+    });
+    let mut peak = 0;
+    let status = loop {
+        if let Some(kib) = peak_rss_kib(pid) {
+            peak = peak.max(kib);
+        }
+        if let Some(s) = child.try_wait().unwrap() {
+            break s;
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    };
+    (status, counter.join().unwrap(), errs.join().unwrap(), peak)
+}
+
+#[test]
+fn fifty_megabyte_field_against_the_bound() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let mut f = std::io::BufWriter::new(fs::File::create(d.join("big.csv")).unwrap());
+    f.write_all(&to_csv(&["label", "text"], &tiny_rows(), b',', b"\n"))
+        .unwrap();
+    f.write_all(b"sales,\"").unwrap();
+    let chunk = b"buy now ".repeat(1 << 17); // 1 MiB
+    for _ in 0..50 {
+        f.write_all(&chunk).unwrap();
+    }
+    f.write_all(b"\"\n").unwrap();
+    drop(f);
+
+    let t = Instant::now();
+    let o = train(d, "big.csv", "m.model", &["--max-field-bytes", "1000000"]);
+    // Refused while reading: after about 2 fields x 2 MB, not after holding 50 MB.
+    assert_bad_data(
+        &o,
+        &[
+            "big.csv:32:",
+            "record still unfinished after 4065542 bytes",
+            "a field exceeds the limit of 1000000 bytes",
+        ],
+    );
+    assert!(!d.join("m.model").exists());
+    eprintln!("50 MB field refused by train in {:?}", t.elapsed());
+
+    let (status, lines, err, peak) = run_measured(Command::new(PREDICT).current_dir(d).args([
+        "-i",
+        "big.csv",
+        "--max-field-bytes",
+        "1000000",
+        "-f",
+        "jsonl",
+    ]));
+    assert_eq!(status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("big.csv:32: record still unfinished") && err.contains("limit of 1000000"),
+        "{err}"
+    );
+    eprintln!("predict refused the 50 MB field; {lines} lines written, peak RSS {peak} KiB");
+    assert!(peak < 40 * 1024, "the field was held: peak RSS {peak} KiB");
+
+    // A field just over the bound, well under the read-ahead limit, is measured exactly.
+    fs::write(
+        d.join("over.csv"),
+        format!("label,text\nsales,{}\n", "y".repeat(1001)),
+    )
+    .unwrap();
+    let o = train(d, "over.csv", "m.model", &["--max-field-bytes", "1000"]);
+    assert_bad_data(
+        &o,
+        &["over.csv:2: column `text`: field of 1001 bytes exceeds the limit of 1000 bytes"],
+    );
+
+    // Under the default bound (64 MiB) the same field is an ordinary, if long, message.
+    assert_ok(&train(d, "big.csv", "m.model", &[]));
+}
+
+/// Ten million empty messages are classified in constant memory. Ignored by default: it
+/// writes ~600 MB of CSV through a pipe (about 10 s on a loaded 2-core machine). Run with
+/// `cargo test --release --test hostile -- --ignored ten_million`.
+#[test]
+#[ignore]
+fn ten_million_empty_messages() {
+    const N: u64 = 10_000_000;
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let mut f = std::io::BufWriter::new(fs::File::create(d.join("empty.csv")).unwrap());
+    f.write_all(b"text\n").unwrap();
+    let block = b"\"\"\n".repeat(1_000_000);
+    for _ in 0..N / 1_000_000 {
+        f.write_all(&block).unwrap();
+    }
+    drop(f);
+    let t = Instant::now();
+    let (status, lines, err, peak) =
+        run_measured(
+            Command::new(PREDICT)
+                .current_dir(d)
+                .args(["-i", "empty.csv", "--jobs", "2"]),
+        );
+    let secs = t.elapsed().as_secs_f64();
+    assert!(status.success(), "{err}");
+    assert_eq!(lines, N + 1, "a header and one row per message");
+    eprintln!("10M empty messages: {secs:.1} s, peak RSS {peak} KiB");
+    // Streaming: 10M rows held at once would take over a gigabyte.
+    assert!(peak < 256 * 1024, "peak RSS {peak} KiB");
+}
+
+// ---------------------------------------------------------------------------------------
+// Bad training data: exit 1, file/line/column named, no model written, none overwritten
+
+/// A model already at `-o`, to prove a failed run leaves it alone.
+fn existing_model(d: &Path) -> Vec<u8> {
+    let bytes = reference_model(d);
+    fs::copy(d.join("ref.model"), d.join("keep.model")).unwrap();
+    bytes
+}
+
+fn assert_untouched(d: &Path, before: &[u8]) {
+    assert_eq!(fs::read(d.join("keep.model")).unwrap(), before);
+    assert!(!d.join("new.model").exists());
+    assert!(temps(d).is_empty(), "stray temporary files: {:?}", temps(d));
+}
+
+#[test]
+fn bad_training_data_leaves_models_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let before = existing_model(d);
+
+    fs::write(d.join("empty.csv"), b"label,text\n").unwrap();
+    fs::write(d.join("nothing.csv"), b"").unwrap();
+    fs::write(
+        d.join("one.csv"),
+        b"label,text\nsales,buy now\nsales,demo call\n",
+    )
+    .unwrap();
+    fs::write(d.join("nolabel.csv"), b"category,text\nsales,buy now\n").unwrap();
+    fs::write(d.join("emptylabel.csv"), b"label,text\nsales,a\n  ,b\n").unwrap();
+
+    let cases: &[(&str, &[&str], &[&str])] = &[
+        ("empty.csv", &[], &["empty.csv", "no documents"]),
+        ("nothing.csv", &[], &["nothing.csv", "no column `text`"]),
+        (
+            "one.csv",
+            &[],
+            &["one.csv", "every document has the label `sales`"],
+        ),
+        ("missing.csv", &[], &["missing.csv", "no such file"]),
+        (
+            "nolabel.csv",
+            &[],
+            &["nolabel.csv:1", "no column `label`", "category,text"],
+        ),
+        (
+            "nolabel.csv",
+            &["--text-col", "body", "--label-col", "category"],
+            &["nolabel.csv:1", "no column `body`"],
+        ),
+        (
+            "emptylabel.csv",
+            &[],
+            &["emptylabel.csv:3", "column `label`", "empty label"],
+        ),
+    ];
+    for (corpus, extra, parts) in cases {
+        for out in ["keep.model", "new.model"] {
+            let o = train(d, corpus, out, extra);
+            assert_bad_data(&o, parts);
+            assert_untouched(d, &before);
+        }
+    }
+    // Two inputs, the second bad: nothing is written either.
+    let o = train(d, "ref.csv", "keep.model", &[]);
+    assert_ok(&o);
+    assert_untouched(d, &before);
+    let o = run(TRAIN, d, &["ref.csv", "nolabel.csv", "-o", "keep.model"]);
+    assert_bad_data(&o, &["nolabel.csv:1", "no column `label`"]);
+    assert_untouched(d, &before);
+    let o = run(TRAIN, d, &["ref.csv", "missing.csv", "-o", "keep.model"]);
+    assert_bad_data(&o, &["missing.csv"]);
+    assert_untouched(d, &before);
+}
+
+// ---------------------------------------------------------------------------------------
+// Model files from elsewhere
+
+#[test]
+fn model_of_another_version_or_kind_is_refused_clearly() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let mut bytes = reference_model(d);
+    bytes[8..12].copy_from_slice(&7u32.to_le_bytes());
+    let n = bytes.len();
+    let crc = crc32fast::hash(&bytes[..n - 4]);
+    bytes[n - 4..].copy_from_slice(&crc.to_le_bytes());
+    fs::write(d.join("v7.model"), &bytes).unwrap();
+    let o = run(PREDICT, d, &["-m", "v7.model", "hello there"]);
+    assert_bad_data(&o, &["v7.model", "version 7", "reads version 1", "retrain"]);
+
+    fs::write(d.join("not.model"), b"label,text\nsales,hi\n").unwrap();
+    let o = run(PREDICT, d, &["-m", "not.model", "hello"]);
+    assert_bad_data(&o, &["not.model", "not a pitchsift model file"]);
+    let o = run(PREDICT, d, &["-m", "absent.model", "hello"]);
+    assert_bad_data(&o, &["absent.model"]);
+}
+
+// ---------------------------------------------------------------------------------------
+// Faults: SIGKILL mid-write, full disk, unwritable paths, closed pipes
+
+/// A CSV of `n` messages for predict, with an id column.
+fn write_messages(path: &Path, n: usize) {
+    let texts: Vec<String> = tiny().into_iter().map(|(_, t)| t).collect();
+    let mut w = csv::Writer::from_path(path).unwrap();
+    w.write_record(["id", "text"]).unwrap();
+    for i in 0..n {
+        w.write_record([i.to_string(), texts[i % texts.len()].clone()])
+            .unwrap();
+    }
+    w.flush().unwrap();
+}
+
+/// Wait until a `.pitchsift-*.tmp` file in `dir` has at least `min` bytes, or the
+/// child exits; true when seen.
+fn wait_for_temp(dir: &Path, min: u64, child: &mut std::process::Child) -> bool {
+    let t = Instant::now();
+    while t.elapsed() < Duration::from_secs(60) {
+        if temps(dir)
+            .iter()
+            .any(|p| fs::metadata(p).is_ok_and(|m| m.len() >= min))
+        {
+            return true;
+        }
+        if child.try_wait().unwrap().is_some() {
+            return false;
+        }
+        std::thread::sleep(Duration::from_micros(200));
+    }
+    false
+}
+
+/// A predict run killed with SIGKILL while streaming its output leaves the previous
+/// output intact. Its temporary file stays behind (nothing runs after SIGKILL), under a
+/// random name that no later run reads or reuses: the next run succeeds beside it.
+#[test]
+fn sigkill_during_predict_output_keeps_previous_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    write_messages(&d.join("big.csv"), 400_000);
+    let previous = b"id,text,predicted\nthe previous output\n";
+    fs::write(d.join("out.csv"), previous).unwrap();
+
+    let mut child = Command::new(PREDICT)
+        .current_dir(d)
+        .args(["-i", "big.csv", "-o", "out.csv", "--jobs", "1"])
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let caught = wait_for_temp(d, 1 << 20, &mut child);
+    child.kill().unwrap(); // SIGKILL
+    let status = child.wait().unwrap();
+    assert!(caught, "the run ended before writing 1 MiB: {status:?}");
+    assert_eq!(
+        std::os::unix::process::ExitStatusExt::signal(&status),
+        Some(9)
+    );
+    assert_eq!(fs::read(d.join("out.csv")).unwrap(), previous);
+    let stray = temps(d);
+    assert_eq!(stray.len(), 1, "{stray:?}");
+    let stray_len = fs::metadata(&stray[0]).unwrap().len();
+    assert!(stray_len >= 1 << 20);
+
+    // The next run succeeds, replaces out.csv, and leaves the stray file alone.
+    let o = run(PREDICT, d, &["-i", "big.csv", "-o", "out.csv"]);
+    assert_ok(&o);
+    let out = fs::read(d.join("out.csv")).unwrap();
+    assert_eq!(
+        out.iter().filter(|&&b| b == b'\n').count(),
+        400_001,
+        "complete output"
+    );
+    assert_eq!(temps(d), stray);
+}
+
+/// A train run killed with SIGKILL while it writes the model leaves the previous model
+/// byte-identical. A corpus with a large vocabulary makes the model file big enough
+/// (tens of MB) to catch the write in progress.
+#[test]
+fn sigkill_during_model_write_keeps_previous_model() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let previous = existing_model(d);
+    {
+        let mut w = csv::Writer::from_path(d.join("wide.csv")).unwrap();
+        w.write_record(["label", "text"]).unwrap();
+        let mut x = 0x9E37_79B9_7F4A_7C15u64;
+        for i in 0..100_000u64 {
+            let mut t = String::new();
+            for _ in 0..8 {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                t.push_str(&format!("w{:x} ", x >> 40));
+            }
+            w.write_record([["sales", "networking", "scam"][(i % 3) as usize], &t])
+                .unwrap();
+        }
+        w.flush().unwrap();
+    }
+    let args = ["wide.csv", "-o", "keep.model", "-q", "--ngrams", "1..1"];
+    // Kill as soon as the temporary model file appears. Should the run win the race and
+    // rename first, the model is the new one, complete; put the old one back and retry.
+    let mut caught = false;
+    for _ in 0..5 {
+        let mut child = Command::new(TRAIN)
+            .current_dir(d)
+            .args(args)
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let seen = wait_for_temp(d, 1, &mut child);
+        let _ = child.kill();
+        let status = child.wait().unwrap();
+        let now = fs::read(d.join("keep.model")).unwrap();
+        if status.success() || now != previous {
+            assert!(
+                pitchsift::persist::from_bytes(&now, "keep.model", Load::Full).is_ok(),
+                "neither the previous model nor a complete new one"
+            );
+            fs::write(d.join("keep.model"), &previous).unwrap();
+            continue;
+        }
+        assert_eq!(
+            std::os::unix::process::ExitStatusExt::signal(&status),
+            Some(9)
+        );
+        if seen {
+            caught = true;
+            break;
+        }
+    }
+    assert!(caught, "never killed a run while it was writing the model");
+    assert_eq!(temps(d).len(), 1, "the killed run's temporary file");
+
+    // The next run succeeds and writes a complete, loadable model.
+    let o = run(TRAIN, d, &args);
+    assert_ok(&o);
+    let m = pitchsift::persist::load(&d.join("keep.model"), Load::Full);
+    assert!(m.is_ok(), "{:?}", m.err());
+}
+
+#[test]
+fn full_disk_is_a_clear_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    reference_model(d);
+    write_messages(&d.join("in.csv"), 50_000);
+
+    // --output to a device is written in place, never renamed over (as root a rename
+    // would replace /dev/full with a regular file).
+    let o = run(PREDICT, d, &["-i", "in.csv", "-o", "/dev/full"]);
+    assert_bad_data(&o, &["/dev/full", "No space left on device"]);
+    let o = train(d, "ref.csv", "/dev/full", &[]);
+    assert_bad_data(&o, &["/dev/full", "No space left on device"]);
+    let o = run(PREDICT, d, &["hello", "-o", "/dev/full"]);
+    assert_bad_data(&o, &["/dev/full", "No space left on device"]);
+    assert!(is_char_device("/dev/full"));
+
+    // Standard output redirected to /dev/full.
+    for args in [&["-i", "in.csv"][..], &["hello there"][..]] {
+        let o = Command::new(PREDICT)
+            .current_dir(d)
+            .args(args)
+            .stdout(
+                fs::OpenOptions::new()
+                    .write(true)
+                    .open("/dev/full")
+                    .unwrap(),
+            )
+            .output()
+            .unwrap();
+        assert_bad_data(&o, &["standard output", "No space left on device"]);
+    }
+
+    // /dev/null stays a device and predict output there succeeds.
+    let o = run(PREDICT, d, &["-i", "in.csv", "-o", "/dev/null"]);
+    assert_ok(&o);
+    assert!(is_char_device("/dev/null"));
+}
+
+fn is_char_device(p: &str) -> bool {
+    use std::os::unix::fs::FileTypeExt;
+    fs::metadata(p).unwrap().file_type().is_char_device()
+}
+
+#[test]
+fn unwritable_paths_are_clear_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    reference_model(d);
+    fs::write(d.join("in.csv"), b"id,text\n1,hello\n").unwrap();
+    fs::write(d.join("afile"), b"").unwrap();
+    for target in ["no/such/dir/out.csv", "afile/out.csv"] {
+        let o = run(PREDICT, d, &["-i", "in.csv", "-o", target]);
+        assert_bad_data(&o, &[target]);
+        let o = train(d, "ref.csv", target, &[]);
+        assert_bad_data(&o, &[target]);
+    }
+    // A directory as the output.
+    fs::create_dir(d.join("adir")).unwrap();
+    let o = run(PREDICT, d, &["-i", "in.csv", "-o", "adir"]);
+    assert_bad_data(&o, &["adir"]);
+    let o = train(d, "ref.csv", "adir", &[]);
+    assert_bad_data(&o, &["adir"]);
+    assert!(temps(d).is_empty() && temps(&d.join("adir")).is_empty());
+    // A read-only file system (procfs), whatever our privileges.
+    let o = run(
+        PREDICT,
+        d,
+        &["-i", "in.csv", "-o", "/proc/pitchsift-out.csv"],
+    );
+    assert_bad_data(&o, &["/proc/pitchsift-out.csv"]);
+}
+
+/// `pitchsift-predict ... | head -1`: the reader goes away; predict ends quietly with 0.
+#[test]
+fn closed_pipe_downstream_ends_quietly() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    write_messages(&d.join("big.csv"), 200_000);
+    let cases: [&[&str]; 3] = [
+        &["-i", "big.csv"],
+        &["-i", "big.csv", "-f", "jsonl"],
+        &["-", "-f", "text"],
+    ];
+    for args in cases {
+        let mut child = Command::new(PREDICT)
+            .current_dir(d)
+            .args(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut stdin = child.stdin.take().unwrap();
+        let feeder = std::thread::spawn(move || {
+            let line = b"quick demo of our platform this week?\n".repeat(5000);
+            for _ in 0..20 {
+                if stdin.write_all(&line).is_err() {
+                    break;
+                }
+            }
+        });
+        let mut out = BufReader::new(child.stdout.take().unwrap());
+        let mut first = String::new();
+        out.read_line(&mut first).unwrap();
+        assert!(!first.is_empty());
+        drop(out); // like `head -1` exiting
+        let o = child.wait_with_output().unwrap();
+        feeder.join().unwrap();
+        assert_eq!(o.status.code(), Some(0), "{args:?}: {}", stderr(&o));
+        assert_eq!(stderr(&o), "", "{args:?}");
+    }
+}

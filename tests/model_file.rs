@@ -1,0 +1,345 @@
+//! The model file against damage and forgery: every truncation and every single-byte
+//! corruption of a real model is refused by `persist::from_bytes`; headers and counts
+//! asking for huge sizes are refused before anything that size is allocated; another
+//! format version is named, with what to do.
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::Cell;
+use std::path::Path;
+
+use pitchsift::corpus::CsvOptions;
+use pitchsift::counts::{CountBuilder, Doc};
+use pitchsift::params::TrainParams;
+use pitchsift::persist::{self, Load, FORMAT_VERSION, MAGIC};
+use pitchsift::{train, Error};
+
+/// Records the largest single allocation made by the current thread, so a test can tell
+/// what loading a crafted file asked for.
+struct Tracking;
+
+thread_local! {
+    static LARGEST: Cell<usize> = const { Cell::new(0) };
+}
+
+fn note(size: usize) {
+    let _ = LARGEST.try_with(|m| {
+        if size > m.get() {
+            m.set(size)
+        }
+    });
+}
+
+unsafe impl GlobalAlloc for Tracking {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        note(layout.size());
+        System.alloc(layout)
+    }
+    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+        note(layout.size());
+        System.alloc_zeroed(layout)
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        note(new_size);
+        System.realloc(ptr, layout, new_size)
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        System.dealloc(ptr, layout)
+    }
+}
+
+#[global_allocator]
+static ALLOC: Tracking = Tracking;
+
+/// Run `f`; return its result and the largest allocation it made on this thread.
+fn largest_alloc<T>(f: impl FnOnce() -> T) -> (T, usize) {
+    LARGEST.with(|m| m.set(0));
+    let r = f();
+    (r, LARGEST.with(|m| m.get()))
+}
+
+/// A real model, small: the fixture corpus, unigrams only.
+fn small_model() -> Vec<u8> {
+    let params = TrainParams::default().ngrams(1, 1).check().unwrap();
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("data/fixtures/tiny.csv");
+    let clf = train::train_csv(&[path], &CsvOptions::default(), &params, &mut |_, _| {}).unwrap();
+    persist::to_bytes(&clf).unwrap()
+}
+
+/// A smaller real model for the tests that try every byte value or reparse every bit
+/// flip: the first message of each label of the fixture (5 documents), unigrams.
+fn mini_model() -> Vec<u8> {
+    let params = TrainParams::default().ngrams(1, 1).check().unwrap();
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("data/fixtures/tiny.csv");
+    let mut r = csv::Reader::from_path(path).unwrap();
+    let mut b = CountBuilder::new(&params.analyzer, &params.fit).unwrap();
+    let mut seen = Vec::new();
+    let mut docs = Vec::new();
+    for rec in r.records() {
+        let rec = rec.unwrap();
+        if !seen.contains(&rec[0].to_string()) {
+            seen.push(rec[0].to_string());
+            docs.push((rec[1].to_string(), b.class_id(&rec[0])));
+        }
+    }
+    let docs: Vec<Doc> = docs
+        .iter()
+        .map(|(t, c)| Doc { text: t, class: *c })
+        .collect();
+    b.add(&docs);
+    let clf = pitchsift::Classifier::fit(b.finish(), &params, "mini").unwrap();
+    persist::to_bytes(&clf).unwrap()
+}
+
+fn load(bytes: &[u8]) -> pitchsift::Result<pitchsift::Classifier> {
+    persist::from_bytes(bytes, "m.model", Load::Full)
+}
+
+fn message(r: pitchsift::Result<pitchsift::Classifier>) -> String {
+    match r {
+        Ok(_) => panic!("loaded a damaged model"),
+        Err(e @ Error::BadModel { .. }) => e.to_string(),
+        Err(e) => panic!("not a BadModel error: {e}"),
+    }
+}
+
+/// Set the declared length and the checksum to match `bytes` (a forger's file).
+fn reseal(bytes: &mut [u8]) {
+    let n = bytes.len();
+    bytes[12..20].copy_from_slice(&(n as u64).to_le_bytes());
+    let crc = crc32fast::hash(&bytes[..n - 4]);
+    bytes[n - 4..].copy_from_slice(&crc.to_le_bytes());
+}
+
+/// A sealed file from raw section contents (each prefixed with its u64 length).
+fn craft(sections: &[Vec<u8>]) -> Vec<u8> {
+    let mut b = MAGIC.to_vec();
+    b.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
+    b.extend_from_slice(&0u64.to_le_bytes());
+    for s in sections {
+        b.extend_from_slice(&(s.len() as u64).to_le_bytes());
+        b.extend_from_slice(s);
+    }
+    b.extend_from_slice(&[0; 4]);
+    reseal(&mut b);
+    b
+}
+
+fn varint(mut v: u64) -> Vec<u8> {
+    let mut out = Vec::new();
+    while v >= 0x80 {
+        out.push((v as u8) | 0x80);
+        v >>= 7;
+    }
+    out.push(v as u8);
+    out
+}
+
+/// Byte ranges of the four sections' contents in a file written by `to_bytes`.
+fn sections(bytes: &[u8]) -> Vec<std::ops::Range<usize>> {
+    let mut at = 20;
+    let mut out = Vec::new();
+    for _ in 0..4 {
+        let len = u64::from_le_bytes(bytes[at..at + 8].try_into().unwrap()) as usize;
+        out.push(at + 8..at + 8 + len);
+        at += 8 + len;
+    }
+    assert_eq!(at, bytes.len() - 4);
+    out
+}
+
+#[test]
+fn the_small_models_load_and_predict_like_the_originals() {
+    let mini = mini_model();
+    assert!((1000..8_000).contains(&mini.len()), "{} bytes", mini.len());
+    let clf = load(&mini).unwrap();
+    assert_eq!(persist::to_bytes(&clf).unwrap(), mini, "load then save");
+    assert_eq!(clf.labels.len(), 5);
+    let bytes = small_model();
+    assert!(
+        (8_000..32_000).contains(&bytes.len()),
+        "{} bytes",
+        bytes.len()
+    );
+    let clf = load(&bytes).unwrap();
+    assert_eq!(persist::to_bytes(&clf).unwrap(), bytes, "load then save");
+    let p = clf.predict("can I book a quick demo of our platform?");
+    assert_eq!(clf.labels[p.class], "sales");
+}
+
+#[test]
+fn every_truncation_is_refused() {
+    let bytes = small_model();
+    for n in 0..bytes.len() {
+        for what in [Load::Full, Load::Predict] {
+            let m = message(persist::from_bytes(&bytes[..n], "m.model", what));
+            assert!(
+                m.contains("truncated") || m.contains("wrong magic"),
+                "cut at {n}: {m}"
+            );
+        }
+    }
+    let mut longer = bytes.clone();
+    longer.push(0);
+    assert!(message(load(&longer)).contains("header says"));
+}
+
+/// Every single-bit flip at every byte of the fixture's model (8 x ~20,000 files).
+#[test]
+fn every_bit_flip_is_refused() {
+    let bytes = small_model();
+    let mut damaged = bytes.clone();
+    for i in 0..bytes.len() {
+        for bit in 0..8 {
+            damaged[i] ^= 1 << bit;
+            let r = persist::from_bytes(&damaged, "m.model", Load::Predict);
+            assert!(
+                matches!(r, Err(Error::BadModel { .. })),
+                "byte {i} bit {bit} not detected"
+            );
+            damaged[i] ^= 1 << bit;
+        }
+    }
+}
+
+/// All 255 other values at every byte of the 5-document model: 255 x len damaged
+/// files, each refused, with the message for the part that was hit.
+#[test]
+fn every_single_byte_corruption_is_refused() {
+    let bytes = mini_model();
+    let mut damaged = bytes.clone();
+    let mut tried = 0u64;
+    for i in 0..bytes.len() {
+        for v in 0..=255u8 {
+            if v == bytes[i] {
+                continue;
+            }
+            damaged[i] = v;
+            let m = message(load(&damaged));
+            let expected = match i {
+                0..=7 => "wrong magic",
+                8..=11 => "model format version",
+                12..=19 => "header says",
+                _ => "checksum mismatch",
+            };
+            assert!(m.contains(expected), "byte {i} = {v}: {m}");
+            tried += 1;
+        }
+        damaged[i] = bytes[i];
+    }
+    assert_eq!(tried, 255 * bytes.len() as u64);
+}
+
+/// Past the checksum (a forger recomputes it), every single-bit flip either loads or is
+/// refused with a message: never a panic, never a huge allocation.
+#[test]
+fn resealed_bit_flips_never_panic() {
+    let bytes = mini_model();
+    let secs = sections(&bytes);
+    let (mut refused, mut loaded) = (0, 0);
+    for i in 20..bytes.len() - 4 {
+        for bit in 0..8 {
+            let mut d = bytes.clone();
+            d[i] ^= 1 << bit;
+            reseal(&mut d);
+            let (r, largest) = largest_alloc(|| load(&d));
+            assert!(largest < 1 << 20, "byte {i} bit {bit}: {largest} bytes");
+            match r {
+                Ok(clf) => {
+                    loaded += 1;
+                    // A weight or a count changed: still a usable model.
+                    let p = clf.predict("quick demo call this week");
+                    assert!(p.probabilities.iter().all(|v| v.is_finite()));
+                }
+                Err(Error::BadModel { .. }) => refused += 1,
+                Err(e) => panic!("byte {i} bit {bit}: not a BadModel error: {e}"),
+            }
+        }
+    }
+    // Flips in the metadata and the term lists are caught by the parser.
+    assert!(refused > 8 * (secs[0].len() / 2), "{refused} refused");
+    eprintln!("resealed bit flips: {refused} refused, {loaded} loaded");
+}
+
+#[test]
+fn huge_lengths_are_refused_before_allocating() {
+    let bytes = small_model();
+    let secs = sections(&bytes);
+    let meta = bytes[secs[0].clone()].to_vec();
+    let tb = 1u64 << 60;
+
+    let mut cases: Vec<(&str, Vec<u8>, &str)> = Vec::new();
+    // The first section's length field says 2^60 bytes.
+    let mut d = bytes.clone();
+    d[20..28].copy_from_slice(&tb.to_le_bytes());
+    reseal(&mut d);
+    cases.push(("meta length 2^60", d, "runs past the end"));
+    // u64::MAX as a section length.
+    let mut d = bytes.clone();
+    d[20..28].copy_from_slice(&u64::MAX.to_le_bytes());
+    reseal(&mut d);
+    cases.push(("meta length 2^64-1", d, "malformed model file"));
+    // A feature count of 2^60, then a term length of 2^60.
+    cases.push((
+        "feature count 2^60",
+        craft(&[meta.clone(), varint(tb), vec![], vec![]]),
+        "count exceeds",
+    ));
+    // One feature (the metadata agreeing), whose term length says 2^60.
+    let mut one: serde_json::Value = serde_json::from_slice(&meta).unwrap();
+    one["n_features"] = 1.into();
+    let mut f = varint(1);
+    f.extend(varint(tb));
+    f.extend_from_slice(b"abc");
+    cases.push((
+        "term length 2^60",
+        craft(&[serde_json::to_vec(&one).unwrap(), f, vec![], vec![]]),
+        "count exceeds",
+    ));
+    // A declared file length of 2^60 on a small file.
+    let mut d = bytes.clone();
+    d[12..20].copy_from_slice(&tb.to_le_bytes());
+    cases.push(("declared length 2^60", d, "header says"));
+    // A term count of 2^60 in the counts section of an otherwise valid model.
+    let mut d = bytes[..secs[3].start - 8].to_vec();
+    let c = varint(tb);
+    d.extend_from_slice(&(c.len() as u64).to_le_bytes());
+    d.extend_from_slice(&c);
+    d.extend_from_slice(&[0; 4]);
+    reseal(&mut d);
+    cases.push(("term count 2^60", d, "count exceeds"));
+    // An endless varint.
+    let mut d = bytes[..secs[1].start - 8].to_vec();
+    let v = vec![0xff; 20];
+    d.extend_from_slice(&(v.len() as u64).to_le_bytes());
+    d.extend_from_slice(&v);
+    d.extend_from_slice(&0u64.to_le_bytes());
+    d.extend_from_slice(&0u64.to_le_bytes());
+    d.extend_from_slice(&[0; 4]);
+    reseal(&mut d);
+    cases.push(("varint of 20 bytes", d, "varint too long"));
+
+    for (what, d, expected) in cases {
+        let (r, largest) = largest_alloc(|| load(&d));
+        let m = message(r);
+        assert!(m.contains(expected), "{what}: {m}");
+        assert!(largest < 64 << 10, "{what}: allocated {largest} bytes");
+    }
+}
+
+#[test]
+fn another_format_version_says_which_and_what_to_do() {
+    let mut bytes = small_model();
+    for v in [0u32, 2, 99] {
+        bytes[8..12].copy_from_slice(&v.to_le_bytes());
+        reseal(&mut bytes);
+        let m = message(load(&bytes));
+        assert_eq!(
+            m,
+            format!(
+                "m.model: model format version {v}; this pitchsift reads version 1: retrain the \
+                 model with this version (pitchsift-train), or use the pitchsift release that \
+                 wrote it"
+            )
+        );
+    }
+}
