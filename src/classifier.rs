@@ -1,8 +1,10 @@
 //! [`Classifier`]: the analyzer, the vocabulary, the fitted model and the full counts,
 //! as trained and as saved. Prediction goes through a per-thread [`Scorer`].
 
+use std::sync::OnceLock;
+
+use hashbrown::HashTable;
 use rayon::prelude::*;
-use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 
 use crate::counts::{term_hash, tf_weight, Counts};
@@ -28,7 +30,9 @@ pub struct Classifier {
     pub counts: Option<Counts>,
     /// Training summary stored in the model (not used for scoring).
     pub info: TrainInfo,
-    vocab: FxHashMap<Box<str>, u32>,
+    /// Term -> feature id, built on first use (training never needs it): a table of
+    /// feature indices, so the terms are not stored twice.
+    vocab: OnceLock<HashTable<u32>>,
 }
 
 /// Facts about training, stored in the model for people and tools.
@@ -100,11 +104,6 @@ impl Classifier {
         counts: Option<Counts>,
         info: TrainInfo,
     ) -> Classifier {
-        let vocab = features
-            .iter()
-            .enumerate()
-            .map(|(i, t)| (t.clone(), i as u32))
-            .collect();
         Classifier {
             params,
             labels,
@@ -113,13 +112,25 @@ impl Classifier {
             model,
             counts,
             info,
-            vocab,
+            vocab: OnceLock::new(),
         }
     }
 
     /// The feature id of a term.
     pub fn feature_id(&self, term: &str) -> Option<u32> {
-        self.vocab.get(term).copied()
+        lookup(self.vocab(), &self.features, term)
+    }
+
+    fn vocab(&self) -> &HashTable<u32> {
+        self.vocab.get_or_init(|| {
+            let mut table = HashTable::with_capacity(self.features.len());
+            for (i, t) in self.features.iter().enumerate() {
+                table.insert_unique(term_hash(t), i as u32, |&j| {
+                    term_hash(&self.features[j as usize])
+                });
+            }
+            table
+        })
     }
 
     /// A scorer (one per thread).
@@ -148,6 +159,12 @@ impl Classifier {
     }
 }
 
+fn lookup(vocab: &HashTable<u32>, features: &[Box<str>], term: &str) -> Option<u32> {
+    vocab
+        .find(term_hash(term), |&i| &*features[i as usize] == term)
+        .copied()
+}
+
 /// Scores messages against a [`Classifier`], reusing its buffers.
 pub struct Scorer<'m> {
     clf: &'m Classifier,
@@ -162,12 +179,13 @@ impl Scorer<'_> {
     /// written into the scorer's buffer; returns them.
     pub fn features(&mut self, text: &str) -> Vec<(u32, f64)> {
         let fit = &self.clf.params.fit;
-        let (vocab, feats, hashes) = (&self.clf.vocab, &mut self.feats, &mut self.hashes);
+        let (vocab, features) = (self.clf.vocab(), &self.clf.features);
+        let (feats, hashes) = (&mut self.feats, &mut self.hashes);
         feats.clear();
         hashes.clear();
         let need_norm = fit.norm == DocNorm::L2;
         self.analyzer.for_each_term(text, |t| {
-            if let Some(&id) = vocab.get(t) {
+            if let Some(id) = lookup(vocab, features, t) {
                 feats.push(id);
             }
             if need_norm {
@@ -203,10 +221,11 @@ impl Scorer<'_> {
         let fit = &self.clf.params.fit;
         if fit.tf == TermWeight::Raw && fit.norm == DocNorm::None {
             // Raw counts: each occurrence adds its row; no grouping needed.
-            let (vocab, feats) = (&self.clf.vocab, &mut self.feats);
+            let (vocab, features) = (self.clf.vocab(), &self.clf.features);
+            let feats = &mut self.feats;
             feats.clear();
             self.analyzer.for_each_term(text, |t| {
-                if let Some(&id) = vocab.get(t) {
+                if let Some(id) = lookup(vocab, features, t) {
                     feats.push(id);
                 }
             });

@@ -21,18 +21,17 @@ pub fn count_csv(
     progress: &mut dyn FnMut(u64, u64),
 ) -> Result<Counts> {
     let mut builder = CountBuilder::new(&params.analyzer, &params.fit)?;
-    let mut rows: Vec<RawRow> = Vec::new();
+    // Two row buffers: the next batch is read while the current one is counted.
+    let mut cur: Vec<RawRow> = Vec::new();
+    let mut next: Vec<RawRow> = Vec::new();
     let mut bytes = 0u64;
     for path in inputs {
         let mut src = CsvSource::open(path, csv)?;
-        loop {
-            let n = src.read_batch(&mut rows, BATCH)?;
-            if n == 0 {
-                break;
-            }
+        let mut n = src.read_batch(&mut cur, BATCH)?;
+        while n > 0 {
             let mut docs = Vec::with_capacity(n);
             let mut texts = Vec::with_capacity(n);
-            for row in &rows[..n] {
+            for row in &cur[..n] {
                 let label = src.label(row)?;
                 let class = builder.class_id(label);
                 texts.push((src.text(row)?, class));
@@ -44,8 +43,13 @@ pub fn count_csv(
                     class: *class,
                 });
             }
-            builder.add(&docs);
+            let (read, ()) =
+                rayon::join(|| src.read_batch(&mut next, BATCH), || builder.add(&docs));
             progress(builder.n_docs(), bytes);
+            drop(docs);
+            drop(texts);
+            std::mem::swap(&mut cur, &mut next);
+            n = read?;
         }
     }
     Ok(builder.finish())
