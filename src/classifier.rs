@@ -118,7 +118,7 @@ impl Classifier {
 
     /// The feature id of a term.
     pub fn feature_id(&self, term: &str) -> Option<u32> {
-        lookup(self.vocab(), &self.features, term)
+        lookup(Some(self.vocab()), &self.features, term)
     }
 
     fn vocab(&self) -> &HashTable<u32> {
@@ -135,8 +135,14 @@ impl Classifier {
 
     /// A scorer (one per thread).
     pub fn scorer(&self) -> Scorer<'_> {
+        self.vocab();
+        self.scorer_with(true)
+    }
+
+    fn scorer_with(&self, indexed: bool) -> Scorer<'_> {
         Scorer {
             clf: self,
+            indexed,
             analyzer: Analyzer::new(self.params.analyzer.clone())
                 .expect("analyzer settings checked at load"),
             feats: Vec::new(),
@@ -145,9 +151,11 @@ impl Classifier {
         }
     }
 
-    /// Predict one message.
+    /// Predict one message. Without a vocabulary table built yet, terms are looked up by
+    /// binary search in the sorted features, so one message does not pay for the table.
     pub fn predict(&self, text: &str) -> Prediction {
-        self.scorer().predict(text)
+        let indexed = self.vocab.get().is_some();
+        self.scorer_with(indexed).predict(text)
     }
 
     /// Predict many messages in parallel on the current rayon pool, in input order.
@@ -159,15 +167,22 @@ impl Classifier {
     }
 }
 
-fn lookup(vocab: &HashTable<u32>, features: &[Box<str>], term: &str) -> Option<u32> {
-    vocab
-        .find(term_hash(term), |&i| &*features[i as usize] == term)
-        .copied()
+fn lookup(vocab: Option<&HashTable<u32>>, features: &[Box<str>], term: &str) -> Option<u32> {
+    match vocab {
+        Some(v) => v
+            .find(term_hash(term), |&i| &*features[i as usize] == term)
+            .copied(),
+        None => features
+            .binary_search_by(|f| f.as_bytes().cmp(term.as_bytes()))
+            .ok()
+            .map(|i| i as u32),
+    }
 }
 
 /// Scores messages against a [`Classifier`], reusing its buffers.
 pub struct Scorer<'m> {
     clf: &'m Classifier,
+    indexed: bool,
     analyzer: Analyzer,
     feats: Vec<u32>,
     hashes: Vec<u64>,
@@ -179,7 +194,8 @@ impl Scorer<'_> {
     /// written into the scorer's buffer; returns them.
     pub fn features(&mut self, text: &str) -> Vec<(u32, f64)> {
         let fit = &self.clf.params.fit;
-        let (vocab, features) = (self.clf.vocab(), &self.clf.features);
+        let vocab = self.indexed.then(|| self.clf.vocab());
+        let features = &self.clf.features;
         let (feats, hashes) = (&mut self.feats, &mut self.hashes);
         feats.clear();
         hashes.clear();
@@ -221,7 +237,8 @@ impl Scorer<'_> {
         let fit = &self.clf.params.fit;
         if fit.tf == TermWeight::Raw && fit.norm == DocNorm::None {
             // Raw counts: each occurrence adds its row; no grouping needed.
-            let (vocab, features) = (self.clf.vocab(), &self.clf.features);
+            let vocab = self.indexed.then(|| self.clf.vocab());
+            let features = &self.clf.features;
             let feats = &mut self.feats;
             feats.clear();
             self.analyzer.for_each_term(text, |t| {

@@ -24,7 +24,7 @@ struct Cli {
     /// Worker threads (0 = all cores).
     #[arg(short, long, default_value_t = 0)]
     jobs: usize,
-    /// No summary on stderr.
+    /// No summary and no progress bar on stderr.
     #[arg(short, long)]
     quiet: bool,
     #[command(flatten)]
@@ -44,7 +44,16 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     common::init_threads(cli.jobs)?;
     let start = Instant::now();
     let csv = cli.csv.options(Some(&cli.train.label_col));
-    let clf = train::train_csv(&cli.corpus, &csv, &params, &mut |_, _| {})?;
+    let mut progress = common::Progress::new(
+        common::total_size(&cli.corpus),
+        cli.quiet,
+        "pitchsift-train: counting",
+    );
+    let counts = train::count_csv(&cli.corpus, &csv, &params, &mut |docs, bytes| {
+        progress.update(bytes, || format!("{docs} documents"))
+    });
+    progress.finish();
+    let clf = pitchsift::Classifier::fit(counts?, &params, &train::describe(&cli.corpus))?;
     persist::save(&clf, &cli.output)?;
     if !cli.quiet {
         let secs = start.elapsed().as_secs_f64();
