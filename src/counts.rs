@@ -210,6 +210,9 @@ struct Node {
 
 const NONE: u32 = u32::MAX;
 
+/// One bucket's merged output: sorted terms, statistics per term, statistics.
+type Part = (Vec<Box<str>>, Vec<u32>, Vec<ClassStat>);
+
 /// One worker's table and reusable buffers. Terms are stored once, in one byte arena;
 /// statistics live in one node array: no allocation per term or per document.
 #[derive(Clone)]
@@ -376,7 +379,7 @@ impl CountBuilder {
                 buckets.push(b);
             }
         }
-        let parts: Vec<(Vec<Box<str>>, Vec<u32>, Vec<ClassStat>)> = buckets
+        let parts: Vec<Part> = buckets
             .into_par_iter()
             .map(|bucket| {
                 let term = |&(li, ei): &(u32, u32)| {
