@@ -125,6 +125,9 @@ def main():
     ap.add_argument("--peers", default="sk_count12_mnb,vw_oaa,fasttext")
     ap.add_argument("--peer-sizes", default=None, help="sizes at which to run the peers (default: all)")
     ap.add_argument("--big-predict-mb", type=float, default=0)
+    ap.add_argument("--hash-bits", type=int, default=18,
+                    help="also time pitchsift --hash-bits B at the largest thread count (0: skip); "
+                         "VW hashes into 2^18 weights by default")
     ap.add_argument("--data-dir", default=os.path.join(tempfile.gettempdir(), "pitchsift-bench"))
     ap.add_argument("--out", default=os.path.join(ROOT, "docs", "benchmarks", "speed.md"))
     ap.add_argument("--readme", default=os.path.join(ROOT, "README.md"))
@@ -161,6 +164,17 @@ def main():
                 [os.path.join(BIN, "pitchsift-predict"), "-m", model, "-i", test_csv, "-j", str(t), "-q"]))
             rows.append((n, "pitchsift", t, train_bytes / tt / 1e6, test_bytes / pt / 1e6, tr, pr, tt, pt))
             print(f"  pitchsift -j {t}: train {tt:.2f}s predict {pt:.2f}s (load {loadavg()})", flush=True)
+        if a.hash_bits:
+            t = max(threads)
+            hmodel = os.path.join(work, f"h{n}.model")
+            tt, tr, _ = median_runs(a.repeat, lambda: timed(
+                [os.path.join(BIN, "pitchsift-train"), train_csv, "-o", hmodel, "-j", str(t), "-q",
+                 "--hash-bits", str(a.hash_bits)]))
+            pt, pr, _ = median_runs(a.repeat, lambda: timed(
+                [os.path.join(BIN, "pitchsift-predict"), "-m", hmodel, "-i", test_csv, "-j", str(t), "-q"]))
+            rows.append((n, f"pitchsift --hash-bits {a.hash_bits}", t, train_bytes / tt / 1e6,
+                         test_bytes / pt / 1e6, tr, pr, tt, pt))
+            print(f"  pitchsift --hash-bits {a.hash_bits} -j {t}: train {tt:.2f}s predict {pt:.2f}s", flush=True)
         if small_model is None:
             small_model = os.path.join(work, "small.model")
             os.replace(model, small_model)
@@ -215,6 +229,7 @@ def render(rows, sizes, threads, a, started, finished, loads, notes, big, peer_s
     for n in sizes:
         by = {(r[1], r[2]): r for r in rows if r[0] == n}
         best = max((r for r in rows if r[0] == n and r[1] == "pitchsift"), key=lambda r: r[3] + r[4])
+        hashed = [r for r in rows if r[0] == n and r[1].startswith("pitchsift --hash-bits")]
         t1 = by.get(("pitchsift", 1))
         t2 = by.get(("pitchsift", 2))
         fl = by.get(("floor (read + split)", 1))
@@ -222,6 +237,8 @@ def render(rows, sizes, threads, a, started, finished, loads, notes, big, peer_s
             r = by.get((p, None))
             if r:
                 out.append(f"| {n:,} | pitchsift (-j {best[2]}) / {p} | {best[3]/r[3]:.2f}x | {best[4]/r[4]:.2f}x |")
+                for h in hashed:
+                    out.append(f"| {n:,} | {h[1]} (-j {h[2]}) / {p} | {h[3]/r[3]:.2f}x | {h[4]/r[4]:.2f}x |")
         if fl:
             out.append(f"| {n:,} | floor / pitchsift (-j {best[2]}) (target <= 3) | {fl[3]/best[3]:.2f} | {fl[4]/best[4]:.2f} |")
         if t1 and t2:

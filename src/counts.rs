@@ -361,16 +361,26 @@ impl CountBuilder {
         for i in 1..starts.len() {
             starts[i] += starts[i - 1];
         }
-        let mut refs = vec![(0u32, 0u32); *starts.last().unwrap()];
+        // Each ref carries the next 8 bytes of its term (zero padded, big-endian), so
+        // most comparisons while sorting touch no term bytes.
+        let prefix = |t: &[u8]| -> u64 {
+            let mut b = [0u8; 8];
+            let rest = t.get(2..).unwrap_or(&[]);
+            let n = rest.len().min(8);
+            b[..n].copy_from_slice(&rest[..n]);
+            u64::from_be_bytes(b)
+        };
+        let mut refs = vec![(0u64, 0u32, 0u32); *starts.last().unwrap()];
         let mut fill = starts.clone();
         for (li, l) in locals.iter().enumerate() {
             for (ei, e) in l.entries.iter().enumerate() {
-                let k = key(l.term(e));
-                refs[fill[k]] = (li as u32, ei as u32);
+                let t = l.term(e);
+                let k = key(t);
+                refs[fill[k]] = (prefix(t), li as u32, ei as u32);
                 fill[k] += 1;
             }
         }
-        let mut buckets: Vec<&mut [(u32, u32)]> = Vec::new();
+        let mut buckets: Vec<&mut [(u64, u32, u32)]> = Vec::new();
         let mut rest = refs.as_mut_slice();
         for w in starts.windows(2) {
             let (b, r) = std::mem::take(&mut rest).split_at_mut(w[1] - w[0]);
@@ -382,11 +392,11 @@ impl CountBuilder {
         let parts: Vec<Part> = buckets
             .into_par_iter()
             .map(|bucket| {
-                let term = |&(li, ei): &(u32, u32)| {
+                let term = |&(_, li, ei): &(u64, u32, u32)| {
                     let l = &locals[li as usize];
                     l.term(&l.entries[ei as usize])
                 };
-                bucket.sort_unstable_by(|a, b| term(a).cmp(term(b)));
+                bucket.sort_unstable_by(|a, b| a.0.cmp(&b.0).then_with(|| term(a).cmp(term(b))));
                 let mut terms = Vec::new();
                 let mut lens = Vec::new();
                 let mut stats: Vec<ClassStat> = Vec::new();
@@ -397,7 +407,7 @@ impl CountBuilder {
                     let mut j = i;
                     buf.clear();
                     while j < bucket.len() && term(&bucket[j]) == t {
-                        let (li, ei) = bucket[j];
+                        let (_, li, ei) = bucket[j];
                         let l = &locals[li as usize];
                         let mut n = l.entries[ei as usize].head;
                         while n != NONE {
