@@ -473,10 +473,16 @@ impl CountBuilder {
 }
 
 /// Hash of a term's bytes (shard choice and in-document grouping).
+/// FxHash alone leaves the top bits (hashbrown's 7-bit tags) poorly mixed for short
+/// strings, so lookups compared many strings; the splitmix64 finaliser (a bijection, so
+/// equal hashes stay equal) fixes that.
 pub(crate) fn term_hash(term: &str) -> u64 {
     let mut h = FxBuildHasher.build_hasher();
     h.write(term.as_bytes());
-    h.finish()
+    let mut z = h.finish();
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
 }
 
 /// Transformed weight of a term with frequency `tf`, before length normalisation.
