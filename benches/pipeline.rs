@@ -1,9 +1,12 @@
 //! Criterion benches of the pipeline stages on generated data (no network, fixed seed):
-//! analysis, counting (training), fitting, and scoring. Throughput is reported in bytes
+//! CSV reading, analysis, counting, fitting, counting+fitting (training), and scoring. Throughput is reported in bytes
 //! of message text, so the figures read as MB/s.
 
-use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
-use pitchsift::counts::{CountBuilder, Doc};
+use criterion::{criterion_group, criterion_main, BatchSize, BenchmarkId, Criterion, Throughput};
+use std::path::Path;
+
+use pitchsift::corpus::{CsvOptions, CsvSource, RawRow};
+use pitchsift::counts::{CountBuilder, Counts, Doc};
 use pitchsift::params::TrainParams;
 use pitchsift::text::{Analyzer, AnalyzerConfig};
 use pitchsift::Classifier;
@@ -42,6 +45,28 @@ fn bytes(docs: &[(String, u32)]) -> u64 {
     docs.iter().map(|d| d.0.len() as u64).sum()
 }
 
+fn as_csv(docs: &[(String, u32)]) -> Vec<u8> {
+    let mut out = b"label,text\n".to_vec();
+    for (t, c) in docs {
+        out.extend_from_slice(format!("l{c},\"{}\"\n", t.trim_end()).as_bytes());
+    }
+    out
+}
+
+fn count(docs: &[(String, u32)]) -> Counts {
+    let params = TrainParams::default().check().unwrap();
+    let mut b = CountBuilder::new(&params.analyzer, &params.fit).unwrap();
+    for l in ["a", "b", "c", "d", "e"] {
+        b.class_id(l);
+    }
+    let batch: Vec<Doc> = docs
+        .iter()
+        .map(|(t, c)| Doc { text: t, class: *c })
+        .collect();
+    b.add(&batch);
+    b.finish()
+}
+
 fn train(docs: &[(String, u32)]) -> Classifier {
     let params = TrainParams::default().check().unwrap();
     let mut b = CountBuilder::new(&params.analyzer, &params.fit).unwrap();
@@ -62,6 +87,32 @@ fn stages(c: &mut Criterion) {
     for n in [10_000usize, 50_000] {
         let docs = corpus(n, 12345);
         g.throughput(Throughput::Bytes(bytes(&docs)));
+        let csv = as_csv(&docs);
+        g.bench_with_input(
+            BenchmarkId::new("csv_read", format!("{n}docs")),
+            &csv,
+            |b, csv| {
+                b.iter(|| {
+                    let mut src = CsvSource::from_reader(
+                        Path::new("bench.csv"),
+                        Box::new(std::io::Cursor::new(csv.clone())),
+                        &CsvOptions::default(),
+                    )
+                    .unwrap();
+                    let mut rows: Vec<RawRow> = Vec::new();
+                    let mut k = 0usize;
+                    loop {
+                        let n = src.read_batch(&mut rows, 8192).unwrap();
+                        if n == 0 {
+                            break k;
+                        }
+                        for r in &rows[..n] {
+                            k += src.text(r).unwrap().len() + src.label(r).unwrap().len();
+                        }
+                    }
+                })
+            },
+        );
         g.bench_with_input(
             BenchmarkId::new("analyze", format!("{n}docs")),
             &docs,
@@ -74,6 +125,24 @@ fn stages(c: &mut Criterion) {
                     }
                     k
                 })
+            },
+        );
+        g.bench_with_input(
+            BenchmarkId::new("count", format!("{n}docs")),
+            &docs,
+            |b, docs| b.iter(|| count(docs)),
+        );
+        let counts = count(&docs);
+        g.bench_with_input(
+            BenchmarkId::new("fit", format!("{n}docs")),
+            &counts,
+            |b, counts| {
+                let params = TrainParams::default().check().unwrap();
+                b.iter_batched(
+                    || counts.clone(),
+                    |c| Classifier::fit(c, &params, "bench").unwrap(),
+                    BatchSize::LargeInput,
+                )
             },
         );
         g.bench_with_input(

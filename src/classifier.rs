@@ -1,8 +1,10 @@
 //! [`Classifier`]: the analyzer, the vocabulary, the fitted model and the full counts,
 //! as trained and as saved. Prediction goes through a per-thread [`Scorer`].
 
+use std::sync::OnceLock;
+
+use hashbrown::HashTable;
 use rayon::prelude::*;
-use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 
 use crate::counts::{term_hash, tf_weight, Counts};
@@ -28,7 +30,9 @@ pub struct Classifier {
     pub counts: Option<Counts>,
     /// Training summary stored in the model (not used for scoring).
     pub info: TrainInfo,
-    vocab: FxHashMap<Box<str>, u32>,
+    /// Term -> feature id, built on first use (training never needs it): a table of
+    /// feature indices, so the terms are not stored twice.
+    vocab: OnceLock<HashTable<u32>>,
 }
 
 /// Facts about training, stored in the model for people and tools.
@@ -107,11 +111,6 @@ impl Classifier {
         counts: Option<Counts>,
         info: TrainInfo,
     ) -> Classifier {
-        let vocab = features
-            .iter()
-            .enumerate()
-            .map(|(i, t)| (t.clone(), i as u32))
-            .collect();
         Classifier {
             params,
             labels,
@@ -120,19 +119,37 @@ impl Classifier {
             model,
             counts,
             info,
-            vocab,
+            vocab: OnceLock::new(),
         }
     }
 
     /// The feature id of a term.
     pub fn feature_id(&self, term: &str) -> Option<u32> {
-        self.vocab.get(term).copied()
+        lookup(Some(self.vocab()), &self.features, term)
+    }
+
+    fn vocab(&self) -> &HashTable<u32> {
+        self.vocab.get_or_init(|| {
+            let mut table = HashTable::with_capacity(self.features.len());
+            for (i, t) in self.features.iter().enumerate() {
+                table.insert_unique(term_hash(t), i as u32, |&j| {
+                    term_hash(&self.features[j as usize])
+                });
+            }
+            table
+        })
     }
 
     /// A scorer (one per thread).
     pub fn scorer(&self) -> Scorer<'_> {
+        self.vocab();
+        self.scorer_with(true)
+    }
+
+    fn scorer_with(&self, indexed: bool) -> Scorer<'_> {
         Scorer {
             clf: self,
+            indexed,
             analyzer: Analyzer::new(self.params.analyzer.clone())
                 .expect("analyzer settings checked at load"),
             feats: Vec::new(),
@@ -141,9 +158,11 @@ impl Classifier {
         }
     }
 
-    /// Predict one message.
+    /// Predict one message. Without a vocabulary table built yet, terms are looked up by
+    /// binary search in the sorted features, so one message does not pay for the table.
     pub fn predict(&self, text: &str) -> Prediction {
-        self.scorer().predict(text)
+        let indexed = self.vocab.get().is_some();
+        self.scorer_with(indexed).predict(text)
     }
 
     /// Predict many messages in parallel on the current rayon pool, in input order.
@@ -155,9 +174,22 @@ impl Classifier {
     }
 }
 
+fn lookup(vocab: Option<&HashTable<u32>>, features: &[Box<str>], term: &str) -> Option<u32> {
+    match vocab {
+        Some(v) => v
+            .find(term_hash(term), |&i| &*features[i as usize] == term)
+            .copied(),
+        None => features
+            .binary_search_by(|f| f.as_bytes().cmp(term.as_bytes()))
+            .ok()
+            .map(|i| i as u32),
+    }
+}
+
 /// Scores messages against a [`Classifier`], reusing its buffers.
 pub struct Scorer<'m> {
     clf: &'m Classifier,
+    indexed: bool,
     analyzer: Analyzer,
     feats: Vec<u32>,
     hashes: Vec<u64>,
@@ -169,12 +201,14 @@ impl Scorer<'_> {
     /// written into the scorer's buffer; returns them.
     pub fn features(&mut self, text: &str) -> Vec<(u32, f64)> {
         let fit = &self.clf.params.fit;
-        let (vocab, feats, hashes) = (&self.clf.vocab, &mut self.feats, &mut self.hashes);
+        let vocab = self.indexed.then(|| self.clf.vocab());
+        let features = &self.clf.features;
+        let (feats, hashes) = (&mut self.feats, &mut self.hashes);
         feats.clear();
         hashes.clear();
         let need_norm = fit.norm == DocNorm::L2;
         self.analyzer.for_each_term(text, |t| {
-            if let Some(&id) = vocab.get(t) {
+            if let Some(id) = lookup(vocab, features, t) {
                 feats.push(id);
             }
             if need_norm {
@@ -210,10 +244,12 @@ impl Scorer<'_> {
         let fit = &self.clf.params.fit;
         if fit.tf == TermWeight::Raw && fit.norm == DocNorm::None {
             // Raw counts: each occurrence adds its row; no grouping needed.
-            let (vocab, feats) = (&self.clf.vocab, &mut self.feats);
+            let vocab = self.indexed.then(|| self.clf.vocab());
+            let features = &self.clf.features;
+            let feats = &mut self.feats;
             feats.clear();
             self.analyzer.for_each_term(text, |t| {
-                if let Some(&id) = vocab.get(t) {
+                if let Some(id) = lookup(vocab, features, t) {
                     feats.push(id);
                 }
             });

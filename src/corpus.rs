@@ -280,6 +280,11 @@ impl CsvSource {
         &self.path
     }
 
+    /// Bytes of input consumed so far.
+    pub fn bytes_read(&self) -> u64 {
+        self.reader.position().byte()
+    }
+
     /// The header record.
     pub fn headers(&self) -> &StringRecord {
         &self.headers

@@ -8,6 +8,9 @@
 
 use std::hash::{BuildHasher, Hasher};
 
+use std::sync::Mutex;
+
+use hashbrown::HashTable;
 use rayon::prelude::*;
 use rustc_hash::{FxBuildHasher, FxHashMap};
 
@@ -186,18 +189,47 @@ fn push_term(out: &mut Counts, term: Box<str>, stats: &[ClassStat]) {
     out.offsets.push(out.stats.len() as u64);
 }
 
-const SHARD_BITS: u32 = 6;
-const SHARDS: usize = 1 << SHARD_BITS;
+/// One distinct term in a worker's table: its hash, its bytes in the worker's arena and
+/// the head of its per-class statistics list.
+#[derive(Debug, Clone, Copy)]
+struct Entry {
+    hash: u64,
+    off: u64,
+    len: u32,
+    head: u32,
+}
 
-type Shard = FxHashMap<Box<str>, Vec<ClassStat>>;
+/// One class's statistics of one term; `next` links the term's other classes.
+#[derive(Debug, Clone, Copy)]
+struct Node {
+    class: u32,
+    next: u32,
+    df: u64,
+    weight: u64,
+}
 
-/// One worker's tables and reusable buffers.
+const NONE: u32 = u32::MAX;
+
+/// One bucket's merged output: sorted terms, statistics per term, statistics.
+type Part = (Vec<Box<str>>, Vec<u32>, Vec<ClassStat>);
+
+/// One worker's table and reusable buffers. Terms are stored once, in one byte arena;
+/// statistics live in one node array: no allocation per term or per document.
 #[derive(Clone)]
 struct Local {
-    shards: Vec<Shard>,
+    table: HashTable<u32>,
+    entries: Vec<Entry>,
+    bytes: Vec<u8>,
+    nodes: Vec<Node>,
     analyzer: Analyzer,
-    arena: String,
-    spans: Vec<(u64, u32, u32)>,
+    doc: Vec<u32>,
+    groups: Vec<(u32, u32)>,
+}
+
+impl Local {
+    fn term(&self, e: &Entry) -> &[u8] {
+        &self.bytes[e.off as usize..e.off as usize + e.len as usize]
+    }
 }
 
 /// A document to count: its text and its class id.
@@ -229,7 +261,7 @@ pub struct CountBuilder {
     labels: Vec<String>,
     label_ids: FxHashMap<String, u32>,
     class_docs: Vec<u64>,
-    locals: Vec<Local>,
+    locals: Vec<Mutex<Local>>,
 }
 
 impl CountBuilder {
@@ -237,10 +269,13 @@ impl CountBuilder {
     pub fn new(analyzer: &crate::text::AnalyzerConfig, fit: &FitParams) -> Result<CountBuilder> {
         let analyzer = Analyzer::new(analyzer.clone())?;
         let local = Local {
-            shards: (0..SHARDS).map(|_| Shard::default()).collect(),
+            table: HashTable::new(),
+            entries: Vec::new(),
+            bytes: Vec::new(),
+            nodes: Vec::new(),
             analyzer,
-            arena: String::new(),
-            spans: Vec::new(),
+            doc: Vec::new(),
+            groups: Vec::new(),
         };
         let n = rayon::current_num_threads().max(1);
         Ok(CountBuilder {
@@ -248,7 +283,7 @@ impl CountBuilder {
             labels: Vec::new(),
             label_ids: FxHashMap::default(),
             class_docs: Vec::new(),
-            locals: vec![local; n],
+            locals: (0..n).map(|_| Mutex::new(local.clone())).collect(),
         })
     }
 
@@ -269,22 +304,23 @@ impl CountBuilder {
         self.class_docs.iter().sum()
     }
 
-    /// Count a batch of documents, in parallel.
+    /// Count a batch of documents, in parallel. Each rayon worker counts into its own
+    /// table; work is split finely so an idle worker (e.g. one that was reading the next
+    /// batch) can take part.
     pub fn add(&mut self, docs: &[Doc<'_>]) {
         for d in docs {
             self.class_docs[d.class as usize] += 1;
         }
-        let n = self.locals.len();
-        let per = docs.len().div_ceil(n).max(1);
         let fit = &self.fit;
-        self.locals
-            .par_iter_mut()
-            .zip(docs.par_chunks(per))
-            .for_each(|(local, chunk)| {
-                for d in chunk {
-                    local.count(d, fit);
-                }
-            });
+        let locals = &self.locals;
+        docs.par_chunks(64).for_each(|chunk| {
+            let i = rayon::current_thread_index().unwrap_or(0) % locals.len();
+            // Uncontended: a worker only ever takes its own table.
+            let mut local = locals[i].lock().unwrap_or_else(|e| e.into_inner());
+            for d in chunk {
+                local.count(d, fit);
+            }
+        });
     }
 
     /// Merge the workers' tables and sort: the final statistics.
@@ -296,32 +332,11 @@ impl CountBuilder {
             locals,
             ..
         } = self;
-        let mut per_shard: Vec<Vec<Shard>> = (0..SHARDS)
-            .map(|_| Vec::with_capacity(locals.len()))
+        let locals: Vec<Local> = locals
+            .into_iter()
+            .map(|m| m.into_inner().unwrap_or_else(|e| e.into_inner()))
+            .filter(|l| !l.entries.is_empty())
             .collect();
-        for local in locals {
-            for (s, shard) in local.shards.into_iter().enumerate() {
-                per_shard[s].push(shard);
-            }
-        }
-        let mut entries: Vec<(Box<str>, Vec<ClassStat>)> = per_shard
-            .into_par_iter()
-            .flat_map_iter(|mut tables| {
-                tables.sort_by_key(|t| std::cmp::Reverse(t.len()));
-                let mut it = tables.into_iter();
-                let mut acc = it.next().unwrap_or_default();
-                for t in it {
-                    for (term, stats) in t {
-                        let e = acc.entry(term).or_default();
-                        for s in stats {
-                            add_stat(e, s.class, s.df, s.weight);
-                        }
-                    }
-                }
-                acc.into_iter()
-            })
-            .collect();
-        entries.par_sort_unstable_by(|a, b| a.0.cmp(&b.0));
 
         // Labels sorted alphabetically, class ids remapped.
         let mut order: Vec<usize> = (0..labels.len()).collect();
@@ -330,6 +345,107 @@ impl CountBuilder {
         for (new, &old) in order.iter().enumerate() {
             remap[old] = new as u32;
         }
+
+        // Bucket every (worker, entry) by the first two bytes of its term: buckets are
+        // ranges of the bytewise order, so sorting each bucket (in parallel) and
+        // concatenating them sorts everything.
+        let key = |t: &[u8]| -> usize {
+            (*t.first().unwrap_or(&0) as usize) << 8 | *t.get(1).unwrap_or(&0) as usize
+        };
+        let mut starts = vec![0usize; (1 << 16) + 1];
+        for l in &locals {
+            for e in &l.entries {
+                starts[key(l.term(e)) + 1] += 1;
+            }
+        }
+        for i in 1..starts.len() {
+            starts[i] += starts[i - 1];
+        }
+        // Each ref carries the next 8 bytes of its term (zero padded, big-endian), so
+        // most comparisons while sorting touch no term bytes.
+        let prefix = |t: &[u8]| -> u64 {
+            let mut b = [0u8; 8];
+            let rest = t.get(2..).unwrap_or(&[]);
+            let n = rest.len().min(8);
+            b[..n].copy_from_slice(&rest[..n]);
+            u64::from_be_bytes(b)
+        };
+        let mut refs = vec![(0u64, 0u32, 0u32); *starts.last().unwrap()];
+        let mut fill = starts.clone();
+        for (li, l) in locals.iter().enumerate() {
+            for (ei, e) in l.entries.iter().enumerate() {
+                let t = l.term(e);
+                let k = key(t);
+                refs[fill[k]] = (prefix(t), li as u32, ei as u32);
+                fill[k] += 1;
+            }
+        }
+        let mut buckets: Vec<&mut [(u64, u32, u32)]> = Vec::new();
+        let mut rest = refs.as_mut_slice();
+        for w in starts.windows(2) {
+            let (b, r) = std::mem::take(&mut rest).split_at_mut(w[1] - w[0]);
+            rest = r;
+            if !b.is_empty() {
+                buckets.push(b);
+            }
+        }
+        let parts: Vec<Part> = buckets
+            .into_par_iter()
+            .map(|bucket| {
+                let term = |&(_, li, ei): &(u64, u32, u32)| {
+                    let l = &locals[li as usize];
+                    l.term(&l.entries[ei as usize])
+                };
+                bucket.sort_unstable_by(|a, b| a.0.cmp(&b.0).then_with(|| term(a).cmp(term(b))));
+                let mut terms = Vec::new();
+                let mut lens = Vec::new();
+                let mut stats: Vec<ClassStat> = Vec::new();
+                let mut buf: Vec<ClassStat> = Vec::new();
+                let mut i = 0;
+                while i < bucket.len() {
+                    let t = term(&bucket[i]);
+                    let mut j = i;
+                    buf.clear();
+                    while j < bucket.len() && term(&bucket[j]) == t {
+                        let (_, li, ei) = bucket[j];
+                        let l = &locals[li as usize];
+                        let mut n = l.entries[ei as usize].head;
+                        while n != NONE {
+                            let node = &l.nodes[n as usize];
+                            buf.push(ClassStat {
+                                class: remap[node.class as usize],
+                                df: node.df,
+                                weight: node.weight,
+                            });
+                            n = node.next;
+                        }
+                        j += 1;
+                    }
+                    buf.sort_unstable_by_key(|s| s.class);
+                    let before = stats.len();
+                    for s in &buf {
+                        let in_term = stats.len() > before;
+                        match stats.last_mut() {
+                            Some(last) if in_term && last.class == s.class => {
+                                last.df += s.df;
+                                last.weight += s.weight;
+                            }
+                            _ => stats.push(*s),
+                        }
+                    }
+                    lens.push((stats.len() - before) as u32);
+                    let s = std::str::from_utf8(t).expect("terms are UTF-8");
+                    terms.push(Box::<str>::from(s));
+                    i = j;
+                }
+                (terms, lens, stats)
+            })
+            .collect();
+        drop(refs);
+        drop(locals);
+
+        let n_terms: usize = parts.iter().map(|p| p.0.len()).sum();
+        let n_stats: usize = parts.iter().map(|p| p.2.len()).sum();
         let mut out = Counts {
             labels: order.iter().map(|&i| labels[i].clone()).collect(),
             class_docs: order.iter().map(|&i| class_docs[i]).collect(),
@@ -338,39 +454,35 @@ impl CountBuilder {
             } else {
                 0
             },
-            terms: Vec::with_capacity(entries.len()),
-            offsets: Vec::with_capacity(entries.len() + 1),
-            stats: Vec::new(),
+            terms: Vec::with_capacity(n_terms),
+            offsets: Vec::with_capacity(n_terms + 1),
+            stats: Vec::with_capacity(n_stats),
         };
         out.offsets.push(0);
-        for (term, mut stats) in entries {
-            for s in stats.iter_mut() {
-                s.class = remap[s.class as usize];
+        for (terms, lens, stats) in parts {
+            out.terms.extend(terms);
+            let mut at = *out.offsets.last().unwrap();
+            for n in lens {
+                at += n as u64;
+                out.offsets.push(at);
             }
-            stats.sort_by_key(|s| s.class);
-            out.terms.push(term);
-            out.stats.extend_from_slice(&stats);
-            out.offsets.push(out.stats.len() as u64);
+            out.stats.extend(stats);
         }
         out
     }
 }
 
-fn add_stat(stats: &mut Vec<ClassStat>, class: u32, df: u64, weight: u64) {
-    match stats.iter_mut().find(|s| s.class == class) {
-        Some(s) => {
-            s.df += df;
-            s.weight += weight;
-        }
-        None => stats.push(ClassStat { class, df, weight }),
-    }
-}
-
 /// Hash of a term's bytes (shard choice and in-document grouping).
+/// FxHash alone leaves the top bits (hashbrown's 7-bit tags) poorly mixed for short
+/// strings, so lookups compared many strings; the splitmix64 finaliser (a bijection, so
+/// equal hashes stay equal) fixes that.
 pub(crate) fn term_hash(term: &str) -> u64 {
     let mut h = FxBuildHasher.build_hasher();
     h.write(term.as_bytes());
-    h.finish()
+    let mut z = h.finish();
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
 }
 
 /// Transformed weight of a term with frequency `tf`, before length normalisation.
@@ -384,25 +496,49 @@ pub(crate) fn tf_weight(tf: u32, w: TermWeight) -> f64 {
 impl Local {
     fn count(&mut self, doc: &Doc<'_>, fit: &FitParams) {
         let Local {
-            shards,
+            table,
+            entries,
+            bytes,
+            nodes,
             analyzer,
-            arena,
-            spans,
+            doc: ids,
+            groups,
         } = self;
-        arena.clear();
-        spans.clear();
+        ids.clear();
         analyzer.for_each_term(doc.text, |t| {
-            spans.push((term_hash(t), arena.len() as u32, t.len() as u32));
-            arena.push_str(t);
+            let h = term_hash(t);
+            let found = table
+                .find(h, |&i| {
+                    let e = &entries[i as usize];
+                    e.hash == h
+                        && e.len as usize == t.len()
+                        && &bytes[e.off as usize..e.off as usize + t.len()] == t.as_bytes()
+                })
+                .copied();
+            let id = match found {
+                Some(i) => i,
+                None => {
+                    let i = entries.len() as u32;
+                    entries.push(Entry {
+                        hash: h,
+                        off: bytes.len() as u64,
+                        len: t.len() as u32,
+                        head: NONE,
+                    });
+                    bytes.extend_from_slice(t.as_bytes());
+                    table.insert_unique(h, i, |&j| entries[j as usize].hash);
+                    i
+                }
+            };
+            ids.push(id);
         });
-        let term = |&(_, s, l): &(u64, u32, u32)| &arena[s as usize..(s + l) as usize];
-        spans.sort_unstable_by(|a, b| a.0.cmp(&b.0).then_with(|| term(a).cmp(term(b))));
-        // Group equal terms: (first span index, tf).
-        let mut groups: Vec<(usize, u32)> = Vec::new();
-        for (i, sp) in spans.iter().enumerate() {
+        // Group equal terms: (entry, tf).
+        ids.sort_unstable();
+        groups.clear();
+        for &id in ids.iter() {
             match groups.last_mut() {
-                Some((g, tf)) if spans[*g].0 == sp.0 && term(&spans[*g]) == term(sp) => *tf += 1,
-                _ => groups.push((i, 1)),
+                Some((g, tf)) if *g == id => *tf += 1,
+                _ => groups.push((id, 1)),
             }
         }
         let norm = match fit.norm {
@@ -414,27 +550,29 @@ impl Local {
                 .sqrt(),
         };
         let fractional = fit.fractional_weights();
-        for &(g, tf) in &groups {
+        for &(id, tf) in groups.iter() {
             let weight = if fractional {
                 quantize(tf_weight(tf, fit.tf) / norm)
             } else {
                 tf as u64
             };
-            let sp = &spans[g];
-            let t = term(sp);
-            let shard = &mut shards[(sp.0 >> (64 - SHARD_BITS)) as usize];
-            match shard.get_mut(t) {
-                Some(stats) => add_stat(stats, doc.class, 1, weight),
-                None => {
-                    shard.insert(
-                        t.into(),
-                        vec![ClassStat {
-                            class: doc.class,
-                            df: 1,
-                            weight,
-                        }],
-                    );
-                }
+            let e = &mut entries[id as usize];
+            let mut n = e.head;
+            while n != NONE && nodes[n as usize].class != doc.class {
+                n = nodes[n as usize].next;
+            }
+            if n == NONE {
+                nodes.push(Node {
+                    class: doc.class,
+                    next: e.head,
+                    df: 1,
+                    weight,
+                });
+                e.head = (nodes.len() - 1) as u32;
+            } else {
+                let node = &mut nodes[n as usize];
+                node.df += 1;
+                node.weight += weight;
             }
         }
     }

@@ -265,19 +265,16 @@ pub fn from_bytes(bytes: &[u8], name: &str, what: Load) -> Result<Classifier> {
     if n_params.and_then(|n| n.checked_mul(8)) != Some(pbuf.len()) {
         return Err(bad("parameter section has the wrong size".into()));
     }
-    let floats: Vec<f64> = pbuf
+    let mut floats: Vec<f64> = pbuf
         .chunks_exact(8)
         .map(|c| f64::from_le_bytes(c.try_into().unwrap()))
         .collect();
     if floats.iter().any(|v| !v.is_finite()) {
         return Err(bad("non-finite parameter".into()));
     }
-    let weights = Array2::from_shape_vec(
-        (n_features, n_classes),
-        floats[..n_features * n_classes].to_vec(),
-    )
-    .map_err(|e| bad(e.to_string()))?;
-    let bias = Array1::from(floats[n_features * n_classes..].to_vec());
+    let bias = Array1::from(floats.split_off(n_features * n_classes));
+    let weights =
+        Array2::from_shape_vec((n_features, n_classes), floats).map_err(|e| bad(e.to_string()))?;
     let model = NbModel {
         kind: params.fit.model,
         weights,

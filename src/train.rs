@@ -13,7 +13,8 @@ use crate::params::ValidTrainParams;
 pub const BATCH: usize = 8192;
 
 /// Count every labelled document of `inputs` (`-` is standard input).
-/// `progress(docs, bytes)` is called after each batch.
+/// `progress(docs, bytes)` is called after each batch with the documents counted and
+/// the bytes of input read so far.
 pub fn count_csv(
     inputs: &[PathBuf],
     csv: &CsvOptions,
@@ -21,32 +22,37 @@ pub fn count_csv(
     progress: &mut dyn FnMut(u64, u64),
 ) -> Result<Counts> {
     let mut builder = CountBuilder::new(&params.analyzer, &params.fit)?;
-    let mut rows: Vec<RawRow> = Vec::new();
-    let mut bytes = 0u64;
+    // Two row buffers: the next batch is read while the current one is counted.
+    let mut cur: Vec<RawRow> = Vec::new();
+    let mut next: Vec<RawRow> = Vec::new();
+    let mut done_files = 0u64;
     for path in inputs {
         let mut src = CsvSource::open(path, csv)?;
-        loop {
-            let n = src.read_batch(&mut rows, BATCH)?;
-            if n == 0 {
-                break;
-            }
+        let mut n = src.read_batch(&mut cur, BATCH)?;
+        while n > 0 {
             let mut docs = Vec::with_capacity(n);
             let mut texts = Vec::with_capacity(n);
-            for row in &rows[..n] {
+            for row in &cur[..n] {
                 let label = src.label(row)?;
                 let class = builder.class_id(label);
                 texts.push((src.text(row)?, class));
             }
+            let pos = cur[n - 1].record.position().map_or(0, |p| p.byte());
             for (text, class) in &texts {
-                bytes += text.len() as u64;
                 docs.push(Doc {
                     text,
                     class: *class,
                 });
             }
-            builder.add(&docs);
-            progress(builder.n_docs(), bytes);
+            let (read, ()) =
+                rayon::join(|| src.read_batch(&mut next, BATCH), || builder.add(&docs));
+            progress(builder.n_docs(), done_files + pos);
+            drop(docs);
+            drop(texts);
+            std::mem::swap(&mut cur, &mut next);
+            n = read?;
         }
+        done_files += src.bytes_read();
     }
     Ok(builder.finish())
 }

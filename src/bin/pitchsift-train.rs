@@ -35,7 +35,7 @@ struct Cli {
     /// Worker threads (0 = all cores).
     #[arg(short, long, default_value_t = 0)]
     jobs: usize,
-    /// No summary on stderr.
+    /// No summary and no progress bar on stderr.
     #[arg(short, long)]
     quiet: bool,
     #[command(flatten)]
@@ -59,14 +59,24 @@ fn run(cli: Cli, matches: &ArgMatches) -> anyhow::Result<()> {
     common::init_threads(cli.jobs)?;
     let start = Instant::now();
     let csv = cli.csv.options(Some(&cli.train.label_col));
+    let mut progress = common::Progress::new(
+        common::total_size(&cli.corpus),
+        cli.quiet,
+        "pitchsift-train: counting",
+    );
+    let mut report = |docs: u64, bytes: u64| progress.update(bytes, || format!("{docs} documents"));
     let clf = match &cli.update {
-        None => train::train_csv(&cli.corpus, &csv, &params, &mut |_, _| {})?,
+        None => {
+            let counts = train::count_csv(&cli.corpus, &csv, &params, &mut report);
+            pitchsift::Classifier::fit(counts?, &params, &train::describe(&cli.corpus))?
+        }
         Some(path) => {
             let base = persist::load(path, Load::Full)?;
             refuse_conflicts(matches, &params, &base.params, path)?;
-            grow::update_csv(base, &cli.corpus, &csv, &mut |_, _| {})?
+            grow::update_csv(base, &cli.corpus, &csv, &mut report)?
         }
     };
+    progress.finish();
     persist::save(&clf, &cli.output)?;
     if !cli.quiet {
         let secs = start.elapsed().as_secs_f64();

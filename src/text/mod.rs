@@ -42,6 +42,7 @@ pub const RULES_VERSION: u32 = 1;
 /// | `placeholders` | true | URLs, e-mails, phones, money, handles, numbers, emoji -> placeholder tokens | |
 /// | `ngram_min` | 1 | shortest word n-gram | 1..=ngram_max |
 /// | `ngram_max` | 2 | longest word n-gram | ngram_min..=3 |
+/// | `hash_bits` | none | feature hashing: every term becomes one of 2^B buckets | 1..=32 |
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct AnalyzerConfig {
@@ -56,6 +57,12 @@ pub struct AnalyzerConfig {
     pub ngram_min: u8,
     /// Longest n-gram.
     pub ngram_max: u8,
+    /// Feature hashing: when set, every term is replaced by its bucket among
+    /// `2^hash_bits` (64-bit FNV-1a of the term's bytes, low bits), written `#<bucket>`.
+    /// Bounds the vocabulary, so the model size, at some cost in accuracy. Absent from
+    /// files written without it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hash_bits: Option<u8>,
 }
 
 impl Default for AnalyzerConfig {
@@ -66,9 +73,13 @@ impl Default for AnalyzerConfig {
             placeholders: true,
             ngram_min: 1,
             ngram_max: 2,
+            hash_bits: None,
         }
     }
 }
+
+/// The largest `hash_bits` supported.
+pub const MAX_HASH_BITS: u8 = 32;
 
 /// The longest n-gram supported.
 pub const MAX_NGRAM: u8 = 3;
@@ -88,8 +99,45 @@ impl AnalyzerConfig {
                 self.ngram_min, self.ngram_max
             )));
         }
+        if let Some(b) = self.hash_bits {
+            if b == 0 || b > MAX_HASH_BITS {
+                return Err(Error::InvalidParam(format!(
+                    "hash bits {b} must be in 1..={MAX_HASH_BITS}"
+                )));
+            }
+        }
         Ok(())
     }
+}
+
+/// 64-bit FNV-1a: a fixed, documented hash, so hashed models do not depend on this
+/// build's hasher.
+pub fn fnv1a(bytes: &[u8]) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for &b in bytes {
+        h ^= b as u64;
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    h
+}
+
+/// The feature-hashing term of `term`: `#` and its bucket in decimal.
+fn hashed_term(out: &mut String, term: &str, bits: u8) {
+    let bucket = fnv1a(term.as_bytes()) & ((1u64 << bits) - 1);
+    out.clear();
+    out.push('#');
+    let mut digits = [0u8; 20];
+    let mut i = digits.len();
+    let mut v = bucket;
+    loop {
+        i -= 1;
+        digits[i] = b'0' + (v % 10) as u8;
+        v /= 10;
+        if v == 0 {
+            break;
+        }
+    }
+    out.push_str(std::str::from_utf8(&digits[i..]).expect("ASCII digits"));
 }
 
 /// Turns text into tokens and terms. Cheap to clone; each worker thread owns one and
@@ -100,6 +148,7 @@ pub struct Analyzer {
     tokens: Vec<String>,
     n_tokens: usize,
     term: String,
+    hashed: String,
 }
 
 impl Analyzer {
@@ -111,6 +160,7 @@ impl Analyzer {
             tokens: Vec::new(),
             n_tokens: 0,
             term: String::new(),
+            hashed: String::new(),
         })
     }
 
@@ -164,6 +214,13 @@ impl Analyzer {
         );
         let toks = &self.tokens[..self.n_tokens];
         let term = &mut self.term;
+        let mut f = |t: &str| match self.config.hash_bits {
+            None => f(t),
+            Some(bits) => {
+                hashed_term(&mut self.hashed, t, bits);
+                f(&self.hashed)
+            }
+        };
         for i in 0..toks.len() {
             for n in lo..=hi {
                 if i + n > toks.len() {
@@ -305,6 +362,30 @@ mod tests {
         assert_eq!(a.terms("a b c d"), ["a b", "a b c", "b c", "b c d", "c d"]);
         assert!(a.terms("").is_empty());
         assert!(a.terms("single").is_empty());
+    }
+
+    #[test]
+    fn hashing_maps_terms_to_numbered_buckets() {
+        let cfg = AnalyzerConfig {
+            hash_bits: Some(4),
+            ..AnalyzerConfig::default()
+        };
+        let mut a = Analyzer::new(cfg).unwrap();
+        let terms = a.terms("buy now buy");
+        // The same term always lands in the same bucket, 16 buckets: #0..#15.
+        assert_eq!(terms.len(), 5);
+        assert_eq!(terms[0], terms[4]);
+        let bucket = |t: &str| format!("#{}", fnv1a(t.as_bytes()) & 15);
+        assert_eq!(terms[0], bucket("buy"));
+        assert_eq!(terms[1], bucket("buy now"));
+        assert!(terms.iter().all(|t| t[1..].parse::<u64>().unwrap() < 16));
+        // FNV-1a test vector (draft-eastlake-fnv): "a" -> 0xaf63dc4c8601ec8c.
+        assert_eq!(fnv1a(b"a"), 0xaf63_dc4c_8601_ec8c);
+        let bad = AnalyzerConfig {
+            hash_bits: Some(33),
+            ..AnalyzerConfig::default()
+        };
+        assert!(Analyzer::new(bad).is_err());
     }
 
     #[test]

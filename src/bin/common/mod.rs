@@ -171,6 +171,10 @@ pub struct TrainArgs {
     /// Keep case.
     #[arg(long)]
     pub no_lowercase: bool,
+    /// Feature hashing: map every term to one of 2^B buckets (1..=32), which bounds
+    /// the model size at some cost in accuracy.
+    #[arg(long, value_name = "B")]
+    pub hash_bits: Option<u8>,
 }
 
 fn parse_ngrams(s: &str) -> Result<(u8, u8), String> {
@@ -219,6 +223,7 @@ impl TrainArgs {
             placeholders: !self.no_placeholders,
             ngram_min: self.ngrams.0,
             ngram_max: self.ngrams.1,
+            hash_bits: self.hash_bits,
             ..AnalyzerConfig::default()
         };
         let p = TrainParams::default()
@@ -259,4 +264,77 @@ pub fn check_inputs(inputs: &[PathBuf]) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+/// A progress bar with rate and ETA on stderr, shown only when stderr is a terminal,
+/// `quiet` is off and the work has already taken half a second (short runs stay silent).
+/// `total` is the amount of work in bytes when known.
+pub struct Progress {
+    bar: Option<indicatif::ProgressBar>,
+    start: std::time::Instant,
+    shown: bool,
+}
+
+impl Progress {
+    pub fn new(total: Option<u64>, quiet: bool, what: &str) -> Progress {
+        use std::io::IsTerminal;
+        let bar = (!quiet && std::io::stderr().is_terminal()).then(|| {
+            let bar = match total {
+                Some(t) => indicatif::ProgressBar::with_draw_target(
+                    Some(t),
+                    indicatif::ProgressDrawTarget::hidden(),
+                ),
+                None => indicatif::ProgressBar::hidden(),
+            };
+            let style = if total.is_some() {
+                "{prefix} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec} ETA {eta} {msg}"
+            } else {
+                "{prefix} {spinner} {bytes} {bytes_per_sec} {msg}"
+            };
+            bar.set_style(
+                indicatif::ProgressStyle::with_template(style)
+                    .expect("valid template")
+                    .progress_chars("=> "),
+            );
+            bar.set_prefix(what.to_string());
+            bar
+        });
+        Progress {
+            bar,
+            start: std::time::Instant::now(),
+            shown: false,
+        }
+    }
+
+    /// Work done so far (bytes) and a short message (e.g. the number of documents).
+    pub fn update(&mut self, done: u64, msg: impl FnOnce() -> String) {
+        let Some(bar) = &self.bar else { return };
+        if !self.shown && self.start.elapsed().as_millis() >= 500 {
+            self.shown = true;
+            bar.set_draw_target(indicatif::ProgressDrawTarget::stderr_with_hz(4));
+        }
+        bar.set_position(done);
+        if self.shown {
+            bar.set_message(msg());
+        }
+    }
+
+    /// Remove the bar.
+    pub fn finish(&mut self) {
+        if let Some(bar) = self.bar.take() {
+            bar.finish_and_clear();
+        }
+    }
+}
+
+/// Total size in bytes of the inputs, when they are all regular files.
+pub fn total_size(inputs: &[PathBuf]) -> Option<u64> {
+    let mut total = 0;
+    for p in inputs {
+        if p.as_os_str() == "-" {
+            return None;
+        }
+        total += std::fs::metadata(p).ok()?.len();
+    }
+    Some(total)
 }
