@@ -35,10 +35,12 @@
 //! ```
 #![deny(missing_docs)]
 
+pub mod calibrate;
 pub mod classifier;
 pub mod corpus;
 pub mod counts;
 pub mod error;
+pub mod explain;
 pub mod model;
 pub mod params;
 pub mod persist;

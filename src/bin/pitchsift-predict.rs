@@ -9,7 +9,9 @@ use std::process::ExitCode;
 use anyhow::Context;
 use clap::{Parser, ValueEnum};
 use common::{CsvArgs, Usage};
+use pitchsift::calibrate::{decide, UNSURE};
 use pitchsift::corpus::{CsvSource, RawRow};
+use pitchsift::explain::{explain_batch, format_reasons, Reason};
 use pitchsift::persist::{self, Load};
 use pitchsift::{Classifier, Prediction};
 
@@ -52,6 +54,18 @@ struct Cli {
     /// Records classified per parallel batch.
     #[arg(long, default_value_t = 8192)]
     batch_size: usize,
+    /// Explain each prediction with the K terms that pushed most toward the predicted
+    /// label against the runner-up (column `explanation`, `term:+weight; ...`, weights
+    /// in nats).
+    #[arg(long, value_name = "K")]
+    explain: Option<usize>,
+    /// Label a message `unsure` when its top confidence is below P (the probabilities
+    /// are still printed).
+    #[arg(long, value_name = "P")]
+    min_confidence: Option<f64>,
+    /// Print the model's raw naive Bayes posteriors, without its calibration map.
+    #[arg(long)]
+    no_calibration: bool,
     #[command(flatten)]
     csv: CsvArgs,
 }
@@ -81,11 +95,28 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             Usage("--format text is for messages; use csv or jsonl with --input".into()).into(),
         );
     }
+    if cli.explain == Some(0) {
+        return Err(Usage("--explain needs at least 1 term".into()).into());
+    }
+    if let Some(p) = cli.min_confidence {
+        if !(0.0..=1.0).contains(&p) {
+            return Err(Usage(format!("--min-confidence must be in [0, 1] (got {p})")).into());
+        }
+    }
     common::check_inputs(&cli.input)?;
-    let clf = match &cli.model {
+    let mut clf = match &cli.model {
         Some(p) => persist::load(p, Load::Predict)?,
         None => persist::from_bytes(DEFAULT_MODEL, "<default model>", Load::Predict)?,
     };
+    if cli.min_confidence.is_some() && clf.labels.iter().any(|l| l == UNSURE) {
+        return Err(Usage(format!(
+            "the model has a label named `{UNSURE}`, so --min-confidence would be ambiguous"
+        ))
+        .into());
+    }
+    if cli.no_calibration {
+        clf.calibration = None;
+    }
     common::init_threads(cli.jobs)?;
     let mut out = Output::open(cli.output.as_deref())?;
     if cli.input.is_empty() {
@@ -175,15 +206,38 @@ fn messages(clf: &Classifier, cli: &Cli, format: Format, out: &mut Output) -> an
             texts.push(t.clone());
         }
     }
-    let preds = clf.predict_batch(&texts);
-    let mut w = Writer::new(clf, format, out, &["text"]);
-    for (i, (t, p)) in texts.iter().zip(&preds).enumerate() {
+    let preds = predict(clf, cli, &texts);
+    let mut w = Writer::new(clf, cli, format, out, &["text"]);
+    for (i, (t, (p, why))) in texts.iter().zip(&preds).enumerate() {
         match format {
-            Format::Text => writeln!(w.out, "{}\t{:.4}", clf.labels[p.class], p.confidence())?,
-            _ => w.write(i as u64 + 1, None, &[t.as_bytes()], p)?,
+            Format::Text => {
+                let label = decide(p, &clf.labels, cli.min_confidence);
+                write!(w.out, "{label}\t{:.4}", p.confidence())?;
+                if cli.explain.is_some() {
+                    write!(w.out, "\t{}", format_reasons(why))?;
+                }
+                writeln!(w.out)?;
+            }
+            _ => w.write(i as u64 + 1, None, &[t.as_bytes()], p, why)?,
         }
     }
     Ok(())
+}
+
+/// Predictions, with their explanations when asked for (empty otherwise).
+fn predict<S: AsRef<str> + Sync>(
+    clf: &Classifier,
+    cli: &Cli,
+    texts: &[S],
+) -> Vec<(Prediction, Vec<Reason>)> {
+    match cli.explain {
+        Some(k) => explain_batch(clf, texts, k),
+        None => clf
+            .predict_batch(texts)
+            .into_iter()
+            .map(|p| (p, Vec::new()))
+            .collect(),
+    }
 }
 
 fn files(clf: &Classifier, cli: &Cli, format: Format, out: &mut Output) -> anyhow::Result<()> {
@@ -211,7 +265,7 @@ fn files(clf: &Classifier, cli: &Cli, format: Format, out: &mut Output) -> anyho
         }
         if w.is_none() {
             let names: Vec<&str> = h.iter().map(String::as_str).collect();
-            w = Some(Writer::new(clf, format, out, &names));
+            w = Some(Writer::new(clf, cli, format, out, &names));
         }
         let w = w.as_mut().unwrap();
         let mut row_no = 0u64;
@@ -224,11 +278,11 @@ fn files(clf: &Classifier, cli: &Cli, format: Format, out: &mut Output) -> anyho
                 .iter()
                 .map(|r| src.text(r))
                 .collect::<Result<Vec<_>, _>>()?;
-            let preds = clf.predict_batch(&texts);
-            for (r, p) in rows[..n].iter().zip(&preds) {
+            let preds = predict(clf, cli, &texts);
+            for (r, (p, why)) in rows[..n].iter().zip(&preds) {
                 row_no += 1;
                 let fields: Vec<&[u8]> = r.record.iter().collect();
-                w.write(row_no, many.then_some(path.as_path()), &fields, p)?;
+                w.write(row_no, many.then_some(path.as_path()), &fields, p, why)?;
             }
         }
     }
@@ -238,6 +292,8 @@ fn files(clf: &Classifier, cli: &Cli, format: Format, out: &mut Output) -> anyho
 /// Writes predictions as CSV or JSON lines.
 struct Writer<'a> {
     clf: &'a Classifier,
+    min_confidence: Option<f64>,
+    explain: bool,
     format: Format,
     out: &'a mut Output,
     header_done: bool,
@@ -249,6 +305,7 @@ struct Writer<'a> {
 impl<'a> Writer<'a> {
     fn new(
         clf: &'a Classifier,
+        cli: &Cli,
         format: Format,
         out: &'a mut Output,
         input_header: &[&str],
@@ -257,6 +314,9 @@ impl<'a> Writer<'a> {
         header.push("predicted".into());
         header.push("confidence".into());
         header.extend(clf.labels.iter().map(|l| format!("p_{l}")));
+        if cli.explain.is_some() {
+            header.push("explanation".into());
+        }
         let labels_json = clf
             .labels
             .iter()
@@ -264,6 +324,8 @@ impl<'a> Writer<'a> {
             .collect();
         Writer {
             clf,
+            min_confidence: cli.min_confidence,
+            explain: cli.explain.is_some(),
             format,
             out,
             header_done: false,
@@ -279,7 +341,9 @@ impl<'a> Writer<'a> {
         input: Option<&Path>,
         fields: &[&[u8]],
         p: &Prediction,
+        why: &[Reason],
     ) -> anyhow::Result<()> {
+        let label = decide(p, &self.clf.labels, self.min_confidence);
         match self.format {
             Format::Csv => {
                 if !self.header_done {
@@ -287,16 +351,17 @@ impl<'a> Writer<'a> {
                     let h = self.header.clone();
                     self.csv_record(h.iter().map(|s| s.as_bytes()))?;
                 }
-                let label = self.clf.labels[p.class].as_bytes().to_vec();
                 let nums: Vec<String> = std::iter::once(p.confidence())
                     .chain(p.probabilities.iter().copied())
                     .map(|v| format!("{v:.6}"))
                     .collect();
+                let explanation = self.explain.then(|| format_reasons(why));
                 let all = fields
                     .iter()
                     .copied()
-                    .chain([label.as_slice()])
-                    .chain(nums.iter().map(|s| s.as_bytes()));
+                    .chain([label.as_bytes()])
+                    .chain(nums.iter().map(|s| s.as_bytes()))
+                    .chain(explanation.as_ref().map(|s| s.as_bytes()));
                 self.csv_record(all)?;
             }
             Format::Jsonl => {
@@ -310,10 +375,13 @@ impl<'a> Writer<'a> {
                         serde_json::to_string(&path.display().to_string())?
                     )?;
                 }
+                let label_json = match self.min_confidence {
+                    Some(t) if p.confidence() < t => "\"unsure\"",
+                    _ => self.labels_json[p.class].as_str(),
+                };
                 write!(
                     l,
-                    "\"predicted\":{},\"confidence\":{:?},\"probabilities\":{{",
-                    self.labels_json[p.class],
+                    "\"predicted\":{label_json},\"confidence\":{:?},\"probabilities\":{{",
                     p.confidence()
                 )?;
                 for (i, (lj, v)) in self.labels_json.iter().zip(&p.probabilities).enumerate() {
@@ -322,7 +390,12 @@ impl<'a> Writer<'a> {
                     }
                     write!(l, "{lj}:{v:?}")?;
                 }
-                l.extend_from_slice(b"}}\n");
+                l.push(b'}');
+                if self.explain {
+                    l.extend_from_slice(b",\"explanation\":");
+                    serde_json::to_writer(&mut *l, why)?;
+                }
+                l.extend_from_slice(b"}\n");
                 self.out.write_all(l)?;
             }
             Format::Text => unreachable!("text format is written by the caller"),
