@@ -1,0 +1,635 @@
+//! Stratified k-fold cross-validation: fold assignment, a labelled in-memory
+//! [`Dataset`], and out-of-fold joint log-likelihoods.
+//!
+//! Counting is the expensive part of training, so each fold is counted once
+//! ([`FoldCounts::new`]) and every training set is the [`Counts::merge`] of the other
+//! folds. Settings that only change fitting (model, alpha, prior, min_df,
+//! max_features, weight_norm, idf) reuse those counts ([`FoldCounts::predict`]); only
+//! the analyzer and the per-document transforms (tf, norm) need a recount
+//! ([`FoldCounts::compatible`]).
+//!
+//! ```
+//! use pitchsift::cv::{cross_val_predict, stratified_folds, Dataset};
+//! use pitchsift::params::TrainParams;
+//! let data = Dataset::from_rows([
+//!     ("book a demo today", "sales"), ("demo of our platform", "sales"),
+//!     ("great to meet you", "networking"), ("nice meeting you at the talk", "networking"),
+//! ]);
+//! assert_eq!(stratified_folds(&data.classes, 2, 7).len(), 4);
+//! let params = TrainParams::default().check().unwrap();
+//! let jll = cross_val_predict(&data, &params, 2, 7).unwrap();
+//! assert_eq!(jll.len(), 4);
+//! assert_eq!(jll[0].len(), data.labels.len());
+//! ```
+
+use std::path::PathBuf;
+
+use rayon::prelude::*;
+use rustc_hash::FxHashMap;
+
+use crate::classifier::Classifier;
+use crate::corpus::{CsvOptions, CsvSource, RawRow};
+use crate::counts::{term_hash, tf_weight, CountBuilder, Counts, Doc};
+use crate::error::{Error, Result};
+use crate::model::{fit_counts, select_features};
+use crate::params::{DocNorm, FitParams, Prior, ValidTrainParams};
+use crate::text::{Analyzer, AnalyzerConfig};
+
+/// A small seeded pseudo-random generator (splitmix64, Steele et al. 2014). Kept here
+/// so that fold assignments never change with a dependency's version.
+#[derive(Debug, Clone)]
+pub struct SplitMix64(u64);
+
+impl SplitMix64 {
+    /// A generator from a seed.
+    pub fn new(seed: u64) -> SplitMix64 {
+        SplitMix64(seed)
+    }
+
+    /// The next 64 random bits.
+    pub fn next_u64(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    /// A number in `0..n` (`n > 0`), by multiply-shift (bias below 2^-32 for the
+    /// sizes used here).
+    pub fn below(&mut self, n: u64) -> u64 {
+        ((self.next_u64() as u128 * n as u128) >> 64) as u64
+    }
+
+    /// Shuffle in place (Fisher-Yates).
+    pub fn shuffle<T>(&mut self, v: &mut [T]) {
+        for i in (1..v.len()).rev() {
+            let j = self.below(i as u64 + 1) as usize;
+            v.swap(i, j);
+        }
+    }
+}
+
+/// The fold (`0..k`) of every row, stratified by class.
+///
+/// The rows of each class are shuffled with the seed and dealt round-robin to the
+/// folds; the deal of each class starts where the previous class's ended. So every row
+/// is in exactly one fold, each class has `floor(n_c / k)` or `ceil(n_c / k)` rows in
+/// each fold, fold sizes differ by at most one, and the same seed gives the same folds.
+/// `k` must be at least 1.
+///
+/// ```
+/// use pitchsift::cv::stratified_folds;
+/// let classes = [0, 0, 0, 0, 1, 1];
+/// let folds = stratified_folds(&classes, 2, 42);
+/// for f in 0..2 {
+///     let n0 = (0..4).filter(|&i| folds[i] == f).count();
+///     let n1 = (4..6).filter(|&i| folds[i] == f).count();
+///     assert_eq!((n0, n1), (2, 1));
+/// }
+/// assert_eq!(folds, stratified_folds(&classes, 2, 42));
+/// ```
+pub fn stratified_folds(classes: &[u32], k: usize, seed: u64) -> Vec<u32> {
+    assert!(k >= 1, "k must be at least 1");
+    let n_classes = classes.iter().map(|&c| c as usize + 1).max().unwrap_or(0);
+    let mut by_class: Vec<Vec<usize>> = vec![Vec::new(); n_classes];
+    for (i, &c) in classes.iter().enumerate() {
+        by_class[c as usize].push(i);
+    }
+    let mut rng = SplitMix64::new(seed);
+    let mut folds = vec![0u32; classes.len()];
+    let mut next = 0usize;
+    for rows in &mut by_class {
+        rng.shuffle(rows);
+        for &r in rows.iter() {
+            folds[r] = (next % k) as u32;
+            next += 1;
+        }
+    }
+    folds
+}
+
+/// Labelled messages held in memory: the texts, the sorted distinct labels, and the
+/// class (index into `labels`) of every text.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Dataset {
+    /// The messages.
+    pub texts: Vec<String>,
+    /// Distinct labels, sorted.
+    pub labels: Vec<String>,
+    /// The class of each text (index into `labels`).
+    pub classes: Vec<u32>,
+}
+
+impl Dataset {
+    /// Build from `(text, label)` pairs.
+    pub fn from_rows<T: Into<String>, L: AsRef<str>>(
+        rows: impl IntoIterator<Item = (T, L)>,
+    ) -> Dataset {
+        let mut texts = Vec::new();
+        let mut raw: Vec<String> = Vec::new();
+        for (t, l) in rows {
+            texts.push(t.into());
+            raw.push(l.as_ref().to_string());
+        }
+        let mut labels = raw.clone();
+        labels.sort();
+        labels.dedup();
+        let classes = raw
+            .iter()
+            .map(|l| labels.binary_search(l).expect("label present") as u32)
+            .collect();
+        Dataset {
+            texts,
+            labels,
+            classes,
+        }
+    }
+
+    /// Read every labelled row of `inputs` (`-` is standard input).
+    pub fn from_csv(inputs: &[PathBuf], csv: &CsvOptions) -> Result<Dataset> {
+        let mut rows: Vec<(String, String)> = Vec::new();
+        let mut row = RawRow::default();
+        for path in inputs {
+            let mut src = CsvSource::open(path, csv)?;
+            while src.read(&mut row)? {
+                let label = src.label(&row)?.to_string();
+                rows.push((src.text(&row)?.into_owned(), label));
+            }
+        }
+        Ok(Dataset::from_rows(rows))
+    }
+
+    /// Number of rows.
+    pub fn len(&self) -> usize {
+        self.texts.len()
+    }
+
+    /// No rows?
+    pub fn is_empty(&self) -> bool {
+        self.texts.is_empty()
+    }
+
+    /// The label of row `i`.
+    pub fn label(&self, i: usize) -> &str {
+        &self.labels[self.classes[i] as usize]
+    }
+
+    /// Rows per class.
+    pub fn class_counts(&self) -> Vec<u64> {
+        let mut n = vec![0u64; self.labels.len()];
+        for &c in &self.classes {
+            n[c as usize] += 1;
+        }
+        n
+    }
+
+    /// Count the rows selected by `keep` (all rows when `None`).
+    pub fn count(
+        &self,
+        analyzer: &AnalyzerConfig,
+        fit: &FitParams,
+        keep: Option<&dyn Fn(usize) -> bool>,
+    ) -> Result<Counts> {
+        let mut b = CountBuilder::new(analyzer, fit)?;
+        let mut docs = Vec::new();
+        for (i, text) in self.texts.iter().enumerate() {
+            if keep.map_or(true, |k| k(i)) {
+                let class = b.class_id(self.label(i));
+                docs.push(Doc { text, class });
+            }
+        }
+        b.add(&docs);
+        Ok(b.finish())
+    }
+
+    /// Train a classifier on all rows (`inputs` names the data in error messages).
+    pub fn train(&self, params: &ValidTrainParams, inputs: &str) -> Result<Classifier> {
+        let counts = self.count(&params.analyzer, &params.fit, None)?;
+        Classifier::fit(counts, params, inputs)
+    }
+}
+
+/// A held-out document, analysed once against its training set's terms.
+struct HeldOut {
+    /// Row in the dataset.
+    row: usize,
+    /// `(index into the training counts' terms, term frequency)`, sorted by index.
+    terms: Vec<(u32, u32)>,
+    /// The L2 norm of the document's transformed term weights over all its terms
+    /// (1 without length normalisation), as [`crate::classifier::Scorer`] computes it.
+    norm: f64,
+}
+
+/// One fold: the statistics of its training set (every other fold) and its held-out
+/// documents.
+struct Fold {
+    train: Counts,
+    held_out: Vec<HeldOut>,
+}
+
+/// The folds of a dataset counted once for one analyzer and one per-document
+/// transform (tf, norm), ready to fit and score any [`FitParams`] that share them.
+pub struct FoldCounts {
+    analyzer: AnalyzerConfig,
+    fit: FitParams,
+    labels: Vec<String>,
+    n_rows: usize,
+    folds: Vec<Fold>,
+}
+
+impl std::fmt::Debug for FoldCounts {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FoldCounts")
+            .field("analyzer", &self.analyzer)
+            .field("k", &self.folds.len())
+            .field("n_rows", &self.n_rows)
+            .finish()
+    }
+}
+
+/// Check the fold count against the data.
+pub fn check_k(data: &Dataset, k: usize) -> Result<()> {
+    if k < 2 {
+        return Err(Error::InvalidParam(format!(
+            "cross-validation needs at least 2 folds (got {k})"
+        )));
+    }
+    if k > data.len() {
+        return Err(Error::InvalidParam(format!(
+            "cannot make {k} folds from {} rows",
+            data.len()
+        )));
+    }
+    Ok(())
+}
+
+impl FoldCounts {
+    /// Count every fold of `folds` (the fold of each row, `0..k`) once, in parallel,
+    /// then build each fold's training statistics by merging the other folds and
+    /// analyse its held-out documents against them.
+    pub fn new(
+        data: &Dataset,
+        folds: &[u32],
+        k: usize,
+        params: &ValidTrainParams,
+    ) -> Result<FoldCounts> {
+        check_k(data, k)?;
+        if folds.len() != data.len() || folds.iter().any(|&f| f as usize >= k) {
+            return Err(Error::InvalidParam(
+                "fold assignment does not match the data".into(),
+            ));
+        }
+        let (analyzer, fit) = (&params.analyzer, &params.fit);
+        let per_fold: Vec<Counts> = (0..k)
+            .into_par_iter()
+            .map(|f| data.count(analyzer, fit, Some(&|i| folds[i] as usize == f)))
+            .collect::<Result<_>>()?;
+        let built: Vec<Fold> = (0..k)
+            .into_par_iter()
+            .map(|f| -> Result<Fold> {
+                let mut train: Option<Counts> = None;
+                for (g, c) in per_fold.iter().enumerate() {
+                    if g != f {
+                        train = Some(match train {
+                            None => c.clone(),
+                            Some(t) => t.merge(c)?,
+                        });
+                    }
+                }
+                let train = train.expect("k >= 2");
+                let held_out = analyse_held_out(data, folds, f as u32, &train, params)?;
+                Ok(Fold { train, held_out })
+            })
+            .collect::<Result<_>>()?;
+        Ok(FoldCounts {
+            analyzer: analyzer.clone(),
+            fit: fit.clone(),
+            labels: data.labels.clone(),
+            n_rows: data.len(),
+            folds: built,
+        })
+    }
+
+    /// Number of folds.
+    pub fn k(&self) -> usize {
+        self.folds.len()
+    }
+
+    /// Can `params` be fitted from these counts (same analyzer, tf and norm)?
+    pub fn compatible(&self, params: &ValidTrainParams) -> bool {
+        self.analyzer == params.analyzer
+            && self.fit.tf == params.fit.tf
+            && self.fit.norm == params.fit.norm
+    }
+
+    /// Out-of-fold joint log-likelihoods for fitting settings `fit` (which must share
+    /// tf and norm with the counts): for every row, the jll of every label of the whole
+    /// dataset (sorted), from the model trained without the row's fold. A label absent
+    /// from a fold's training set gets `-inf` (probability 0). The folds are fitted and
+    /// scored in parallel.
+    pub fn predict(&self, fit: &FitParams) -> Result<Vec<Vec<f64>>> {
+        fit.check()?;
+        if fit.tf != self.fit.tf || fit.norm != self.fit.norm {
+            return Err(Error::InvalidParam(
+                "tf and norm must match the settings the folds were counted with".into(),
+            ));
+        }
+        let parts: Vec<Vec<(usize, Vec<f64>)>> = self
+            .folds
+            .par_iter()
+            .map(|fold| predict_fold(fold, &self.labels, fit))
+            .collect::<Result<_>>()?;
+        let mut out = vec![Vec::new(); self.n_rows];
+        for (row, jll) in parts.into_iter().flatten() {
+            out[row] = jll;
+        }
+        Ok(out)
+    }
+}
+
+fn analyse_held_out(
+    data: &Dataset,
+    folds: &[u32],
+    fold: u32,
+    train: &Counts,
+    params: &ValidTrainParams,
+) -> Result<Vec<HeldOut>> {
+    let index: FxHashMap<&str, u32> = train
+        .terms
+        .iter()
+        .enumerate()
+        .map(|(i, t)| (&**t, i as u32))
+        .collect();
+    let rows: Vec<usize> = (0..data.len()).filter(|&i| folds[i] == fold).collect();
+    let analyzer = Analyzer::new(params.analyzer.clone())?;
+    let fit = &params.fit;
+    let need_norm = fit.norm == DocNorm::L2;
+    Ok(rows
+        .par_iter()
+        .map_init(
+            || (analyzer.clone(), Vec::<u32>::new(), Vec::<u64>::new()),
+            |(an, ids, hashes), &row| {
+                ids.clear();
+                hashes.clear();
+                an.for_each_term(&data.texts[row], |t| {
+                    if let Some(&id) = index.get(t) {
+                        ids.push(id);
+                    }
+                    if need_norm {
+                        hashes.push(term_hash(t));
+                    }
+                });
+                ids.sort_unstable();
+                let mut terms: Vec<(u32, u32)> = Vec::new();
+                for &id in ids.iter() {
+                    match terms.last_mut() {
+                        Some((last, tf)) if *last == id => *tf += 1,
+                        _ => terms.push((id, 1)),
+                    }
+                }
+                // Grouped by hash, exactly as the scorer does at prediction time.
+                let norm = if need_norm {
+                    hashes.sort_unstable();
+                    let mut sum = 0.0;
+                    let mut i = 0;
+                    while i < hashes.len() {
+                        let j = i + hashes[i..].iter().take_while(|&&h| h == hashes[i]).count();
+                        sum += tf_weight((j - i) as u32, fit.tf).powi(2);
+                        i = j;
+                    }
+                    sum.sqrt()
+                } else {
+                    1.0
+                };
+                HeldOut { row, terms, norm }
+            },
+        )
+        .collect())
+}
+
+fn predict_fold(fold: &Fold, labels: &[String], fit: &FitParams) -> Result<Vec<(usize, Vec<f64>)>> {
+    let train = &fold.train;
+    // Position of each training label among the dataset's labels.
+    let to_data: Vec<usize> = train
+        .labels
+        .iter()
+        .map(|l| labels.binary_search(l).expect("training label in dataset"))
+        .collect();
+    let blank = vec![f64::NEG_INFINITY; labels.len()];
+    if train.labels.len() < 2 {
+        // Every training document has one label: it is the only possible answer.
+        let mut jll = blank.clone();
+        jll[to_data[0]] = 0.0;
+        return Ok(fold.held_out.iter().map(|d| (d.row, jll.clone())).collect());
+    }
+    let mut fit = fit.clone();
+    if let Prior::Given(map) = &fit.prior {
+        // Priors of labels this training set lacks do not apply to it.
+        let kept = map
+            .iter()
+            .filter(|(l, _)| train.labels.contains(l))
+            .map(|(l, v)| (l.clone(), *v))
+            .collect();
+        fit.prior = Prior::Given(kept);
+    }
+    let selected = select_features(train, &fit);
+    let model = fit_counts(train, &selected, &fit)?;
+    let mut feature_of = vec![u32::MAX; train.n_terms()];
+    for (f, &t) in selected.iter().enumerate() {
+        feature_of[t as usize] = f as u32;
+    }
+    let mut local = vec![0.0; train.labels.len()];
+    let mut out = Vec::with_capacity(fold.held_out.len());
+    for d in &fold.held_out {
+        let feats = d.terms.iter().filter_map(|&(t, tf)| {
+            let f = feature_of[t as usize];
+            (f != u32::MAX).then(|| (f, tf_weight(tf, fit.tf) / d.norm))
+        });
+        model.jll_sparse(feats, &mut local);
+        let mut jll = blank.clone();
+        for (c, &v) in local.iter().enumerate() {
+            jll[to_data[c]] = v;
+        }
+        out.push((d.row, jll));
+    }
+    Ok(out)
+}
+
+/// Out-of-fold joint log-likelihoods by stratified `k`-fold cross-validation: for
+/// every row of `data`, the jll of every label in `data.labels` (sorted) from the model
+/// trained on the other folds (`-inf` for a label that training set lacks). Same data,
+/// parameters and seed give the same result, whatever the thread count.
+pub fn cross_val_predict(
+    data: &Dataset,
+    params: &ValidTrainParams,
+    k: usize,
+    seed: u64,
+) -> Result<Vec<Vec<f64>>> {
+    check_k(data, k)?;
+    let folds = stratified_folds(&data.classes, k, seed);
+    FoldCounts::new(data, &folds, k, params)?.predict(&params.fit)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::params::{ModelKind, TermWeight, TrainParams};
+
+    fn toy() -> Dataset {
+        let mut rows = Vec::new();
+        for i in 0..30 {
+            rows.push((format!("book a demo of our product {i}"), "sales"));
+            rows.push((
+                format!("great meeting you at the conference {i}"),
+                "networking",
+            ));
+            if i % 3 == 0 {
+                rows.push((format!("send a gift card to claim prize {i}"), "scam"));
+            }
+        }
+        Dataset::from_rows(rows)
+    }
+
+    #[test]
+    fn folds_cover_every_row_once_and_are_stratified() {
+        let data = toy();
+        for k in [2, 3, 7, 10] {
+            let folds = stratified_folds(&data.classes, k, 5);
+            assert_eq!(folds.len(), data.len());
+            assert!(folds.iter().all(|&f| (f as usize) < k));
+            let counts = data.class_counts();
+            for (c, &n) in counts.iter().enumerate() {
+                for f in 0..k as u32 {
+                    let in_fold = (0..data.len())
+                        .filter(|&i| data.classes[i] == c as u32 && folds[i] == f)
+                        .count() as u64;
+                    assert!(in_fold == n / k as u64 || in_fold == n.div_ceil(k as u64));
+                }
+            }
+            let sizes: Vec<usize> = (0..k as u32)
+                .map(|f| folds.iter().filter(|&&x| x == f).count())
+                .collect();
+            assert!(sizes.iter().max().unwrap() - sizes.iter().min().unwrap() <= 1);
+        }
+    }
+
+    #[test]
+    fn same_seed_same_folds_other_seed_other_folds() {
+        let data = toy();
+        let a = stratified_folds(&data.classes, 5, 1);
+        assert_eq!(a, stratified_folds(&data.classes, 5, 1));
+        assert_ne!(a, stratified_folds(&data.classes, 5, 2));
+    }
+
+    #[test]
+    fn splitmix_reference_values() {
+        // Reference output of Vigna's splitmix64.c seeded with 0 (also the first values of
+        // Java's SplittableRandom(0).nextLong()): 0xe220a8397b1dcdaf, 0x6e789e6aa1b965f4.
+        let mut r = SplitMix64::new(0);
+        assert_eq!(r.next_u64(), 0xe220_a839_7b1d_cdaf);
+        assert_eq!(r.next_u64(), 0x6e78_9e6a_a1b9_65f4);
+    }
+
+    /// Out-of-fold jll must equal training on the other folds from scratch and scoring
+    /// with the ordinary classifier.
+    #[test]
+    fn matches_training_each_fold_from_scratch() {
+        let data = toy();
+        for fit in [
+            FitParams::default(),
+            FitParams {
+                model: ModelKind::Complement,
+                alpha: 0.3,
+                tf: TermWeight::Log,
+                idf: true,
+                norm: DocNorm::L2,
+                weight_norm: true,
+                min_df: 2,
+                ..FitParams::default()
+            },
+        ] {
+            let params = TrainParams::default().fit_params(fit).check().unwrap();
+            let k = 4;
+            let folds = stratified_folds(&data.classes, k, 9);
+            let oof = FoldCounts::new(&data, &folds, k, &params)
+                .unwrap()
+                .predict(&params.fit)
+                .unwrap();
+            for f in 0..k as u32 {
+                let train = Dataset::from_rows(
+                    (0..data.len())
+                        .filter(|&i| folds[i] != f)
+                        .map(|i| (data.texts[i].clone(), data.label(i))),
+                );
+                let clf = train.train(&params, "fold").unwrap();
+                let mut scorer = clf.scorer();
+                for i in (0..data.len()).filter(|&i| folds[i] == f) {
+                    let want = scorer.jll(&data.texts[i]).to_vec();
+                    for (c, l) in clf.labels.iter().enumerate() {
+                        let d = data.labels.binary_search(l).unwrap();
+                        assert!(
+                            (oof[i][d] - want[c]).abs() < 1e-9,
+                            "{} vs {}",
+                            oof[i][d],
+                            want[c]
+                        );
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn label_missing_from_a_training_fold_gets_minus_infinity() {
+        // "scam" has a single row: the fold holding it trains without it.
+        let data = Dataset::from_rows([
+            ("demo demo", "sales"),
+            ("book demo", "sales"),
+            ("demo call", "sales"),
+            ("hello friend", "networking"),
+            ("nice to meet", "networking"),
+            ("meet friend", "networking"),
+            ("wire money now", "scam"),
+        ]);
+        let params = TrainParams::default().check().unwrap();
+        let jll = cross_val_predict(&data, &params, 3, 0).unwrap();
+        let scam = data.labels.iter().position(|l| l == "scam").unwrap();
+        assert_eq!(jll[6][scam], f64::NEG_INFINITY);
+        assert!(jll[6].iter().filter(|v| v.is_finite()).count() == 2);
+        let finite_scam = jll.iter().filter(|r| r[scam].is_finite()).count();
+        assert!(finite_scam > 0);
+    }
+
+    #[test]
+    fn parallel_equals_single_thread() {
+        let data = toy();
+        let params = TrainParams::default().check().unwrap();
+        let one = rayon::ThreadPoolBuilder::new()
+            .num_threads(1)
+            .build()
+            .unwrap()
+            .install(|| cross_val_predict(&data, &params, 5, 3).unwrap());
+        let many = rayon::ThreadPoolBuilder::new()
+            .num_threads(4)
+            .build()
+            .unwrap()
+            .install(|| cross_val_predict(&data, &params, 5, 3).unwrap());
+        assert_eq!(one, many);
+    }
+
+    #[test]
+    fn bad_k_is_an_error() {
+        let data = toy();
+        let params = TrainParams::default().check().unwrap();
+        assert!(cross_val_predict(&data, &params, 1, 0).is_err());
+        assert!(cross_val_predict(&data, &params, data.len() + 1, 0).is_err());
+        let counted =
+            FoldCounts::new(&data, &stratified_folds(&data.classes, 3, 0), 3, &params).unwrap();
+        let other = FitParams {
+            tf: TermWeight::Log,
+            ..FitParams::default()
+        };
+        assert!(counted.predict(&other).is_err());
+    }
+}

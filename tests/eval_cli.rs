@@ -1,0 +1,257 @@
+//! pitchsift-eval end to end: the real binary on small fixtures in a temporary directory.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+const EVAL: &str = env!("CARGO_BIN_EXE_pitchsift-eval");
+const TRAIN: &str = env!("CARGO_BIN_EXE_pitchsift-train");
+
+/// A labelled corpus: 3 labels with 12, 9 and 6 rows (27 rows).
+fn corpus(dir: &Path) -> PathBuf {
+    let mut s = String::from("label,text\n");
+    for i in 0..12 {
+        s += &format!("sales,\"book a demo of our crm platform, offer {i}\"\n");
+    }
+    for i in 0..9 {
+        s += &format!("networking,great meeting you at the conference number {i}\n");
+    }
+    for i in 0..6 {
+        s += &format!("scam,send a gift card now to claim your prize {i}\n");
+    }
+    let p = dir.join("corpus.csv");
+    std::fs::write(&p, s).unwrap();
+    p
+}
+
+fn run(args: &[&str]) -> Output {
+    Command::new(EVAL).args(args).output().unwrap()
+}
+
+fn ok(out: &Output) -> String {
+    assert!(
+        out.status.success(),
+        "exit {:?}\nstdout: {}\nstderr: {}",
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout.clone()).unwrap()
+}
+
+fn json(path: &Path) -> Value {
+    serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap()
+}
+
+fn s(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
+
+#[test]
+fn cv_validates_every_row_once_and_reports_every_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let c = corpus(dir.path());
+    let j = dir.path().join("cv.json");
+    let out = run(&[
+        "--cv",
+        "3",
+        s(&c),
+        "--seed",
+        "4",
+        "--json",
+        s(&j),
+        "--alpha",
+        "0.5",
+    ]);
+    let stdout = ok(&out);
+    assert!(stdout.contains("macro F1"), "{stdout}");
+    let v = json(&j);
+    for key in [
+        "accuracy",
+        "macro_f1",
+        "per_label",
+        "confusion",
+        "log_loss",
+        "brier",
+        "ece",
+        "mcc",
+        "weighted_f1",
+        "micro_f1",
+        "macro_precision",
+        "reliability",
+    ] {
+        assert!(v.get(key).is_some(), "missing key {key}");
+    }
+    // Every row validated exactly once: the confusion matrix holds all 27 rows and each
+    // label's support is its row count.
+    let total: u64 = v["confusion"]["matrix"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|r| r.as_array().unwrap().iter().map(|x| x.as_u64().unwrap()))
+        .sum();
+    assert_eq!(total, 27);
+    assert_eq!(v["n"], 27);
+    assert_eq!(v["per_label"]["sales"]["support"], 12);
+    assert_eq!(v["per_label"]["networking"]["support"], 9);
+    assert_eq!(v["per_label"]["scam"]["support"], 6);
+    assert_eq!(v["params"]["fit"]["alpha"], 0.5);
+    assert_eq!(v["k"], 3);
+}
+
+#[test]
+fn same_seed_same_result_for_any_thread_count() {
+    let dir = tempfile::tempdir().unwrap();
+    let c = corpus(dir.path());
+    let (a, b) = (dir.path().join("a.json"), dir.path().join("b.json"));
+    ok(&run(&[
+        "--cv",
+        "4",
+        s(&c),
+        "--seed",
+        "9",
+        "-j",
+        "1",
+        "--json",
+        s(&a),
+    ]));
+    ok(&run(&[
+        "--cv",
+        "4",
+        s(&c),
+        "--seed",
+        "9",
+        "-j",
+        "3",
+        "--json",
+        s(&b),
+    ]));
+    assert_eq!(std::fs::read(&a).unwrap(), std::fs::read(&b).unwrap());
+}
+
+#[test]
+fn model_mode_counts_unknown_test_labels() {
+    let dir = tempfile::tempdir().unwrap();
+    let c = corpus(dir.path());
+    let model = dir.path().join("m.model");
+    let t = Command::new(TRAIN)
+        .args([s(&c), "-o", s(&model), "-q"])
+        .output()
+        .unwrap();
+    ok(&t);
+    let test = dir.path().join("test.csv");
+    std::fs::write(
+        &test,
+        "label,text\nsales,book a demo of the crm\nscam,claim your gift card prize\n\
+         recruiting,we are hiring a rust engineer\nnetworking,great meeting you\n",
+    )
+    .unwrap();
+    let j = dir.path().join("t.json");
+    let md = dir.path().join("t.md");
+    let plots = dir.path().join("plots");
+    let stdout = ok(&run(&[
+        "--model",
+        s(&model),
+        "--test",
+        s(&test),
+        "--json",
+        s(&j),
+        "--markdown",
+        s(&md),
+        "--plot",
+        s(&plots),
+    ]));
+    assert!(stdout.contains("recruiting (1)"), "{stdout}");
+    let v = json(&j);
+    assert_eq!(v["n"], 4);
+    assert_eq!(v["n_unknown"], 1);
+    assert_eq!(v["unknown_labels"]["recruiting"], 1);
+    // The unknown label is never predicted: its precision is undefined (null), its
+    // recall 0.
+    assert!(v["per_label"]["recruiting"]["precision"].is_null());
+    assert_eq!(v["per_label"]["recruiting"]["recall"], 0.0);
+    assert_eq!(v["confusion"]["labels"].as_array().unwrap().len(), 4);
+    let md = std::fs::read_to_string(&md).unwrap();
+    assert!(md.contains("| accuracy |"), "{md}");
+    for f in ["confusion.svg", "reliability.svg"] {
+        let svg = std::fs::read_to_string(plots.join(f)).unwrap();
+        assert!(svg.starts_with("<svg") && svg.trim_end().ends_with("</svg>"));
+    }
+}
+
+#[test]
+fn grid_ranks_configurations_and_writes_the_best_model() {
+    let dir = tempfile::tempdir().unwrap();
+    let c = corpus(dir.path());
+    let j = dir.path().join("g.json");
+    let model = dir.path().join("best.model");
+    let stdout = ok(&run(&[
+        "--grid",
+        s(&c),
+        "--cv",
+        "3",
+        "--grid-model",
+        "multinomial,complement",
+        "--grid-alpha",
+        "0.1,1",
+        "--grid-ngrams",
+        "1..1",
+        "--grid-transform",
+        "raw,log+idf+l2",
+        "--grid-min-df",
+        "1",
+        "-o",
+        s(&model),
+        "--json",
+        s(&j),
+    ]));
+    assert!(stdout.contains("rank"), "{stdout}");
+    let v = json(&j);
+    let grid = v["grid"].as_array().unwrap();
+    assert_eq!(grid.len(), 2 * 2 * 2);
+    // Sorted by macro-F1, best first; the report is the best configuration's.
+    let f1: Vec<f64> = grid
+        .iter()
+        .map(|r| r["macro_f1"].as_f64().unwrap())
+        .collect();
+    assert!(f1.windows(2).all(|w| w[0] >= w[1]));
+    assert_eq!(v["macro_f1"], grid[0]["macro_f1"]);
+    assert_eq!(v["train_args"], grid[0]["train_args"]);
+    // The written model loads and evaluates.
+    let t = dir.path().join("t.json");
+    ok(&run(&[
+        "--model",
+        s(&model),
+        "--test",
+        s(&c),
+        "--json",
+        s(&t),
+    ]));
+    assert_eq!(json(&t)["params"], v["params"]);
+}
+
+#[test]
+fn errors_name_the_problem_and_use_the_exit_codes() {
+    let dir = tempfile::tempdir().unwrap();
+    let c = corpus(dir.path());
+    // No mode: usage (2).
+    let out = run(&[s(&c)]);
+    assert_eq!(out.status.code(), Some(2));
+    // Too few folds: usage (2).
+    let out = run(&["--cv", "1", s(&c)]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("at least 2 folds"));
+    // A corpus without the label column: bad data (1), naming the file.
+    let bad = dir.path().join("bad.csv");
+    std::fs::write(&bad, "text\nhello\n").unwrap();
+    let out = run(&["--cv", "2", s(&bad)]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("bad.csv:1") && err.contains("label"), "{err}");
+    // A failed run leaves no report behind.
+    let j = dir.path().join("none.json");
+    let out = run(&["--cv", "2", s(&bad), "--json", s(&j)]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(!j.exists());
+}
