@@ -12,7 +12,9 @@
 //!   "the top label is right" on the top label's log-odds, interpolated linearly between
 //!   fitted points (Zadrozny & Elkan 2002, top-label form). The predicted label stays the
 //!   raw argmax and its confidence becomes the fitted value; the other labels share the
-//!   rest in their raw proportions. A low fitted value can leave another label with a
+//!   rest in proportion to their temperature-scaled probabilities (a temperature fitted
+//!   on the same scores: raw proportions are as overconfident as the raw top label, and
+//!   would give the true label a vanishing probability when the top label is wrong). A low fitted value can leave another label with a
 //!   larger probability than the predicted one: the predicted label is still the raw one.
 //!
 //! ```
@@ -30,7 +32,38 @@
 use serde::{Deserialize, Serialize};
 
 use crate::classifier::Prediction;
+use crate::cv::{check_k, cross_val_predict, Dataset};
+use crate::error::Result;
 use crate::model::{argmax, softmax};
+use crate::params::ValidTrainParams;
+
+/// Folds of the cross-validation that calibration is fitted on, by default.
+pub const DEFAULT_FOLDS: usize = 5;
+/// Seed of its fold assignment, by default.
+pub const DEFAULT_SEED: u64 = 42;
+
+/// Fit a calibration map for a model trained on `data` with `params`: `method` fitted on
+/// the out-of-fold joint log-likelihoods of stratified `k`-fold cross-validation of
+/// `data` (`k` is lowered to the number of rows when there are fewer). Deterministic:
+/// the same data, settings and seed give the same map whatever the thread count.
+pub fn fit_cv(
+    data: &Dataset,
+    params: &ValidTrainParams,
+    method: Method,
+    k: usize,
+    seed: u64,
+) -> Result<Calibration> {
+    let k = k.min(data.len());
+    check_k(data, k)?;
+    let jll = cross_val_predict(data, params, k, seed)?;
+    Ok(Calibration::fit(
+        method,
+        &jll,
+        &data.classes,
+        k as u32,
+        seed,
+    ))
+}
 
 /// The label given to a message whose top confidence is below the threshold.
 pub const UNSURE: &str = "unsure";
@@ -71,6 +104,8 @@ pub enum CalibrationMap {
         log_odds: Vec<f64>,
         /// Confidence at each knot, non-decreasing, in (0, 1).
         confidence: Vec<f64>,
+        /// Temperature of the proportions in which the other labels share the rest.
+        temperature: f64,
     },
 }
 
@@ -105,6 +140,7 @@ impl Calibration {
                 CalibrationMap::Isotonic {
                     log_odds,
                     confidence,
+                    temperature: fit_temperature(jll, classes),
                 }
             }
         };
@@ -136,7 +172,11 @@ impl Calibration {
             CalibrationMap::Isotonic {
                 log_odds,
                 confidence,
+                temperature: t,
             } => {
+                if !(t.is_finite() && *t > 0.0) {
+                    return Err(format!("calibration temperature must be > 0 (got {t})"));
+                }
                 if log_odds.is_empty() || log_odds.len() != confidence.len() {
                     return Err("isotonic calibration knots are empty or unequal".into());
                 }
@@ -167,6 +207,7 @@ impl CalibrationMap {
             CalibrationMap::Isotonic {
                 log_odds,
                 confidence,
+                temperature,
             } => {
                 if jll.len() < 2 {
                     softmax(jll);
@@ -174,8 +215,11 @@ impl CalibrationMap {
                 }
                 let s = top_log_odds(jll, top);
                 let c = interpolate(log_odds, confidence, s);
-                // The other labels share 1 - c in their raw proportions.
+                // The other labels share 1 - c in their tempered proportions.
                 jll[top] = f64::NEG_INFINITY;
+                for v in jll.iter_mut() {
+                    *v /= temperature;
+                }
                 softmax(jll);
                 for v in jll.iter_mut() {
                     *v *= 1.0 - c;
@@ -186,7 +230,8 @@ impl CalibrationMap {
     }
 }
 
-/// `jll[top] - logsumexp(jll[j] for j != top)`: the log-odds of the top label.
+/// `jll[top] - logsumexp(jll[j] for j != top)`: the log-odds of the top label
+/// (`+inf` when every other label has jll `-inf`).
 pub fn top_log_odds(jll: &[f64], top: usize) -> f64 {
     let m = jll
         .iter()
@@ -194,6 +239,9 @@ pub fn top_log_odds(jll: &[f64], top: usize) -> f64 {
         .filter(|&(j, _)| j != top)
         .map(|(_, &v)| v)
         .fold(f64::NEG_INFINITY, f64::max);
+    if m == f64::NEG_INFINITY {
+        return f64::INFINITY;
+    }
     let sum: f64 = jll
         .iter()
         .enumerate()
@@ -220,9 +268,14 @@ fn interpolate(x: &[f64], y: &[f64], s: f64) -> f64 {
 fn nll_and_slope(jll: &[Vec<f64>], classes: &[u32], beta: f64) -> (f64, f64) {
     let (mut nll, mut slope) = (0.0, 0.0);
     for (row, &y) in jll.iter().zip(classes) {
+        // A label missing from a fold's training set has jll -inf: probability 0 at any
+        // temperature. A row whose own label is missing says nothing about T: skipped.
+        if row[y as usize] == f64::NEG_INFINITY {
+            continue;
+        }
         let m = row.iter().copied().fold(f64::NEG_INFINITY, f64::max);
         let (mut z, mut ez) = (0.0, 0.0);
-        for &v in row {
+        for &v in row.iter().filter(|v| v.is_finite()) {
             let e = (beta * (v - m)).exp();
             z += e;
             ez += e * (v - m);
@@ -284,6 +337,9 @@ pub fn fit_isotonic(jll: &[Vec<f64>], classes: &[u32]) -> (Vec<f64>, Vec<f64>) {
             let top = argmax(row);
             (top_log_odds(row, top), (top == y as usize) as u8 as f64)
         })
+        // Infinite log-odds (every other label missing from the fold): no knot there;
+        // the map is constant beyond its last knot anyway.
+        .filter(|p| p.0.is_finite())
         .collect();
     if pts.is_empty() {
         return (vec![0.0], vec![0.5]);
@@ -384,6 +440,7 @@ mod tests {
         let map = CalibrationMap::Isotonic {
             log_odds: x,
             confidence: y,
+            temperature: 1.0,
         };
         // Halfway between 1 and 2: 0.3125; the other label gets the rest.
         let mut p = vec![1.5, 0.0];
@@ -397,13 +454,14 @@ mod tests {
     }
 
     #[test]
-    fn isotonic_shares_the_rest_in_raw_proportions() {
+    fn isotonic_shares_the_rest_in_tempered_proportions() {
         let map = CalibrationMap::Isotonic {
             log_odds: vec![0.0, 10.0],
             confidence: vec![0.6, 0.6],
+            temperature: 2.0,
         };
-        // Others at jll 0 and ln 3 (1 : 3), both far below the top.
-        let mut p = vec![500.0, 0.0, 3f64.ln()];
+        // Others at jll 0 and 2 ln 3: tempered by 2, 1 : 3; both far below the top.
+        let mut p = vec![500.0, 0.0, 2.0 * 3f64.ln()];
         map.probabilities(&mut p, 0);
         assert_abs_diff_eq!(p[0], 0.6, epsilon = 1e-12);
         assert_abs_diff_eq!(p[1], 0.1, epsilon = 1e-12);
@@ -467,6 +525,7 @@ mod tests {
             CalibrationMap::Isotonic {
                 log_odds: vec![-1.0, 0.5, 4.0],
                 confidence: vec![0.3, 0.6, 0.8],
+                temperature: 1.5,
             },
         ] {
             clf.calibration = Some(Calibration {
@@ -494,6 +553,7 @@ mod tests {
             map: CalibrationMap::Isotonic {
                 log_odds: vec![-1.0, 2.5],
                 confidence: vec![0.25, 0.9],
+                temperature: 4.0,
             },
             folds: 5,
             seed: 42,

@@ -112,6 +112,44 @@ pub fn explain_batch<S: AsRef<str> + Sync>(
         .collect()
 }
 
+/// The `n` terms most indicative of each class: for class `c`, the features with the
+/// largest `w[f, c] - mean(w[f, c'] for c' != c)` (in nats for multinomial NB; the same
+/// contrast of complement NB's weights otherwise), largest first, ties by term.
+/// Returns one list per class.
+pub fn indicative_terms(clf: &Classifier, n: usize) -> Vec<Vec<Reason>> {
+    let w = &clf.model.weights;
+    let k = clf.labels.len();
+    (0..k)
+        .map(|c| {
+            if k < 2 || n == 0 {
+                return Vec::new();
+            }
+            let mut all: Vec<(f64, u32)> = (0..clf.features.len())
+                .map(|f| {
+                    let row = w.row(f);
+                    let others = (row.sum() - row[c]) / (k - 1) as f64;
+                    (row[c] - others, f as u32)
+                })
+                .collect();
+            let by_weight = |a: &(f64, u32), b: &(f64, u32)| {
+                b.0.total_cmp(&a.0)
+                    .then_with(|| clf.features[a.1 as usize].cmp(&clf.features[b.1 as usize]))
+            };
+            if all.len() > n {
+                all.select_nth_unstable_by(n - 1, by_weight);
+                all.truncate(n);
+            }
+            all.sort_by(by_weight);
+            all.into_iter()
+                .map(|(d, f)| Reason {
+                    term: clf.features[f as usize].to_string(),
+                    weight: d,
+                })
+                .collect()
+        })
+        .collect()
+}
+
 /// `term:+w.ww; term:+w.ww` (two decimals), the CSV form of an explanation.
 pub fn format_reasons(reasons: &[Reason]) -> String {
     let mut s = String::new();
@@ -209,6 +247,27 @@ mod tests {
             assert!(all.windows(2).all(|w| w[0].weight >= w[1].weight));
             assert!(all.iter().all(|r| r.weight > 0.0));
         }
+    }
+
+    #[test]
+    fn indicative_by_hand() {
+        let analyzer = crate::text::AnalyzerConfig {
+            ngram_min: 1,
+            ngram_max: 1,
+            ..Default::default()
+        };
+        let clf = fit(TrainParams::default().analyzer(analyzer));
+        let top = indicative_terms(&clf, 2);
+        let scam = clf.labels.iter().position(|l| l == "scam").unwrap();
+        // money: ln(4/19) in scam; ln(1/16) (networking, 4 tokens) and ln(1/17)
+        // (recruiting, 5 tokens) elsewhere, V = 12.
+        let money = (4.0f64 / 19.0).ln() - 0.5 * ((1.0f64 / 16.0).ln() + (1.0f64 / 17.0).ln());
+        assert_eq!(top[scam][0].term, "money");
+        assert_abs_diff_eq!(top[scam][0].weight, money, epsilon = 1e-12);
+        assert_eq!(top.len(), 3);
+        assert!(top
+            .iter()
+            .all(|t| t.len() == 2 && t[0].weight >= t[1].weight));
     }
 
     #[test]

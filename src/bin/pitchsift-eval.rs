@@ -55,6 +55,10 @@ struct Cli {
     /// Seed of the fold assignment.
     #[arg(long, default_value_t = 1)]
     seed: u64,
+    /// With --model: score the model's raw naive Bayes posteriors, without its
+    /// calibration map.
+    #[arg(long)]
+    no_calibration: bool,
     /// Write the report as JSON.
     #[arg(long, value_name = "FILE")]
     json: Option<PathBuf>,
@@ -269,7 +273,10 @@ fn run(cli: Cli) -> anyhow::Result<()> {
 }
 
 fn evaluate_model(cli: &Cli, model: &Path, tests: &[PathBuf]) -> anyhow::Result<Outcome> {
-    let clf = persist::load(model, Load::Predict)?;
+    let mut clf = persist::load(model, Load::Predict)?;
+    if cli.no_calibration {
+        clf.calibration = None;
+    }
     let csv = cli.csv.options(Some(&cli.train.label_col));
     let mut meter = Meter::new(clf.labels.clone());
     let mut rows: Vec<RawRow> = Vec::new();
