@@ -199,7 +199,7 @@ fn explanation_column_and_json_array() {
     ));
     let mut r = csv::Reader::from_reader(out.as_bytes());
     let h = r.headers().unwrap().clone();
-    assert_eq!(h.iter().last(), Some("explanation"));
+    assert_eq!(h.iter().next_back(), Some("explanation"));
     let row = r.records().next().unwrap().unwrap();
     assert_eq!(&row[1], "scam");
     let parts: Vec<&str> = row[h.len() - 1].split("; ").collect();
