@@ -152,12 +152,13 @@ pub fn indicative_terms(clf: &Classifier, n: usize) -> Vec<Vec<Reason>> {
 
 /// `term:+w.ww; term:+w.ww` (two decimals), the CSV form of an explanation.
 pub fn format_reasons(reasons: &[Reason]) -> String {
-    let mut s = String::new();
+    use std::fmt::Write;
+    let mut s = String::with_capacity(reasons.len() * 16);
     for (i, r) in reasons.iter().enumerate() {
         if i > 0 {
             s.push_str("; ");
         }
-        s.push_str(&format!("{}:{:+.2}", r.term, r.weight));
+        let _ = write!(s, "{}:{:+.2}", r.term, r.weight);
     }
     s
 }

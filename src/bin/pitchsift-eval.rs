@@ -10,6 +10,7 @@ use std::time::Instant;
 
 use clap::{Parser, ValueEnum};
 use common::{CsvArgs, TrainArgs, Usage};
+use pitchsift::calibrate::{Calibration, Method};
 use pitchsift::corpus::{CsvSource, RawRow};
 use pitchsift::cv::{check_k, stratified_folds, Dataset, FoldCounts};
 use pitchsift::metrics::{Meter, Report};
@@ -59,6 +60,10 @@ struct Cli {
     /// calibration map.
     #[arg(long)]
     no_calibration: bool,
+    /// With --cv: also calibrate, cross-fitted: each fold's scores go through a map
+    /// fitted on the out-of-fold scores of the other folds (`temperature` or `isotonic`).
+    #[arg(long, value_name = "METHOD", value_parser = parse_method)]
+    calibration: Option<Method>,
     /// Write the report as JSON.
     #[arg(long, value_name = "FILE")]
     json: Option<PathBuf>,
@@ -135,6 +140,14 @@ fn parse_transform(s: &str) -> Result<Transform, String> {
         }
     }
     Ok(t)
+}
+
+fn parse_method(s: &str) -> Result<Method, String> {
+    match s {
+        "temperature" => Ok(Method::Temperature),
+        "isotonic" => Ok(Method::Isotonic),
+        _ => Err(format!("unknown calibration `{s}` (temperature or isotonic)")),
+    }
 }
 
 fn parse_range(s: &str) -> Result<(u8, u8), String> {
@@ -342,7 +355,28 @@ fn cross_validate(
 ) -> anyhow::Result<Outcome> {
     let folds = stratified_folds(&data.classes, k, cli.seed);
     let jll = FoldCounts::new(data, &folds, k, params)?.predict(&params.fit)?;
-    let report = meter_of(data, &jll).report();
+    let report = match cli.calibration {
+        None => meter_of(data, &jll).report(),
+        Some(method) => {
+            // Cross-fitting: fold f is calibrated by a map fitted on the other folds'
+            // out-of-fold scores; the predicted label stays the raw argmax.
+            let mut meter = Meter::new(data.labels.clone());
+            for f in 0..k as u32 {
+                let (rows, classes): (Vec<Vec<f64>>, Vec<u32>) = (0..data.len())
+                    .filter(|&i| folds[i] != f)
+                    .map(|i| (jll[i].clone(), data.classes[i]))
+                    .unzip();
+                let cal = Calibration::fit(method, &rows, &classes, k as u32, cli.seed);
+                for i in (0..data.len()).filter(|&i| folds[i] == f) {
+                    let top = argmax(&jll[i]);
+                    let mut p = jll[i].clone();
+                    cal.map.probabilities(&mut p, top);
+                    meter.add_id(data.classes[i] as usize, top, &p);
+                }
+            }
+            meter.report()
+        }
+    };
     Ok(Outcome {
         title: format!("{k}-fold CV on {}", pitchsift::train::describe(&cli.inputs)),
         report,
