@@ -55,10 +55,42 @@ pub struct RawRow {
     pub record: ByteRecord,
 }
 
+/// Keeps the last bytes read, so that line numbers can be corrected: the csv crate
+/// reports a record that follows a CRLF (or blank lines) at the position of the `\n`
+/// before it, one line too early.
+struct Tap {
+    inner: Box<dyn Read + Send>,
+    ring: std::collections::VecDeque<u8>,
+    consumed: u64,
+}
+
+const TAP_BYTES: usize = 1 << 20;
+
+impl Tap {
+    fn byte_at(&self, offset: u64) -> Option<u8> {
+        let first = self.consumed - self.ring.len() as u64;
+        if offset < first || offset >= self.consumed {
+            return None;
+        }
+        self.ring.get((offset - first) as usize).copied()
+    }
+}
+
+impl Read for Tap {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.ring.extend(&buf[..n]);
+        let excess = self.ring.len().saturating_sub(TAP_BYTES);
+        self.ring.drain(..excess);
+        self.consumed += n as u64;
+        Ok(n)
+    }
+}
+
 /// A CSV input being read: a file or standard input (`-`).
 pub struct CsvSource {
     path: PathBuf,
-    reader: csv::Reader<Box<dyn Read + Send>>,
+    reader: csv::Reader<Tap>,
     headers: StringRecord,
     text_idx: usize,
     label_idx: Option<usize>,
@@ -95,13 +127,18 @@ impl CsvSource {
             .extension()
             .is_some_and(|e| e.eq_ignore_ascii_case("tsv"));
         let delimiter = options.delimiter.unwrap_or(if tsv { b'\t' } else { b',' });
+        let tap = Tap {
+            inner: input,
+            ring: Default::default(),
+            consumed: 0,
+        };
         let mut reader = csv::ReaderBuilder::new()
             .delimiter(delimiter)
             .has_headers(true)
-            .from_reader(input);
+            .from_reader(tap);
         let headers = match reader.byte_headers() {
             Ok(h) => h.clone(),
-            Err(e) => return Err(csv_error(path, e)),
+            Err(e) => return Err(csv_error(path, e, &|p| p.line())),
         };
         let headers = match StringRecord::from_byte_record(headers) {
             Ok(h) => h,
@@ -156,7 +193,7 @@ impl CsvSource {
         match self.reader.read_byte_record(&mut row.record) {
             Ok(false) => Ok(false),
             Ok(true) => {
-                row.line = row.record.position().map_or(0, |p| p.line());
+                row.line = row.record.position().map_or(0, |p| self.line_of(p));
                 if let Some((i, f)) = row
                     .record
                     .iter()
@@ -171,8 +208,24 @@ impl CsvSource {
                 }
                 Ok(true)
             }
-            Err(e) => Err(csv_error(&self.path, e)),
+            Err(e) => Err(csv_error(&self.path, e, &|p| self.line_of(p))),
         }
+    }
+
+    /// The 1-based line on which the record at `pos` starts: csv's line, plus the line
+    /// ends between csv's position and the record's first byte.
+    fn line_of(&self, pos: &csv::Position) -> u64 {
+        let tap = self.reader.get_ref();
+        let (mut line, mut at) = (pos.line(), pos.byte());
+        while let Some(b) = tap.byte_at(at) {
+            match b {
+                b'\n' => line += 1,
+                b'\r' => {}
+                _ => break,
+            }
+            at += 1;
+        }
+        line
     }
 
     /// Fill `rows` with up to `n` records (reusing its allocations); returns how many.
@@ -233,8 +286,8 @@ impl CsvSource {
     }
 }
 
-fn csv_error(path: &Path, e: csv::Error) -> Error {
-    let line = e.position().map(|p| p.line());
+fn csv_error(path: &Path, e: csv::Error, line_of: &dyn Fn(&csv::Position) -> u64) -> Error {
+    let line = e.position().map(line_of);
     match e.into_kind() {
         csv::ErrorKind::Io(source) => Error::Io {
             location: Location::file(path),
@@ -247,7 +300,7 @@ fn csv_error(path: &Path, e: csv::Error) -> Error {
         } => Error::Csv {
             location: Location {
                 path: path.to_path_buf(),
-                line: pos.map(|p| p.line()).or(line),
+                line: pos.as_ref().map(line_of).or(line),
                 column: None,
             },
             message: format!("record has {len} fields, the header has {expected_len}"),
@@ -290,6 +343,23 @@ mod tests {
         assert_eq!(s.text(&row).unwrap(), "hi,\nthere");
         assert_eq!(s.label(&row).unwrap(), "sales");
         assert!(!s.read(&mut row).unwrap());
+    }
+
+    #[test]
+    fn line_numbers_with_crlf_blank_lines_and_multiline_fields() {
+        let data = "label,text\r\n\r\na,\"two\r\nlines\"\r\nb,x\r\n\nc,y\nd\n";
+        let mut s = source(data, "l.csv", &CsvOptions::default()).unwrap();
+        let mut row = RawRow::default();
+        let mut lines = Vec::new();
+        for _ in 0..3 {
+            assert!(s.read(&mut row).unwrap());
+            lines.push(row.line);
+        }
+        assert_eq!(lines, [3, 5, 7]);
+        assert_eq!(
+            s.read(&mut row).unwrap_err().to_string(),
+            "l.csv:8: malformed CSV: record has 1 fields, the header has 2"
+        );
     }
 
     #[test]

@@ -1,0 +1,342 @@
+//! End-to-end tests of pitchsift-train and pitchsift-predict: each test gets a fresh
+//! directory (xsv's Workdir pattern) and runs the real binaries.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+const TRAIN: &str = env!("CARGO_BIN_EXE_pitchsift-train");
+const PREDICT: &str = env!("CARGO_BIN_EXE_pitchsift-predict");
+
+fn fixture() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("data/fixtures/tiny.csv")
+}
+
+fn run(bin: &str, args: &[&str], dir: &Path) -> Output {
+    Command::new(bin)
+        .args(args)
+        .current_dir(dir)
+        .stdin(Stdio::null())
+        .output()
+        .expect("binary runs")
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn train(dir: &Path, extra: &[&str]) -> Output {
+    let f = fixture();
+    let mut args = vec![f.to_str().unwrap(), "-o", "m.model", "-q"];
+    args.extend_from_slice(extra);
+    run(TRAIN, &args, dir)
+}
+
+#[test]
+fn train_then_predict_messages_csv_and_jsonl() {
+    let d = tempfile::tempdir().unwrap();
+    let o = train(d.path(), &[]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = run(
+        PREDICT,
+        &[
+            "-m",
+            "m.model",
+            "Do you have 15 minutes on your calendar for a demo?",
+        ],
+        d.path(),
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = String::from_utf8(o.stdout).unwrap();
+    assert!(out.starts_with("sales\t"), "{out}");
+
+    std::fs::write(
+        d.path().join("in.csv"),
+        "id,text\n7,\"we are hiring a nurse, interested?\"\n8,\n",
+    )
+    .unwrap();
+    let o = run(PREDICT, &["-m", "m.model", "--input", "in.csv"], d.path());
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = String::from_utf8(o.stdout).unwrap();
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(
+        lines[0],
+        "id,text,predicted,confidence,p_networking,p_opportunity,p_recruiting,p_sales,p_scam"
+    );
+    assert!(
+        lines[1].starts_with("7,\"we are hiring a nurse, interested?\",recruiting,"),
+        "{}",
+        lines[1]
+    );
+    // The empty message gets the prior: equal counts, so uniform, the tie going to the first label.
+    assert_eq!(
+        lines[2],
+        "8,,networking,0.200000,0.200000,0.200000,0.200000,0.200000,0.200000"
+    );
+
+    let o = run(
+        PREDICT,
+        &["-m", "m.model", "--input", "in.csv", "--format", "jsonl"],
+        d.path(),
+    );
+    let out = String::from_utf8(o.stdout).unwrap();
+    let first: serde_json::Value = serde_json::from_str(out.lines().next().unwrap()).unwrap();
+    assert_eq!(first["row"], 1);
+    assert_eq!(first["predicted"], "recruiting");
+    let probs = first["probabilities"].as_object().unwrap();
+    assert_eq!(probs.len(), 5);
+    let sum: f64 = probs.values().map(|v| v.as_f64().unwrap()).sum();
+    assert!((sum - 1.0).abs() < 1e-9);
+    assert_eq!(first["confidence"], first["probabilities"]["recruiting"]);
+}
+
+#[test]
+fn stdin_lines_and_output_file() {
+    let d = tempfile::tempdir().unwrap();
+    assert!(train(d.path(), &[]).status.success());
+    let mut child = Command::new(PREDICT)
+        .args(["-m", "m.model", "-", "--format", "csv", "-o", "out.csv"])
+        .current_dir(d.path())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    use std::io::Write;
+    child.stdin.take().unwrap().write_all(b"verify your account at http://login.example.com\ngreat meeting you at the meetup, would love to stay in touch\n").unwrap();
+    let o = child.wait_with_output().unwrap();
+    assert!(o.status.success());
+    let out = std::fs::read_to_string(d.path().join("out.csv")).unwrap();
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines.len(), 3);
+    assert!(
+        lines[1].starts_with("verify your account at http://login.example.com,scam,"),
+        "{}",
+        lines[1]
+    );
+    assert!(
+        lines[2].starts_with(
+            "\"great meeting you at the meetup, would love to stay in touch\",networking,"
+        ),
+        "{}",
+        lines[2]
+    );
+}
+
+#[test]
+fn jobs_do_not_change_the_model_file() {
+    let d = tempfile::tempdir().unwrap();
+    let f = fixture();
+    let f = f.to_str().unwrap();
+    let mut files = Vec::new();
+    for (jobs, model) in [
+        ("1", "complement"),
+        ("2", "complement"),
+        ("1", "multinomial"),
+        ("2", "multinomial"),
+    ] {
+        let out = format!("m{jobs}{model}.model");
+        let o = run(
+            TRAIN,
+            &[
+                f, f, "-o", &out, "-q", "--jobs", jobs, "--model", model, "--tf", "log", "--norm",
+                "l2", "--idf",
+            ],
+            d.path(),
+        );
+        assert!(o.status.success(), "{}", stderr(&o));
+        files.push(std::fs::read(d.path().join(out)).unwrap());
+    }
+    assert_eq!(files[0], files[1]);
+    assert_eq!(files[2], files[3]);
+    assert_ne!(files[0], files[2]);
+}
+
+#[test]
+fn save_then_load_gives_identical_predictions() {
+    use pitchsift::corpus::CsvOptions;
+    use pitchsift::persist::{self, Load};
+    let params = pitchsift::params::TrainParams::default().check().unwrap();
+    let clf = pitchsift::train::train_csv(
+        &[fixture()],
+        &CsvOptions::default(),
+        &params,
+        &mut |_, _| {},
+    )
+    .unwrap();
+    let bytes = persist::to_bytes(&clf).unwrap();
+    let back = persist::from_bytes(&bytes, "mem", Load::Full).unwrap();
+    assert_eq!(persist::to_bytes(&back).unwrap(), bytes);
+    let light = persist::from_bytes(&bytes, "mem", Load::Predict).unwrap();
+    for text in [
+        "join my team, be your own boss",
+        "",
+        "verify your bank details",
+        "hello",
+    ] {
+        assert_eq!(clf.predict(text), back.predict(text));
+        assert_eq!(clf.predict(text), light.predict(text));
+    }
+}
+
+#[test]
+fn a_100000_token_message_has_finite_probabilities() {
+    let d = tempfile::tempdir().unwrap();
+    assert!(train(d.path(), &[]).status.success());
+    let clf =
+        pitchsift::persist::load(&d.path().join("m.model"), pitchsift::persist::Load::Predict)
+            .unwrap();
+    let long = "extra income demo hiring verify ".repeat(20_000);
+    let p = clf.predict(&long);
+    assert!(p.probabilities.iter().all(|v| v.is_finite()));
+    assert!((p.probabilities.iter().sum::<f64>() - 1.0).abs() < 1e-9);
+}
+
+/// Each bad input: exit 1, a one-line message naming file, line and column, no model
+/// written, and a model already at the output path left untouched.
+#[test]
+fn bad_inputs_name_the_place_and_leave_no_model() {
+    let cases: &[(&str, &[u8], &str)] = &[
+        (
+            "missing_column.csv",
+            b"label,body\nsales,hi\n",
+            "missing_column.csv:1: no column `text` in the header (columns: label,body)",
+        ),
+        (
+            "ragged.csv",
+            b"label,text\nsales,hi\nnetworking\n",
+            "ragged.csv:3: malformed CSV: record has 1 fields, the header has 2",
+        ),
+        (
+            "bad_quote.csv",
+            b"label,text\nsales,\"unterminated\nnetworking,x\n",
+            "bad_quote.csv:",
+        ),
+        (
+            "utf8.csv",
+            b"label,text\nsales,ok\nscam,caf\xe9\n",
+            "utf8.csv:3: column `text`: invalid UTF-8 at byte 3 of the field",
+        ),
+        (
+            "empty.csv",
+            b"label,text\n",
+            "empty.csv: no documents to train on",
+        ),
+        (
+            "single.csv",
+            b"label,text\nsales,a\nsales,b\n",
+            "single.csv: every document has the label `sales`",
+        ),
+        (
+            "empty_label.csv",
+            b"label,text\nsales,a\n,b\n",
+            "empty_label.csv:3: column `label`: empty label",
+        ),
+    ];
+    for (name, data, want) in cases {
+        let d = tempfile::tempdir().unwrap();
+        std::fs::write(d.path().join(name), data).unwrap();
+        std::fs::write(d.path().join("m.model"), b"previous good model").unwrap();
+        let o = run(TRAIN, &[name, "-o", "m.model", "-q"], d.path());
+        let err = stderr(&o);
+        if *name == "bad_quote.csv" {
+            // An unterminated quote swallows the rest of the file: one record with one field.
+            assert_eq!(o.status.code(), Some(1), "{name}: {err}");
+        } else {
+            assert_eq!(o.status.code(), Some(1), "{name}: {err}");
+        }
+        assert!(err.contains(want), "{name}: got {err:?}, want {want:?}");
+        assert_eq!(err.trim_end().lines().count(), 1, "{name}: one line: {err}");
+        assert_eq!(
+            std::fs::read(d.path().join("m.model")).unwrap(),
+            b"previous good model",
+            "{name}"
+        );
+        let leftovers: Vec<_> = std::fs::read_dir(d.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(leftovers.len(), 2, "{name}: stray files {leftovers:?}");
+    }
+}
+
+#[test]
+fn missing_file_and_bad_usage() {
+    let d = tempfile::tempdir().unwrap();
+    let o = run(TRAIN, &["nope.csv", "-o", "m.model"], d.path());
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("nope.csv: no such file"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(!d.path().join("m.model").exists());
+    let f = fixture();
+    let o = run(
+        TRAIN,
+        &[f.to_str().unwrap(), "-o", "m.model", "--alpha", "0"],
+        d.path(),
+    );
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("alpha must be a finite number > 0 (got 0)"),
+        "{}",
+        stderr(&o)
+    );
+    let o = run(
+        TRAIN,
+        &[f.to_str().unwrap(), "-o", "m.model", "--ngrams", "3..1"],
+        d.path(),
+    );
+    assert_eq!(o.status.code(), Some(2));
+    let o = run(PREDICT, &[], d.path());
+    assert_eq!(o.status.code(), Some(2));
+    let o = run(PREDICT, &["--input", "nope.csv"], d.path());
+    assert_eq!(o.status.code(), Some(1));
+    std::fs::write(d.path().join("junk.model"), b"not a model at all").unwrap();
+    let o = run(PREDICT, &["-m", "junk.model", "hi"], d.path());
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("junk.model: not a pitchsift model file"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn predict_missing_text_column_and_bad_utf8_leave_no_output() {
+    let d = tempfile::tempdir().unwrap();
+    std::fs::write(d.path().join("a.csv"), b"id,body\n1,hi\n").unwrap();
+    let o = run(PREDICT, &["--input", "a.csv", "-o", "out.csv"], d.path());
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("a.csv:1: no column `text`"));
+    std::fs::write(d.path().join("b.csv"), b"text\nfine\nbad \xff\n").unwrap();
+    let o = run(PREDICT, &["--input", "b.csv", "-o", "out.csv"], d.path());
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("b.csv:3: column `text`: invalid UTF-8"),
+        "{}",
+        stderr(&o)
+    );
+    let names: Vec<_> = std::fs::read_dir(d.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    assert!(
+        !names
+            .iter()
+            .any(|n| n.starts_with("out") || n.ends_with(".tmp")),
+        "{names:?}"
+    );
+}
+
+#[test]
+fn default_model_is_embedded() {
+    let d = tempfile::tempdir().unwrap();
+    let o = run(
+        PREDICT,
+        &["Please verify your account at http://secure.example.com or it will be suspended"],
+        d.path(),
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = String::from_utf8(o.stdout).unwrap();
+    assert!(out.starts_with("scam\t"), "{out}");
+}
