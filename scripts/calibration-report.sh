@@ -7,8 +7,9 @@
 #
 #   scripts/calibration-report.sh [OUT_DIR] [SPLIT...]
 #
-# SPLIT is one of invitations (data/train.csv + data/test.csv, or data/fixtures/tiny.csv
-# for both when those do not exist yet), sms, 20news (read from ../shared/datasets).
+# SPLIT is one of invitations (data/train.csv + data/test.csv, trained with the default
+# model's options, models/default.args), sms, 20news (read from ../shared/datasets,
+# trained with pitchsift-train's default options).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=${1:-target/calibration}
@@ -22,17 +23,18 @@ bin=target/release
 mkdir -p "$out"
 printf '%-12s %-12s %8s %8s %9s\n' split method accuracy ECE "log loss"
 for split in "${splits[@]}"; do
+  opts=()
   case $split in
     invitations)
-      if [ -f data/train.csv ] && [ -f data/test.csv ]; then train=data/train.csv test=data/test.csv
-      else train=data/fixtures/tiny.csv test=data/fixtures/tiny.csv; fi ;;
+      train=data/train.csv test=data/test.csv
+      mapfile -t opts < <(grep -v '^#' models/default.args | sed '/^$/d') ;;
     sms) train=$shared/sms_spam/train.csv test=$shared/sms_spam/test.csv ;;
     20news) train=$shared/20news/train.csv test=$shared/20news/test.csv ;;
     *) echo "unknown split $split" >&2; exit 2 ;;
   esac
   for method in temperature isotonic; do
     model=$out/$split-$method.model
-    "$bin/pitchsift-train" -q "$train" -o "$model" --calibration "$method"
+    "$bin/pitchsift-train" -q "$train" -o "$model" --calibration "$method" "${opts[@]}"
     runs=("$method")
     [ "$method" = temperature ] && runs=(raw temperature)
     for run in "${runs[@]}"; do

@@ -14,7 +14,9 @@
 //!   raw argmax and its confidence becomes the fitted value; the other labels share the
 //!   rest in proportion to their temperature-scaled probabilities (a temperature fitted
 //!   on the same scores: raw proportions are as overconfident as the raw top label, and
-//!   would give the true label a vanishing probability when the top label is wrong). A low fitted value can leave another label with a
+//!   would give the true label a vanishing probability when the top label is wrong).
+//!   The predicted label's confidence is raised, when needed, to stay the largest
+//!   probability (so a tie stays uniform): the map never changes the predicted label. A low fitted value can leave another label with a
 //!   larger probability than the predicted one: the predicted label is still the raw one.
 //!
 //! ```
@@ -221,6 +223,10 @@ impl CalibrationMap {
                     *v /= temperature;
                 }
                 softmax(jll);
+                // The predicted label keeps the largest probability: at least
+                // q / (1 + q) with q the largest share of another label (1/K on a tie).
+                let q = jll.iter().copied().fold(0.0, f64::max);
+                let c = c.max(q / (1.0 + q));
                 for v in jll.iter_mut() {
                     *v *= 1.0 - c;
                 }
@@ -442,11 +448,20 @@ mod tests {
             confidence: y,
             temperature: 1.0,
         };
-        // Halfway between 1 and 2: 0.3125; the other label gets the rest.
+        // Halfway between 3 and 4: 0.6875; the other label gets the rest.
+        let mut p = vec![3.5, 0.0];
+        map.probabilities(&mut p, 0);
+        assert_abs_diff_eq!(p[0], 0.6875, epsilon = 1e-12);
+        assert_abs_diff_eq!(p[1], 0.3125, epsilon = 1e-12);
+        // Halfway between 1 and 2 the fit says 0.3125, but the predicted label keeps
+        // the largest probability: with two labels, 1/2.
         let mut p = vec![1.5, 0.0];
         map.probabilities(&mut p, 0);
-        assert_abs_diff_eq!(p[0], 0.3125, epsilon = 1e-12);
-        assert_abs_diff_eq!(p[1], 0.6875, epsilon = 1e-12);
+        assert_abs_diff_eq!(p[0], 0.5, epsilon = 1e-12);
+        // A tie of five labels stays uniform.
+        let mut p = vec![-3.0; 5];
+        map.probabilities(&mut p, 0);
+        assert!(p.iter().all(|&v| (v - 0.2).abs() < 1e-12), "{p:?}");
         // Beyond the last knot: constant.
         let mut p = vec![40.0, 0.0];
         map.probabilities(&mut p, 0);

@@ -146,7 +146,9 @@ fn parse_method(s: &str) -> Result<Method, String> {
     match s {
         "temperature" => Ok(Method::Temperature),
         "isotonic" => Ok(Method::Isotonic),
-        _ => Err(format!("unknown calibration `{s}` (temperature or isotonic)")),
+        _ => Err(format!(
+            "unknown calibration `{s}` (temperature or isotonic)"
+        )),
     }
 }
 
