@@ -391,6 +391,55 @@ pub fn decide<'a>(p: &Prediction, labels: &'a [String], min_confidence: Option<f
     }
 }
 
+/// Coverage and accuracy when messages below a confidence threshold are answered
+/// `unsure`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CoveragePoint {
+    /// The threshold: messages with top confidence below it are `unsure`.
+    pub threshold: f64,
+    /// Share of messages that keep a label (`confidence >= threshold`).
+    pub coverage: f64,
+    /// Accuracy among them; `None` when none is left.
+    pub accuracy: Option<f64>,
+}
+
+/// Coverage and accuracy at each threshold, from `(top confidence, right?)` pairs.
+///
+/// ```
+/// use pitchsift::calibrate::coverage_curve;
+/// let pts = [(0.95, true), (0.9, true), (0.6, false), (0.55, true)];
+/// let c = coverage_curve(&pts, &[0.0, 0.7, 0.99]);
+/// assert_eq!((c[0].coverage, c[0].accuracy), (1.0, Some(0.75)));
+/// assert_eq!((c[1].coverage, c[1].accuracy), (0.5, Some(1.0)));
+/// assert_eq!((c[2].coverage, c[2].accuracy), (0.0, None));
+/// ```
+pub fn coverage_curve(points: &[(f64, bool)], thresholds: &[f64]) -> Vec<CoveragePoint> {
+    thresholds
+        .iter()
+        .map(|&t| {
+            let (mut kept, mut right) = (0u64, 0u64);
+            for &(c, ok) in points {
+                if c >= t {
+                    kept += 1;
+                    right += ok as u64;
+                }
+            }
+            CoveragePoint {
+                threshold: t,
+                coverage: if points.is_empty() {
+                    0.0
+                } else {
+                    kept as f64 / points.len() as f64
+                },
+                accuracy: (kept > 0).then(|| right as f64 / kept as f64),
+            }
+        })
+        .collect()
+}
+
+/// The thresholds of the accuracy-coverage curve that pitchsift-eval reports.
+pub const CURVE_THRESHOLDS: [f64; 10] = [0.0, 0.5, 0.6, 0.7, 0.8, 0.85, 0.9, 0.95, 0.98, 0.99];
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -311,3 +311,41 @@ fn inspect_text_and_json() {
     let missing = run(INSPECT, &[s(&dir.path().join("nope.model"))]);
     assert_eq!(missing.status.code(), Some(1));
 }
+
+#[test]
+fn eval_reports_coverage_at_min_confidence() {
+    let dir = tempfile::tempdir().unwrap();
+    let m = train(dir.path(), "m.model", &[]);
+    let c = dir.path().join("corpus.csv");
+    let j = dir.path().join("r.json");
+    let eval = env!("CARGO_BIN_EXE_pitchsift-eval");
+    let out = ok(run(
+        eval,
+        &[
+            "-q",
+            "--model",
+            s(&m),
+            "--test",
+            s(&c),
+            "--min-confidence",
+            "0.9",
+            "--json",
+            s(&j),
+        ],
+    ));
+    assert!(out.contains("## Unsure below 0.9"), "{out}");
+    let v: Value = serde_json::from_slice(&std::fs::read(&j).unwrap()).unwrap();
+    let cov = &v["coverage"];
+    assert_eq!(cov["min_confidence"], 0.9);
+    let curve = cov["curve"].as_array().unwrap();
+    // Threshold 0 keeps every row: the overall accuracy.
+    assert_eq!(curve[0]["coverage"], 1.0);
+    assert_eq!(curve[0]["accuracy"], v["accuracy"]);
+    let covs: Vec<f64> = curve
+        .iter()
+        .map(|p| p["coverage"].as_f64().unwrap())
+        .collect();
+    assert!(covs.windows(2).all(|w| w[0] >= w[1]), "{covs:?}");
+    let at = curve.iter().find(|p| p["threshold"] == 0.9).unwrap();
+    assert_eq!(at["coverage"], cov["coverage"]);
+}

@@ -10,7 +10,7 @@ use std::time::Instant;
 
 use clap::{Parser, ValueEnum};
 use common::{CsvArgs, TrainArgs, Usage};
-use pitchsift::calibrate::{Calibration, Method};
+use pitchsift::calibrate::{coverage_curve, Calibration, Method, CURVE_THRESHOLDS};
 use pitchsift::corpus::{CsvSource, RawRow};
 use pitchsift::cv::{check_k, stratified_folds, Dataset, FoldCounts};
 use pitchsift::metrics::{Meter, Report};
@@ -64,6 +64,10 @@ struct Cli {
     /// fitted on the out-of-fold scores of the other folds (`temperature` or `isotonic`).
     #[arg(long, value_name = "METHOD", value_parser = parse_method)]
     calibration: Option<Method>,
+    /// Report coverage and accuracy when messages below this top confidence are
+    /// answered `unsure` (with the accuracy-coverage curve; JSON key `coverage`).
+    #[arg(long, value_name = "P")]
+    min_confidence: Option<f64>,
     /// Write the report as JSON.
     #[arg(long, value_name = "FILE")]
     json: Option<PathBuf>,
@@ -250,6 +254,9 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         }
     };
     print!("{}", text_report(&outcome));
+    if let Some(i) = outcome.markdown.find("## Unsure") {
+        print!("\n{}", &outcome.markdown[i..]);
+    }
     if !cli.quiet {
         eprintln!(
             "pitchsift-eval: {} rows evaluated in {:.2}s",
@@ -294,6 +301,7 @@ fn evaluate_model(cli: &Cli, model: &Path, tests: &[PathBuf]) -> anyhow::Result<
     }
     let csv = cli.csv.options(Some(&cli.train.label_col));
     let mut meter = Meter::new(clf.labels.clone());
+    let mut points: Vec<(f64, bool)> = Vec::new();
     let mut rows: Vec<RawRow> = Vec::new();
     for path in tests {
         let mut src = CsvSource::open(path, &csv)?;
@@ -310,10 +318,11 @@ fn evaluate_model(cli: &Cli, model: &Path, tests: &[PathBuf]) -> anyhow::Result<
             }
             for (g, p) in gold.iter().zip(clf.predict_batch(&texts)) {
                 meter.add(g, p.class, &p.probabilities);
+                points.push((p.confidence(), clf.labels[p.class] == *g));
             }
         }
     }
-    Ok(Outcome {
+    let mut outcome = Outcome {
         title: format!(
             "{} on {}",
             model.display(),
@@ -327,7 +336,43 @@ fn evaluate_model(cli: &Cli, model: &Path, tests: &[PathBuf]) -> anyhow::Result<
             ("params".into(), serde_json::to_value(&clf.params)?),
         ],
         markdown: String::new(),
-    })
+    };
+    add_coverage(cli, &mut outcome, &points)?;
+    Ok(outcome)
+}
+
+/// With --min-confidence: coverage and accuracy at the threshold and the
+/// accuracy-coverage curve, as JSON (`coverage`) and Markdown.
+fn add_coverage(cli: &Cli, o: &mut Outcome, points: &[(f64, bool)]) -> anyhow::Result<()> {
+    let Some(t) = cli.min_confidence else {
+        return Ok(());
+    };
+    if !(0.0..=1.0).contains(&t) {
+        return Err(Usage(format!("--min-confidence must be in [0, 1] (got {t})")).into());
+    }
+    let at = coverage_curve(points, &[t]).remove(0);
+    let curve = coverage_curve(points, &CURVE_THRESHOLDS);
+    o.extra.push((
+        "coverage".into(),
+        json!({"min_confidence": t, "coverage": at.coverage, "accuracy": at.accuracy, "curve": curve}),
+    ));
+    let fmt = |a: Option<f64>| a.map_or("-".to_string(), |v| format!("{v:.4}"));
+    let mut md = format!(
+        "## Unsure below {t}\n\ncoverage {:.4}, accuracy {}\n\n| threshold | coverage | accuracy |\n|---|---|---|\n",
+        at.coverage,
+        fmt(at.accuracy)
+    );
+    for p in &curve {
+        let _ = writeln!(
+            md,
+            "| {} | {:.4} | {} |",
+            p.threshold,
+            p.coverage,
+            fmt(p.accuracy)
+        );
+    }
+    o.markdown.push_str(&md);
+    Ok(())
 }
 
 fn paths(p: &[PathBuf]) -> Vec<String> {
@@ -357,8 +402,17 @@ fn cross_validate(
 ) -> anyhow::Result<Outcome> {
     let folds = stratified_folds(&data.classes, k, cli.seed);
     let jll = FoldCounts::new(data, &folds, k, params)?.predict(&params.fit)?;
+    let mut points: Vec<(f64, bool)> = Vec::new();
     let report = match cli.calibration {
-        None => meter_of(data, &jll).report(),
+        None => {
+            for (i, row) in jll.iter().enumerate() {
+                let top = argmax(row);
+                let mut p = row.clone();
+                softmax(&mut p);
+                points.push((p[top], top == data.classes[i] as usize));
+            }
+            meter_of(data, &jll).report()
+        }
         Some(method) => {
             // Cross-fitting: fold f is calibrated by a map fitted on the other folds'
             // out-of-fold scores; the predicted label stays the raw argmax.
@@ -374,12 +428,13 @@ fn cross_validate(
                     let mut p = jll[i].clone();
                     cal.map.probabilities(&mut p, top);
                     meter.add_id(data.classes[i] as usize, top, &p);
+                    points.push((p[top], top == data.classes[i] as usize));
                 }
             }
             meter.report()
         }
     };
-    Ok(Outcome {
+    let mut outcome = Outcome {
         title: format!("{k}-fold CV on {}", pitchsift::train::describe(&cli.inputs)),
         report,
         extra: vec![
@@ -391,7 +446,9 @@ fn cross_validate(
             ("train_args".into(), json!(train_args(params))),
         ],
         markdown: String::new(),
-    })
+    };
+    add_coverage(cli, &mut outcome, &points)?;
+    Ok(outcome)
 }
 
 /// One configuration of the grid and its cross-validated scores.
