@@ -24,7 +24,9 @@
 //! let clf = Classifier::fit(b.finish(), &params, "example").unwrap();
 //! let (p, reasons) = explain(&mut clf.scorer(), "can I book a demo?", 2);
 //! assert_eq!(clf.labels[p.class], "sales");
-//! assert!(reasons[0].weight > 0.0 && ["book", "demo"].contains(&reasons[0].term.as_str()));
+//! assert!(reasons[0].weight > 0.0);
+//! assert_eq!(reasons.len(), 2);
+//! assert!(reasons[0].weight >= reasons[1].weight && reasons[1].weight > 0.0);
 //! ```
 
 use rayon::prelude::*;
