@@ -7,6 +7,7 @@ use hashbrown::HashTable;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
+use crate::calibrate::Calibration;
 use crate::counts::{term_hash, tf_weight, Counts};
 use crate::error::{Error, Result};
 use crate::model::{argmax, fit_counts, select_features, softmax, NbModel};
@@ -30,6 +31,9 @@ pub struct Classifier {
     pub counts: Option<Counts>,
     /// Training summary stored in the model (not used for scoring).
     pub info: TrainInfo,
+    /// The calibration map applied to the posteriors, when the model has one
+    /// (set it to `None` for the raw posteriors).
+    pub calibration: Option<Calibration>,
     /// Term -> feature id, built on first use (training never needs it): a table of
     /// feature indices, so the terms are not stored twice.
     vocab: OnceLock<HashTable<u32>>,
@@ -119,6 +123,7 @@ impl Classifier {
             model,
             counts,
             info,
+            calibration: None,
             vocab: OnceLock::new(),
         }
     }
@@ -196,7 +201,12 @@ pub struct Scorer<'m> {
     jll: Vec<f64>,
 }
 
-impl Scorer<'_> {
+impl<'m> Scorer<'m> {
+    /// The classifier this scorer scores against.
+    pub fn classifier(&self) -> &'m Classifier {
+        self.clf
+    }
+
     /// The document's features as `(feature id, value)`, sorted by feature id, and
     /// written into the scorer's buffer; returns them.
     pub fn features(&mut self, text: &str) -> Vec<(u32, f64)> {
@@ -265,12 +275,49 @@ impl Scorer<'_> {
 
     /// Predict one message.
     pub fn predict(&mut self, text: &str) -> Prediction {
-        let mut p = self.jll(text).to_vec();
+        let p = self.jll(text).to_vec();
+        self.posteriors(p)
+    }
+
+    /// The prediction from joint log-likelihoods: the raw argmax, and the calibrated
+    /// posteriors when the classifier has a calibration map (the softmax otherwise).
+    fn posteriors(&self, mut p: Vec<f64>) -> Prediction {
         let class = argmax(&p);
-        softmax(&mut p);
+        match &self.clf.calibration {
+            Some(c) => c.map.probabilities(&mut p, class),
+            None => softmax(&mut p),
+        }
         Prediction {
             class,
             probabilities: p,
         }
+    }
+
+    /// Predict one message (exactly as [`Scorer::predict`]) and also return its joint
+    /// log-likelihoods and its features as `(feature id, value)`, sorted by id; the
+    /// value is what multiplies the feature's weights in the joint log-likelihood.
+    pub fn predict_with_features(&mut self, text: &str) -> (Prediction, Vec<f64>, Vec<(u32, f64)>) {
+        let fit = &self.clf.params.fit;
+        let feats = if fit.tf == TermWeight::Raw && fit.norm == DocNorm::None {
+            // `jll` leaves the raw occurrences in `self.feats`; group them.
+            self.jll(text);
+            self.feats.sort_unstable();
+            let mut out = Vec::new();
+            let mut i = 0;
+            while i < self.feats.len() {
+                let f = self.feats[i];
+                let j = i + self.feats[i..].iter().take_while(|&&g| g == f).count();
+                out.push((f, (j - i) as f64));
+                i = j;
+            }
+            out
+        } else {
+            // The same computation as `jll`, keeping the features.
+            let f = self.features(text);
+            self.clf.model.jll_sparse(f.iter().copied(), &mut self.jll);
+            f
+        };
+        let jll = self.jll.clone();
+        (self.posteriors(jll.clone()), jll, feats)
     }
 }

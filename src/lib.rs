@@ -37,11 +37,13 @@
 //! ```
 #![deny(missing_docs)]
 
+pub mod calibrate;
 pub mod classifier;
 pub mod corpus;
 pub mod counts;
 pub mod cv;
 pub mod error;
+pub mod explain;
 pub mod grow;
 pub mod metrics;
 pub mod model;

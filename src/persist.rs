@@ -22,6 +22,7 @@ use std::path::Path;
 use ndarray::{Array1, Array2};
 use serde::{Deserialize, Serialize};
 
+use crate::calibrate::Calibration;
 use crate::classifier::{Classifier, TrainInfo};
 use crate::counts::{ClassStat, Counts};
 use crate::error::{Error, Result};
@@ -47,6 +48,9 @@ struct Meta {
     n_terms: u64,
     weight_scale_bits: u8,
     info: TrainInfo,
+    /// Absent in models without calibration (and in files written before it existed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    calibration: Option<Calibration>,
 }
 
 /// What to load.
@@ -73,6 +77,7 @@ pub fn to_bytes(clf: &Classifier) -> Result<Vec<u8>> {
         n_terms: counts.n_terms() as u64,
         weight_scale_bits: counts.weight_scale_bits,
         info: clf.info.clone(),
+        calibration: clf.calibration.clone(),
     };
     let mut out = Vec::with_capacity(1 << 16);
     out.extend_from_slice(MAGIC);
@@ -322,7 +327,10 @@ pub fn from_bytes(bytes: &[u8], name: &str, what: Load) -> Result<Classifier> {
             Some(c)
         }
     };
-    Ok(Classifier::from_parts(
+    if let Some(c) = &meta.calibration {
+        c.check().map_err(bad)?;
+    }
+    let mut clf = Classifier::from_parts(
         params,
         meta.labels,
         meta.class_docs,
@@ -330,7 +338,9 @@ pub fn from_bytes(bytes: &[u8], name: &str, what: Load) -> Result<Classifier> {
         model,
         counts,
         meta.info,
-    ))
+    );
+    clf.calibration = meta.calibration;
+    Ok(clf)
 }
 
 struct Reader<'a> {

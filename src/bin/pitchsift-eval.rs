@@ -10,6 +10,7 @@ use std::time::Instant;
 
 use clap::{Parser, ValueEnum};
 use common::{CsvArgs, TrainArgs, Usage};
+use pitchsift::calibrate::{coverage_curve, Calibration, Method, CURVE_THRESHOLDS};
 use pitchsift::corpus::{CsvSource, RawRow};
 use pitchsift::cv::{check_k, stratified_folds, Dataset, FoldCounts};
 use pitchsift::metrics::{Meter, Report};
@@ -59,6 +60,18 @@ struct Cli {
     /// (repeated stratified k-fold: steadier estimates, R times the work).
     #[arg(long, value_name = "R", default_value_t = 1)]
     cv_repeat: u64,
+    /// With --model: score the model's raw naive Bayes posteriors, without its
+    /// calibration map.
+    #[arg(long)]
+    no_calibration: bool,
+    /// With --cv: also calibrate, cross-fitted: each fold's scores go through a map
+    /// fitted on the out-of-fold scores of the other folds (`temperature` or `isotonic`).
+    #[arg(long, value_name = "METHOD", value_parser = parse_method)]
+    calibration: Option<Method>,
+    /// Report coverage and accuracy when messages below this top confidence are
+    /// answered `unsure` (with the accuracy-coverage curve; JSON key `coverage`).
+    #[arg(long, value_name = "P")]
+    min_confidence: Option<f64>,
     /// Write the report as JSON.
     #[arg(long, value_name = "FILE")]
     json: Option<PathBuf>,
@@ -153,6 +166,16 @@ fn parse_transform(s: &str) -> Result<Transform, String> {
         }
     }
     Ok(t)
+}
+
+fn parse_method(s: &str) -> Result<Method, String> {
+    match s {
+        "temperature" => Ok(Method::Temperature),
+        "isotonic" => Ok(Method::Isotonic),
+        _ => Err(format!(
+            "unknown calibration `{s}` (temperature or isotonic)"
+        )),
+    }
 }
 
 fn parse_range(s: &str) -> Result<(u8, u8), String> {
@@ -256,6 +279,9 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         }
     };
     print!("{}", text_report(&outcome));
+    if let Some(i) = outcome.markdown.find("## Unsure") {
+        print!("\n{}", &outcome.markdown[i..]);
+    }
     if !cli.quiet {
         eprintln!(
             "pitchsift-eval: {} rows evaluated in {:.2}s",
@@ -294,9 +320,13 @@ fn run(cli: Cli) -> anyhow::Result<()> {
 }
 
 fn evaluate_model(cli: &Cli, model: &Path, tests: &[PathBuf]) -> anyhow::Result<Outcome> {
-    let clf = persist::load(model, Load::Predict)?;
+    let mut clf = persist::load(model, Load::Predict)?;
+    if cli.no_calibration {
+        clf.calibration = None;
+    }
     let csv = cli.csv.options(Some(&cli.train.label_col));
     let mut meter = Meter::new(clf.labels.clone());
+    let mut points: Vec<(f64, bool)> = Vec::new();
     let mut rows: Vec<RawRow> = Vec::new();
     for path in tests {
         let mut src = CsvSource::open(path, &csv)?;
@@ -313,10 +343,11 @@ fn evaluate_model(cli: &Cli, model: &Path, tests: &[PathBuf]) -> anyhow::Result<
             }
             for (g, p) in gold.iter().zip(clf.predict_batch(&texts)) {
                 meter.add(g, p.class, &p.probabilities);
+                points.push((p.confidence(), clf.labels[p.class] == *g));
             }
         }
     }
-    Ok(Outcome {
+    let mut outcome = Outcome {
         title: format!("{} on {}", short(model), shorts(tests)),
         report: meter.report(),
         extra: vec![
@@ -326,7 +357,43 @@ fn evaluate_model(cli: &Cli, model: &Path, tests: &[PathBuf]) -> anyhow::Result<
             ("params".into(), serde_json::to_value(&clf.params)?),
         ],
         markdown: String::new(),
-    })
+    };
+    add_coverage(cli, &mut outcome, &points)?;
+    Ok(outcome)
+}
+
+/// With --min-confidence: coverage and accuracy at the threshold and the
+/// accuracy-coverage curve, as JSON (`coverage`) and Markdown.
+fn add_coverage(cli: &Cli, o: &mut Outcome, points: &[(f64, bool)]) -> anyhow::Result<()> {
+    let Some(t) = cli.min_confidence else {
+        return Ok(());
+    };
+    if !(0.0..=1.0).contains(&t) {
+        return Err(Usage(format!("--min-confidence must be in [0, 1] (got {t})")).into());
+    }
+    let at = coverage_curve(points, &[t]).remove(0);
+    let curve = coverage_curve(points, &CURVE_THRESHOLDS);
+    o.extra.push((
+        "coverage".into(),
+        json!({"min_confidence": t, "coverage": at.coverage, "accuracy": at.accuracy, "curve": curve}),
+    ));
+    let fmt = |a: Option<f64>| a.map_or("-".to_string(), |v| format!("{v:.4}"));
+    let mut md = format!(
+        "## Unsure below {t}\n\ncoverage {:.4}, accuracy {}\n\n| threshold | coverage | accuracy |\n|---|---|---|\n",
+        at.coverage,
+        fmt(at.accuracy)
+    );
+    for p in &curve {
+        let _ = writeln!(
+            md,
+            "| {} | {:.4} | {} |",
+            p.threshold,
+            p.coverage,
+            fmt(p.accuracy)
+        );
+    }
+    o.markdown.push_str(&md);
+    Ok(())
 }
 
 /// A short name for titles: the last two components of the path.
@@ -376,14 +443,47 @@ fn cross_validate(
     params: &ValidTrainParams,
     k: usize,
 ) -> anyhow::Result<Outcome> {
-    let mut meter = Meter::new(data.labels.clone());
-    for seed in seeds(cli) {
-        let folds = stratified_folds(&data.classes, k, seed);
-        let jll = FoldCounts::new(data, &folds, k, params)?.predict(&params.fit)?;
-        meter.merge(&meter_of(data, &jll));
-    }
-    let report = meter.report();
-    Ok(Outcome {
+    let mut points: Vec<(f64, bool)> = Vec::new();
+    let report = match cli.calibration {
+        None => {
+            let mut meter = Meter::new(data.labels.clone());
+            for seed in seeds(cli) {
+                let folds = stratified_folds(&data.classes, k, seed);
+                let jll = FoldCounts::new(data, &folds, k, params)?.predict(&params.fit)?;
+                for (i, row) in jll.iter().enumerate() {
+                    let top = argmax(row);
+                    let mut p = row.clone();
+                    softmax(&mut p);
+                    points.push((p[top], top == data.classes[i] as usize));
+                }
+                meter.merge(&meter_of(data, &jll));
+            }
+            meter.report()
+        }
+        Some(method) => {
+            let folds = stratified_folds(&data.classes, k, cli.seed);
+            let jll = FoldCounts::new(data, &folds, k, params)?.predict(&params.fit)?;
+            // Cross-fitting: fold f is calibrated by a map fitted on the other folds'
+            // out-of-fold scores; the predicted label stays the raw argmax.
+            let mut meter = Meter::new(data.labels.clone());
+            for f in 0..k as u32 {
+                let (rows, classes): (Vec<Vec<f64>>, Vec<u32>) = (0..data.len())
+                    .filter(|&i| folds[i] != f)
+                    .map(|i| (jll[i].clone(), data.classes[i]))
+                    .unzip();
+                let cal = Calibration::fit(method, &rows, &classes, k as u32, cli.seed);
+                for i in (0..data.len()).filter(|&i| folds[i] == f) {
+                    let top = argmax(&jll[i]);
+                    let mut p = jll[i].clone();
+                    cal.map.probabilities(&mut p, top);
+                    meter.add_id(data.classes[i] as usize, top, &p);
+                    points.push((p[top], top == data.classes[i] as usize));
+                }
+            }
+            meter.report()
+        }
+    };
+    let mut outcome = Outcome {
         title: format!("{k}-fold CV on {}", shorts(&cli.inputs)),
         report,
         extra: vec![
@@ -396,7 +496,9 @@ fn cross_validate(
             ("train_args".into(), json!(train_args(params))),
         ],
         markdown: String::new(),
-    })
+    };
+    add_coverage(cli, &mut outcome, &points)?;
+    Ok(outcome)
 }
 
 /// One configuration of the grid and its cross-validated scores.

@@ -9,11 +9,11 @@ use std::process::ExitCode;
 use anyhow::Context;
 use clap::{Parser, ValueEnum};
 use common::{CsvArgs, Usage};
+use pitchsift::calibrate::{decide, UNSURE};
 use pitchsift::corpus::{CsvSource, RawRow};
-use pitchsift::model::{argmax, softmax};
+use pitchsift::explain::{explain_batch, format_reasons, Reason};
 use pitchsift::persist::{self, Load};
-use pitchsift::Classifier;
-use rayon::prelude::*;
+use pitchsift::{Classifier, Prediction};
 
 /// The default model, trained on the shipped invitation corpus (scripts/build-default-model.sh).
 static DEFAULT_MODEL: &[u8] = include_bytes!("../../models/default.model");
@@ -54,9 +54,18 @@ struct Cli {
     /// Records classified per parallel batch.
     #[arg(long, default_value_t = 8192)]
     batch_size: usize,
-    /// No progress bar on stderr.
-    #[arg(short, long)]
-    quiet: bool,
+    /// Explain each prediction with the K terms that pushed most toward the predicted
+    /// label against the runner-up (column `explanation`, `term:+weight; ...`, weights
+    /// in nats).
+    #[arg(long, value_name = "K")]
+    explain: Option<usize>,
+    /// Label a message `unsure` when its top confidence is below P (the probabilities
+    /// are still printed).
+    #[arg(long, value_name = "P")]
+    min_confidence: Option<f64>,
+    /// Print the model's raw naive Bayes posteriors, without its calibration map.
+    #[arg(long)]
+    no_calibration: bool,
     #[command(flatten)]
     csv: CsvArgs,
 }
@@ -86,36 +95,49 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             Usage("--format text is for messages; use csv or jsonl with --input".into()).into(),
         );
     }
+    if cli.explain == Some(0) {
+        return Err(Usage("--explain needs at least 1 term".into()).into());
+    }
+    if let Some(p) = cli.min_confidence {
+        if !(0.0..=1.0).contains(&p) {
+            return Err(Usage(format!("--min-confidence must be in [0, 1] (got {p})")).into());
+        }
+    }
     common::check_inputs(&cli.input)?;
-    let clf = match &cli.model {
+    let mut clf = match &cli.model {
         Some(p) => persist::load(p, Load::Predict)?,
         None => persist::from_bytes(DEFAULT_MODEL, "<default model>", Load::Predict)?,
     };
-    // One or a few messages are scored on this thread: no pool to start.
-    if !cli.input.is_empty() || cli.texts.len() > 16 || cli.texts.iter().any(|t| t == "-") {
-        common::init_threads(cli.jobs)?;
+    if cli.min_confidence.is_some() && clf.labels.iter().any(|l| l == UNSURE) {
+        return Err(Usage(format!(
+            "the model has a label named `{UNSURE}`, so --min-confidence would be ambiguous"
+        ))
+        .into());
     }
+    if cli.no_calibration {
+        clf.calibration = None;
+    }
+    common::init_threads(cli.jobs)?;
     let mut out = Output::open(cli.output.as_deref())?;
-    let dest = cli.output.as_ref().map_or_else(
-        || "standard output".to_string(),
-        |p| p.display().to_string(),
-    );
-    let done = if cli.input.is_empty() {
+    let written = if cli.input.is_empty() {
         messages(&clf, &cli, format, &mut out)
     } else {
         files(&clf, &cli, format, &mut out)
-    };
-    // A failed write (full disk, closed pipe) surfaces as a bare io::Error: name the output.
-    done.and_then(|()| out.finish()).map_err(|e| {
-        if e.downcast_ref::<io::Error>().is_some() {
-            e.context(dest)
-        } else {
-            e
+    }
+    .and_then(|()| out.finish());
+    // A write error names where the output was going (input errors name their input).
+    written.map_err(|e| match e.downcast_ref::<io::Error>() {
+        Some(_) => {
+            let to = cli
+                .output
+                .as_ref()
+                .map_or("standard output".to_string(), |p| p.display().to_string());
+            e.context(to)
         }
+        None => e,
     })
 }
 
-/// Standard output, or a temporary file renamed over the target when complete, or a
 /// device or FIFO (`/dev/null`, `/dev/stdout`, ...) written in place.
 enum Output {
     Stdout(BufWriter<io::Stdout>),
@@ -206,51 +228,47 @@ fn messages(clf: &Classifier, cli: &Cli, format: Format, out: &mut Output) -> an
             texts.push(t.clone());
         }
     }
-    // A few messages: score them here, without the thread pool or a vocabulary table.
-    let preds: Vec<_> = if texts.len() <= 16 {
-        texts.iter().map(|t| clf.predict(t)).collect()
-    } else {
-        clf.predict_batch(&texts)
-    };
-    let mut w = Writer::new(clf, format, out, &["text"]);
-    w.header()?;
-    let mut buf = Vec::new();
-    for (i, (t, p)) in texts.iter().zip(&preds).enumerate() {
+    let preds = predict(clf, cli, &texts);
+    let mut w = Writer::new(clf, cli, format, out, &["text"]);
+    for (i, (t, (p, why))) in texts.iter().zip(&preds).enumerate() {
         match format {
-            Format::Text => writeln!(w.out, "{}\t{:.4}", clf.labels[p.class], p.confidence())?,
-            _ => {
-                buf.clear();
-                w.fmt.row(
-                    i as u64 + 1,
-                    None,
-                    [t.as_bytes()].into_iter(),
-                    p.class,
-                    &p.probabilities,
-                    &mut buf,
-                );
-                w.out.write_all(&buf)?;
+            Format::Text => {
+                let label = decide(p, &clf.labels, cli.min_confidence);
+                write!(w.out, "{label}\t{:.4}", p.confidence())?;
+                if cli.explain.is_some() {
+                    write!(w.out, "\t{}", format_reasons(why))?;
+                }
+                writeln!(w.out)?;
             }
+            _ => w.write(i as u64 + 1, None, &[t.as_bytes()], p, why)?,
         }
     }
     Ok(())
+}
+
+/// Predictions, with their explanations when asked for (empty otherwise).
+fn predict<S: AsRef<str> + Sync>(
+    clf: &Classifier,
+    cli: &Cli,
+    texts: &[S],
+) -> Vec<(Prediction, Vec<Reason>)> {
+    match cli.explain {
+        Some(k) => explain_batch(clf, texts, k),
+        None => clf
+            .predict_batch(texts)
+            .into_iter()
+            .map(|p| (p, Vec::new()))
+            .collect(),
+    }
 }
 
 fn files(clf: &Classifier, cli: &Cli, format: Format, out: &mut Output) -> anyhow::Result<()> {
     let opts = cli.csv.options(None);
     let replace = opts.invalid_utf8 == pitchsift::corpus::InvalidUtf8::Replace;
     let mut header: Option<Vec<String>> = None;
-    // Two row buffers: the next batch is read while the current one is scored and written.
-    let mut cur: Vec<RawRow> = Vec::new();
-    let mut next: Vec<RawRow> = Vec::new();
+    let mut rows: Vec<RawRow> = Vec::new();
     let mut w: Option<Writer> = None;
     let many = cli.input.len() > 1;
-    let mut progress = common::Progress::new(
-        common::total_size(&cli.input),
-        cli.quiet,
-        "pitchsift-predict",
-    );
-    let mut done_files = 0u64;
-    let mut rows_done = 0u64;
     for path in &cli.input {
         let mut src = CsvSource::open(path, &opts)?;
         let h: Vec<String> = src.headers().iter().map(str::to_string).collect();
@@ -270,108 +288,57 @@ fn files(clf: &Classifier, cli: &Cli, format: Format, out: &mut Output) -> anyho
         }
         if w.is_none() {
             let names: Vec<&str> = h.iter().map(String::as_str).collect();
-            w = Some(Writer::new(clf, format, out, &names));
+            w = Some(Writer::new(clf, cli, format, out, &names));
         }
         let w = w.as_mut().unwrap();
-        let input = many.then_some(path.as_path());
         let mut row_no = 0u64;
-        let mut n = src.read_batch(&mut cur, cli.batch_size)?;
-        while n > 0 {
-            let texts = cur[..n]
+        loop {
+            let n = src.read_batch(&mut rows, cli.batch_size)?;
+            if n == 0 {
+                break;
+            }
+            let texts = rows[..n]
                 .iter()
                 .map(|r| src.text(r))
                 .collect::<Result<Vec<_>, _>>()?;
-            let pos = cur[n - 1].record.position().map_or(0, |p| p.byte());
-            let (read, written) = rayon::join(
-                || src.read_batch(&mut next, cli.batch_size),
-                || w.write_batch(row_no, input, &cur[..n], &texts, replace),
-            );
-            written?;
-            row_no += n as u64;
-            rows_done += n as u64;
-            progress.update(done_files + pos, || format!("{rows_done} rows"));
-            drop(texts);
-            std::mem::swap(&mut cur, &mut next);
-            n = read?;
+            let preds = predict(clf, cli, &texts);
+            for (r, (p, why)) in rows[..n].iter().zip(&preds) {
+                row_no += 1;
+                // With --invalid-utf8 replace the echoed columns are repaired as well, so
+                // the output is valid UTF-8.
+                let owned: Vec<std::borrow::Cow<[u8]>> = r
+                    .record
+                    .iter()
+                    .map(|f| match replace.then(|| String::from_utf8_lossy(f)) {
+                        Some(std::borrow::Cow::Owned(s)) => s.into_bytes().into(),
+                        _ => f.into(),
+                    })
+                    .collect();
+                let fields: Vec<&[u8]> = owned.iter().map(|f| f.as_ref()).collect();
+                w.write(row_no, many.then_some(path.as_path()), &fields, p, why)?;
+            }
         }
-        done_files += src.bytes_read();
     }
-    progress.finish();
     Ok(())
-}
-
-/// Rows scored and formatted per parallel task.
-const CHUNK: usize = 256;
-
-/// Formats one prediction as a CSV record or a JSON line (shared by worker threads).
-struct Fmt {
-    format: Format,
-    labels_csv: Vec<Vec<u8>>,
-    labels_json: Vec<String>,
-}
-
-impl Fmt {
-    fn row<'b>(
-        &self,
-        row: u64,
-        input: Option<&Path>,
-        fields: impl Iterator<Item = &'b [u8]>,
-        class: usize,
-        probs: &[f64],
-        l: &mut Vec<u8>,
-    ) {
-        match self.format {
-            Format::Csv => {
-                for f in fields {
-                    csv_field(l, f);
-                    l.push(b',');
-                }
-                l.extend_from_slice(&self.labels_csv[class]);
-                for &v in std::iter::once(&probs[class]).chain(probs) {
-                    l.push(b',');
-                    push_fixed6(l, v);
-                }
-                l.push(b'\n');
-            }
-            Format::Jsonl => {
-                let _ = write!(l, "{{\"row\":{row},");
-                if let Some(path) = input {
-                    let _ = write!(
-                        l,
-                        "\"input\":{},",
-                        serde_json::to_string(&path.display().to_string()).expect("string")
-                    );
-                }
-                let _ = write!(
-                    l,
-                    "\"predicted\":{},\"confidence\":{:?},\"probabilities\":{{",
-                    self.labels_json[class], probs[class]
-                );
-                for (i, (lj, v)) in self.labels_json.iter().zip(probs).enumerate() {
-                    if i > 0 {
-                        l.push(b',');
-                    }
-                    let _ = write!(l, "{lj}:{v:?}");
-                }
-                l.extend_from_slice(b"}}\n");
-            }
-            Format::Text => unreachable!("text format is written by the caller"),
-        }
-    }
 }
 
 /// Writes predictions as CSV or JSON lines.
 struct Writer<'a> {
     clf: &'a Classifier,
-    fmt: Fmt,
+    min_confidence: Option<f64>,
+    explain: bool,
+    format: Format,
     out: &'a mut Output,
     header_done: bool,
     header: Vec<String>,
+    labels_json: Vec<String>,
+    line: Vec<u8>,
 }
 
 impl<'a> Writer<'a> {
     fn new(
         clf: &'a Classifier,
+        cli: &Cli,
         format: Format,
         out: &'a mut Output,
         input_header: &[&str],
@@ -380,164 +347,119 @@ impl<'a> Writer<'a> {
         header.push("predicted".into());
         header.push("confidence".into());
         header.extend(clf.labels.iter().map(|l| format!("p_{l}")));
+        if cli.explain.is_some() {
+            header.push("explanation".into());
+        }
         let labels_json = clf
             .labels
             .iter()
             .map(|l| serde_json::to_string(l).expect("string"))
             .collect();
-        let labels_csv = clf
-            .labels
-            .iter()
-            .map(|l| {
-                let mut b = Vec::new();
-                csv_field(&mut b, l.as_bytes());
-                b
-            })
-            .collect();
         Writer {
             clf,
-            fmt: Fmt {
-                format,
-                labels_csv,
-                labels_json,
-            },
+            min_confidence: cli.min_confidence,
+            explain: cli.explain.is_some(),
+            format,
             out,
             header_done: false,
             header,
+            labels_json,
+            line: Vec::new(),
         }
     }
 
-    /// The CSV header, once.
-    fn header(&mut self) -> anyhow::Result<()> {
-        if self.fmt.format == Format::Csv && !self.header_done {
-            self.header_done = true;
-            let mut l = Vec::new();
-            for (i, h) in self.header.iter().enumerate() {
-                if i > 0 {
-                    l.push(b',');
-                }
-                csv_field(&mut l, h.as_bytes());
-            }
-            l.push(b'\n');
-            self.out.write_all(&l)?;
-        }
-        Ok(())
-    }
-
-    /// Score a batch in parallel, format each row on its worker, write in input order.
-    fn write_batch(
+    fn write(
         &mut self,
-        first_row: u64,
+        row: u64,
         input: Option<&Path>,
-        rows: &[RawRow],
-        texts: &[std::borrow::Cow<'_, str>],
-        repair: bool,
+        fields: &[&[u8]],
+        p: &Prediction,
+        why: &[Reason],
     ) -> anyhow::Result<()> {
-        self.header()?;
-        let (clf, fmt) = (self.clf, &self.fmt);
-        let chunks: Vec<Vec<u8>> = rows
-            .par_chunks(CHUNK)
-            .zip(texts.par_chunks(CHUNK))
-            .enumerate()
-            .map_init(
-                || (clf.scorer(), Vec::new()),
-                |(scorer, probs), (c, (rs, ts))| {
-                    let mut buf =
-                        Vec::with_capacity(rs.iter().map(|r| r.record.as_slice().len() + 96).sum());
-                    for (k, (r, t)) in rs.iter().zip(ts).enumerate() {
-                        probs.clear();
-                        probs.extend_from_slice(scorer.jll(t));
-                        let class = argmax(probs);
-                        softmax(probs);
-                        let row = first_row + (c * CHUNK + k) as u64 + 1;
-                        if repair {
-                            // With --invalid-utf8 replace the echoed columns are repaired
-                            // as well, so the output is valid UTF-8.
-                            let owned: Vec<std::borrow::Cow<[u8]>> = r
-                                .record
-                                .iter()
-                                .map(|f| match String::from_utf8_lossy(f) {
-                                    std::borrow::Cow::Owned(s) => s.into_bytes().into(),
-                                    std::borrow::Cow::Borrowed(_) => f.into(),
-                                })
-                                .collect();
-                            let fields = owned.iter().map(|f| f.as_ref());
-                            fmt.row(row, input, fields, class, probs, &mut buf);
-                        } else {
-                            fmt.row(row, input, r.record.iter(), class, probs, &mut buf);
-                        }
+        let label = decide(p, &self.clf.labels, self.min_confidence);
+        match self.format {
+            Format::Csv => {
+                if !self.header_done {
+                    self.header_done = true;
+                    let h = self.header.clone();
+                    self.csv_record(h.iter().map(|s| s.as_bytes()))?;
+                }
+                let nums: Vec<String> = std::iter::once(p.confidence())
+                    .chain(p.probabilities.iter().copied())
+                    .map(|v| format!("{v:.6}"))
+                    .collect();
+                let explanation = self.explain.then(|| format_reasons(why));
+                let all = fields
+                    .iter()
+                    .copied()
+                    .chain([label.as_bytes()])
+                    .chain(nums.iter().map(|s| s.as_bytes()))
+                    .chain(explanation.as_ref().map(|s| s.as_bytes()));
+                self.csv_record(all)?;
+            }
+            Format::Jsonl => {
+                let l = &mut self.line;
+                l.clear();
+                write!(l, "{{\"row\":{row},")?;
+                if let Some(path) = input {
+                    write!(
+                        l,
+                        "\"input\":{},",
+                        serde_json::to_string(&path.display().to_string())?
+                    )?;
+                }
+                let label_json = match self.min_confidence {
+                    Some(t) if p.confidence() < t => "\"unsure\"",
+                    _ => self.labels_json[p.class].as_str(),
+                };
+                write!(
+                    l,
+                    "\"predicted\":{label_json},\"confidence\":{:?},\"probabilities\":{{",
+                    p.confidence()
+                )?;
+                for (i, (lj, v)) in self.labels_json.iter().zip(&p.probabilities).enumerate() {
+                    if i > 0 {
+                        l.push(b',');
                     }
-                    buf
-                },
-            )
-            .collect();
-        for c in &chunks {
-            self.out.write_all(c)?;
+                    write!(l, "{lj}:{v:?}")?;
+                }
+                l.push(b'}');
+                if self.explain {
+                    l.extend_from_slice(b",\"explanation\":");
+                    serde_json::to_writer(&mut *l, why)?;
+                }
+                l.extend_from_slice(b"}\n");
+                self.out.write_all(l)?;
+            }
+            Format::Text => unreachable!("text format is written by the caller"),
         }
         Ok(())
     }
-}
 
-/// One CSV field, quoted when needed.
-fn csv_field(l: &mut Vec<u8>, f: &[u8]) {
-    if f.iter().any(|&b| matches!(b, b',' | b'"' | b'\n' | b'\r'))
-        || f.first().is_some_and(|b| b.is_ascii_whitespace())
-    {
-        l.push(b'"');
-        for &b in f {
-            if b == b'"' {
+    fn csv_record<'b>(&mut self, fields: impl Iterator<Item = &'b [u8]>) -> anyhow::Result<()> {
+        let l = &mut self.line;
+        l.clear();
+        for (i, f) in fields.enumerate() {
+            if i > 0 {
+                l.push(b',');
+            }
+            if f.iter().any(|&b| matches!(b, b',' | b'"' | b'\n' | b'\r'))
+                || f.first().is_some_and(|b| b.is_ascii_whitespace())
+            {
                 l.push(b'"');
+                for &b in f {
+                    if b == b'"' {
+                        l.push(b'"');
+                    }
+                    l.push(b);
+                }
+                l.push(b'"');
+            } else {
+                l.extend_from_slice(f);
             }
-            l.push(b);
         }
-        l.push(b'"');
-    } else {
-        l.extend_from_slice(f);
-    }
-}
-
-/// `format!("{v:.6}")` for a probability, without the formatting machinery: exact
-/// (it falls back to `format!` within 1e-6 of a rounding tie, where the product
-/// `v * 1e6` could round differently from the exact decimal value of `v`).
-fn push_fixed6(l: &mut Vec<u8>, v: f64) {
-    if (0.0..=1.0).contains(&v) {
-        let x = v * 1e6;
-        if (x - x.floor() - 0.5).abs() > 1e-6 {
-            let n = x.round() as u64;
-            l.push(b'0' + (n / 1_000_000) as u8);
-            l.push(b'.');
-            let frac = n % 1_000_000;
-            let mut d = [b'0'; 6];
-            let mut f = frac;
-            for i in (0..6).rev() {
-                d[i] = b'0' + (f % 10) as u8;
-                f /= 10;
-            }
-            l.extend_from_slice(&d);
-            return;
-        }
-    }
-    let _ = write!(l, "{v:.6}");
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn fixed6_equals_format() {
-        let mut s = 0x2545_F491_4F6C_DD1Du64;
-        let mut values = vec![0.0, 1.0, 0.5, 0.0000005, 0.9999995, 0.1234565, 1e-300, 0.3];
-        for _ in 0..200_000 {
-            s ^= s << 13;
-            s ^= s >> 7;
-            s ^= s << 17;
-            values.push((s >> 11) as f64 / (1u64 << 53) as f64);
-        }
-        for v in values {
-            let mut l = Vec::new();
-            push_fixed6(&mut l, v);
-            assert_eq!(String::from_utf8(l).unwrap(), format!("{v:.6}"), "{v:e}");
-        }
+        l.push(b'\n');
+        self.out.write_all(l)?;
+        Ok(())
     }
 }

@@ -1,0 +1,163 @@
+//! pitchsift-inspect: print what a model file is.
+
+mod common;
+
+use std::fmt::Write as _;
+use std::io::Write as _;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::Parser;
+use pitchsift::calibrate::CalibrationMap;
+use pitchsift::explain::{indicative_terms, Reason};
+use pitchsift::persist::{self, Load, FORMAT_VERSION};
+use pitchsift::Classifier;
+use serde_json::{json, Value};
+
+/// Print what a pitchsift model is: format version, labels and their training document
+/// counts, vocabulary size, analyzer and training settings, calibration, and the most
+/// indicative terms of each label (`w[f, label]` minus its mean over the other labels).
+#[derive(Debug, Parser)]
+#[command(name = "pitchsift-inspect", version)]
+struct Cli {
+    /// The model file.
+    model: PathBuf,
+    /// Indicative terms shown per label.
+    #[arg(long, default_value_t = 10, value_name = "N")]
+    top: usize,
+    /// One JSON object instead of text.
+    #[arg(long)]
+    json: bool,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    common::main_with("pitchsift-inspect", || run(cli))
+}
+
+fn run(cli: Cli) -> anyhow::Result<()> {
+    let clf = persist::load(&cli.model, Load::Predict)?;
+    let top = indicative_terms(&clf, cli.top);
+    let v = describe(&cli, &clf, &top);
+    let text = if cli.json {
+        let mut s = serde_json::to_string_pretty(&v)?;
+        s.push('\n');
+        s
+    } else {
+        text(&clf, &v, &top)
+    };
+    let mut out = std::io::stdout().lock();
+    out.write_all(text.as_bytes())?;
+    out.flush()?;
+    Ok(())
+}
+
+fn describe(cli: &Cli, clf: &Classifier, top: &[Vec<Reason>]) -> Value {
+    let labels: Vec<Value> = clf
+        .labels
+        .iter()
+        .zip(&clf.class_docs)
+        .map(|(l, d)| json!({"label": l, "documents": d}))
+        .collect();
+    let indicative: serde_json::Map<String, Value> = clf
+        .labels
+        .iter()
+        .zip(top)
+        .map(|(l, t)| (l.clone(), json!(t)))
+        .collect();
+    json!({
+        "model": cli.model.display().to_string(),
+        "format": "pitchsift-model",
+        "format_version": FORMAT_VERSION,
+        "labels": labels,
+        "documents": clf.class_docs.iter().sum::<u64>(),
+        "vocabulary": {"terms_counted": clf.info.n_terms, "features": clf.features.len()},
+        "analyzer": clf.params.analyzer,
+        "training": clf.params.fit,
+        "calibration": clf.calibration,
+        "indicative_terms": indicative,
+    })
+}
+
+/// `key=value` pairs of a JSON object, in its order.
+fn settings(v: &Value) -> String {
+    match v.as_object() {
+        Some(o) => o
+            .iter()
+            .map(|(k, x)| match x {
+                Value::String(s) => format!("{k}={s}"),
+                _ => format!("{k}={x}"),
+            })
+            .collect::<Vec<_>>()
+            .join(" "),
+        None => v.to_string(),
+    }
+}
+
+fn text(clf: &Classifier, v: &Value, top: &[Vec<Reason>]) -> String {
+    let mut s = String::new();
+    let _ = writeln!(s, "model:       {}", v["model"].as_str().unwrap_or(""));
+    let _ = writeln!(s, "format:      pitchsift-model version {FORMAT_VERSION}");
+    let _ = writeln!(
+        s,
+        "labels:      {} ({} training documents)",
+        clf.labels.len(),
+        v["documents"]
+    );
+    let width = clf.labels.iter().map(|l| l.len()).max().unwrap_or(0);
+    for (l, d) in clf.labels.iter().zip(&clf.class_docs) {
+        let _ = writeln!(s, "  {l:<width$}  {d}");
+    }
+    let _ = writeln!(
+        s,
+        "vocabulary:  {} terms counted, {} kept as features",
+        clf.info.n_terms,
+        clf.features.len()
+    );
+    let _ = writeln!(s, "analyzer:    {}", settings(&v["analyzer"]));
+    let _ = writeln!(s, "training:    {}", settings(&v["training"]));
+    match &clf.calibration {
+        None => {
+            let _ = writeln!(s, "calibration: none (raw naive Bayes posteriors)");
+        }
+        Some(c) => {
+            let map = match &c.map {
+                CalibrationMap::Temperature { temperature } => {
+                    format!("temperature T={temperature:.4}")
+                }
+                CalibrationMap::Isotonic {
+                    log_odds,
+                    temperature,
+                    ..
+                } => format!(
+                    "isotonic, {} knots on the top label's log-odds, others tempered by T={temperature:.4}",
+                    log_odds.len()
+                ),
+            };
+            let _ = writeln!(
+                s,
+                "calibration: {map}; fitted on out-of-fold scores of {} documents ({} folds, seed {}){}",
+                c.n_docs,
+                c.folds,
+                c.seed,
+                if c.stale {
+                    "; STALE: the model changed after fitting, retrain to refit"
+                } else {
+                    ""
+                }
+            );
+        }
+    }
+    let _ = writeln!(
+        s,
+        "most indicative terms (w[f, label] - mean over other labels, nats):"
+    );
+    for (l, t) in clf.labels.iter().zip(top) {
+        let terms: Vec<String> = t
+            .iter()
+            .map(|r| format!("{}:{:+.2}", r.term, r.weight))
+            .collect();
+        let _ = writeln!(s, "  {l:<width$}  {}", terms.join("; "));
+    }
+    s
+}

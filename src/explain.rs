@@ -1,0 +1,291 @@
+//! Reasons for a prediction: the terms that pushed the message most toward the
+//! predicted label and away from the runner-up.
+//!
+//! Naive Bayes is linear in the document's features:
+//! `jll[c] = bias[c] + sum_f x[f] * w[f, c]`, so the gap between the predicted label `p`
+//! and the runner-up `r` (the label with the second largest joint log-likelihood) splits
+//! exactly into one term per feature, `x[f] * (w[f, p] - w[f, r])`, plus the prior gap
+//! `bias[p] - bias[r]`. An explanation lists the `k` largest positive terms, in nats
+//! (natural-log units of the odds between the two labels).
+//!
+//! ```
+//! use pitchsift::counts::{CountBuilder, Doc};
+//! use pitchsift::classifier::Classifier;
+//! use pitchsift::explain::explain;
+//! use pitchsift::params::TrainParams;
+//!
+//! let params = TrainParams::default().check().unwrap();
+//! let mut b = CountBuilder::new(&params.analyzer, &params.fit).unwrap();
+//! let (s, n) = (b.class_id("sales"), b.class_id("networking"));
+//! b.add(&[
+//!     Doc { text: "book a quick demo of our platform", class: s },
+//!     Doc { text: "great meeting you at the conference", class: n },
+//! ]);
+//! let clf = Classifier::fit(b.finish(), &params, "example").unwrap();
+//! let (p, reasons) = explain(&mut clf.scorer(), "can I book a demo?", 2);
+//! assert_eq!(clf.labels[p.class], "sales");
+//! assert!(reasons[0].weight > 0.0);
+//! assert_eq!(reasons.len(), 2);
+//! assert!(reasons[0].weight >= reasons[1].weight && reasons[1].weight > 0.0);
+//! ```
+
+use rayon::prelude::*;
+use serde::Serialize;
+
+use crate::classifier::{Classifier, Prediction, Scorer};
+
+/// One term of an explanation.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Reason {
+    /// The term (a token or an n-gram, words joined by spaces).
+    pub term: String,
+    /// How much it moved the log-odds of the predicted label against the runner-up,
+    /// in nats: `value x (w[f, predicted] - w[f, runner_up])`.
+    pub weight: f64,
+}
+
+/// The class with the second largest joint log-likelihood (ties to the lowest id);
+/// `None` with a single class.
+pub fn runner_up(jll: &[f64], top: usize) -> Option<usize> {
+    let mut best: Option<usize> = None;
+    for (i, &v) in jll.iter().enumerate() {
+        if i != top && best.map_or(true, |b| v > jll[b]) {
+            best = Some(i);
+        }
+    }
+    best
+}
+
+/// The `k` features of `features` (`(feature id, value)` pairs) that add most to
+/// `jll[top] - jll[other]`, largest first (ties by term); only positive ones.
+pub fn reasons(
+    clf: &Classifier,
+    features: &[(u32, f64)],
+    top: usize,
+    other: usize,
+    k: usize,
+) -> Vec<Reason> {
+    if k == 0 {
+        return Vec::new();
+    }
+    let w = &clf.model.weights;
+    let mut all: Vec<(f64, u32)> = features
+        .iter()
+        .map(|&(f, v)| (v * (w[[f as usize, top]] - w[[f as usize, other]]), f))
+        .filter(|&(d, _)| d > 0.0)
+        .collect();
+    let by_weight = |a: &(f64, u32), b: &(f64, u32)| {
+        b.0.total_cmp(&a.0)
+            .then_with(|| clf.features[a.1 as usize].cmp(&clf.features[b.1 as usize]))
+    };
+    if all.len() > k {
+        all.select_nth_unstable_by(k - 1, by_weight);
+        all.truncate(k);
+    }
+    all.sort_by(by_weight);
+    all.into_iter()
+        .map(|(d, f)| Reason {
+            term: clf.features[f as usize].to_string(),
+            weight: d,
+        })
+        .collect()
+}
+
+/// Predict one message (exactly as [`Scorer::predict`]) and explain it with up to `k`
+/// terms against the runner-up.
+pub fn explain(scorer: &mut Scorer<'_>, text: &str, k: usize) -> (Prediction, Vec<Reason>) {
+    let (p, jll, feats) = scorer.predict_with_features(text);
+    let why = match runner_up(&jll, p.class) {
+        Some(r) => reasons(scorer.classifier(), &feats, p.class, r, k),
+        None => Vec::new(),
+    };
+    (p, why)
+}
+
+/// [`explain`] many messages in parallel on the current rayon pool, in input order.
+pub fn explain_batch<S: AsRef<str> + Sync>(
+    clf: &Classifier,
+    texts: &[S],
+    k: usize,
+) -> Vec<(Prediction, Vec<Reason>)> {
+    texts
+        .par_iter()
+        .map_init(|| clf.scorer(), |s, t| explain(s, t.as_ref(), k))
+        .collect()
+}
+
+/// The `n` terms most indicative of each class: for class `c`, the features with the
+/// largest `w[f, c] - mean(w[f, c'] for c' != c)` (in nats for multinomial NB; the same
+/// contrast of complement NB's weights otherwise), largest first, ties by term.
+/// Returns one list per class.
+pub fn indicative_terms(clf: &Classifier, n: usize) -> Vec<Vec<Reason>> {
+    let w = &clf.model.weights;
+    let k = clf.labels.len();
+    (0..k)
+        .map(|c| {
+            if k < 2 || n == 0 {
+                return Vec::new();
+            }
+            let mut all: Vec<(f64, u32)> = (0..clf.features.len())
+                .map(|f| {
+                    let row = w.row(f);
+                    let others = (row.sum() - row[c]) / (k - 1) as f64;
+                    (row[c] - others, f as u32)
+                })
+                .collect();
+            let by_weight = |a: &(f64, u32), b: &(f64, u32)| {
+                b.0.total_cmp(&a.0)
+                    .then_with(|| clf.features[a.1 as usize].cmp(&clf.features[b.1 as usize]))
+            };
+            if all.len() > n {
+                all.select_nth_unstable_by(n - 1, by_weight);
+                all.truncate(n);
+            }
+            all.sort_by(by_weight);
+            all.into_iter()
+                .map(|(d, f)| Reason {
+                    term: clf.features[f as usize].to_string(),
+                    weight: d,
+                })
+                .collect()
+        })
+        .collect()
+}
+
+/// `term:+w.ww; term:+w.ww` (two decimals), the CSV form of an explanation.
+pub fn format_reasons(reasons: &[Reason]) -> String {
+    use std::fmt::Write;
+    let mut s = String::with_capacity(reasons.len() * 16);
+    for (i, r) in reasons.iter().enumerate() {
+        if i > 0 {
+            s.push_str("; ");
+        }
+        let _ = write!(s, "{}:{:+.2}", r.term, r.weight);
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::counts::{CountBuilder, Doc};
+    use crate::params::{DocNorm, TermWeight, TrainParams};
+    use approx::assert_abs_diff_eq;
+
+    fn fit(params: TrainParams) -> Classifier {
+        let params = params.check().unwrap();
+        let mut b = CountBuilder::new(&params.analyzer, &params.fit).unwrap();
+        let s = b.class_id("scam");
+        let n = b.class_id("networking");
+        let r = b.class_id("recruiting");
+        b.add(&[
+            Doc {
+                text: "extra money part time",
+                class: s,
+            },
+            Doc {
+                text: "money money fast",
+                class: s,
+            },
+            Doc {
+                text: "great to meet you",
+                class: n,
+            },
+            Doc {
+                text: "we are hiring part time",
+                class: r,
+            },
+        ]);
+        Classifier::fit(b.finish(), &params, "test").unwrap()
+    }
+
+    #[test]
+    fn weights_by_hand() {
+        // Unigrams only, alpha = 1. Vocabulary (V = 12 terms): are extra fast great
+        // hiring meet money part time to we you; counted per class:
+        //   scam (7 tokens):        extra 1, money 3, part 1, time 1, fast 1
+        //   recruiting (5 tokens):  we 1, are 1, hiring 1, part 1, time 1
+        // P(t|c) = (n_tc + 1) / (n_c + V).
+        let analyzer = crate::text::AnalyzerConfig {
+            ngram_min: 1,
+            ngram_max: 1,
+            ..Default::default()
+        };
+        let clf = fit(TrainParams::default().analyzer(analyzer));
+        let v = clf.features.len() as f64;
+        assert_eq!(v, 12.0);
+        let (p, why) = explain(&mut clf.scorer(), "money money, part time", 10);
+        let scam = clf.labels.iter().position(|l| l == "scam").unwrap();
+        let rec = clf.labels.iter().position(|l| l == "recruiting").unwrap();
+        assert_eq!(p.class, scam);
+        // Runner-up: recruiting (it knows "part time"); networking knows neither word.
+        // money: 2 x (ln(4 / (7 + V)) - ln(1 / (5 + V))); part and time: ln(2/(7+V)) - ln(2/(5+V)) < 0.
+        let money = 2.0 * ((4.0 / (7.0 + v)).ln() - (1.0 / (5.0 + v)).ln());
+        assert_eq!(why.len(), 1, "{why:?}");
+        assert_eq!(why[0].term, "money");
+        assert_abs_diff_eq!(why[0].weight, money, epsilon = 1e-12);
+        // The reasons plus the negative terms and the prior gap add up to the jll gap.
+        let mut s = clf.scorer();
+        let jll = s.jll("money money, part time").to_vec();
+        assert_eq!(runner_up(&jll, scam), Some(rec));
+        let part = (2.0 / (7.0 + v)).ln() - (2.0 / (5.0 + v)).ln();
+        let prior = (2.0f64 / 4.0).ln() - (1.0f64 / 4.0).ln();
+        assert_abs_diff_eq!(
+            jll[scam] - jll[rec],
+            money + 2.0 * part + prior,
+            epsilon = 1e-9
+        );
+    }
+
+    #[test]
+    fn same_prediction_as_predict_and_top_k() {
+        for tf in [TermWeight::Raw, TermWeight::Log] {
+            let clf = fit(TrainParams::default().transforms(tf, false, DocNorm::None));
+            let text = "extra money money for part time, great";
+            let (p, why) = explain(&mut clf.scorer(), text, 2);
+            assert_eq!(p, clf.predict(text));
+            assert!(why.len() <= 2);
+            let all = explain(&mut clf.scorer(), text, 100).1;
+            assert_eq!(why, all[..why.len()]);
+            assert!(all.windows(2).all(|w| w[0].weight >= w[1].weight));
+            assert!(all.iter().all(|r| r.weight > 0.0));
+        }
+    }
+
+    #[test]
+    fn indicative_by_hand() {
+        let analyzer = crate::text::AnalyzerConfig {
+            ngram_min: 1,
+            ngram_max: 1,
+            ..Default::default()
+        };
+        let clf = fit(TrainParams::default().analyzer(analyzer));
+        let top = indicative_terms(&clf, 2);
+        let scam = clf.labels.iter().position(|l| l == "scam").unwrap();
+        // money: ln(4/19) in scam; ln(1/16) (networking, 4 tokens) and ln(1/17)
+        // (recruiting, 5 tokens) elsewhere, V = 12.
+        let money = (4.0f64 / 19.0).ln() - 0.5 * ((1.0f64 / 16.0).ln() + (1.0f64 / 17.0).ln());
+        assert_eq!(top[scam][0].term, "money");
+        assert_abs_diff_eq!(top[scam][0].weight, money, epsilon = 1e-12);
+        assert_eq!(top.len(), 3);
+        assert!(top
+            .iter()
+            .all(|t| t.len() == 2 && t[0].weight >= t[1].weight));
+    }
+
+    #[test]
+    fn csv_form() {
+        let r = vec![
+            Reason {
+                term: "extra money".into(),
+                weight: 2.3149,
+            },
+            Reason {
+                term: "part time".into(),
+                weight: 1.8,
+            },
+        ];
+        assert_eq!(format_reasons(&r), "extra money:+2.31; part time:+1.80");
+        assert_eq!(format_reasons(&[]), "");
+    }
+}

@@ -1,0 +1,351 @@
+//! Calibration, `unsure`, explanations and pitchsift-inspect, end to end: the real
+//! binaries on a small corpus in a temporary directory.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use pitchsift::calibrate::CalibrationMap;
+use pitchsift::persist::{self, Load};
+use serde_json::Value;
+
+const TRAIN: &str = env!("CARGO_BIN_EXE_pitchsift-train");
+const PREDICT: &str = env!("CARGO_BIN_EXE_pitchsift-predict");
+const INSPECT: &str = env!("CARGO_BIN_EXE_pitchsift-inspect");
+
+/// 3 labels, 40 rows, with some overlap between labels so that cross-validation makes
+/// mistakes and the calibration has something to fit.
+fn corpus(dir: &Path) -> PathBuf {
+    let mut s = String::from("label,text\n");
+    for i in 0..16 {
+        s += &format!("sales,\"book a demo of our crm platform, offer {i} for your team\"\n");
+    }
+    for i in 0..14 {
+        s += &format!(
+            "networking,\"great meeting you at the conference {i}, would love to connect\"\n"
+        );
+    }
+    for i in 0..10 {
+        s += &format!("scam,\"earn extra money part time from home {i}, claim your prize\"\n");
+    }
+    // Ambiguous rows.
+    s += "sales,great to connect: our platform saves your team time\n";
+    s += "networking,loved your demo at the conference\n";
+    s += "scam,exclusive offer for your team: earn money now\n";
+    let p = dir.join("corpus.csv");
+    std::fs::write(&p, s).unwrap();
+    p
+}
+
+fn ok(out: Output) -> String {
+    assert!(
+        out.status.success(),
+        "exit {:?}\nstdout: {}\nstderr: {}",
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+fn run(bin: &str, args: &[&str]) -> Output {
+    Command::new(bin).args(args).output().unwrap()
+}
+
+fn s(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
+
+fn train(dir: &Path, name: &str, extra: &[&str]) -> PathBuf {
+    let c = corpus(dir);
+    let m = dir.join(name);
+    let mut args = vec![s(&c), "-o", s(&m), "-q"];
+    args.extend_from_slice(extra);
+    ok(run(TRAIN, &args));
+    m
+}
+
+#[test]
+fn calibrated_model_is_byte_identical_for_any_jobs_and_keeps_labels() {
+    let dir = tempfile::tempdir().unwrap();
+    for method in ["isotonic", "temperature"] {
+        let a = train(
+            dir.path(),
+            "a.model",
+            &["--jobs", "1", "--calibration", method],
+        );
+        let a = std::fs::read(a).unwrap();
+        let b = train(
+            dir.path(),
+            "b.model",
+            &["--jobs", "2", "--calibration", method],
+        );
+        assert_eq!(a, std::fs::read(&b).unwrap(), "{method}");
+        let clf = persist::load(&b, Load::Predict).unwrap();
+        let cal = clf.calibration.as_ref().expect("calibrated by default");
+        assert_eq!((cal.folds, cal.n_docs, cal.stale), (5, 43, false));
+        match (&cal.map, method) {
+            (CalibrationMap::Temperature { temperature }, "temperature") => {
+                assert!(*temperature > 0.0)
+            }
+            (CalibrationMap::Isotonic { .. }, "isotonic") => {}
+            (m, _) => panic!("{method}: {m:?}"),
+        }
+    }
+    // The calibrated model is the uncalibrated one plus the map: same labels and the
+    // same predicted label for every message, other probabilities.
+    let raw = train(dir.path(), "raw.model", &["--calibration", "none"]);
+    let raw = persist::load(&raw, Load::Predict).unwrap();
+    assert!(raw.calibration.is_none());
+    let cal = persist::load(&dir.path().join("b.model"), Load::Predict).unwrap();
+    assert_eq!(raw.model, cal.model);
+    for t in [
+        "book a demo",
+        "great conference",
+        "earn money",
+        "demo at the conference",
+    ] {
+        let (p, q) = (raw.predict(t), cal.predict(t));
+        assert_eq!(p.class, q.class, "{t}");
+        assert!((q.probabilities.iter().sum::<f64>() - 1.0).abs() < 1e-9);
+    }
+}
+
+#[test]
+fn no_calibration_prints_the_raw_posteriors() {
+    let dir = tempfile::tempdir().unwrap();
+    let m = train(dir.path(), "m.model", &["--calibration", "temperature"]);
+    let clf = persist::load(&m, Load::Predict).unwrap();
+    let mut raw = clf.clone();
+    raw.calibration = None;
+    let text = "book a demo of the platform";
+    let cal_out = ok(run(PREDICT, &["-m", s(&m), text]));
+    let raw_out = ok(run(PREDICT, &["-m", s(&m), "--no-calibration", text]));
+    let label = &clf.labels[clf.predict(text).class];
+    assert_eq!(
+        cal_out,
+        format!("{label}\t{:.4}\n", clf.predict(text).confidence())
+    );
+    assert_eq!(
+        raw_out,
+        format!("{label}\t{:.4}\n", raw.predict(text).confidence())
+    );
+    assert_ne!(cal_out, raw_out);
+}
+
+#[test]
+fn unsure_below_min_confidence_with_probabilities_kept() {
+    let dir = tempfile::tempdir().unwrap();
+    let m = train(dir.path(), "m.model", &["--calibration", "none"]);
+    let input = dir.path().join("in.csv");
+    std::fs::write(&input, "text\nbook a demo of our crm platform\nhello\n").unwrap();
+    let clf = persist::load(&m, Load::Predict).unwrap();
+    let sure = clf.predict("book a demo of our crm platform");
+    let unsure = clf.predict("hello");
+    assert!(unsure.confidence() < 0.9 && sure.confidence() > 0.9);
+    let out = ok(run(
+        PREDICT,
+        &["-m", s(&m), "-i", s(&input), "--min-confidence", "0.9"],
+    ));
+    let rows: Vec<&str> = out.lines().collect();
+    assert!(rows[0].starts_with("text,predicted,confidence,p_networking"));
+    assert!(rows[1].starts_with("book a demo of our crm platform,sales,"));
+    assert_eq!(
+        rows[2],
+        format!(
+            "hello,unsure,{:.6},{}",
+            unsure.confidence(),
+            unsure
+                .probabilities
+                .iter()
+                .map(|p| format!("{p:.6}"))
+                .collect::<Vec<_>>()
+                .join(",")
+        )
+    );
+    let out = ok(run(
+        PREDICT,
+        &[
+            "-m",
+            s(&m),
+            "-i",
+            s(&input),
+            "-f",
+            "jsonl",
+            "--min-confidence",
+            "0.9",
+        ],
+    ));
+    let v: Vec<Value> = out
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(v[0]["predicted"], "sales");
+    assert_eq!(v[1]["predicted"], "unsure");
+    assert_eq!(v[1]["probabilities"].as_object().unwrap().len(), 3);
+    // Out of range: usage error.
+    let bad = run(PREDICT, &["-m", s(&m), "--min-confidence", "1.5", "hello"]);
+    assert_eq!(bad.status.code(), Some(2));
+}
+
+#[test]
+fn explanation_column_and_json_array() {
+    let dir = tempfile::tempdir().unwrap();
+    let m = train(dir.path(), "m.model", &[]);
+    let input = dir.path().join("in.csv");
+    std::fs::write(&input, "text\nearn extra money part time from home\n").unwrap();
+    let out = ok(run(
+        PREDICT,
+        &["-m", s(&m), "-i", s(&input), "--explain", "3"],
+    ));
+    let mut r = csv::Reader::from_reader(out.as_bytes());
+    let h = r.headers().unwrap().clone();
+    assert_eq!(h.iter().next_back(), Some("explanation"));
+    let row = r.records().next().unwrap().unwrap();
+    assert_eq!(&row[1], "scam");
+    let parts: Vec<&str> = row[h.len() - 1].split("; ").collect();
+    assert_eq!(parts.len(), 3, "{parts:?}");
+    let weights: Vec<f64> = parts
+        .iter()
+        .map(|p| p.rsplit_once(":+").unwrap().1.parse().unwrap())
+        .collect();
+    assert!(weights.windows(2).all(|w| w[0] >= w[1]) && weights[2] > 0.0);
+
+    let out = ok(run(
+        PREDICT,
+        &[
+            "-m",
+            s(&m),
+            "-i",
+            s(&input),
+            "--explain",
+            "3",
+            "-f",
+            "jsonl",
+        ],
+    ));
+    let v: Value = serde_json::from_str(out.trim()).unwrap();
+    let e = v["explanation"].as_array().unwrap();
+    assert_eq!(e.len(), 3);
+    for (x, (p, w)) in e.iter().zip(parts.iter().zip(&weights)) {
+        assert_eq!(
+            format!(
+                "{}:{:+.2}",
+                x["term"].as_str().unwrap(),
+                x["weight"].as_f64().unwrap()
+            ),
+            *p
+        );
+        assert!((x["weight"].as_f64().unwrap() - w).abs() <= 0.005);
+    }
+    assert_eq!(
+        run(PREDICT, &["-m", s(&m), "--explain", "0", "hi"])
+            .status
+            .code(),
+        Some(2)
+    );
+}
+
+#[test]
+fn inspect_text_and_json() {
+    let dir = tempfile::tempdir().unwrap();
+    let m = train(dir.path(), "m.model", &["--calibration", "temperature"]);
+    let clf = persist::load(&m, Load::Predict).unwrap();
+    let out = ok(run(INSPECT, &[s(&m), "--json", "--top", "3"]));
+    let v: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["format_version"], persist::FORMAT_VERSION);
+    assert_eq!(v["documents"], 43);
+    let labels: Vec<(String, u64)> = v["labels"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| {
+            (
+                l["label"].as_str().unwrap().to_string(),
+                l["documents"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        labels,
+        vec![
+            ("networking".into(), 15),
+            ("sales".into(), 17),
+            ("scam".into(), 11)
+        ]
+    );
+    assert_eq!(v["vocabulary"]["features"], clf.features.len());
+    assert_eq!(v["vocabulary"]["terms_counted"], clf.info.n_terms);
+    assert_eq!(v["analyzer"]["ngram_max"], 2);
+    assert_eq!(v["training"]["model"], "multinomial");
+    assert_eq!(v["calibration"]["map"]["method"], "temperature");
+    assert_eq!(v["calibration"]["stale"], false);
+    let scam = v["indicative_terms"]["scam"].as_array().unwrap();
+    assert_eq!(scam.len(), 3);
+    let terms: Vec<&str> = scam.iter().map(|t| t["term"].as_str().unwrap()).collect();
+    assert!(
+        terms
+            .iter()
+            .any(|t| ["earn", "prize", "claim", "extra", "money", "home"]
+                .iter()
+                .any(|w| t.contains(w))),
+        "{terms:?}"
+    );
+
+    let text = ok(run(INSPECT, &[s(&m), "--top", "2"]));
+    assert!(
+        text.contains("format:      pitchsift-model version 1\n"),
+        "{text}"
+    );
+    assert!(text.contains("labels:      3 (43 training documents)\n"));
+    assert!(text.contains("  sales       17\n"));
+    assert!(text.contains("calibration: temperature T="));
+    assert!(text.contains("5 folds, seed 42"));
+    assert!(!text.contains("STALE"));
+    let scam_line = text.lines().rfind(|l| l.starts_with("  scam ")).unwrap();
+    assert_eq!(scam_line.matches("; ").count(), 1, "{scam_line}");
+
+    let none = train(dir.path(), "none.model", &["--calibration", "none"]);
+    let text = ok(run(INSPECT, &[s(&none)]));
+    assert!(text.contains("calibration: none (raw naive Bayes posteriors)"));
+
+    let missing = run(INSPECT, &[s(&dir.path().join("nope.model"))]);
+    assert_eq!(missing.status.code(), Some(1));
+}
+
+#[test]
+fn eval_reports_coverage_at_min_confidence() {
+    let dir = tempfile::tempdir().unwrap();
+    let m = train(dir.path(), "m.model", &[]);
+    let c = dir.path().join("corpus.csv");
+    let j = dir.path().join("r.json");
+    let eval = env!("CARGO_BIN_EXE_pitchsift-eval");
+    let out = ok(run(
+        eval,
+        &[
+            "-q",
+            "--model",
+            s(&m),
+            "--test",
+            s(&c),
+            "--min-confidence",
+            "0.9",
+            "--json",
+            s(&j),
+        ],
+    ));
+    assert!(out.contains("## Unsure below 0.9"), "{out}");
+    let v: Value = serde_json::from_slice(&std::fs::read(&j).unwrap()).unwrap();
+    let cov = &v["coverage"];
+    assert_eq!(cov["min_confidence"], 0.9);
+    let curve = cov["curve"].as_array().unwrap();
+    // Threshold 0 keeps every row: the overall accuracy.
+    assert_eq!(curve[0]["coverage"], 1.0);
+    assert_eq!(curve[0]["accuracy"], v["accuracy"]);
+    let covs: Vec<f64> = curve
+        .iter()
+        .map(|p| p["coverage"].as_f64().unwrap())
+        .collect();
+    assert!(covs.windows(2).all(|w| w[0] >= w[1]), "{covs:?}");
+    let at = curve.iter().find(|p| p["threshold"] == 0.9).unwrap();
+    assert_eq!(at["coverage"], cov["coverage"]);
+}
