@@ -8,7 +8,7 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::calibrate::Calibration;
-use crate::counts::{term_hash, tf_weight, Counts};
+use crate::counts::{l2_norm_of_hashes, term_hash, tf_weight, Counts};
 use crate::error::{Error, Result};
 use crate::model::{argmax, fit_counts, select_features, softmax, NbModel};
 use crate::params::{DocNorm, TermWeight, ValidTrainParams};
@@ -227,15 +227,7 @@ impl<'m> Scorer<'m> {
         });
         feats.sort_unstable();
         let norm = if need_norm {
-            hashes.sort_unstable();
-            let mut sum = 0.0;
-            let mut i = 0;
-            while i < hashes.len() {
-                let j = i + hashes[i..].iter().take_while(|&&h| h == hashes[i]).count();
-                sum += tf_weight((j - i) as u32, fit.tf).powi(2);
-                i = j;
-            }
-            sum.sqrt()
+            l2_norm_of_hashes(hashes, fit.tf)
         } else {
             1.0
         };

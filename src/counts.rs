@@ -485,6 +485,21 @@ pub(crate) fn term_hash(term: &str) -> u64 {
     z ^ (z >> 31)
 }
 
+/// Euclidean norm of a document's transformed term weights, from the hashes of all its
+/// term occurrences (sorted in place; equal hashes are one term). Training (cross-
+/// validation) and prediction both normalise through this one function.
+pub(crate) fn l2_norm_of_hashes(hashes: &mut [u64], w: TermWeight) -> f64 {
+    hashes.sort_unstable();
+    let mut sum = 0.0;
+    let mut i = 0;
+    while i < hashes.len() {
+        let j = i + hashes[i..].iter().take_while(|&&h| h == hashes[i]).count();
+        sum += tf_weight((j - i) as u32, w).powi(2);
+        i = j;
+    }
+    sum.sqrt()
+}
+
 /// Transformed weight of a term with frequency `tf`, before length normalisation.
 pub(crate) fn tf_weight(tf: u32, w: TermWeight) -> f64 {
     match w {

@@ -29,7 +29,7 @@ use rustc_hash::FxHashMap;
 
 use crate::classifier::Classifier;
 use crate::corpus::{CsvOptions, CsvSource, RawRow};
-use crate::counts::{term_hash, tf_weight, CountBuilder, Counts, Doc};
+use crate::counts::{l2_norm_of_hashes, term_hash, tf_weight, CountBuilder, Counts, Doc};
 use crate::error::{Error, Result};
 use crate::model::{fit_counts, select_features};
 use crate::params::{DocNorm, FitParams, Prior, ValidTrainParams};
@@ -390,15 +390,7 @@ fn analyse_held_out(
                 }
                 // Grouped by hash, exactly as the scorer does at prediction time.
                 let norm = if need_norm {
-                    hashes.sort_unstable();
-                    let mut sum = 0.0;
-                    let mut i = 0;
-                    while i < hashes.len() {
-                        let j = i + hashes[i..].iter().take_while(|&&h| h == hashes[i]).count();
-                        sum += tf_weight((j - i) as u32, fit.tf).powi(2);
-                        i = j;
-                    }
-                    sum.sqrt()
+                    l2_norm_of_hashes(hashes, fit.tf)
                 } else {
                     1.0
                 };

@@ -69,11 +69,16 @@ pub fn reasons(
         return Vec::new();
     }
     let w = &clf.model.weights;
-    let mut all: Vec<(f64, u32)> = features
+    let all: Vec<(f64, u32)> = features
         .iter()
         .map(|&(f, v)| (v * (w[[f as usize, top]] - w[[f as usize, other]]), f))
         .filter(|&(d, _)| d > 0.0)
         .collect();
+    top_reasons(clf, all, k)
+}
+
+/// The `k` largest `(weight, feature)` pairs as reasons, largest first, ties by term.
+fn top_reasons(clf: &Classifier, mut all: Vec<(f64, u32)>, k: usize) -> Vec<Reason> {
     let by_weight = |a: &(f64, u32), b: &(f64, u32)| {
         b.0.total_cmp(&a.0)
             .then_with(|| clf.features[a.1 as usize].cmp(&clf.features[b.1 as usize]))
@@ -126,28 +131,14 @@ pub fn indicative_terms(clf: &Classifier, n: usize) -> Vec<Vec<Reason>> {
             if k < 2 || n == 0 {
                 return Vec::new();
             }
-            let mut all: Vec<(f64, u32)> = (0..clf.features.len())
+            let all: Vec<(f64, u32)> = (0..clf.features.len())
                 .map(|f| {
                     let row = w.row(f);
                     let others = (row.sum() - row[c]) / (k - 1) as f64;
                     (row[c] - others, f as u32)
                 })
                 .collect();
-            let by_weight = |a: &(f64, u32), b: &(f64, u32)| {
-                b.0.total_cmp(&a.0)
-                    .then_with(|| clf.features[a.1 as usize].cmp(&clf.features[b.1 as usize]))
-            };
-            if all.len() > n {
-                all.select_nth_unstable_by(n - 1, by_weight);
-                all.truncate(n);
-            }
-            all.sort_by(by_weight);
-            all.into_iter()
-                .map(|(d, f)| Reason {
-                    term: clf.features[f as usize].to_string(),
-                    weight: d,
-                })
-                .collect()
+            top_reasons(clf, all, n)
         })
         .collect()
 }
