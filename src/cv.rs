@@ -274,6 +274,19 @@ impl FoldCounts {
         k: usize,
         params: &ValidTrainParams,
     ) -> Result<FoldCounts> {
+        Self::with_progress(data, folds, k, params, &|| {})
+    }
+
+    /// [`FoldCounts::new`], calling `step` (from any worker thread) after each of its
+    /// `2 k` steps: every fold counted, then every fold's training set built and its
+    /// held-out rows analysed. Binaries drive progress bars with it.
+    pub fn with_progress(
+        data: &Dataset,
+        folds: &[u32],
+        k: usize,
+        params: &ValidTrainParams,
+        step: &(dyn Fn() + Sync),
+    ) -> Result<FoldCounts> {
         check_k(data, k)?;
         if folds.len() != data.len() || folds.iter().any(|&f| f as usize >= k) {
             return Err(Error::InvalidParam(
@@ -283,7 +296,11 @@ impl FoldCounts {
         let (analyzer, fit) = (&params.analyzer, &params.fit);
         let per_fold: Vec<Counts> = (0..k)
             .into_par_iter()
-            .map(|f| data.count(analyzer, fit, Some(&|i| folds[i] as usize == f)))
+            .map(|f| {
+                let c = data.count(analyzer, fit, Some(&|i| folds[i] as usize == f));
+                step();
+                c
+            })
             .collect::<Result<_>>()?;
         let built: Vec<Fold> = (0..k)
             .into_par_iter()
@@ -299,6 +316,7 @@ impl FoldCounts {
                 }
                 let train = train.expect("k >= 2");
                 let held_out = analyse_held_out(data, folds, f as u32, &train, params)?;
+                step();
                 Ok(Fold { train, held_out })
             })
             .collect::<Result<_>>()?;

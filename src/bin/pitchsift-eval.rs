@@ -437,6 +437,12 @@ fn seeds(cli: &Cli) -> Vec<u64> {
         .collect()
 }
 
+/// The cross-validation progress bar: `steps` fold steps (see
+/// [`FoldCounts::with_progress`]).
+fn cv_progress(cli: &Cli, steps: usize) -> common::Progress {
+    common::Progress::steps(steps as u64, cli.quiet, "pitchsift-eval")
+}
+
 fn cross_validate(
     cli: &Cli,
     data: &Dataset,
@@ -447,9 +453,12 @@ fn cross_validate(
     let report = match cli.calibration {
         None => {
             let mut meter = Meter::new(data.labels.clone());
-            for seed in seeds(cli) {
+            let seeds = seeds(cli);
+            let progress = cv_progress(cli, seeds.len() * 2 * k);
+            for seed in seeds {
                 let folds = stratified_folds(&data.classes, k, seed);
-                let jll = FoldCounts::new(data, &folds, k, params)?.predict(&params.fit)?;
+                let jll = FoldCounts::with_progress(data, &folds, k, params, &|| progress.step())?
+                    .predict(&params.fit)?;
                 for (i, row) in jll.iter().enumerate() {
                     let top = argmax(row);
                     let mut p = row.clone();
@@ -462,7 +471,10 @@ fn cross_validate(
         }
         Some(method) => {
             let folds = stratified_folds(&data.classes, k, cli.seed);
-            let jll = FoldCounts::new(data, &folds, k, params)?.predict(&params.fit)?;
+            let progress = cv_progress(cli, 2 * k);
+            let jll = FoldCounts::with_progress(data, &folds, k, params, &|| progress.step())?
+                .predict(&params.fit)?;
+            drop(progress);
             // Cross-fitting: fold f is calibrated by a map fitted on the other folds'
             // out-of-fold scores; the predicted label stays the raw argmax.
             let mut meter = Meter::new(data.labels.clone());
@@ -656,6 +668,9 @@ fn grid(cli: &Cli, data: &Dataset, base: &ValidTrainParams, k: usize) -> anyhow:
         return Err(Usage("the grid is empty".into()).into());
     }
     let mut results: Vec<(ValidTrainParams, Meter)> = Vec::with_capacity(n_configs);
+    let n_seeds = seeds(cli).len();
+    let steps: usize = groups.iter().map(|g| n_seeds * (2 * k + g.1.len())).sum();
+    let progress = cv_progress(cli, steps);
     for (gi, (key, configs)) in groups.iter().enumerate() {
         let t0 = Instant::now();
         let mut t_count = 0.0;
@@ -663,18 +678,22 @@ fn grid(cli: &Cli, data: &Dataset, base: &ValidTrainParams, k: usize) -> anyhow:
         for seed in seeds(cli) {
             let t1 = Instant::now();
             let folds = stratified_folds(&data.classes, k, seed);
-            let counted = FoldCounts::new(data, &folds, k, key)?;
+            let counted = FoldCounts::with_progress(data, &folds, k, key, &|| progress.step())?;
             t_count += t1.elapsed().as_secs_f64();
             let these: Vec<Meter> = configs
                 .par_iter()
-                .map(|p| -> anyhow::Result<Meter> { Ok(meter_of(data, &counted.predict(&p.fit)?)) })
+                .map(|p| -> anyhow::Result<Meter> {
+                    let m = meter_of(data, &counted.predict(&p.fit)?);
+                    progress.step();
+                    Ok(m)
+                })
                 .collect::<anyhow::Result<_>>()?;
             for (m, t) in meters.iter_mut().zip(&these) {
                 m.merge(t);
             }
         }
         if !cli.quiet {
-            eprintln!(
+            progress.println(format!(
                 "pitchsift-eval: group {}/{} (ngrams {}..{}, tf {:?}, norm {:?}): counted in {:.1}s, {} configurations in {:.1}s",
                 gi + 1,
                 groups.len(),
@@ -685,10 +704,11 @@ fn grid(cli: &Cli, data: &Dataset, base: &ValidTrainParams, k: usize) -> anyhow:
                 t_count,
                 configs.len(),
                 t0.elapsed().as_secs_f64() - t_count
-            );
+            ));
         }
         results.extend(configs.iter().cloned().zip(meters));
     }
+    drop(progress);
     let reports: Vec<Report> = results.iter().map(|(_, m)| m.report()).collect();
     let mut order: Vec<usize> = (0..results.len()).collect();
     let key = |i: usize| {

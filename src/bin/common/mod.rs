@@ -268,15 +268,31 @@ pub fn check_inputs(inputs: &[PathBuf]) -> anyhow::Result<()> {
 
 /// A progress bar with rate and ETA on stderr, shown only when stderr is a terminal,
 /// `quiet` is off and the work has already taken half a second (short runs stay silent).
-/// `total` is the amount of work in bytes when known.
+/// `total` is the amount of work (bytes, or steps for [`Progress::steps`]) when known.
 pub struct Progress {
     bar: Option<indicatif::ProgressBar>,
     start: std::time::Instant,
-    shown: bool,
+    shown: std::sync::atomic::AtomicBool,
 }
 
 impl Progress {
+    /// A bar counting bytes.
     pub fn new(total: Option<u64>, quiet: bool, what: &str) -> Progress {
+        let style = if total.is_some() {
+            "{prefix} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec} ETA {eta} {msg}"
+        } else {
+            "{prefix} {spinner} {bytes} {bytes_per_sec} {msg}"
+        };
+        Progress::with_style(total, quiet, what, style)
+    }
+
+    /// A bar counting steps of equal work (e.g. cross-validation folds).
+    pub fn steps(total: u64, quiet: bool, what: &str) -> Progress {
+        let style = "{prefix} [{bar:30}] {pos}/{len} {msg} ETA {eta}";
+        Progress::with_style(Some(total), quiet, what, style)
+    }
+
+    fn with_style(total: Option<u64>, quiet: bool, what: &str, style: &str) -> Progress {
         use std::io::IsTerminal;
         let bar = (!quiet && std::io::stderr().is_terminal()).then(|| {
             let bar = match total {
@@ -285,11 +301,6 @@ impl Progress {
                     indicatif::ProgressDrawTarget::hidden(),
                 ),
                 None => indicatif::ProgressBar::hidden(),
-            };
-            let style = if total.is_some() {
-                "{prefix} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec} ETA {eta} {msg}"
-            } else {
-                "{prefix} {spinner} {bytes} {bytes_per_sec} {msg}"
             };
             bar.set_style(
                 indicatif::ProgressStyle::with_template(style)
@@ -302,20 +313,44 @@ impl Progress {
         Progress {
             bar,
             start: std::time::Instant::now(),
-            shown: false,
+            shown: std::sync::atomic::AtomicBool::new(false),
         }
+    }
+
+    /// Show the bar once the work has taken half a second; true when it is shown.
+    fn reveal(&self, bar: &indicatif::ProgressBar) -> bool {
+        use std::sync::atomic::Ordering;
+        if !self.shown.load(Ordering::Relaxed)
+            && self.start.elapsed().as_millis() >= 500
+            && !self.shown.swap(true, Ordering::Relaxed)
+        {
+            bar.set_draw_target(indicatif::ProgressDrawTarget::stderr_with_hz(4));
+        }
+        self.shown.load(Ordering::Relaxed)
     }
 
     /// Work done so far (bytes) and a short message (e.g. the number of documents).
     pub fn update(&mut self, done: u64, msg: impl FnOnce() -> String) {
         let Some(bar) = &self.bar else { return };
-        if !self.shown && self.start.elapsed().as_millis() >= 500 {
-            self.shown = true;
-            bar.set_draw_target(indicatif::ProgressDrawTarget::stderr_with_hz(4));
-        }
         bar.set_position(done);
-        if self.shown {
+        if self.reveal(bar) {
             bar.set_message(msg());
+        }
+    }
+
+    /// One more step done (callable from any thread).
+    pub fn step(&self) {
+        if let Some(bar) = &self.bar {
+            bar.inc(1);
+            self.reveal(bar);
+        }
+    }
+
+    /// Print a line on stderr above the bar (or plainly when there is none).
+    pub fn println(&self, line: String) {
+        match &self.bar {
+            Some(bar) if self.shown.load(std::sync::atomic::Ordering::Relaxed) => bar.println(line),
+            _ => eprintln!("{line}"),
         }
     }
 
@@ -324,6 +359,12 @@ impl Progress {
         if let Some(bar) = self.bar.take() {
             bar.finish_and_clear();
         }
+    }
+}
+
+impl Drop for Progress {
+    fn drop(&mut self) {
+        self.finish();
     }
 }
 
