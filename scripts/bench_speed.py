@@ -20,8 +20,9 @@ run (so the ratios share the machine's load):
 
 Throughput is MB (10^6 bytes) of message text per second, as the harness computes it.
 Timings are medians of --repeat runs. --big-predict-mb M also streams M MB of test rows
-(the test file repeated) through pitchsift-predict on stdin with the smallest size's
-model, to show that predict memory does not grow with the input.
+(the test file repeated) through pitchsift-predict on stdin with the default model, to
+show that predict memory does not grow with the input; --latency-runs times one message
+classified from the command line with the default model.
 
 Writes a Markdown table to --out and into the README between the markers
 `<!-- speed:begin -->` and `<!-- speed:end -->` (section "Speed"). Python stdlib only.
@@ -93,7 +94,8 @@ def big_stdin_predict(model, test_csv, mb, threads):
     with open(test_csv, "rb") as f:
         header = f.readline()
         body = f.read()
-    cmd = [os.path.join(BIN, "pitchsift-predict"), "-m", model, "-i", "-", "-j", str(threads), "-q"]
+    cmd = [os.path.join(BIN, "pitchsift-predict")] + (["-m", model] if model else []) + [
+        "-i", "-", "-j", str(threads), "-q"]
     tname = tempfile.NamedTemporaryFile(prefix="rss.", delete=False).name
     p = subprocess.Popen(["/usr/bin/time", "-f", "%M", "-o", tname] + cmd, stdin=subprocess.PIPE,
                          stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
@@ -124,6 +126,11 @@ def main():
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--peers", default="sk_count12_mnb,vw_oaa,fasttext")
     ap.add_argument("--peer-sizes", default=None, help="sizes at which to run the peers (default: all)")
+    ap.add_argument("--peer-plan", default=None,
+                    help="per size peers, overriding --peers/--peer-sizes: "
+                         "'100000=sk_count12_mnb,vw_oaa,fasttext 1000000=vw_oaa,fasttext'")
+    ap.add_argument("--latency-runs", type=int, default=21,
+                    help="one message with the default model: runs of pitchsift-predict MESSAGE (median wall)")
     ap.add_argument("--big-predict-mb", type=float, default=0)
     ap.add_argument("--hash-bits", type=int, default=18,
                     help="also time pitchsift --hash-bits B at the largest thread count (0: skip); "
@@ -137,6 +144,12 @@ def main():
     threads = [int(t) for t in a.threads.split(",") if t]
     peer_sizes = sizes if a.peer_sizes is None else [int(s) for s in a.peer_sizes.split(",") if s]
     peers = [p for p in a.peers.split(",") if p]
+    plan = {n: peers for n in peer_sizes}
+    if a.peer_plan:
+        plan = {}
+        for item in a.peer_plan.split():
+            n, ps = item.split("=")
+            plan[int(n)] = [p for p in ps.split(",") if p]
     if not a.no_build:
         subprocess.run(["cargo", "build", "--release", "--bins", "--example", "floor"], cwd=ROOT, check=True)
     started = datetime.datetime.now(datetime.timezone.utc)
@@ -145,6 +158,7 @@ def main():
     notes = []
     work = tempfile.mkdtemp(prefix="pitchsift-bench.")
     small_model = None
+    vocab = {}
     for n in sizes:
         d = ensure_data(n, a.data_dir)
         train_csv, test_csv = os.path.join(d, "train.csv"), os.path.join(d, "test.csv")
@@ -163,6 +177,9 @@ def main():
             pt, pr, _ = median_runs(a.repeat, lambda: timed(
                 [os.path.join(BIN, "pitchsift-predict"), "-m", model, "-i", test_csv, "-j", str(t), "-q"]))
             rows.append((n, "pitchsift", t, train_bytes / tt / 1e6, test_bytes / pt / 1e6, tr, pr, tt, pt))
+            info = json.loads(subprocess.run([os.path.join(BIN, "pitchsift-inspect"), model, "--json", "--top", "1"],
+                                             capture_output=True, check=True).stdout)
+            vocab[n] = (info["vocabulary"]["terms_counted"], os.path.getsize(model))
             print(f"  pitchsift -j {t}: train {tt:.2f}s predict {pt:.2f}s (load {loadavg()})", flush=True)
         if a.hash_bits:
             t = max(threads)
@@ -179,13 +196,13 @@ def main():
             small_model = os.path.join(work, "small.model")
             os.replace(model, small_model)
             small_test = test_csv
-        if n in peer_sizes and peers:
+        if plan.get(n):
             name = f"bench-synth{n}"
-            subprocess.run([sys.executable, os.path.join(PEERS, "run_peers.py"), d, "--peers", ",".join(peers),
+            subprocess.run([sys.executable, os.path.join(PEERS, "run_peers.py"), d, "--peers", ",".join(plan[n]),
                             "--repeat", str(a.repeat), "--name", name], check=True)
             with open(os.path.join(RESULTS, f"{name}.json")) as f:
                 res = json.load(f)
-            for p in peers:
+            for p in plan[n]:
                 r = res["peers"].get(p)
                 if not r or r.get("train_s") is None:
                     notes.append(f"{p} at {n}: no result")
@@ -195,10 +212,11 @@ def main():
         loads.append(loadavg())
     big = None
     if a.big_predict_mb > 0 and small_model:
-        big = big_stdin_predict(small_model, small_test, a.big_predict_mb, max(threads))
+        big = big_stdin_predict(None, small_test, a.big_predict_mb, max(threads))
         loads.append(loadavg())
+    latency = one_message_latency(a.latency_runs) if a.latency_runs else None
     finished = datetime.datetime.now(datetime.timezone.utc)
-    md = render(rows, sizes, threads, a, started, finished, loads, notes, big, peer_sizes)
+    md = render(rows, sizes, threads, a, started, finished, loads, notes, big, peer_sizes, vocab, latency)
     os.makedirs(os.path.dirname(a.out), exist_ok=True)
     with open(a.out, "w") as f:
         f.write(md)
@@ -206,7 +224,20 @@ def main():
     print(md)
 
 
-def render(rows, sizes, threads, a, started, finished, loads, notes, big, peer_sizes):
+def one_message_latency(runs):
+    """Median and max wall time (ms) of `pitchsift-predict MESSAGE` with the built-in default
+    model: process start, model load, one prediction, exit."""
+    msg = ("I know you know a lot of people keeping their options open. I have an extra income "
+           "opportunity to share with your network.")
+    times = []
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        subprocess.run([os.path.join(BIN, "pitchsift-predict"), msg], stdout=subprocess.DEVNULL, check=True)
+        times.append((time.perf_counter() - t0) * 1e3)
+    return statistics.median(times), min(times), max(times), runs
+
+
+def render(rows, sizes, threads, a, started, finished, loads, notes, big, peer_sizes, vocab, latency):
     out = []
     out.append("Whole-process figures from `scripts/bench_speed.py` "
                f"(`--sizes {a.sizes} --threads {a.threads} --repeat {a.repeat} --peers {a.peers}"
@@ -243,11 +274,28 @@ def render(rows, sizes, threads, a, started, finished, loads, notes, big, peer_s
             out.append(f"| {n:,} | floor / pitchsift (-j {best[2]}) (target <= 3) | {fl[3]/best[3]:.2f} | {fl[4]/best[4]:.2f} |")
         if t1 and t2:
             out.append(f"| {n:,} | pitchsift -j 2 / -j 1 (target >= 1.7) | {t2[3]/t1[3]:.2f}x | {t2[4]/t1[4]:.2f}x |")
+    if vocab:
+        out.append("")
+        out.append("Training memory against vocabulary (pitchsift, the last thread count's model):\n")
+        out.append("| messages | distinct terms counted | model file MB | train peak RSS MB | RSS bytes per term |")
+        out.append("|---:|---:|---:|---:|---:|")
+        for n in sizes:
+            if n in vocab:
+                terms, size = vocab[n]
+                rss = max(r[5] for r in rows if r[0] == n and r[1] == "pitchsift")
+                out.append(f"| {n:,} | {terms:,} | {size/1e6:.0f} | {rss:.0f} | {rss*1048576/max(terms,1):.0f} |")
     if big:
         sent, wall, rss = big
         out.append("")
         out.append(f"Streaming predict: {sent/1e6:,.0f} MB of CSV (the smallest size's test rows repeated) through "
-                   f"`pitchsift-predict -i -` with the smallest size's model: {wall:.1f} s, peak RSS {rss:.0f} MB.")
+                   f"`pitchsift-predict -i -` with the default model, -j {max(threads)}: {wall:.1f} s "
+                   f"({sent/1e6/wall:.1f} MB/s of CSV), peak RSS {rss:.0f} MB (target < 200 MB).")
+    if latency:
+        med, lo, hi, runs = latency
+        out.append("")
+        out.append(f"One message from the command line with the default model (`pitchsift-predict MESSAGE`, "
+                   f"process start to exit, {runs} runs): median {med:.1f} ms, min {lo:.1f} ms, max {hi:.1f} ms "
+                   "(target < 10 ms).")
     for note in notes:
         out.append(f"\nNote: {note}")
     out.append("")

@@ -132,6 +132,9 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         files(&clf, &cli, format, &mut out)
     }
     .and_then(|()| out.finish());
+    // The process ends here: freeing the model's millions of small allocations one by
+    // one would only delay the exit.
+    std::mem::forget(clf);
     // A write error names where the output was going (input errors name their input).
     written.map_err(|e| match e.downcast_ref::<io::Error>() {
         Some(_) => {
