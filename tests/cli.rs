@@ -340,3 +340,52 @@ fn default_model_is_embedded() {
     let out = String::from_utf8(o.stdout).unwrap();
     assert!(out.starts_with("scam\t"), "{out}");
 }
+
+/// Run `cmd` (a shell command line) with its stderr on a pseudo-terminal, through
+/// util-linux `script`; stdout goes to /dev/null. Returns what the terminal received.
+fn on_terminal(cmd: &str, dir: &Path) -> String {
+    let o = Command::new("script")
+        .args(["-qfec", &format!("{cmd} >/dev/null"), "/dev/null"])
+        .current_dir(dir)
+        .env("PITCHSIFT_PROGRESS_AFTER_MS", "0")
+        .stdin(Stdio::null())
+        .output()
+        .expect("util-linux script runs");
+    assert!(o.status.success(), "{cmd}: {}", stderr(&o));
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+#[test]
+fn progress_bars_on_a_terminal_only_and_not_with_quiet() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    assert!(train(d, &[]).status.success());
+    let test = Path::new(env!("CARGO_MANIFEST_DIR")).join("data/test.csv");
+    let (f, t) = (fixture(), test.display().to_string());
+    let f = f.display().to_string();
+    let eval = env!("CARGO_BIN_EXE_pitchsift-eval");
+    let cases = [
+        (TRAIN, format!("{TRAIN} {f} -o m2.model")),
+        (PREDICT, format!("{PREDICT} -m m.model -i {t}")),
+        (eval, format!("{eval} --cv 3 {f}")),
+    ];
+    for (bin, cmd) in &cases {
+        let name = Path::new(bin).file_name().unwrap().to_str().unwrap();
+        let shown = on_terminal(cmd, d);
+        // A bar: the program's name, then a bar with an ETA (its template).
+        let bar = |s: &str| s.find(name).is_some_and(|i| s[i..].contains(" ETA "));
+        assert!(bar(&shown), "{cmd}: no bar in {shown:?}");
+        let quiet = on_terminal(&format!("{cmd} --quiet"), d);
+        assert!(!bar(&quiet), "{cmd} --quiet: {quiet:?}");
+        // Not a terminal (this test's pipes): nothing on stderr.
+        let args: Vec<&str> = cmd.split(' ').skip(1).collect();
+        let o = Command::new(bin)
+            .args(&args)
+            .current_dir(d)
+            .env("PITCHSIFT_PROGRESS_AFTER_MS", "0")
+            .output()
+            .unwrap();
+        assert!(o.status.success());
+        assert!(!bar(&stderr(&o)), "{cmd}: {}", stderr(&o));
+    }
+}

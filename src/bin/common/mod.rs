@@ -321,7 +321,7 @@ impl Progress {
     fn reveal(&self, bar: &indicatif::ProgressBar) -> bool {
         use std::sync::atomic::Ordering;
         if !self.shown.load(Ordering::Relaxed)
-            && self.start.elapsed().as_millis() >= 500
+            && self.start.elapsed().as_millis() >= show_after_ms()
             && !self.shown.swap(true, Ordering::Relaxed)
         {
             bar.set_draw_target(indicatif::ProgressDrawTarget::stderr_with_hz(4));
@@ -360,6 +360,15 @@ impl Progress {
             bar.finish_and_clear();
         }
     }
+}
+
+/// How long work runs before its bar appears: 500 ms, or `PITCHSIFT_PROGRESS_AFTER_MS`
+/// (tests set 0 to see the bar on short runs).
+fn show_after_ms() -> u128 {
+    std::env::var("PITCHSIFT_PROGRESS_AFTER_MS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(500)
 }
 
 impl Drop for Progress {
