@@ -12,6 +12,7 @@ use crate::counts::{l2_norm_of_hashes, term_hash, tf_weight, Counts};
 use crate::error::{Error, Result};
 use crate::model::{argmax, fit_counts, select_features, softmax, NbModel};
 use crate::params::{DocNorm, TermWeight, ValidTrainParams};
+use crate::terms::Terms;
 use crate::text::Analyzer;
 
 /// A trained classifier.
@@ -24,7 +25,7 @@ pub struct Classifier {
     /// Training documents per label.
     pub class_docs: Vec<u64>,
     /// Feature terms, sorted; feature ids index this.
-    pub features: Vec<Box<str>>,
+    pub features: Terms,
     /// The fitted parameters.
     pub model: NbModel,
     /// The full training statistics, when loaded (training, update, merge, inspect).
@@ -87,9 +88,9 @@ impl Classifier {
         }
         let selected = select_features(&counts, &params.fit);
         let model = fit_counts(&counts, &selected, &params.fit)?;
-        let features: Vec<Box<str>> = selected
+        let features: Terms = selected
             .iter()
-            .map(|&i| counts.terms[i as usize].clone())
+            .map(|&i| &*counts.terms[i as usize])
             .collect();
         let info = TrainInfo {
             n_terms: counts.n_terms() as u64,
@@ -110,7 +111,7 @@ impl Classifier {
         params: ValidTrainParams,
         labels: Vec<String>,
         class_docs: Vec<u64>,
-        features: Vec<Box<str>>,
+        features: Terms,
         model: NbModel,
         counts: Option<Counts>,
         info: TrainInfo,
@@ -138,7 +139,7 @@ impl Classifier {
             let mut table = HashTable::with_capacity(self.features.len());
             for (i, t) in self.features.iter().enumerate() {
                 table.insert_unique(term_hash(t), i as u32, |&j| {
-                    term_hash(&self.features[j as usize])
+                    term_hash(self.features.get(j as usize))
                 });
             }
             table
@@ -179,13 +180,15 @@ impl Classifier {
     }
 }
 
-fn lookup(vocab: Option<&HashTable<u32>>, features: &[Box<str>], term: &str) -> Option<u32> {
+fn lookup(vocab: Option<&HashTable<u32>>, features: &Terms, term: &str) -> Option<u32> {
     match vocab {
         Some(v) => v
-            .find(term_hash(term), |&i| &*features[i as usize] == term)
+            .find(term_hash(term), |&i| {
+                features.bytes(i as usize) == term.as_bytes()
+            })
             .copied(),
         None => features
-            .binary_search_by(|f| f.as_bytes().cmp(term.as_bytes()))
+            .binary_search(term.as_bytes())
             .ok()
             .map(|i| i as u32),
     }

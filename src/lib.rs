@@ -49,6 +49,7 @@ pub mod metrics;
 pub mod model;
 pub mod params;
 pub mod persist;
+pub mod terms;
 pub mod text;
 pub mod train;
 

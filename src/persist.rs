@@ -28,6 +28,7 @@ use crate::counts::{ClassStat, Counts};
 use crate::error::{Error, Result};
 use crate::model::NbModel;
 use crate::params::{FitParams, ValidTrainParams};
+use crate::terms::Terms;
 use crate::text::AnalyzerConfig;
 
 /// The first eight bytes of every model file.
@@ -88,7 +89,7 @@ pub fn to_bytes(clf: &Classifier) -> Result<Vec<u8>> {
     });
     section(&mut out, |b| {
         varint(b, clf.features.len() as u64);
-        for t in &clf.features {
+        for t in clf.features.iter() {
             varint(b, t.len() as u64);
             b.extend_from_slice(t.as_bytes());
         }
@@ -254,11 +255,8 @@ pub fn from_bytes(bytes: &[u8], name: &str, what: Load) -> Result<Classifier> {
     if n_features as u64 != meta.n_features {
         return Err(bad("feature count differs from metadata".into()));
     }
-    let mut features = Vec::with_capacity(n_features);
-    for _ in 0..n_features {
-        features.push(fr.string()?);
-    }
-    if features.windows(2).any(|w| w[0] >= w[1]) {
+    let features = fr.terms(n_features)?;
+    if !features.is_sorted_distinct() {
         return Err(bad("feature terms are not sorted".into()));
     }
     fr.end()?;
@@ -383,6 +381,18 @@ impl<'a> Reader<'a> {
             return Err(self.err("a count exceeds the bytes that remain"));
         }
         Ok(n as usize)
+    }
+    /// `n` length-prefixed terms, into one buffer.
+    fn terms(&mut self, n: usize) -> Result<Terms> {
+        let mut bytes = Vec::with_capacity(self.buf.len());
+        let mut ends = Vec::with_capacity(n);
+        for _ in 0..n {
+            let len = self.count()?;
+            bytes.extend_from_slice(self.take(len)?);
+            ends.push(bytes.len() as u64);
+        }
+        bytes.shrink_to_fit();
+        Terms::from_parts(bytes, ends).ok_or_else(|| self.err("term is not UTF-8"))
     }
     fn string(&mut self) -> Result<Box<str>> {
         let n = self.count()?;

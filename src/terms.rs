@@ -1,0 +1,163 @@
+//! [`Terms`]: a list of strings stored in one byte buffer.
+//!
+//! A model's vocabulary has millions of short terms; one allocation per term would cost
+//! more memory than the terms themselves (pointer, length and allocator overhead, 32
+//! bytes or more per term) and most of a large model's load time (tantivy and fst store
+//! their term dictionaries the same way, as one buffer of bytes and an offset per term).
+
+use std::fmt;
+use std::ops::Index;
+
+/// Strings stored end to end in one buffer, with the end offset of each.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct Terms {
+    bytes: Vec<u8>,
+    ends: Vec<u64>,
+}
+
+impl Terms {
+    /// An empty list with room for `n` terms of `bytes` bytes in all.
+    pub fn with_capacity(n: usize, bytes: usize) -> Terms {
+        Terms {
+            bytes: Vec::with_capacity(bytes),
+            ends: Vec::with_capacity(n),
+        }
+    }
+
+    /// Append a term.
+    pub fn push(&mut self, term: &str) {
+        self.bytes.extend_from_slice(term.as_bytes());
+        self.ends.push(self.bytes.len() as u64);
+    }
+
+    /// Build from raw parts: `bytes` (all the terms, end to end) and the end offset of
+    /// each term. `None` unless the offsets are non-decreasing, end at `bytes.len()`, and
+    /// every term is valid UTF-8 (checked in one pass over the buffer).
+    pub fn from_parts(bytes: Vec<u8>, ends: Vec<u64>) -> Option<Terms> {
+        if ends.last().copied().unwrap_or(0) != bytes.len() as u64
+            || ends.windows(2).any(|w| w[0] > w[1])
+        {
+            return None;
+        }
+        // The buffer is valid UTF-8 and every term starts on a character boundary:
+        // then every term is valid UTF-8 on its own.
+        std::str::from_utf8(&bytes).ok()?;
+        let boundary = |at: u64| !bytes.get(at as usize).is_some_and(|&b| (b as i8) < -0x40);
+        if !ends.iter().all(|&e| boundary(e)) {
+            return None;
+        }
+        Some(Terms { bytes, ends })
+    }
+
+    /// Number of terms.
+    pub fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    /// No terms?
+    pub fn is_empty(&self) -> bool {
+        self.ends.is_empty()
+    }
+
+    /// Total bytes of all terms.
+    pub fn total_bytes(&self) -> usize {
+        self.bytes.len()
+    }
+
+    /// The bytes of term `i`.
+    #[inline]
+    pub fn bytes(&self, i: usize) -> &[u8] {
+        let start = if i == 0 { 0 } else { self.ends[i - 1] as usize };
+        &self.bytes[start..self.ends[i] as usize]
+    }
+
+    /// Term `i`.
+    #[inline]
+    pub fn get(&self, i: usize) -> &str {
+        // Every term was pushed as a `str` or checked by `from_parts`.
+        std::str::from_utf8(self.bytes(i)).expect("terms are UTF-8")
+    }
+
+    /// The terms in order.
+    pub fn iter(&self) -> impl ExactSizeIterator<Item = &str> + Clone + '_ {
+        (0..self.len()).map(|i| self.get(i))
+    }
+
+    /// Binary search of a term in a list sorted bytewise.
+    pub fn binary_search(&self, term: &[u8]) -> Result<usize, usize> {
+        let (mut lo, mut hi) = (0, self.len());
+        while lo < hi {
+            let mid = lo + (hi - lo) / 2;
+            match self.bytes(mid).cmp(term) {
+                std::cmp::Ordering::Less => lo = mid + 1,
+                std::cmp::Ordering::Greater => hi = mid,
+                std::cmp::Ordering::Equal => return Ok(mid),
+            }
+        }
+        Err(lo)
+    }
+
+    /// Are the terms sorted bytewise and distinct?
+    pub fn is_sorted_distinct(&self) -> bool {
+        (1..self.len()).all(|i| self.bytes(i - 1) < self.bytes(i))
+    }
+}
+
+impl Index<usize> for Terms {
+    type Output = str;
+    fn index(&self, i: usize) -> &str {
+        self.get(i)
+    }
+}
+
+impl<'a> FromIterator<&'a str> for Terms {
+    fn from_iter<I: IntoIterator<Item = &'a str>>(iter: I) -> Terms {
+        let mut t = Terms::default();
+        for s in iter {
+            t.push(s);
+        }
+        t
+    }
+}
+
+impl fmt::Debug for Terms {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list().entries(self.iter()).finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn push_get_iter_search() {
+        // Bytewise order: "ü" (0xc3 0xbc) sorts after "z".
+        let t: Terms = ["", "a b", "zz", "über"].into_iter().collect();
+        assert_eq!(t.len(), 4);
+        assert_eq!(&t[0], "");
+        assert_eq!(&t[3], "über");
+        assert_eq!(t.iter().collect::<Vec<_>>(), ["", "a b", "zz", "über"]);
+        assert_eq!(t.binary_search("über".as_bytes()), Ok(3));
+        assert_eq!(t.binary_search(b"zz"), Ok(2));
+        assert_eq!(t.binary_search(b"b"), Err(2));
+        assert!(t.is_sorted_distinct());
+        let unsorted: Terms = ["b", "a"].into_iter().collect();
+        assert!(!unsorted.is_sorted_distinct());
+        assert_eq!(t.total_bytes(), 3 + 5 + 2);
+    }
+
+    #[test]
+    fn from_parts_checks_offsets_and_utf8() {
+        let ok = Terms::from_parts("abü".as_bytes().to_vec(), vec![1, 2, 4]).unwrap();
+        assert_eq!(ok.iter().collect::<Vec<_>>(), ["a", "b", "ü"]);
+        // "ü" is two bytes: an end inside it is refused although the buffer is UTF-8.
+        assert!(Terms::from_parts("aü".as_bytes().to_vec(), vec![2, 3]).is_none());
+        assert!(Terms::from_parts(vec![0xff], vec![1]).is_none());
+        assert!(Terms::from_parts(b"ab".to_vec(), vec![2, 1, 2]).is_none());
+        assert!(Terms::from_parts(b"ab".to_vec(), vec![1]).is_none());
+        assert!(Terms::from_parts(Vec::new(), Vec::new())
+            .unwrap()
+            .is_empty());
+    }
+}
