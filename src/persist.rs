@@ -196,18 +196,87 @@ pub fn set_readable(f: &std::fs::File) -> std::io::Result<()> {
 
 /// Load a model file.
 pub fn load(path: &Path, what: Load) -> Result<Classifier> {
+    if what == Load::Predict {
+        return load_for_prediction(path);
+    }
     let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
     from_bytes(&bytes, &path.display().to_string(), what)
 }
 
-/// Parse a model from bytes; `name` is used in messages.
-pub fn from_bytes(bytes: &[u8], name: &str, what: Load) -> Result<Classifier> {
+/// Files smaller than this are read whole even for prediction.
+const STREAM_ABOVE: u64 = 1 << 20;
+
+/// Load what prediction needs: the metadata, the features and the parameters are read
+/// into memory; the full counts (most of a large model's file) are only streamed
+/// through the checksum, in 1 MiB chunks, so peak memory is what prediction keeps.
+/// The same checks as [`from_bytes`], in the same order of severity.
+fn load_for_prediction(path: &Path) -> Result<Classifier> {
+    use std::io::Read;
+    let name = path.display().to_string();
+    let io = |e| Error::io(path, e);
+    let mut f = std::fs::File::open(path).map_err(io)?;
+    let size = f.metadata().map_err(io)?.len();
+    if size < STREAM_ABOVE {
+        let mut bytes = Vec::with_capacity(size as usize);
+        f.read_to_end(&mut bytes).map_err(io)?;
+        return from_bytes(&bytes, &name, Load::Predict);
+    }
+    let bad = |m: String| Error::bad_model(&name, m);
+    let mut prefix = vec![0u8; HEADER];
+    f.read_exact(&mut prefix).map_err(io)?;
+    check_header(&prefix, size, &name)?;
+    // The metadata, feature and parameter sections: each length is checked against
+    // what the file has left before anything is allocated for it.
+    for _ in 0..3 {
+        let mut len = [0u8; 8];
+        f.read_exact(&mut len).map_err(io)?;
+        prefix.extend_from_slice(&len);
+        let len = u64::from_le_bytes(len);
+        if len > size - prefix.len() as u64 - 4 {
+            return Err(bad(
+                "malformed model file: a length runs past the end of its section".into(),
+            ));
+        }
+        let at = prefix.len();
+        prefix.resize(at + len as usize, 0);
+        f.read_exact(&mut prefix[at..]).map_err(io)?;
+    }
+    let mut crc = crc32fast::Hasher::new();
+    crc.update(&prefix);
+    // The counts section: its length must account for the rest of the file.
+    let mut len = [0u8; 8];
+    f.read_exact(&mut len).map_err(io)?;
+    crc.update(&len);
+    let rest = size - prefix.len() as u64 - 8 - 4;
+    if u64::from_le_bytes(len) != rest {
+        return Err(bad(
+            "malformed model file: the counts section does not end where the file does".into(),
+        ));
+    }
+    let mut buf = vec![0u8; 1 << 20];
+    let mut left = rest;
+    while left > 0 {
+        let n = left.min(buf.len() as u64) as usize;
+        f.read_exact(&mut buf[..n]).map_err(io)?;
+        crc.update(&buf[..n]);
+        left -= n as u64;
+    }
+    let mut stored = [0u8; 4];
+    f.read_exact(&mut stored).map_err(io)?;
+    if crc.finalize() != u32::from_le_bytes(stored) {
+        return Err(bad("corrupted model file (checksum mismatch)".into()));
+    }
+    parse(&prefix[HEADER..], &name, Load::Predict, false)
+}
+
+/// Magic, version and declared length of a model file of `size` bytes.
+fn check_header(bytes: &[u8], size: u64, name: &str) -> Result<()> {
     let bad = |m: String| Error::bad_model(name, m);
     if bytes.len() < 8 || &bytes[..8] != MAGIC {
         return Err(bad("not a pitchsift model file (wrong magic bytes)".into()));
     }
-    if bytes.len() < HEADER + 4 {
-        return Err(bad(format!("truncated model file ({} bytes)", bytes.len())));
+    if size < (HEADER + 4) as u64 || bytes.len() < HEADER {
+        return Err(bad(format!("truncated model file ({size} bytes)")));
     }
     let version = u32::from_le_bytes(bytes[8..12].try_into().unwrap());
     if version != FORMAT_VERSION {
@@ -217,20 +286,32 @@ pub fn from_bytes(bytes: &[u8], name: &str, what: Load) -> Result<Classifier> {
         )));
     }
     let declared = u64::from_le_bytes(bytes[12..20].try_into().unwrap());
-    if declared != bytes.len() as u64 {
+    if declared != size {
         return Err(bad(format!(
-            "truncated or extended model file: header says {declared} bytes, file has {}",
-            bytes.len()
+            "truncated or extended model file: header says {declared} bytes, file has {size}"
         )));
     }
+    Ok(())
+}
+
+/// Parse a model from bytes; `name` is used in messages.
+pub fn from_bytes(bytes: &[u8], name: &str, what: Load) -> Result<Classifier> {
+    check_header(bytes, bytes.len() as u64, name)?;
     let (body, crc) = bytes.split_at(bytes.len() - 4);
     if crc32fast::hash(body) != u32::from_le_bytes(crc.try_into().unwrap()) {
-        return Err(bad("corrupted model file (checksum mismatch)".into()));
+        return Err(Error::bad_model(
+            name,
+            "corrupted model file (checksum mismatch)".to_string(),
+        ));
     }
-    let mut r = Reader {
-        buf: &body[HEADER..],
-        name,
-    };
+    parse(&body[HEADER..], name, what, true)
+}
+
+/// Parse the sections after the header (checksum already verified). Without
+/// `has_counts` the body ends after the parameters (the counts were streamed).
+fn parse(body: &[u8], name: &str, what: Load, has_counts: bool) -> Result<Classifier> {
+    let bad = |m: String| Error::bad_model(name, m);
+    let mut r = Reader { buf: body, name };
     let meta: Meta =
         serde_json::from_slice(r.section()?).map_err(|e| bad(format!("bad metadata: {e}")))?;
     if meta.format != "pitchsift-model" {
@@ -284,7 +365,7 @@ pub fn from_bytes(bytes: &[u8], name: &str, what: Load) -> Result<Classifier> {
         bias,
     };
 
-    let cbuf = r.section()?;
+    let cbuf = if has_counts { r.section()? } else { &[] };
     r.end()?;
     let counts = match what {
         Load::Predict => None,
