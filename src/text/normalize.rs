@@ -1,4 +1,6 @@
 //! Stage 1 of analysis: find placeholder spans, split the rest into UAX#29 words.
+//! ASCII slices (most text) take a byte-class scanner that gives exactly the words of
+//! unicode-segmentation's UAX#29 iterators; the tests hold it to them.
 
 use std::sync::LazyLock;
 
