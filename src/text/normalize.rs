@@ -1,4 +1,6 @@
 //! Stage 1 of analysis: find placeholder spans, split the rest into UAX#29 words.
+//! ASCII slices (most text) take a byte-class scanner that gives exactly the words of
+//! unicode-segmentation's UAX#29 iterators; the tests hold it to them.
 
 use std::sync::LazyLock;
 
@@ -29,8 +31,23 @@ static SPANS: LazyLock<Regex> = LazyLock::new(|| {
 /// Tokenise `text`, calling `emit(token, fold_case)` for each token in order.
 /// `fold_case` is false for placeholders (already lower case).
 pub(crate) fn tokenize(text: &str, config: &AnalyzerConfig, emit: &mut dyn FnMut(&str, bool)) {
+    tokenize_with(text, config, true, emit);
+}
+
+/// [`tokenize`], with the ASCII fast path on or off (off: the UAX#29 iterators of
+/// unicode-segmentation for every slice; the tests hold the fast path to it).
+fn tokenize_with(
+    text: &str,
+    config: &AnalyzerConfig,
+    fast: bool,
+    emit: &mut dyn FnMut(&str, bool),
+) {
     let fold = config.lowercase;
     if !config.placeholders {
+        if fast && text.is_ascii() {
+            ascii_words(text, fold, false, emit);
+            return;
+        }
         for word in text.unicode_words() {
             // As in `words`: no whitespace before a combining mark (found by proptest).
             let word = word.trim_matches(char::is_whitespace);
@@ -42,13 +59,13 @@ pub(crate) fn tokenize(text: &str, config: &AnalyzerConfig, emit: &mut dyn FnMut
     }
     if !may_have_spans(text) {
         // No byte any placeholder pattern needs: skip the regex (and its compilation).
-        words(text, fold, emit);
+        words(text, fold, fast, emit);
         return;
     }
     let mut last = 0;
     for caps in SPANS.captures_iter(text) {
         let whole = caps.get(0).expect("group 0 always matches");
-        words(&text[last..whole.start()], fold, emit);
+        words(&text[last..whole.start()], fold, fast, emit);
         last = whole.end();
         if caps.name("email").is_some() {
             emit(EMAIL, false);
@@ -68,7 +85,7 @@ pub(crate) fn tokenize(text: &str, config: &AnalyzerConfig, emit: &mut dyn FnMut
             emit(PHONE, false);
         }
     }
-    words(&text[last..], fold, emit);
+    words(&text[last..], fold, fast, emit);
 }
 
 /// False when `text` has none of the bytes every placeholder pattern needs: `@` (e-mail,
@@ -100,7 +117,114 @@ fn domain(url: &str) -> Option<&str> {
     (!host.is_empty()).then_some(host)
 }
 
-fn words(text: &str, fold: bool, emit: &mut dyn FnMut(&str, bool)) {
+/// Split a slice between placeholder spans into words: the ASCII fast path when `fast`
+/// and the slice is ASCII, else [`words_uax29`]. Both give the same tokens.
+fn words(text: &str, fold: bool, fast: bool, emit: &mut dyn FnMut(&str, bool)) {
+    if fast && text.is_ascii() {
+        ascii_words(text, fold, true, emit);
+    } else {
+        words_uax29(text, fold, emit);
+    }
+}
+
+/// Byte classes of the ASCII fast path, as bit flags.
+/// `CORE`: starts or continues a word (ALetter, Numeric, ExtendNumLet `_`).
+const CORE: u8 = 1;
+/// `[A-Za-z0-9]`: a word with one is kept.
+const ALNUM: u8 = 2;
+/// ALetter `[A-Za-z]` (WB6/WB7 context).
+const LETTER: u8 = 4;
+/// Numeric `[0-9]` (WB11/WB12 context).
+const DIGIT: u8 = 8;
+/// A digit, `.` or `,`: a word made only of these is a number.
+const NUM_PART: u8 = 16;
+/// MidNum or MidNumLetQ: `,` `;` `.` `'`, joins two digits (WB11/WB12).
+const MID_NUM: u8 = 32;
+/// MidLetter or MidNumLetQ: `:` `.` `'`, joins two letters (WB6/WB7).
+const MID_LETTER: u8 = 64;
+
+/// The class of every byte (non-ASCII bytes never reach the table).
+static CLASS: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut b = 0;
+    while b < 128 {
+        let c = b as u8;
+        t[b] = if c.is_ascii_alphabetic() {
+            CORE | ALNUM | LETTER
+        } else if c.is_ascii_digit() {
+            CORE | ALNUM | DIGIT | NUM_PART
+        } else {
+            match c {
+                b'_' => CORE,
+                b'.' => MID_NUM | MID_LETTER | NUM_PART,
+                b',' => MID_NUM | NUM_PART,
+                b';' => MID_NUM,
+                b'\'' => MID_NUM | MID_LETTER,
+                b':' => MID_LETTER,
+                _ => 0,
+            }
+        };
+        b += 1;
+    }
+    t
+};
+
+/// UAX#29 words of ASCII `text`, as unicode-segmentation 1.13 splits them, with the same
+/// keep rules as [`words_uax29`] (`numbers`: all-numeric words become [`NUMBER`]).
+///
+/// For ASCII the only segments that can hold a letter or digit are the runs that start
+/// at a letter, digit or `_` and go on over letters, digits and `_` (WB5, WB8-WB10,
+/// WB13, WB13a, WB13b), and over one `.`, `:` or `'` between two letters (WB6, WB7) or one
+/// `.`, `,`, `;` or `'` between two digits (WB11, WB12). Every other segment (runs of
+/// spaces WB3d, CR LF WB3, any other single byte WB3a/WB3b/WB999) holds neither and is
+/// dropped, as the slow path drops it; ASCII has no emoji, no Extend/Format/ZWJ (WB4)
+/// and no Hebrew letters (WB7a-c), and no whitespace inside a run, so nothing to trim.
+fn ascii_words(text: &str, fold: bool, numbers: bool, emit: &mut dyn FnMut(&str, bool)) {
+    let b = text.as_bytes();
+    let n = b.len();
+    let mut i = 0;
+    while i < n {
+        let first = CLASS[b[i] as usize];
+        if first & CORE == 0 {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        let mut any = first;
+        let mut all = first;
+        i += 1;
+        while i < n {
+            let c = CLASS[b[i] as usize];
+            if c & CORE == 0 {
+                // A middle byte joins only between two letters or two digits; the byte
+                // before is in the run, the byte after must be there.
+                if i + 1 >= n {
+                    break;
+                }
+                let (prev, next) = (CLASS[b[i - 1] as usize], CLASS[b[i + 1] as usize]);
+                let joins = (c & MID_LETTER != 0 && prev & next & LETTER != 0)
+                    || (c & MID_NUM != 0 && prev & next & DIGIT != 0);
+                if !joins {
+                    break;
+                }
+            }
+            any |= c;
+            all &= c;
+            i += 1;
+        }
+        if any & ALNUM != 0 {
+            if numbers && all & NUM_PART != 0 {
+                emit(NUMBER, false);
+            } else {
+                emit(&text[start..i], fold);
+            }
+        }
+    }
+}
+
+/// The general path: UAX#29 word bounds (unicode-segmentation), whitespace trimmed,
+/// words with a letter or digit kept, numbers and emoji replaced by placeholders.
+fn words_uax29(text: &str, fold: bool, emit: &mut dyn FnMut(&str, bool)) {
     for seg in text.split_word_bounds() {
         // A combining mark after a space joins the space's segment (UAX#29 WB4): keep
         // whitespace out of tokens (found by fuzzing: " \u{5bf}").
@@ -141,6 +265,7 @@ fn is_emoji(c: char) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
 
     #[test]
     fn domain_strips_scheme_www_port_and_path() {
@@ -174,6 +299,178 @@ mod tests {
             }
         }
         assert!(!may_have_spans("plain words, only! (really)"));
+    }
+
+    /// Every `emit` call of the tokenizer, with the fast path on or off, lower-cased as
+    /// the analyzer does when the call asks for it.
+    fn emits(text: &str, config: &AnalyzerConfig, fast: bool) -> Vec<(String, bool)> {
+        let mut out = Vec::new();
+        tokenize_with(text, config, fast, &mut |t: &str, fold: bool| {
+            let mut s = String::new();
+            if fold {
+                super::super::push_lowercase(&mut s, t);
+            } else {
+                s.push_str(t);
+            }
+            out.push((s, fold));
+        });
+        out
+    }
+
+    fn configs() -> Vec<AnalyzerConfig> {
+        let mut v = Vec::new();
+        for placeholders in [true, false] {
+            for lowercase in [true, false] {
+                v.push(AnalyzerConfig {
+                    placeholders,
+                    lowercase,
+                    ..AnalyzerConfig::default()
+                });
+            }
+        }
+        v
+    }
+
+    /// Tokens with placeholders and lower-casing on (the default), fast path and
+    /// reference path checked to agree on every configuration first.
+    fn toks(text: &str) -> Vec<String> {
+        for cfg in configs() {
+            assert_eq!(
+                emits(text, &cfg, true),
+                emits(text, &cfg, false),
+                "{text:?} {cfg:?}"
+            );
+        }
+        emits(text, &AnalyzerConfig::default(), true)
+            .into_iter()
+            .map(|(t, _)| t)
+            .collect()
+    }
+
+    #[test]
+    fn ascii_fast_path_follows_each_word_rule() {
+        // Expected tokens by hand from UAX#29 (rule in the comment); `toks` also checks
+        // them against unicode-segmentation's own iterators.
+        let cases: &[(&str, &[&str])] = &[
+            ("don't", &["don't"]),                       // WB6/WB7: letter ' letter
+            ("a.b", &["a.b"]),                           // WB6/WB7: letter . letter
+            ("x:y", &["x:y"]),                           // WB6/WB7: letter : letter
+            ("e.g.", &["e.g"]),                          // a final . joins nothing
+            ("a..b", &["a", "b"]),                       // two middles: break
+            ("3.5", &[NUMBER]),                          // WB11/WB12: digit . digit
+            ("2,500", &[NUMBER]),                        // WB11/WB12: digit , digit
+            ("1;2", &["1;2"]),                           // WB11/WB12 (MidNum ;), not a number
+            ("1'2", &["1'2"]),                           // WB11/WB12 (Single_Quote)
+            ("a.1 1.a", &["a", NUMBER, NUMBER, "a"]),    // no mixed middles
+            ("a1.b", &["a1", "b"]),                      // WB6 needs a letter before the .
+            ("a_b", &["a_b"]),                           // WB13a/WB13b
+            ("1_000", &["1_000"]),                       // ExtendNumLet: a word, not a number
+            ("__", &[]),                                 // no letter or digit: dropped
+            ("_a_", &["_a_"]),                           // WB13a/WB13b at both ends
+            ("a'", &["a"]),                              // a final ' joins nothing
+            ("'a", &["a"]),                              // nor a leading one
+            ("Ab9", &["ab9"]),                           // WB5, WB8-WB10
+            ("a\r\nb\rc\nd", &["a", "b", "c", "d"]),     // WB3-WB3b
+            ("a \t b\x0bc\x0cd", &["a", "b", "c", "d"]), // WB3d, WB999
+            ("x-y@z \"q\"", &["x", "y", "z", "q"]),      // WB999
+        ];
+        for (text, want) in cases {
+            assert_eq!(toks(text), *want, "{text:?}");
+        }
+    }
+
+    /// Bytes for the exhaustive and property tests: one of each UAX#29 word class ASCII
+    /// has, and the bytes the placeholder patterns look for.
+    const TRICKY: &[u8] = b"aZ09_:.',; \t\r\n\x0b\x0c\"-@$+/";
+
+    type Emit<'a> = dyn FnMut(&str, bool) + 'a;
+
+    /// The `emit` calls `f` makes.
+    fn collect(f: impl FnOnce(&mut Emit)) -> Vec<(String, bool)> {
+        let mut v = Vec::new();
+        f(&mut |t: &str, fold: bool| v.push((t.to_string(), fold)));
+        v
+    }
+
+    /// Check the ASCII splitter against `words_uax29` and `unicode_words` on every string
+    /// over `alphabet` of up to `max_len` bytes.
+    fn exhaustive(alphabet: &[u8], max_len: usize) {
+        let mut buf = Vec::new();
+        let mut stack: Vec<usize> = Vec::new();
+        loop {
+            let text = std::str::from_utf8(&buf).unwrap();
+            let fast = collect(|e| ascii_words(text, true, true, e));
+            let slow = collect(|e| words_uax29(text, true, e));
+            assert_eq!(fast, slow, "{text:?}");
+            let fast = collect(|e| ascii_words(text, false, false, e));
+            let slow = collect(|e| {
+                for w in text.unicode_words() {
+                    e(w, false)
+                }
+            });
+            assert_eq!(fast, slow, "{text:?}");
+            // Next string: depth first, each string visited once.
+            if buf.len() < max_len {
+                stack.push(0);
+                buf.push(alphabet[0]);
+                continue;
+            }
+            while let Some(k) = stack.pop() {
+                buf.pop();
+                if k + 1 < alphabet.len() {
+                    stack.push(k + 1);
+                    buf.push(alphabet[k + 1]);
+                    break;
+                }
+            }
+            if stack.is_empty() {
+                break;
+            }
+        }
+    }
+
+    #[test]
+    fn ascii_words_equal_uax29_on_every_short_string() {
+        // Every string of up to 4 tricky bytes: about 250,000.
+        exhaustive(TRICKY, 4);
+    }
+
+    /// Longer strings over the classes that take part in joins (about 40 million, under a
+    /// minute): `cargo test --release --lib -- --ignored ascii_words_equal_uax29_deep`.
+    #[test]
+    #[ignore]
+    fn ascii_words_equal_uax29_deep() {
+        exhaustive(TRICKY, 5);
+        exhaustive(b"a0_:.',; \r\n-", 7);
+    }
+
+    fn tricky_text() -> impl Strategy<Value = String> {
+        let piece = prop_oneof![
+            8 => proptest::sample::select(TRICKY).prop_map(|b| (b as char).to_string()),
+            4 => "[a-zA-Z]{1,5}",
+            3 => "[0-9]{1,4}",
+            1 => proptest::sample::select(&[
+                "http://x.com/a.", "www.ex.io", "a.b@c.org", "@jo_e", "$5", "5 usd",
+                "+1 555-123-4567", "555.123.4567", "Don't", "3.5", "2,500", "CRLF\r\n",
+            ][..]).prop_map(str::to_string),
+            1 => proptest::sample::select(&["é", "🎉", "\u{5bf}", "Ⅻ", "١"][..])
+                .prop_map(str::to_string),
+        ];
+        proptest::collection::vec(piece, 0..24).prop_map(|v| v.concat())
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(2000))]
+
+        /// The ASCII fast path yields exactly the tokens of the UAX#29 path, with
+        /// placeholders and lower-casing on and off (mixed texts too: their ASCII slices
+        /// between placeholders take the fast path).
+        #[test]
+        fn fast_path_tokens_equal_reference(text in tricky_text()) {
+            for cfg in configs() {
+                prop_assert_eq!(emits(&text, &cfg, true), emits(&text, &cfg, false), "{:?}", cfg);
+            }
+        }
     }
 
     #[test]
