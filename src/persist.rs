@@ -225,17 +225,16 @@ fn load_for_prediction(path: &Path) -> Result<Classifier> {
     let mut prefix = vec![0u8; HEADER];
     f.read_exact(&mut prefix).map_err(io)?;
     check_header(&prefix, size, &name)?;
-    // The metadata, feature and parameter sections: each length is checked against
-    // what the file has left before anything is allocated for it.
-    for _ in 0..3 {
+    let past_end = || bad("malformed model file: a length runs past the end of its section".into());
+    // The metadata and feature sections: each length is checked against what the file
+    // has left before anything is allocated for it.
+    for _ in 0..2 {
         let mut len = [0u8; 8];
         f.read_exact(&mut len).map_err(io)?;
         prefix.extend_from_slice(&len);
         let len = u64::from_le_bytes(len);
         if len > size - prefix.len() as u64 - 4 {
-            return Err(bad(
-                "malformed model file: a length runs past the end of its section".into(),
-            ));
+            return Err(past_end());
         }
         let at = prefix.len();
         prefix.resize(at + len as usize, 0);
@@ -243,30 +242,53 @@ fn load_for_prediction(path: &Path) -> Result<Classifier> {
     }
     let mut crc = crc32fast::Hasher::new();
     crc.update(&prefix);
-    // The counts section: its length must account for the rest of the file.
+    let mut buf = vec![0u8; 1 << 20];
+    // Read `len` bytes in chunks through the checksum, handing each chunk to `each`.
+    let mut stream = |len: u64, each: &mut dyn FnMut(&[u8])| -> Result<()> {
+        let mut left = len;
+        while left > 0 {
+            let n = left.min(buf.len() as u64) as usize;
+            f.read_exact(&mut buf[..n]).map_err(io)?;
+            crc.update(&buf[..n]);
+            each(&buf[..n]);
+            left -= n as u64;
+        }
+        Ok(())
+    };
+    // The parameters, decoded straight into their array (8-byte chunks: 1 MiB is a
+    // multiple of 8).
     let mut len = [0u8; 8];
-    f.read_exact(&mut len).map_err(io)?;
-    crc.update(&len);
-    let rest = size - prefix.len() as u64 - 8 - 4;
+    stream(8, &mut |b| len.copy_from_slice(b))?;
+    let plen = u64::from_le_bytes(len);
+    if plen > size - prefix.len() as u64 - 8 - 4 {
+        return Err(past_end());
+    }
+    if plen % 8 != 0 {
+        return Err(bad("parameter section has the wrong size".into()));
+    }
+    let mut floats: Vec<f64> = Vec::with_capacity((plen / 8) as usize);
+    stream(plen, &mut |b| {
+        floats.extend(
+            b.chunks_exact(8)
+                .map(|c| f64::from_le_bytes(c.try_into().unwrap())),
+        )
+    })?;
+    // The counts section: its length must account for the rest of the file.
+    stream(8, &mut |b| len.copy_from_slice(b))?;
+    let rest = size - prefix.len() as u64 - 8 - plen - 8 - 4;
     if u64::from_le_bytes(len) != rest {
         return Err(bad(
             "malformed model file: the counts section does not end where the file does".into(),
         ));
     }
-    let mut buf = vec![0u8; 1 << 20];
-    let mut left = rest;
-    while left > 0 {
-        let n = left.min(buf.len() as u64) as usize;
-        f.read_exact(&mut buf[..n]).map_err(io)?;
-        crc.update(&buf[..n]);
-        left -= n as u64;
-    }
+    stream(rest, &mut |_| {})?;
+    drop(stream);
     let mut stored = [0u8; 4];
     f.read_exact(&mut stored).map_err(io)?;
     if crc.finalize() != u32::from_le_bytes(stored) {
         return Err(bad("corrupted model file (checksum mismatch)".into()));
     }
-    parse(&prefix[HEADER..], &name, Load::Predict, false)
+    parse(&prefix[HEADER..], &name, Load::Predict, Some(floats))
 }
 
 /// Magic, version and declared length of a model file of `size` bytes.
@@ -304,12 +326,14 @@ pub fn from_bytes(bytes: &[u8], name: &str, what: Load) -> Result<Classifier> {
             "corrupted model file (checksum mismatch)".to_string(),
         ));
     }
-    parse(&body[HEADER..], name, what, true)
+    parse(&body[HEADER..], name, what, None)
 }
 
-/// Parse the sections after the header (checksum already verified). Without
-/// `has_counts` the body ends after the parameters (the counts were streamed).
-fn parse(body: &[u8], name: &str, what: Load, has_counts: bool) -> Result<Classifier> {
+/// Parse the sections after the header (checksum already verified). With `streamed`
+/// (the parameters, already decoded) the body ends after the features: parameters and
+/// counts were streamed by [`load_for_prediction`].
+fn parse(body: &[u8], name: &str, what: Load, streamed: Option<Vec<f64>>) -> Result<Classifier> {
+    let has_counts = streamed.is_none();
     let bad = |m: String| Error::bad_model(name, m);
     let mut r = Reader { buf: body, name };
     let meta: Meta =
@@ -342,17 +366,24 @@ fn parse(body: &[u8], name: &str, what: Load, has_counts: bool) -> Result<Classi
     }
     fr.end()?;
 
-    let pbuf = r.section()?;
     let n_params = n_features
         .checked_mul(n_classes)
         .and_then(|n| n.checked_add(n_classes));
-    if n_params.and_then(|n| n.checked_mul(8)) != Some(pbuf.len()) {
+    let mut floats: Vec<f64> = match streamed {
+        Some(floats) => floats,
+        None => {
+            let pbuf = r.section()?;
+            if n_params.and_then(|n| n.checked_mul(8)) != Some(pbuf.len()) {
+                return Err(bad("parameter section has the wrong size".into()));
+            }
+            pbuf.chunks_exact(8)
+                .map(|c| f64::from_le_bytes(c.try_into().unwrap()))
+                .collect()
+        }
+    };
+    if n_params != Some(floats.len()) {
         return Err(bad("parameter section has the wrong size".into()));
     }
-    let mut floats: Vec<f64> = pbuf
-        .chunks_exact(8)
-        .map(|c| f64::from_le_bytes(c.try_into().unwrap()))
-        .collect();
     if floats.iter().any(|v| !v.is_finite()) {
         return Err(bad("non-finite parameter".into()));
     }

@@ -343,3 +343,92 @@ fn another_format_version_says_which_and_what_to_do() {
         );
     }
 }
+
+/// A real model of more than 1 MiB (so `persist::load` for prediction streams its
+/// parameters and counts): 4,000 generated documents over a 20,000-word vocabulary.
+fn big_model() -> Vec<u8> {
+    let params = TrainParams::default().check().unwrap();
+    let mut b = CountBuilder::new(&params.analyzer, &params.fit).unwrap();
+    let classes: Vec<u32> = ["a", "b", "c"].iter().map(|l| b.class_id(l)).collect();
+    let mut s = 0x9E37_79B9_7F4A_7C15u64;
+    let mut next = move || {
+        s ^= s << 13;
+        s ^= s >> 7;
+        s ^= s << 17;
+        s
+    };
+    let texts: Vec<(String, u32)> = (0..4000)
+        .map(|i| {
+            let words: Vec<String> = (0..30).map(|_| format!("w{}", next() % 20_000)).collect();
+            (words.join(" "), classes[i % 3])
+        })
+        .collect();
+    let docs: Vec<Doc> = texts
+        .iter()
+        .map(|(t, c)| Doc { text: t, class: *c })
+        .collect();
+    b.add(&docs);
+    let clf = pitchsift::Classifier::fit(b.finish(), &params, "big").unwrap();
+    let bytes = persist::to_bytes(&clf).unwrap();
+    assert!(bytes.len() > 1 << 20, "{} bytes", bytes.len());
+    bytes
+}
+
+fn load_file(dir: &Path, bytes: &[u8]) -> pitchsift::Result<pitchsift::Classifier> {
+    let p = dir.join("m.model");
+    std::fs::write(&p, bytes).unwrap();
+    persist::load(&p, Load::Predict)
+}
+
+#[test]
+fn streamed_load_equals_in_memory_load_and_refuses_damage() {
+    let dir = tempfile::tempdir().unwrap();
+    let bytes = big_model();
+    let streamed = load_file(dir.path(), &bytes).unwrap();
+    let whole = persist::from_bytes(&bytes, "m", Load::Predict).unwrap();
+    assert_eq!(streamed.labels, whole.labels);
+    assert_eq!(streamed.features, whole.features);
+    assert_eq!(streamed.model.weights, whole.model.weights);
+    assert_eq!(streamed.model.bias, whole.model.bias);
+    for t in ["w1 w2 w3", "w19999 w5 w5 w77", "nothing known"] {
+        assert_eq!(streamed.predict(t), whole.predict(t));
+    }
+
+    // Truncations at every section boundary (and one byte either side) and at 64
+    // spread positions; single bit flips at 400 spread positions (every section).
+    let secs = sections(&bytes);
+    let mut cuts: Vec<usize> = secs
+        .iter()
+        .flat_map(|r| [r.start - 9, r.start - 8, r.start - 7, r.start, r.end])
+        .collect();
+    cuts.extend((0..64).map(|i| i * bytes.len() / 64));
+    cuts.push(bytes.len() - 1);
+    for cut in cuts {
+        let m = message(load_file(dir.path(), &bytes[..cut]));
+        assert!(!m.is_empty(), "cut at {cut}");
+    }
+    for i in 0..400 {
+        let at = i * (bytes.len() - 1) / 399;
+        let mut d = bytes.clone();
+        d[at] ^= 1 << (i % 8);
+        message(load_file(dir.path(), &d));
+    }
+
+    // Forged lengths (resealed): refused before allocating anything that size (the
+    // metadata and features are read first, and a 1 MiB chunk buffer).
+    let tb = 1u64 << 60;
+    for (what, at) in [
+        ("meta", secs[0].start - 8),
+        ("features", secs[1].start - 8),
+        ("parameters", secs[2].start - 8),
+        ("counts", secs[3].start - 8),
+    ] {
+        let mut d = bytes.clone();
+        d[at..at + 8].copy_from_slice(&tb.to_le_bytes());
+        reseal(&mut d);
+        let (r, largest) = largest_alloc(|| load_file(dir.path(), &d));
+        let m = message(r);
+        assert!(m.contains("malformed model file"), "{what}: {m}");
+        assert!(largest < 4 << 20, "{what}: allocated {largest} bytes");
+    }
+}
