@@ -8,7 +8,9 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::calibrate::Calibration;
-use crate::counts::{l2_norm_of_hashes, term_hash, tf_weight, Counts};
+use crate::counts::{
+    fnv1a_from, key_hash, l2_norm_of_hashes, term_hash, tf_weight, Counts, Key, NONE,
+};
 use crate::error::{Error, Result};
 use crate::model::{argmax, fit_counts, select_features, softmax, NbModel};
 use crate::params::{DocNorm, TermWeight, ValidTrainParams};
@@ -34,9 +36,8 @@ pub struct Classifier {
     /// The calibration map applied to the posteriors, when the model has one
     /// (set it to `None` for the raw posteriors).
     pub calibration: Option<Calibration>,
-    /// Term -> feature id, built on first use (training never needs it): a table of
-    /// feature indices, so the terms are not stored twice.
-    vocab: OnceLock<HashTable<u32>>,
+    /// Feature lookup by token ids, built on first use (training never needs it).
+    vocab: OnceLock<Index>,
 }
 
 /// Facts about training, stored in the model for people and tools.
@@ -130,19 +131,12 @@ impl Classifier {
 
     /// The feature id of a term.
     pub fn feature_id(&self, term: &str) -> Option<u32> {
-        lookup(Some(self.vocab()), &self.features, term)
+        lookup(&self.features, term)
     }
 
-    fn vocab(&self) -> &HashTable<u32> {
-        self.vocab.get_or_init(|| {
-            let mut table = HashTable::with_capacity(self.features.len());
-            for (i, t) in self.features.iter().enumerate() {
-                table.insert_unique(term_hash(t), i as u32, |&j| {
-                    term_hash(&self.features[j as usize])
-                });
-            }
-            table
-        })
+    fn vocab(&self) -> &Index {
+        self.vocab
+            .get_or_init(|| Index::new(&self.features, self.params.analyzer.hash_bits.is_some()))
     }
 
     /// A scorer (one per thread).
@@ -159,6 +153,9 @@ impl Classifier {
                 .expect("analyzer settings checked at load"),
             feats: Vec::new(),
             hashes: Vec::new(),
+            tok_ids: Vec::new(),
+            tok_hashes: Vec::new(),
+            term: String::new(),
             jll: vec![0.0; self.labels.len()],
         }
     }
@@ -171,7 +168,13 @@ impl Classifier {
     }
 
     /// Predict many messages in parallel on the current rayon pool, in input order.
+    /// A few messages (as from a command line) are looked up by binary search unless the
+    /// table is already built: building it costs more than they do.
     pub fn predict_batch<S: AsRef<str> + Sync>(&self, texts: &[S]) -> Vec<Prediction> {
+        if texts.len() <= FEW && self.vocab.get().is_none() {
+            let mut s = self.scorer_with(false);
+            return texts.iter().map(|t| s.predict(t.as_ref())).collect();
+        }
         texts
             .par_iter()
             .map_init(|| self.scorer(), |s, t| s.predict(t.as_ref()))
@@ -179,15 +182,122 @@ impl Classifier {
     }
 }
 
-fn lookup(vocab: Option<&HashTable<u32>>, features: &[Box<str>], term: &str) -> Option<u32> {
-    match vocab {
-        Some(v) => v
-            .find(term_hash(term), |&i| &*features[i as usize] == term)
-            .copied(),
-        None => features
-            .binary_search_by(|f| f.as_bytes().cmp(term.as_bytes()))
-            .ok()
-            .map(|i| i as u32),
+/// Up to this many messages, [`Classifier::predict_batch`] builds no lookup table.
+const FEW: usize = 16;
+
+/// The feature id of a term by binary search in the sorted features (no table needed).
+fn lookup(features: &[Box<str>], term: &str) -> Option<u32> {
+    features
+        .binary_search_by(|f| f.as_bytes().cmp(term.as_bytes()))
+        .ok()
+        .map(|i| i as u32)
+}
+
+/// One token of the feature terms: its [`term_hash`], its bytes in the index's arena and
+/// its feature id as a unigram ([`NONE`] when the unigram is not a feature).
+#[derive(Debug, Clone, Copy)]
+struct Tok {
+    hash: u64,
+    off: u64,
+    len: u32,
+    feature: u32,
+}
+
+/// One feature n-gram (n >= 2) by the ids of its tokens, with its feature id and the
+/// [`term_hash`] of its string (for the L2 norm).
+#[derive(Debug, Clone, Copy)]
+struct Gram {
+    key: Key,
+    feature: u32,
+    hash: u64,
+}
+
+/// Feature lookup without building n-gram strings: tokens are looked up once each, and
+/// n-grams by the tuple of their token ids. Built once per classifier from the features.
+#[derive(Debug, Clone, Default)]
+struct Index {
+    tok_table: HashTable<u32>,
+    toks: Vec<Tok>,
+    tok_bytes: Vec<u8>,
+    grams: HashTable<Gram>,
+    /// Feature hashing: bucket -> (feature id, term hash of `#<bucket>`).
+    buckets: HashTable<(u32, u32, u64)>,
+}
+
+impl Index {
+    fn new(features: &[Box<str>], hashed: bool) -> Index {
+        let mut ix = Index::default();
+        for (f, term) in features.iter().enumerate() {
+            let f = f as u32;
+            if hashed {
+                // Features of a hashed model are `#<bucket>`; anything else never occurs.
+                if let Some(b) = term.strip_prefix('#').and_then(|d| d.parse::<u32>().ok()) {
+                    if format!("#{b}") == **term {
+                        let h = term_hash(term);
+                        ix.buckets
+                            .insert_unique(key_hash(&[b, 0, 0]), (b, f, h), |e| {
+                                key_hash(&[e.0, 0, 0])
+                            });
+                    }
+                }
+                continue;
+            }
+            let mut key = [NONE; 3];
+            let mut n = 0;
+            for part in term.split(' ') {
+                if n == 3 || part.is_empty() {
+                    n = 4;
+                    break;
+                }
+                key[n] = ix.intern(part);
+                n += 1;
+            }
+            match n {
+                1 => ix.toks[key[0] as usize].feature = f,
+                2 | 3 => {
+                    let gram = Gram {
+                        key,
+                        feature: f,
+                        hash: term_hash(term),
+                    };
+                    ix.grams
+                        .insert_unique(key_hash(&key), gram, |g| key_hash(&g.key));
+                }
+                // Not a word n-gram of this analyzer: no document produces it.
+                _ => {}
+            }
+        }
+        ix
+    }
+
+    fn tok(&self, i: u32) -> &[u8] {
+        let t = &self.toks[i as usize];
+        &self.tok_bytes[t.off as usize..t.off as usize + t.len as usize]
+    }
+
+    fn find_tok(&self, h: u64, t: &str) -> Option<u32> {
+        self.tok_table
+            .find(h, |&i| self.tok(i) == t.as_bytes())
+            .copied()
+    }
+
+    fn intern(&mut self, t: &str) -> u32 {
+        let h = term_hash(t);
+        if let Some(i) = self.find_tok(h, t) {
+            return i;
+        }
+        let i = self.toks.len() as u32;
+        self.toks.push(Tok {
+            hash: h,
+            off: self.tok_bytes.len() as u64,
+            len: t.len() as u32,
+            feature: NONE,
+        });
+        self.tok_bytes.extend_from_slice(t.as_bytes());
+        let toks = &self.toks;
+        self.tok_table
+            .insert_unique(h, i, |&j| toks[j as usize].hash);
+        i
     }
 }
 
@@ -198,6 +308,9 @@ pub struct Scorer<'m> {
     analyzer: Analyzer,
     feats: Vec<u32>,
     hashes: Vec<u64>,
+    tok_ids: Vec<u32>,
+    tok_hashes: Vec<u64>,
+    term: String,
     jll: Vec<f64>,
 }
 
@@ -207,24 +320,135 @@ impl<'m> Scorer<'m> {
         self.clf
     }
 
+    /// The feature id of every term occurrence of `text` that is a feature, in term
+    /// order, into `self.feats`; with `need_norm`, the [`term_hash`] of every term
+    /// occurrence into `self.hashes`.
+    fn collect(&mut self, text: &str, need_norm: bool) {
+        let Scorer {
+            clf,
+            indexed,
+            analyzer,
+            feats,
+            hashes,
+            tok_ids,
+            tok_hashes,
+            term,
+            ..
+        } = self;
+        feats.clear();
+        hashes.clear();
+        let features = &clf.features;
+        if !*indexed {
+            analyzer.for_each_term(text, |t| {
+                if let Some(id) = lookup(features, t) {
+                    feats.push(id);
+                }
+                if need_norm {
+                    hashes.push(term_hash(t));
+                }
+            });
+            return;
+        }
+        let ix = clf.vocab();
+        let config = analyzer.config();
+        let (lo, hi) = (config.ngram_min as usize, config.ngram_max as usize);
+        let hash_bits = config.hash_bits;
+        let toks = analyzer.tokens(text);
+        if let Some(bits) = hash_bits {
+            let mask = (1u64 << bits) - 1;
+            for i in 0..toks.len() {
+                let mut h = 0xcbf2_9ce4_8422_2325;
+                for n in 1..=hi.min(toks.len() - i) {
+                    if n > 1 {
+                        h = fnv1a_from(h, b" ");
+                    }
+                    h = fnv1a_from(h, toks[i + n - 1].as_bytes());
+                    if n < lo {
+                        continue;
+                    }
+                    let b = (h & mask) as u32;
+                    match ix.buckets.find(key_hash(&[b, 0, 0]), |e| e.0 == b) {
+                        Some(&(_, f, th)) => {
+                            feats.push(f);
+                            if need_norm {
+                                hashes.push(th);
+                            }
+                        }
+                        None if need_norm => {
+                            term.clear();
+                            term.push('#');
+                            term.push_str(&b.to_string());
+                            hashes.push(term_hash(term));
+                        }
+                        None => {}
+                    }
+                }
+            }
+            return;
+        }
+        tok_ids.clear();
+        tok_hashes.clear();
+        for t in toks {
+            let h = term_hash(t);
+            tok_ids.push(ix.find_tok(h, t).unwrap_or(NONE));
+            tok_hashes.push(h);
+        }
+        // The same order as `Analyzer::for_each_term`: by start token, shortest first.
+        for i in 0..toks.len() {
+            let mut key = [NONE; 3];
+            let mut known = true;
+            for n in 1..=hi.min(toks.len() - i) {
+                let id = tok_ids[i + n - 1];
+                key[n - 1] = id;
+                known &= id != NONE;
+                if n < lo {
+                    continue;
+                }
+                if n == 1 {
+                    if known && ix.toks[id as usize].feature != NONE {
+                        feats.push(ix.toks[id as usize].feature);
+                    }
+                    if need_norm {
+                        hashes.push(tok_hashes[i]);
+                    }
+                    continue;
+                }
+                let gram = if known {
+                    ix.grams.find(key_hash(&key), |g| g.key == key)
+                } else {
+                    None
+                };
+                match gram {
+                    Some(g) => {
+                        feats.push(g.feature);
+                        if need_norm {
+                            hashes.push(g.hash);
+                        }
+                    }
+                    None if need_norm => {
+                        // Not a feature: only its identity (the norm) is needed.
+                        term.clear();
+                        for (k, t) in toks[i..i + n].iter().enumerate() {
+                            if k > 0 {
+                                term.push(' ');
+                            }
+                            term.push_str(t);
+                        }
+                        hashes.push(term_hash(term));
+                    }
+                    None => {}
+                }
+            }
+        }
+    }
+
     /// The document's features as `(feature id, value)`, sorted by feature id, and
     /// written into the scorer's buffer; returns them.
     pub fn features(&mut self, text: &str) -> Vec<(u32, f64)> {
         let fit = &self.clf.params.fit;
-        let vocab = self.indexed.then(|| self.clf.vocab());
-        let features = &self.clf.features;
-        let (feats, hashes) = (&mut self.feats, &mut self.hashes);
-        feats.clear();
-        hashes.clear();
         let need_norm = fit.norm == DocNorm::L2;
-        self.analyzer.for_each_term(text, |t| {
-            if let Some(id) = lookup(vocab, features, t) {
-                feats.push(id);
-            }
-            if need_norm {
-                hashes.push(term_hash(t));
-            }
-        });
+        self.collect(text, need_norm);
+        let (feats, hashes) = (&mut self.feats, &mut self.hashes);
         feats.sort_unstable();
         let norm = if need_norm {
             l2_norm_of_hashes(hashes, fit.tf)
@@ -246,15 +470,7 @@ impl<'m> Scorer<'m> {
         let fit = &self.clf.params.fit;
         if fit.tf == TermWeight::Raw && fit.norm == DocNorm::None {
             // Raw counts: each occurrence adds its row; no grouping needed.
-            let vocab = self.indexed.then(|| self.clf.vocab());
-            let features = &self.clf.features;
-            let feats = &mut self.feats;
-            feats.clear();
-            self.analyzer.for_each_term(text, |t| {
-                if let Some(id) = lookup(vocab, features, t) {
-                    feats.push(id);
-                }
-            });
+            self.collect(text, false);
             self.clf
                 .model
                 .jll_sparse(self.feats.iter().map(|&f| (f, 1.0)), &mut self.jll);
@@ -311,5 +527,65 @@ impl<'m> Scorer<'m> {
         };
         let jll = self.jll.clone();
         (self.posteriors(jll.clone()), jll, feats)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::counts::{CountBuilder, Doc};
+    use crate::params::TrainParams;
+    use proptest::prelude::*;
+
+    fn words() -> impl Strategy<Value = String> {
+        let word = prop::sample::select(vec![
+            "buy", "now", "Buy", "hi", "a", "ab", "über", "42", "deal", "x", "call", "me", "🎉",
+            "b", "zz", "new",
+        ]);
+        prop::collection::vec(word, 0..12).prop_map(|w| w.join(" "))
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(40))]
+        /// The table lookup by token ids answers exactly (bitwise) as the binary search
+        /// over the feature strings, for every analyzer and weighting setting.
+        #[test]
+        fn indexed_lookup_equals_binary_search(
+            train in prop::collection::vec((words(), 0usize..3), 2..20),
+            queries in prop::collection::vec(words(), 1..6),
+            range in prop::sample::select(vec![(1u8, 1u8), (1, 2), (1, 3), (2, 3), (3, 3)]),
+            tf in prop::sample::select(vec![TermWeight::Raw, TermWeight::Log]),
+            norm in prop::sample::select(vec![DocNorm::None, DocNorm::L2]),
+            hash_bits in prop::sample::select(vec![None, Some(2u8), Some(20)]),
+            min_df in 1u64..3,
+        ) {
+            let analyzer = crate::text::AnalyzerConfig {
+                ngram_min: range.0,
+                ngram_max: range.1,
+                hash_bits,
+                ..Default::default()
+            };
+            let p = TrainParams::default()
+                .analyzer(analyzer)
+                .transforms(tf, false, norm)
+                .min_df(min_df)
+                .check()
+                .unwrap();
+            let mut b = CountBuilder::new(&p.analyzer, &p.fit).unwrap();
+            let ids: Vec<u32> = (0..3).map(|c| b.class_id(["net", "sales", "scam"][c])).collect();
+            let docs: Vec<Doc> = train
+                .iter()
+                .map(|(t, c)| Doc { text: t, class: ids[*c] })
+                .chain((0..3).map(|c| Doc { text: "x", class: ids[c] }))
+                .collect();
+            b.add(&docs);
+            let clf = Classifier::fit(b.finish(), &p, "test").unwrap();
+            let mut plain = clf.scorer_with(false);
+            let mut indexed = clf.scorer();
+            for q in queries.iter().chain(train.iter().map(|d| &d.0)) {
+                prop_assert_eq!(plain.features(q), indexed.features(q));
+                prop_assert_eq!(plain.predict_with_features(q), indexed.predict_with_features(q));
+            }
+        }
     }
 }

@@ -201,7 +201,7 @@ struct Tok {
 
 /// A term as counted: the ids of its tokens (unused positions [`NONE`]) or, with feature
 /// hashing, its bucket in position 0.
-type Key = [u32; 3];
+pub(crate) type Key = [u32; 3];
 
 /// One distinct n-gram (or hashing bucket) in a worker's table, stored in the table
 /// itself: its key and the head of its per-class statistics list. 16 bytes; the term's
@@ -221,7 +221,7 @@ struct Node {
     weight: u64,
 }
 
-const NONE: u32 = u32::MAX;
+pub(crate) const NONE: u32 = u32::MAX;
 
 /// One bucket's merged output: sorted terms, statistics per term, statistics.
 type Part = (Vec<Box<str>>, Vec<u32>, Vec<ClassStat>);
@@ -599,7 +599,7 @@ pub(crate) fn tf_weight(tf: u32, w: TermWeight) -> f64 {
 /// Hash of a term key: one folded 64x64->128 multiply (as foldhash/wyhash), which mixes
 /// the top bits (hashbrown's tags) and the low bits (its buckets) alike.
 #[inline]
-fn key_hash(k: &Key) -> u64 {
+pub(crate) fn key_hash(k: &Key) -> u64 {
     let a = k[0] as u64 | (k[1] as u64) << 32;
     let b = k[2] as u64;
     let m = ((a ^ 0x243F_6A88_85A3_08D3) as u128) * ((b ^ 0x1319_8A2E_0370_7344) as u128);
@@ -609,7 +609,7 @@ fn key_hash(k: &Key) -> u64 {
 /// FNV-1a continued over `bytes` from state `h` (so a joined n-gram is hashed token by
 /// token, as [`crate::text::fnv1a`] hashes its string).
 #[inline]
-fn fnv1a_from(mut h: u64, bytes: &[u8]) -> u64 {
+pub(crate) fn fnv1a_from(mut h: u64, bytes: &[u8]) -> u64 {
     for &b in bytes {
         h ^= b as u64;
         h = h.wrapping_mul(0x0100_0000_01b3);
