@@ -203,13 +203,11 @@ struct Tok {
     feature: u32,
 }
 
-/// One feature n-gram (n >= 2) by the ids of its tokens, with its feature id and the
-/// [`term_hash`] of its string (for the L2 norm).
+/// One feature n-gram (n >= 2) by the ids of its tokens, with its feature id. 16 bytes.
 #[derive(Debug, Clone, Copy)]
 struct Gram {
     key: Key,
     feature: u32,
-    hash: u64,
 }
 
 /// Feature lookup without building n-gram strings: tokens are looked up once each, and
@@ -220,6 +218,8 @@ struct Index {
     toks: Vec<Tok>,
     tok_bytes: Vec<u8>,
     grams: HashTable<Gram>,
+    /// [`term_hash`] of every feature (for the L2 norm); empty without feature n-grams.
+    hashes: Vec<u64>,
     /// Feature hashing: bucket -> (feature id, term hash of `#<bucket>`).
     buckets: HashTable<(u32, u32, u64)>,
 }
@@ -227,6 +227,12 @@ struct Index {
 impl Index {
     fn new(features: &[Box<str>], hashed: bool) -> Index {
         let mut ix = Index::default();
+        if !hashed {
+            ix.grams.reserve(features.len(), |g| key_hash(&g.key));
+        }
+        // Features are sorted, so neighbours mostly share their leading tokens: the
+        // previous feature's tokens and ids save most token lookups.
+        let mut prev: [(&str, u32); 3] = [("", NONE); 3];
         for (f, term) in features.iter().enumerate() {
             let f = f as u32;
             if hashed {
@@ -249,23 +255,27 @@ impl Index {
                     n = 4;
                     break;
                 }
-                key[n] = ix.intern(part);
+                key[n] = if prev[n].1 != NONE && prev[n].0 == part {
+                    prev[n].1
+                } else {
+                    ix.intern(part)
+                };
+                prev[n] = (part, key[n]);
                 n += 1;
             }
             match n {
                 1 => ix.toks[key[0] as usize].feature = f,
                 2 | 3 => {
-                    let gram = Gram {
-                        key,
-                        feature: f,
-                        hash: term_hash(term),
-                    };
+                    let gram = Gram { key, feature: f };
                     ix.grams
                         .insert_unique(key_hash(&key), gram, |g| key_hash(&g.key));
                 }
                 // Not a word n-gram of this analyzer: no document produces it.
                 _ => {}
             }
+        }
+        if !ix.grams.is_empty() {
+            ix.hashes = features.iter().map(|t| term_hash(t)).collect();
         }
         ix
     }
@@ -422,7 +432,7 @@ impl<'m> Scorer<'m> {
                     Some(g) => {
                         feats.push(g.feature);
                         if need_norm {
-                            hashes.push(g.hash);
+                            hashes.push(ix.hashes[g.feature as usize]);
                         }
                     }
                     None if need_norm => {

@@ -596,14 +596,17 @@ pub(crate) fn tf_weight(tf: u32, w: TermWeight) -> f64 {
     }
 }
 
-/// Hash of a term key: one folded 64x64->128 multiply (as foldhash/wyhash), which mixes
-/// the top bits (hashbrown's tags) and the low bits (its buckets) alike.
+/// Hash of a term key: the splitmix64 finaliser (full avalanche) of the first two ids,
+/// with the third multiplied in. A single folded multiply by a constant left the low bits
+/// (hashbrown's bucket index) nearly equal for all n-grams sharing their first token,
+/// which made long probe sequences.
 #[inline]
 pub(crate) fn key_hash(k: &Key) -> u64 {
-    let a = k[0] as u64 | (k[1] as u64) << 32;
-    let b = k[2] as u64;
-    let m = ((a ^ 0x243F_6A88_85A3_08D3) as u128) * ((b ^ 0x1319_8A2E_0370_7344) as u128);
-    (m as u64) ^ ((m >> 64) as u64)
+    let mut z =
+        (k[0] as u64 | (k[1] as u64) << 32) ^ (k[2] as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
 }
 
 /// FNV-1a continued over `bytes` from state `h` (so a joined n-gram is hashed token by
