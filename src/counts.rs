@@ -189,13 +189,26 @@ fn push_term(out: &mut Counts, term: Box<str>, stats: &[ClassStat]) {
     out.offsets.push(out.stats.len() as u64);
 }
 
-/// One distinct term in a worker's table: its hash, its bytes in the worker's arena and
-/// the head of its per-class statistics list.
+/// One distinct unigram token in a worker's token table: its hash, its bytes in the
+/// worker's token arena and the head of its statistics list as a unigram term.
 #[derive(Debug, Clone, Copy)]
-struct Entry {
+struct Tok {
     hash: u64,
     off: u64,
     len: u32,
+    head: u32,
+}
+
+/// A term as counted: the ids of its tokens (unused positions [`NONE`]) or, with feature
+/// hashing, its bucket in position 0.
+pub(crate) type Key = [u32; 3];
+
+/// One distinct n-gram (or hashing bucket) in a worker's table, stored in the table
+/// itself: its key and the head of its per-class statistics list. 16 bytes; the term's
+/// string is only built in `finish`.
+#[derive(Debug, Clone, Copy)]
+struct Entry {
+    key: Key,
     head: u32,
 }
 
@@ -208,27 +221,92 @@ struct Node {
     weight: u64,
 }
 
-const NONE: u32 = u32::MAX;
+pub(crate) const NONE: u32 = u32::MAX;
 
 /// One bucket's merged output: sorted terms, statistics per term, statistics.
 type Part = (Vec<Box<str>>, Vec<u32>, Vec<ClassStat>);
 
-/// One worker's table and reusable buffers. Terms are stored once, in one byte arena;
+/// One worker's tables and reusable buffers. Unigram tokens are interned once, in one
+/// byte arena, and carry their own unigram statistics; longer n-grams are counted by the
+/// tuple of their token ids, so counting builds no string and compares no bytes;
 /// statistics live in one node array: no allocation per term or per document.
 #[derive(Clone)]
 struct Local {
-    table: HashTable<u32>,
-    entries: Vec<Entry>,
-    bytes: Vec<u8>,
+    tok_table: HashTable<u32>,
+    toks: Vec<Tok>,
+    tok_bytes: Vec<u8>,
+    table: HashTable<Entry>,
     nodes: Vec<Node>,
     analyzer: Analyzer,
-    doc: Vec<u32>,
-    groups: Vec<(u32, u32)>,
+    tok_ids: Vec<u32>,
+    keys: Vec<Key>,
+    weights: Vec<u32>,
+}
+
+/// A worker's terms as strings (built once per distinct term): term `i` is
+/// `bytes[ends[i - 1]..ends[i]]` (`ends[-1]` = 0), its statistics list starts at
+/// `heads[i]`.
+struct Strings {
+    bytes: Vec<u8>,
+    ends: Vec<u64>,
+    heads: Vec<u32>,
+}
+
+impl Strings {
+    fn term(&self, i: usize) -> &[u8] {
+        let start = if i == 0 { 0 } else { self.ends[i - 1] as usize };
+        &self.bytes[start..self.ends[i] as usize]
+    }
 }
 
 impl Local {
-    fn term(&self, e: &Entry) -> &[u8] {
-        &self.bytes[e.off as usize..e.off as usize + e.len as usize]
+    fn tok(&self, id: u32) -> &[u8] {
+        let t = &self.toks[id as usize];
+        &self.tok_bytes[t.off as usize..t.off as usize + t.len as usize]
+    }
+
+    /// The terms' strings, in entry order: tokens joined by one space, or `#<bucket>`
+    /// with feature hashing (as [`Analyzer::for_each_term`] writes them).
+    fn strings(&self) -> Strings {
+        let hashed = self.analyzer.config().hash_bits.is_some();
+        let mut bytes = Vec::new();
+        let n = self.table.len() + self.toks.len();
+        let mut ends = Vec::with_capacity(n);
+        let mut heads = Vec::with_capacity(n);
+        for t in self.toks.iter().filter(|t| t.head != NONE) {
+            bytes.extend_from_slice(
+                &self.tok_bytes[t.off as usize..t.off as usize + t.len as usize],
+            );
+            ends.push(bytes.len() as u64);
+            heads.push(t.head);
+        }
+        for e in self.table.iter() {
+            if hashed {
+                bytes.push(b'#');
+                let mut digits = [0u8; 10];
+                let mut i = digits.len();
+                let mut v = e.key[0];
+                loop {
+                    i -= 1;
+                    digits[i] = b'0' + (v % 10) as u8;
+                    v /= 10;
+                    if v == 0 {
+                        break;
+                    }
+                }
+                bytes.extend_from_slice(&digits[i..]);
+            } else {
+                for (k, &id) in e.key.iter().take_while(|&&id| id != NONE).enumerate() {
+                    if k > 0 {
+                        bytes.push(b' ');
+                    }
+                    bytes.extend_from_slice(self.tok(id));
+                }
+            }
+            ends.push(bytes.len() as u64);
+            heads.push(e.head);
+        }
+        Strings { bytes, ends, heads }
     }
 }
 
@@ -269,13 +347,15 @@ impl CountBuilder {
     pub fn new(analyzer: &crate::text::AnalyzerConfig, fit: &FitParams) -> Result<CountBuilder> {
         let analyzer = Analyzer::new(analyzer.clone())?;
         let local = Local {
+            tok_table: HashTable::new(),
+            toks: Vec::new(),
+            tok_bytes: Vec::new(),
             table: HashTable::new(),
-            entries: Vec::new(),
-            bytes: Vec::new(),
             nodes: Vec::new(),
             analyzer,
-            doc: Vec::new(),
-            groups: Vec::new(),
+            tok_ids: Vec::new(),
+            keys: Vec::new(),
+            weights: Vec::new(),
         };
         let n = rayon::current_num_threads().max(1);
         Ok(CountBuilder {
@@ -332,11 +412,20 @@ impl CountBuilder {
             locals,
             ..
         } = self;
-        let locals: Vec<Local> = locals
+        let mut locals: Vec<Local> = locals
             .into_iter()
             .map(|m| m.into_inner().unwrap_or_else(|e| e.into_inner()))
-            .filter(|l| !l.entries.is_empty())
+            .filter(|l| !l.nodes.is_empty())
             .collect();
+        // The terms' strings, built once per distinct term of each worker (in parallel);
+        // then the tables are not needed any more.
+        let strings: Vec<Strings> = locals.par_iter().map(Local::strings).collect();
+        for l in &mut locals {
+            l.table = HashTable::new();
+            l.tok_table = HashTable::new();
+            l.toks = Vec::new();
+            l.tok_bytes = Vec::new();
+        }
 
         // Labels sorted alphabetically, class ids remapped.
         let mut order: Vec<usize> = (0..labels.len()).collect();
@@ -353,9 +442,9 @@ impl CountBuilder {
             (*t.first().unwrap_or(&0) as usize) << 8 | *t.get(1).unwrap_or(&0) as usize
         };
         let mut starts = vec![0usize; (1 << 16) + 1];
-        for l in &locals {
-            for e in &l.entries {
-                starts[key(l.term(e)) + 1] += 1;
+        for st in &strings {
+            for ei in 0..st.ends.len() {
+                starts[key(st.term(ei)) + 1] += 1;
             }
         }
         for i in 1..starts.len() {
@@ -372,9 +461,9 @@ impl CountBuilder {
         };
         let mut refs = vec![(0u64, 0u32, 0u32); *starts.last().unwrap()];
         let mut fill = starts.clone();
-        for (li, l) in locals.iter().enumerate() {
-            for (ei, e) in l.entries.iter().enumerate() {
-                let t = l.term(e);
+        for (li, st) in strings.iter().enumerate() {
+            for ei in 0..st.ends.len() {
+                let t = st.term(ei);
                 let k = key(t);
                 refs[fill[k]] = (prefix(t), li as u32, ei as u32);
                 fill[k] += 1;
@@ -392,10 +481,7 @@ impl CountBuilder {
         let parts: Vec<Part> = buckets
             .into_par_iter()
             .map(|bucket| {
-                let term = |&(_, li, ei): &(u64, u32, u32)| {
-                    let l = &locals[li as usize];
-                    l.term(&l.entries[ei as usize])
-                };
+                let term = |&(_, li, ei): &(u64, u32, u32)| strings[li as usize].term(ei as usize);
                 bucket.sort_unstable_by(|a, b| a.0.cmp(&b.0).then_with(|| term(a).cmp(term(b))));
                 let mut terms = Vec::new();
                 let mut lens = Vec::new();
@@ -406,10 +492,11 @@ impl CountBuilder {
                     let t = term(&bucket[i]);
                     let mut j = i;
                     buf.clear();
-                    while j < bucket.len() && term(&bucket[j]) == t {
+                    // Equal terms have equal prefixes: most neighbours differ there.
+                    while j < bucket.len() && bucket[j].0 == bucket[i].0 && term(&bucket[j]) == t {
                         let (_, li, ei) = bucket[j];
                         let l = &locals[li as usize];
-                        let mut n = l.entries[ei as usize].head;
+                        let mut n = strings[li as usize].heads[ei as usize];
                         while n != NONE {
                             let node = &l.nodes[n as usize];
                             buf.push(ClassStat {
@@ -442,6 +529,7 @@ impl CountBuilder {
             })
             .collect();
         drop(refs);
+        drop(strings);
         drop(locals);
 
         let n_terms: usize = parts.iter().map(|p| p.0.len()).sum();
@@ -508,89 +596,165 @@ pub(crate) fn tf_weight(tf: u32, w: TermWeight) -> f64 {
     }
 }
 
+/// Hash of a term key: the splitmix64 finaliser (full avalanche) of the first two ids,
+/// with the third multiplied in. A single folded multiply by a constant left the low bits
+/// (hashbrown's bucket index) nearly equal for all n-grams sharing their first token,
+/// which made long probe sequences.
+#[inline]
+pub(crate) fn key_hash(k: &Key) -> u64 {
+    let mut z =
+        (k[0] as u64 | (k[1] as u64) << 32) ^ (k[2] as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
+}
+
+/// FNV-1a continued over `bytes` from state `h` (so a joined n-gram is hashed token by
+/// token, as [`crate::text::fnv1a`] hashes its string).
+#[inline]
+pub(crate) fn fnv1a_from(mut h: u64, bytes: &[u8]) -> u64 {
+    for &b in bytes {
+        h ^= b as u64;
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    h
+}
+
+/// Add one document's occurrence of a term to the term's statistics list at `head`.
+#[inline]
+fn add_to(nodes: &mut Vec<Node>, head: &mut u32, class: u32, weight: u64) {
+    let mut n = *head;
+    while n != NONE && nodes[n as usize].class != class {
+        n = nodes[n as usize].next;
+    }
+    if n == NONE {
+        nodes.push(Node {
+            class,
+            next: *head,
+            df: 1,
+            weight,
+        });
+        *head = (nodes.len() - 1) as u32;
+    } else {
+        let node = &mut nodes[n as usize];
+        node.df += 1;
+        node.weight += weight;
+    }
+}
+
 impl Local {
     fn count(&mut self, doc: &Doc<'_>, fit: &FitParams) {
         let Local {
+            tok_table,
+            toks,
+            tok_bytes,
             table,
-            entries,
-            bytes,
             nodes,
             analyzer,
-            doc: ids,
-            groups,
+            tok_ids,
+            keys,
+            weights,
         } = self;
-        ids.clear();
-        analyzer.for_each_term(doc.text, |t| {
-            let h = term_hash(t);
-            let found = table
-                .find(h, |&i| {
-                    let e = &entries[i as usize];
-                    e.hash == h
-                        && e.len as usize == t.len()
-                        && &bytes[e.off as usize..e.off as usize + t.len()] == t.as_bytes()
-                })
-                .copied();
-            let id = match found {
-                Some(i) => i,
-                None => {
-                    let i = entries.len() as u32;
-                    entries.push(Entry {
-                        hash: h,
-                        off: bytes.len() as u64,
-                        len: t.len() as u32,
-                        head: NONE,
-                    });
-                    bytes.extend_from_slice(t.as_bytes());
-                    table.insert_unique(h, i, |&j| entries[j as usize].hash);
-                    i
+        let config = analyzer.config();
+        let (lo, hi) = (config.ngram_min as usize, config.ngram_max as usize);
+        let hash_bits = config.hash_bits;
+        let tokens = analyzer.tokens(doc.text);
+        keys.clear();
+        match hash_bits {
+            None => {
+                tok_ids.clear();
+                for t in tokens {
+                    let h = term_hash(t);
+                    let found = tok_table
+                        .find(h, |&i| {
+                            let e = &toks[i as usize];
+                            e.hash == h
+                                && e.len as usize == t.len()
+                                && &tok_bytes[e.off as usize..e.off as usize + t.len()]
+                                    == t.as_bytes()
+                        })
+                        .copied();
+                    let id = match found {
+                        Some(i) => i,
+                        None => {
+                            let i = toks.len() as u32;
+                            toks.push(Tok {
+                                hash: h,
+                                off: tok_bytes.len() as u64,
+                                len: t.len() as u32,
+                                head: NONE,
+                            });
+                            tok_bytes.extend_from_slice(t.as_bytes());
+                            tok_table.insert_unique(h, i, |&j| toks[j as usize].hash);
+                            i
+                        }
+                    };
+                    tok_ids.push(id);
                 }
-            };
-            ids.push(id);
-        });
-        // Group equal terms: (entry, tf).
-        ids.sort_unstable();
-        groups.clear();
-        for &id in ids.iter() {
-            match groups.last_mut() {
-                Some((g, tf)) if *g == id => *tf += 1,
-                _ => groups.push((id, 1)),
+                for i in 0..tok_ids.len() {
+                    let mut key = [NONE; 3];
+                    for n in 1..=hi.min(tok_ids.len() - i) {
+                        key[n - 1] = tok_ids[i + n - 1];
+                        if n >= lo {
+                            keys.push(key);
+                        }
+                    }
+                }
+            }
+            Some(bits) => {
+                // The bucket of the joined n-gram, hashed token by token.
+                let mask = (1u64 << bits) - 1;
+                for i in 0..tokens.len() {
+                    let mut h = 0xcbf2_9ce4_8422_2325;
+                    for n in 1..=hi.min(tokens.len() - i) {
+                        if n > 1 {
+                            h = fnv1a_from(h, b" ");
+                        }
+                        h = fnv1a_from(h, tokens[i + n - 1].as_bytes());
+                        if n >= lo {
+                            keys.push([(h & mask) as u32, 0, 0]);
+                        }
+                    }
+                }
             }
         }
-        let norm = match fit.norm {
-            DocNorm::None => 1.0,
-            DocNorm::L2 => groups
-                .iter()
-                .map(|&(_, tf)| tf_weight(tf, fit.tf).powi(2))
-                .sum::<f64>()
-                .sqrt(),
-        };
+        // Group equal terms (in the document, in cache), then touch each table entry once.
+        keys.sort_unstable();
+        let mut norm = 1.0;
+        if fit.norm == DocNorm::L2 {
+            let mut tfs = keys.chunk_by(|a, b| a == b).map(|g| g.len() as u32);
+            norm = l2_norm_of_tfs(&mut tfs, weights, fit.tf);
+        }
         let fractional = fit.fractional_weights();
-        for &(id, tf) in groups.iter() {
+        for g in keys.chunk_by(|a, b| a == b) {
+            let (key, tf) = (g[0], g.len() as u32);
             let weight = if fractional {
                 quantize(tf_weight(tf, fit.tf) / norm)
             } else {
                 tf as u64
             };
-            let e = &mut entries[id as usize];
-            let mut n = e.head;
-            while n != NONE && nodes[n as usize].class != doc.class {
-                n = nodes[n as usize].next;
-            }
-            if n == NONE {
-                nodes.push(Node {
-                    class: doc.class,
-                    next: e.head,
-                    df: 1,
-                    weight,
-                });
-                e.head = (nodes.len() - 1) as u32;
+            let head = if hash_bits.is_none() && key[1] == NONE {
+                &mut toks[key[0] as usize].head
             } else {
-                let node = &mut nodes[n as usize];
-                node.df += 1;
-                node.weight += weight;
-            }
+                let e = table.entry(key_hash(&key), |e| e.key == key, |e| key_hash(&e.key));
+                &mut e.or_insert(Entry { key, head: NONE }).into_mut().head
+            };
+            add_to(nodes, head, doc.class, weight);
         }
     }
+}
+
+/// Euclidean norm of a document's transformed term weights from the frequencies of its
+/// distinct terms, summed in ascending frequency order: the order does not depend on the
+/// worker's term ids, so the weights do not depend on the thread count.
+fn l2_norm_of_tfs(tfs: impl Iterator<Item = u32>, buf: &mut Vec<u32>, w: TermWeight) -> f64 {
+    buf.clear();
+    buf.extend(tfs);
+    buf.sort_unstable();
+    buf.iter()
+        .map(|&tf| tf_weight(tf, w).powi(2))
+        .sum::<f64>()
+        .sqrt()
 }
 
 /// Fixed-point value of a fractional weight.
@@ -702,5 +866,113 @@ mod tests {
             .unwrap()
             .install(|| count(&refs, &p));
         assert_eq!(one, four);
+    }
+
+    /// The statistics counted the simple way: every term of every document as a string
+    /// (`Analyzer::terms`), in ordered maps.
+    fn reference(docs: &[(String, usize)], params: &crate::params::ValidTrainParams) -> Counts {
+        use std::collections::BTreeMap;
+        let fit = &params.fit;
+        let mut a = Analyzer::new(params.analyzer.clone()).unwrap();
+        let labels = ["net", "sales", "scam"];
+        let mut class_docs = [0u64; 3];
+        let mut stats: BTreeMap<String, BTreeMap<u32, (u64, u64)>> = BTreeMap::new();
+        for (text, class) in docs {
+            class_docs[*class] += 1;
+            let mut tf: BTreeMap<String, u32> = BTreeMap::new();
+            for t in a.terms(text) {
+                *tf.entry(t).or_default() += 1;
+            }
+            let mut tfs: Vec<u32> = tf.values().copied().collect();
+            tfs.sort();
+            let norm = match fit.norm {
+                DocNorm::None => 1.0,
+                DocNorm::L2 => tfs
+                    .iter()
+                    .map(|&n| tf_weight(n, fit.tf).powi(2))
+                    .sum::<f64>()
+                    .sqrt(),
+            };
+            for (t, n) in tf {
+                let w = if fit.fractional_weights() {
+                    quantize(tf_weight(n, fit.tf) / norm)
+                } else {
+                    n as u64
+                };
+                let s = stats
+                    .entry(t)
+                    .or_default()
+                    .entry(*class as u32)
+                    .or_default();
+                s.0 += 1;
+                s.1 += w;
+            }
+        }
+        // Only the labels that occur, as the builder assigns them.
+        let used: Vec<usize> = (0..3).filter(|&c| class_docs[c] > 0).collect();
+        let mut out = Counts {
+            labels: used.iter().map(|&c| labels[c].to_string()).collect(),
+            class_docs: used.iter().map(|&c| class_docs[c]).collect(),
+            weight_scale_bits: if fit.fractional_weights() {
+                FRACTION_BITS
+            } else {
+                0
+            },
+            offsets: vec![0],
+            ..Counts::default()
+        };
+        for (t, per_class) in stats {
+            out.terms.push(t.into());
+            for (c, (df, weight)) in per_class {
+                let class = used.iter().position(|&u| u == c as usize).unwrap() as u32;
+                out.stats.push(ClassStat { class, df, weight });
+            }
+            out.offsets.push(out.stats.len() as u64);
+        }
+        out
+    }
+
+    fn docs_strategy() -> impl proptest::strategy::Strategy<Value = Vec<(String, usize)>> {
+        use proptest::prelude::*;
+        let word = prop::sample::select(vec![
+            "buy", "now", "Buy", "hi", "a", "ab", "über", "straße", "42", "deal", "x", "call",
+            "me", "🎉", "b",
+        ]);
+        let doc =
+            (prop::collection::vec(word, 0..14), 0usize..3).prop_map(|(w, c)| (w.join(" "), c));
+        prop::collection::vec(doc, 1..25)
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(48))]
+        #[test]
+        fn id_counting_equals_counting_strings(
+            docs in docs_strategy(),
+            range in proptest::sample::select(vec![(1u8, 1u8), (1, 2), (1, 3), (2, 3), (3, 3)]),
+            tf in proptest::sample::select(vec![TermWeight::Raw, TermWeight::Log]),
+            norm in proptest::sample::select(vec![DocNorm::None, DocNorm::L2]),
+            hash_bits in proptest::sample::select(vec![None, Some(1u8), Some(3), Some(20), Some(32)]),
+            threads in 1usize..4,
+        ) {
+            let analyzer = crate::text::AnalyzerConfig {
+                ngram_min: range.0,
+                ngram_max: range.1,
+                hash_bits,
+                ..Default::default()
+            };
+            let p = TrainParams::default()
+                .analyzer(analyzer)
+                .transforms(tf, false, norm)
+                .check()
+                .unwrap();
+            let labels = ["net", "sales", "scam"];
+            let refs: Vec<(&str, &str)> = docs.iter().map(|(t, c)| (t.as_str(), labels[*c])).collect();
+            let got = rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .unwrap()
+                .install(|| count(&refs, &p));
+            proptest::prop_assert_eq!(got, reference(&docs, &p));
+        }
     }
 }

@@ -282,7 +282,6 @@ fn load_for_prediction(path: &Path) -> Result<Classifier> {
         ));
     }
     stream(rest, &mut |_| {})?;
-    drop(stream);
     let mut stored = [0u8; 4];
     f.read_exact(&mut stored).map_err(io)?;
     if crc.finalize() != u32::from_le_bytes(stored) {
