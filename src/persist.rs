@@ -65,9 +65,49 @@ pub enum Load {
 
 /// Serialise a classifier. It must carry its counts.
 pub fn to_bytes(clf: &Classifier) -> Result<Vec<u8>> {
-    let counts = clf.counts.as_ref().ok_or_else(|| {
-        Error::Incompatible("cannot save a model loaded without its counts".into())
-    })?;
+    check_has_counts(clf)?;
+    let mut out = Vec::new();
+    write_model(clf, &mut out).expect("writing to memory does not fail");
+    Ok(out)
+}
+
+fn check_has_counts(clf: &Classifier) -> Result<()> {
+    match clf.counts {
+        Some(_) => Ok(()),
+        None => Err(Error::Incompatible(
+            "cannot save a model loaded without its counts".into(),
+        )),
+    }
+}
+
+/// Bytes of `v` as a varint.
+fn varint_len(v: u64) -> u64 {
+    (64 - (v | 1).leading_zeros() as u64).div_ceil(7)
+}
+
+/// A writer that keeps the CRC-32 of everything written through it.
+struct Crc<W> {
+    inner: W,
+    crc: crc32fast::Hasher,
+}
+
+impl<W: Write> Write for Crc<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let n = self.inner.write(buf)?;
+        self.crc.update(&buf[..n]);
+        Ok(n)
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
+    }
+}
+
+/// Write the model file to `w` as it is made: the section sizes are computed first
+/// (the header holds the file's length), then the sections stream through the checksum,
+/// so saving needs no copy of the file in memory. The classifier must carry its counts
+/// ([`check_has_counts`]).
+fn write_model(clf: &Classifier, w: &mut dyn Write) -> std::io::Result<()> {
+    let counts = clf.counts.as_ref().expect("checked by the caller");
     let meta = Meta {
         format: "pitchsift-model".into(),
         analyzer: clf.params.analyzer.clone(),
@@ -80,52 +120,76 @@ pub fn to_bytes(clf: &Classifier) -> Result<Vec<u8>> {
         info: clf.info.clone(),
         calibration: clf.calibration.clone(),
     };
-    let mut out = Vec::with_capacity(1 << 16);
-    out.extend_from_slice(MAGIC);
-    out.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
-    out.extend_from_slice(&0u64.to_le_bytes());
-    section(&mut out, |b| {
-        b.extend_from_slice(&serde_json::to_vec(&meta).expect("meta serialises"))
-    });
-    section(&mut out, |b| {
-        varint(b, clf.features.len() as u64);
-        for t in clf.features.iter() {
-            varint(b, t.len() as u64);
-            b.extend_from_slice(t.as_bytes());
-        }
-    });
-    section(&mut out, |b| {
-        for w in clf.model.weights.iter().chain(clf.model.bias.iter()) {
-            b.extend_from_slice(&w.to_le_bytes());
-        }
-    });
-    section(&mut out, |b| {
-        varint(b, counts.n_terms() as u64);
-        for (i, t) in counts.terms.iter().enumerate() {
-            varint(b, t.len() as u64);
-            b.extend_from_slice(t.as_bytes());
-            let stats = counts.term_stats(i);
-            varint(b, stats.len() as u64);
-            for s in stats {
-                varint(b, s.class as u64);
-                varint(b, s.df);
-                varint(b, s.weight);
-            }
-        }
-    });
-    let len = out.len() as u64 + 4;
-    out[12..20].copy_from_slice(&len.to_le_bytes());
-    let crc = crc32fast::hash(&out);
-    out.extend_from_slice(&crc.to_le_bytes());
-    Ok(out)
-}
+    let meta = serde_json::to_vec(&meta).expect("meta serialises");
+    let n_features = clf.features.len() as u64;
+    let features_len = varint_len(n_features)
+        + clf
+            .features
+            .iter()
+            .map(|t| varint_len(t.len() as u64) + t.len() as u64)
+            .sum::<u64>();
+    let params_len = 8 * (clf.model.weights.len() + clf.model.bias.len()) as u64;
+    let counts_len = varint_len(counts.n_terms() as u64)
+        + (0..counts.n_terms())
+            .map(|i| {
+                let t = counts.terms[i].len() as u64;
+                let stats = counts.term_stats(i);
+                varint_len(t)
+                    + t
+                    + varint_len(stats.len() as u64)
+                    + stats
+                        .iter()
+                        .map(|s| {
+                            varint_len(s.class as u64) + varint_len(s.df) + varint_len(s.weight)
+                        })
+                        .sum::<u64>()
+            })
+            .sum::<u64>();
+    let total =
+        HEADER as u64 + 8 * 4 + meta.len() as u64 + features_len + params_len + counts_len + 4;
 
-fn section(out: &mut Vec<u8>, fill: impl FnOnce(&mut Vec<u8>)) {
-    let at = out.len();
-    out.extend_from_slice(&0u64.to_le_bytes());
-    fill(out);
-    let len = (out.len() - at - 8) as u64;
-    out[at..at + 8].copy_from_slice(&len.to_le_bytes());
+    let mut w = Crc {
+        inner: std::io::BufWriter::with_capacity(1 << 20, w),
+        crc: crc32fast::Hasher::new(),
+    };
+    w.write_all(MAGIC)?;
+    w.write_all(&FORMAT_VERSION.to_le_bytes())?;
+    w.write_all(&total.to_le_bytes())?;
+    let mut buf: Vec<u8> = Vec::with_capacity(64);
+    let mut put_varint = |w: &mut Crc<_>, v: u64| -> std::io::Result<()> {
+        buf.clear();
+        varint(&mut buf, v);
+        w.write_all(&buf)
+    };
+    w.write_all(&(meta.len() as u64).to_le_bytes())?;
+    w.write_all(&meta)?;
+    w.write_all(&features_len.to_le_bytes())?;
+    put_varint(&mut w, n_features)?;
+    for t in clf.features.iter() {
+        put_varint(&mut w, t.len() as u64)?;
+        w.write_all(t.as_bytes())?;
+    }
+    w.write_all(&params_len.to_le_bytes())?;
+    for v in clf.model.weights.iter().chain(clf.model.bias.iter()) {
+        w.write_all(&v.to_le_bytes())?;
+    }
+    w.write_all(&counts_len.to_le_bytes())?;
+    put_varint(&mut w, counts.n_terms() as u64)?;
+    for (i, t) in counts.terms.iter().enumerate() {
+        put_varint(&mut w, t.len() as u64)?;
+        w.write_all(t.as_bytes())?;
+        let stats = counts.term_stats(i);
+        put_varint(&mut w, stats.len() as u64)?;
+        for s in stats {
+            put_varint(&mut w, s.class as u64)?;
+            put_varint(&mut w, s.df)?;
+            put_varint(&mut w, s.weight)?;
+        }
+    }
+    let crc = w.crc.clone().finalize();
+    let mut inner = w.inner;
+    inner.write_all(&crc.to_le_bytes())?;
+    inner.flush()
 }
 
 fn varint(out: &mut Vec<u8>, mut v: u64) {
@@ -139,8 +203,8 @@ fn varint(out: &mut Vec<u8>, mut v: u64) {
 /// Write a classifier to `path` atomically: a temporary file in the same directory,
 /// flushed and synced, then renamed over `path`. On error `path` is untouched.
 pub fn save(clf: &Classifier, path: &Path) -> Result<()> {
-    let bytes = to_bytes(clf)?;
-    write_atomic(path, &bytes)
+    check_has_counts(clf)?;
+    write_atomic_with(path, &mut |w| write_model(clf, w))
 }
 
 /// Write `bytes` to `path` atomically (temporary file, sync, rename).
@@ -149,13 +213,20 @@ pub fn save(clf: &Classifier, path: &Path) -> Result<()> {
 /// `/dev/full`, a FIFO, `/dev/stdout`) is written directly instead: renaming over it
 /// would replace the device with a regular file.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    write_atomic_with(path, &mut |w| w.write_all(bytes))
+}
+
+/// [`write_atomic`] of what `fill` writes.
+pub fn write_atomic_with(
+    path: &Path,
+    fill: &mut dyn FnMut(&mut dyn Write) -> std::io::Result<()>,
+) -> Result<()> {
     if is_special(path) {
         let mut f = std::fs::OpenOptions::new()
             .write(true)
             .open(path)
             .map_err(|e| Error::io(path, e))?;
-        return f
-            .write_all(bytes)
+        return fill(&mut f)
             .and_then(|_| f.flush())
             .map_err(|e| Error::io(path, e));
     }
@@ -168,7 +239,7 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
         .suffix(".tmp")
         .tempfile_in(dir)
         .map_err(|e| Error::io(path, e))?;
-    tmp.write_all(bytes)
+    fill(&mut tmp)
         .and_then(|_| tmp.as_file().sync_all())
         .map_err(|e| Error::io(path, e))?;
     set_readable(tmp.as_file()).map_err(|e| Error::io(path, e))?;
@@ -517,6 +588,23 @@ impl<'a> Reader<'a> {
             Ok(())
         } else {
             Err(self.err("trailing bytes in a section"))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn varint_len_is_the_written_length() {
+        let mut values = vec![0, 1, 127, 128, 16_383, 16_384, u32::MAX as u64, u64::MAX];
+        values.extend((0..64).map(|b| 1u64 << b));
+        values.extend((1..64).map(|b| (1u64 << b) - 1));
+        for v in values {
+            let mut out = Vec::new();
+            varint(&mut out, v);
+            assert_eq!(varint_len(v), out.len() as u64, "{v}");
         }
     }
 }
