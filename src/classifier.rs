@@ -13,7 +13,7 @@ use crate::error::{Error, Result};
 use crate::model::{argmax, fit_counts, select_features, softmax, NbModel};
 use crate::params::{DocNorm, TermWeight, ValidTrainParams};
 use crate::terms::Terms;
-use crate::text::Analyzer;
+use crate::text::{bucket_term, Analyzer};
 
 /// A trained classifier.
 #[derive(Debug, Clone)]
@@ -38,7 +38,17 @@ pub struct Classifier {
     /// Term -> feature id, built on first use (training never needs it): a table of
     /// feature indices, so the terms are not stored twice.
     vocab: OnceLock<HashTable<u32>>,
+    /// With feature hashing (up to [`MAX_BUCKET_TABLE_BITS`] bits): bucket -> feature id
+    /// ([`NO_FEATURE`] for a bucket that is not a feature), built on first use; `None`
+    /// when the model has no such table.
+    buckets: OnceLock<Option<Vec<u32>>>,
 }
+
+/// Hashed models of at most this many bits are scored through a bucket table
+/// (4 bytes per bucket: 16 MiB at 22 bits) instead of the term table.
+pub const MAX_BUCKET_TABLE_BITS: u8 = 22;
+
+const NO_FEATURE: u32 = u32::MAX;
 
 /// Facts about training, stored in the model for people and tools.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -126,6 +136,7 @@ impl Classifier {
             info,
             calibration: None,
             vocab: OnceLock::new(),
+            buckets: OnceLock::new(),
         }
     }
 
@@ -146,8 +157,29 @@ impl Classifier {
         })
     }
 
+    /// The bucket table of a hashed model (see [`MAX_BUCKET_TABLE_BITS`]).
+    fn buckets(&self) -> Option<&[u32]> {
+        self.buckets
+            .get_or_init(|| {
+                let bits = self.params.analyzer.hash_bits?;
+                if bits > MAX_BUCKET_TABLE_BITS {
+                    return None;
+                }
+                let mut table = vec![NO_FEATURE; 1 << bits];
+                for (i, t) in self.features.iter().enumerate() {
+                    let b: usize = t.strip_prefix('#')?.parse().ok()?;
+                    *table.get_mut(b)? = i as u32;
+                }
+                Some(table)
+            })
+            .as_deref()
+    }
+
     /// A scorer (one per thread).
     pub fn scorer(&self) -> Scorer<'_> {
+        if self.buckets().is_some() {
+            return self.scorer_with(true);
+        }
         self.vocab();
         self.scorer_with(true)
     }
@@ -161,6 +193,7 @@ impl Classifier {
             feats: Vec::new(),
             hashes: Vec::new(),
             jll: vec![0.0; self.labels.len()],
+            name: String::new(),
         }
     }
 
@@ -202,6 +235,8 @@ pub struct Scorer<'m> {
     feats: Vec<u32>,
     hashes: Vec<u64>,
     jll: Vec<f64>,
+    /// A hashing bucket's term, for its hash.
+    name: String,
 }
 
 impl<'m> Scorer<'m> {
@@ -214,23 +249,24 @@ impl<'m> Scorer<'m> {
     /// written into the scorer's buffer; returns them.
     pub fn features(&mut self, text: &str) -> Vec<(u32, f64)> {
         let fit = &self.clf.params.fit;
-        let vocab = self.indexed.then(|| self.clf.vocab());
-        let features = &self.clf.features;
-        let (feats, hashes) = (&mut self.feats, &mut self.hashes);
+        let need_norm = fit.norm == DocNorm::L2;
+        let (mut feats, mut hashes) = (
+            std::mem::take(&mut self.feats),
+            std::mem::take(&mut self.hashes),
+        );
         feats.clear();
         hashes.clear();
-        let need_norm = fit.norm == DocNorm::L2;
-        self.analyzer.for_each_term(text, |t| {
-            if let Some(id) = lookup(vocab, features, t) {
+        self.each_term(text, need_norm, |id, h| {
+            if let Some(id) = id {
                 feats.push(id);
             }
             if need_norm {
-                hashes.push(term_hash(t));
+                hashes.push(h);
             }
         });
         feats.sort_unstable();
         let norm = if need_norm {
-            l2_norm_of_hashes(hashes, fit.tf)
+            l2_norm_of_hashes(&mut hashes, fit.tf)
         } else {
             1.0
         };
@@ -241,7 +277,34 @@ impl<'m> Scorer<'m> {
             out.push((feats[i], tf_weight((j - i) as u32, fit.tf) / norm));
             i = j;
         }
+        (self.feats, self.hashes) = (feats, hashes);
         out
+    }
+
+    /// Call `f(feature id, term hash)` for every term of `text`, in order; the hash
+    /// ([`term_hash`] of the term's string) only when `hashes`, else 0. A hashed model
+    /// with a bucket table looks buckets up directly, without the terms' strings.
+    fn each_term(&mut self, text: &str, hashes: bool, mut f: impl FnMut(Option<u32>, u64)) {
+        let clf = self.clf;
+        if let Some(buckets) = self.indexed.then(|| clf.buckets()).flatten() {
+            let name = &mut self.name;
+            self.analyzer.for_each_bucket(text, |b| {
+                let id = buckets[b as usize];
+                let h = if hashes {
+                    bucket_term(name, b);
+                    term_hash(name)
+                } else {
+                    0
+                };
+                f((id != NO_FEATURE).then_some(id), h)
+            });
+            return;
+        }
+        let vocab = self.indexed.then(|| clf.vocab());
+        self.analyzer.for_each_term(text, |t| {
+            let h = if hashes { term_hash(t) } else { 0 };
+            f(lookup(vocab, &clf.features, t), h)
+        });
     }
 
     /// Joint log-likelihood of every label.
@@ -249,15 +312,10 @@ impl<'m> Scorer<'m> {
         let fit = &self.clf.params.fit;
         if fit.tf == TermWeight::Raw && fit.norm == DocNorm::None {
             // Raw counts: each occurrence adds its row; no grouping needed.
-            let vocab = self.indexed.then(|| self.clf.vocab());
-            let features = &self.clf.features;
-            let feats = &mut self.feats;
+            let mut feats = std::mem::take(&mut self.feats);
             feats.clear();
-            self.analyzer.for_each_term(text, |t| {
-                if let Some(id) = lookup(vocab, features, t) {
-                    feats.push(id);
-                }
-            });
+            self.each_term(text, false, |id, _| feats.extend(id));
+            self.feats = feats;
             self.clf
                 .model
                 .jll_sparse(self.feats.iter().map(|&f| (f, 1.0)), &mut self.jll);
@@ -314,5 +372,65 @@ impl<'m> Scorer<'m> {
         };
         let jll = self.jll.clone();
         (self.posteriors(jll.clone()), jll, feats)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::counts::{CountBuilder, Doc};
+    use crate::params::TrainParams;
+    use crate::text::AnalyzerConfig;
+
+    /// A hashed model scored through its bucket table gives exactly what the term
+    /// path (binary search in the features) gives: same features, same jll bits.
+    #[test]
+    fn bucket_table_equals_term_lookup() {
+        let docs = [
+            ("buy now cheap deals buy", "sales"),
+            ("great talk yesterday, coffee soon?", "net"),
+            ("earn $500 a week from home, über easy", "opp"),
+            ("we are hiring a senior engineer", "rec"),
+            ("coffee and a talk about hiring", "net"),
+        ];
+        for (bits, tf, norm, ngrams) in [
+            (4, TermWeight::Raw, DocNorm::None, (1, 1)),
+            (10, TermWeight::Log, DocNorm::L2, (1, 2)),
+            (16, TermWeight::Raw, DocNorm::L2, (1, 3)),
+            (22, TermWeight::Log, DocNorm::None, (2, 3)),
+        ] {
+            let params = TrainParams::default()
+                .analyzer(AnalyzerConfig {
+                    hash_bits: Some(bits),
+                    ..AnalyzerConfig::default()
+                })
+                .ngrams(ngrams.0, ngrams.1)
+                .transforms(tf, false, norm)
+                .check()
+                .unwrap();
+            let mut b = CountBuilder::new(&params.analyzer, &params.fit).unwrap();
+            let ids: Vec<u32> = docs.iter().map(|d| b.class_id(d.1)).collect();
+            let batch: Vec<Doc> = docs
+                .iter()
+                .zip(&ids)
+                .map(|(d, &class)| Doc { text: d.0, class })
+                .collect();
+            b.add(&batch);
+            let clf = Classifier::fit(b.finish(), &params, "t").unwrap();
+            assert!(clf.buckets().is_some(), "{bits} bits");
+            let mut by_bucket = clf.scorer();
+            let mut by_term = clf.scorer_with(false);
+            for t in [
+                "buy cheap coffee now",
+                "hiring hiring über deals",
+                "nothing known here",
+                "",
+            ] {
+                assert_eq!(by_bucket.features(t), by_term.features(t), "{bits}: {t}");
+                let a: Vec<u64> = by_bucket.jll(t).iter().map(|v| v.to_bits()).collect();
+                let b: Vec<u64> = by_term.jll(t).iter().map(|v| v.to_bits()).collect();
+                assert_eq!(a, b, "{bits}: {t}");
+            }
+        }
     }
 }

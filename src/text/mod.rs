@@ -113,7 +113,15 @@ impl AnalyzerConfig {
 /// 64-bit FNV-1a: a fixed, documented hash, so hashed models do not depend on this
 /// build's hasher.
 pub fn fnv1a(bytes: &[u8]) -> u64 {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    fnv1a_from(FNV_OFFSET, bytes)
+}
+
+/// FNV-1a's initial state.
+const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
+
+/// FNV-1a continued over `bytes` from state `h` (a joined n-gram hashed token by token).
+#[inline]
+fn fnv1a_from(mut h: u64, bytes: &[u8]) -> u64 {
     for &b in bytes {
         h ^= b as u64;
         h = h.wrapping_mul(0x0100_0000_01b3);
@@ -124,6 +132,11 @@ pub fn fnv1a(bytes: &[u8]) -> u64 {
 /// The feature-hashing term of `term`: `#` and its bucket in decimal.
 fn hashed_term(out: &mut String, term: &str, bits: u8) {
     let bucket = fnv1a(term.as_bytes()) & ((1u64 << bits) - 1);
+    bucket_term(out, bucket);
+}
+
+/// The term of hashing bucket `bucket`: `#` and the bucket in decimal.
+pub(crate) fn bucket_term(out: &mut String, bucket: u64) {
     out.clear();
     out.push('#');
     let mut digits = [0u8; 20];
@@ -237,6 +250,34 @@ impl Analyzer {
                         term.push_str(t);
                     }
                     f(term);
+                }
+            }
+        }
+    }
+
+    /// With feature hashing, call `f` with the bucket of every term of `text`, in the
+    /// order of [`Analyzer::for_each_term`] (whose terms are `#<bucket>`), without
+    /// building the n-gram strings: FNV-1a runs over the tokens and the spaces between
+    /// them. Does nothing without `hash_bits`.
+    pub fn for_each_bucket(&mut self, text: &str, mut f: impl FnMut(u64)) {
+        let Some(bits) = self.config.hash_bits else {
+            return;
+        };
+        let mask = (1u64 << bits) - 1;
+        let (lo, hi) = (
+            self.config.ngram_min as usize,
+            self.config.ngram_max as usize,
+        );
+        let toks = self.tokens(text);
+        for i in 0..toks.len() {
+            let mut h = FNV_OFFSET;
+            for n in 1..=hi.min(toks.len() - i) {
+                if n > 1 {
+                    h = fnv1a_from(h, b" ");
+                }
+                h = fnv1a_from(h, toks[i + n - 1].as_bytes());
+                if n >= lo {
+                    f(h & mask);
                 }
             }
         }
@@ -386,6 +427,28 @@ mod tests {
             ..AnalyzerConfig::default()
         };
         assert!(Analyzer::new(bad).is_err());
+    }
+
+    #[test]
+    fn buckets_are_the_hashed_terms() {
+        for (lo, hi) in [(1, 1), (1, 2), (1, 3), (2, 3)] {
+            let cfg = AnalyzerConfig {
+                hash_bits: Some(10),
+                ngram_min: lo,
+                ngram_max: hi,
+                ..AnalyzerConfig::default()
+            };
+            let mut a = Analyzer::new(cfg).unwrap();
+            let text = "Buy now, über deals! Visit www.example.com or call 555-0134";
+            let terms = a.terms(text);
+            let mut names = Vec::new();
+            let mut name = String::new();
+            a.for_each_bucket(text, |b| {
+                bucket_term(&mut name, b);
+                names.push(name.clone());
+            });
+            assert_eq!(names, terms, "{lo}..{hi}");
+        }
     }
 
     #[test]
