@@ -96,6 +96,7 @@ fn run(cli: Cli, matches: &ArgMatches) -> anyhow::Result<()> {
         "pitchsift-train: counting",
     );
     let mut report = |docs: u64, bytes: u64| progress.update(bytes, || format!("{docs} documents"));
+    let mut counted = None;
     let clf = match (&cli.update, method) {
         (Some(path), _) => {
             // An update refits the counts; a calibration map cannot be refitted without
@@ -112,6 +113,7 @@ fn run(cli: Cli, matches: &ArgMatches) -> anyhow::Result<()> {
         }
         (None, None) => {
             let counts = train::count_csv(&cli.corpus, &csv, &params, &mut report);
+            counted = Some(start.elapsed());
             pitchsift::Classifier::fit(counts?, &params, &train::describe(&cli.corpus))?
         }
         (None, Some(method)) => {
@@ -129,8 +131,17 @@ fn run(cli: Cli, matches: &ArgMatches) -> anyhow::Result<()> {
         }
     };
     progress.finish();
+    let trained = start.elapsed();
     persist::save(&clf, &cli.output)?;
     if !cli.quiet {
+        let phases = match counted {
+            Some(c) => format!(
+                "counting {:.2}s, fitting {:.2}s",
+                c.as_secs_f64(),
+                (trained - c).as_secs_f64()
+            ),
+            None => format!("training {:.2}s", trained.as_secs_f64()),
+        };
         let secs = start.elapsed().as_secs_f64();
         let n: u64 = clf.class_docs.iter().sum();
         eprintln!(
@@ -146,6 +157,10 @@ fn run(cli: Cli, matches: &ArgMatches) -> anyhow::Result<()> {
             clf.info.n_terms,
             clf.features.len(),
             cli.output.display()
+        );
+        eprintln!(
+            "  time: {phases}, writing {:.2}s",
+            (start.elapsed() - trained).as_secs_f64()
         );
         if let Some(c) = &clf.calibration {
             eprintln!(
