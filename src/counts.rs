@@ -496,8 +496,9 @@ impl CountBuilder {
                     let t = term(&bucket[i]);
                     let mut j = i;
                     buf.clear();
-                    // Equal terms have equal prefixes: most neighbours differ there.
-                    while j < bucket.len() && bucket[j].0 == bucket[i].0 && term(&bucket[j]) == t {
+                    // Equal terms have equal prefixes: most neighbours differ there. The
+                    // first ref is the term itself (no comparison of it with itself).
+                    loop {
                         let (_, li, ei) = bucket[j];
                         let l = &locals[li as usize];
                         let head = &strings[li as usize].heads[ei as usize];
@@ -514,6 +515,12 @@ impl CountBuilder {
                             node = &l.nodes[node.next as usize];
                         }
                         j += 1;
+                        if !(j < bucket.len()
+                            && bucket[j].0 == bucket[i].0
+                            && same_bytes(term(&bucket[j]), t))
+                        {
+                            break;
+                        }
                     }
                     buf.sort_unstable_by_key(|s| s.class);
                     let before = stats.len();
