@@ -190,13 +190,14 @@ fn push_term(out: &mut Counts, term: Box<str>, stats: &[ClassStat]) {
 }
 
 /// One distinct unigram token in a worker's token table: its hash, its bytes in the
-/// worker's token arena and the head of its statistics list as a unigram term.
+/// worker's token arena and, inline, its first class's statistics as a unigram term
+/// (`head.class == NONE` until the token is counted as a term). 48 bytes.
 #[derive(Debug, Clone, Copy)]
 struct Tok {
     hash: u64,
     off: u64,
     len: u32,
-    head: u32,
+    head: Node,
 }
 
 /// A term as counted: the ids of its tokens (unused positions [`NONE`]) or, with feature
@@ -204,15 +205,17 @@ struct Tok {
 pub(crate) type Key = [u32; 3];
 
 /// One distinct n-gram (or hashing bucket) in a worker's table, stored in the table
-/// itself: its key and the head of its per-class statistics list. 16 bytes; the term's
-/// string is only built in `finish`.
+/// itself: its key and, inline, its first class's statistics, whose `next` links the
+/// other classes in the worker's overflow node list. 40 bytes: counting a term of its
+/// first class touches only the entry. The term's string is only built in `finish`.
 #[derive(Debug, Clone, Copy)]
 struct Entry {
     key: Key,
-    head: u32,
+    head: Node,
 }
 
-/// One class's statistics of one term; `next` links the term's other classes.
+/// One class's statistics of one term; `next` links the term's other classes (in the
+/// worker's overflow `nodes`).
 #[derive(Debug, Clone, Copy)]
 struct Node {
     class: u32,
@@ -228,8 +231,9 @@ type Part = (Vec<Box<str>>, Vec<u32>, Vec<ClassStat>);
 
 /// One worker's tables and reusable buffers. Unigram tokens are interned once, in one
 /// byte arena, and carry their own unigram statistics; longer n-grams are counted by the
-/// tuple of their token ids, so counting builds no string and compares no bytes;
-/// statistics live in one node array: no allocation per term or per document.
+/// tuple of their token ids, so counting builds no string and compares no bytes; a
+/// term's first class's statistics are stored in its table slot, the other classes'
+/// in one overflow node array: no allocation per term or per document.
 #[derive(Clone)]
 struct Local {
     tok_table: HashTable<u32>,
@@ -244,12 +248,12 @@ struct Local {
 }
 
 /// A worker's terms as strings (built once per distinct term): term `i` is
-/// `bytes[ends[i - 1]..ends[i]]` (`ends[-1]` = 0), its statistics list starts at
-/// `heads[i]`.
+/// `bytes[ends[i - 1]..ends[i]]` (`ends[-1]` = 0), its first class's statistics are
+/// `heads[i]` (whose `next` continues in the worker's `nodes`).
 struct Strings {
     bytes: Vec<u8>,
     ends: Vec<u64>,
-    heads: Vec<u32>,
+    heads: Vec<Node>,
 }
 
 impl Strings {
@@ -273,7 +277,7 @@ impl Local {
         let n = self.table.len() + self.toks.len();
         let mut ends = Vec::with_capacity(n);
         let mut heads = Vec::with_capacity(n);
-        for t in self.toks.iter().filter(|t| t.head != NONE) {
+        for t in self.toks.iter().filter(|t| t.head.class != NONE) {
             bytes.extend_from_slice(
                 &self.tok_bytes[t.off as usize..t.off as usize + t.len as usize],
             );
@@ -415,7 +419,7 @@ impl CountBuilder {
         let mut locals: Vec<Local> = locals
             .into_iter()
             .map(|m| m.into_inner().unwrap_or_else(|e| e.into_inner()))
-            .filter(|l| !l.nodes.is_empty())
+            .filter(|l| !l.toks.is_empty() || !l.table.is_empty())
             .collect();
         // The terms' strings, built once per distinct term of each worker (in parallel);
         // then the tables are not needed any more.
@@ -492,21 +496,31 @@ impl CountBuilder {
                     let t = term(&bucket[i]);
                     let mut j = i;
                     buf.clear();
-                    // Equal terms have equal prefixes: most neighbours differ there.
-                    while j < bucket.len() && bucket[j].0 == bucket[i].0 && term(&bucket[j]) == t {
+                    // Equal terms have equal prefixes: most neighbours differ there. The
+                    // first ref is the term itself (no comparison of it with itself).
+                    loop {
                         let (_, li, ei) = bucket[j];
                         let l = &locals[li as usize];
-                        let mut n = strings[li as usize].heads[ei as usize];
-                        while n != NONE {
-                            let node = &l.nodes[n as usize];
+                        let head = &strings[li as usize].heads[ei as usize];
+                        let mut node = head;
+                        loop {
                             buf.push(ClassStat {
                                 class: remap[node.class as usize],
                                 df: node.df,
                                 weight: node.weight,
                             });
-                            n = node.next;
+                            if node.next == NONE {
+                                break;
+                            }
+                            node = &l.nodes[node.next as usize];
                         }
                         j += 1;
+                        if !(j < bucket.len()
+                            && bucket[j].0 == bucket[i].0
+                            && same_bytes(term(&bucket[j]), t))
+                        {
+                            break;
+                        }
                     }
                     buf.sort_unstable_by_key(|s| s.class);
                     let before = stats.len();
@@ -620,27 +634,71 @@ pub(crate) fn fnv1a_from(mut h: u64, bytes: &[u8]) -> u64 {
     h
 }
 
-/// Add one document's occurrence of a term to the term's statistics list at `head`.
+/// A term's statistics before its first occurrence.
+const EMPTY: Node = Node {
+    class: NONE,
+    next: NONE,
+    df: 0,
+    weight: 0,
+};
+
+/// Add one document's occurrence of a term to the term's statistics: its inline first
+/// class `head`, or the overflow list starting at `head.next`.
 #[inline]
-fn add_to(nodes: &mut Vec<Node>, head: &mut u32, class: u32, weight: u64) {
-    let mut n = *head;
+fn add_to(nodes: &mut Vec<Node>, head: &mut Node, class: u32, weight: u64) {
+    if head.class == class {
+        head.df += 1;
+        head.weight += weight;
+        return;
+    }
+    if head.class == NONE {
+        *head = Node {
+            class,
+            next: NONE,
+            df: 1,
+            weight,
+        };
+        return;
+    }
+    add_to_overflow(nodes, head, class, weight);
+}
+
+/// [`add_to`] for a class other than the term's first one.
+#[inline(never)]
+fn add_to_overflow(nodes: &mut Vec<Node>, head: &mut Node, class: u32, weight: u64) {
+    let mut n = head.next;
     while n != NONE && nodes[n as usize].class != class {
         n = nodes[n as usize].next;
     }
     if n == NONE {
         nodes.push(Node {
             class,
-            next: *head,
+            next: head.next,
             df: 1,
             weight,
         });
-        *head = (nodes.len() - 1) as u32;
+        head.next = (nodes.len() - 1) as u32;
     } else {
         let node = &mut nodes[n as usize];
         node.df += 1;
         node.weight += weight;
     }
 }
+
+/// `stored == token`: short tokens (most of them) are compared byte by byte inline, which
+/// is cheaper than a call to `memcmp` (the 64-bit hashes already matched, so this nearly
+/// always succeeds).
+#[inline]
+fn same_bytes(stored: &[u8], token: &[u8]) -> bool {
+    if token.len() <= 16 {
+        stored.len() == token.len() && stored.iter().zip(token).all(|(a, b)| a == b)
+    } else {
+        stored == token
+    }
+}
+
+const _: () = assert!(std::mem::size_of::<Entry>() == 40);
+const _: () = assert!(std::mem::size_of::<Tok>() == 48);
 
 impl Local {
     fn count(&mut self, doc: &Doc<'_>, fit: &FitParams) {
@@ -670,8 +728,10 @@ impl Local {
                             let e = &toks[i as usize];
                             e.hash == h
                                 && e.len as usize == t.len()
-                                && &tok_bytes[e.off as usize..e.off as usize + t.len()]
-                                    == t.as_bytes()
+                                && same_bytes(
+                                    &tok_bytes[e.off as usize..e.off as usize + t.len()],
+                                    t.as_bytes(),
+                                )
                         })
                         .copied();
                     let id = match found {
@@ -682,7 +742,7 @@ impl Local {
                                 hash: h,
                                 off: tok_bytes.len() as u64,
                                 len: t.len() as u32,
-                                head: NONE,
+                                head: EMPTY,
                             });
                             tok_bytes.extend_from_slice(t.as_bytes());
                             tok_table.insert_unique(h, i, |&j| toks[j as usize].hash);
@@ -737,7 +797,7 @@ impl Local {
                 &mut toks[key[0] as usize].head
             } else {
                 let e = table.entry(key_hash(&key), |e| e.key == key, |e| key_hash(&e.key));
-                &mut e.or_insert(Entry { key, head: NONE }).into_mut().head
+                &mut e.or_insert(Entry { key, head: EMPTY }).into_mut().head
             };
             add_to(nodes, head, doc.class, weight);
         }
