@@ -189,15 +189,13 @@ fn push_term(out: &mut Counts, term: Box<str>, stats: &[ClassStat]) {
     out.offsets.push(out.stats.len() as u64);
 }
 
-/// One distinct unigram token in a worker's token table: its hash, its bytes in the
-/// worker's token arena and, inline, its first class's statistics as a unigram term
-/// (`head.class == NONE` until the token is counted as a term). 48 bytes.
+/// One distinct unigram token in a worker's token table: its hash and its bytes in the
+/// worker's token arena. 24 bytes.
 #[derive(Debug, Clone, Copy)]
 struct Tok {
     hash: u64,
     off: u64,
     len: u32,
-    head: Node,
 }
 
 /// A term as counted: the ids of its tokens (unused positions [`NONE`]) or, with feature
@@ -230,7 +228,7 @@ pub(crate) const NONE: u32 = u32::MAX;
 type Part = (Vec<Box<str>>, Vec<u32>, Vec<ClassStat>);
 
 /// One worker's tables and reusable buffers. Unigram tokens are interned once, in one
-/// byte arena, and carry their own unigram statistics; longer n-grams are counted by the
+/// byte arena; unigrams and hashing buckets are counted per (term, class), longer n-grams by the
 /// tuple of their token ids, so counting builds no string and compares no bytes; a
 /// term's first class's statistics are stored in its table slot, the other classes'
 /// in one overflow node array: no allocation per term or per document.
@@ -274,16 +272,9 @@ impl Local {
     fn strings(&self) -> Strings {
         let hashed = self.analyzer.config().hash_bits.is_some();
         let mut bytes = Vec::new();
-        let n = self.table.len() + self.toks.len();
+        let n = self.table.len();
         let mut ends = Vec::with_capacity(n);
         let mut heads = Vec::with_capacity(n);
-        for t in self.toks.iter().filter(|t| t.head.class != NONE) {
-            bytes.extend_from_slice(
-                &self.tok_bytes[t.off as usize..t.off as usize + t.len as usize],
-            );
-            ends.push(bytes.len() as u64);
-            heads.push(t.head);
-        }
         for e in self.table.iter() {
             if hashed {
                 bytes.push(b'#');
@@ -698,7 +689,7 @@ fn same_bytes(stored: &[u8], token: &[u8]) -> bool {
 }
 
 const _: () = assert!(std::mem::size_of::<Entry>() == 40);
-const _: () = assert!(std::mem::size_of::<Tok>() == 48);
+const _: () = assert!(std::mem::size_of::<Tok>() == 24);
 
 impl Local {
     fn count(&mut self, doc: &Doc<'_>, fit: &FitParams) {
@@ -742,7 +733,6 @@ impl Local {
                                 hash: h,
                                 off: tok_bytes.len() as u64,
                                 len: t.len() as u32,
-                                head: EMPTY,
                             });
                             tok_bytes.extend_from_slice(t.as_bytes());
                             tok_table.insert_unique(h, i, |&j| toks[j as usize].hash);
@@ -793,12 +783,18 @@ impl Local {
             } else {
                 tf as u64
             };
-            let head = if hash_bits.is_none() && key[1] == NONE {
-                &mut toks[key[0] as usize].head
-            } else {
-                let e = table.entry(key_hash(&key), |e| e.key == key, |e| key_hash(&e.key));
-                &mut e.or_insert(Entry { key, head: EMPTY }).into_mut().head
-            };
+            // Unigrams and hashing buckets (frequent, in many classes) are keyed with
+            // their class in a free slot, so each (term, class) has its own entry and
+            // never walks an overflow list; `finish` merges a term's entries. Longer
+            // n-grams, mostly seen in one class, keep one entry and the overflow list.
+            let mut key = key;
+            if hash_bits.is_some() {
+                key[1] = doc.class;
+            } else if key[1] == NONE {
+                key[2] = doc.class;
+            }
+            let e = table.entry(key_hash(&key), |e| e.key == key, |e| key_hash(&e.key));
+            let head = &mut e.or_insert(Entry { key, head: EMPTY }).into_mut().head;
             add_to(nodes, head, doc.class, weight);
         }
     }
