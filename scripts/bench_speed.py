@@ -210,6 +210,11 @@ def main():
                 rows.append((n, p, None, train_bytes / r["train_s"] / 1e6, r["predict_mb_per_s"],
                              r["peak_rss_mb"], r["peak_rss_mb"], r["train_s"], r["predict_s"]))
         loads.append(loadavg())
+        # Results so far, in case a later (larger) size is interrupted.
+        done = [m for m in sizes if any(r[0] == m for r in rows)]
+        write_results(a, render(rows, done, threads, a, started, datetime.datetime.now(datetime.timezone.utc),
+                                loads, notes + [f"partial: sizes {', '.join(map(str, done))} of {a.sizes}"],
+                                None, peer_sizes, vocab, None))
     big = None
     if a.big_predict_mb > 0 and small_model:
         big = big_stdin_predict(None, small_test, a.big_predict_mb, max(threads))
@@ -217,11 +222,15 @@ def main():
     latency = one_message_latency(a.latency_runs) if a.latency_runs else None
     finished = datetime.datetime.now(datetime.timezone.utc)
     md = render(rows, sizes, threads, a, started, finished, loads, notes, big, peer_sizes, vocab, latency)
+    write_results(a, md)
+    print(md)
+
+
+def write_results(a, md):
     os.makedirs(os.path.dirname(a.out), exist_ok=True)
     with open(a.out, "w") as f:
         f.write(md)
     update_readme(a.readme, md)
-    print(md)
 
 
 def one_message_latency(runs):
@@ -264,10 +273,11 @@ def render(rows, sizes, threads, a, started, finished, loads, notes, big, peer_s
         t1 = by.get(("pitchsift", 1))
         t2 = by.get(("pitchsift", 2))
         fl = by.get(("floor (read + split)", 1))
+        targets = {"sk_count12_mnb": " (target >= 10x / >= 10x)", "vw_oaa": " (target >= 1x / >= 2x)"}
         for p in ["sk_count12_mnb", "vw_oaa", "fasttext"]:
             r = by.get((p, None))
             if r:
-                out.append(f"| {n:,} | pitchsift (-j {best[2]}) / {p} | {best[3]/r[3]:.2f}x | {best[4]/r[4]:.2f}x |")
+                out.append(f"| {n:,} | pitchsift (-j {best[2]}) / {p}{targets.get(p, '')} | {best[3]/r[3]:.2f}x | {best[4]/r[4]:.2f}x |")
                 for h in hashed:
                     out.append(f"| {n:,} | {h[1]} (-j {h[2]}) / {p} | {h[3]/r[3]:.2f}x | {h[4]/r[4]:.2f}x |")
         if fl:
