@@ -249,8 +249,9 @@ def one_message_latency(runs):
 def render(rows, sizes, threads, a, started, finished, loads, notes, big, peer_sizes, vocab, latency):
     out = []
     out.append("Whole-process figures from `scripts/bench_speed.py` "
-               f"(`--sizes {a.sizes} --threads {a.threads} --repeat {a.repeat} --peers {a.peers}"
-               + (f" --peer-sizes {a.peer_sizes}" if a.peer_sizes else "")
+               f"(`--sizes {a.sizes} --threads {a.threads} --repeat {a.repeat}"
+               + (f" --peer-plan \"{a.peer_plan}\"" if a.peer_plan else f" --peers {a.peers}")
+               + (f" --peer-sizes {a.peer_sizes}" if a.peer_sizes and not a.peer_plan else "")
                + (f" --big-predict-mb {a.big_predict_mb:g}" if a.big_predict_mb else "") + "`), "
                f"run {started:%Y-%m-%d %H:%M}–{finished:%H:%M} UTC on {os.cpu_count()} cores; "
                f"load average (1/5/15 min) sampled at the start and after each size: {'; '.join(loads)}. "
