@@ -2,6 +2,7 @@
 //! parameters, joint log-likelihoods and a stable softmax.
 
 use ndarray::{Array1, Array2, ArrayView2, Axis};
+use rayon::prelude::*;
 
 use crate::counts::Counts;
 use crate::error::{Error, Result};
@@ -57,14 +58,25 @@ impl NbModel {
         let alpha = fit.alpha;
         let (weights, bias) = match fit.model {
             ModelKind::Multinomial => {
+                let denoms: Vec<f64> = (0..n_classes)
+                    .map(|c| (totals.row(c).sum() + alpha * n_features as f64).ln())
+                    .collect();
+                // Rows of weights in parallel: each value is computed alone, so the
+                // result does not depend on the thread count.
                 let mut w = Array2::<f64>::zeros((n_features, n_classes));
-                for c in 0..n_classes {
-                    let row = totals.row(c);
-                    let denom = (row.sum() + alpha * n_features as f64).ln();
-                    for f in 0..n_features {
-                        w[[f, c]] = (row[f] + alpha).ln() - denom;
-                    }
-                }
+                const ROWS: usize = 4096;
+                w.as_slice_mut()
+                    .expect("a new array is contiguous")
+                    .par_chunks_mut(n_classes.max(1) * ROWS)
+                    .enumerate()
+                    .for_each(|(k, chunk)| {
+                        for (i, row) in chunk.chunks_mut(n_classes.max(1)).enumerate() {
+                            let f = k * ROWS + i;
+                            for (c, v) in row.iter_mut().enumerate() {
+                                *v = (totals[[c, f]] + alpha).ln() - denoms[c];
+                            }
+                        }
+                    });
                 (w, log_prior(class_docs, labels, &fit.prior)?)
             }
             ModelKind::Complement => {

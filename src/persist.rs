@@ -20,6 +20,7 @@ use std::io::Write;
 use std::path::Path;
 
 use ndarray::{Array1, Array2};
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::calibrate::Calibration;
@@ -131,6 +132,7 @@ fn write_model(clf: &Classifier, w: &mut dyn Write) -> std::io::Result<()> {
     let params_len = 8 * (clf.model.weights.len() + clf.model.bias.len()) as u64;
     let counts_len = varint_len(counts.n_terms() as u64)
         + (0..counts.n_terms())
+            .into_par_iter()
             .map(|i| {
                 let t = counts.terms[i].len() as u64;
                 let stats = counts.term_stats(i);
