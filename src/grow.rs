@@ -85,11 +85,15 @@ where
     I: IntoIterator<Item = (S, Result<Classifier>)>,
 {
     let mut first: Option<Source> = None;
+    let mut calibration = None;
     let mut infos: Vec<TrainInfo> = Vec::new();
     let mut names: Vec<String> = Vec::new();
     for (name, model) in models {
-        let next = Source::take(name.as_ref(), model?)?;
+        let mut next = Source::take(name.as_ref(), model?)?;
         names.push(next.name.clone());
+        if calibration.is_none() {
+            calibration = next.calibration.take();
+        }
         match &mut first {
             None => first = Some(next),
             Some(acc) => {
@@ -105,7 +109,14 @@ where
         });
     };
     infos.push(acc.info);
-    let clf = Classifier::fit(acc.counts, &acc.params, &names.join(", "))?;
+    let mut clf = Classifier::fit(acc.counts, &acc.params, &names.join(", "))?;
+    // The first calibrated source's map, kept but marked stale: it was fitted on that
+    // source's data only. Without calibrated sources nothing changes, so merging stays
+    // byte-identical to training on all the data.
+    clf.calibration = calibration.map(|mut c| {
+        c.stale = true;
+        c
+    });
     Ok(carry_over(&infos.iter().collect::<Vec<_>>(), clf))
 }
 
@@ -126,6 +137,9 @@ struct Source {
     params: ValidTrainParams,
     counts: Counts,
     info: TrainInfo,
+    /// Its calibration map: not a function of the counts, so a merge keeps the first
+    /// source's map, marked stale (as `pitchsift-train --update` does).
+    calibration: Option<crate::calibrate::Calibration>,
 }
 
 impl Source {
@@ -134,6 +148,7 @@ impl Source {
             params,
             counts,
             info,
+            calibration,
             ..
         } = clf;
         let counts = counts.ok_or_else(|| {
@@ -146,6 +161,7 @@ impl Source {
             params,
             counts,
             info,
+            calibration,
         })
     }
 

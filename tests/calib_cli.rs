@@ -349,3 +349,32 @@ fn eval_reports_coverage_at_min_confidence() {
     let at = curve.iter().find(|p| p["threshold"] == 0.9).unwrap();
     assert_eq!(at["coverage"], cov["coverage"]);
 }
+
+/// pitchsift-merge keeps the first calibrated input's map, marked stale (it was fitted on
+/// that input's data only); the weights are those of merging the uncalibrated models.
+#[test]
+fn merge_keeps_the_first_calibration_marked_stale() {
+    const MERGE: &str = env!("CARGO_BIN_EXE_pitchsift-merge");
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let cal = train(d, "cal.model", &["--calibration", "isotonic"]);
+    let raw = train(d, "raw.model", &["--calibration", "none"]);
+    let merged = |name: &str, inputs: [&PathBuf; 2]| {
+        let out = d.join(name);
+        ok(run(
+            MERGE,
+            &[s(inputs[0]), s(inputs[1]), "-o", s(&out), "-q"],
+        ));
+        persist::load(&out, Load::Full).unwrap()
+    };
+    let both_raw = merged("rr.model", [&raw, &raw]);
+    assert!(both_raw.calibration.is_none());
+    let original = persist::load(&cal, Load::Predict).unwrap();
+    for (name, inputs) in [("cr.model", [&cal, &raw]), ("rc.model", [&raw, &cal])] {
+        let m = merged(name, inputs);
+        let c = m.calibration.as_ref().expect("calibration carried over");
+        assert!(c.stale, "{name}");
+        assert_eq!(c.map, original.calibration.as_ref().unwrap().map, "{name}");
+        assert_eq!(m.model, both_raw.model, "{name}");
+    }
+}
