@@ -16,7 +16,7 @@ use rustc_hash::{FxBuildHasher, FxHashMap};
 
 use crate::error::{Error, Result};
 use crate::params::{DocNorm, FitParams, TermWeight};
-use crate::text::Analyzer;
+use crate::text::{bucket_term, Analyzer};
 
 /// Statistics of one term in one class.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -275,21 +275,11 @@ impl Local {
         let n = self.table.len();
         let mut ends = Vec::with_capacity(n);
         let mut heads = Vec::with_capacity(n);
+        let mut name = String::new();
         for e in self.table.iter() {
             if hashed {
-                bytes.push(b'#');
-                let mut digits = [0u8; 10];
-                let mut i = digits.len();
-                let mut v = e.key[0];
-                loop {
-                    i -= 1;
-                    digits[i] = b'0' + (v % 10) as u8;
-                    v /= 10;
-                    if v == 0 {
-                        break;
-                    }
-                }
-                bytes.extend_from_slice(&digits[i..]);
+                bucket_term(&mut name, e.key[0] as u64);
+                bytes.extend_from_slice(name.as_bytes());
             } else {
                 for (k, &id) in e.key.iter().take_while(|&&id| id != NONE).enumerate() {
                     if k > 0 {
@@ -614,17 +604,6 @@ pub(crate) fn key_hash(k: &Key) -> u64 {
     z ^ (z >> 31)
 }
 
-/// FNV-1a continued over `bytes` from state `h` (so a joined n-gram is hashed token by
-/// token, as [`crate::text::fnv1a`] hashes its string).
-#[inline]
-pub(crate) fn fnv1a_from(mut h: u64, bytes: &[u8]) -> u64 {
-    for &b in bytes {
-        h ^= b as u64;
-        h = h.wrapping_mul(0x0100_0000_01b3);
-    }
-    h
-}
-
 /// A term's statistics before its first occurrence.
 const EMPTY: Node = Node {
     class: NONE,
@@ -707,12 +686,11 @@ impl Local {
         let config = analyzer.config();
         let (lo, hi) = (config.ngram_min as usize, config.ngram_max as usize);
         let hash_bits = config.hash_bits;
-        let tokens = analyzer.tokens(doc.text);
         keys.clear();
         match hash_bits {
             None => {
                 tok_ids.clear();
-                for t in tokens {
+                for t in analyzer.tokens(doc.text) {
                     let h = term_hash(t);
                     let found = tok_table
                         .find(h, |&i| {
@@ -751,22 +729,7 @@ impl Local {
                     }
                 }
             }
-            Some(bits) => {
-                // The bucket of the joined n-gram, hashed token by token.
-                let mask = (1u64 << bits) - 1;
-                for i in 0..tokens.len() {
-                    let mut h = 0xcbf2_9ce4_8422_2325;
-                    for n in 1..=hi.min(tokens.len() - i) {
-                        if n > 1 {
-                            h = fnv1a_from(h, b" ");
-                        }
-                        h = fnv1a_from(h, tokens[i + n - 1].as_bytes());
-                        if n >= lo {
-                            keys.push([(h & mask) as u32, 0, 0]);
-                        }
-                    }
-                }
-            }
+            Some(_) => analyzer.for_each_bucket(doc.text, |b| keys.push([b as u32, 0, 0])),
         }
         // Group equal terms (in the document, in cache), then touch each table entry once.
         keys.sort_unstable();
