@@ -243,6 +243,75 @@ struct Local {
     tok_ids: Vec<u32>,
     keys: Vec<Key>,
     weights: Vec<u32>,
+    /// Raw counts of hashing buckets, in arrays indexed by bucket.
+    dense: Dense,
+}
+
+/// Raw counts (no log TF, no L2) of feature hashing buckets: per class, one array of
+/// `1 << hash_bits` cells indexed by bucket, so counting an occurrence is one access to
+/// memory that mostly stays in cache (no key hashing, no probing). Cells hold 32-bit
+/// counts; they are added to the worker's table (and zeroed) before they could overflow.
+#[derive(Clone)]
+struct Dense {
+    classes: Vec<DenseClass>,
+    /// Documents counted since the cells were last emptied (the last one's `stamp`).
+    docs: u32,
+    /// Occurrences counted since the cells were last emptied.
+    occurrences: u64,
+    /// Most occurrences (and documents) the cells may hold before they are emptied:
+    /// `u32::MAX`, lowered by tests to exercise emptying.
+    limit: u64,
+}
+
+/// How a worker counts one class's hashing buckets.
+#[derive(Clone)]
+enum DenseClass {
+    /// No document of the class yet.
+    Unset,
+    /// In the worker's table (more classes than [`DENSE_BUDGET`] holds).
+    Table,
+    /// In an array of cells.
+    Cells(Box<[Cell]>),
+}
+
+/// One (bucket, class): the last document (`Dense::docs`) that counted it, the
+/// documents and the occurrences.
+#[derive(Clone, Copy, Default)]
+struct Cell {
+    stamp: u32,
+    df: u32,
+    weight: u32,
+}
+
+/// Bytes of dense arrays one worker may hold (2^18 buckets are 3 MiB per class); classes
+/// beyond it are counted in the table.
+const DENSE_BUDGET: usize = 64 << 20;
+
+impl Dense {
+    /// The cells of `class` (allocated on its first document) if it is counted densely.
+    fn cells(&mut self, class: u32, bits: u8) -> Option<&mut [Cell]> {
+        let class = class as usize;
+        if self.classes.len() <= class {
+            self.classes.resize(class + 1, DenseClass::Unset);
+        }
+        if let DenseClass::Unset = self.classes[class] {
+            let size = std::mem::size_of::<Cell>() << bits;
+            let held = self
+                .classes
+                .iter()
+                .filter(|d| matches!(d, DenseClass::Cells(_)))
+                .count();
+            self.classes[class] = if bits <= 24 && (held + 1) * size <= DENSE_BUDGET {
+                DenseClass::Cells(vec![Cell::default(); 1 << bits].into_boxed_slice())
+            } else {
+                DenseClass::Table
+            };
+        }
+        match &mut self.classes[class] {
+            DenseClass::Cells(c) => Some(c),
+            _ => None,
+        }
+    }
 }
 
 /// A worker's terms as strings (built once per distinct term): term `i` is
@@ -265,6 +334,76 @@ impl Local {
     fn tok(&self, id: u32) -> &[u8] {
         let t = &self.toks[id as usize];
         &self.tok_bytes[t.off as usize..t.off as usize + t.len as usize]
+    }
+
+    /// Add the dense cells' statistics to the table (one entry per (bucket, class), as
+    /// the table path counts them) and zero the cells.
+    fn spill_dense(&mut self) {
+        let Local { table, dense, .. } = self;
+        for (class, d) in dense.classes.iter_mut().enumerate() {
+            let DenseClass::Cells(cells) = d else {
+                continue;
+            };
+            let class = class as u32;
+            for (b, c) in cells.iter_mut().enumerate().filter(|(_, c)| c.df > 0) {
+                let key = [b as u32, class, 0];
+                let e = table.entry(key_hash(&key), |e| e.key == key, |e| key_hash(&e.key));
+                let head = &mut e.or_insert(Entry { key, head: EMPTY }).into_mut().head;
+                if head.class == NONE {
+                    head.class = class;
+                }
+                head.df += c.df as u64;
+                head.weight += c.weight as u64;
+                *c = Cell::default();
+            }
+        }
+        dense.docs = 0;
+        dense.occurrences = 0;
+    }
+
+    /// Count `doc` in the dense arrays if its class is counted there (feature hashing,
+    /// raw counts); false if it must go to the table.
+    fn count_dense(&mut self, doc: &Doc<'_>, fit: &FitParams) -> bool {
+        let config = self.analyzer.config();
+        let Some(bits) = config.hash_bits else {
+            return false;
+        };
+        if fit.fractional_weights() {
+            return false;
+        }
+        // At most one token per byte plus the placeholders' extra (domain) tokens, each
+        // starting (ngram_max - ngram_min + 1) n-grams: a bound on the occurrences.
+        let per_token = (config.ngram_max - config.ngram_min) as u64 + 1;
+        let bound = 2 * (doc.text.len() as u64 + 1) * per_token;
+        if self.dense.cells(doc.class, bits).is_none() {
+            return false;
+        }
+        let d = &self.dense;
+        if d.docs as u64 >= d.limit || d.occurrences + bound > d.limit {
+            self.spill_dense();
+        }
+        let Local {
+            dense,
+            analyzer,
+            tok_ids: buckets,
+            ..
+        } = self;
+        // Buckets first, then the cells: the updates of a document, independent of each
+        // other, then overlap their cache misses.
+        buckets.clear();
+        analyzer.for_each_bucket(doc.text, |b| buckets.push(b as u32));
+        dense.docs += 1;
+        let stamp = dense.docs;
+        let cells = dense.cells(doc.class, bits).expect("checked above");
+        for &b in buckets.iter() {
+            let c = &mut cells[b as usize];
+            c.df += (c.stamp != stamp) as u32;
+            c.stamp = stamp;
+            c.weight += 1;
+        }
+        let occurrences = buckets.len() as u64;
+        dense.occurrences += occurrences;
+        true
     }
 
     /// The terms' strings, in entry order: tokens joined by one space, or `#<bucket>`
@@ -341,6 +480,12 @@ impl CountBuilder {
             tok_ids: Vec::new(),
             keys: Vec::new(),
             weights: Vec::new(),
+            dense: Dense {
+                classes: Vec::new(),
+                docs: 0,
+                occurrences: 0,
+                limit: u32::MAX as u64,
+            },
         };
         let n = rayon::current_num_threads().max(1);
         Ok(CountBuilder {
@@ -367,6 +512,16 @@ impl CountBuilder {
     /// Number of documents counted so far.
     pub fn n_docs(&self) -> u64 {
         self.class_docs.iter().sum()
+    }
+
+    /// Empty the workers' dense cells into their tables after at most `limit`
+    /// occurrences (instead of `u32::MAX`), so tests exercise it.
+    #[cfg(test)]
+    fn spill_after(self, limit: u64) -> CountBuilder {
+        for l in &self.locals {
+            l.lock().unwrap().dense.limit = limit;
+        }
+        self
     }
 
     /// Count a batch of documents, in parallel. Each rayon worker counts into its own
@@ -400,6 +555,10 @@ impl CountBuilder {
         let mut locals: Vec<Local> = locals
             .into_iter()
             .map(|m| m.into_inner().unwrap_or_else(|e| e.into_inner()))
+            .map(|mut l| {
+                l.spill_dense();
+                l
+            })
             .filter(|l| !l.toks.is_empty() || !l.table.is_empty())
             .collect();
         // The terms' strings, built once per distinct term of each worker (in parallel);
@@ -672,6 +831,9 @@ const _: () = assert!(std::mem::size_of::<Tok>() == 24);
 
 impl Local {
     fn count(&mut self, doc: &Doc<'_>, fit: &FitParams) {
+        if self.count_dense(doc, fit) {
+            return;
+        }
         let Local {
             tok_table,
             toks,
@@ -682,6 +844,7 @@ impl Local {
             tok_ids,
             keys,
             weights,
+            ..
         } = self;
         let config = analyzer.config();
         let (lo, hi) = (config.ngram_min as usize, config.ngram_max as usize);
@@ -729,7 +892,9 @@ impl Local {
                     }
                 }
             }
-            Some(_) => analyzer.for_each_bucket(doc.text, |b| keys.push([b as u32, 0, 0])),
+            Some(_) => {
+                analyzer.for_each_bucket(doc.text, |b| keys.push([b as u32, 0, 0]));
+            }
         }
         // Group equal terms (in the document, in cache), then touch each table entry once.
         keys.sort_unstable();
@@ -972,6 +1137,7 @@ mod tests {
             norm in proptest::sample::select(vec![DocNorm::None, DocNorm::L2]),
             hash_bits in proptest::sample::select(vec![None, Some(1u8), Some(3), Some(20), Some(32)]),
             threads in 1usize..4,
+            spill_after in proptest::sample::select(vec![None, Some(0u64), Some(5), Some(40)]),
         ) {
             let analyzer = crate::text::AnalyzerConfig {
                 ngram_min: range.0,
@@ -990,7 +1156,20 @@ mod tests {
                 .num_threads(threads)
                 .build()
                 .unwrap()
-                .install(|| count(&refs, &p));
+                .install(|| match spill_after {
+                    // Raw counts of hashing buckets go through the dense cells, emptied
+                    // into the tables every few occurrences (and at the end).
+                    Some(limit) => {
+                        let mut b = CountBuilder::new(&p.analyzer, &p.fit).unwrap().spill_after(limit);
+                        let batch: Vec<Doc> = refs
+                            .iter()
+                            .map(|&(text, label)| Doc { text, class: b.class_id(label) })
+                            .collect();
+                        b.add(&batch);
+                        b.finish()
+                    }
+                    None => count(&refs, &p),
+                });
             proptest::prop_assert_eq!(got, reference(&docs, &p));
         }
     }
