@@ -7,7 +7,7 @@ use std::path::Path;
 
 use pitchsift::corpus::{CsvOptions, CsvSource, RawRow};
 use pitchsift::counts::{CountBuilder, Counts, Doc};
-use pitchsift::params::TrainParams;
+use pitchsift::params::{TrainParams, ValidTrainParams};
 use pitchsift::text::{Analyzer, AnalyzerConfig};
 use pitchsift::Classifier;
 
@@ -53,8 +53,7 @@ fn as_csv(docs: &[(String, u32)]) -> Vec<u8> {
     out
 }
 
-fn count(docs: &[(String, u32)]) -> Counts {
-    let params = TrainParams::default().check().unwrap();
+fn count_with(docs: &[(String, u32)], params: &ValidTrainParams) -> Counts {
     let mut b = CountBuilder::new(&params.analyzer, &params.fit).unwrap();
     for l in ["a", "b", "c", "d", "e"] {
         b.class_id(l);
@@ -67,18 +66,13 @@ fn count(docs: &[(String, u32)]) -> Counts {
     b.finish()
 }
 
+fn count(docs: &[(String, u32)]) -> Counts {
+    count_with(docs, &TrainParams::default().check().unwrap())
+}
+
 fn train(docs: &[(String, u32)]) -> Classifier {
     let params = TrainParams::default().check().unwrap();
-    let mut b = CountBuilder::new(&params.analyzer, &params.fit).unwrap();
-    for l in ["a", "b", "c", "d", "e"] {
-        b.class_id(l);
-    }
-    let batch: Vec<Doc> = docs
-        .iter()
-        .map(|(t, c)| Doc { text: t, class: *c })
-        .collect();
-    b.add(&batch);
-    Classifier::fit(b.finish(), &params, "bench").unwrap()
+    Classifier::fit(count_with(docs, &params), &params, "bench").unwrap()
 }
 
 fn stages(c: &mut Criterion) {

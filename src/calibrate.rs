@@ -555,21 +555,14 @@ mod tests {
     }
 
     fn small_classifier() -> crate::Classifier {
-        use crate::counts::{CountBuilder, Doc};
         let params = crate::params::TrainParams::default().check().unwrap();
-        let mut b = CountBuilder::new(&params.analyzer, &params.fit).unwrap();
-        let (s, n) = (b.class_id("sales"), b.class_id("networking"));
-        b.add(&[
-            Doc {
-                text: "book a quick demo of our platform",
-                class: s,
-            },
-            Doc {
-                text: "great meeting you at the conference",
-                class: n,
-            },
-        ]);
-        crate::Classifier::fit(b.finish(), &params, "test").unwrap()
+        crate::test_util::fit(
+            &[
+                ("book a quick demo of our platform", "sales"),
+                ("great meeting you at the conference", "networking"),
+            ],
+            &params,
+        )
     }
 
     #[test]

@@ -378,7 +378,6 @@ impl<'m> Scorer<'m> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::counts::{CountBuilder, Doc};
     use crate::params::TrainParams;
     use crate::text::AnalyzerConfig;
 
@@ -408,15 +407,7 @@ mod tests {
                 .transforms(tf, false, norm)
                 .check()
                 .unwrap();
-            let mut b = CountBuilder::new(&params.analyzer, &params.fit).unwrap();
-            let ids: Vec<u32> = docs.iter().map(|d| b.class_id(d.1)).collect();
-            let batch: Vec<Doc> = docs
-                .iter()
-                .zip(&ids)
-                .map(|(d, &class)| Doc { text: d.0, class })
-                .collect();
-            b.add(&batch);
-            let clf = Classifier::fit(b.finish(), &params, "t").unwrap();
+            let clf = crate::test_util::fit(&docs, &params);
             assert!(clf.buckets().is_some(), "{bits} bits");
             let mut by_bucket = clf.scorer();
             let mut by_term = clf.scorer_with(false);

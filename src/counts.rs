@@ -950,18 +950,7 @@ pub(crate) fn quantize(w: f64) -> u64 {
 mod tests {
     use super::*;
     use crate::params::TrainParams;
-
-    fn count(docs: &[(&str, &str)], params: &crate::params::ValidTrainParams) -> Counts {
-        let mut b = CountBuilder::new(&params.analyzer, &params.fit).unwrap();
-        let ids: Vec<u32> = docs.iter().map(|d| b.class_id(d.1)).collect();
-        let batch: Vec<Doc> = docs
-            .iter()
-            .zip(&ids)
-            .map(|(d, &class)| Doc { text: d.0, class })
-            .collect();
-        b.add(&batch);
-        b.finish()
-    }
+    use crate::test_util::count;
 
     fn stat(c: &Counts, term: &str) -> Vec<(String, u64, u64)> {
         let i = c.terms.iter().position(|t| &**t == term).unwrap();

@@ -159,35 +159,19 @@ pub fn format_reasons(reasons: &[Reason]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::counts::{CountBuilder, Doc};
     use crate::params::{DocNorm, TermWeight, TrainParams};
     use approx::assert_abs_diff_eq;
 
     fn fit(params: TrainParams) -> Classifier {
-        let params = params.check().unwrap();
-        let mut b = CountBuilder::new(&params.analyzer, &params.fit).unwrap();
-        let s = b.class_id("scam");
-        let n = b.class_id("networking");
-        let r = b.class_id("recruiting");
-        b.add(&[
-            Doc {
-                text: "extra money part time",
-                class: s,
-            },
-            Doc {
-                text: "money money fast",
-                class: s,
-            },
-            Doc {
-                text: "great to meet you",
-                class: n,
-            },
-            Doc {
-                text: "we are hiring part time",
-                class: r,
-            },
-        ]);
-        Classifier::fit(b.finish(), &params, "test").unwrap()
+        crate::test_util::fit(
+            &[
+                ("extra money part time", "scam"),
+                ("money money fast", "scam"),
+                ("great to meet you", "networking"),
+                ("we are hiring part time", "recruiting"),
+            ],
+            &params.check().unwrap(),
+        )
     }
 
     #[test]

@@ -261,20 +261,8 @@ pub fn carry_over(sources: &[&TrainInfo], mut grown: Classifier) -> Classifier {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::counts::{CountBuilder, Doc};
     use crate::params::{ModelKind, TrainParams};
-
-    fn fit(docs: &[(&str, &str)], params: &ValidTrainParams) -> Classifier {
-        let mut b = CountBuilder::new(&params.analyzer, &params.fit).unwrap();
-        let ids: Vec<u32> = docs.iter().map(|d| b.class_id(d.1)).collect();
-        let batch: Vec<Doc> = docs
-            .iter()
-            .zip(ids)
-            .map(|(d, class)| Doc { text: d.0, class })
-            .collect();
-        b.add(&batch);
-        Classifier::fit(b.finish(), params, "test").unwrap()
-    }
+    use crate::test_util::fit;
 
     const A: [(&str, &str); 3] = [
         ("book a demo of our platform", "sales"),

@@ -50,6 +50,8 @@ pub mod model;
 pub mod params;
 pub mod persist;
 pub mod terms;
+#[cfg(test)]
+mod test_util;
 pub mod text;
 pub mod train;
 

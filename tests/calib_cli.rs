@@ -1,16 +1,14 @@
 //! Calibration, `unsure`, explanations and pitchsift-inspect, end to end: the real
 //! binaries on a small corpus in a temporary directory.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod common;
 
+use std::path::{Path, PathBuf};
+
+use common::{ok, run, s, write, EVAL, INSPECT, MERGE, PREDICT, TRAIN};
 use pitchsift::calibrate::CalibrationMap;
 use pitchsift::persist::{self, Load};
 use serde_json::Value;
-
-const TRAIN: &str = env!("CARGO_BIN_EXE_pitchsift-train");
-const PREDICT: &str = env!("CARGO_BIN_EXE_pitchsift-predict");
-const INSPECT: &str = env!("CARGO_BIN_EXE_pitchsift-inspect");
 
 /// 3 labels, 40 rows, with some overlap between labels so that cross-validation makes
 /// mistakes and the calibration has something to fit.
@@ -31,28 +29,7 @@ fn corpus(dir: &Path) -> PathBuf {
     s += "sales,great to connect: our platform saves your team time\n";
     s += "networking,loved your demo at the conference\n";
     s += "scam,exclusive offer for your team: earn money now\n";
-    let p = dir.join("corpus.csv");
-    std::fs::write(&p, s).unwrap();
-    p
-}
-
-fn ok(out: Output) -> String {
-    assert!(
-        out.status.success(),
-        "exit {:?}\nstdout: {}\nstderr: {}",
-        out.status.code(),
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).unwrap()
-}
-
-fn run(bin: &str, args: &[&str]) -> Output {
-    Command::new(bin).args(args).output().unwrap()
-}
-
-fn s(p: &Path) -> &str {
-    p.to_str().unwrap()
+    write(dir, "corpus.csv", s)
 }
 
 fn train(dir: &Path, name: &str, extra: &[&str]) -> PathBuf {
@@ -60,7 +37,7 @@ fn train(dir: &Path, name: &str, extra: &[&str]) -> PathBuf {
     let m = dir.join(name);
     let mut args = vec![s(&c), "-o", s(&m), "-q"];
     args.extend_from_slice(extra);
-    ok(run(TRAIN, &args));
+    ok(&run(TRAIN, &args));
     m
 }
 
@@ -118,8 +95,8 @@ fn no_calibration_prints_the_raw_posteriors() {
     let mut raw = clf.clone();
     raw.calibration = None;
     let text = "book a demo of the platform";
-    let cal_out = ok(run(PREDICT, &["-m", s(&m), text]));
-    let raw_out = ok(run(PREDICT, &["-m", s(&m), "--no-calibration", text]));
+    let cal_out = ok(&run(PREDICT, &["-m", s(&m), text]));
+    let raw_out = ok(&run(PREDICT, &["-m", s(&m), "--no-calibration", text]));
     let label = &clf.labels[clf.predict(text).class];
     assert_eq!(
         cal_out,
@@ -136,13 +113,16 @@ fn no_calibration_prints_the_raw_posteriors() {
 fn unsure_below_min_confidence_with_probabilities_kept() {
     let dir = tempfile::tempdir().unwrap();
     let m = train(dir.path(), "m.model", &["--calibration", "none"]);
-    let input = dir.path().join("in.csv");
-    std::fs::write(&input, "text\nbook a demo of our crm platform\nhello\n").unwrap();
+    let input = write(
+        dir.path(),
+        "in.csv",
+        "text\nbook a demo of our crm platform\nhello\n",
+    );
     let clf = persist::load(&m, Load::Predict).unwrap();
     let sure = clf.predict("book a demo of our crm platform");
     let unsure = clf.predict("hello");
     assert!(unsure.confidence() < 0.9 && sure.confidence() > 0.9);
-    let out = ok(run(
+    let out = ok(&run(
         PREDICT,
         &["-m", s(&m), "-i", s(&input), "--min-confidence", "0.9"],
     ));
@@ -162,7 +142,7 @@ fn unsure_below_min_confidence_with_probabilities_kept() {
                 .join(",")
         )
     );
-    let out = ok(run(
+    let out = ok(&run(
         PREDICT,
         &[
             "-m",
@@ -191,9 +171,12 @@ fn unsure_below_min_confidence_with_probabilities_kept() {
 fn explanation_column_and_json_array() {
     let dir = tempfile::tempdir().unwrap();
     let m = train(dir.path(), "m.model", &[]);
-    let input = dir.path().join("in.csv");
-    std::fs::write(&input, "text\nearn extra money part time from home\n").unwrap();
-    let out = ok(run(
+    let input = write(
+        dir.path(),
+        "in.csv",
+        "text\nearn extra money part time from home\n",
+    );
+    let out = ok(&run(
         PREDICT,
         &["-m", s(&m), "-i", s(&input), "--explain", "3"],
     ));
@@ -210,7 +193,7 @@ fn explanation_column_and_json_array() {
         .collect();
     assert!(weights.windows(2).all(|w| w[0] >= w[1]) && weights[2] > 0.0);
 
-    let out = ok(run(
+    let out = ok(&run(
         PREDICT,
         &[
             "-m",
@@ -250,7 +233,7 @@ fn inspect_text_and_json() {
     let dir = tempfile::tempdir().unwrap();
     let m = train(dir.path(), "m.model", &["--calibration", "temperature"]);
     let clf = persist::load(&m, Load::Predict).unwrap();
-    let out = ok(run(INSPECT, &[s(&m), "--json", "--top", "3"]));
+    let out = ok(&run(INSPECT, &[s(&m), "--json", "--top", "3"]));
     let v: Value = serde_json::from_str(&out).unwrap();
     assert_eq!(v["format_version"], persist::FORMAT_VERSION);
     assert_eq!(v["documents"], 43);
@@ -291,7 +274,7 @@ fn inspect_text_and_json() {
         "{terms:?}"
     );
 
-    let text = ok(run(INSPECT, &[s(&m), "--top", "2"]));
+    let text = ok(&run(INSPECT, &[s(&m), "--top", "2"]));
     assert!(
         text.contains("format:      pitchsift-model version 1\n"),
         "{text}"
@@ -305,7 +288,7 @@ fn inspect_text_and_json() {
     assert_eq!(scam_line.matches("; ").count(), 1, "{scam_line}");
 
     let none = train(dir.path(), "none.model", &["--calibration", "none"]);
-    let text = ok(run(INSPECT, &[s(&none)]));
+    let text = ok(&run(INSPECT, &[s(&none)]));
     assert!(text.contains("calibration: none (raw naive Bayes posteriors)"));
 
     let missing = run(INSPECT, &[s(&dir.path().join("nope.model"))]);
@@ -318,9 +301,8 @@ fn eval_reports_coverage_at_min_confidence() {
     let m = train(dir.path(), "m.model", &[]);
     let c = dir.path().join("corpus.csv");
     let j = dir.path().join("r.json");
-    let eval = env!("CARGO_BIN_EXE_pitchsift-eval");
-    let out = ok(run(
-        eval,
+    let out = ok(&run(
+        EVAL,
         &[
             "-q",
             "--model",
@@ -354,14 +336,13 @@ fn eval_reports_coverage_at_min_confidence() {
 /// that input's data only); the weights are those of merging the uncalibrated models.
 #[test]
 fn merge_keeps_the_first_calibration_marked_stale() {
-    const MERGE: &str = env!("CARGO_BIN_EXE_pitchsift-merge");
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     let cal = train(d, "cal.model", &["--calibration", "isotonic"]);
     let raw = train(d, "raw.model", &["--calibration", "none"]);
     let merged = |name: &str, inputs: [&PathBuf; 2]| {
         let out = d.join(name);
-        ok(run(
+        ok(&run(
             MERGE,
             &[s(inputs[0]), s(inputs[1]), "-o", s(&out), "-q"],
         ));

@@ -1,34 +1,22 @@
 //! End-to-end tests of pitchsift-train and pitchsift-predict: each test gets a fresh
 //! directory (xsv's Workdir pattern) and runs the real binaries.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
-const TRAIN: &str = env!("CARGO_BIN_EXE_pitchsift-train");
-const PREDICT: &str = env!("CARGO_BIN_EXE_pitchsift-predict");
+use common::{ok, repo_file, run_in, s, stderr, EVAL, PREDICT, TRAIN};
 
 fn fixture() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("data/fixtures/tiny.csv")
-}
-
-fn run(bin: &str, args: &[&str], dir: &Path) -> Output {
-    Command::new(bin)
-        .args(args)
-        .current_dir(dir)
-        .stdin(Stdio::null())
-        .output()
-        .expect("binary runs")
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
+    repo_file("data/fixtures/tiny.csv")
 }
 
 fn train(dir: &Path, extra: &[&str]) -> Output {
     let f = fixture();
-    let mut args = vec![f.to_str().unwrap(), "-o", "m.model", "-q"];
+    let mut args = vec![s(&f), "-o", "m.model", "-q"];
     args.extend_from_slice(extra);
-    run(TRAIN, &args, dir)
+    run_in(TRAIN, &args, dir)
 }
 
 #[test]
@@ -36,7 +24,7 @@ fn train_then_predict_messages_csv_and_jsonl() {
     let d = tempfile::tempdir().unwrap();
     let o = train(d.path(), &[]);
     assert!(o.status.success(), "{}", stderr(&o));
-    let o = run(
+    let o = run_in(
         PREDICT,
         &[
             "-m",
@@ -45,8 +33,7 @@ fn train_then_predict_messages_csv_and_jsonl() {
         ],
         d.path(),
     );
-    assert!(o.status.success(), "{}", stderr(&o));
-    let out = String::from_utf8(o.stdout).unwrap();
+    let out = ok(&o);
     assert!(out.starts_with("sales\t"), "{out}");
 
     std::fs::write(
@@ -54,9 +41,8 @@ fn train_then_predict_messages_csv_and_jsonl() {
         "id,text\n7,\"we are hiring a nurse, interested?\"\n8,\n",
     )
     .unwrap();
-    let o = run(PREDICT, &["-m", "m.model", "--input", "in.csv"], d.path());
-    assert!(o.status.success(), "{}", stderr(&o));
-    let out = String::from_utf8(o.stdout).unwrap();
+    let o = run_in(PREDICT, &["-m", "m.model", "--input", "in.csv"], d.path());
+    let out = ok(&o);
     let lines: Vec<&str> = out.lines().collect();
     assert_eq!(
         lines[0],
@@ -73,7 +59,7 @@ fn train_then_predict_messages_csv_and_jsonl() {
         "8,,networking,0.200000,0.200000,0.200000,0.200000,0.200000,0.200000"
     );
 
-    let o = run(
+    let o = run_in(
         PREDICT,
         &["-m", "m.model", "--input", "in.csv", "--format", "jsonl"],
         d.path(),
@@ -125,7 +111,7 @@ fn stdin_lines_and_output_file() {
 fn jobs_do_not_change_the_model_file() {
     let d = tempfile::tempdir().unwrap();
     let f = fixture();
-    let f = f.to_str().unwrap();
+    let f = s(&f);
     let mut files = Vec::new();
     for (jobs, model) in [
         ("1", "complement"),
@@ -134,7 +120,7 @@ fn jobs_do_not_change_the_model_file() {
         ("2", "multinomial"),
     ] {
         let out = format!("m{jobs}{model}.model");
-        let o = run(
+        let o = run_in(
             TRAIN,
             &[
                 f, f, "-o", &out, "-q", "--jobs", jobs, "--model", model, "--tf", "log", "--norm",
@@ -235,7 +221,7 @@ fn bad_inputs_name_the_place_and_leave_no_model() {
         let d = tempfile::tempdir().unwrap();
         std::fs::write(d.path().join(name), data).unwrap();
         std::fs::write(d.path().join("m.model"), b"previous good model").unwrap();
-        let o = run(TRAIN, &[name, "-o", "m.model", "-q"], d.path());
+        let o = run_in(TRAIN, &[name, "-o", "m.model", "-q"], d.path());
         let err = stderr(&o);
         if *name == "bad_quote.csv" {
             // An unterminated quote swallows the rest of the file: one record with one field.
@@ -261,7 +247,7 @@ fn bad_inputs_name_the_place_and_leave_no_model() {
 #[test]
 fn missing_file_and_bad_usage() {
     let d = tempfile::tempdir().unwrap();
-    let o = run(TRAIN, &["nope.csv", "-o", "m.model"], d.path());
+    let o = run_in(TRAIN, &["nope.csv", "-o", "m.model"], d.path());
     assert_eq!(o.status.code(), Some(1));
     assert!(
         stderr(&o).contains("nope.csv: no such file"),
@@ -270,29 +256,25 @@ fn missing_file_and_bad_usage() {
     );
     assert!(!d.path().join("m.model").exists());
     let f = fixture();
-    let o = run(
-        TRAIN,
-        &[f.to_str().unwrap(), "-o", "m.model", "--alpha", "0"],
-        d.path(),
-    );
+    let o = run_in(TRAIN, &[s(&f), "-o", "m.model", "--alpha", "0"], d.path());
     assert_eq!(o.status.code(), Some(2));
     assert!(
         stderr(&o).contains("alpha must be a finite number > 0 (got 0)"),
         "{}",
         stderr(&o)
     );
-    let o = run(
+    let o = run_in(
         TRAIN,
-        &[f.to_str().unwrap(), "-o", "m.model", "--ngrams", "3..1"],
+        &[s(&f), "-o", "m.model", "--ngrams", "3..1"],
         d.path(),
     );
     assert_eq!(o.status.code(), Some(2));
-    let o = run(PREDICT, &[], d.path());
+    let o = run_in(PREDICT, &[], d.path());
     assert_eq!(o.status.code(), Some(2));
-    let o = run(PREDICT, &["--input", "nope.csv"], d.path());
+    let o = run_in(PREDICT, &["--input", "nope.csv"], d.path());
     assert_eq!(o.status.code(), Some(1));
     std::fs::write(d.path().join("junk.model"), b"not a model at all").unwrap();
-    let o = run(PREDICT, &["-m", "junk.model", "hi"], d.path());
+    let o = run_in(PREDICT, &["-m", "junk.model", "hi"], d.path());
     assert_eq!(o.status.code(), Some(1));
     assert!(
         stderr(&o).contains("junk.model: not a pitchsift model file"),
@@ -305,11 +287,11 @@ fn missing_file_and_bad_usage() {
 fn predict_missing_text_column_and_bad_utf8_leave_no_output() {
     let d = tempfile::tempdir().unwrap();
     std::fs::write(d.path().join("a.csv"), b"id,body\n1,hi\n").unwrap();
-    let o = run(PREDICT, &["--input", "a.csv", "-o", "out.csv"], d.path());
+    let o = run_in(PREDICT, &["--input", "a.csv", "-o", "out.csv"], d.path());
     assert_eq!(o.status.code(), Some(1));
     assert!(stderr(&o).contains("a.csv:1: no column `text`"));
     std::fs::write(d.path().join("b.csv"), b"text\nfine\nbad \xff\n").unwrap();
-    let o = run(PREDICT, &["--input", "b.csv", "-o", "out.csv"], d.path());
+    let o = run_in(PREDICT, &["--input", "b.csv", "-o", "out.csv"], d.path());
     assert_eq!(o.status.code(), Some(1));
     assert!(
         stderr(&o).contains("b.csv:3: column `text`: invalid UTF-8"),
@@ -331,13 +313,12 @@ fn predict_missing_text_column_and_bad_utf8_leave_no_output() {
 #[test]
 fn default_model_is_embedded() {
     let d = tempfile::tempdir().unwrap();
-    let o = run(
+    let o = run_in(
         PREDICT,
         &["Please verify your account at http://secure.example.com or it will be suspended"],
         d.path(),
     );
-    assert!(o.status.success(), "{}", stderr(&o));
-    let out = String::from_utf8(o.stdout).unwrap();
+    let out = ok(&o);
     assert!(out.starts_with("scam\t"), "{out}");
 }
 
@@ -360,14 +341,13 @@ fn progress_bars_on_a_terminal_only_and_not_with_quiet() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     assert!(train(d, &[]).status.success());
-    let test = Path::new(env!("CARGO_MANIFEST_DIR")).join("data/test.csv");
+    let test = repo_file("data/test.csv");
     let (f, t) = (fixture(), test.display().to_string());
     let f = f.display().to_string();
-    let eval = env!("CARGO_BIN_EXE_pitchsift-eval");
     let cases = [
         (TRAIN, format!("{TRAIN} {f} -o m2.model")),
         (PREDICT, format!("{PREDICT} -m m.model -i {t}")),
-        (eval, format!("{eval} --cv 3 {f}")),
+        (EVAL, format!("{EVAL} --cv 3 {f}")),
     ];
     for (bin, cmd) in &cases {
         let name = Path::new(bin).file_name().unwrap().to_str().unwrap();

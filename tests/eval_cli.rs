@@ -1,12 +1,12 @@
 //! pitchsift-eval end to end: the real binary on small fixtures in a temporary directory.
 
+mod common;
+
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
+use common::{ok, run, s, stderr, write, EVAL, TRAIN};
 use serde_json::Value;
-
-const EVAL: &str = env!("CARGO_BIN_EXE_pitchsift-eval");
-const TRAIN: &str = env!("CARGO_BIN_EXE_pitchsift-train");
 
 /// A labelled corpus: 3 labels with 12, 9 and 6 rows (27 rows).
 fn corpus(dir: &Path) -> PathBuf {
@@ -20,32 +20,16 @@ fn corpus(dir: &Path) -> PathBuf {
     for i in 0..6 {
         s += &format!("scam,send a gift card now to claim your prize {i}\n");
     }
-    let p = dir.join("corpus.csv");
-    std::fs::write(&p, s).unwrap();
-    p
+    write(dir, "corpus.csv", s)
 }
 
-fn run(args: &[&str]) -> Output {
-    Command::new(EVAL).args(args).output().unwrap()
-}
-
-fn ok(out: &Output) -> String {
-    assert!(
-        out.status.success(),
-        "exit {:?}\nstdout: {}\nstderr: {}",
-        out.status.code(),
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout.clone()).unwrap()
+/// Runs pitchsift-eval with `args`.
+fn eval(args: &[&str]) -> Output {
+    run(EVAL, args)
 }
 
 fn json(path: &Path) -> Value {
     serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap()
-}
-
-fn s(p: &Path) -> &str {
-    p.to_str().unwrap()
 }
 
 #[test]
@@ -53,7 +37,7 @@ fn cv_validates_every_row_once_and_reports_every_key() {
     let dir = tempfile::tempdir().unwrap();
     let c = corpus(dir.path());
     let j = dir.path().join("cv.json");
-    let out = run(&[
+    let out = eval(&[
         "--cv",
         "3",
         s(&c),
@@ -105,28 +89,19 @@ fn same_seed_same_result_for_any_thread_count() {
     let dir = tempfile::tempdir().unwrap();
     let c = corpus(dir.path());
     let (a, b) = (dir.path().join("a.json"), dir.path().join("b.json"));
-    ok(&run(&[
-        "--cv",
-        "4",
-        s(&c),
-        "--seed",
-        "9",
-        "-j",
-        "1",
-        "--json",
-        s(&a),
-    ]));
-    ok(&run(&[
-        "--cv",
-        "4",
-        s(&c),
-        "--seed",
-        "9",
-        "-j",
-        "3",
-        "--json",
-        s(&b),
-    ]));
+    for (jobs, out) in [("1", &a), ("3", &b)] {
+        ok(&eval(&[
+            "--cv",
+            "4",
+            s(&c),
+            "--seed",
+            "9",
+            "-j",
+            jobs,
+            "--json",
+            s(out),
+        ]));
+    }
     assert_eq!(std::fs::read(&a).unwrap(), std::fs::read(&b).unwrap());
 }
 
@@ -135,22 +110,17 @@ fn model_mode_counts_unknown_test_labels() {
     let dir = tempfile::tempdir().unwrap();
     let c = corpus(dir.path());
     let model = dir.path().join("m.model");
-    let t = Command::new(TRAIN)
-        .args([s(&c), "-o", s(&model), "-q"])
-        .output()
-        .unwrap();
-    ok(&t);
-    let test = dir.path().join("test.csv");
-    std::fs::write(
-        &test,
+    ok(&run(TRAIN, &[s(&c), "-o", s(&model), "-q"]));
+    let test = write(
+        dir.path(),
+        "test.csv",
         "label,text\nsales,book a demo of the crm\nscam,claim your gift card prize\n\
          recruiting,we are hiring a rust engineer\nnetworking,great meeting you\n",
-    )
-    .unwrap();
+    );
     let j = dir.path().join("t.json");
     let md = dir.path().join("t.md");
     let plots = dir.path().join("plots");
-    let stdout = ok(&run(&[
+    let stdout = ok(&eval(&[
         "--model",
         s(&model),
         "--test",
@@ -186,7 +156,7 @@ fn grid_ranks_configurations_and_writes_the_best_model() {
     let c = corpus(dir.path());
     let j = dir.path().join("g.json");
     let model = dir.path().join("best.model");
-    let stdout = ok(&run(&[
+    let stdout = ok(&eval(&[
         "--grid",
         s(&c),
         "--cv",
@@ -220,7 +190,7 @@ fn grid_ranks_configurations_and_writes_the_best_model() {
     assert_eq!(v["train_args"], grid[0]["train_args"]);
     // The written model loads and evaluates.
     let t = dir.path().join("t.json");
-    ok(&run(&[
+    ok(&eval(&[
         "--model",
         s(&model),
         "--test",
@@ -236,22 +206,21 @@ fn errors_name_the_problem_and_use_the_exit_codes() {
     let dir = tempfile::tempdir().unwrap();
     let c = corpus(dir.path());
     // No mode: usage (2).
-    let out = run(&[s(&c)]);
+    let out = eval(&[s(&c)]);
     assert_eq!(out.status.code(), Some(2));
     // Too few folds: usage (2).
-    let out = run(&["--cv", "1", s(&c)]);
+    let out = eval(&["--cv", "1", s(&c)]);
     assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("at least 2 folds"));
+    assert!(stderr(&out).contains("at least 2 folds"));
     // A corpus without the label column: bad data (1), naming the file.
-    let bad = dir.path().join("bad.csv");
-    std::fs::write(&bad, "text\nhello\n").unwrap();
-    let out = run(&["--cv", "2", s(&bad)]);
+    let bad = write(dir.path(), "bad.csv", "text\nhello\n");
+    let out = eval(&["--cv", "2", s(&bad)]);
     assert_eq!(out.status.code(), Some(1));
-    let err = String::from_utf8_lossy(&out.stderr);
+    let err = stderr(&out);
     assert!(err.contains("bad.csv:1") && err.contains("label"), "{err}");
     // A failed run leaves no report behind.
     let j = dir.path().join("none.json");
-    let out = run(&["--cv", "2", s(&bad), "--json", s(&j)]);
+    let out = eval(&["--cv", "2", s(&bad), "--json", s(&j)]);
     assert_eq!(out.status.code(), Some(1));
     assert!(!j.exists());
 }
@@ -261,7 +230,7 @@ fn grid_priors_apply_to_multinomial_only_and_placeholders_recount() {
     let dir = tempfile::tempdir().unwrap();
     let c = corpus(dir.path());
     let j = dir.path().join("g.json");
-    ok(&run(&[
+    ok(&eval(&[
         "--grid",
         s(&c),
         "--cv",
@@ -308,7 +277,7 @@ fn repeated_cv_validates_every_row_once_per_repeat() {
     let dir = tempfile::tempdir().unwrap();
     let c = corpus(dir.path());
     let j = dir.path().join("r.json");
-    ok(&run(&[
+    ok(&eval(&[
         "--cv",
         "3",
         "--cv-repeat",
@@ -321,7 +290,9 @@ fn repeated_cv_validates_every_row_once_per_repeat() {
     assert_eq!(v["n"], 54);
     assert_eq!(v["per_label"]["scam"]["support"], 12);
     assert_eq!(
-        run(&["--cv", "3", "--cv-repeat", "0", s(&c)]).status.code(),
+        eval(&["--cv", "3", "--cv-repeat", "0", s(&c)])
+            .status
+            .code(),
         Some(2)
     );
 }

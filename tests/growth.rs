@@ -3,36 +3,13 @@
 //! all the data at once, and the sharded recipe (scripts/shard_recipe.sh with GNU
 //! parallel) does too.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+mod common;
 
+use std::path::Path;
+use std::process::{Command, Stdio};
+
+use common::{assert_ok, repo_file, run_in, stderr, write, MERGE, TRAIN};
 use pitchsift::persist::{self, Load};
-
-const TRAIN: &str = env!("CARGO_BIN_EXE_pitchsift-train");
-const MERGE: &str = env!("CARGO_BIN_EXE_pitchsift-merge");
-
-fn run(bin: &str, args: &[&str], dir: &Path) -> Output {
-    Command::new(bin)
-        .args(args)
-        .current_dir(dir)
-        .stdin(Stdio::null())
-        .output()
-        .expect("binary runs")
-}
-
-fn ok(o: Output) -> Output {
-    assert!(
-        o.status.success(),
-        "exit {:?}: {}",
-        o.status.code(),
-        String::from_utf8_lossy(&o.stderr)
-    );
-    o
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
 
 fn bytes(dir: &Path, name: &str) -> Vec<u8> {
     std::fs::read(dir.join(name)).unwrap_or_else(|e| panic!("{name}: {e}"))
@@ -91,18 +68,12 @@ fn corpus(seed: u64, n: usize, labels: &[&str], extra: &[&str]) -> String {
     out
 }
 
-fn write(dir: &Path, name: &str, content: &str) -> PathBuf {
-    let p = dir.join(name);
-    std::fs::write(&p, content).unwrap();
-    p
-}
-
 /// Train `inputs` into `out` with `opts`; return the file's bytes.
 fn train(dir: &Path, inputs: &[&str], out: &str, opts: &[&str]) -> Vec<u8> {
     let mut args: Vec<&str> = vec!["-q", "-o", out];
     args.extend_from_slice(opts);
     args.extend_from_slice(inputs);
-    ok(run(TRAIN, &args, dir));
+    assert_ok(&run_in(TRAIN, &args, dir));
     bytes(dir, out)
 }
 
@@ -142,7 +113,7 @@ fn update_is_byte_identical_to_training_on_all_data() {
         let base = train(dir, &["a.csv"], "a.model", opts);
         let whole = train(dir, &["a.csv", "b.csv"], "whole.model", opts);
         assert_ne!(base, whole);
-        ok(run(
+        assert_ok(&run_in(
             TRAIN,
             &["-q", "--update", "a.model", "b.csv", "-o", "up.model"],
             dir,
@@ -168,10 +139,10 @@ fn update_is_byte_identical_to_training_on_all_data() {
     // over its own base model (the write is atomic).
     let opts = cases[0];
     train(dir, &["a.csv"], "steps.model", opts);
-    write(dir, "b1.csv", &corpus(3, 10, &["scam", "sales"], &[]));
-    write(dir, "b2.csv", &corpus(4, 10, &LABELS, &["newword"]));
+    write(dir, "b1.csv", corpus(3, 10, &["scam", "sales"], &[]));
+    write(dir, "b2.csv", corpus(4, 10, &LABELS, &["newword"]));
     for part in ["b1.csv", "b2.csv"] {
-        ok(run(
+        assert_ok(&run_in(
             TRAIN,
             &["-q", "--update", "steps.model", part, "-o", "steps.model"],
             dir,
@@ -191,7 +162,7 @@ fn merge_of_shards_is_byte_identical_to_training_on_the_union() {
             // Shard 3 alone has `scam` and its own words.
             let labels: &[&str] = if i == 3 { &["sales", "scam"] } else { &LABELS };
             let extra: &[&str] = if i == 1 { &["onlyhere"] } else { &[] };
-            write(dir, &name, &corpus(10 + i, 30, labels, extra));
+            write(dir, &name, corpus(10 + i, 30, labels, extra));
             name
         })
         .collect();
@@ -209,7 +180,7 @@ fn merge_of_shards_is_byte_identical_to_training_on_the_union() {
             // Any order of the shards gives the same model.
             let mut args: Vec<&str> = vec!["-q", "-o", "merged.model"];
             args.extend(names.iter().rev().map(String::as_str));
-            ok(run(MERGE, &args, dir));
+            assert_ok(&run_in(MERGE, &args, dir));
             assert!(
                 bytes(dir, "merged.model") == whole,
                 "{model}, {k} shards: merged model differs from training on the union"
@@ -222,12 +193,12 @@ fn merge_of_shards_is_byte_identical_to_training_on_the_union() {
 fn merge_refuses_models_with_different_settings() {
     let d = tempfile::tempdir().unwrap();
     let dir = d.path();
-    write(dir, "a.csv", &corpus(5, 30, &LABELS, &[]));
-    write(dir, "b.csv", &corpus(6, 30, &LABELS, &[]));
+    write(dir, "a.csv", corpus(5, 30, &LABELS, &[]));
+    write(dir, "b.csv", corpus(6, 30, &LABELS, &[]));
     train(dir, &["a.csv"], "a.model", &[]);
     train(dir, &["b.csv"], "uni.model", &["--ngrams", "1"]);
     train(dir, &["b.csv"], "cnb.model", &["--model", "complement"]);
-    let o = run(MERGE, &["a.model", "uni.model", "-o", "m.model"], dir);
+    let o = run_in(MERGE, &["a.model", "uni.model", "-o", "m.model"], dir);
     assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
     let err = stderr(&o);
     assert!(
@@ -236,7 +207,7 @@ fn merge_refuses_models_with_different_settings() {
         "{err}"
     );
     assert_eq!(err.lines().count(), 1, "{err}");
-    let o = run(MERGE, &["a.model", "cnb.model", "-o", "m.model"], dir);
+    let o = run_in(MERGE, &["a.model", "cnb.model", "-o", "m.model"], dir);
     assert_eq!(o.status.code(), Some(1));
     assert!(
         stderr(&o)
@@ -251,8 +222,8 @@ fn merge_refuses_models_with_different_settings() {
 fn update_refuses_options_that_contradict_the_model() {
     let d = tempfile::tempdir().unwrap();
     let dir = d.path();
-    write(dir, "a.csv", &corpus(7, 30, &LABELS, &[]));
-    write(dir, "b.csv", &corpus(8, 10, &LABELS, &[]));
+    write(dir, "a.csv", corpus(7, 30, &LABELS, &[]));
+    write(dir, "b.csv", corpus(8, 10, &LABELS, &[]));
     train(
         dir,
         &["a.csv"],
@@ -267,7 +238,7 @@ fn update_refuses_options_that_contradict_the_model() {
     ] {
         let mut args = vec!["--update", "a.model", "b.csv", "-o", "up.model"];
         args.extend_from_slice(bad);
-        let o = run(TRAIN, &args, dir);
+        let o = run_in(TRAIN, &args, dir);
         assert_eq!(o.status.code(), Some(2), "{bad:?}: {}", stderr(&o));
         assert!(
             stderr(&o).contains(&format!("{} contradicts a.model", bad[0])),
@@ -280,9 +251,9 @@ fn update_refuses_options_that_contradict_the_model() {
     write(
         dir,
         "c.csv",
-        &corpus(8, 10, &LABELS, &[]).replacen("label,text", "category,text", 1),
+        corpus(8, 10, &LABELS, &[]).replacen("label,text", "category,text", 1),
     );
-    ok(run(
+    assert_ok(&run_in(
         TRAIN,
         &[
             "-q",
@@ -315,19 +286,19 @@ fn stale_parts_survive_update_and_merge() {
     // is listed as stale; growing the model keeps the note.
     let d = tempfile::tempdir().unwrap();
     let dir = d.path();
-    write(dir, "a.csv", &corpus(9, 30, &LABELS, &[]));
-    write(dir, "b.csv", &corpus(11, 30, &LABELS, &[]));
+    write(dir, "a.csv", corpus(9, 30, &LABELS, &[]));
+    write(dir, "b.csv", corpus(11, 30, &LABELS, &[]));
     train(dir, &["a.csv"], "a.model", &[]);
     train(dir, &["b.csv"], "b.model", &[]);
     let mut a = persist::load(&dir.join("a.model"), Load::Full).unwrap();
     a.info.stale = vec!["calibration: fitted before an update".into()];
     persist::save(&a, &dir.join("a.model")).unwrap();
-    ok(run(
+    assert_ok(&run_in(
         TRAIN,
         &["-q", "--update", "a.model", "b.csv", "-o", "up.model"],
         dir,
     ));
-    ok(run(
+    assert_ok(&run_in(
         MERGE,
         &["-q", "b.model", "a.model", "-o", "m.model"],
         dir,
@@ -369,7 +340,7 @@ fn sharded_recipe_with_gnu_parallel() {
     ];
     let whole = train(dir, &["all.csv"], "whole.model", &opts);
 
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/shard_recipe.sh");
+    let script = repo_file("scripts/shard_recipe.sh");
     let bin_dir = Path::new(TRAIN).parent().unwrap();
     let mut args = vec!["all", "all.csv", "4", "shards", "merged.model"];
     args.extend_from_slice(&opts);
@@ -381,7 +352,7 @@ fn sharded_recipe_with_gnu_parallel() {
         .stdin(Stdio::null())
         .output()
         .expect("script runs");
-    ok(o);
+    assert_ok(&o);
     for i in 0..4 {
         assert!(dir.join(format!("shards/shard-{i:04}.model")).exists());
     }

@@ -5,20 +5,20 @@
 //! Exit codes checked here are the binaries' contract (src/bin/common/mod.rs): 0 success
 //! (and a closed pipe downstream), 1 bad data or a failed write, 2 bad usage.
 
+mod common;
+
 use std::fs;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
+use common::{assert_ok, repo_file, run_in, stderr, PREDICT, TRAIN};
 use pitchsift::persist::Load;
-
-const TRAIN: &str = env!("CARGO_BIN_EXE_pitchsift-train");
-const PREDICT: &str = env!("CARGO_BIN_EXE_pitchsift-predict");
 
 /// The labelled fixture (30 messages, 5 labels) as (label, text) pairs.
 fn tiny() -> Vec<(String, String)> {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("data/fixtures/tiny.csv");
+    let path = repo_file("data/fixtures/tiny.csv");
     let mut r = csv::Reader::from_path(path).unwrap();
     r.records()
         .map(|r| {
@@ -67,33 +67,11 @@ fn tiny_rows() -> Vec<Vec<String>> {
     tiny().into_iter().map(|(l, t)| vec![l, t]).collect()
 }
 
-fn run(bin: &str, dir: &Path, args: &[&str]) -> Output {
-    Command::new(bin)
-        .args(args)
-        .current_dir(dir)
-        .stdin(Stdio::null())
-        .output()
-        .unwrap()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
 /// Train quietly on `corpus` (relative to `dir`) with small settings; `extra` appended.
 fn train(dir: &Path, corpus: &str, model: &str, extra: &[&str]) -> Output {
     let mut args = vec![corpus, "-o", model, "-q", "--jobs", "2"];
     args.extend_from_slice(extra);
-    run(TRAIN, dir, &args)
-}
-
-fn assert_ok(o: &Output) {
-    assert!(
-        o.status.success(),
-        "expected success, got {:?}; stderr: {}",
-        o.status,
-        stderr(o)
-    );
+    run_in(TRAIN, &args, dir)
 }
 
 /// Exit 1, a one-line message that contains every part of `parts`.
@@ -167,7 +145,7 @@ fn bom_crlf_and_header_case_give_the_same_model() {
     );
 
     // Predict reads the same files and echoes the header without the BOM.
-    let o = run(PREDICT, d, &["-m", "ref.model", "-i", "messy.csv"]);
+    let o = run_in(PREDICT, &["-m", "ref.model", "-i", "messy.csv"], d);
     assert_ok(&o);
     let mut r = csv::Reader::from_reader(o.stdout.as_slice());
     let header: Vec<String> = r.headers().unwrap().iter().map(str::to_string).collect();
@@ -209,10 +187,10 @@ fn semicolon_tab_and_tsv_delimiters() {
     assert_eq!(fs::read(d.join("tab2.model")).unwrap(), reference, "\\t");
 
     // Predict on the .tsv: one output row per input row.
-    let o = run(
+    let o = run_in(
         PREDICT,
-        d,
         &["-m", "ref.model", "-i", "tab.tsv", "-f", "jsonl"],
+        d,
     );
     assert_ok(&o);
     assert_eq!(String::from_utf8(o.stdout).unwrap().lines().count(), 30);
@@ -242,7 +220,7 @@ fn quoted_fields_with_newlines() {
     assert_eq!(fs::read(d.join("nl.model")).unwrap(), reference);
 
     // Predict keeps each multi-line message as one record and echoes it intact.
-    let o = run(PREDICT, d, &["-m", "ref.model", "-i", "nl.csv"]);
+    let o = run_in(PREDICT, &["-m", "ref.model", "-i", "nl.csv"], d);
     assert_ok(&o);
     let mut r = csv::Reader::from_reader(o.stdout.as_slice());
     let texts: Vec<String> = r.records().map(|r| r.unwrap()[1].to_string()).collect();
@@ -281,7 +259,7 @@ fn ragged_rows_name_the_line() {
     assert!(temps(d).is_empty());
 
     fs::write(d.join("short.csv"), b"id,text\n1,hello\n2\n").unwrap();
-    let o = run(PREDICT, d, &["-i", "short.csv", "-o", "out.csv"]);
+    let o = run_in(PREDICT, &["-i", "short.csv", "-o", "out.csv"], d);
     assert_bad_data(
         &o,
         &["short.csv:3:", "record has 1 fields, the header has 2"],
@@ -320,15 +298,15 @@ fn invalid_utf8_names_the_line_or_is_replaced() {
     // Predict: an error naming the line by default, U+FFFD with replace; the echoed
     // columns of the CSV output are then valid UTF-8 too.
     fs::write(d.join("in.csv"), b"id,text\n1,fine\n2,bad \xC3\x28 byte\n").unwrap();
-    let o = run(PREDICT, d, &["-m", "m.model", "-i", "in.csv"]);
+    let o = run_in(PREDICT, &["-m", "m.model", "-i", "in.csv"], d);
     assert_bad_data(
         &o,
         &["in.csv:3:", "column `text`", "invalid UTF-8 at byte 4"],
     );
-    let o = run(
+    let o = run_in(
         PREDICT,
-        d,
         &["-m", "m.model", "-i", "in.csv", "--invalid-utf8", "replace"],
+        d,
     );
     assert_ok(&o);
     let out = String::from_utf8(o.stdout).expect("output is UTF-8");
@@ -550,10 +528,10 @@ fn bad_training_data_leaves_models_alone() {
     let o = train(d, "ref.csv", "keep.model", &[]);
     assert_ok(&o);
     assert_untouched(d, &before);
-    let o = run(TRAIN, d, &["ref.csv", "nolabel.csv", "-o", "keep.model"]);
+    let o = run_in(TRAIN, &["ref.csv", "nolabel.csv", "-o", "keep.model"], d);
     assert_bad_data(&o, &["nolabel.csv:1", "no column `label`"]);
     assert_untouched(d, &before);
-    let o = run(TRAIN, d, &["ref.csv", "missing.csv", "-o", "keep.model"]);
+    let o = run_in(TRAIN, &["ref.csv", "missing.csv", "-o", "keep.model"], d);
     assert_bad_data(&o, &["missing.csv"]);
     assert_untouched(d, &before);
 }
@@ -571,13 +549,13 @@ fn model_of_another_version_or_kind_is_refused_clearly() {
     let crc = crc32fast::hash(&bytes[..n - 4]);
     bytes[n - 4..].copy_from_slice(&crc.to_le_bytes());
     fs::write(d.join("v7.model"), &bytes).unwrap();
-    let o = run(PREDICT, d, &["-m", "v7.model", "hello there"]);
+    let o = run_in(PREDICT, &["-m", "v7.model", "hello there"], d);
     assert_bad_data(&o, &["v7.model", "version 7", "reads version 1", "retrain"]);
 
     fs::write(d.join("not.model"), b"label,text\nsales,hi\n").unwrap();
-    let o = run(PREDICT, d, &["-m", "not.model", "hello"]);
+    let o = run_in(PREDICT, &["-m", "not.model", "hello"], d);
     assert_bad_data(&o, &["not.model", "not a pitchsift model file"]);
-    let o = run(PREDICT, d, &["-m", "absent.model", "hello"]);
+    let o = run_in(PREDICT, &["-m", "absent.model", "hello"], d);
     assert_bad_data(&o, &["absent.model"]);
 }
 
@@ -647,7 +625,7 @@ fn sigkill_during_predict_output_keeps_previous_file() {
     assert!(stray_len >= 1 << 20);
 
     // The next run succeeds, replaces out.csv, and leaves the stray file alone.
-    let o = run(PREDICT, d, &["-i", "big.csv", "-o", "out.csv"]);
+    let o = run_in(PREDICT, &["-i", "big.csv", "-o", "out.csv"], d);
     assert_ok(&o);
     let out = fs::read(d.join("out.csv")).unwrap();
     assert_eq!(
@@ -719,7 +697,7 @@ fn sigkill_during_model_write_keeps_previous_model() {
     assert_eq!(temps(d).len(), 1, "the killed run's temporary file");
 
     // The next run succeeds and writes a complete, loadable model.
-    let o = run(TRAIN, d, &args);
+    let o = run_in(TRAIN, &args, d);
     assert_ok(&o);
     let m = pitchsift::persist::load(&d.join("keep.model"), Load::Full);
     assert!(m.is_ok(), "{:?}", m.err());
@@ -734,11 +712,11 @@ fn full_disk_is_a_clear_error() {
 
     // --output to a device is written in place, never renamed over (as root a rename
     // would replace /dev/full with a regular file).
-    let o = run(PREDICT, d, &["-i", "in.csv", "-o", "/dev/full"]);
+    let o = run_in(PREDICT, &["-i", "in.csv", "-o", "/dev/full"], d);
     assert_bad_data(&o, &["/dev/full", "No space left on device"]);
     let o = train(d, "ref.csv", "/dev/full", &[]);
     assert_bad_data(&o, &["/dev/full", "No space left on device"]);
-    let o = run(PREDICT, d, &["hello", "-o", "/dev/full"]);
+    let o = run_in(PREDICT, &["hello", "-o", "/dev/full"], d);
     assert_bad_data(&o, &["/dev/full", "No space left on device"]);
     assert!(is_char_device("/dev/full"));
 
@@ -759,7 +737,7 @@ fn full_disk_is_a_clear_error() {
     }
 
     // /dev/null stays a device and predict output there succeeds.
-    let o = run(PREDICT, d, &["-i", "in.csv", "-o", "/dev/null"]);
+    let o = run_in(PREDICT, &["-i", "in.csv", "-o", "/dev/null"], d);
     assert_ok(&o);
     assert!(is_char_device("/dev/null"));
 }
@@ -777,23 +755,23 @@ fn unwritable_paths_are_clear_errors() {
     fs::write(d.join("in.csv"), b"id,text\n1,hello\n").unwrap();
     fs::write(d.join("afile"), b"").unwrap();
     for target in ["no/such/dir/out.csv", "afile/out.csv"] {
-        let o = run(PREDICT, d, &["-i", "in.csv", "-o", target]);
+        let o = run_in(PREDICT, &["-i", "in.csv", "-o", target], d);
         assert_bad_data(&o, &[target]);
         let o = train(d, "ref.csv", target, &[]);
         assert_bad_data(&o, &[target]);
     }
     // A directory as the output.
     fs::create_dir(d.join("adir")).unwrap();
-    let o = run(PREDICT, d, &["-i", "in.csv", "-o", "adir"]);
+    let o = run_in(PREDICT, &["-i", "in.csv", "-o", "adir"], d);
     assert_bad_data(&o, &["adir"]);
     let o = train(d, "ref.csv", "adir", &[]);
     assert_bad_data(&o, &["adir"]);
     assert!(temps(d).is_empty() && temps(&d.join("adir")).is_empty());
     // A read-only file system (procfs), whatever our privileges.
-    let o = run(
+    let o = run_in(
         PREDICT,
-        d,
         &["-i", "in.csv", "-o", "/proc/pitchsift-out.csv"],
+        d,
     );
     assert_bad_data(&o, &["/proc/pitchsift-out.csv"]);
 }

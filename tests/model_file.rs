@@ -3,12 +3,13 @@
 //! asking for huge sizes are refused before anything that size is allocated; another
 //! format version is named, with what to do.
 
+mod common;
+
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
 use std::path::Path;
 
 use pitchsift::corpus::CsvOptions;
-use pitchsift::counts::{CountBuilder, Doc};
 use pitchsift::params::TrainParams;
 use pitchsift::persist::{self, Load, FORMAT_VERSION, MAGIC};
 use pitchsift::{train, Error};
@@ -60,7 +61,7 @@ fn largest_alloc<T>(f: impl FnOnce() -> T) -> (T, usize) {
 /// A real model, small: the fixture corpus, unigrams only.
 fn small_model() -> Vec<u8> {
     let params = TrainParams::default().ngrams(1, 1).check().unwrap();
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("data/fixtures/tiny.csv");
+    let path = common::repo_file("data/fixtures/tiny.csv");
     let clf = train::train_csv(&[path], &CsvOptions::default(), &params, &mut |_, _| {}).unwrap();
     persist::to_bytes(&clf).unwrap()
 }
@@ -69,24 +70,19 @@ fn small_model() -> Vec<u8> {
 /// flip: the first message of each label of the fixture (5 documents), unigrams.
 fn mini_model() -> Vec<u8> {
     let params = TrainParams::default().ngrams(1, 1).check().unwrap();
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("data/fixtures/tiny.csv");
+    let path = common::repo_file("data/fixtures/tiny.csv");
     let mut r = csv::Reader::from_path(path).unwrap();
-    let mut b = CountBuilder::new(&params.analyzer, &params.fit).unwrap();
-    let mut seen = Vec::new();
-    let mut docs = Vec::new();
+    let mut docs: Vec<(String, String)> = Vec::new();
     for rec in r.records() {
         let rec = rec.unwrap();
-        if !seen.contains(&rec[0].to_string()) {
-            seen.push(rec[0].to_string());
-            docs.push((rec[1].to_string(), b.class_id(&rec[0])));
+        if !docs.iter().any(|d| d.1 == rec[0]) {
+            docs.push((rec[1].to_string(), rec[0].to_string()));
         }
     }
-    let docs: Vec<Doc> = docs
-        .iter()
-        .map(|(t, c)| Doc { text: t, class: *c })
-        .collect();
-    b.add(&docs);
-    let clf = pitchsift::Classifier::fit(b.finish(), &params, "mini").unwrap();
+    let pairs: Vec<(&str, &str)> = docs.iter().map(|(t, l)| (&**t, &**l)).collect();
+    let clf =
+        pitchsift::Classifier::fit(common::test_util::count(&pairs, &params), &params, "mini")
+            .unwrap();
     persist::to_bytes(&clf).unwrap()
 }
 
@@ -348,8 +344,6 @@ fn another_format_version_says_which_and_what_to_do() {
 /// parameters and counts): 4,000 generated documents over a 20,000-word vocabulary.
 fn big_model() -> Vec<u8> {
     let params = TrainParams::default().check().unwrap();
-    let mut b = CountBuilder::new(&params.analyzer, &params.fit).unwrap();
-    let classes: Vec<u32> = ["a", "b", "c"].iter().map(|l| b.class_id(l)).collect();
     let mut s = 0x9E37_79B9_7F4A_7C15u64;
     let mut next = move || {
         s ^= s << 13;
@@ -357,18 +351,20 @@ fn big_model() -> Vec<u8> {
         s ^= s << 17;
         s
     };
-    let texts: Vec<(String, u32)> = (0..4000)
-        .map(|i| {
+    let texts: Vec<String> = (0..4000)
+        .map(|_| {
             let words: Vec<String> = (0..30).map(|_| format!("w{}", next() % 20_000)).collect();
-            (words.join(" "), classes[i % 3])
+            words.join(" ")
         })
         .collect();
-    let docs: Vec<Doc> = texts
+    // Labels a, b, c in turn: class ids 0, 1, 2 in first-seen order.
+    let pairs: Vec<(&str, &str)> = texts
         .iter()
-        .map(|(t, c)| Doc { text: t, class: *c })
+        .enumerate()
+        .map(|(i, t)| (&**t, ["a", "b", "c"][i % 3]))
         .collect();
-    b.add(&docs);
-    let clf = pitchsift::Classifier::fit(b.finish(), &params, "big").unwrap();
+    let clf = pitchsift::Classifier::fit(common::test_util::count(&pairs, &params), &params, "big")
+        .unwrap();
     let bytes = persist::to_bytes(&clf).unwrap();
     assert!(bytes.len() > 1 << 20, "{} bytes", bytes.len());
     bytes

@@ -1,10 +1,11 @@
 //! pitchsift's multinomial NB against the linfa-bayes 0.8.1 oracle on small dense
 //! problems: the joint log-likelihoods agree to 1e-9 and so do the labels.
 
+mod common;
+
 use linfa::prelude::*;
 use linfa_bayes::{MultinomialNb, NaiveBayes};
 use ndarray::{Array1, Array2};
-use pitchsift::counts::{CountBuilder, Doc};
 use pitchsift::params::{FitParams, TrainParams};
 use pitchsift::Classifier;
 
@@ -50,15 +51,7 @@ fn setup(alpha: f64) -> (Classifier, Array2<f64>, Array1<usize>, Array2<f64>) {
         .alpha(alpha)
         .check()
         .unwrap();
-    let mut b = CountBuilder::new(&params.analyzer, &params.fit).unwrap();
-    let ids: Vec<u32> = TRAIN.iter().map(|d| b.class_id(d.1)).collect();
-    let docs: Vec<Doc> = TRAIN
-        .iter()
-        .zip(&ids)
-        .map(|(d, &class)| Doc { text: d.0, class })
-        .collect();
-    b.add(&docs);
-    let clf = Classifier::fit(b.finish(), &params, "oracle").unwrap();
+    let clf = Classifier::fit(common::test_util::count(TRAIN, &params), &params, "oracle").unwrap();
     let dense = |texts: &[&str]| {
         let mut x = Array2::<f64>::zeros((texts.len(), clf.features.len()));
         let mut s = clf.scorer();

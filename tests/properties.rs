@@ -3,6 +3,8 @@
 //! the order of its documents nor on how they are batched, save then load predicts the
 //! same, and the training CLI writes byte-identical files for --jobs 1 and 2.
 
+mod common;
+
 use std::path::Path;
 use std::process::Command;
 
@@ -260,7 +262,6 @@ fn jobs_one_and_two_write_identical_models() {
         w.write_record([LABELS[i % 3], &t]).unwrap();
     }
     w.flush().unwrap();
-    let train = env!("CARGO_BIN_EXE_pitchsift-train");
     let mut models = Vec::new();
     for (jobs, extra) in [
         ("1", None),
@@ -269,15 +270,14 @@ fn jobs_one_and_two_write_identical_models() {
         ("2", Some("--idf")),
     ] {
         let out = format!("m{jobs}{}.model", extra.is_some());
-        let mut cmd = Command::new(train);
+        let mut cmd = Command::new(common::TRAIN);
         cmd.current_dir(d).args([
             "c.csv", "-o", &out, "-q", "--jobs", jobs, "--ngrams", "1..3",
         ]);
         if let Some(e) = extra {
             cmd.args([e, "--tf", "log", "--norm", "l2"]);
         }
-        let o = cmd.output().unwrap();
-        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        common::assert_ok(&cmd.output().unwrap());
         models.push(std::fs::read(Path::new(d).join(out)).unwrap());
     }
     assert!(models[0].len() > 10_000);

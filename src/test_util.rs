@@ -1,0 +1,26 @@
+//! Helpers shared by the unit tests (compiled for tests only). The integration tests
+//! use this file too: tests/common/mod.rs includes it with `#[path]` and provides the
+//! `classifier`, `counts` and `params` modules it reaches through `super::`.
+
+use super::classifier::Classifier;
+use super::counts::{CountBuilder, Counts, Doc};
+use super::params::ValidTrainParams;
+
+/// Counts `(text, label)` pairs in one batch; labels get class ids in first-seen order.
+pub(crate) fn count(docs: &[(&str, &str)], params: &ValidTrainParams) -> Counts {
+    let mut b = CountBuilder::new(&params.analyzer, &params.fit).unwrap();
+    let ids: Vec<u32> = docs.iter().map(|d| b.class_id(d.1)).collect();
+    let batch: Vec<Doc> = docs
+        .iter()
+        .zip(ids)
+        .map(|(d, class)| Doc { text: d.0, class })
+        .collect();
+    b.add(&batch);
+    b.finish()
+}
+
+/// Fits a classifier, with source name "test", on `(text, label)` pairs counted by
+/// [`count`].
+pub(crate) fn fit(docs: &[(&str, &str)], params: &ValidTrainParams) -> Classifier {
+    Classifier::fit(count(docs, params), params, "test").unwrap()
+}
