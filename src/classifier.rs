@@ -8,7 +8,7 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::calibrate::Calibration;
-use crate::counts::{l2_norm_of_hashes, term_hash, tf_weight, Counts};
+use crate::counts::{l2_norm_of_hashes, same_bytes, term_hash, tf_weight, Counts};
 use crate::error::{Error, Result};
 use crate::model::{argmax, fit_counts, select_features, softmax, NbModel};
 use crate::params::{DocNorm, TermWeight, ValidTrainParams};
@@ -37,7 +37,7 @@ pub struct Classifier {
     pub calibration: Option<Calibration>,
     /// Term -> feature id, built on first use (training never needs it): a table of
     /// feature indices, so the terms are not stored twice.
-    vocab: OnceLock<HashTable<u32>>,
+    vocab: OnceLock<Vocab>,
     /// With feature hashing (up to [`MAX_BUCKET_TABLE_BITS`] bits): bucket -> feature id
     /// ([`NO_FEATURE`] for a bucket that is not a feature), built on first use; `None`
     /// when the model has no such table.
@@ -145,16 +145,8 @@ impl Classifier {
         lookup(Some(self.vocab()), &self.features, term)
     }
 
-    fn vocab(&self) -> &HashTable<u32> {
-        self.vocab.get_or_init(|| {
-            let mut table = HashTable::with_capacity(self.features.len());
-            for (i, t) in self.features.iter().enumerate() {
-                table.insert_unique(term_hash(t), i as u32, |&j| {
-                    term_hash(self.features.get(j as usize))
-                });
-            }
-            table
-        })
+    fn vocab(&self) -> &Vocab {
+        self.vocab.get_or_init(|| Vocab::build(&self.features))
     }
 
     /// The bucket table of a hashed model (see [`MAX_BUCKET_TABLE_BITS`]).
@@ -213,18 +205,69 @@ impl Classifier {
     }
 }
 
-fn lookup(vocab: Option<&HashTable<u32>>, features: &Terms, term: &str) -> Option<u32> {
+fn lookup(vocab: Option<&Vocab>, features: &Terms, term: &str) -> Option<u32> {
     match vocab {
-        Some(v) => v
-            .find(term_hash(term), |&i| {
-                features.bytes(i as usize) == term.as_bytes()
-            })
-            .copied(),
+        Some(v) => v.find(features, term),
         None => features
             .binary_search(term.as_bytes())
             .ok()
             .map(|i| i as u32),
     }
+}
+
+/// A model's vocabulary index: term -> feature id, in hash tables of feature ids split
+/// by bits of the term's hash that the tables themselves do not use (32 and up, below
+/// hashbrown's 7-bit tags), so the shards are built in parallel.
+#[derive(Debug, Clone)]
+struct Vocab {
+    shards: Vec<HashTable<u32>>,
+}
+
+/// Vocabularies of at least this many features are split into [`SHARDS`] tables.
+const SHARDED_FROM: usize = 1 << 16;
+const SHARDS: usize = 64;
+
+impl Vocab {
+    fn build(features: &Terms) -> Vocab {
+        let n = features.len();
+        let n_shards = if n >= SHARDED_FROM { SHARDS } else { 1 };
+        let hashes: Vec<u64> = (0..n)
+            .into_par_iter()
+            .with_min_len(1 << 14)
+            .map(|i| term_hash(features.get(i)))
+            .collect();
+        let mut ids: Vec<Vec<u32>> = vec![Vec::new(); n_shards];
+        for (i, &h) in hashes.iter().enumerate() {
+            ids[shard(h, n_shards)].push(i as u32);
+        }
+        let shards = ids
+            .into_par_iter()
+            .map(|ids| {
+                let mut table = HashTable::with_capacity(ids.len());
+                for i in ids {
+                    table.insert_unique(hashes[i as usize], i, |&j| hashes[j as usize]);
+                }
+                table
+            })
+            .collect();
+        Vocab { shards }
+    }
+
+    #[inline]
+    fn find(&self, features: &Terms, term: &str) -> Option<u32> {
+        let h = term_hash(term);
+        self.shards[shard(h, self.shards.len())]
+            .find(h, |&i| {
+                same_bytes(features.bytes(i as usize), term.as_bytes())
+            })
+            .copied()
+    }
+}
+
+/// The shard of a hash among `n` (a power of two).
+#[inline]
+fn shard(h: u64, n: usize) -> usize {
+    (h >> 32) as usize & (n - 1)
 }
 
 /// Scores messages against a [`Classifier`], reusing its buffers.
@@ -380,6 +423,29 @@ mod tests {
     use super::*;
     use crate::params::TrainParams;
     use crate::text::AnalyzerConfig;
+
+    /// The vocabulary index finds every feature (sharded from `SHARDED_FROM` features on)
+    /// and nothing else, as the binary search in the sorted features does.
+    #[test]
+    fn vocab_finds_exactly_the_features() {
+        for n in [0usize, 1, 1000, SHARDED_FROM + 1000] {
+            let mut terms: Vec<String> = (0..n).map(|i| format!("t{i} é{}", i % 7)).collect();
+            terms.sort();
+            let mut features = Terms::with_capacity(n, 0);
+            for t in &terms {
+                features.push(t);
+            }
+            let vocab = Vocab::build(&features);
+            assert_eq!(vocab.shards.len() > 1, n >= SHARDED_FROM);
+            for (i, t) in terms.iter().enumerate() {
+                assert_eq!(vocab.find(&features, t), Some(i as u32), "{t}");
+            }
+            for absent in ["", "t", "t1", "zzz", "t0 é1", &format!("t{n} é0")] {
+                let by_search = lookup(None, &features, absent);
+                assert_eq!(vocab.find(&features, absent), by_search, "{absent}");
+            }
+        }
+    }
 
     /// A hashed model scored through its bucket table gives exactly what the term
     /// path (binary search in the features) gives: same features, same jll bits.

@@ -818,7 +818,7 @@ fn add_to_overflow(nodes: &mut Vec<Node>, head: &mut Node, class: u32, weight: u
 /// is cheaper than a call to `memcmp` (the 64-bit hashes already matched, so this nearly
 /// always succeeds).
 #[inline]
-fn same_bytes(stored: &[u8], token: &[u8]) -> bool {
+pub(crate) fn same_bytes(stored: &[u8], token: &[u8]) -> bool {
     if token.len() <= 16 {
         stored.len() == token.len() && stored.iter().zip(token).all(|(a, b)| a == b)
     } else {
