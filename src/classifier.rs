@@ -100,7 +100,7 @@ impl Classifier {
         let model = fit_counts(&counts, &selected, &params.fit)?;
         let features: Terms = selected
             .iter()
-            .map(|&i| &*counts.terms[i as usize])
+            .map(|&i| &counts.terms[i as usize])
             .collect();
         let info = TrainInfo {
             n_terms: counts.n_terms() as u64,

@@ -16,6 +16,7 @@ use rustc_hash::{FxBuildHasher, FxHashMap};
 
 use crate::error::{Error, Result};
 use crate::params::{DocNorm, FitParams, TermWeight};
+use crate::terms::Terms;
 use crate::text::{bucket_term, Analyzer};
 
 /// Statistics of one term in one class.
@@ -41,7 +42,7 @@ pub struct Counts {
     /// Fixed-point scale of `ClassStat::weight`: weights are `value * 2^bits` (0 for raw counts).
     pub weight_scale_bits: u8,
     /// Every term seen, sorted bytewise.
-    pub terms: Vec<Box<str>>,
+    pub terms: Terms,
     /// `stats[offsets[i]..offsets[i+1]]` belong to `terms[i]`; `offsets.len() == terms.len() + 1`.
     pub offsets: Vec<u64>,
     /// Per term, per class statistics, sorted by class within a term.
@@ -89,7 +90,7 @@ impl Counts {
         {
             return Err("term offsets are inconsistent".into());
         }
-        if self.terms.windows(2).any(|w| w[0] >= w[1]) {
+        if !self.terms.is_sorted_distinct() {
             return Err("terms are not sorted and distinct".into());
         }
         for i in 0..self.terms.len() {
@@ -136,14 +137,17 @@ impl Counts {
             labels: labels.clone(),
             class_docs,
             weight_scale_bits: self.weight_scale_bits,
-            terms: Vec::with_capacity(self.terms.len().max(other.terms.len())),
+            terms: Terms::with_capacity(
+                self.terms.len().max(other.terms.len()),
+                self.terms.total_bytes().max(other.terms.total_bytes()),
+            ),
             offsets: vec![0],
             stats: Vec::with_capacity(self.stats.len() + other.stats.len()),
         };
         let (mut i, mut j) = (0, 0);
         let mut buf: Vec<ClassStat> = Vec::new();
         while i < self.terms.len() || j < other.terms.len() {
-            let ord = match (self.terms.get(i), other.terms.get(j)) {
+            let ord = match (term_at(&self.terms, i), term_at(&other.terms, j)) {
                 (Some(a), Some(b)) => a.cmp(b),
                 (Some(_), None) => std::cmp::Ordering::Less,
                 _ => std::cmp::Ordering::Greater,
@@ -155,9 +159,9 @@ impl Counts {
                     ..*s
                 }));
                 i += 1;
-                self.terms[i - 1].clone()
+                self.terms.get(i - 1)
             } else {
-                other.terms[j].clone()
+                other.terms.get(j)
             };
             if ord != std::cmp::Ordering::Less {
                 buf.extend(other.term_stats(j).iter().map(|s| ClassStat {
@@ -173,7 +177,12 @@ impl Counts {
     }
 }
 
-fn push_term(out: &mut Counts, term: Box<str>, stats: &[ClassStat]) {
+/// Term `i` of `t`, if there is one.
+fn term_at(t: &Terms, i: usize) -> Option<&[u8]> {
+    (i < t.len()).then(|| t.bytes(i))
+}
+
+fn push_term(out: &mut Counts, term: &str, stats: &[ClassStat]) {
     out.terms.push(term);
     let start = *out.offsets.last().unwrap() as usize;
     for s in stats {
@@ -225,7 +234,7 @@ struct Node {
 pub(crate) const NONE: u32 = u32::MAX;
 
 /// One bucket's merged output: sorted terms, statistics per term, statistics.
-type Part = (Vec<Box<str>>, Vec<u32>, Vec<ClassStat>);
+type Part = (Terms, Vec<u32>, Vec<ClassStat>);
 
 /// One worker's tables and reusable buffers. Unigram tokens are interned once, in one
 /// byte arena; unigrams and hashing buckets are counted per (term, class), longer n-grams by the
@@ -455,7 +464,7 @@ pub struct Doc<'a> {
 /// b.add(&[Doc { text: "book a demo demo", class: s }, Doc { text: "great talk", class: n }]);
 /// let counts = b.finish();
 /// assert_eq!(counts.labels, ["networking", "sales"]);
-/// let demo = counts.terms.iter().position(|t| &**t == "demo").unwrap();
+/// let demo = counts.terms.iter().position(|t| t == "demo").unwrap();
 /// assert_eq!(counts.term_stats(demo)[0].weight, 2);
 /// ```
 pub struct CountBuilder {
@@ -627,7 +636,7 @@ impl CountBuilder {
             .map(|bucket| {
                 let term = |&(_, li, ei): &(u64, u32, u32)| strings[li as usize].term(ei as usize);
                 bucket.sort_unstable_by(|a, b| a.0.cmp(&b.0).then_with(|| term(a).cmp(term(b))));
-                let mut terms = Vec::new();
+                let mut terms = Terms::default();
                 let mut lens = Vec::new();
                 let mut stats: Vec<ClassStat> = Vec::new();
                 let mut buf: Vec<ClassStat> = Vec::new();
@@ -675,8 +684,8 @@ impl CountBuilder {
                         }
                     }
                     lens.push((stats.len() - before) as u32);
-                    let s = std::str::from_utf8(t).expect("terms are UTF-8");
-                    terms.push(Box::<str>::from(s));
+                    // Tokens joined by spaces, or `#<bucket>`: UTF-8.
+                    terms.push_utf8(t);
                     i = j;
                 }
                 (terms, lens, stats)
@@ -696,13 +705,13 @@ impl CountBuilder {
             } else {
                 0
             },
-            terms: Vec::with_capacity(n_terms),
+            terms: Terms::with_capacity(n_terms, parts.iter().map(|p| p.0.total_bytes()).sum()),
             offsets: Vec::with_capacity(n_terms + 1),
             stats: Vec::with_capacity(n_stats),
         };
         out.offsets.push(0);
         for (terms, lens, stats) in parts {
-            out.terms.extend(terms);
+            out.terms.append(&terms);
             let mut at = *out.offsets.last().unwrap();
             for n in lens {
                 at += n as u64;
@@ -953,7 +962,7 @@ mod tests {
     use crate::test_util::count;
 
     fn stat(c: &Counts, term: &str) -> Vec<(String, u64, u64)> {
-        let i = c.terms.iter().position(|t| &**t == term).unwrap();
+        let i = c.terms.iter().position(|t| t == term).unwrap();
         c.term_stats(i)
             .iter()
             .map(|s| (c.labels[s.class as usize].clone(), s.df, s.weight))
@@ -974,7 +983,7 @@ mod tests {
         assert_eq!(c.labels, ["net", "sales"]);
         assert_eq!(c.class_docs, [1, 2]);
         assert_eq!(
-            c.terms.iter().map(|t| &**t).collect::<Vec<_>>(),
+            c.terms.iter().collect::<Vec<_>>(),
             ["buy", "buy buy", "buy now", "hi", "hi now", "now"]
         );
         // "buy": tf 2 in doc 1, 1 in doc 3 -> df 2, weight 3 in sales.
@@ -1095,7 +1104,7 @@ mod tests {
             ..Counts::default()
         };
         for (t, per_class) in stats {
-            out.terms.push(t.into());
+            out.terms.push(&t);
             for (c, (df, weight)) in per_class {
                 let class = used.iter().position(|&u| u == c as usize).unwrap() as u32;
                 out.stats.push(ClassStat { class, df, weight });

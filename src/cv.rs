@@ -377,7 +377,7 @@ fn analyse_held_out(
         .terms
         .iter()
         .enumerate()
-        .map(|(i, t)| (&**t, i as u32))
+        .map(|(i, t)| (t, i as u32))
         .collect();
     let rows: Vec<usize> = (0..data.len()).filter(|&i| folds[i] == fold).collect();
     let analyzer = Analyzer::new(params.analyzer.clone())?;

@@ -482,13 +482,13 @@ fn parse(body: &[u8], name: &str, what: Load, streamed: Option<Vec<f64>>) -> Res
                 labels: meta.labels.clone(),
                 class_docs: meta.class_docs.clone(),
                 weight_scale_bits: meta.weight_scale_bits,
-                terms: Vec::with_capacity(n_terms),
+                terms: Terms::with_capacity(n_terms, 0),
                 offsets: Vec::with_capacity(n_terms + 1),
                 stats: Vec::new(),
             };
             c.offsets.push(0);
             for _ in 0..n_terms {
-                c.terms.push(cr.string()?);
+                c.terms.push(cr.str()?);
                 let k = cr.count()?;
                 for _ in 0..k {
                     let class = cr.varint()?;
@@ -578,12 +578,10 @@ impl<'a> Reader<'a> {
         bytes.shrink_to_fit();
         Terms::from_parts(bytes, ends).ok_or_else(|| self.err("term is not UTF-8"))
     }
-    fn string(&mut self) -> Result<Box<str>> {
+    fn str(&mut self) -> Result<&'a str> {
         let n = self.count()?;
         let bytes = self.take(n)?;
-        std::str::from_utf8(bytes)
-            .map(Into::into)
-            .map_err(|_| self.err("term is not UTF-8"))
+        std::str::from_utf8(bytes).map_err(|_| self.err("term is not UTF-8"))
     }
     fn end(&self) -> Result<()> {
         if self.buf.is_empty() {

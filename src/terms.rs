@@ -30,6 +30,21 @@ impl Terms {
         self.ends.push(self.bytes.len() as u64);
     }
 
+    /// Append a term given as bytes that are valid UTF-8 (crate-internal: the bytes were
+    /// made from `str`s; [`Terms::get`] would panic on anything else).
+    pub(crate) fn push_utf8(&mut self, term: &[u8]) {
+        debug_assert!(std::str::from_utf8(term).is_ok());
+        self.bytes.extend_from_slice(term);
+        self.ends.push(self.bytes.len() as u64);
+    }
+
+    /// Append all the terms of `other`.
+    pub fn append(&mut self, other: &Terms) {
+        let base = self.bytes.len() as u64;
+        self.bytes.extend_from_slice(&other.bytes);
+        self.ends.extend(other.ends.iter().map(|e| e + base));
+    }
+
     /// Build from raw parts: `bytes` (all the terms, end to end) and the end offset of
     /// each term. `None` unless the offsets are non-decreasing, end at `bytes.len()`, and
     /// every term is valid UTF-8 (checked in one pass over the buffer).
