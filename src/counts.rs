@@ -246,7 +246,7 @@ struct Local {
     tok_table: HashTable<u32>,
     toks: Vec<Tok>,
     tok_bytes: Vec<u8>,
-    table: HashTable<Entry>,
+    table: Table,
     nodes: Vec<Node>,
     analyzer: Analyzer,
     tok_ids: Vec<u32>,
@@ -355,9 +355,7 @@ impl Local {
             };
             let class = class as u32;
             for (b, c) in cells.iter_mut().enumerate().filter(|(_, c)| c.df > 0) {
-                let key = [b as u32, class, 0];
-                let e = table.entry(key_hash(&key), |e| e.key == key, |e| key_hash(&e.key));
-                let head = &mut e.or_insert(Entry { key, head: EMPTY }).into_mut().head;
+                let head = table.head([b as u32, class, 0]);
                 if head.class == NONE {
                     head.class = class;
                 }
@@ -419,8 +417,10 @@ impl Local {
     /// with feature hashing (as [`Analyzer::for_each_term`] writes them).
     fn strings(&self) -> Strings {
         let hashed = self.analyzer.config().hash_bits.is_some();
+        let max_n = self.analyzer.config().ngram_max as usize;
         let mut bytes = Vec::new();
         let n = self.table.len();
+        debug_assert!(self.table.pending.iter().all(Vec::is_empty));
         let mut ends = Vec::with_capacity(n);
         let mut heads = Vec::with_capacity(n);
         let mut name = String::new();
@@ -429,7 +429,9 @@ impl Local {
                 bucket_term(&mut name, e.key[0] as u64);
                 bytes.extend_from_slice(name.as_bytes());
             } else {
-                for (k, &id) in e.key.iter().take_while(|&&id| id != NONE).enumerate() {
+                // At most `ngram_max` ids: a bigram's third slot may hold its class.
+                let ids = e.key.iter().take(max_n).take_while(|&&id| id != NONE);
+                for (k, &id) in ids.enumerate() {
                     if k > 0 {
                         bytes.push(b' ');
                     }
@@ -483,7 +485,7 @@ impl CountBuilder {
             tok_table: HashTable::new(),
             toks: Vec::new(),
             tok_bytes: Vec::new(),
-            table: HashTable::new(),
+            table: Table::new(),
             nodes: Vec::new(),
             analyzer,
             tok_ids: Vec::new(),
@@ -566,6 +568,7 @@ impl CountBuilder {
             .map(|m| m.into_inner().unwrap_or_else(|e| e.into_inner()))
             .map(|mut l| {
                 l.spill_dense();
+                l.table.flush(&mut l.nodes);
                 l
             })
             .filter(|l| !l.toks.is_empty() || !l.table.is_empty())
@@ -574,7 +577,7 @@ impl CountBuilder {
         // then the tables are not needed any more.
         let strings: Vec<Strings> = locals.par_iter().map(Local::strings).collect();
         for l in &mut locals {
-            l.table = HashTable::new();
+            l.table = Table::new();
             l.tok_table = HashTable::new();
             l.toks = Vec::new();
             l.tok_bytes = Vec::new();
@@ -920,20 +923,104 @@ impl Local {
             } else {
                 tf as u64
             };
-            // Unigrams and hashing buckets (frequent, in many classes) are keyed with
-            // their class in a free slot, so each (term, class) has its own entry and
-            // never walks an overflow list; `finish` merges a term's entries. Longer
-            // n-grams, mostly seen in one class, keep one entry and the overflow list.
+            // Unigrams, bigrams when no longer n-grams are counted, and hashing buckets
+            // are keyed with their class in a free slot (a trigram could not be told
+            // from a bigram with a class there), so each (term, class) has its own entry
+            // and never walks an overflow list; `finish` merges a term's entries.
+            // Trigrams keep one entry and the overflow list.
             let mut key = key;
             if hash_bits.is_some() {
                 key[1] = doc.class;
-            } else if key[1] == NONE {
+            } else if key[1] == NONE || hi <= 2 {
                 key[2] = doc.class;
             }
-            let e = table.entry(key_hash(&key), |e| e.key == key, |e| key_hash(&e.key));
-            let head = &mut e.or_insert(Entry { key, head: EMPTY }).into_mut().head;
-            add_to(nodes, head, doc.class, weight);
+            table.add(nodes, key, doc.class, weight);
         }
+    }
+}
+
+/// A worker's term table in [`PARTS`] partitions by hash. Occurrences wait in a small
+/// buffer per partition and are added a buffer at a time: a partition's table is a
+/// small part of the whole, so adding a buffer stays mostly in cache, where adding each
+/// occurrence as it comes would miss the cache on nearly every one in a table of
+/// millions of terms.
+#[derive(Clone)]
+struct Table {
+    parts: Vec<HashTable<Entry>>,
+    pending: Vec<Vec<Pending>>,
+}
+
+/// An occurrence waiting to be added: its key, class and weight.
+#[derive(Clone, Copy)]
+struct Pending {
+    key: Key,
+    class: u32,
+    weight: u64,
+}
+
+const PARTS: usize = 1024;
+const PENDING: usize = 128;
+
+/// The partition of a key's hash: bits that hashbrown uses neither for the slot (low
+/// bits) nor for the tag (top 7).
+#[inline]
+fn part(h: u64) -> usize {
+    (h >> 32) as usize % PARTS
+}
+
+impl Table {
+    fn new() -> Table {
+        Table {
+            parts: vec![HashTable::new(); PARTS],
+            pending: vec![Vec::new(); PARTS],
+        }
+    }
+
+    /// Count one document's occurrence of `key` (added when its partition's buffer fills).
+    #[inline]
+    fn add(&mut self, nodes: &mut Vec<Node>, key: Key, class: u32, weight: u64) {
+        let p = part(key_hash(&key));
+        let buf = &mut self.pending[p];
+        buf.push(Pending { key, class, weight });
+        if buf.len() >= PENDING {
+            self.flush_part(nodes, p);
+        }
+    }
+
+    fn flush_part(&mut self, nodes: &mut Vec<Node>, p: usize) {
+        let mut buf = std::mem::take(&mut self.pending[p]);
+        for q in buf.drain(..) {
+            add_to(nodes, self.head(q.key), q.class, q.weight);
+        }
+        self.pending[p] = buf;
+    }
+
+    /// Add every waiting occurrence.
+    fn flush(&mut self, nodes: &mut Vec<Node>) {
+        for p in 0..PARTS {
+            self.flush_part(nodes, p);
+        }
+    }
+
+    /// The statistics of `key`'s first class, inserted empty if new.
+    #[inline]
+    fn head(&mut self, key: Key) -> &mut Node {
+        let h = key_hash(&key);
+        let e = self.parts[part(h)].entry(h, |e| e.key == key, |e| key_hash(&e.key));
+        &mut e.or_insert(Entry { key, head: EMPTY }).into_mut().head
+    }
+
+    fn len(&self) -> usize {
+        self.parts.iter().map(HashTable::len).sum()
+    }
+
+    fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The entries (after [`Table::flush`]).
+    fn iter(&self) -> impl Iterator<Item = &Entry> {
+        self.parts.iter().flat_map(HashTable::iter)
     }
 }
 
