@@ -98,10 +98,14 @@ impl Classifier {
         }
         let selected = select_features(&counts, &params.fit);
         let model = fit_counts(&counts, &selected, &params.fit)?;
-        let features: Terms = selected
-            .iter()
-            .map(|&i| &counts.terms[i as usize])
-            .collect();
+        let features: Terms = if selected.len() == counts.n_terms() {
+            counts.terms.clone()
+        } else {
+            selected
+                .iter()
+                .map(|&i| &counts.terms[i as usize])
+                .collect()
+        };
         let info = TrainInfo {
             n_terms: counts.n_terms() as u64,
             ..TrainInfo::default()

@@ -163,7 +163,9 @@ fn log_prior(class_docs: &[f64], labels: &[String], prior: &Prior) -> Result<Arr
 /// the `max_features` with the largest total weight (ties: earlier term first).
 /// Returns term indices, ascending.
 pub fn select_features(counts: &Counts, fit: &FitParams) -> Vec<u32> {
+    // In parallel; `collect` keeps the order.
     let mut keep: Vec<u32> = (0..counts.n_terms())
+        .into_par_iter()
         .filter(|&i| counts.df(i) >= fit.min_df)
         .map(|i| i as u32)
         .collect();
@@ -199,12 +201,21 @@ pub fn fit_counts(counts: &Counts, features: &[u32], fit: &FitParams) -> Result<
     let scale = (1u64 << counts.weight_scale_bits) as f64;
     let idf = fit.idf.then(|| idf(counts, features));
     let mut totals = Array2::<f64>::zeros((counts.labels.len(), features.len()));
-    for (f, &t) in features.iter().enumerate() {
-        let m = idf.as_ref().map_or(1.0, |v| v[f]);
-        for s in counts.term_stats(t as usize) {
-            totals[[s.class as usize, f]] = s.weight as f64 / scale * m;
-        }
-    }
+    // Columns in parallel chunks; each value is written once, whatever the thread count.
+    const COLS: usize = 1 << 14;
+    let chunks: Vec<_> = totals.axis_chunks_iter_mut(Axis(1), COLS).collect();
+    chunks
+        .into_par_iter()
+        .enumerate()
+        .for_each(|(k, mut chunk)| {
+            for j in 0..chunk.ncols() {
+                let f = k * COLS + j;
+                let m = idf.as_ref().map_or(1.0, |v| v[f]);
+                for s in counts.term_stats(features[f] as usize) {
+                    chunk[[s.class as usize, j]] = s.weight as f64 / scale * m;
+                }
+            }
+        });
     let docs: Vec<f64> = counts.class_docs.iter().map(|&d| d as f64).collect();
     let mut model = NbModel::fit(totals.view(), &docs, &counts.labels, fit)?;
     if let Some(idf) = idf {
