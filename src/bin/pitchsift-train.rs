@@ -171,6 +171,9 @@ fn run(cli: Cli, matches: &ArgMatches) -> anyhow::Result<()> {
             );
         }
     }
+    // The process ends here: leave the model's memory (hundreds of MB for a big
+    // vocabulary) to the OS instead of freeing it piece by piece.
+    std::mem::forget(clf);
     Ok(())
 }
 
