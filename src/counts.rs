@@ -323,20 +323,12 @@ impl Dense {
     }
 }
 
-/// A worker's terms as strings (built once per distinct term): term `i` is
-/// `bytes[ends[i - 1]..ends[i]]` (`ends[-1]` = 0), its first class's statistics are
-/// `heads[i]` (whose `next` continues in the worker's `nodes`).
+/// A worker's terms as strings (built once per distinct term, in entry order): term `i`
+/// and its first class's statistics `heads[i]` (whose `next` continues in the worker's
+/// `nodes`).
 struct Strings {
-    bytes: Vec<u8>,
-    ends: Vec<u64>,
+    terms: Terms,
     heads: Vec<Node>,
-}
-
-impl Strings {
-    fn term(&self, i: usize) -> &[u8] {
-        let start = if i == 0 { 0 } else { self.ends[i - 1] as usize };
-        &self.bytes[start..self.ends[i] as usize]
-    }
 }
 
 impl Local {
@@ -418,30 +410,31 @@ impl Local {
     fn strings(&self) -> Strings {
         let hashed = self.analyzer.config().hash_bits.is_some();
         let max_n = self.analyzer.config().ngram_max as usize;
-        let mut bytes = Vec::new();
         let n = self.table.len();
         debug_assert!(self.table.pending.iter().all(Vec::is_empty));
-        let mut ends = Vec::with_capacity(n);
+        let mut terms = Terms::with_capacity(n, 0);
         let mut heads = Vec::with_capacity(n);
         let mut name = String::new();
         for e in self.table.iter() {
-            if hashed {
-                bucket_term(&mut name, e.key[0] as u64);
-                bytes.extend_from_slice(name.as_bytes());
-            } else {
-                // At most `ngram_max` ids: a bigram's third slot may hold its class.
-                let ids = e.key.iter().take(max_n).take_while(|&&id| id != NONE);
-                for (k, &id) in ids.enumerate() {
-                    if k > 0 {
-                        bytes.push(b' ');
+            // Tokens joined by one space, or `#<bucket>`: UTF-8.
+            terms.push_with(|bytes| {
+                if hashed {
+                    bucket_term(&mut name, e.key[0] as u64);
+                    bytes.extend_from_slice(name.as_bytes());
+                } else {
+                    // At most `ngram_max` ids: a bigram's third slot may hold its class.
+                    let ids = e.key.iter().take(max_n).take_while(|&&id| id != NONE);
+                    for (k, &id) in ids.enumerate() {
+                        if k > 0 {
+                            bytes.push(b' ');
+                        }
+                        bytes.extend_from_slice(self.tok(id));
                     }
-                    bytes.extend_from_slice(self.tok(id));
                 }
-            }
-            ends.push(bytes.len() as u64);
+            });
             heads.push(e.head);
         }
-        Strings { bytes, ends, heads }
+        Strings { terms, heads }
     }
 }
 
@@ -599,8 +592,8 @@ impl CountBuilder {
         };
         let mut starts = vec![0usize; (1 << 16) + 1];
         for st in &strings {
-            for ei in 0..st.ends.len() {
-                starts[key(st.term(ei)) + 1] += 1;
+            for t in (0..st.terms.len()).map(|i| st.terms.bytes(i)) {
+                starts[key(t) + 1] += 1;
             }
         }
         for i in 1..starts.len() {
@@ -618,8 +611,8 @@ impl CountBuilder {
         let mut refs = vec![(0u64, 0u32, 0u32); *starts.last().unwrap()];
         let mut fill = starts.clone();
         for (li, st) in strings.iter().enumerate() {
-            for ei in 0..st.ends.len() {
-                let t = st.term(ei);
+            for ei in 0..st.terms.len() {
+                let t = st.terms.bytes(ei);
                 let k = key(t);
                 refs[fill[k]] = (prefix(t), li as u32, ei as u32);
                 fill[k] += 1;
@@ -637,7 +630,8 @@ impl CountBuilder {
         let parts: Vec<Part> = buckets
             .into_par_iter()
             .map(|bucket| {
-                let term = |&(_, li, ei): &(u64, u32, u32)| strings[li as usize].term(ei as usize);
+                let term =
+                    |&(_, li, ei): &(u64, u32, u32)| strings[li as usize].terms.bytes(ei as usize);
                 bucket.sort_unstable_by(|a, b| a.0.cmp(&b.0).then_with(|| term(a).cmp(term(b))));
                 let mut terms = Terms::default();
                 let mut lens = Vec::new();
@@ -687,7 +681,6 @@ impl CountBuilder {
                         }
                     }
                     lens.push((stats.len() - before) as u32);
-                    // Tokens joined by spaces, or `#<bucket>`: UTF-8.
                     terms.push_utf8(t);
                     i = j;
                 }
@@ -859,13 +852,12 @@ impl Local {
             ..
         } = self;
         let config = analyzer.config();
-        let (lo, hi) = (config.ngram_min as usize, config.ngram_max as usize);
+        let hi = config.ngram_max as usize;
         let hash_bits = config.hash_bits;
         keys.clear();
         match hash_bits {
             None => {
-                tok_ids.clear();
-                for t in analyzer.tokens(doc.text) {
+                let intern = |t: &str| {
                     let h = term_hash(t);
                     let found = tok_table
                         .find(h, |&i| {
@@ -878,7 +870,7 @@ impl Local {
                                 )
                         })
                         .copied();
-                    let id = match found {
+                    match found {
                         Some(i) => i,
                         None => {
                             let i = toks.len() as u32;
@@ -891,18 +883,13 @@ impl Local {
                             tok_table.insert_unique(h, i, |&j| toks[j as usize].hash);
                             i
                         }
-                    };
-                    tok_ids.push(id);
-                }
-                for i in 0..tok_ids.len() {
-                    let mut key = [NONE; 3];
-                    for n in 1..=hi.min(tok_ids.len() - i) {
-                        key[n - 1] = tok_ids[i + n - 1];
-                        if n >= lo {
-                            keys.push(key);
-                        }
                     }
-                }
+                };
+                analyzer.for_each_ngram_ids(doc.text, intern, tok_ids, |ids| {
+                    let mut key = [NONE; 3];
+                    key[..ids.len()].copy_from_slice(ids);
+                    keys.push(key);
+                });
             }
             Some(_) => {
                 analyzer.for_each_bucket(doc.text, |b| keys.push([b as u32, 0, 0]));

@@ -33,8 +33,15 @@ impl Terms {
     /// Append a term given as bytes that are valid UTF-8 (crate-internal: the bytes were
     /// made from `str`s; [`Terms::get`] would panic on anything else).
     pub(crate) fn push_utf8(&mut self, term: &[u8]) {
-        debug_assert!(std::str::from_utf8(term).is_ok());
-        self.bytes.extend_from_slice(term);
+        self.push_with(|b| b.extend_from_slice(term));
+    }
+
+    /// Append a term that `write` appends to the buffer, as UTF-8 ([`Terms::push_utf8`]
+    /// without a copy of its own).
+    pub(crate) fn push_with(&mut self, write: impl FnOnce(&mut Vec<u8>)) {
+        let start = self.bytes.len();
+        write(&mut self.bytes);
+        debug_assert!(std::str::from_utf8(&self.bytes[start..]).is_ok());
         self.ends.push(self.bytes.len() as u64);
     }
 
