@@ -60,7 +60,11 @@ fn count_with(docs: &[(String, u32)], params: &ValidTrainParams) -> Counts {
     }
     let batch: Vec<Doc> = docs
         .iter()
-        .map(|(t, c)| Doc { text: t, class: *c })
+        .map(|(t, c)| Doc {
+            text: t,
+            class: *c,
+            weight: 1,
+        })
         .collect();
     b.add(&batch);
     b.finish()

@@ -7,6 +7,10 @@ Usage:
 
 Near-duplicate rule (issue 3): two messages whose cosine similarity of word-count vectors
 (lower-cased \\w+ tokens) exceeds 0.8 fail. Exact duplicates (after whitespace folding) fail.
+Every message is also checked against the real LinkedIn dev set
+(../shared/datasets/linkedin_real/dev.csv, when present; PITCHSIFT_REAL_DEV overrides the path):
+no written message may be a near copy (cosine > 0.8) of a real one. Real rows are named by
+their row number only, never quoted.
 With two files, the first is train and the second test: the split must be stratified
 (test share of each label within 2 points of the overall test share, which must be >= 20%)
 and no test message may appear in train. Exit 0 when every check passes, 1 otherwise.
@@ -14,6 +18,7 @@ Pure Python standard library, so it runs on a fresh machine.
 """
 import csv
 import math
+import os
 import re
 import sys
 from collections import Counter, defaultdict
@@ -72,6 +77,40 @@ def near_duplicates(rows, threshold=NEAR_DUP):
     return found
 
 
+REAL_DEV = os.environ.get(
+    "PITCHSIFT_REAL_DEV",
+    os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "shared", "datasets", "linkedin_real", "dev.csv"),
+)
+
+
+def near_copies_of_real(rows, path, threshold=NEAR_DUP):
+    """(cosine, written row, real row number) for every written row whose word-count
+    cosine with a real row exceeds the threshold."""
+    with open(path, newline="", encoding="utf-8") as f:
+        real = [r["text"] for r in csv.DictReader(f)]
+    postings = defaultdict(list)
+    norms = []
+    for j, t in enumerate(real):
+        c, n = vector(t)
+        norms.append(n)
+        for w, v in c.items():
+            postings[w].append((j, v))
+    found = []
+    for r in rows:
+        c, n = vector(r[3])
+        if n == 0:
+            continue
+        acc = defaultdict(float)
+        for w, v in c.items():
+            for j, u in postings.get(w, ()):
+                acc[j] += v * u
+        for j, dot in acc.items():
+            cos = dot / (n * norms[j]) if norms[j] else 0.0
+            if cos > threshold:
+                found.append((cos, r, j + 1))
+    return found
+
+
 def main(argv):
     paths = argv[1:] or ["data/train.csv", "data/test.csv"]
     files = [read(p) for p in paths]
@@ -111,6 +150,16 @@ def main(argv):
             f"near duplicate (cosine {cos:.3f}): {a[0]}:{a[1]} [{a[2]}] and {b[0]}:{b[1]} [{b[2]}]"
         )
     print(f"near-duplicate pairs (cosine > {NEAR_DUP}): {len(near)}")
+
+    if os.path.exists(REAL_DEV):
+        copies = near_copies_of_real(rows, REAL_DEV)
+        for cos, r, j in sorted(copies, key=lambda x: -x[0]):
+            problems.append(
+                f"near copy of a real message (cosine {cos:.3f}): {r[0]}:{r[1]} and real dev.csv row {j}"
+            )
+        print(f"near copies of real dev messages (cosine > {NEAR_DUP}): {len(copies)}")
+    else:
+        print(f"real dev set not found at {REAL_DEV}: near-copy check skipped")
 
     if len(files) == 2:
         train, test = files

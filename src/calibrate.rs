@@ -34,7 +34,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::classifier::Prediction;
-use crate::cv::{check_k, cross_val_predict, Dataset};
+use crate::cv::{check_k, Dataset, FoldCounts};
 use crate::error::Result;
 use crate::model::{argmax, softmax};
 use crate::params::ValidTrainParams;
@@ -45,26 +45,29 @@ pub const DEFAULT_FOLDS: usize = 5;
 pub const DEFAULT_SEED: u64 = 42;
 
 /// Fit a calibration map for a model trained on `data` with `params`: `method` fitted on
-/// the out-of-fold joint log-likelihoods of stratified `k`-fold cross-validation of
-/// `data` (`k` is lowered to the number of rows when there are fewer). Deterministic:
-/// the same data, settings and seed give the same map whatever the thread count.
+/// the out-of-fold joint log-likelihoods of `k`-fold cross-validation of `data`
+/// ([`Dataset::folds`]: stratified, or grouped when `data` has groups, with groups under
+/// `min_group` rows pooled; `k` is lowered to the number of rows when there are fewer).
+/// Always-train rows are in every training set and are not scored, so the map is fitted
+/// on the held-out rows only. Deterministic: the same data, settings and seed give the
+/// same map whatever the thread count.
 pub fn fit_cv(
     data: &Dataset,
     params: &ValidTrainParams,
     method: Method,
     k: usize,
     seed: u64,
+    min_group: usize,
 ) -> Result<Calibration> {
-    let k = k.min(data.len());
+    let k = k.min(data.held_out_rows());
     check_k(data, k)?;
-    let jll = cross_val_predict(data, params, k, seed)?;
-    Ok(Calibration::fit(
-        method,
-        &jll,
-        &data.classes,
-        k as u32,
-        seed,
-    ))
+    let folds = data.folds(k, seed, min_group)?;
+    let jll = FoldCounts::new(data, &folds, k, params)?.predict(&params.fit)?;
+    let (rows, classes): (Vec<Vec<f64>>, Vec<u32>) = (0..data.len())
+        .filter(|&i| !data.is_always_train(i))
+        .map(|i| (jll[i].clone(), data.classes[i]))
+        .unzip();
+    Ok(Calibration::fit(method, &rows, &classes, k as u32, seed))
 }
 
 /// The label given to a message whose top confidence is below the threshold.

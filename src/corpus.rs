@@ -34,7 +34,20 @@ pub struct CsvOptions {
     pub max_field_bytes: usize,
     /// What to do with invalid UTF-8 in the text column.
     pub invalid_utf8: InvalidUtf8,
+    /// Name of the per-row weight column (training counts a row of weight `w` as `w`
+    /// copies of it; empty means 1). Used when the header has it; see `weight_required`.
+    pub weight_col: Option<String>,
+    /// Is a missing weight column an error (the user named it) or no weights (the
+    /// default name)?
+    pub weight_required: bool,
 }
+
+/// The default name of the weight column: a file such as `pitchsift-label --suggest`
+/// writes carries its rows' weights in it.
+pub const WEIGHT_COL: &str = "weight";
+
+/// The largest row weight accepted.
+pub const MAX_WEIGHT: u32 = 1000;
 
 impl Default for CsvOptions {
     fn default() -> Self {
@@ -44,6 +57,8 @@ impl Default for CsvOptions {
             delimiter: None,
             max_field_bytes: 64 << 20,
             invalid_utf8: InvalidUtf8::Error,
+            weight_col: Some(WEIGHT_COL.into()),
+            weight_required: false,
         }
     }
 }
@@ -172,6 +187,7 @@ pub struct CsvSource {
     headers: StringRecord,
     text_idx: usize,
     label_idx: Option<usize>,
+    weight_idx: Option<usize>,
     options: CsvOptions,
 }
 
@@ -264,6 +280,15 @@ impl CsvSource {
         };
         let text_idx = find(&options.text_col)?;
         let label_idx = options.label_col.as_deref().map(find).transpose()?;
+        let weight_idx = match &options.weight_col {
+            // Weights matter only with labels (training and evaluation).
+            Some(name) if label_idx.is_some() => match find(name) {
+                Ok(i) => Some(i),
+                Err(e) if options.weight_required => return Err(e),
+                Err(_) => None,
+            },
+            _ => None,
+        };
         Ok(CsvSource {
             path: path.to_path_buf(),
             reader,
@@ -271,8 +296,57 @@ impl CsvSource {
             headers,
             text_idx,
             label_idx,
+            weight_idx,
             options: options.clone(),
         })
+    }
+
+    /// The index of column `name` (case and surrounding spaces ignored), or an error
+    /// naming the file and the columns it has.
+    pub fn column(&self, name: &str) -> Result<usize> {
+        let want = name.trim();
+        self.headers
+            .iter()
+            .position(|h| {
+                h.trim_start_matches('\u{feff}')
+                    .trim()
+                    .eq_ignore_ascii_case(want)
+            })
+            .ok_or_else(|| Error::MissingColumn {
+                location: Location::file(&self.path).line(1),
+                column: name.to_string(),
+                available: self.headers.iter().collect::<Vec<_>>().join(","),
+            })
+    }
+
+    /// Field `idx` of a record as UTF-8, trimmed.
+    pub fn field<'r>(&self, row: &'r RawRow, idx: usize) -> Result<&'r str> {
+        let field = row.record.get(idx).unwrap_or(b"");
+        Ok(std::str::from_utf8(field)
+            .map_err(|e| Error::InvalidUtf8 {
+                location: self.location(row.line, idx),
+                byte: e.valid_up_to(),
+            })?
+            .trim())
+    }
+
+    /// The weight of a record: 1 without a weight column or when the field is empty,
+    /// else a whole number in `0..=MAX_WEIGHT` (0 leaves the row out of training).
+    pub fn weight(&self, row: &RawRow) -> Result<u32> {
+        let Some(idx) = self.weight_idx else {
+            return Ok(1);
+        };
+        let field = self.field(row, idx)?;
+        if field.is_empty() {
+            return Ok(1);
+        }
+        match field.parse::<u32>() {
+            Ok(w) if w <= MAX_WEIGHT => Ok(w),
+            _ => Err(Error::BadField {
+                location: self.location(row.line, idx),
+                message: format!("weight `{field}` is not a whole number from 0 to {MAX_WEIGHT}"),
+            }),
+        }
     }
 
     /// The input's name.

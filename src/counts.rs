@@ -445,6 +445,11 @@ pub struct Doc<'a> {
     pub text: &'a str,
     /// The class id from [`CountBuilder::class_id`].
     pub class: u32,
+    /// The document's weight (at least 1): it multiplies the document's term weights and
+    /// its count in its class's document total, as scikit-learn's `sample_weight` does
+    /// in `MultinomialNB.fit`; the document frequency of a term counts the document
+    /// once, as a vectorizer's does.
+    pub weight: u32,
 }
 
 /// Accumulates [`Counts`] from batches of documents, in parallel on the current rayon
@@ -456,7 +461,7 @@ pub struct Doc<'a> {
 /// let params = TrainParams::default().ngrams(1, 1).check().unwrap();
 /// let mut b = CountBuilder::new(&params.analyzer, &params.fit).unwrap();
 /// let (s, n) = (b.class_id("sales"), b.class_id("networking"));
-/// b.add(&[Doc { text: "book a demo demo", class: s }, Doc { text: "great talk", class: n }]);
+/// b.add(&[Doc { text: "book a demo demo", class: s, weight: 1 }, Doc { text: "great talk", class: n, weight: 1 }]);
 /// let counts = b.finish();
 /// assert_eq!(counts.labels, ["networking", "sales"]);
 /// let demo = counts.terms.iter().position(|t| t == "demo").unwrap();
@@ -533,7 +538,7 @@ impl CountBuilder {
     /// batch) can take part.
     pub fn add(&mut self, docs: &[Doc<'_>]) {
         for d in docs {
-            self.class_docs[d.class as usize] += 1;
+            self.class_docs[d.class as usize] += d.weight as u64;
         }
         let fit = &self.fit;
         let locals = &self.locals;
@@ -836,7 +841,8 @@ const _: () = assert!(std::mem::size_of::<Tok>() == 24);
 
 impl Local {
     fn count(&mut self, doc: &Doc<'_>, fit: &FitParams) {
-        if self.count_dense(doc, fit) {
+        // The dense cells hold 32-bit unit counts: weighted documents take the table.
+        if doc.weight == 1 && self.count_dense(doc, fit) {
             return;
         }
         let Local {
@@ -909,7 +915,7 @@ impl Local {
                 quantize(tf_weight(tf, fit.tf) / norm)
             } else {
                 tf as u64
-            };
+            } * doc.weight as u64;
             // Unigrams, bigrams when no longer n-grams are counted, and hashing buckets
             // are keyed with their class in a free slot (a trigram could not be told
             // from a bigram with a class there), so each (term, class) has its own entry
@@ -1235,7 +1241,7 @@ mod tests {
                         let mut b = CountBuilder::new(&p.analyzer, &p.fit).unwrap().spill_after(limit);
                         let batch: Vec<Doc> = refs
                             .iter()
-                            .map(|&(text, label)| Doc { text, class: b.class_id(label) })
+                            .map(|&(text, label)| Doc { text, class: b.class_id(label), weight: 1 })
                             .collect();
                         b.add(&batch);
                         b.finish()

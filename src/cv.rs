@@ -109,8 +109,59 @@ pub fn stratified_folds(classes: &[u32], k: usize, seed: u64) -> Vec<u32> {
     folds
 }
 
-/// Labelled messages held in memory: the texts, the sorted distinct labels, and the
-/// class (index into `labels`) of every text.
+/// Pool the groups of fewer than `min_group` rows into one group (numbered after the
+/// largest group id); the others keep their ids.
+pub fn pool_small_groups(groups: &[u32], min_group: usize) -> Vec<u32> {
+    let mut size: std::collections::BTreeMap<u32, usize> = Default::default();
+    for &g in groups {
+        *size.entry(g).or_default() += 1;
+    }
+    let pooled = size.keys().next_back().map_or(0, |&g| g.saturating_add(1));
+    groups
+        .iter()
+        .map(|g| if size[g] < min_group { pooled } else { *g })
+        .collect()
+}
+
+/// Grouped fold assignment: no group is split across folds. Groups are taken largest
+/// first (ties in an order shuffled by `seed`) and each goes to the fold with the fewest
+/// rows so far (ties: the lowest fold), as scikit-learn's `GroupKFold` balances them.
+/// With `k` equal to the number of groups, every group is a fold of its own
+/// (leave-one-group-out).
+///
+/// ```
+/// use pitchsift::cv::grouped_folds;
+/// let groups = [0, 0, 0, 1, 1, 2];
+/// let folds = grouped_folds(&groups, 3, 7);
+/// assert!(folds[0] == folds[1] && folds[1] == folds[2]);
+/// assert_eq!(folds[3], folds[4]);
+/// let mut distinct = vec![folds[0], folds[3], folds[5]];
+/// distinct.sort();
+/// assert_eq!(distinct, [0, 1, 2]);
+/// ```
+pub fn grouped_folds(groups: &[u32], k: usize, seed: u64) -> Vec<u32> {
+    assert!(k >= 1, "k must be at least 1");
+    let mut size: std::collections::BTreeMap<u32, usize> = Default::default();
+    for &g in groups {
+        *size.entry(g).or_default() += 1;
+    }
+    let mut order: Vec<(u32, usize)> = size.into_iter().collect();
+    SplitMix64::new(seed).shuffle(&mut order);
+    // Stable: equal sizes keep their shuffled order.
+    order.sort_by(|a, b| b.1.cmp(&a.1));
+    let mut load = vec![0usize; k];
+    let mut fold_of: std::collections::BTreeMap<u32, u32> = Default::default();
+    for (g, n) in order {
+        let f = (0..k).min_by_key(|&f| (load[f], f)).expect("k >= 1");
+        load[f] += n;
+        fold_of.insert(g, f as u32);
+    }
+    groups.iter().map(|g| fold_of[g]).collect()
+}
+
+/// Labelled messages held in memory: the texts, the sorted distinct labels, the class
+/// (index into `labels`) of every text, its training weight, its group (for grouped
+/// cross-validation) and whether it is always in training (never held out).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Dataset {
     /// The messages.
@@ -119,6 +170,28 @@ pub struct Dataset {
     pub labels: Vec<String>,
     /// The class of each text (index into `labels`).
     pub classes: Vec<u32>,
+    /// The training weight of each text (see [`crate::counts::Doc::weight`]); 0 leaves it
+    /// out of training.
+    pub weights: Vec<u32>,
+    /// The group of each text (index into `group_names`); empty when not grouped.
+    pub groups: Vec<u32>,
+    /// Distinct group names, sorted.
+    pub group_names: Vec<String>,
+    /// Texts in every training set of a cross-validation and never held out (empty:
+    /// none).
+    pub always_train: Vec<bool>,
+}
+
+/// Where the rows of a [`Dataset`] come from.
+#[derive(Debug, Clone, Default)]
+pub struct Sources<'a> {
+    /// Rows that cross-validation holds out, fold by fold.
+    pub inputs: &'a [PathBuf],
+    /// Rows in every training set, never held out (a written corpus, say).
+    pub always_train: &'a [PathBuf],
+    /// The column of `inputs` that names each row's group: no group is split across
+    /// folds.
+    pub group_col: Option<&'a str>,
 }
 
 impl Dataset {
@@ -140,24 +213,133 @@ impl Dataset {
             .map(|l| labels.binary_search(l).expect("label present") as u32)
             .collect();
         Dataset {
+            weights: vec![1; texts.len()],
             texts,
             labels,
             classes,
+            ..Dataset::default()
         }
     }
 
-    /// Read every labelled row of `inputs` (`-` is standard input).
+    /// Read every labelled row of `inputs` (`-` is standard input), with its weight.
     pub fn from_csv(inputs: &[PathBuf], csv: &CsvOptions) -> Result<Dataset> {
+        Self::from_sources(
+            &Sources {
+                inputs,
+                ..Sources::default()
+            },
+            csv,
+        )
+    }
+
+    /// Read every labelled row of the sources, with its weight, its group (when
+    /// `group_col` is given; an empty group is an error) and whether it is always in
+    /// training. Rows of weight 0 are kept (they are scored, never trained on).
+    pub fn from_sources(sources: &Sources<'_>, csv: &CsvOptions) -> Result<Dataset> {
         let mut rows: Vec<(String, String)> = Vec::new();
+        let mut weights = Vec::new();
+        let mut group_of: Vec<Option<String>> = Vec::new();
+        let mut always = Vec::new();
         let mut row = RawRow::default();
-        for path in inputs {
+        let all = sources
+            .inputs
+            .iter()
+            .map(|p| (p, false))
+            .chain(sources.always_train.iter().map(|p| (p, true)));
+        for (path, fixed) in all {
             let mut src = CsvSource::open(path, csv)?;
+            let group_idx = match sources.group_col {
+                Some(col) if !fixed => Some(src.column(col)?),
+                _ => None,
+            };
             while src.read(&mut row)? {
                 let label = src.label(&row)?.to_string();
+                weights.push(src.weight(&row)?);
+                group_of.push(match group_idx {
+                    Some(i) => {
+                        let g = src.field(&row, i)?;
+                        if g.is_empty() {
+                            return Err(Error::BadField {
+                                location: src.location(row.line, i),
+                                message: "empty group".into(),
+                            });
+                        }
+                        Some(g.to_string())
+                    }
+                    None => None,
+                });
+                always.push(fixed);
                 rows.push((src.text(&row)?.into_owned(), label));
             }
         }
-        Ok(Dataset::from_rows(rows))
+        let mut data = Dataset::from_rows(rows);
+        data.weights = weights;
+        if sources.group_col.is_some() {
+            let mut names: Vec<String> = group_of.iter().flatten().cloned().collect();
+            names.sort();
+            names.dedup();
+            data.groups = group_of
+                .iter()
+                .map(|g| {
+                    g.as_ref()
+                        .map_or(u32::MAX, |g| names.binary_search(g).expect("group") as u32)
+                })
+                .collect();
+            data.group_names = names;
+        }
+        if always.iter().any(|&a| a) {
+            data.always_train = always;
+        }
+        Ok(data)
+    }
+
+    /// Is row `i` in every training set (never held out)?
+    pub fn is_always_train(&self, i: usize) -> bool {
+        self.always_train.get(i).copied().unwrap_or(false)
+    }
+
+    /// The rows cross-validation holds out (all but the always-train rows).
+    pub fn held_out_rows(&self) -> usize {
+        (0..self.len())
+            .filter(|&i| !self.is_always_train(i))
+            .count()
+    }
+
+    /// The fold of every row for `k`-fold cross-validation: grouped when the dataset
+    /// has groups ([`grouped_folds`], groups of fewer than `min_group` rows pooled into
+    /// one), else stratified by label ([`stratified_folds`]). Always-train rows get
+    /// fold `k`, which no fold holds out.
+    pub fn folds(&self, k: usize, seed: u64, min_group: usize) -> Result<Vec<u32>> {
+        let held: Vec<usize> = (0..self.len())
+            .filter(|&i| !self.is_always_train(i))
+            .collect();
+        let assigned = if self.groups.is_empty() {
+            let classes: Vec<u32> = held.iter().map(|&i| self.classes[i]).collect();
+            stratified_folds(&classes, k, seed)
+        } else {
+            let groups: Vec<u32> = held.iter().map(|&i| self.groups[i]).collect();
+            let pooled = pool_small_groups(&groups, min_group);
+            let n_groups = pooled
+                .iter()
+                .collect::<std::collections::BTreeSet<_>>()
+                .len();
+            if k > n_groups {
+                return Err(Error::InvalidParam(format!(
+                    "cannot make {k} folds from {n_groups} groups{}",
+                    if min_group > 1 {
+                        format!(" (groups under {min_group} rows pooled into one)")
+                    } else {
+                        String::new()
+                    }
+                )));
+            }
+            grouped_folds(&pooled, k, seed)
+        };
+        let mut folds = vec![k as u32; self.len()];
+        for (&i, f) in held.iter().zip(assigned) {
+            folds[i] = f;
+        }
+        Ok(folds)
     }
 
     /// Number of rows.
@@ -195,8 +377,15 @@ impl Dataset {
         let mut docs = Vec::new();
         for (i, text) in self.texts.iter().enumerate() {
             if keep.map_or(true, |k| k(i)) {
-                let class = b.class_id(self.label(i));
-                docs.push(Doc { text, class });
+                let weight = self.weights.get(i).copied().unwrap_or(1);
+                if weight > 0 {
+                    let class = b.class_id(self.label(i));
+                    docs.push(Doc {
+                        text,
+                        class,
+                        weight,
+                    });
+                }
             }
         }
         b.add(&docs);
@@ -288,13 +477,19 @@ impl FoldCounts {
         step: &(dyn Fn() + Sync),
     ) -> Result<FoldCounts> {
         check_k(data, k)?;
-        if folds.len() != data.len() || folds.iter().any(|&f| f as usize >= k) {
+        // Fold `k` holds the always-train rows: in every training set, never held out.
+        if folds.len() != data.len() || folds.iter().any(|&f| f as usize > k) {
             return Err(Error::InvalidParam(
                 "fold assignment does not match the data".into(),
             ));
         }
         let (analyzer, fit) = (&params.analyzer, &params.fit);
-        let per_fold: Vec<Counts> = (0..k)
+        let parts = if folds.iter().any(|&f| f as usize == k) {
+            k + 1
+        } else {
+            k
+        };
+        let per_fold: Vec<Counts> = (0..parts)
             .into_par_iter()
             .map(|f| {
                 let c = data.count(analyzer, fit, Some(&|i| folds[i] as usize == f));
@@ -344,8 +539,8 @@ impl FoldCounts {
     /// Out-of-fold joint log-likelihoods for fitting settings `fit` (which must share
     /// tf and norm with the counts): for every row, the jll of every label of the whole
     /// dataset (sorted), from the model trained without the row's fold. A label absent
-    /// from a fold's training set gets `-inf` (probability 0). The folds are fitted and
-    /// scored in parallel.
+    /// from a fold's training set gets `-inf` (probability 0). Always-train rows (fold
+    /// `k`) get an empty vector. The folds are fitted and scored in parallel.
     pub fn predict(&self, fit: &FitParams) -> Result<Vec<Vec<f64>>> {
         fit.check()?;
         if fit.tf != self.fit.tf || fit.norm != self.fit.norm {
@@ -477,7 +672,7 @@ pub fn cross_val_predict(
     seed: u64,
 ) -> Result<Vec<Vec<f64>>> {
     check_k(data, k)?;
-    let folds = stratified_folds(&data.classes, k, seed);
+    let folds = data.folds(k, seed, 1)?;
     FoldCounts::new(data, &folds, k, params)?.predict(&params.fit)
 }
 

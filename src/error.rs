@@ -129,6 +129,15 @@ pub enum Error {
         /// Where.
         location: Location,
     },
+    /// A field's value is not what its column needs (a weight that is not a whole
+    /// number, say).
+    #[error("{location}: {message}")]
+    BadField {
+        /// Where.
+        location: Location,
+        /// What is wrong.
+        message: String,
+    },
     /// No document to train on.
     #[error("{inputs}: no documents to train on")]
     EmptyCorpus {

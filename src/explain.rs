@@ -18,8 +18,8 @@
 //! let mut b = CountBuilder::new(&params.analyzer, &params.fit).unwrap();
 //! let (s, n) = (b.class_id("sales"), b.class_id("networking"));
 //! b.add(&[
-//!     Doc { text: "book a quick demo of our platform", class: s },
-//!     Doc { text: "great meeting you at the conference", class: n },
+//!     Doc { text: "book a quick demo of our platform", class: s, weight: 1 },
+//!     Doc { text: "great meeting you at the conference", class: n, weight: 1 },
 //! ]);
 //! let clf = Classifier::fit(b.finish(), &params, "example").unwrap();
 //! let (p, reasons) = explain(&mut clf.scorer(), "can I book a demo?", 2);

@@ -68,7 +68,7 @@ pub fn update_csv(
 /// let fit = |docs: &[(&str, &str)]| {
 ///     let mut b = CountBuilder::new(&params.analyzer, &params.fit).unwrap();
 ///     let ids: Vec<u32> = docs.iter().map(|d| b.class_id(d.1)).collect();
-///     let batch: Vec<Doc> = docs.iter().zip(ids).map(|(d, class)| Doc { text: d.0, class }).collect();
+///     let batch: Vec<Doc> = docs.iter().zip(ids).map(|(d, class)| Doc { text: d.0, class, weight: 1 }).collect();
 ///     b.add(&batch);
 ///     Classifier::fit(b.finish(), &params, "example").unwrap()
 /// };

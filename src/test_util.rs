@@ -13,7 +13,11 @@ pub(crate) fn count(docs: &[(&str, &str)], params: &ValidTrainParams) -> Counts 
     let batch: Vec<Doc> = docs
         .iter()
         .zip(ids)
-        .map(|(d, class)| Doc { text: d.0, class })
+        .map(|(d, class)| Doc {
+            text: d.0,
+            class,
+            weight: 1,
+        })
         .collect();
     b.add(&batch);
     b.finish()

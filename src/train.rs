@@ -33,15 +33,20 @@ pub fn count_csv(
             let mut docs = Vec::with_capacity(n);
             let mut texts = Vec::with_capacity(n);
             for row in &cur[..n] {
+                let weight = src.weight(row)?;
+                if weight == 0 {
+                    continue;
+                }
                 let label = src.label(row)?;
                 let class = builder.class_id(label);
-                texts.push((src.text(row)?, class));
+                texts.push((src.text(row)?, class, weight));
             }
             let pos = cur[n - 1].record.position().map_or(0, |p| p.byte());
-            for (text, class) in &texts {
+            for (text, class, weight) in &texts {
                 docs.push(Doc {
                     text,
                     class: *class,
+                    weight: *weight,
                 });
             }
             let (read, ()) =

@@ -111,6 +111,7 @@ fn fit(
         .map(|&i| Doc {
             text: &docs[i].1,
             class: ids[docs[i].0],
+            weight: 1,
         })
         .collect();
     for chunk in ordered.chunks(batch.max(1)) {

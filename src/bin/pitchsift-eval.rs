@@ -12,7 +12,7 @@ use clap::{Parser, ValueEnum};
 use common::{CsvArgs, TrainArgs, Usage};
 use pitchsift::calibrate::{coverage_curve, Calibration, Method, CURVE_THRESHOLDS};
 use pitchsift::corpus::{CsvSource, RawRow};
-use pitchsift::cv::{check_k, stratified_folds, Dataset, FoldCounts};
+use pitchsift::cv::{check_k, pool_small_groups, Dataset, FoldCounts, Sources};
 use pitchsift::metrics::{Meter, Report};
 use pitchsift::model::{argmax, softmax};
 use pitchsift::params::{DocNorm, ModelKind, Prior, TermWeight, ValidTrainParams};
@@ -56,6 +56,20 @@ struct Cli {
     /// Seed of the fold assignment.
     #[arg(long, default_value_t = 1)]
     seed: u64,
+    /// Grouped K-fold (with --cv or --grid): no value of this column is split across
+    /// folds (e.g. `source`: a whole inbox is held out at a time); K equal to the
+    /// number of groups is leave-one-group-out. The report adds per-group accuracy and
+    /// macro-F1.
+    #[arg(long, value_name = "COLUMN")]
+    group_col: Option<String>,
+    /// With --group-col: groups of fewer rows are pooled into one group (so that tiny
+    /// groups are still tested, together).
+    #[arg(long, value_name = "N", default_value_t = 1, requires = "group_col")]
+    min_group: usize,
+    /// Labelled CSV files in every training fold and never held out or scored (e.g. a
+    /// written corpus, when the inputs are real messages).
+    #[arg(long, value_name = "FILE", num_args = 1..)]
+    always_train: Vec<PathBuf>,
     /// Repeat the cross-validation with seeds SEED, SEED+1, ... and pool the predictions
     /// (repeated stratified k-fold: steadier estimates, R times the work).
     #[arg(long, value_name = "R", default_value_t = 1)]
@@ -261,10 +275,20 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         }
         let params = cli.train.params()?;
         common::check_inputs(&cli.inputs)?;
+        common::check_inputs(&cli.always_train)?;
         let csv = cli.csv.options(Some(&cli.train.label_col));
-        let data = Dataset::from_csv(&cli.inputs, &csv)?;
+        let sources = Sources {
+            inputs: &cli.inputs,
+            always_train: &cli.always_train,
+            group_col: cli.group_col.as_deref(),
+        };
+        let data = Dataset::from_sources(&sources, &csv)?;
         let k = cli.cv.unwrap_or(5);
         check_k(&data, k).map_err(|e| Usage(e.to_string()))?;
+        // The fold assignment is checked once here (too many folds for the groups is a
+        // usage error).
+        data.folds(k, cli.seed, cli.min_group)
+            .map_err(|e| Usage(e.to_string()))?;
         if data.labels.len() < 2 {
             return Err(pitchsift::Error::SingleLabel {
                 inputs: pitchsift::train::describe(&cli.inputs),
@@ -279,7 +303,12 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         }
     };
     print!("{}", text_report(&outcome));
-    if let Some(i) = outcome.markdown.find("## Unsure") {
+    let sections = ["## Per group", "## Unsure"];
+    if let Some(i) = sections
+        .iter()
+        .filter_map(|h| outcome.markdown.find(h))
+        .min()
+    {
         print!("\n{}", &outcome.markdown[i..]);
     }
     if !cli.quiet {
@@ -421,6 +450,9 @@ fn meter_of(data: &Dataset, jll: &[Vec<f64>]) -> Meter {
     let mut meter = Meter::new(data.labels.clone());
     let mut p = Vec::new();
     for (i, row) in jll.iter().enumerate() {
+        if row.is_empty() {
+            continue; // an always-train row: never held out
+        }
         p.clear();
         p.extend_from_slice(row);
         let class = argmax(&p);
@@ -428,6 +460,91 @@ fn meter_of(data: &Dataset, jll: &[Vec<f64>]) -> Meter {
         meter.add_id(data.classes[i] as usize, class, &p);
     }
     meter
+}
+
+/// Per-group meters (grouped CV): for each group of the held-out rows (groups under
+/// --min-group rows pooled into one, named `(groups under N rows)`), its rows' scores.
+struct GroupMeters {
+    names: Vec<String>,
+    /// The pooled group of each row (`u32::MAX` for always-train rows).
+    of_row: Vec<u32>,
+    meters: Vec<Meter>,
+}
+
+impl GroupMeters {
+    fn new(cli: &Cli, data: &Dataset) -> Option<GroupMeters> {
+        if data.groups.is_empty() {
+            return None;
+        }
+        let held: Vec<usize> = (0..data.len())
+            .filter(|&i| !data.is_always_train(i))
+            .collect();
+        let raw: Vec<u32> = held.iter().map(|&i| data.groups[i]).collect();
+        let pooled = pool_small_groups(&raw, cli.min_group);
+        let mut names = data.group_names.clone();
+        names.push(format!("(groups under {} rows)", cli.min_group));
+        let mut of_row = vec![u32::MAX; data.len()];
+        for (&i, g) in held.iter().zip(pooled) {
+            of_row[i] = g.min(data.group_names.len() as u32);
+        }
+        let meters = vec![Meter::new(data.labels.clone()); names.len()];
+        Some(GroupMeters {
+            names,
+            of_row,
+            meters,
+        })
+    }
+
+    fn add(&mut self, row: usize, gold: usize, predicted: usize, p: &[f64]) {
+        let g = self.of_row[row];
+        if g != u32::MAX {
+            self.meters[g as usize].add_id(gold, predicted, p);
+        }
+    }
+
+    /// JSON (`groups`: name, rows, accuracy, macro-F1 per group; mean and worst over
+    /// the groups that are not pooled) and a Markdown table.
+    fn finish(&self, o: &mut Outcome) {
+        let mut rows = Vec::new();
+        let mut md = String::from(
+            "## Per group\n\n| group | rows | accuracy | macro-F1 |\n|---|---|---|---|\n",
+        );
+        let fmt = |a: Option<f64>| a.map_or("-".to_string(), |v| format!("{v:.4}"));
+        let mut f1s: Vec<(f64, &str)> = Vec::new();
+        for (i, (name, m)) in self.names.iter().zip(&self.meters).enumerate() {
+            let r = m.report();
+            if r.n == 0 {
+                continue;
+            }
+            let pooled = i == self.names.len() - 1;
+            if let (false, Some(f)) = (pooled, r.macro_f1) {
+                f1s.push((f, name));
+            }
+            rows.push(json!({"group": name, "rows": r.n, "accuracy": r.accuracy, "macro_f1": r.macro_f1, "pooled": pooled}));
+            let _ = writeln!(
+                md,
+                "| {name} | {} | {} | {} |",
+                r.n,
+                fmt(r.accuracy),
+                fmt(r.macro_f1)
+            );
+        }
+        let mean =
+            (!f1s.is_empty()).then(|| f1s.iter().map(|x| x.0).sum::<f64>() / f1s.len() as f64);
+        let worst = f1s.iter().min_by(|a, b| a.0.total_cmp(&b.0));
+        let _ = writeln!(
+            md,
+            "\nmean group macro-F1 {} (groups not pooled: {}); worst {}",
+            fmt(mean),
+            f1s.len(),
+            worst.map_or("-".into(), |w| format!("{:.4} ({})", w.0, w.1))
+        );
+        o.extra.push((
+            "groups".into(),
+            json!({"groups": rows, "mean_group_macro_f1": mean, "worst_group": worst.map(|w| w.1), "worst_group_macro_f1": worst.map(|w| w.0)}),
+        ));
+        o.markdown.push_str(&md);
+    }
 }
 
 /// The fold seeds of the (repeated) cross-validation.
@@ -450,37 +567,47 @@ fn cross_validate(
     k: usize,
 ) -> anyhow::Result<Outcome> {
     let mut points: Vec<(f64, bool)> = Vec::new();
-    let report = match cli.calibration {
+    let mut groups = GroupMeters::new(cli, data);
+    let mut meter = Meter::new(data.labels.clone());
+    let mut score = |i: usize, top: usize, p: &[f64]| {
+        let gold = data.classes[i] as usize;
+        meter.add_id(gold, top, p);
+        points.push((p[top], top == gold));
+        if let Some(g) = groups.as_mut() {
+            g.add(i, gold, top, p);
+        }
+    };
+    match cli.calibration {
         None => {
-            let mut meter = Meter::new(data.labels.clone());
             let seeds = seeds(cli);
             let progress = cv_progress(cli, seeds.len() * 2 * k);
             for seed in seeds {
-                let folds = stratified_folds(&data.classes, k, seed);
+                let folds = data.folds(k, seed, cli.min_group)?;
                 let jll = FoldCounts::with_progress(data, &folds, k, params, &|| progress.step())?
                     .predict(&params.fit)?;
                 for (i, row) in jll.iter().enumerate() {
+                    if row.is_empty() {
+                        continue; // an always-train row
+                    }
                     let top = argmax(row);
                     let mut p = row.clone();
                     softmax(&mut p);
-                    points.push((p[top], top == data.classes[i] as usize));
+                    score(i, top, &p);
                 }
-                meter.merge(&meter_of(data, &jll));
             }
-            meter.report()
         }
         Some(method) => {
-            let folds = stratified_folds(&data.classes, k, cli.seed);
+            let folds = data.folds(k, cli.seed, cli.min_group)?;
             let progress = cv_progress(cli, 2 * k);
             let jll = FoldCounts::with_progress(data, &folds, k, params, &|| progress.step())?
                 .predict(&params.fit)?;
             drop(progress);
             // Cross-fitting: fold f is calibrated by a map fitted on the other folds'
-            // out-of-fold scores; the predicted label stays the raw argmax.
-            let mut meter = Meter::new(data.labels.clone());
+            // out-of-fold scores (always-train rows, fold k, have none); the predicted
+            // label stays the raw argmax.
             for f in 0..k as u32 {
                 let (rows, classes): (Vec<Vec<f64>>, Vec<u32>) = (0..data.len())
-                    .filter(|&i| folds[i] != f)
+                    .filter(|&i| folds[i] != f && (folds[i] as usize) < k)
                     .map(|i| (jll[i].clone(), data.classes[i]))
                     .unzip();
                 let cal = Calibration::fit(method, &rows, &classes, k as u32, cli.seed);
@@ -488,15 +615,18 @@ fn cross_validate(
                     let top = argmax(&jll[i]);
                     let mut p = jll[i].clone();
                     cal.map.probabilities(&mut p, top);
-                    meter.add_id(data.classes[i] as usize, top, &p);
-                    points.push((p[top], top == data.classes[i] as usize));
+                    score(i, top, &p);
                 }
             }
-            meter.report()
         }
+    }
+    let report = meter.report();
+    let grouped = match &cli.group_col {
+        Some(c) => format!(", grouped by {c}"),
+        None => String::new(),
     };
     let mut outcome = Outcome {
-        title: format!("{k}-fold CV on {}", shorts(&cli.inputs)),
+        title: format!("{k}-fold CV{grouped} on {}", shorts(&cli.inputs)),
         report,
         extra: vec![
             ("mode".into(), json!("cv")),
@@ -504,11 +634,17 @@ fn cross_validate(
             ("seed".into(), json!(cli.seed)),
             ("cv_repeat".into(), json!(cli.cv_repeat)),
             ("inputs".into(), json!(paths(&cli.inputs))),
+            ("always_train".into(), json!(paths(&cli.always_train))),
+            ("group_col".into(), json!(cli.group_col)),
+            ("min_group".into(), json!(cli.min_group)),
             ("params".into(), serde_json::to_value(params)?),
             ("train_args".into(), json!(train_args(params))),
         ],
         markdown: String::new(),
     };
+    if let Some(g) = &groups {
+        g.finish(&mut outcome);
+    }
     add_coverage(cli, &mut outcome, &points)?;
     Ok(outcome)
 }
@@ -677,7 +813,7 @@ fn grid(cli: &Cli, data: &Dataset, base: &ValidTrainParams, k: usize) -> anyhow:
         let mut meters: Vec<Meter> = vec![Meter::new(data.labels.clone()); configs.len()];
         for seed in seeds(cli) {
             let t1 = Instant::now();
-            let folds = stratified_folds(&data.classes, k, seed);
+            let folds = data.folds(k, seed, cli.min_group)?;
             let counted = FoldCounts::with_progress(data, &folds, k, key, &|| progress.step())?;
             t_count += t1.elapsed().as_secs_f64();
             let these: Vec<Meter> = configs

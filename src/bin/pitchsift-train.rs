@@ -10,7 +10,7 @@ use clap::parser::ValueSource;
 use clap::{ArgMatches, Args, CommandFactory, FromArgMatches, Parser, ValueEnum};
 use common::{CsvArgs, TrainArgs, Usage};
 use pitchsift::calibrate::{self, Method};
-use pitchsift::cv::Dataset;
+use pitchsift::cv::{Dataset, Sources};
 use pitchsift::params::ValidTrainParams;
 use pitchsift::persist::{self, Load};
 use pitchsift::{grow, train};
@@ -61,6 +61,20 @@ struct Cli {
     /// Cross-validation folds for fitting the calibration map.
     #[arg(long, default_value_t = calibrate::DEFAULT_FOLDS)]
     calibration_folds: usize,
+    /// More labelled CSV corpora, trained on like the others; with --calibration they
+    /// are in every fold's training set and the map is fitted on the other corpora's
+    /// out-of-fold scores only (e.g. a written corpus beside real messages: the map
+    /// then fits real messages).
+    #[arg(long, value_name = "FILE", num_args = 1..)]
+    always_train: Vec<PathBuf>,
+    /// With --calibration: the column naming each row's group (an inbox, a source):
+    /// the calibration folds are grouped by it, so the map sees the scores of groups
+    /// the model has not seen.
+    #[arg(long, value_name = "COLUMN", requires = "calibration")]
+    group_col: Option<String>,
+    /// With --group-col: groups of fewer rows are pooled into one group.
+    #[arg(long, value_name = "N", default_value_t = 1, requires = "group_col")]
+    min_group: usize,
     #[command(flatten)]
     csv: CsvArgs,
     #[command(flatten)]
@@ -76,6 +90,14 @@ fn main() -> ExitCode {
 fn run(cli: Cli, matches: &ArgMatches) -> anyhow::Result<()> {
     let params = cli.train.params()?;
     common::check_inputs(&cli.corpus)?;
+    common::check_inputs(&cli.always_train)?;
+    // Every corpus, for counting; the split matters only to calibration.
+    let all: Vec<PathBuf> = cli
+        .corpus
+        .iter()
+        .chain(&cli.always_train)
+        .cloned()
+        .collect();
     if let Some(base) = &cli.update {
         common::check_inputs(std::slice::from_ref(base))?;
     }
@@ -91,7 +113,7 @@ fn run(cli: Cli, matches: &ArgMatches) -> anyhow::Result<()> {
         return Err(Usage("--calibration-folds must be at least 2".into()).into());
     }
     let mut progress = common::Progress::new(
-        common::total_size(&cli.corpus),
+        common::total_size(&all),
         cli.quiet,
         "pitchsift-train: counting",
     );
@@ -104,7 +126,7 @@ fn run(cli: Cli, matches: &ArgMatches) -> anyhow::Result<()> {
             let base = persist::load(path, Load::Full)?;
             refuse_conflicts(matches, &params, &base.params, path)?;
             let calibration = base.calibration.clone();
-            let mut clf = grow::update_csv(base, &cli.corpus, &csv, &mut report)?;
+            let mut clf = grow::update_csv(base, &all, &csv, &mut report)?;
             clf.calibration = calibration.map(|mut c| {
                 c.stale = true;
                 c
@@ -112,20 +134,26 @@ fn run(cli: Cli, matches: &ArgMatches) -> anyhow::Result<()> {
             clf
         }
         (None, None) => {
-            let counts = train::count_csv(&cli.corpus, &csv, &params, &mut report);
+            let counts = train::count_csv(&all, &csv, &params, &mut report);
             counted = Some(start.elapsed());
-            pitchsift::Classifier::fit(counts?, &params, &train::describe(&cli.corpus))?
+            pitchsift::Classifier::fit(counts?, &params, &train::describe(&all))?
         }
         (None, Some(method)) => {
             // Cross-validation needs the rows in memory (and standard input is read once).
-            let data = Dataset::from_csv(&cli.corpus, &csv)?;
-            let mut clf = data.train(&params, &train::describe(&cli.corpus))?;
+            let sources = Sources {
+                inputs: &cli.corpus,
+                always_train: &cli.always_train,
+                group_col: cli.group_col.as_deref(),
+            };
+            let data = Dataset::from_sources(&sources, &csv)?;
+            let mut clf = data.train(&params, &train::describe(&all))?;
             clf.calibration = Some(calibrate::fit_cv(
                 &data,
                 &params,
                 method,
                 cli.calibration_folds,
                 calibrate::DEFAULT_SEED,
+                cli.min_group,
             )?);
             clf
         }
@@ -230,6 +258,11 @@ fn refuse_conflicts(
             "no_lowercase" => differs(
                 a.lowercase == ma.lowercase,
                 format!("lowercase {}", if ma.lowercase { "on" } else { "off" }),
+            ),
+            "hash_bits" => differs(
+                a.hash_bits == ma.hash_bits,
+                ma.hash_bits
+                    .map_or("no feature hashing".into(), |b| format!("{b} hash bits")),
             ),
             // An option this check does not know yet: refuse rather than guess.
             _ => Some("its own setting".into()),

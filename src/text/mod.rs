@@ -29,15 +29,24 @@ pub const NUMBER: &str = "__num__";
 /// Placeholder for an emoji.
 pub const EMOJI: &str = "__emoji__";
 
-/// The version of the tokenisation rules. A model records the version it was trained
-/// with; a model whose rules this build does not implement is refused.
-pub const RULES_VERSION: u32 = 1;
+/// The version of the tokenisation rules new models get. A model records the version it
+/// was trained with and is always analysed by those rules; a model whose rules this build
+/// does not implement is refused.
+///
+/// | version | rules |
+/// |---|---|
+/// | 1 | placeholders for URLs, e-mails, phones, money, @handles, numbers, emoji |
+/// | 2 | as 1, and the anonymisation placeholders of anonymised data sets: `[email]`, `[phone]` and `[url]` become the e-mail, phone and URL placeholders, `[name]` nothing (case ignored) |
+pub const RULES_VERSION: u32 = 2;
+
+/// The oldest tokenisation rules this build still implements.
+pub const MIN_RULES_VERSION: u32 = 1;
 
 /// Settings of the analyzer. Every field is saved in the model file.
 ///
 /// | field | default | meaning | range |
 /// |---|---|---|---|
-/// | `rules` | 1 | version of the tokenisation rules | 1 |
+/// | `rules` | 2 | version of the tokenisation rules (see [`RULES_VERSION`]) | 1..=2 |
 /// | `lowercase` | true | Unicode case folding | |
 /// | `placeholders` | true | URLs, e-mails, phones, money, handles, numbers, emoji -> placeholder tokens | |
 /// | `ngram_min` | 1 | shortest word n-gram | 1..=ngram_max |
@@ -87,10 +96,10 @@ pub const MAX_NGRAM: u8 = 3;
 impl AnalyzerConfig {
     /// Check the settings.
     pub fn check(&self) -> Result<()> {
-        if self.rules != RULES_VERSION {
+        if !(MIN_RULES_VERSION..=RULES_VERSION).contains(&self.rules) {
             return Err(Error::InvalidParam(format!(
-                "tokenisation rules version {} is not supported by this build (it implements {})",
-                self.rules, RULES_VERSION
+                "tokenisation rules version {} is not supported by this build (it implements {}..={})",
+                self.rules, MIN_RULES_VERSION, RULES_VERSION
             )));
         }
         if self.ngram_min == 0 || self.ngram_min > self.ngram_max || self.ngram_max > MAX_NGRAM {

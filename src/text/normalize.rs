@@ -9,12 +9,22 @@ use unicode_segmentation::UnicodeSegmentation;
 
 use super::{AnalyzerConfig, EMAIL, EMOJI, HANDLE, MONEY, NUMBER, PHONE, URL};
 
-/// Spans that become placeholders. Word boundaries are ASCII (`(?-u:\b)`) so the regex
-/// stays on its fast DFA path for non-ASCII text. Order matters at one start position:
-/// an e-mail address is tried before a URL.
-static SPANS: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
-        r#"(?xi)
+/// Spans that become placeholders (tokenisation rules 1). Word boundaries are ASCII
+/// (`(?-u:\b)`) so the regex stays on its fast DFA path for non-ASCII text. Order
+/// matters at one start position: an e-mail address is tried before a URL.
+static SPANS: LazyLock<Regex> = LazyLock::new(|| spans(""));
+
+/// Rules 2: the anonymisation placeholders of anonymised data (`[name]`, `[email]`,
+/// `[phone]`, `[url]`) first, then the spans of rules 1.
+static SPANS_V2: LazyLock<Regex> =
+    LazyLock::new(|| spans(r"(?P<anon>\[(?:name|email|phone|url)\])|"));
+
+fn spans(first: &str) -> Regex {
+    Regex::new(&format!("(?xi)\n{first}\n{SPAN_PATTERNS}")).expect("placeholder patterns compile")
+}
+
+/// The span patterns of rules 1 (verbose syntax).
+const SPAN_PATTERNS: &str = r#"
         (?P<email>[a-z0-9._%+-]+@[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,})
       | (?P<url>(?:https?://|www\.)[^\s<>"'()\[\]{}]+
           | (?-u:\b)[a-z0-9][a-z0-9-]*(?:\.[a-z0-9-]+)*\.(?:com|org|net|io|co|ai|app|dev|biz|info|me|example|ly|gl|us|uk|in|ng|ph|au|za|de|fr|es|br|pt|ca|eu)(?-u:\b)(?:/[^\s<>"'()\[\]{}]*)?)
@@ -23,10 +33,7 @@ static SPANS: LazyLock<Regex> = LazyLock::new(|| {
           | (?-u:\b)\d[\d,]*(?:\.\d+)?\s?(?:k\s?)?(?:usd|eur|gbp|inr|dollars|euros|pounds|rupees|reais|(?:€|£|\$))(?-u:\b)?)
       | (?P<phone>\+\d{1,3}(?:[\s.-]?\(?\d{1,5}\)?){2,5}
           | (?:\(\d{3}\)\s?|(?-u:\b)\d{3}[\s.-])?(?-u:\b)\d{3}[\s.-]\d{4}(?-u:\b))
-        "#,
-    )
-    .expect("placeholder patterns compile")
-});
+"#;
 
 /// Tokenise `text`, calling `emit(token, fold_case)` for each token in order.
 /// `fold_case` is false for placeholders (already lower case).
@@ -57,17 +64,28 @@ fn tokenize_with(
         }
         return;
     }
-    if !may_have_spans(text) {
+    let anon = config.rules >= 2;
+    if !may_have_spans(text, anon) {
         // No byte any placeholder pattern needs: skip the regex (and its compilation).
         words(text, fold, fast, emit);
         return;
     }
+    let spans = if anon { &*SPANS_V2 } else { &*SPANS };
     let mut last = 0;
-    for caps in SPANS.captures_iter(text) {
+    for caps in spans.captures_iter(text) {
         let whole = caps.get(0).expect("group 0 always matches");
         words(&text[last..whole.start()], fold, fast, emit);
         last = whole.end();
-        if caps.name("email").is_some() {
+        if let Some(m) = caps.name("anon") {
+            // `[name]` stands for a name: nothing to learn from; the others for what
+            // the real placeholders stand for.
+            match m.as_str()[1..m.len() - 1].to_ascii_lowercase().as_str() {
+                "email" => emit(EMAIL, false),
+                "phone" => emit(PHONE, false),
+                "url" => emit(URL, false),
+                _ => {}
+            }
+        } else if caps.name("email").is_some() {
             emit(EMAIL, false);
         } else if let Some(m) = caps.name("url") {
             // Sentence punctuation after a URL is not part of it.
@@ -89,11 +107,15 @@ fn tokenize_with(
 }
 
 /// False when `text` has none of the bytes every placeholder pattern needs: `@` (e-mail,
-/// handle), `:` or `.` (URL), `$`, `+` or a digit (money, phone), or a non-ASCII byte
-/// (currency signs, Unicode digits, case-folding variants of ASCII letters).
-fn may_have_spans(text: &str) -> bool {
-    text.bytes()
-        .any(|b| b >= 0x80 || matches!(b, b'@' | b':' | b'.' | b'$' | b'+' | b'0'..=b'9'))
+/// handle), `:` or `.` (URL), `$`, `+` or a digit (money, phone), a non-ASCII byte
+/// (currency signs, Unicode digits, case-folding variants of ASCII letters), and with
+/// `anon` (rules 2) `[` (the anonymisation placeholders).
+fn may_have_spans(text: &str, anon: bool) -> bool {
+    text.bytes().any(|b| {
+        b >= 0x80
+            || matches!(b, b'@' | b':' | b'.' | b'$' | b'+' | b'0'..=b'9')
+            || (anon && b == b'[')
+    })
 }
 
 /// The host of a URL, without scheme, `www.`, port, path or query.
@@ -292,13 +314,62 @@ mod tests {
             "€3",
             "x.io",
             "plain words only",
+            "Hi [name], mail [Email] or call [PHONE], see [url]",
         ];
         for s in samples {
             for m in SPANS.find_iter(s) {
-                assert!(may_have_spans(m.as_str()), "{s}");
+                assert!(may_have_spans(m.as_str(), false), "{s}");
+            }
+            for m in SPANS_V2.find_iter(s) {
+                assert!(may_have_spans(m.as_str(), true), "{s}");
             }
         }
-        assert!(!may_have_spans("plain words, only! (really)"));
+        assert!(!may_have_spans("plain words, only! (really)", true));
+        assert!(!may_have_spans("[name] only", false));
+    }
+
+    #[test]
+    fn anonymisation_placeholders_follow_the_rules_version() {
+        let v2 = AnalyzerConfig::default();
+        assert_eq!(v2.rules, 2);
+        let tokens = |c: &AnalyzerConfig, t: &str| -> Vec<String> {
+            let mut out = Vec::new();
+            tokenize(t, c, &mut |w, _| out.push(w.to_string()));
+            out
+        };
+        // Rules 2: [email]/[phone]/[url] are the placeholders of what they stand for,
+        // [name] is nothing; any case.
+        assert_eq!(
+            tokens(
+                &v2,
+                "Hi [name], mail [Email] or call [PHONE] see [url] [other]"
+            ),
+            ["Hi", "mail", EMAIL, "or", "call", PHONE, "see", URL, "other"]
+        );
+        // ... and the same tokens as the clear text they replace (no domain for [url]).
+        assert_eq!(
+            tokens(&v2, "mail [email] or call [phone]"),
+            tokens(&v2, "mail jo@example.com or call 555-123-4567")
+        );
+        // Rules 1 (older models) keep their words.
+        let v1 = AnalyzerConfig {
+            rules: 1,
+            ..v2.clone()
+        };
+        assert_eq!(tokens(&v1, "Hi [name]"), ["Hi", "name"]);
+        // Placeholders off: words.
+        let off = AnalyzerConfig {
+            placeholders: false,
+            ..v2
+        };
+        assert_eq!(tokens(&off, "Hi [name]"), ["Hi", "name"]);
+        assert!(AnalyzerConfig {
+            rules: 3,
+            ..off.clone()
+        }
+        .check()
+        .is_err());
+        assert!(AnalyzerConfig { rules: 0, ..off }.check().is_err());
     }
 
     /// Every `emit` call of the tokenizer, with the fast path on or off, lower-cased as

@@ -33,6 +33,7 @@ pub fn csv_ingest(data: &[u8]) {
         } else {
             InvalidUtf8::Replace
         },
+        ..CsvOptions::default()
     };
     let name = if flags & 32 == 0 { "in.csv" } else { "in.tsv" };
     let Ok(mut src) = CsvSource::from_reader(

@@ -86,6 +86,11 @@ pub struct CsvArgs {
     /// Largest field accepted, in bytes.
     #[arg(long, default_value_t = 64 << 20)]
     pub max_field_bytes: usize,
+    /// Per-row weight column for training: a row of weight W counts as W copies of it
+    /// (a whole number 0..=1000; empty is 1). Default: a column named `weight`, when
+    /// the file has one.
+    #[arg(long, value_name = "COLUMN")]
+    pub weight_col: Option<String>,
 }
 
 fn parse_delimiter(s: &str) -> Result<u8, String> {
@@ -107,6 +112,12 @@ impl CsvArgs {
                 Utf8Arg::Error => InvalidUtf8::Error,
                 Utf8Arg::Replace => InvalidUtf8::Replace,
             },
+            weight_col: Some(
+                self.weight_col
+                    .clone()
+                    .unwrap_or_else(|| pitchsift::corpus::WEIGHT_COL.into()),
+            ),
+            weight_required: self.weight_col.is_some(),
         }
     }
 }
