@@ -80,6 +80,27 @@ impl Prediction {
 }
 
 impl Classifier {
+    /// Drop from the stored counts every term found in fewer than `min_df` documents,
+    /// the terms the fitted model already leaves out: the file then holds no trace of
+    /// them (for training data whose rare terms must not be kept, such as third
+    /// parties' messages). The model's answers do not change; growing it (update,
+    /// merge) is no longer exact, which its training info records in
+    /// [`TrainInfo::stale`].
+    pub fn prune_counts(&mut self) {
+        let min_df = self.params.fit.min_df;
+        if let Some(c) = &self.counts {
+            let kept = c.retain_min_df(min_df);
+            self.info.n_terms = kept.n_terms() as u64;
+            self.counts = Some(kept);
+        }
+        self.info.stale.push(format!(
+            "counts: terms in fewer than {min_df} documents were left out of the stored counts \
+             (--prune-counts), so update and merge are not exact"
+        ));
+        self.info.stale.sort();
+        self.info.stale.dedup();
+    }
+
     /// Select the vocabulary and fit the model on full statistics.
     ///
     /// Errors: [`Error::EmptyCorpus`] with no document, [`Error::SingleLabel`] with one

@@ -73,6 +73,29 @@ impl Counts {
         self.term_stats(i).iter().map(|s| s.df).sum()
     }
 
+    /// The counts without the terms found in fewer than `min_df` documents (labels and
+    /// document counts unchanged).
+    pub fn retain_min_df(&self, min_df: u64) -> Counts {
+        let mut terms = Terms::with_capacity(0, 0);
+        let mut offsets = vec![0u64];
+        let mut stats = Vec::new();
+        for i in 0..self.n_terms() {
+            if self.df(i) >= min_df {
+                terms.push(&self.terms[i]);
+                stats.extend_from_slice(self.term_stats(i));
+                offsets.push(stats.len() as u64);
+            }
+        }
+        Counts {
+            labels: self.labels.clone(),
+            class_docs: self.class_docs.clone(),
+            weight_scale_bits: self.weight_scale_bits,
+            terms,
+            offsets,
+            stats,
+        }
+    }
+
     /// Check the internal invariants (used after loading a file).
     pub fn validate(&self) -> std::result::Result<(), String> {
         let n_classes = self.labels.len() as u32;

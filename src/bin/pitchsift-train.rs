@@ -72,6 +72,12 @@ struct Cli {
     /// the model has not seen.
     #[arg(long, value_name = "COLUMN", requires = "calibration")]
     group_col: Option<String>,
+    /// Leave the terms that --min-df drops out of the stored counts too, so that the
+    /// model file holds no term found in fewer than --min-df documents (for training
+    /// data whose rare terms must not be kept, such as third parties' messages). The
+    /// answers do not change; update and merge of the model are then no longer exact.
+    #[arg(long)]
+    prune_counts: bool,
     /// With --group-col: groups of fewer rows are pooled into one group.
     #[arg(long, value_name = "N", default_value_t = 1, requires = "group_col")]
     min_group: usize,
@@ -159,6 +165,10 @@ fn run(cli: Cli, matches: &ArgMatches) -> anyhow::Result<()> {
         }
     };
     progress.finish();
+    let mut clf = clf;
+    if cli.prune_counts {
+        clf.prune_counts();
+    }
     let trained = start.elapsed();
     persist::save(&clf, &cli.output)?;
     if !cli.quiet {
