@@ -75,6 +75,7 @@ fn describe(cli: &Cli, clf: &Classifier, top: &[Vec<Reason>]) -> Value {
         "analyzer": clf.params.analyzer,
         "training": clf.params.fit,
         "calibration": clf.calibration,
+        "not_exact": clf.info.stale,
         "indicative_terms": indicative,
     })
 }
@@ -147,6 +148,9 @@ fn text(clf: &Classifier, v: &Value, top: &[Vec<Reason>]) -> String {
                 }
             );
         }
+    }
+    for note in &clf.info.stale {
+        let _ = writeln!(s, "not exact:   {note}");
     }
     let _ = writeln!(
         s,
