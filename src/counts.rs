@@ -1073,6 +1073,77 @@ mod tests {
     }
 
     #[test]
+    fn weighted_documents_by_hand() {
+        // A document of weight w: its term weights and its class's document count are
+        // multiplied by w (scikit-learn's sample_weight in MultinomialNB.fit); a term's
+        // df counts the document once. By hand: "buy buy now" x2 -> buy 2*2 = 4,
+        // now 1*2 = 2, each df 1; sales has 2 + 1 = 3 documents.
+        let p = TrainParams::default().ngrams(1, 1).check().unwrap();
+        let mut b = CountBuilder::new(&p.analyzer, &p.fit).unwrap();
+        let (s, n) = (b.class_id("sales"), b.class_id("net"));
+        b.add(&[
+            Doc {
+                text: "buy buy now",
+                class: s,
+                weight: 2,
+            },
+            Doc {
+                text: "hi now",
+                class: n,
+                weight: 1,
+            },
+            Doc {
+                text: "buy",
+                class: s,
+                weight: 1,
+            },
+        ]);
+        let c = b.finish();
+        assert_eq!(c.class_docs, [1, 3]); // labels sorted: net, sales
+        assert_eq!(stat(&c, "buy"), [("sales".into(), 2, 5)]);
+        assert_eq!(
+            stat(&c, "now"),
+            [("net".into(), 1, 1), ("sales".into(), 1, 2)]
+        );
+        // The same, hashed (the table path, not the dense cells, for weights above 1).
+        let h = TrainParams::default()
+            .analyzer(crate::text::AnalyzerConfig {
+                ngram_max: 1,
+                hash_bits: Some(4),
+                ..Default::default()
+            })
+            .check()
+            .unwrap();
+        let mut b = CountBuilder::new(&h.analyzer, &h.fit).unwrap();
+        let s = b.class_id("sales");
+        b.add(&[Doc {
+            text: "buy buy",
+            class: s,
+            weight: 3,
+        }]);
+        let c = b.finish();
+        assert_eq!(c.class_docs, [3]);
+        assert_eq!(c.n_terms(), 1);
+        assert_eq!((c.stats[0].df, c.stats[0].weight), (1, 6));
+    }
+
+    #[test]
+    fn retain_min_df_drops_rare_terms_only() {
+        let p = TrainParams::default().check().unwrap();
+        let c = count(
+            &[("buy now", "sales"), ("buy later", "sales"), ("hi", "net")],
+            &p,
+        );
+        let kept = c.retain_min_df(2);
+        let terms: Vec<&str> = kept.terms.iter().collect();
+        assert_eq!(terms, ["buy"]);
+        assert_eq!(kept.class_docs, c.class_docs);
+        assert_eq!(stat(&kept, "buy"), stat(&c, "buy"));
+        assert_eq!(c.retain_min_df(1), c);
+        kept.validate().unwrap();
+    }
+
+    #[test]
     fn counts_by_hand() {
         let p = TrainParams::default().check().unwrap();
         let c = count(

@@ -739,6 +739,133 @@ mod tests {
     /// Out-of-fold jll must equal training on the other folds from scratch and scoring
     /// with the ordinary classifier.
     #[test]
+    fn grouped_folds_never_split_a_group_and_balance_rows() {
+        // 6 groups of sizes 5, 4, 3, 3, 2, 1 (18 rows) into 3 folds.
+        let sizes = [5usize, 4, 3, 3, 2, 1];
+        let groups: Vec<u32> = sizes
+            .iter()
+            .enumerate()
+            .flat_map(|(g, &n)| std::iter::repeat_n(g as u32, n))
+            .collect();
+        for seed in 0..5 {
+            let folds = grouped_folds(&groups, 3, seed);
+            for g in 0..6u32 {
+                let f: std::collections::BTreeSet<u32> = (0..groups.len())
+                    .filter(|&i| groups[i] == g)
+                    .map(|i| folds[i])
+                    .collect();
+                assert_eq!(f.len(), 1, "group {g} split across folds {f:?}");
+            }
+            // Largest first, each to the lightest fold: 5 | 4 | 3, then 3 -> the 3,
+            // 2 -> the 4, 1 -> the 5: 6, 6, 6 rows.
+            let mut load = [0; 3];
+            for &f in &folds {
+                load[f as usize] += 1;
+            }
+            assert_eq!(load, [6, 6, 6]);
+        }
+        // k = number of groups: leave one group out.
+        let folds = grouped_folds(&groups, 6, 3);
+        let mut seen: Vec<u32> = (0..6u32)
+            .map(|g| folds[groups.iter().position(|&x| x == g).unwrap()])
+            .collect();
+        seen.sort();
+        assert_eq!(seen, [0, 1, 2, 3, 4, 5]);
+    }
+
+    #[test]
+    fn small_groups_pool_into_one() {
+        let pooled = pool_small_groups(&[0, 0, 0, 1, 2, 2, 3], 2);
+        assert_eq!(pooled, [0, 0, 0, 4, 2, 2, 4]);
+        assert_eq!(pool_small_groups(&[0, 1], 1), [0, 1]);
+    }
+
+    #[test]
+    fn always_train_rows_are_trained_on_in_every_fold_and_never_scored() {
+        // Held-out rows in 3 groups, plus always-train rows; each fold's scores equal a
+        // classifier trained from scratch on the other groups and the always-train rows.
+        let base = toy();
+        let n = base.len();
+        let extra = [
+            ("we are hiring a rust engineer", "recruiting"),
+            ("our team is hiring, remote role", "recruiting"),
+        ];
+        let mut data = Dataset::from_rows(
+            (0..n)
+                .map(|i| (base.texts[i].clone(), base.label(i)))
+                .chain(extra.iter().map(|&(t, l)| (t.to_string(), l))),
+        );
+        data.groups = (0..n)
+            .map(|i| (i % 3) as u32)
+            .chain([u32::MAX; 2])
+            .collect();
+        data.group_names = vec!["a".into(), "b".into(), "c".into()];
+        data.always_train = (0..n + 2).map(|i| i >= n).collect();
+        let params = TrainParams::default().check().unwrap();
+        let k = 3;
+        let folds = data.folds(k, 1, 1).unwrap();
+        assert!(folds[n..].iter().all(|&f| f as usize == k));
+        let oof = FoldCounts::new(&data, &folds, k, &params)
+            .unwrap()
+            .predict(&params.fit)
+            .unwrap();
+        assert!(oof[n..].iter().all(|r| r.is_empty()));
+        for f in 0..k as u32 {
+            let train = Dataset::from_rows(
+                (0..data.len())
+                    .filter(|&i| folds[i] != f)
+                    .map(|i| (data.texts[i].clone(), data.label(i))),
+            );
+            let clf = train.train(&params, "fold").unwrap();
+            assert!(clf.labels.contains(&"recruiting".to_string()));
+            let mut scorer = clf.scorer();
+            for i in (0..n).filter(|&i| folds[i] == f) {
+                // Grouped: the row's whole group is held out with it.
+                assert!((0..n).all(|j| data.groups[j] != data.groups[i] || folds[j] == f));
+                let want = scorer.jll(&data.texts[i]).to_vec();
+                for (c, l) in clf.labels.iter().enumerate() {
+                    let d = data.labels.binary_search(l).unwrap();
+                    assert!((oof[i][d] - want[c]).abs() < 1e-9);
+                }
+            }
+        }
+        // More folds than groups is refused.
+        assert!(data.folds(4, 1, 1).is_err());
+        // Pooling the groups under 100 rows leaves one group: too few for 2 folds.
+        assert!(data.folds(2, 1, 100).is_err());
+    }
+
+    #[test]
+    fn weights_count_like_sample_weights() {
+        // Multinomial NB with raw counts and min-df 1 depends on term weights and class
+        // document counts only, so a row of weight 3 gives the jll of the row repeated 3
+        // times (its df, counted once, plays no part).
+        let mut weighted = toy();
+        weighted.weights[0] = 3;
+        weighted.weights[1] = 0;
+        let rows: Vec<(String, &str)> = (0..weighted.len())
+            .flat_map(|i| {
+                std::iter::repeat_n(
+                    (weighted.texts[i].clone(), weighted.label(i)),
+                    weighted.weights[i] as usize,
+                )
+            })
+            .collect();
+        let repeated = Dataset::from_rows(rows);
+        let params = TrainParams::default().check().unwrap();
+        let a = weighted.train(&params, "w").unwrap();
+        let b = repeated.train(&params, "r").unwrap();
+        assert_eq!(a.class_docs, b.class_docs);
+        let (mut sa, mut sb) = (a.scorer(), b.scorer());
+        for t in ["book a demo", "great meeting you", "gift card prize"] {
+            let (x, y) = (sa.jll(t).to_vec(), sb.jll(t).to_vec());
+            for (p, q) in x.iter().zip(&y) {
+                assert!((p - q).abs() < 1e-9);
+            }
+        }
+    }
+
+    #[test]
     fn matches_training_each_fold_from_scratch() {
         let data = toy();
         for fit in [
