@@ -66,6 +66,11 @@ struct Cli {
     /// groups are still tested, together).
     #[arg(long, value_name = "N", default_value_t = 1, requires = "group_col")]
     min_group: usize,
+    /// With --cv: write every held-out row's out-of-fold prediction as CSV: `row` (its
+    /// number among the input rows, from 1), `group`, `label`, `predicted`,
+    /// `confidence` and `p_<label>` (calibrated with --calibration).
+    #[arg(long, value_name = "FILE", requires = "cv", conflicts_with = "grid")]
+    predictions: Option<PathBuf>,
     /// Labelled CSV files in every training fold and never held out or scored (e.g. a
     /// written corpus, when the inputs are real messages).
     #[arg(long, value_name = "FILE", num_args = 1..)]
@@ -566,9 +571,13 @@ fn cross_validate(
     params: &ValidTrainParams,
     k: usize,
 ) -> anyhow::Result<Outcome> {
+    if cli.predictions.is_some() && cli.cv_repeat > 1 {
+        return Err(Usage("--predictions takes one cross-validation (no --cv-repeat)".into()).into());
+    }
     let mut points: Vec<(f64, bool)> = Vec::new();
     let mut groups = GroupMeters::new(cli, data);
     let mut meter = Meter::new(data.labels.clone());
+    let mut per_row: Vec<Option<(usize, Vec<f64>)>> = vec![None; data.len()];
     let mut score = |i: usize, top: usize, p: &[f64]| {
         let gold = data.classes[i] as usize;
         meter.add_id(gold, top, p);
@@ -576,6 +585,7 @@ fn cross_validate(
         if let Some(g) = groups.as_mut() {
             g.add(i, gold, top, p);
         }
+        per_row[i] = Some((top, p.to_vec()));
     };
     match cli.calibration {
         None => {
@@ -621,6 +631,9 @@ fn cross_validate(
         }
     }
     let report = meter.report();
+    if let Some(path) = &cli.predictions {
+        write_predictions(path, data, &per_row)?;
+    }
     let grouped = match &cli.group_col {
         Some(c) => format!(", grouped by {c}"),
         None => String::new(),
@@ -647,6 +660,42 @@ fn cross_validate(
     }
     add_coverage(cli, &mut outcome, &points)?;
     Ok(outcome)
+}
+
+/// The out-of-fold prediction of every held-out row as CSV (see `--predictions`).
+fn write_predictions(
+    path: &Path,
+    data: &Dataset,
+    per_row: &[Option<(usize, Vec<f64>)>],
+) -> anyhow::Result<()> {
+    let mut w = csv::WriterBuilder::new().from_writer(Vec::new());
+    let mut header: Vec<String> = ["row", "group", "label", "predicted", "confidence"]
+        .map(String::from)
+        .to_vec();
+    header.extend(data.labels.iter().map(|l| format!("p_{l}")));
+    w.write_record(&header)?;
+    for (i, r) in per_row.iter().enumerate() {
+        let Some((top, p)) = r else {
+            continue; // an always-train row
+        };
+        let group = data
+            .groups
+            .get(i)
+            .and_then(|&g| data.group_names.get(g as usize))
+            .map_or("", String::as_str);
+        let mut rec = vec![
+            (i + 1).to_string(),
+            group.to_string(),
+            data.label(i).to_string(),
+            data.labels[*top].clone(),
+            format!("{:.6}", p[*top]),
+        ];
+        rec.extend(p.iter().map(|x| format!("{x:.6}")));
+        w.write_record(&rec)?;
+    }
+    let bytes = w.into_inner().map_err(|e| anyhow::anyhow!("{e}"))?;
+    persist::write_atomic(path, &bytes)?;
+    Ok(())
 }
 
 /// One configuration of the grid and its cross-validated scores.
