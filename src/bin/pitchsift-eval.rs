@@ -572,7 +572,9 @@ fn cross_validate(
     k: usize,
 ) -> anyhow::Result<Outcome> {
     if cli.predictions.is_some() && cli.cv_repeat > 1 {
-        return Err(Usage("--predictions takes one cross-validation (no --cv-repeat)".into()).into());
+        return Err(
+            Usage("--predictions takes one cross-validation (no --cv-repeat)".into()).into(),
+        );
     }
     let mut points: Vec<(f64, bool)> = Vec::new();
     let mut groups = GroupMeters::new(cli, data);
