@@ -335,3 +335,49 @@ fn update_accepts_the_models_own_hash_bits_and_refuses_others() {
     );
     assert!(stderr(&o).contains("18 hash bits"), "{}", stderr(&o));
 }
+
+#[test]
+fn printed_training_commands_keep_hash_bits() {
+    // The command eval prints for the chosen settings must train the same model.
+    let dir = tempfile::tempdir().unwrap();
+    let wr = written(dir.path());
+    let j = dir.path().join("g.json");
+    ok(&run(
+        EVAL,
+        &[
+            "--grid",
+            s(&wr),
+            "--cv",
+            "2",
+            "--hash-bits",
+            "12",
+            "--grid-model",
+            "multinomial",
+            "--grid-alpha",
+            "1",
+            "--grid-ngrams",
+            "1..1",
+            "--grid-transform",
+            "raw",
+            "--grid-min-df",
+            "1",
+            "--json",
+            s(&j),
+            "-q",
+        ],
+    ));
+    let v = json(&j);
+    let rows = v["grid"].as_array().unwrap();
+    assert_eq!(rows.len(), 1);
+    let args: Vec<&str> = rows[0]["train_args"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a.as_str().unwrap())
+        .collect();
+    let i = args
+        .iter()
+        .position(|&a| a == "--hash-bits")
+        .expect("--hash-bits printed");
+    assert_eq!(args[i + 1], "12");
+}

@@ -775,6 +775,9 @@ fn train_args(p: &ValidTrainParams) -> Vec<String> {
     if !p.analyzer.lowercase {
         a.push("--no-lowercase".into());
     }
+    if let Some(b) = p.analyzer.hash_bits {
+        a.extend(["--hash-bits".into(), b.to_string()]);
+    }
     a
 }
 
