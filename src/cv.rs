@@ -148,7 +148,7 @@ pub fn grouped_folds(groups: &[u32], k: usize, seed: u64) -> Vec<u32> {
     let mut order: Vec<(u32, usize)> = size.into_iter().collect();
     SplitMix64::new(seed).shuffle(&mut order);
     // Stable: equal sizes keep their shuffled order.
-    order.sort_by(|a, b| b.1.cmp(&a.1));
+    order.sort_by_key(|b| std::cmp::Reverse(b.1));
     let mut load = vec![0usize; k];
     let mut fold_of: std::collections::BTreeMap<u32, u32> = Default::default();
     for (g, n) in order {
