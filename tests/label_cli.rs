@@ -51,7 +51,7 @@ fn suggest_writes_a_label_file_that_update_takes() {
     // The label is empty and the weight is the default (10, chosen by measurement).
     let mut r = csv::Reader::from_reader(out.as_bytes());
     let rows: Vec<csv::StringRecord> = r.records().map(|r| r.unwrap()).collect();
-    assert!(rows.iter().all(|r| &r[2] == "" && &r[3] == "10"));
+    assert!(rows.iter().all(|r| r[2].is_empty() && &r[3] == "10"));
     // Same input, same suggestions.
     assert_eq!(ok(&run_in(LABEL, &args, d.path())), out);
     // A seeded random baseline: same seed, same rows.
@@ -209,7 +209,7 @@ impl Tmux {
             "-y",
             "34",
             "-c",
-            &s(dir),
+            s(dir),
             shell,
         ]);
     }
