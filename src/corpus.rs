@@ -40,6 +40,10 @@ pub struct CsvOptions {
     /// Is a missing weight column an error (the user named it) or no weights (the
     /// default name)?
     pub weight_required: bool,
+    /// Is a row with an empty label left out (and counted) instead of an error? Set by
+    /// `pitchsift-train --update`, whose label files (`pitchsift-label --suggest`) hold
+    /// rows the user has not labelled yet.
+    pub skip_empty_label: bool,
 }
 
 /// The default name of the weight column: a file such as `pitchsift-label --suggest`
@@ -59,6 +63,7 @@ impl Default for CsvOptions {
             invalid_utf8: InvalidUtf8::Error,
             weight_col: Some(WEIGHT_COL.into()),
             weight_required: false,
+            skip_empty_label: false,
         }
     }
 }
@@ -421,6 +426,16 @@ impl CsvSource {
                     byte: e.valid_up_to(),
                 }),
             },
+        }
+    }
+
+    /// The label of a record (trimmed), `None` when it is empty and
+    /// [`CsvOptions::skip_empty_label`] is set; an error when it is empty otherwise, or
+    /// not UTF-8.
+    pub fn label_or_skip<'r>(&self, row: &'r RawRow) -> Result<Option<&'r str>> {
+        match self.label(row) {
+            Err(Error::EmptyLabel { .. }) if self.options.skip_empty_label => Ok(None),
+            other => other.map(Some),
         }
     }
 

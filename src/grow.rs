@@ -18,7 +18,7 @@ use crate::corpus::CsvOptions;
 use crate::counts::Counts;
 use crate::error::{Error, Result};
 use crate::params::ValidTrainParams;
-use crate::train::{count_csv, describe};
+use crate::train::{count_csv_skipping, describe};
 
 /// Add the labelled documents of `inputs` to `base` (loaded with
 /// [`crate::persist::Load::Full`]): they are counted with the model's own analyzer and
@@ -28,25 +28,28 @@ use crate::train::{count_csv, describe};
 /// `base` is consumed: what the refit rebuilds (weights, features, vocabulary) is freed
 /// before the new documents are counted, which bounds peak memory on large models.
 ///
+/// Returns the grown model and the number of rows left out for an empty label (see
+/// [`CsvOptions::skip_empty_label`]).
+///
 /// Errors: [`Error::Incompatible`] if `base` carries no counts; any error of
-/// [`count_csv`] or [`Classifier::fit`].
+/// [`crate::train::count_csv`] or [`Classifier::fit`].
 pub fn update_csv(
     base: Classifier,
     inputs: &[PathBuf],
     csv: &CsvOptions,
     progress: &mut dyn FnMut(u64, u64),
-) -> Result<Classifier> {
+) -> Result<(Classifier, u64)> {
     let Source {
         params,
         counts: old,
         info,
         ..
     } = Source::take("the model", base)?;
-    let new = count_csv(inputs, csv, &params, progress)?;
+    let (new, skipped) = count_csv_skipping(inputs, csv, &params, progress)?;
     let counts = old.merge(&new)?;
     drop((old, new));
     let clf = Classifier::fit(counts, &params, &describe(inputs))?;
-    Ok(carry_over(&[&info], clf))
+    Ok((carry_over(&[&info], clf), skipped))
 }
 
 /// Combine models trained with the same settings on disjoint corpora: the result is the

@@ -37,6 +37,7 @@
 //! ```
 #![deny(missing_docs)]
 
+pub mod active;
 pub mod calibrate;
 pub mod classifier;
 pub mod corpus;
@@ -45,6 +46,7 @@ pub mod cv;
 pub mod error;
 pub mod explain;
 pub mod grow;
+pub mod labelling;
 pub mod metrics;
 pub mod model;
 pub mod params;

@@ -21,6 +21,18 @@ pub fn count_csv(
     params: &ValidTrainParams,
     progress: &mut dyn FnMut(u64, u64),
 ) -> Result<Counts> {
+    count_csv_skipping(inputs, csv, params, progress).map(|(c, _)| c)
+}
+
+/// [`count_csv`], also returning how many rows were left out for an empty label (only
+/// with [`CsvOptions::skip_empty_label`]; otherwise such a row is an error).
+pub fn count_csv_skipping(
+    inputs: &[PathBuf],
+    csv: &CsvOptions,
+    params: &ValidTrainParams,
+    progress: &mut dyn FnMut(u64, u64),
+) -> Result<(Counts, u64)> {
+    let mut skipped = 0u64;
     let mut builder = CountBuilder::new(&params.analyzer, &params.fit)?;
     // Two row buffers: the next batch is read while the current one is counted.
     let mut cur: Vec<RawRow> = Vec::new();
@@ -33,11 +45,14 @@ pub fn count_csv(
             let mut docs = Vec::with_capacity(n);
             let mut texts = Vec::with_capacity(n);
             for row in &cur[..n] {
+                let Some(label) = src.label_or_skip(row)? else {
+                    skipped += 1;
+                    continue;
+                };
                 let weight = src.weight(row)?;
                 if weight == 0 {
                     continue;
                 }
-                let label = src.label(row)?;
                 let class = builder.class_id(label);
                 texts.push((src.text(row)?, class, weight));
             }
@@ -59,7 +74,7 @@ pub fn count_csv(
         }
         done_files += src.bytes_read();
     }
-    Ok(builder.finish())
+    Ok((builder.finish(), skipped))
 }
 
 /// A comma-separated list of the inputs, for messages.

@@ -109,7 +109,12 @@ fn run(cli: Cli, matches: &ArgMatches) -> anyhow::Result<()> {
     }
     common::init_threads(cli.jobs)?;
     let start = Instant::now();
-    let csv = cli.csv.options(Some(&cli.train.label_col));
+    let mut csv = cli.csv.options(Some(&cli.train.label_col));
+    // An update's files may be label files with rows not labelled yet (pitchsift-label
+    // --suggest writes them so): those are left out and counted. A corpus trained from
+    // scratch keeps refusing an empty label, which there is a broken row.
+    csv.skip_empty_label = cli.update.is_some();
+    let mut skipped = 0;
     let method = match cli.calibration {
         CalibrationArg::Temperature => Some(Method::Temperature),
         CalibrationArg::Isotonic => Some(Method::Isotonic),
@@ -132,7 +137,8 @@ fn run(cli: Cli, matches: &ArgMatches) -> anyhow::Result<()> {
             let base = persist::load(path, Load::Full)?;
             refuse_conflicts(matches, &params, &base.params, path)?;
             let calibration = base.calibration.clone();
-            let mut clf = grow::update_csv(base, &all, &csv, &mut report)?;
+            let (mut clf, n) = grow::update_csv(base, &all, &csv, &mut report)?;
+            skipped = n;
             clf.calibration = calibration.map(|mut c| {
                 c.stale = true;
                 c
@@ -165,6 +171,10 @@ fn run(cli: Cli, matches: &ArgMatches) -> anyhow::Result<()> {
         }
     };
     progress.finish();
+    if skipped > 0 {
+        // Said even with --quiet: rows of the input were not used.
+        eprintln!("pitchsift-train: {skipped} rows with an empty label skipped");
+    }
     let mut clf = clf;
     if cli.prune_counts {
         clf.prune_counts();

@@ -118,6 +118,7 @@ impl CsvArgs {
                     .unwrap_or_else(|| pitchsift::corpus::WEIGHT_COL.into()),
             ),
             weight_required: self.weight_col.is_some(),
+            skip_empty_label: false,
         }
     }
 }

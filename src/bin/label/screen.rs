@@ -1,0 +1,297 @@
+//! The interactive labelling screen (ratatui + crossterm) over a
+//! [`pitchsift::labelling::Session`], which saves every answer at once.
+
+use std::path::PathBuf;
+
+use pitchsift::active::{Pool, Strategy};
+use pitchsift::explain::explain;
+use pitchsift::labelling::Session;
+use pitchsift::Classifier;
+use ratatui::crossterm::event::{self, Event, KeyCode, KeyEventKind, KeyModifiers};
+use ratatui::layout::{Constraint, Layout};
+use ratatui::style::{Color, Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Paragraph, Wrap};
+use ratatui::Frame;
+
+/// What the screen starts from.
+pub struct Setup {
+    pub clf: Classifier,
+    pub pool: Pool,
+    pub labels: PathBuf,
+    pub model_path: PathBuf,
+    pub strategy: Strategy,
+    pub weight: u32,
+    pub every: usize,
+}
+
+enum Mode {
+    Normal,
+    /// Typing a label by name.
+    Typing(String),
+    /// Confirming a label the model does not know.
+    Confirm(String),
+}
+
+struct Ui {
+    session: Session,
+    every: usize,
+    mode: Mode,
+    status: String,
+    current: Option<usize>,
+}
+
+pub fn run(setup: Setup) -> anyhow::Result<()> {
+    let Setup {
+        clf,
+        pool,
+        labels,
+        model_path,
+        strategy,
+        weight,
+        every,
+    } = setup;
+    if pool.is_empty() {
+        anyhow::bail!(pitchsift::Error::EmptyCorpus {
+            inputs: "the input".into()
+        });
+    }
+    let session = Session::open(clf, pool, &labels, strategy, weight)?;
+    let resumed = session.answers().len();
+    let mut ui = Ui {
+        session,
+        every,
+        mode: Mode::Normal,
+        status: if resumed > 0 {
+            format!("resumed: {resumed} answers read from {}", labels.display())
+        } else {
+            String::new()
+        },
+        current: None,
+    };
+    ui.current = ui.session.next_message();
+    let mut terminal = ratatui::init();
+    let result = ui.main_loop(&mut terminal);
+    ratatui::restore();
+    result?;
+    let n = ui.session.labelled();
+    println!(
+        "{n} labels saved to {} ({} answers with skips). Fold them into the model with:",
+        labels.display(),
+        ui.session.answers().len()
+    );
+    let out = model_path.with_extension("mine.model");
+    println!(
+        "  pitchsift-train --update {} {} -o {}",
+        model_path.display(),
+        labels.display(),
+        out.display()
+    );
+    Ok(())
+}
+
+impl Ui {
+    fn main_loop(&mut self, terminal: &mut ratatui::DefaultTerminal) -> anyhow::Result<()> {
+        loop {
+            terminal.draw(|f| self.draw(f))?;
+            let Event::Key(key) = event::read()? else {
+                continue;
+            };
+            if key.kind != KeyEventKind::Press {
+                continue;
+            }
+            if key.modifiers.contains(KeyModifiers::CONTROL) && key.code == KeyCode::Char('c') {
+                return Ok(());
+            }
+            let mode = std::mem::replace(&mut self.mode, Mode::Normal);
+            match mode {
+                Mode::Normal => {
+                    if !self.normal_key(key.code)? {
+                        return Ok(());
+                    }
+                }
+                Mode::Typing(mut buf) => match key.code {
+                    KeyCode::Enter => {
+                        let label = buf.trim().to_string();
+                        if label.is_empty() {
+                            self.status = "no label typed".into();
+                        } else if self.session.knows(&label) {
+                            self.give(Some(&label))?;
+                        } else {
+                            self.mode = Mode::Confirm(label);
+                        }
+                    }
+                    KeyCode::Esc => self.status = "cancelled".into(),
+                    KeyCode::Backspace => {
+                        buf.pop();
+                        self.mode = Mode::Typing(buf);
+                    }
+                    KeyCode::Char(c) if c != ',' && !c.is_control() => {
+                        buf.push(c);
+                        self.mode = Mode::Typing(buf);
+                    }
+                    _ => self.mode = Mode::Typing(buf),
+                },
+                Mode::Confirm(label) => {
+                    if key.code == KeyCode::Char('y') {
+                        self.give(Some(&label))?;
+                        self.status = format!("new label `{label}` added; {}", self.status);
+                    } else {
+                        self.status = format!("`{label}` not added");
+                    }
+                }
+            }
+        }
+    }
+
+    /// Handle a key in normal mode; false to quit.
+    fn normal_key(&mut self, code: KeyCode) -> anyhow::Result<bool> {
+        let labels = self.session.labels();
+        match code {
+            KeyCode::Char('q') | KeyCode::Esc => return Ok(false),
+            KeyCode::Char('u') => match self.session.undo()? {
+                Some(a) => {
+                    self.current = Some(a.row);
+                    self.status = format!(
+                        "undone: {}",
+                        a.label
+                            .as_deref()
+                            .map_or("skip".into(), |l| format!("`{l}`"))
+                    );
+                }
+                None => self.status = "nothing to undo".into(),
+            },
+            KeyCode::Char('+') => self.mode = Mode::Typing(String::new()),
+            _ if self.current.is_none() => {
+                self.status = "every message is answered: q quits".into();
+            }
+            KeyCode::Char('s') => self.give(None)?,
+            KeyCode::Char(c) if c.is_ascii_digit() && c != '0' => {
+                let d = c as usize - '0' as usize;
+                match labels.get(d - 1) {
+                    Some(l) => self.give(Some(&l.clone()))?,
+                    None => {
+                        self.status = format!(
+                            "no label {d}: the labels are 1-{}; + types a new one",
+                            labels.len()
+                        )
+                    }
+                }
+            }
+            KeyCode::Char(c) => {
+                let hits: Vec<&String> = labels.iter().filter(|l| l.starts_with(c)).collect();
+                match hits.as_slice() {
+                    [one] => {
+                        let one = (*one).clone();
+                        self.give(Some(&one))?
+                    }
+                    [] => {
+                        self.status = format!("no label starts with `{c}`; + types a label by name")
+                    }
+                    _ => self.status = format!("several labels start with `{c}`: use its number"),
+                }
+            }
+            _ => {}
+        }
+        Ok(true)
+    }
+
+    fn give(&mut self, label: Option<&str>) -> anyhow::Result<()> {
+        let Some(row) = self.current else {
+            return Ok(());
+        };
+        self.session.answer(row, label)?;
+        self.status = match label {
+            Some(l) => format!("saved `{l}`"),
+            None => "skipped".into(),
+        };
+        if self.session.pending() >= self.every {
+            self.session.refresh()?;
+            self.status.push_str("; model updated, queue re-ranked");
+        }
+        self.current = self.session.next_message();
+        Ok(())
+    }
+
+    fn draw(&self, f: &mut Frame) {
+        let [head, body, why, keys] = Layout::vertical([
+            Constraint::Length(3),
+            Constraint::Min(4),
+            Constraint::Length(8),
+            Constraint::Length(5),
+        ])
+        .areas(f.area());
+        let s = &self.session;
+        let n = s.pool().len();
+        f.render_widget(
+            Paragraph::new(format!(
+                "{} labels given, {} answers, {} of {n} left; predictions changed: {} of {n}",
+                s.labelled(),
+                s.answers().len(),
+                s.left(),
+                s.changed()
+            ))
+            .block(Block::bordered().title(" pitchsift-label ")),
+            head,
+        );
+        let labels = s.labels();
+        match self.current {
+            Some(i) => {
+                let text = &s.pool().texts[i];
+                f.render_widget(
+                    Paragraph::new(text.as_str())
+                        .wrap(Wrap { trim: false })
+                        .block(
+                            Block::bordered()
+                                .title(format!(" message (line {}) ", s.pool().lines[i])),
+                        ),
+                    body,
+                );
+                let (p, reasons) = explain(&mut s.model().scorer(), text, 5);
+                let mut lines = vec![Line::from(vec![
+                    Span::raw("predicted: "),
+                    Span::styled(
+                        s.model().labels[p.class].clone(),
+                        Style::default().add_modifier(Modifier::BOLD),
+                    ),
+                    Span::raw(format!("  confidence {:.2}", p.confidence())),
+                ])];
+                for r in reasons {
+                    lines.push(Line::from(format!("  {:+.2}  {}", r.weight, r.term)));
+                }
+                f.render_widget(
+                    Paragraph::new(lines).block(Block::bordered().title(" why ")),
+                    why,
+                );
+            }
+            None => f.render_widget(
+                Paragraph::new("Every message is answered. q quits.").block(Block::bordered()),
+                body,
+            ),
+        }
+        let choices: Vec<String> = labels
+            .iter()
+            .enumerate()
+            .map(|(i, l)| format!("{} {l}", i + 1))
+            .collect();
+        let prompt = match &self.mode {
+            Mode::Normal => format!(
+                "{}  |  s skip  u undo  + new label  q quit",
+                choices.join("  ")
+            ),
+            Mode::Typing(b) => format!("label: {b}_   (Enter to give it, Esc to cancel)"),
+            Mode::Confirm(l) => {
+                format!("`{l}` is not a label of the model: add it as a new label? y/n")
+            }
+        };
+        f.render_widget(
+            Paragraph::new(vec![
+                Line::from(prompt),
+                Line::styled(self.status.clone(), Style::default().fg(Color::Yellow)),
+            ])
+            .wrap(Wrap { trim: true })
+            .block(Block::bordered()),
+            keys,
+        );
+    }
+}

@@ -1,0 +1,443 @@
+//! A labelling session: the non-interactive core of `pitchsift-label --labels FILE`.
+//!
+//! Every answer (a label, or a skip) is saved at once to the label file, by rewriting
+//! the whole file to a temporary file and renaming it over the old one
+//! ([`crate::persist::write_atomic`]): whenever the process dies, the file on disk is a
+//! complete CSV holding every answer given before the last save returned, never half a
+//! row; and undo (dropping the last row) is the same operation. A label file holds a
+//! few hundred rows, so the rewrite costs little.
+//!
+//! The file is the input's columns, then `label` (empty for a skip) and `weight`, one
+//! row per answer in the order given: `pitchsift-train --update MODEL FILE` folds it in
+//! (skips are left out with a count). Reopening a session reads it back and never asks
+//! an answered message again; each of its rows must be a message of the input.
+//!
+//! [`Session::refresh`] folds the labels given so far into the model exactly
+//! ([`crate::active::update`], from the base model's counts each time) and re-ranks the
+//! queue.
+
+use std::path::{Path, PathBuf};
+
+use csv::ByteRecord;
+
+use crate::active::{self, Pool, Strategy};
+use crate::classifier::Classifier;
+use crate::corpus::{CsvOptions, CsvSource, RawRow};
+use crate::error::{Error, Location, Result};
+
+/// How many messages are ranked ahead at a time.
+pub const QUEUE: usize = 50;
+
+/// One answer: a message of the pool and its label (`None`: skipped).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Answer {
+    /// Index of the message in the pool.
+    pub row: usize,
+    /// The label given, or `None` for a skip.
+    pub label: Option<String>,
+    /// The training weight written with it.
+    pub weight: u32,
+}
+
+/// A labelling session (see the module documentation).
+#[derive(Debug)]
+pub struct Session {
+    base: Classifier,
+    model: Classifier,
+    pool: Pool,
+    path: PathBuf,
+    strategy: Strategy,
+    weight: u32,
+    answers: Vec<Answer>,
+    answered: Vec<bool>,
+    base_pred: Vec<usize>,
+    changed: usize,
+    queue: Vec<usize>,
+    /// Labels folded into `model` (answers with a label at the last refresh).
+    folded: usize,
+}
+
+impl Session {
+    /// Start a session on `pool` with the model `base` (loaded with its counts), saving
+    /// answers to `path`; when `path` exists its answers are read back (resume).
+    ///
+    /// Errors: the label file's problems with file, line and column: not a CSV, a header
+    /// that is not the input's columns plus `label` and `weight`, a row that is no
+    /// message of the input (or one answered twice), a bad weight.
+    pub fn open(
+        base: Classifier,
+        pool: Pool,
+        path: &Path,
+        strategy: Strategy,
+        weight: u32,
+    ) -> Result<Session> {
+        let base_pred = base
+            .predict_batch(&pool.texts)
+            .iter()
+            .map(|p| p.class)
+            .collect();
+        let n = pool.len();
+        let mut s = Session {
+            model: base.clone(),
+            base,
+            pool,
+            path: path.to_path_buf(),
+            strategy,
+            weight,
+            answers: Vec::new(),
+            answered: vec![false; n],
+            base_pred,
+            changed: 0,
+            queue: Vec::new(),
+            folded: 0,
+        };
+        if path.exists() {
+            s.read_answers()?;
+        }
+        s.refresh()?;
+        Ok(s)
+    }
+
+    fn read_answers(&mut self) -> Result<()> {
+        let opts = CsvOptions {
+            // Any column will do to open it: the header is checked below.
+            text_col: active::ADDED_COLUMNS[0].into(),
+            label_col: None,
+            ..CsvOptions::default()
+        };
+        let mut src = CsvSource::open(&self.path, &opts)?;
+        let want: Vec<String> = self
+            .pool
+            .headers
+            .iter()
+            .map(str::to_string)
+            .chain(active::ADDED_COLUMNS.iter().map(|s| s.to_string()))
+            .collect();
+        let have: Vec<&str> = src.headers().iter().collect();
+        if have != want {
+            return Err(Error::BadField {
+                location: Location::file(&self.path).line(1),
+                message: format!(
+                    "the header is `{}`, not the input's columns then label,weight (`{}`): \
+                     is this the label file of another input?",
+                    have.join(","),
+                    want.join(",")
+                ),
+            });
+        }
+        let width = self.pool.headers.len();
+        // Each input record's index, by its fields (duplicates: first unanswered first).
+        let mut by_fields: std::collections::HashMap<Vec<u8>, Vec<usize>> = Default::default();
+        for (i, r) in self.pool.records.iter().enumerate().rev() {
+            by_fields.entry(key(r.iter())).or_default().push(i);
+        }
+        let mut row = RawRow::default();
+        while src.read(&mut row)? {
+            let k = key(row.record.iter().take(width));
+            let Some(i) = by_fields.get_mut(&k).and_then(|v| v.pop()) else {
+                return Err(Error::BadField {
+                    location: Location::file(&self.path).line(row.line),
+                    message: "this row is no message of the input (or is answered twice)".into(),
+                });
+            };
+            let label = src.field(&row, width)?;
+            let w = src.field(&row, width + 1)?;
+            let weight = match w.parse::<u32>() {
+                Ok(w) if w <= crate::corpus::MAX_WEIGHT => w,
+                _ => {
+                    return Err(Error::BadField {
+                        location: src.location(row.line, width + 1),
+                        message: format!(
+                            "weight `{w}` is not a whole number from 0 to {}",
+                            crate::corpus::MAX_WEIGHT
+                        ),
+                    })
+                }
+            };
+            self.answered[i] = true;
+            self.answers.push(Answer {
+                row: i,
+                label: (!label.is_empty()).then(|| label.to_string()),
+                weight,
+            });
+        }
+        Ok(())
+    }
+
+    /// Record an answer for message `row` (a label, or `None` to skip it) and save the
+    /// label file. A label the model does not know becomes a new label at the next
+    /// [`Session::refresh`]; callers confirm that first ([`Session::knows`]).
+    pub fn answer(&mut self, row: usize, label: Option<&str>) -> Result<()> {
+        assert!(!self.answered[row], "message {row} is already answered");
+        self.answers.push(Answer {
+            row,
+            label: label.map(str::to_string),
+            weight: self.weight,
+        });
+        self.answered[row] = true;
+        if let Err(e) = self.save() {
+            self.answers.pop();
+            self.answered[row] = false;
+            return Err(e);
+        }
+        Ok(())
+    }
+
+    /// Take back the last answer (saving the file); returns it. A label already folded
+    /// into the model is taken out of it too (the model is refreshed).
+    pub fn undo(&mut self) -> Result<Option<Answer>> {
+        let Some(last) = self.answers.pop() else {
+            return Ok(None);
+        };
+        if let Err(e) = self.save() {
+            self.answers.push(last);
+            return Err(e);
+        }
+        self.answered[last.row] = false;
+        if self.labelled() < self.folded {
+            self.refresh()?;
+        }
+        self.queue.retain(|&i| i != last.row);
+        self.queue.insert(0, last.row);
+        Ok(Some(last))
+    }
+
+    fn save(&self) -> Result<()> {
+        let mut w = csv::Writer::from_writer(Vec::new());
+        let mut header = self.pool.headers.as_byte_record().clone();
+        for c in active::ADDED_COLUMNS {
+            header.push_field(c.as_bytes());
+        }
+        let io = |e: csv::Error| Error::io(&self.path, std::io::Error::other(e));
+        w.write_byte_record(&header).map_err(io)?;
+        for a in &self.answers {
+            let mut rec: ByteRecord = self.pool.records[a.row].clone();
+            rec.push_field(a.label.as_deref().unwrap_or("").as_bytes());
+            rec.push_field(a.weight.to_string().as_bytes());
+            w.write_byte_record(&rec).map_err(io)?;
+        }
+        let bytes = w.into_inner().map_err(|e| io(e.into_error().into()))?;
+        crate::persist::write_atomic(&self.path, &bytes)
+    }
+
+    /// Fold every label given so far into the base model (exactly, from its counts) and
+    /// re-rank the queue; counts the inbox's predictions that changed.
+    pub fn refresh(&mut self) -> Result<()> {
+        let labelled: Vec<(String, String, u32)> = self
+            .answers
+            .iter()
+            .filter_map(|a| {
+                a.label
+                    .as_ref()
+                    .map(|l| (self.pool.texts[a.row].clone(), l.clone(), a.weight))
+            })
+            .collect();
+        self.model = if labelled.is_empty() {
+            self.base.clone()
+        } else {
+            active::update(&self.base, &labelled)?
+        };
+        self.folded = labelled.len();
+        let preds = self.model.predict_batch(&self.pool.texts);
+        self.changed = preds
+            .iter()
+            .zip(&self.base_pred)
+            .filter(|(p, &b)| self.model.labels[p.class] != self.base.labels[b])
+            .count();
+        let answered = &self.answered;
+        self.queue = active::select(&self.model, &self.pool.texts, self.strategy, QUEUE, |i| {
+            answered[i]
+        });
+        Ok(())
+    }
+
+    /// The next message to ask, if any is left.
+    pub fn next_message(&mut self) -> Option<usize> {
+        self.queue.retain(|&i| !self.answered[i]);
+        if self.queue.is_empty() && self.answered.iter().any(|a| !a) {
+            let answered = &self.answered;
+            self.queue = active::select(&self.model, &self.pool.texts, self.strategy, QUEUE, |i| {
+                answered[i]
+            });
+        }
+        self.queue.first().copied()
+    }
+
+    /// Labels given since the model was last refreshed.
+    pub fn pending(&self) -> usize {
+        self.labelled().saturating_sub(self.folded)
+    }
+
+    /// Answers with a label.
+    pub fn labelled(&self) -> usize {
+        self.answers.iter().filter(|a| a.label.is_some()).count()
+    }
+
+    /// All answers, in the order given.
+    pub fn answers(&self) -> &[Answer] {
+        &self.answers
+    }
+
+    /// Messages whose predicted label differs from the base model's (at the last refresh).
+    pub fn changed(&self) -> usize {
+        self.changed
+    }
+
+    /// The current model.
+    pub fn model(&self) -> &Classifier {
+        &self.model
+    }
+
+    /// The messages.
+    pub fn pool(&self) -> &Pool {
+        &self.pool
+    }
+
+    /// Messages not answered yet.
+    pub fn left(&self) -> usize {
+        self.answered.iter().filter(|a| !**a).count()
+    }
+
+    /// The labels to choose from: the model's, then new ones given in this session.
+    pub fn labels(&self) -> Vec<String> {
+        let mut out = self.model.labels.clone();
+        for a in &self.answers {
+            if let Some(l) = &a.label {
+                if !out.contains(l) {
+                    out.push(l.clone());
+                }
+            }
+        }
+        out
+    }
+
+    /// Is `label` one of [`Session::labels`]?
+    pub fn knows(&self, label: &str) -> bool {
+        self.labels().iter().any(|l| l == label)
+    }
+}
+
+fn key<'a>(fields: impl Iterator<Item = &'a [u8]>) -> Vec<u8> {
+    let mut k = Vec::new();
+    for f in fields {
+        k.extend_from_slice(&(f.len() as u64).to_le_bytes());
+        k.extend_from_slice(f);
+    }
+    k
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::params::TrainParams;
+    use crate::test_util::fit;
+
+    const TRAIN: [(&str, &str); 4] = [
+        ("book a quick demo of our platform", "sales"),
+        ("pricing demo for your team", "sales"),
+        ("great meeting you at the conference", "networking"),
+        ("loved your talk at the meetup", "networking"),
+    ];
+
+    fn pool(dir: &Path) -> Pool {
+        let p = dir.join("inbox.csv");
+        std::fs::write(
+            &p,
+            "id,text\n1,book a demo\n2,great talk at the conference demo\n3,\"we are hiring, join us\"\n4,loved the meetup\n",
+        )
+        .unwrap();
+        Pool::read(&p, &CsvOptions::default()).unwrap()
+    }
+
+    fn open(dir: &Path) -> Result<Session> {
+        let base = fit(&TRAIN, &TrainParams::default().check().unwrap());
+        Session::open(
+            base,
+            pool(dir),
+            &dir.join("labels.csv"),
+            Strategy::Margin,
+            5,
+        )
+    }
+
+    #[test]
+    fn answers_are_saved_at_once_undone_and_resumed() {
+        let dir = tempfile::tempdir().unwrap();
+        let labels = dir.path().join("labels.csv");
+        let mut s = open(dir.path()).unwrap();
+        let first = s.next_message().unwrap();
+        s.answer(first, Some("sales")).unwrap();
+        let second = s.next_message().unwrap();
+        assert_ne!(first, second);
+        s.answer(second, None).unwrap();
+        let text = std::fs::read_to_string(&labels).unwrap();
+        assert_eq!(text.lines().count(), 3, "{text}");
+        assert!(text.starts_with("id,text,label,weight\n"));
+        assert!(
+            text.lines().nth(2).unwrap().ends_with(",,5"),
+            "a skip: {text}"
+        );
+        // Undo takes the skip back, in the file too, and asks that message again.
+        assert_eq!(s.undo().unwrap().unwrap().row, second);
+        assert_eq!(std::fs::read_to_string(&labels).unwrap().lines().count(), 2);
+        assert_eq!(s.next_message(), Some(second));
+        s.answer(second, Some("recruiting")).unwrap();
+        drop(s);
+        // A new session resumes: the two answers are back and never asked again.
+        let mut s = open(dir.path()).unwrap();
+        assert_eq!(s.answers().len(), 2);
+        assert_eq!(s.labelled(), 2);
+        assert!(
+            s.knows("recruiting"),
+            "a new label given in a session is known"
+        );
+        let mut asked = Vec::new();
+        while let Some(i) = s.next_message() {
+            asked.push(i);
+            s.answer(i, None).unwrap();
+        }
+        asked.sort();
+        let mut rest: Vec<usize> = (0..4).filter(|&i| i != first && i != second).collect();
+        rest.sort();
+        assert_eq!(asked, rest);
+    }
+
+    #[test]
+    fn refresh_folds_labels_in_exactly_and_counts_changes() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = open(dir.path()).unwrap();
+        assert_eq!(s.changed(), 0);
+        // Message 3 (row index 2) is about hiring: no label of the model fits it.
+        s.answer(2, Some("recruiting")).unwrap();
+        assert_eq!(s.pending(), 1);
+        s.refresh().unwrap();
+        assert_eq!(s.pending(), 0);
+        assert_eq!(s.model().labels, ["networking", "recruiting", "sales"]);
+        // Exact: the same as training on the base data plus 5 copies of the answer.
+        let mut all = TRAIN.to_vec();
+        all.extend([("we are hiring, join us", "recruiting"); 5]);
+        let whole = fit(&all, &TrainParams::default().check().unwrap());
+        assert_eq!(s.model().model, whole.model);
+        assert!(s.changed() >= 1);
+    }
+
+    #[test]
+    fn a_foreign_label_file_is_refused_with_its_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let labels = dir.path().join("labels.csv");
+        std::fs::write(
+            &labels,
+            "id,text,label,weight\n1,book a demo,sales,5\n9,not in the input,sales,5\n",
+        )
+        .unwrap();
+        let err = open(dir.path()).unwrap_err().to_string();
+        assert!(err.contains("labels.csv:3:"), "{err}");
+        assert!(err.contains("no message of the input"), "{err}");
+        std::fs::write(&labels, "text,label\n").unwrap();
+        let err = open(dir.path()).unwrap_err().to_string();
+        assert!(
+            err.contains("labels.csv:1:") && err.contains("header"),
+            "{err}"
+        );
+    }
+}

@@ -1,0 +1,364 @@
+//! pitchsift-label end to end: `--suggest` files as `pitchsift-train --update` input, bad
+//! input, and the interactive program driven through a pseudo-terminal (tmux), killed
+//! with SIGKILL and resumed.
+
+mod common;
+
+use std::path::Path;
+use std::process::Command;
+
+use common::{ok, repo_file, run_in, s, stderr, TRAIN};
+
+const LABEL: &str = env!("CARGO_BIN_EXE_pitchsift-label");
+
+/// Messages written for these tests; `id` n is on line n + 1.
+const POOL: &str = "id,text\n\
+1,Do you have 15 minutes for a quick demo of our platform?\n\
+2,We are hiring a senior nurse for our clinic. Interested?\n\
+3,Great to meet you at the conference last week!\n\
+4,Earn money from home with this amazing opportunity\n\
+5,Your account is locked. Send your password to unlock it\n\
+6,Would love to connect and hear about your demo and our hiring\n\
+7,Loved your talk on teams; let us stay in touch\n\
+8,Join my team and be your own boss with passive income\n";
+
+fn setup() -> tempfile::TempDir {
+    let d = tempfile::tempdir().unwrap();
+    let f = repo_file("data/fixtures/tiny.csv");
+    ok(&run_in(TRAIN, &[s(&f), "-o", "m.model", "-q"], d.path()));
+    std::fs::write(d.path().join("pool.csv"), POOL).unwrap();
+    d
+}
+
+#[test]
+fn suggest_writes_a_label_file_that_update_takes() {
+    let d = setup();
+    let args = [
+        "--model",
+        "m.model",
+        "--input",
+        "pool.csv",
+        "--suggest",
+        "3",
+    ];
+    let out = ok(&run_in(LABEL, &args, d.path()));
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(
+        lines[0],
+        "id,text,label,weight,predicted,confidence,p_networking,p_opportunity,p_recruiting,p_sales,p_scam"
+    );
+    assert_eq!(lines.len(), 4, "{out}");
+    // The label is empty and the weight is the default (10, chosen by measurement).
+    let mut r = csv::Reader::from_reader(out.as_bytes());
+    let rows: Vec<csv::StringRecord> = r.records().map(|r| r.unwrap()).collect();
+    assert!(rows.iter().all(|r| r[2].is_empty() && &r[3] == "10"));
+    // Same input, same suggestions.
+    assert_eq!(ok(&run_in(LABEL, &args, d.path())), out);
+    // A seeded random baseline: same seed, same rows.
+    let rnd = |seed: &str| {
+        let mut a = args.to_vec();
+        a.extend(["--strategy", "random", "--seed", seed]);
+        ok(&run_in(LABEL, &a, d.path()))
+    };
+    assert_eq!(rnd("3"), rnd("3"));
+    // The user labels two of the three rows; the third stays empty and is skipped.
+    let mut w = csv::Writer::from_path(d.path().join("mine.csv")).unwrap();
+    w.write_record(r.headers().unwrap()).unwrap();
+    for (i, row) in rows.iter().enumerate() {
+        let mut row: Vec<&str> = row.iter().collect();
+        if i < 2 {
+            row[2] = "scam";
+        }
+        w.write_record(&row).unwrap();
+    }
+    w.flush().unwrap();
+    let o = run_in(
+        TRAIN,
+        &["--update", "m.model", "mine.csv", "-o", "m2.model", "-q"],
+        d.path(),
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(
+        stderr(&o),
+        "pitchsift-train: 1 rows with an empty label skipped\n"
+    );
+    // A corpus trained from scratch still refuses an empty label.
+    let o = run_in(TRAIN, &["mine.csv", "-o", "m3.model", "-q"], d.path());
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("mine.csv:4: column `label`: empty label"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(!d.path().join("m3.model").exists());
+}
+
+#[test]
+fn bad_input_names_file_line_and_column_and_writes_nothing() {
+    let d = setup();
+    std::fs::write(
+        d.path().join("bad.csv"),
+        b"id,text\n1,fine\n2,bad \xff byte\n",
+    )
+    .unwrap();
+    let o = run_in(
+        LABEL,
+        &[
+            "--model",
+            "m.model",
+            "--input",
+            "bad.csv",
+            "--suggest",
+            "1",
+            "-o",
+            "s.csv",
+        ],
+        d.path(),
+    );
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("bad.csv:3: column `text`: invalid UTF-8"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(!d.path().join("s.csv").exists());
+    // An input that already has a column the label file adds.
+    std::fs::write(d.path().join("lab.csv"), "text,label\nhello,\n").unwrap();
+    let o = run_in(
+        LABEL,
+        &["--model", "m.model", "--input", "lab.csv", "--suggest", "1"],
+        d.path(),
+    );
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("lab.csv:1: column `label`"),
+        "{}",
+        stderr(&o)
+    );
+    // A label file with a bad weight, folded in: file, line, column; no model.
+    std::fs::write(
+        d.path().join("w.csv"),
+        "text,label,weight\nhi,sales,2\nyo,sales,x\n",
+    )
+    .unwrap();
+    let o = run_in(
+        TRAIN,
+        &["--update", "m.model", "w.csv", "-o", "u.model"],
+        d.path(),
+    );
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("w.csv:3: column `weight`"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(!d.path().join("u.model").exists());
+    // Usage errors: exit 2.
+    let o = run_in(
+        LABEL,
+        &["--model", "m.model", "--input", "pool.csv"],
+        d.path(),
+    );
+    assert_eq!(o.status.code(), Some(2));
+    let o = run_in(
+        LABEL,
+        &[
+            "--model",
+            "m.model",
+            "--input",
+            "pool.csv",
+            "--suggest",
+            "1",
+            "--weight",
+            "0",
+        ],
+        d.path(),
+    );
+    assert_eq!(o.status.code(), Some(2));
+}
+
+/// A tmux server of its own (socket in the test directory), ended on drop.
+struct Tmux {
+    socket: String,
+}
+
+impl Tmux {
+    fn new(dir: &Path) -> Tmux {
+        Tmux {
+            socket: dir.join("tmux.sock").to_string_lossy().into_owned(),
+        }
+    }
+
+    fn cmd(&self, args: &[&str]) -> String {
+        let o = Command::new("tmux")
+            .args(["-S", &self.socket])
+            .args(args)
+            .output()
+            .expect("tmux is installed (.ci/run installs it)");
+        String::from_utf8_lossy(&o.stdout).into_owned()
+    }
+
+    fn start(&self, name: &str, dir: &Path, shell: &str) {
+        self.cmd(&[
+            "new-session",
+            "-d",
+            "-s",
+            name,
+            "-x",
+            "110",
+            "-y",
+            "34",
+            "-c",
+            s(dir),
+            shell,
+        ]);
+    }
+
+    fn screen(&self, name: &str) -> String {
+        self.cmd(&["capture-pane", "-p", "-t", name])
+    }
+
+    /// Wait until the screen shows `what` (a deadline against a hung program, not a
+    /// measurement: the test asserts no duration).
+    fn wait_for(&self, name: &str, what: &str) -> String {
+        for _ in 0..600 {
+            let sc = self.screen(name);
+            if sc.contains(what) {
+                return sc;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        panic!("`{what}` never appeared; screen:\n{}", self.screen(name));
+    }
+
+    fn keys(&self, name: &str, keys: &[&str]) {
+        let mut a = vec!["send-keys", "-t", name];
+        a.extend_from_slice(keys);
+        self.cmd(&a);
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        self.cmd(&["kill-server"]);
+    }
+}
+
+fn rows(path: &Path) -> Vec<Vec<String>> {
+    let mut r = csv::Reader::from_path(path).unwrap();
+    r.records()
+        .map(|r| r.unwrap().iter().map(str::to_string).collect())
+        .collect()
+}
+
+fn wait_rows(path: &Path, n: usize) -> Vec<Vec<String>> {
+    for _ in 0..600 {
+        if path.exists() {
+            let r = rows(path);
+            if r.len() == n {
+                return r;
+            }
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    panic!("{} never had {n} rows", path.display());
+}
+
+#[test]
+fn interactive_labelling_through_a_pseudo_terminal_survives_sigkill() {
+    let d = setup();
+    let dir = d.path();
+    let labels = dir.join("l.csv");
+    let t = Tmux::new(dir);
+    // A session that outlives the others, so that the server stays up after the kill.
+    t.start("keep", dir, "sleep 600");
+    let run = format!("{LABEL} --model m.model --input pool.csv --labels l.csv --every 2");
+    t.start("a", dir, &format!("exec {run}"));
+    let sc = t.wait_for("a", "confidence");
+    assert!(
+        sc.contains("1 networking  2 opportunity  3 recruiting  4 sales  5 scam"),
+        "{sc}"
+    );
+    assert!(sc.contains("0 labels given"), "{sc}");
+    // 1 = networking: saved at once.
+    t.keys("a", &["1"]);
+    let r = wait_rows(&labels, 1);
+    assert_eq!((r[0][2].as_str(), r[0][3].as_str()), ("networking", "10"));
+    // s = skip (an empty label), u = undo it.
+    t.keys("a", &["s"]);
+    let r = wait_rows(&labels, 2);
+    assert_eq!(r[1][2], "");
+    t.keys("a", &["u"]);
+    wait_rows(&labels, 1);
+    t.wait_for("a", "undone: skip");
+    // A letter no label starts with is refused; r = recruiting is taken.
+    t.keys("a", &["x"]);
+    t.wait_for("a", "no label starts with `x`");
+    t.keys("a", &["r"]);
+    let r = wait_rows(&labels, 2);
+    assert_eq!(r[1][2], "recruiting");
+    // Two labels given: the model was updated in memory and the queue re-ranked.
+    t.wait_for("a", "model updated");
+    t.wait_for("a", "2 labels given");
+    // A label the model does not know: refused unless confirmed.
+    t.keys("a", &["+", "job-spam", "Enter"]);
+    t.wait_for("a", "`job-spam` is not a label of the model");
+    t.keys("a", &["n"]);
+    t.wait_for("a", "`job-spam` not added");
+    t.keys("a", &["+", "job-spam", "Enter"]);
+    t.wait_for("a", "add it as a new label? y/n");
+    t.keys("a", &["y"]);
+    let r = wait_rows(&labels, 3);
+    assert_eq!(r[2][2], "job-spam");
+    t.wait_for("a", "6 job-spam");
+    // Killed without warning: every answer is on disk, and the file is whole.
+    let pid = t.cmd(&["list-panes", "-t", "a", "-F", "#{pane_pid}"]);
+    let pid = pid.trim();
+    assert!(Command::new("kill")
+        .args(["-9", pid])
+        .status()
+        .unwrap()
+        .success());
+    let answered = rows(&labels);
+    assert_eq!(answered.len(), 3);
+    let ids: Vec<String> = answered.iter().map(|r| r[0].clone()).collect();
+    // Restart: resumes, and asks none of the answered messages again.
+    t.start(
+        "b",
+        dir,
+        &format!("sh -c '{run}; echo EXITED $?; sleep 60'"),
+    );
+    let sc = t.wait_for("b", "resumed: 3 answers");
+    assert!(sc.contains("3 labels given"), "{sc}");
+    let line: u64 = sc
+        .split("(line ")
+        .nth(1)
+        .unwrap()
+        .split(')')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let id = (line - 1).to_string();
+    assert!(!ids.contains(&id), "message {id} asked again:\n{sc}");
+    t.keys("b", &["s"]);
+    let r = wait_rows(&labels, 4);
+    assert_eq!((r[3][0].as_str(), r[3][2].as_str()), (id.as_str(), ""));
+    // q quits and prints the command that folds the labels in.
+    t.keys("b", &["q"]);
+    let sc = t.wait_for("b", "EXITED 0");
+    assert!(
+        sc.contains("pitchsift-train --update m.model l.csv -o m.mine.model"),
+        "{sc}"
+    );
+    let o = run_in(
+        TRAIN,
+        &["--update", "m.model", "l.csv", "-o", "m2.model", "-q"],
+        dir,
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(
+        stderr(&o),
+        "pitchsift-train: 1 rows with an empty label skipped\n"
+    );
+}
