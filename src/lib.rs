@@ -47,6 +47,7 @@ pub mod explain;
 pub mod grow;
 pub mod metrics;
 pub mod model;
+mod par;
 pub mod params;
 pub mod persist;
 pub mod terms;

@@ -1,8 +1,8 @@
 //! Naive Bayes maths: vocabulary selection from [`Counts`], fitting the dense
 //! parameters, joint log-likelihoods and a stable softmax.
 
+use crate::par::*;
 use ndarray::{Array1, Array2, ArrayView2, Axis};
-use rayon::prelude::*;
 
 use crate::counts::Counts;
 use crate::error::{Error, Result};
@@ -262,6 +262,7 @@ pub fn argmax(v: &[f64]) -> usize {
 /// linfa's `Fit` on dense count matrices (`n_docs x n_features`) with class-id targets
 /// `0..n_classes`: the shape of `linfa_bayes::MultinomialNb`, for small problems and
 /// for comparing with linfa. The text pipeline itself uses sparse counts.
+#[cfg(feature = "linfa")]
 impl<D, T> linfa::traits::Fit<ndarray::ArrayBase<D, ndarray::Ix2>, T, Error> for FitParams
 where
     D: ndarray::Data<Elem = f64>,
@@ -296,6 +297,7 @@ where
 
 /// linfa's `Predict` for dense documents: the class id with the largest joint
 /// log-likelihood (ties to the lowest id).
+#[cfg(feature = "linfa")]
 impl<D> linfa::traits::PredictInplace<ndarray::ArrayBase<D, ndarray::Ix2>, Array1<usize>>
     for NbModel
 where
