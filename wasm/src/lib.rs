@@ -47,6 +47,9 @@ impl Model {
     /// Load a model file's bytes (checked: magic, version, lengths, checksum).
     pub fn load(bytes: &[u8]) -> Result<Model, JsError> {
         let clf = persist::from_bytes(bytes, "<model bytes>", Load::Full).map_err(err)?;
+        // The vocabulary index is built on first use: build it now, so the first
+        // message does not pay for it.
+        drop(clf.scorer());
         Ok(Model { clf })
     }
 
@@ -102,6 +105,7 @@ impl Model {
             .collect();
         // The update consumes the model; on error the model is left as it was.
         let grown = pitchsift::grow::update_docs(self.clf.clone(), &docs).map_err(err)?;
+        drop(grown.scorer());
         self.clf = grown;
         Ok(())
     }
