@@ -19,6 +19,11 @@ use pitchsift::persist::{self, Load};
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
+/// A message that goes through every tokeniser path (URL, e-mail, money, number,
+/// handle, emoji, placeholder), classified once at load.
+const WARM_UP: &str =
+    "Hi @you, 15 min? $50 at https://x.example/a or a@b.example, +1 555 0100 🙂 [name]";
+
 /// Reasons returned by `classify` when the caller does not say how many.
 const DEFAULT_REASONS: u32 = 5;
 
@@ -47,9 +52,9 @@ impl Model {
     /// Load a model file's bytes (checked: magic, version, lengths, checksum).
     pub fn load(bytes: &[u8]) -> Result<Model, JsError> {
         let clf = persist::from_bytes(bytes, "<model bytes>", Load::Full).map_err(err)?;
-        // The vocabulary index is built on first use: build it now, so the first
-        // message does not pay for it.
-        drop(clf.scorer());
+        // The vocabulary index and the tokeniser's patterns are built on first use:
+        // build them now, so the first message does not pay for them.
+        explain(&mut clf.scorer(), WARM_UP, 1);
         Ok(Model { clf })
     }
 
