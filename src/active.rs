@@ -43,7 +43,7 @@
 use std::path::Path;
 
 use csv::{ByteRecord, StringRecord};
-use rayon::prelude::*;
+use crate::par::*;
 
 use crate::classifier::{Classifier, Prediction};
 use crate::corpus::{CsvOptions, CsvSource, RawRow};

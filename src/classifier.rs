@@ -3,8 +3,8 @@
 
 use std::sync::OnceLock;
 
+use crate::par::*;
 use hashbrown::HashTable;
-use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::calibrate::Calibration;

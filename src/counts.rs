@@ -10,8 +10,8 @@ use std::hash::{BuildHasher, Hasher};
 
 use std::sync::Mutex;
 
+use crate::par::*;
 use hashbrown::HashTable;
-use rayon::prelude::*;
 use rustc_hash::{FxBuildHasher, FxHashMap};
 
 use crate::error::{Error, Result};
@@ -519,7 +519,7 @@ impl CountBuilder {
                 limit: u32::MAX as u64,
             },
         };
-        let n = rayon::current_num_threads().max(1);
+        let n = crate::par::current_num_threads().max(1);
         Ok(CountBuilder {
             fit: fit.clone(),
             labels: Vec::new(),
@@ -566,7 +566,7 @@ impl CountBuilder {
         let fit = &self.fit;
         let locals = &self.locals;
         docs.par_chunks(64).for_each(|chunk| {
-            let i = rayon::current_thread_index().unwrap_or(0) % locals.len();
+            let i = crate::par::current_thread_index().unwrap_or(0) % locals.len();
             // Uncontended: a worker only ever takes its own table.
             let mut local = locals[i].lock().unwrap_or_else(|e| e.into_inner());
             for d in chunk {
@@ -779,7 +779,7 @@ pub(crate) fn l2_norm_of_hashes(hashes: &mut [u64], w: TermWeight) -> f64 {
 pub(crate) fn tf_weight(tf: u32, w: TermWeight) -> f64 {
     match w {
         TermWeight::Raw => tf as f64,
-        TermWeight::Log => (tf as f64).ln_1p(),
+        TermWeight::Log => crate::model::ln_1p(tf as f64),
     }
 }
 

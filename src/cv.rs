@@ -24,7 +24,7 @@
 
 use std::path::PathBuf;
 
-use rayon::prelude::*;
+use crate::par::*;
 use rustc_hash::FxHashMap;
 
 use crate::classifier::Classifier;

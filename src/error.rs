@@ -166,6 +166,7 @@ pub enum Error {
     #[error("{0}")]
     Incompatible(String),
     /// An error from linfa (dense fitting through linfa's traits).
+    #[cfg(feature = "linfa")]
     #[error(transparent)]
     Linfa(#[from] linfa::Error),
 }
@@ -174,7 +175,12 @@ impl Error {
     /// True when the error is caused by the data given (exit code 1), false when it is a
     /// usage problem such as an invalid parameter (exit code 2).
     pub fn is_bad_data(&self) -> bool {
-        !matches!(self, Error::InvalidParam(_) | Error::Linfa(_))
+        match self {
+            Error::InvalidParam(_) => false,
+            #[cfg(feature = "linfa")]
+            Error::Linfa(_) => false,
+            _ => true,
+        }
     }
 
     /// Is this an I/O error whose kind is a broken pipe?

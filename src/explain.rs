@@ -29,7 +29,7 @@
 //! assert!(reasons[0].weight >= reasons[1].weight && reasons[1].weight > 0.0);
 //! ```
 
-use rayon::prelude::*;
+use crate::par::*;
 use serde::Serialize;
 
 use crate::classifier::{Classifier, Prediction, Scorer};

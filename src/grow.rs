@@ -52,6 +52,68 @@ pub fn update_csv(
     Ok((carry_over(&[&info], clf), skipped))
 }
 
+/// Add labelled documents held in memory, `(text, label)` with weight 1, to `base`
+/// (loaded with [`crate::persist::Load::Full`]): the same model, byte for byte, as
+/// `pitchsift-train --update` of a CSV file holding these rows in this order (labels
+/// trimmed, as the CSV reader trims them). The calibration map, which cannot be refitted
+/// without the old data, is kept and marked stale, as `--update` does.
+///
+/// Errors: [`Error::InvalidParam`] for an empty label (naming the 1-based document);
+/// [`Error::Incompatible`] if `base` carries no counts; any error of
+/// [`Classifier::fit`].
+///
+/// ```
+/// use pitchsift::grow::update_docs;
+/// use pitchsift::params::TrainParams;
+/// # use pitchsift::counts::{CountBuilder, Doc};
+/// # use pitchsift::classifier::Classifier;
+/// let params = TrainParams::default().check().unwrap();
+/// # let mut b = CountBuilder::new(&params.analyzer, &params.fit).unwrap();
+/// # let (s, n) = (b.class_id("sales"), b.class_id("networking"));
+/// # b.add(&[Doc { text: "book a demo", class: s, weight: 1 }, Doc { text: "nice talk", class: n, weight: 1 }]);
+/// # let base = Classifier::fit(b.finish(), &params, "example").unwrap();
+/// let grown = update_docs(base, &[("we are hiring engineers", "recruiting")]).unwrap();
+/// assert_eq!(grown.labels, ["networking", "recruiting", "sales"]);
+/// ```
+pub fn update_docs<T: AsRef<str>, L: AsRef<str>>(
+    base: Classifier,
+    docs: &[(T, L)],
+) -> Result<Classifier> {
+    let calibration = base.calibration.clone();
+    let Source {
+        params,
+        counts: old,
+        info,
+        ..
+    } = Source::take("the model", base)?;
+    let mut builder = crate::counts::CountBuilder::new(&params.analyzer, &params.fit)?;
+    let mut batch = Vec::with_capacity(docs.len());
+    for (i, (text, label)) in docs.iter().enumerate() {
+        let label = label.as_ref().trim();
+        if label.is_empty() {
+            return Err(Error::InvalidParam(format!(
+                "document {}: empty label",
+                i + 1
+            )));
+        }
+        let class = builder.class_id(label);
+        batch.push(crate::counts::Doc {
+            text: text.as_ref(),
+            class,
+            weight: 1,
+        });
+    }
+    builder.add(&batch);
+    let counts = old.merge(&builder.finish())?;
+    drop(old);
+    let mut clf = Classifier::fit(counts, &params, "the update")?;
+    clf.calibration = calibration.map(|mut c| {
+        c.stale = true;
+        c
+    });
+    Ok(carry_over(&[&info], clf))
+}
+
 /// Combine models trained with the same settings on disjoint corpora: the result is the
 /// model trained on their union, whatever the order. Each item pairs a model (loaded
 /// with [`crate::persist::Load::Full`]) with a name for messages, usually its path; the
@@ -291,6 +353,51 @@ mod tests {
         let ba = merge([("b", Ok(fit(&B, &p))), ("a", Ok(fit(&A, &p)))]).unwrap();
         assert_eq!(crate::persist::to_bytes(&ab).unwrap(), whole);
         assert_eq!(crate::persist::to_bytes(&ba).unwrap(), whole);
+    }
+
+    /// An in-memory update gives the bytes of `update_csv` on a CSV of the same rows
+    /// (quoted fields, a label with spaces around it, a new label, a new word), and a
+    /// calibration map is kept and marked stale.
+    #[test]
+    fn update_docs_equals_update_csv() {
+        let p = TrainParams::default()
+            .model(ModelKind::Complement)
+            .min_df(2)
+            .check()
+            .unwrap();
+        let rows = [
+            ("book a \"quick\" call, today", " sales "),
+            ("line one\nline two über", "networking"),
+            ("send gift cards now", "scam"),
+        ];
+        let dir = tempfile::tempdir().unwrap();
+        let csv = dir.path().join("more.csv");
+        let mut body = String::from("text,label\n");
+        for (t, l) in rows {
+            body.push_str(&format!("\"{}\",{l}\n", t.replace('"', "\"\"")));
+        }
+        std::fs::write(&csv, body).unwrap();
+        let mut base = fit(&A, &p);
+        base.calibration = Some(crate::calibrate::Calibration::fit(
+            crate::calibrate::Method::Temperature,
+            &[vec![0.0, -1.0], vec![-2.0, 0.0], vec![0.0, -3.0]],
+            &[0, 1, 1],
+            3,
+            1,
+        ));
+        let by_csv =
+            update_csv(base.clone(), &[csv], &CsvOptions::default(), &mut |_, _| {}).unwrap();
+        let by_docs = update_docs(base, &rows).unwrap();
+        assert_eq!(by_docs.labels, ["networking", "sales", "scam"]);
+        assert!(by_docs.calibration.as_ref().unwrap().stale);
+        let mut by_csv = by_csv;
+        by_csv.calibration = by_docs.calibration.clone();
+        assert_eq!(
+            crate::persist::to_bytes(&by_docs).unwrap(),
+            crate::persist::to_bytes(&by_csv).unwrap()
+        );
+        let err = update_docs(fit(&A, &p), &[("text", " ")]).unwrap_err();
+        assert!(err.to_string().contains("document 1: empty label"), "{err}");
     }
 
     #[test]

@@ -46,9 +46,11 @@ pub mod cv;
 pub mod error;
 pub mod explain;
 pub mod grow;
+#[cfg(feature = "fs")]
 pub mod labelling;
 pub mod metrics;
 pub mod model;
+mod par;
 pub mod params;
 pub mod persist;
 pub mod terms;

@@ -1,8 +1,8 @@
 //! Naive Bayes maths: vocabulary selection from [`Counts`], fitting the dense
 //! parameters, joint log-likelihoods and a stable softmax.
 
+use crate::par::*;
 use ndarray::{Array1, Array2, ArrayView2, Axis};
-use rayon::prelude::*;
 
 use crate::counts::Counts;
 use crate::error::{Error, Result};
@@ -59,7 +59,7 @@ impl NbModel {
         let (weights, bias) = match fit.model {
             ModelKind::Multinomial => {
                 let denoms: Vec<f64> = (0..n_classes)
-                    .map(|c| (totals.row(c).sum() + alpha * n_features as f64).ln())
+                    .map(|c| ln(totals.row(c).sum() + alpha * n_features as f64))
                     .collect();
                 // Rows of weights in parallel: each value is computed alone, so the
                 // result does not depend on the thread count.
@@ -73,7 +73,7 @@ impl NbModel {
                         for (i, row) in chunk.chunks_mut(n_classes.max(1)).enumerate() {
                             let f = k * ROWS + i;
                             for (c, v) in row.iter_mut().enumerate() {
-                                *v = (totals[[c, f]] + alpha).ln() - denoms[c];
+                                *v = ln(totals[[c, f]] + alpha) - denoms[c];
                             }
                         }
                     });
@@ -84,8 +84,8 @@ impl NbModel {
                 let mut w = Array2::<f64>::zeros((n_features, n_classes));
                 for c in 0..n_classes {
                     let comp: Array1<f64> = &all - &totals.row(c) + alpha;
-                    let log_total = comp.sum().ln();
-                    let logged = comp.mapv(|v| v.ln() - log_total);
+                    let log_total = ln(comp.sum());
+                    let logged = comp.mapv(|v| ln(v) - log_total);
                     if fit.weight_norm {
                         let s = logged.sum();
                         for f in 0..n_features {
@@ -156,7 +156,37 @@ fn log_prior(class_docs: &[f64], labels: &[String], prior: &Prior) -> Result<Arr
         }
     };
     let total: f64 = p.iter().sum();
-    Ok(p.iter().map(|v| (v / total).ln()).collect())
+    Ok(p.iter().map(|v| ln(v / total)).collect())
+}
+
+/// The natural logarithm used for everything a model file stores. With the
+/// `portable-math` feature it is the `libm` crate's (the same bits on every target, so
+/// a model fitted or updated in WebAssembly is byte-identical to one fitted natively
+/// with that feature); without it, the platform's (`f64::ln`), which can differ from
+/// `libm`'s in the last bit for about 1 value in 150.
+#[inline]
+pub(crate) fn ln(x: f64) -> f64 {
+    #[cfg(feature = "portable-math")]
+    {
+        libm::log(x)
+    }
+    #[cfg(not(feature = "portable-math"))]
+    {
+        x.ln()
+    }
+}
+
+/// `ln(1 + x)`, as [`ln`]: `libm`'s with `portable-math`, the platform's otherwise.
+#[inline]
+pub(crate) fn ln_1p(x: f64) -> f64 {
+    #[cfg(feature = "portable-math")]
+    {
+        libm::log1p(x)
+    }
+    #[cfg(not(feature = "portable-math"))]
+    {
+        x.ln_1p()
+    }
 }
 
 /// Which terms of `counts` become features: document frequency at least `min_df`, then
@@ -192,7 +222,7 @@ pub fn idf(counts: &Counts, features: &[u32]) -> Vec<f64> {
     let n = counts.n_docs() as f64;
     features
         .iter()
-        .map(|&i| ((1.0 + n) / (1.0 + counts.df(i as usize) as f64)).ln() + 1.0)
+        .map(|&i| ln((1.0 + n) / (1.0 + counts.df(i as usize) as f64)) + 1.0)
         .collect()
 }
 
@@ -262,6 +292,7 @@ pub fn argmax(v: &[f64]) -> usize {
 /// linfa's `Fit` on dense count matrices (`n_docs x n_features`) with class-id targets
 /// `0..n_classes`: the shape of `linfa_bayes::MultinomialNb`, for small problems and
 /// for comparing with linfa. The text pipeline itself uses sparse counts.
+#[cfg(feature = "linfa")]
 impl<D, T> linfa::traits::Fit<ndarray::ArrayBase<D, ndarray::Ix2>, T, Error> for FitParams
 where
     D: ndarray::Data<Elem = f64>,
@@ -296,6 +327,7 @@ where
 
 /// linfa's `Predict` for dense documents: the class id with the largest joint
 /// log-likelihood (ties to the lowest id).
+#[cfg(feature = "linfa")]
 impl<D> linfa::traits::PredictInplace<ndarray::ArrayBase<D, ndarray::Ix2>, Array1<usize>>
     for NbModel
 where

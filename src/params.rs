@@ -228,6 +228,7 @@ impl TrainParams {
     }
 }
 
+#[cfg(feature = "linfa")]
 impl linfa::ParamGuard for TrainParams {
     type Checked = ValidTrainParams;
     type Error = Error;

@@ -19,8 +19,8 @@
 use std::io::Write;
 use std::path::Path;
 
+use crate::par::*;
 use ndarray::{Array1, Array2};
-use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::calibrate::Calibration;
@@ -217,7 +217,7 @@ fn write_blocks(
     block: usize,
     encode: impl Fn(std::ops::Range<usize>, &mut Vec<u8>) + Sync,
 ) -> std::io::Result<()> {
-    let window = 4 * rayon::current_num_threads().max(1) * block;
+    let window = 4 * crate::par::current_num_threads().max(1) * block;
     let mut start = 0;
     while start < n {
         let end = n.min(start + window);
@@ -249,6 +249,7 @@ fn varint(out: &mut Vec<u8>, mut v: u64) {
 
 /// Write a classifier to `path` atomically: a temporary file in the same directory,
 /// flushed and synced, then renamed over `path`. On error `path` is untouched.
+#[cfg(feature = "fs")]
 pub fn save(clf: &Classifier, path: &Path) -> Result<()> {
     check_has_counts(clf)?;
     write_atomic_with(path, &mut |w| write_model(clf, w))
@@ -259,11 +260,13 @@ pub fn save(clf: &Classifier, path: &Path) -> Result<()> {
 /// A `path` that exists and is not a regular file (a device such as `/dev/null` or
 /// `/dev/full`, a FIFO, `/dev/stdout`) is written directly instead: renaming over it
 /// would replace the device with a regular file.
+#[cfg(feature = "fs")]
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     write_atomic_with(path, &mut |w| w.write_all(bytes))
 }
 
 /// [`write_atomic`] of what `fill` writes.
+#[cfg(feature = "fs")]
 pub fn write_atomic_with(
     path: &Path,
     fill: &mut dyn FnMut(&mut dyn Write) -> std::io::Result<()>,
@@ -296,11 +299,13 @@ pub fn write_atomic_with(
 
 /// True when `path` exists and is neither a regular file nor a directory (a device,
 /// a FIFO, a socket): such a target is written in place, never renamed over.
+#[cfg(feature = "fs")]
 pub fn is_special(path: &Path) -> bool {
     std::fs::metadata(path).is_ok_and(|m| !m.is_file() && !m.is_dir())
 }
 
 /// Temporary files are created private (0600); a finished output is an ordinary file.
+#[cfg(feature = "fs")]
 pub fn set_readable(f: &std::fs::File) -> std::io::Result<()> {
     #[cfg(unix)]
     {

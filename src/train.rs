@@ -65,7 +65,7 @@ pub fn count_csv_skipping(
                 });
             }
             let (read, ()) =
-                rayon::join(|| src.read_batch(&mut next, BATCH), || builder.add(&docs));
+                crate::par::join(|| src.read_batch(&mut next, BATCH), || builder.add(&docs));
             progress(builder.n_docs(), done_files + pos);
             drop(docs);
             drop(texts);

@@ -1,0 +1,29 @@
+// The background (a service worker in Chromium, an event page in Firefox): the model
+// lives here, in WebAssembly (extension pages may compile WebAssembly; a site's
+// Content-Security-Policy would stop it in a content script). Content scripts send
+// {type: 'classify', texts} and get {labels, answers}.
+if (typeof importScripts === 'function' && !globalThis.pitchsiftCore) {
+  importScripts('core.js');
+}
+import * as store from './store.js';
+
+const api = globalThis.browser?.runtime ? globalThis.browser : globalThis.chrome;
+const REASONS = 5;
+let current = null; // { key, model: Promise<Model> }: the model for these corrections
+
+async function model() {
+  const corrections = await store.getCorrections();
+  const key = JSON.stringify(corrections.map((c) => [c.text, c.label]));
+  if (!current || current.key !== key) {
+    current = { key, model: globalThis.pitchsiftCore.loadModel(corrections) };
+  }
+  return current.model;
+}
+
+api.runtime.onMessage.addListener((msg, _sender, reply) => {
+  if (msg?.type !== 'classify') return false;
+  model()
+    .then((m) => reply({ labels: m.labels, answers: msg.texts.map((t) => m.classify(t, REASONS)) }))
+    .catch((e) => reply({ error: String(e) }));
+  return true;
+});

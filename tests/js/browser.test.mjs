@@ -1,0 +1,282 @@
+// The extension and the WebAssembly build in headless Chromium, on the fixture pages
+// (tests/fixtures/extension, served on 127.0.0.1 by server.mjs): badges, labels, hover
+// reasons, dimming and the unsure threshold, the correction flow (stored, surviving a
+// browser restart, exported as CSV that `pitchsift-train --update` turns into the same
+// model bytes as the in-browser update, reset), the network log (nothing but the
+// fixture's own two files), and native/WebAssembly parity on the test split.
+// Needs scripts/build-extension.sh --test, cargo build --release, and chromium
+// (CHROMIUM=/path to override /usr/bin/chromium).
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { createRequire } from 'node:module';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readFileSync, existsSync, rmSync, realpathSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { root, bin, portableBin, run, assertSameJsonl } from './common.mjs';
+import { serve } from './server.mjs';
+import { rustDebugF64 } from '../../js/rustfmt.mjs';
+
+const require = createRequire(`${root}extension/package.json`);
+const puppeteer = (await import(require.resolve('puppeteer-core'))).default;
+
+const extDir = realpathSync(`${root}dist/extension-test`);
+// Chromium's id for an unpacked extension: the SHA-256 of its path, hex digits as a-p.
+const extId = [...createHash('sha256').update(extDir).digest('hex').slice(0, 32)]
+  .map((c) => String.fromCharCode(97 + parseInt(c, 16)))
+  .join('');
+const profile = mkdtempSync(join(tmpdir(), 'pitchsift-chromium-'));
+const downloads = mkdtempSync(join(tmpdir(), 'pitchsift-downloads-'));
+let origin;
+let server;
+let browser;
+const requests = []; // every request any page made: { page, url, phase }
+let phase = 'load';
+
+async function launch() {
+  browser = await puppeteer.launch({
+    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+    headless: true,
+    userDataDir: profile,
+    ignoreDefaultArgs: ['--disable-extensions'],
+    args: [
+      '--no-sandbox',
+      `--disable-extensions-except=${extDir}`,
+      `--load-extension=${extDir}`,
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+  // The extension's background (service worker) is logged too.
+  const watch = async (t) => {
+    if (!['service_worker', 'background_page'].includes(t.type())) return;
+    const cdp = await t.createCDPSession().catch(() => null);
+    if (!cdp) return;
+    await cdp.send('Network.enable').catch(() => {});
+    cdp.on('Network.requestWillBeSent', (e) => requests.push({ page: 'background', url: e.request.url, phase }));
+  };
+  browser.on('targetcreated', watch);
+  await Promise.all(browser.targets().map(watch));
+}
+
+/** A page whose every request is logged through the DevTools protocol (Network domain),
+ * from before it navigates. */
+async function open(url) {
+  const page = await browser.newPage();
+  await page.setViewport({ width: 1180, height: 720 });
+  const cdp = await page.createCDPSession();
+  await cdp.send('Network.enable');
+  cdp.on('Network.requestWillBeSent', (e) => requests.push({ page: url, url: e.request.url, phase }));
+  await cdp.send('Browser.setDownloadBehavior', { behavior: 'allow', downloadPath: downloads }).catch(() => {});
+  page.on('dialog', (d) => d.accept());
+  phase = 'load';
+  await page.goto(url, { waitUntil: 'load' });
+  phase = 'after-load';
+  return page;
+}
+
+async function ready(page) {
+  await page.waitForFunction(() => document.documentElement.dataset.pitchsiftReady === '1', { timeout: 30000 });
+}
+
+const badges = (page) =>
+  page.$$eval('.pitchsift-badge', (bs) =>
+    bs.map((b) => ({
+      label: b.dataset.pitchsiftLabel,
+      predicted: b.dataset.pitchsiftPredicted,
+      text: b.querySelector('.pitchsift-name').textContent,
+      item: b.closest('[data-pitchsift-key]')?.className ?? '',
+    })),
+  );
+
+/** Wait until `fn()` (in the page) is true. */
+const until = (page, fn, arg) => page.waitForFunction(fn, { timeout: 20000 }, arg);
+
+async function options() {
+  const page = await open(`chrome-extension://${extId}/options.html`);
+  await until(page, () => document.querySelectorAll('tr.label').length > 0);
+  return page;
+}
+
+before(async () => {
+  assert.ok(existsSync(`${extDir}/manifest.json`), 'run scripts/build-extension.sh --test first');
+  ({ server, origin } = await serve());
+  await launch();
+});
+
+after(async () => {
+  await browser?.close();
+  server?.close();
+  rmSync(profile, { recursive: true, force: true });
+});
+
+test('messaging page: a badge on each conversation and each opened message', async () => {
+  const page = await open(`${origin}/messaging/`);
+  await ready(page);
+  const got = await badges(page);
+  assert.deepEqual(
+    got.map((b) => b.label),
+    ['sales', 'recruiting', 'opportunity', 'networking', 'scam', 'scam'],
+  );
+  assert.ok(got.every((b) => /^\w+ \d+%$/.test(b.text)), JSON.stringify(got));
+  // Hovering shows the reasons.
+  const first = await page.$('.msg-s-event-listitem .pitchsift-badge');
+  assert.equal(await first.$eval('.pitchsift-reasons', (e) => getComputedStyle(e).display), 'none');
+  await first.hover();
+  const why = await first.$eval('.pitchsift-reasons', (e) => [getComputedStyle(e).display, e.textContent]);
+  assert.equal(why[0], 'block');
+  assert.match(why[1], /^scam \d+%: why\n.+ \+\d+\.\d\d\n/);
+  assert.match(why[1], /passport|full name|keep/);
+  await page.screenshot({ path: `${root}docs/extension.png`, clip: { x: 0, y: 0, width: 1180, height: 470 } });
+  // A conversation added later is labelled too (MutationObserver, debounced).
+  await page.evaluate(() => {
+    const li = document.querySelector('li.msg-conversation-listitem').cloneNode(true);
+    li.removeAttribute('data-pitchsift-key');
+    li.querySelector('.pitchsift-badge')?.remove();
+    li.querySelector('.msg-conversation-card__message-snippet-body').textContent =
+      'Hello, we are hiring a product designer in Berlin, would you be open to an interview?';
+    document.querySelector('.msg-conversations-container__conversations-list').append(li);
+  });
+  await until(page, () => document.querySelectorAll('.pitchsift-badge').length === 7);
+  assert.equal((await badges(page)).filter((b) => b.label === 'recruiting').length, 2);
+  await page.close();
+});
+
+test('invitation manager: notes are labelled, an invitation without a note is left alone', async () => {
+  const page = await open(`${origin}/mynetwork/invitation-manager/`);
+  await ready(page);
+  const got = await badges(page);
+  assert.deepEqual(got.map((b) => b.label), ['sales', 'networking']);
+  assert.equal(await page.$$eval('li.invitation-card', (l) => l.length), 3);
+  await page.close();
+});
+
+test('a page with none of the selectors is left as it was', async () => {
+  const page = await open(`${origin}/messaging/`);
+  await ready(page);
+  // Remove everything the selectors look for: no error, no badge, the page still works.
+  await page.evaluate(() => {
+    document.querySelector('.msg-messaging-container').innerHTML = '<p id="empty">nothing here</p>';
+  });
+  await new Promise((r) => setTimeout(r, 600));
+  assert.equal(await page.$$eval('.pitchsift-badge', (b) => b.length), 0);
+  assert.equal(await page.$eval('#empty', (e) => e.textContent), 'nothing here');
+  await page.close();
+});
+
+test('options: threshold (unsure), dimming and this week\'s counts', async () => {
+  const opts = await options();
+  const seen = await opts.$$eval('tr.label', (rows) =>
+    Object.fromEntries(rows.map((r) => [r.dataset.label, Number(r.querySelector('.seen').textContent)])),
+  );
+  // Messaging (7 distinct texts) and invitations (2): each counted once this week.
+  assert.deepEqual(seen, { networking: 2, opportunity: 1, recruiting: 2, sales: 2, scam: 2, unsure: 0 });
+  await opts.$eval('#threshold', (e) => {
+    e.value = '0.99';
+    e.dispatchEvent(new Event('change'));
+  });
+  await new Promise((r) => setTimeout(r, 200));
+  await opts.$eval('input[name="dim-opportunity"]', (e) => e.click());
+  await new Promise((r) => setTimeout(r, 300));
+  const inv = await open(`${origin}/mynetwork/invitation-manager/`);
+  await ready(inv);
+  // The sales note is below 0.99: unsure.
+  assert.deepEqual((await badges(inv)).map((b) => b.label), ['unsure', 'networking']);
+  const msg = await open(`${origin}/messaging/`);
+  await ready(msg);
+  const dimmed = await msg.$$eval('.pitchsift-dim .pitchsift-badge', (b) => b.map((x) => x.dataset.pitchsiftLabel));
+  assert.deepEqual(dimmed, ['opportunity']);
+  // Back to the defaults.
+  await opts.$eval('#threshold', (e) => {
+    e.value = '0.6';
+    e.dispatchEvent(new Event('change'));
+  });
+  await new Promise((r) => setTimeout(r, 200));
+  await opts.$eval('input[name="dim-opportunity"]', (e) => e.click());
+  await Promise.all([opts.close(), inv.close(), msg.close()]);
+});
+
+test('corrections: stored, survive a restart, export to the same model as pitchsift-train --update, reset', async () => {
+  let page = await open(`${origin}/messaging/`);
+  await ready(page);
+  // Correct the second message (scam) to networking, and the first conversation to opportunity.
+  const pick = async (selector, label) => {
+    await page.click(`${selector} .pitchsift-badge`);
+    await page.click(`.pitchsift-menu button[data-pitchsift-choice="${label}"]`);
+    await until(page, ([s, l]) => document.querySelector(`${s} .pitchsift-badge`)?.dataset.pitchsiftLabel === l, [selector, label]);
+  };
+  await pick('li.msg-s-message-list__event:nth-child(2)', 'networking');
+  await pick('li.msg-conversation-listitem:nth-child(1)', 'opportunity');
+  assert.equal(await page.$eval('li.msg-s-message-list__event:nth-child(2) .pitchsift-name', (e) => e.textContent), 'networking ✓');
+
+  // A browser restart keeps them.
+  await browser.close();
+  await launch();
+  page = await open(`${origin}/messaging/`);
+  await ready(page);
+  const got = await badges(page);
+  assert.equal(got[0].text, 'opportunity ✓');
+  assert.equal(got[5].text, 'networking ✓');
+  const opts = await options();
+  assert.equal(await opts.$eval('#n-corrections', (e) => e.textContent), '2');
+
+  // Export: the CSV, and the model with the corrections folded in (in WebAssembly).
+  await opts.click('#export');
+  await opts.click('#model');
+  const csv = join(downloads, 'pitchsift-corrections.csv');
+  const inBrowser = join(downloads, 'pitchsift-with-corrections.model');
+  for (let i = 0; i < 100 && !(existsSync(csv) && existsSync(inBrowser)); i++) await new Promise((r) => setTimeout(r, 100));
+  await new Promise((r) => setTimeout(r, 300));
+  assert.match(readFileSync(csv, 'utf8'), /^text,label\n.+,networking\n.+,opportunity\n$/s);
+  // pitchsift-train built with portable-math gives the same bytes (tests/js/wasm.test.mjs
+  // shows the default native build differs only in the last bit of some weights).
+  const out = join(downloads, 'native.model');
+  run(portableBin('pitchsift-train'), ['--update', `${root}models/default.model`, csv, '-o', out, '--quiet']);
+  assert.ok(readFileSync(inBrowser).equals(readFileSync(out)), 'in-browser update == pitchsift-train --update, byte for byte');
+
+  // Reset: back to the shipped model.
+  await opts.click('#reset');
+  await until(opts, () => document.getElementById('n-corrections').textContent === '0');
+  await until(page, () => !document.querySelector('.pitchsift-badge .pitchsift-name')?.textContent.includes('✓'));
+  assert.deepEqual(
+    (await badges(page)).map((b) => b.label),
+    ['sales', 'recruiting', 'opportunity', 'networking', 'scam', 'scam'],
+  );
+  await Promise.all([page.close(), opts.close()]);
+});
+
+test('the network log: nothing but the fixture pages and their stylesheet', () => {
+  const fixtureFiles = new Set([
+    `${origin}/messaging/`,
+    `${origin}/mynetwork/invitation-manager/`,
+    `${origin}/fixture.css`,
+    `chrome-extension://${extId}/options.html`,
+  ]);
+  // The browser asks every site for /favicon.ico by itself; it is not the extension's.
+  const pages = requests.filter((r) => !r.page.startsWith(`${origin}/parity`) && !r.url.endsWith('/favicon.ico'));
+  assert.ok(pages.length > 0);
+  const other = pages.filter((r) => !fixtureFiles.has(r.url) && !r.url.startsWith(`chrome-extension://${extId}/`));
+  assert.deepEqual(other, [], 'requests the extension made');
+  // After each page had loaded: classifying, hovering, correcting, exporting made no
+  // request (not even to the extension's own files).
+  const late = pages.filter((r) => r.phase === 'after-load');
+  assert.deepEqual(late, []);
+});
+
+test('Chromium: WebAssembly predictions equal pitchsift-predict on data/test.csv', async () => {
+  const page = await browser.newPage();
+  await page.goto(`${origin}/parity/`);
+  await until(page, () => window.parityReady === true);
+  const answers = await page.evaluate(() => window.runParity());
+  const lines = answers.map((j, i) => {
+    const a = JSON.parse(j);
+    const probs = Object.entries(a.probabilities).map(([l, p]) => `${JSON.stringify(l)}:${rustDebugF64(p)}`).join(',');
+    return `{"row":${i + 1},"predicted":${JSON.stringify(a.label)},"confidence":${rustDebugF64(a.confidence)},"probabilities":{${probs}}}`;
+  });
+  const native = run(bin('pitchsift-predict'), ['--model', `${root}models/default.model`, '--input', `${root}data/test.csv`, '--format', 'jsonl']);
+  const identical = assertSameJsonl(native, lines.join('\n') + '\n');
+  process.stderr.write(`wasm parity (chromium): ${identical} of ${lines.length} lines byte-identical, the rest within 1e-12\n`);
+  await page.close();
+});

@@ -1,0 +1,43 @@
+// The extension as shipped (dist/extension, scripts/build-extension.sh): permissions,
+// matches and code that cannot reach the network.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { root } from './common.mjs';
+
+const dist = `${root}dist/extension`;
+
+test('the shipped manifest asks for storage only and matches linkedin.com only', () => {
+  const m = JSON.parse(readFileSync(`${dist}/manifest.json`, 'utf8'));
+  assert.equal(m.manifest_version, 3);
+  assert.deepEqual(m.permissions, ['storage']);
+  assert.equal(m.host_permissions, undefined);
+  assert.equal(m.optional_host_permissions, undefined);
+  assert.deepEqual(m.content_scripts.flatMap((c) => c.matches), ['https://www.linkedin.com/*']);
+  assert.equal(m.externally_connectable, undefined);
+  assert.equal(m.web_accessible_resources, undefined);
+  // No remote code: every script is in the package.
+  assert.match(m.content_security_policy.extension_pages, /^script-src 'self' 'wasm-unsafe-eval'; object-src 'self'$/);
+});
+
+test('no network API in the extension\'s code (sources and bundles)', () => {
+  const files = [
+    ...readdirSync(dist).map((f) => `${dist}/${f}`),
+    ...readdirSync(`${root}extension/src`).map((f) => `${root}extension/src/${f}`),
+    `${root}js/pitchsift.mjs`,
+    `${root}js/csv.mjs`,
+  ].filter((f) => /\.(m?js|html)$/.test(f) && !f.endsWith('assets.gen.js'));
+  assert.ok(files.length >= 10, files.join(' '));
+  const banned = /\bfetch\s*\(|XMLHttpRequest|WebSocket|sendBeacon|EventSource|RTCPeerConnection|importScripts\s*\(\s*['"]https?:|https?:\/\/(?!www\.w3\.org)/;
+  for (const f of files) {
+    const text = readFileSync(f, 'utf8');
+    const hit = text.match(banned);
+    // background.js loads its sibling core.js (a packaged file), nothing else.
+    assert.equal(hit, null, `${f.slice(root.length)}: ${hit?.[0]}`);
+  }
+});
+
+test('the packed extension is under 5 MB', () => {
+  const size = statSync(`${root}dist/pitchsift-extension.zip`).size;
+  assert.ok(size < 5e6, `${size} bytes`);
+});

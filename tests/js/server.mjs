@@ -1,0 +1,46 @@
+// A local HTTP server for the browser tests, on 127.0.0.1 only: the fixture pages at
+// LinkedIn's paths (/messaging/, /mynetwork/invitation-manager/) with a strict
+// Content-Security-Policy like a real site's, and, under /repo/, the repository's
+// js/, wasm/pkg/, models/ and data/ files for the parity page.
+import { createServer } from 'node:http';
+import { readFileSync, existsSync } from 'node:fs';
+import { extname, normalize } from 'node:path';
+import { root } from './common.mjs';
+
+const fixtures = `${root}tests/fixtures/extension/`;
+const PAGES = {
+  '/messaging/': 'messaging.html',
+  '/messaging/thread/2-fixture/': 'messaging.html',
+  '/mynetwork/invitation-manager/': 'invitations.html',
+  '/fixture.css': 'fixture.css',
+  '/parity/': 'parity.html',
+};
+const TYPES = {
+  '.html': 'text/html; charset=utf-8', '.css': 'text/css', '.js': 'text/javascript',
+  '.mjs': 'text/javascript', '.wasm': 'application/wasm', '.csv': 'text/csv',
+};
+const REPO_DIRS = ['js/', 'wasm/pkg/', 'models/', 'data/'];
+
+export function serve() {
+  const server = createServer((req, res) => {
+    const path = new URL(req.url, 'http://x').pathname;
+    let file = null;
+    if (PAGES[path]) file = fixtures + PAGES[path];
+    else if (path.startsWith('/repo/')) {
+      const rel = normalize(path.slice('/repo/'.length));
+      if (REPO_DIRS.some((d) => rel.startsWith(d))) file = root + rel;
+    }
+    if (!file || !existsSync(file)) {
+      res.writeHead(404).end();
+      return;
+    }
+    const headers = { 'content-type': TYPES[extname(file)] || 'application/octet-stream' };
+    if (path !== '/parity/') {
+      headers['content-security-policy'] = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; connect-src 'self'";
+    }
+    res.writeHead(200, headers).end(readFileSync(file));
+  });
+  return new Promise((resolve) => {
+    server.listen(0, '127.0.0.1', () => resolve({ server, origin: `http://127.0.0.1:${server.address().port}` }));
+  });
+}

@@ -1,0 +1,123 @@
+// The WebAssembly build against the native tools, under Node: same predictions on the
+// test split, and an in-memory update that gives the bytes of `pitchsift-train --update`.
+// Needs `cargo build --release` and scripts/build-wasm.sh (.ci/run does both).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync, writeFileSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { root, bin, portableBin, run, assertSameJsonl } from './common.mjs';
+import { init, Model } from '../../js/pitchsift.mjs';
+import { toCsv, parseCsv } from '../../js/csv.mjs';
+import { rustDebugF64 } from '../../js/rustfmt.mjs';
+
+const model = `${root}models/default.model`;
+await init(readFileSync(`${root}wasm/pkg/pitchsift_wasm_bg.wasm`));
+
+test('wasm-predict prints what pitchsift-predict --format jsonl prints on data/test.csv', () => {
+  const args = ['--model', model, '--input', `${root}data/test.csv`];
+  const native = run(bin('pitchsift-predict'), [...args, '--format', 'jsonl']);
+  const wasm = run('node', [`${root}scripts/wasm-predict.mjs`, ...args]);
+  const n = native.trim().split('\n').length;
+  assert.ok(n > 1000, `${n} rows`);
+  const identical = assertSameJsonl(native, wasm);
+  process.stderr.write(`wasm parity (node): ${identical} of ${n} lines byte-identical, the rest within 1e-12\n`);
+});
+
+test('--min-confidence labels unsure as pitchsift-predict does', () => {
+  const csv = join(mkdtempSync(join(tmpdir(), 'pitchsift-')), 'few.csv');
+  writeFileSync(csv, toCsv(['text'], [['quick demo of our platform?'], ['hi'], ['']]));
+  const args = ['--model', model, '--input', csv, '--min-confidence', '0.9'];
+  const native = run(bin('pitchsift-predict'), [...args, '--format', 'jsonl']);
+  const wasm = run('node', [`${root}scripts/wasm-predict.mjs`, ...args]);
+  assert.match(native, /"unsure"/);
+  assertSameJsonl(native, wasm);
+});
+
+test('numbers print as Rust prints an f64', () => {
+  const cases = [
+    [0.5, '0.5'], [1, '1.0'], [0, '0.0'], [1e-4, '0.0001'], [9.5e-5, '9.5e-5'],
+    [1e-5, '1e-5'], [123.25, '123.25'], [1e16, '1e16'], [0.1 + 0.2, '0.30000000000000004'],
+  ];
+  for (const [x, s] of cases) assert.equal(rustDebugF64(x), s, String(x));
+});
+
+test('classify answers label, confidence, probabilities and reasons', () => {
+  const m = Model.load(readFileSync(model));
+  const a = m.classify('Earn $5,000 a week from home, no experience needed! DM me', 3);
+  assert.deepEqual(Object.keys(a), ['label', 'confidence', 'probabilities', 'reasons']);
+  assert.deepEqual(Object.keys(a.probabilities), m.labels);
+  assert.equal(a.confidence, a.probabilities[a.label]);
+  assert.ok(Math.abs(Object.values(a.probabilities).reduce((s, p) => s + p, 0) - 1) < 1e-9);
+  assert.ok(a.reasons.length > 0 && a.reasons.length <= 3);
+  assert.ok(a.reasons.every((r) => typeof r.term === 'string' && r.weight > 0));
+  assert.throws(() => Model.load(new Uint8Array([1, 2, 3])), /not a pitchsift model/);
+});
+
+/** Byte ranges of a model file's sections (see src/persist.rs). */
+function sections(b) {
+  const out = {};
+  let off = 20;
+  for (const name of ['meta', 'features', 'params', 'counts']) {
+    const len = Number(b.readBigUInt64LE(off));
+    out[name] = { start: off + 8, end: off + 8 + len };
+    off += 8 + len;
+  }
+  return out;
+}
+
+test('update(texts, labels) gives the bytes of pitchsift-train --update of the same CSV', () => {
+  const rows = [
+    ['Loved your talk on supply chains, would be glad to stay in touch', 'networking'],
+    ['Quick question: can I show you our "AI SDR" in 15 minutes, Thursday?', 'sales'],
+    ['We are hiring a staff data engineer, remote, are you open to a chat?', 'recruiting'],
+    ['Your account will be suspended,\nverify at [url] today', ' scam '],
+    ['Join my team, financial freedom in 90 days', 'opportunity'],
+  ];
+  const dir = mkdtempSync(join(tmpdir(), 'pitchsift-'));
+  const csv = join(dir, 'corrections.csv');
+  writeFileSync(csv, toCsv(['text', 'label'], rows));
+  assert.deepEqual(parseCsv(readFileSync(csv, 'utf8')).slice(1), rows);
+  const m = Model.load(readFileSync(model));
+  m.update(rows.map((r) => r[0]), rows.map((r) => r[1]));
+  const inBrowser = Buffer.from(m.save());
+
+  // pitchsift-train with the portable-math feature (.ci/run builds it into
+  // target/portable): the same bytes.
+  const out = join(dir, 'updated.model');
+  run(portableBin('pitchsift-train'), ['--update', model, csv, '-o', out, '--quiet']);
+  const native = readFileSync(out);
+  assert.equal(inBrowser.length, native.length);
+  assert.ok(inBrowser.equals(native), 'same model bytes');
+
+  // The default native build (the platform's logarithm): the same file but for the last
+  // bit of some weights.
+  const outDefault = join(dir, 'updated-default.model');
+  run(bin('pitchsift-train'), ['--update', model, csv, '-o', outDefault, '--quiet']);
+  const d = readFileSync(outDefault);
+  const params = sections(d).params;
+  assert.ok(inBrowser.subarray(0, params.start).equals(d.subarray(0, params.start)), 'header, metadata, features');
+  assert.ok(inBrowser.subarray(params.end, d.length - 4).equals(d.subarray(params.end, d.length - 4)), 'counts');
+  let differ = 0;
+  for (let o = params.start; o < params.end; o += 8) {
+    const ulps = inBrowser.readBigInt64LE(o) - d.readBigInt64LE(o);
+    assert.ok(ulps >= -1n && ulps <= 1n, `weight at ${o}: ${ulps} ulps`);
+    if (ulps !== 0n) differ++;
+  }
+  process.stderr.write(`default native build: ${differ} of ${(params.end - params.start) / 8} weights differ by 1 ulp\n`);
+
+  // One correction at a time gives the same model as all at once.
+  const step = Model.load(readFileSync(model));
+  for (const [t, l] of rows) step.update([t], [l]);
+  assert.ok(Buffer.from(step.save()).equals(native), 'incremental update');
+
+  // The updated model predicts what the native tools predict with it.
+  const a = m.classify(rows[1][0], 0);
+  const line = run(bin('pitchsift-predict'), ['--model', out, rows[1][0]]);
+  assert.equal(line.split('\t')[0], a.label);
+
+  // Bad input leaves the model as it was.
+  assert.throws(() => m.update(['x'], ['']), /empty label/);
+  assert.throws(() => m.update(['x', 'y'], ['sales']), /2 texts but 1 labels/);
+  assert.ok(Buffer.from(m.save()).equals(native));
+});
