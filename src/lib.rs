@@ -45,6 +45,7 @@ pub mod cv;
 pub mod error;
 pub mod explain;
 pub mod grow;
+pub mod linkedin;
 pub mod metrics;
 pub mod model;
 pub mod params;
