@@ -50,6 +50,7 @@ pub mod metrics;
 pub mod model;
 pub mod params;
 pub mod persist;
+pub mod report;
 pub mod terms;
 #[cfg(test)]
 mod test_util;
