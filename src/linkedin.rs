@@ -124,6 +124,72 @@ pub struct Stats {
     pub without_message: u64,
 }
 
+fn plural(n: u64, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+impl Stats {
+    /// What was read from each file, what was classified and why the rest was not: one
+    /// line per file of `export` (for the binary's summary and the report).
+    pub fn lines(&self, export: &Export) -> Vec<String> {
+        let mut lines = Vec::new();
+        if let Some(name) = export.messages_name() {
+            let mut why = Vec::new();
+            for (n, one, many) in [
+                (
+                    self.own,
+                    "conversation you started",
+                    "conversations you started",
+                ),
+                (self.replies, "reply", "replies"),
+                (
+                    self.empty,
+                    "empty opening message",
+                    "empty opening messages",
+                ),
+                (self.drafts, "draft", "drafts"),
+            ] {
+                if n > 0 {
+                    why.push(plural(n, one, many));
+                }
+            }
+            lines.push(format!(
+                "{}: {} in {}; {} classified (opening messages sent to you){}",
+                name.display(),
+                plural(self.messages, "message", "messages"),
+                plural(self.conversations, "conversation", "conversations"),
+                self.messages_classified,
+                if why.is_empty() {
+                    String::new()
+                } else {
+                    format!("; not classified: {}", why.join(", "))
+                }
+            ));
+        }
+        if let Some(name) = export.invitations_name() {
+            let mut why = Vec::new();
+            if self.outgoing > 0 {
+                why.push(format!("{} outgoing", self.outgoing));
+            }
+            if self.without_message > 0 {
+                why.push(format!("{} without a message", self.without_message));
+            }
+            lines.push(format!(
+                "{}: {}; {} classified (incoming, with a message){}",
+                name.display(),
+                plural(self.invitations, "invitation", "invitations"),
+                self.invitations_classified,
+                if why.is_empty() {
+                    String::new()
+                } else {
+                    format!("; not classified: {}", why.join(", "))
+                }
+            ));
+        }
+        lines
+    }
+}
+
 /// The export's owner, as found.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Owner {
@@ -991,7 +1057,7 @@ fn given_owner(given: &str, people: &HashMap<String, (u64, String)>) -> OwnerMat
     OwnerMatch {
         owner: Owner {
             name: g.to_string(),
-            url: key.strip_prefix("url:").map(str::to_string),
+            url: key.strip_prefix("url:").map(|u| format!("https://{u}")),
             given: true,
         },
         key,
@@ -1017,7 +1083,7 @@ fn find_owner(
             let (key, name) = best.pop().expect("one");
             Ok(OwnerMatch {
                 owner: Owner {
-                    url: key.strip_prefix("url:").map(str::to_string),
+                    url: key.strip_prefix("url:").map(|u| format!("https://{u}")),
                     name,
                     given: false,
                 },

@@ -104,8 +104,12 @@ pub struct Builder<S> {
     senders: HashMap<String, Vec<u64>>,
     terms: Vec<HashMap<String, (f64, u64)>>,
     n: u64,
+    buf: Vec<u8>,
     spool: S,
 }
+
+/// The default confidence below which a message is marked unsure.
+pub const DEFAULT_UNSURE_BELOW: f64 = 0.6;
 
 /// The label of genuine networking: senders are ranked by their other messages.
 pub const NETWORKING: &str = "networking";
@@ -128,6 +132,7 @@ impl<S: Read + Write + Seek> Builder<S> {
             senders: HashMap::new(),
             terms: vec![HashMap::new(); labels.len()],
             n: 0,
+            buf: Vec::new(),
             spool,
         }
     }
@@ -170,10 +175,14 @@ impl<S: Read + Write + Seek> Builder<S> {
         ))
         .map_err(io::Error::other)?;
         if self.n > 0 {
-            self.spool.write_all(b",\n")?;
+            self.buf.extend_from_slice(b",\n");
         }
-        self.spool.write_all(script_safe(&cell).as_bytes())?;
+        self.buf.extend_from_slice(script_safe(&cell).as_bytes());
         self.n += 1;
+        if self.buf.len() >= 1 << 20 {
+            self.spool.write_all(&self.buf)?;
+            self.buf.clear();
+        }
         Ok(())
     }
 
@@ -243,6 +252,7 @@ impl<S: Read + Write + Seek> Builder<S> {
         );
         h.push_str("<script id=\"rows\" type=\"application/json\">[");
         out.write_all(h.as_bytes())?;
+        self.spool.write_all(&self.buf)?;
         self.spool.flush()?;
         self.spool.seek(SeekFrom::Start(0))?;
         io::copy(&mut self.spool, out)?;
