@@ -245,9 +245,9 @@ impl<S: Read + Write + Seek> Builder<S> {
         h.push_str(&self.table_shell());
         h.push_str("</section>\n</main>\n");
         let labels = serde_json::to_string(&self.labels).map_err(io::Error::other)?;
-        let _ = write!(
+        let _ = writeln!(
             h,
-            "<script id=\"labels\" type=\"application/json\">{}</script>\n",
+            "<script id=\"labels\" type=\"application/json\">{}</script>",
             script_safe(&labels)
         );
         h.push_str("<script id=\"rows\" type=\"application/json\">[");
