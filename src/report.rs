@@ -358,17 +358,51 @@ impl<S: Read + Write + Seek> Builder<S> {
         if self.months.is_empty() {
             return "<p class=\"empty\">No dates to chart.</p>".into();
         }
-        let n = self.months.len();
+        // Every month from the first to the last, empty ones included.
+        let zero = vec![0u64; self.labels.len()];
+        let months: Vec<(String, &Vec<u64>)> = {
+            let first = self.months.keys().next().expect("a month");
+            let last = self.months.keys().next_back().expect("a month");
+            let (mut y, mut m) = (
+                first[..4].parse::<u32>().unwrap_or(0),
+                first[5..7].parse::<u32>().unwrap_or(1),
+            );
+            let mut out = Vec::new();
+            loop {
+                let key = format!("{y:04}-{m:02}");
+                let done = key.as_str() >= last.as_str() || out.len() > 1200;
+                out.push((key.clone(), self.months.get(&key).unwrap_or(&zero)));
+                if done {
+                    break;
+                }
+                m += 1;
+                if m > 12 {
+                    m = 1;
+                    y += 1;
+                }
+            }
+            out
+        };
+        let n = months.len();
         let (w, ch, left, top) = (860.0, 220.0, 44.0, 10.0);
         let slot = (w - left - 10.0) / n as f64;
-        let bar = (slot * 0.8).max(1.0);
-        let max = self
-            .months
-            .values()
-            .map(|v| v.iter().sum::<u64>())
+        let bar = (slot * 0.8).clamp(1.0, 48.0);
+        let most = months
+            .iter()
+            .map(|(_, v)| v.iter().sum::<u64>())
             .max()
             .unwrap_or(1)
             .max(1);
+        // Four gridlines at a round step (1, 2 or 5 times a power of ten).
+        let mut step = 1u64;
+        while step * 4 < most {
+            step = match step.to_string().as_bytes()[0] {
+                b'1' => step * 2,
+                b'2' => step / 2 * 5,
+                _ => step * 2,
+            };
+        }
+        let max = step * 4;
         let mut s = String::new();
         let height = top + ch + 40.0;
         let _ = write!(
@@ -377,18 +411,18 @@ impl<S: Read + Write + Seek> Builder<S> {
              role=\"img\" aria-label=\"messages per month and label\">"
         );
         for k in 0..=4 {
-            let v = max as f64 * k as f64 / 4.0;
+            let v = step * k;
             let y = top + ch - ch * k as f64 / 4.0;
             let _ = write!(
                 s,
                 "<line x1=\"{left}\" x2=\"{w}\" y1=\"{y:.1}\" y2=\"{y:.1}\" class=\"grid\"/>\
-                 <text x=\"{tx}\" y=\"{ty:.1}\" text-anchor=\"end\" class=\"axis\">{v:.0}</text>",
+                 <text x=\"{tx}\" y=\"{ty:.1}\" text-anchor=\"end\" class=\"axis\">{v}</text>",
                 tx = left - 6.0,
                 ty = y + 4.0
             );
         }
         let every = n.div_ceil(12);
-        for (j, (month, v)) in self.months.iter().enumerate() {
+        for (j, (month, v)) in months.iter().enumerate() {
             let x = left + j as f64 * slot + (slot - bar) / 2.0;
             let mut y = top + ch;
             let total: u64 = v.iter().sum();

@@ -391,7 +391,10 @@ fn unpacked_folder_and_single_files_and_jsonl() {
         ],
     );
     assert_ok(&o);
-    assert_eq!(String::from_utf8(o.stdout.clone()).unwrap().lines().count(), 3);
+    assert_eq!(
+        String::from_utf8(o.stdout.clone()).unwrap().lines().count(),
+        3
+    );
     let o = run(
         PREDICT,
         &["--linkedin", folder.join("messages.csv").to_str().unwrap()],
@@ -439,7 +442,10 @@ fn owner_given_when_the_data_cannot_tell() {
         ],
     );
     assert_ok(&o);
-    assert_eq!(String::from_utf8(o.stdout.clone()).unwrap().lines().count(), 1);
+    assert_eq!(
+        String::from_utf8(o.stdout.clone()).unwrap().lines().count(),
+        1
+    );
     assert!(
         stderr(&o).contains("1 conversation you started"),
         "{}",
