@@ -162,6 +162,15 @@ pub enum Error {
         /// What is wrong, and what to do.
         message: String,
     },
+    /// A LinkedIn export is not what pitchsift can read (no messages file, an unknown
+    /// column layout, a corrupt zip).
+    #[error("{location}: {message}")]
+    LinkedIn {
+        /// The export, or the file inside it (and the line).
+        location: Location,
+        /// What is wrong.
+        message: String,
+    },
     /// Two models cannot be combined.
     #[error("{0}")]
     Incompatible(String),

@@ -48,11 +48,15 @@ pub mod explain;
 pub mod grow;
 #[cfg(feature = "fs")]
 pub mod labelling;
+#[cfg(feature = "fs")]
+pub mod linkedin;
 pub mod metrics;
 pub mod model;
 mod par;
 pub mod params;
 pub mod persist;
+#[cfg(feature = "fs")]
+pub mod report;
 pub mod terms;
 #[cfg(test)]
 mod test_util;

@@ -12,7 +12,9 @@ use common::{CsvArgs, Usage};
 use pitchsift::calibrate::{decide, UNSURE};
 use pitchsift::corpus::{CsvSource, RawRow};
 use pitchsift::explain::{explain_batch, format_reasons, Reason};
+use pitchsift::linkedin::{self, Item};
 use pitchsift::persist::{self, Load};
+use pitchsift::report::{self, Row};
 use pitchsift::{Classifier, Prediction};
 use rayon::prelude::*;
 
@@ -43,6 +45,19 @@ struct Cli {
     /// CSV file to classify (repeatable; `-` for standard input).
     #[arg(short, long)]
     input: Vec<PathBuf>,
+    /// A LinkedIn data export to classify: the downloaded .zip, its unpacked folder,
+    /// or its messages.csv or Invitations.csv (opening messages sent to you, and
+    /// incoming invitations with a message).
+    #[arg(long, value_name = "PATH")]
+    linkedin: Option<PathBuf>,
+    /// Whose export it is (a name or a profile URL); by default the person found in
+    /// every conversation.
+    #[arg(long, value_name = "NAME", requires = "linkedin")]
+    linkedin_owner: Option<String>,
+    /// Also write a self-contained HTML report of the classified messages (with
+    /// --linkedin or --input).
+    #[arg(long, value_name = "FILE.html")]
+    report: Option<PathBuf>,
     /// Write here instead of stdout (temporary file, renamed when complete).
     #[arg(short, long)]
     output: Option<PathBuf>,
@@ -80,24 +95,34 @@ fn main() -> ExitCode {
 }
 
 fn run(cli: Cli) -> anyhow::Result<()> {
-    if cli.texts.is_empty() == cli.input.is_empty() {
+    let sources = [
+        !cli.texts.is_empty(),
+        !cli.input.is_empty(),
+        cli.linkedin.is_some(),
+    ];
+    if sources.iter().filter(|&&s| s).count() != 1 {
         return Err(Usage(
-            "give either messages to classify or --input FILE.csv (see --help)".into(),
+            "give either messages to classify, --input FILE.csv or --linkedin EXPORT (see --help)"
+                .into(),
         )
         .into());
+    }
+    if cli.report.is_some() && !cli.texts.is_empty() {
+        return Err(Usage("--report needs --input or --linkedin".into()).into());
     }
     if cli.batch_size == 0 {
         return Err(Usage("--batch-size must be at least 1".into()).into());
     }
-    let format = cli.format.unwrap_or(if cli.input.is_empty() {
-        Format::Text
-    } else {
+    let format = cli.format.unwrap_or(if cli.texts.is_empty() {
         Format::Csv
+    } else {
+        Format::Text
     });
-    if format == Format::Text && !cli.input.is_empty() {
-        return Err(
-            Usage("--format text is for messages; use csv or jsonl with --input".into()).into(),
-        );
+    if format == Format::Text && cli.texts.is_empty() {
+        return Err(Usage(
+            "--format text is for messages; use csv or jsonl with --input or --linkedin".into(),
+        )
+        .into());
     }
     if cli.explain == Some(0) {
         return Err(Usage("--explain needs at least 1 term".into()).into());
@@ -122,16 +147,31 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         clf.calibration = None;
     }
     // One or a few messages are scored on this thread: no pool to start.
-    if !cli.input.is_empty() || cli.texts.len() > FEW || cli.texts.iter().any(|t| t == "-") {
+    if cli.texts.is_empty() || cli.texts.len() > FEW || cli.texts.iter().any(|t| t == "-") {
         common::init_threads(cli.jobs)?;
     }
     let mut out = Output::open(cli.output.as_deref())?;
-    let written = if cli.input.is_empty() {
+    let mut report = match &cli.report {
+        Some(_) => Some(report::Builder::new(
+            &clf.labels,
+            cli.min_confidence.unwrap_or(report::DEFAULT_UNSURE_BELOW),
+            tempfile::tempfile().context("cannot create a temporary file for the report")?,
+        )),
+        None => None,
+    };
+    let mut notes = Vec::new();
+    let written = if cli.linkedin.is_some() {
+        export(&clf, &cli, format, &mut out, report.as_mut(), &mut notes)
+    } else if cli.input.is_empty() {
         messages(&clf, &cli, format, &mut out)
     } else {
-        files(&clf, &cli, format, &mut out)
+        files(&clf, &cli, format, &mut out, report.as_mut())
     }
     .and_then(|()| out.finish());
+    let written = match (written, report, &cli.report) {
+        (Ok(()), Some(r), Some(path)) => write_report(r, path, &cli, notes),
+        (w, _, _) => w,
+    };
     // The process ends here: freeing the model's millions of small allocations one by
     // one would only delay the exit.
     std::mem::forget(clf);
@@ -278,10 +318,120 @@ fn messages(clf: &Classifier, cli: &Cli, format: Format, out: &mut Output) -> an
     Ok(())
 }
 
+/// The report page, written atomically.
+fn write_report(
+    r: report::Builder<std::fs::File>,
+    path: &Path,
+    cli: &Cli,
+    notes: Vec<String>,
+) -> anyhow::Result<()> {
+    let source = match &cli.linkedin {
+        Some(p) => p.display().to_string(),
+        None => cli
+            .input
+            .iter()
+            .map(|p| p.display().to_string())
+            .collect::<Vec<_>>()
+            .join(", "),
+    };
+    let meta = report::Meta {
+        source,
+        model: cli
+            .model
+            .as_ref()
+            .map_or("the default model".into(), |m| m.display().to_string()),
+        notes,
+    };
+    let mut out = Output::open(Some(path))?;
+    r.write_html(&mut out, &meta)
+        .map_err(anyhow::Error::from)
+        .and_then(|()| out.finish())
+        .with_context(|| path.display().to_string())
+}
+
+/// Classify a LinkedIn export: the first pass finds the opening messages and the
+/// owner, the second reads them in batches (the next batch is read while the current
+/// one is scored); a summary goes to stderr.
+fn export(
+    clf: &Classifier,
+    cli: &Cli,
+    format: Format,
+    out: &mut Output,
+    mut report: Option<&mut report::Builder<std::fs::File>>,
+    notes: &mut Vec<String>,
+) -> anyhow::Result<()> {
+    let path = cli.linkedin.as_deref().expect("--linkedin");
+    let mut reader = linkedin::Reader::open(path, cli.linkedin_owner.as_deref())?;
+    let mut progress = common::Progress::new(reader.total_bytes(), cli.quiet, "pitchsift-predict");
+    reader.scan(&mut |b| progress.update(b, || "finding opening messages".into()))?;
+    let mut w = Writer::new(clf, cli, format, out, &linkedin::COLUMNS);
+    w.fmt.json_names = Some(linkedin::COLUMNS.iter().map(|c| c.to_string()).collect());
+    w.header()?;
+    let (mut cur, mut next): (Vec<Item>, Vec<Item>) = (Vec::new(), Vec::new());
+    let mut per_label = vec![0u64; clf.labels.len() + 1];
+    let mut done = 0u64;
+    let mut n = reader.read_batch(&mut cur, cli.batch_size)?;
+    while n > 0 {
+        let (read, written) = rayon::join(
+            || reader.read_batch(&mut next, cli.batch_size),
+            || w.write_batch(done, None, Rows::Items(&cur[..n]), report.is_some()),
+        );
+        let (rows, counts) = written?;
+        for (t, c) in per_label.iter_mut().zip(counts) {
+            *t += c;
+        }
+        if let Some(r) = report.as_deref_mut() {
+            for row in &rows {
+                r.add(row)?;
+            }
+        }
+        done += n as u64;
+        std::mem::swap(&mut cur, &mut next);
+        n = read?;
+        progress.update(reader.bytes_read(), || format!("{done} classified"));
+    }
+    progress.finish();
+    if let Some(o) = reader.owner() {
+        notes.push(format!(
+            "owner: {}{}{}",
+            o.name,
+            o.url.as_ref().map_or(String::new(), |u| format!(" ({u})")),
+            if o.given {
+                ", as given"
+            } else {
+                ", found in every conversation"
+            }
+        ));
+    }
+    notes.extend(reader.stats().lines(reader.export()));
+    let mut labels: Vec<String> = clf
+        .labels
+        .iter()
+        .zip(&per_label)
+        .map(|(l, c)| format!("{l} {c}"))
+        .collect();
+    if cli.min_confidence.is_some() {
+        labels.push(format!("{} {}", UNSURE, per_label[clf.labels.len()]));
+    }
+    notes.push(format!("classified {done}: {}", labels.join(", ")));
+    if !cli.quiet {
+        for l in notes.iter() {
+            eprintln!("pitchsift-predict: {l}");
+        }
+    }
+    Ok(())
+}
+
 /// Up to this many messages on the command line are scored on the main thread.
 const FEW: usize = 16;
 
-fn files(clf: &Classifier, cli: &Cli, format: Format, out: &mut Output) -> anyhow::Result<()> {
+fn files(
+    clf: &Classifier,
+    cli: &Cli,
+    format: Format,
+    out: &mut Output,
+    mut report: Option<&mut report::Builder<std::fs::File>>,
+) -> anyhow::Result<()> {
     let opts = cli.csv.options(None);
     let replace = opts.invalid_utf8 == pitchsift::corpus::InvalidUtf8::Replace;
     let mut header: Option<Vec<String>> = None;
@@ -319,6 +469,12 @@ fn files(clf: &Classifier, cli: &Cli, format: Format, out: &mut Output) -> anyho
         }
         let w = w.as_mut().unwrap();
         let input = many.then_some(path.as_path());
+        // What the report shows of a row besides its text, when the file has it.
+        let find = |names: &[&str]| names.iter().find_map(|c| src.column(c).ok());
+        let (date_col, from_col) = (
+            find(&["date", "sent at", "sent_at"]),
+            find(&["from", "sender", "sender_name"]),
+        );
         let mut row_no = 0u64;
         let mut n = src.read_batch(&mut cur, cli.batch_size)?;
         while n > 0 {
@@ -327,11 +483,23 @@ fn files(clf: &Classifier, cli: &Cli, format: Format, out: &mut Output) -> anyho
                 .map(|r| src.text(r))
                 .collect::<Result<Vec<_>, _>>()?;
             let pos = cur[n - 1].record.position().map_or(0, |p| p.byte());
+            let rows = Rows::Csv {
+                rows: &cur[..n],
+                texts: &texts,
+                replace,
+                date_col,
+                from_col,
+            };
             let (read, written) = rayon::join(
                 || src.read_batch(&mut next, cli.batch_size),
-                || w.write_batch(row_no, input, &cur[..n], &texts, replace),
+                || w.write_batch(row_no, input, rows, report.is_some()),
             );
-            written?;
+            let (report_rows, _) = written?;
+            if let Some(r) = report.as_deref_mut() {
+                for row in &report_rows {
+                    r.add(row)?;
+                }
+            }
             row_no += n as u64;
             rows_done += n as u64;
             progress.update(done_files + pos, || format!("{rows_done} rows"));
@@ -353,6 +521,9 @@ struct Fmt {
     format: Format,
     min_confidence: Option<f64>,
     explain: bool,
+    /// JSONL: the names of the echoed fields, written before the prediction (CSV input
+    /// echoes no field in JSONL).
+    json_names: Option<Vec<String>>,
     labels_csv: Vec<Vec<u8>>,
     labels_json: Vec<String>,
 }
@@ -393,6 +564,16 @@ impl Fmt {
             }
             Format::Jsonl => {
                 let _ = write!(l, "{{\"row\":{row},");
+                if let Some(names) = &self.json_names {
+                    for (name, f) in names.iter().zip(fields) {
+                        let _ = write!(
+                            l,
+                            "{}:{},",
+                            serde_json::to_string(name).expect("string"),
+                            serde_json::to_string(&String::from_utf8_lossy(f)).expect("string")
+                        );
+                    }
+                }
                 if let Some(path) = input {
                     let _ = write!(
                         l,
@@ -474,6 +655,7 @@ impl<'a> Writer<'a> {
                 format,
                 min_confidence: cli.min_confidence,
                 explain: cli.explain.is_some(),
+                json_names: None,
                 labels_csv,
                 labels_json,
             },
@@ -501,56 +683,157 @@ impl<'a> Writer<'a> {
     }
 
     /// Score a batch in parallel, format each row on its worker, write in input order.
-    /// With `replace` (--invalid-utf8 replace) the echoed columns are repaired as well,
-    /// so the output is valid UTF-8.
+    /// Returns the report's rows (when `report`) and the count per label (the last
+    /// count is `unsure`).
     fn write_batch(
         &mut self,
         first_row: u64,
         input: Option<&Path>,
-        rows: &[RawRow],
-        texts: &[std::borrow::Cow<'_, str>],
-        replace: bool,
-    ) -> anyhow::Result<()> {
+        rows: Rows<'_>,
+        report: bool,
+    ) -> anyhow::Result<(Vec<Row>, Vec<u64>)> {
         self.header()?;
-        let (clf, fmt, explain) = (self.clf, &self.fmt, self.explain);
-        let chunks: Vec<Vec<u8>> = rows
-            .par_chunks(CHUNK)
-            .zip(texts.par_chunks(CHUNK))
-            .enumerate()
+        let (clf, fmt) = (self.clf, &self.fmt);
+        // The report's top terms need reasons even without --explain.
+        let explain = self.explain.or(report.then_some(REPORT_REASONS));
+        let n = rows.len();
+        let chunks: Vec<(Vec<u8>, Vec<Row>, Vec<u64>)> = (0..n.div_ceil(CHUNK))
+            .into_par_iter()
             .map_init(
                 || clf.scorer(),
-                |scorer, (c, (rs, ts))| {
-                    let mut buf =
-                        Vec::with_capacity(rs.iter().map(|r| r.record.as_slice().len() + 96).sum());
-                    for (k, (r, t)) in rs.iter().zip(ts).enumerate() {
+                |scorer, c| {
+                    let range = c * CHUNK..n.min((c + 1) * CHUNK);
+                    let mut buf = Vec::with_capacity(range.len() * 256);
+                    let mut report_rows = Vec::new();
+                    let mut counts = vec![0u64; clf.labels.len() + 1];
+                    for k in range {
+                        let t = rows.text(k);
                         let (p, why) = match explain {
-                            Some(k) => pitchsift::explain::explain(scorer, t, k),
+                            Some(e) => pitchsift::explain::explain(scorer, t, e),
                             None => (scorer.predict(t), Vec::new()),
                         };
-                        let row = first_row + (c * CHUNK + k) as u64 + 1;
-                        if replace {
-                            let owned: Vec<std::borrow::Cow<[u8]>> = r
-                                .record
-                                .iter()
-                                .map(|f| match String::from_utf8_lossy(f) {
-                                    std::borrow::Cow::Owned(s) => s.into_bytes().into(),
-                                    std::borrow::Cow::Borrowed(_) => f.into(),
-                                })
-                                .collect();
-                            let fields = owned.iter().map(|f| f.as_ref());
-                            fmt.row(row, input, fields, &p, &why, &mut buf);
-                        } else {
-                            fmt.row(row, input, r.record.iter(), &p, &why, &mut buf);
+                        let unsure = fmt.min_confidence.is_some_and(|m| p.confidence() < m);
+                        counts[if unsure { clf.labels.len() } else { p.class }] += 1;
+                        rows.format(k, fmt, first_row + k as u64 + 1, input, &p, &why, &mut buf);
+                        if report {
+                            let (date, from) = rows.date_from(k);
+                            report_rows.push(Row::new(
+                                &date,
+                                &from,
+                                t,
+                                p.class,
+                                p.confidence(),
+                                why,
+                            ));
                         }
                     }
-                    buf
+                    (buf, report_rows, counts)
                 },
             )
             .collect();
-        for c in &chunks {
-            self.out.write_all(c)?;
+        let mut all_rows = Vec::new();
+        let mut counts = vec![0u64; clf.labels.len() + 1];
+        for (buf, rows, c) in chunks {
+            self.out.write_all(&buf)?;
+            all_rows.extend(rows);
+            for (t, x) in counts.iter_mut().zip(c) {
+                *t += x;
+            }
         }
-        Ok(())
+        Ok((all_rows, counts))
+    }
+}
+
+/// Reasons kept per message for the report's top terms (without --explain).
+const REPORT_REASONS: usize = 3;
+
+/// A batch to classify: CSV records (with their texts) or messages of an export.
+#[derive(Clone, Copy)]
+enum Rows<'r> {
+    Csv {
+        rows: &'r [RawRow],
+        texts: &'r [std::borrow::Cow<'r, str>],
+        /// --invalid-utf8 replace: the echoed columns are repaired too, so the output is
+        /// valid UTF-8.
+        replace: bool,
+        date_col: Option<usize>,
+        from_col: Option<usize>,
+    },
+    Items(&'r [Item]),
+}
+
+impl Rows<'_> {
+    fn len(&self) -> usize {
+        match self {
+            Rows::Csv { rows, .. } => rows.len(),
+            Rows::Items(items) => items.len(),
+        }
+    }
+
+    fn text(&self, k: usize) -> &str {
+        match self {
+            Rows::Csv { texts, .. } => &texts[k],
+            Rows::Items(items) => &items[k].text,
+        }
+    }
+
+    /// The report's date (ISO 8601 when it can be read as a date) and sender.
+    fn date_from(&self, k: usize) -> (String, String) {
+        match self {
+            Rows::Csv {
+                rows,
+                date_col,
+                from_col,
+                ..
+            } => {
+                let get = |c: Option<usize>| {
+                    c.and_then(|c| rows[k].record.get(c))
+                        .map_or(String::new(), |f| {
+                            String::from_utf8_lossy(f).trim().to_string()
+                        })
+                };
+                let date = get(*date_col);
+                let date = linkedin::parse_date(&date).map_or(date, |d| d.iso());
+                (date, get(*from_col))
+            }
+            Rows::Items(items) => (items[k].date.clone(), items[k].from.clone()),
+        }
+    }
+
+    /// Append the output record of row `k`.
+    #[allow(clippy::too_many_arguments)]
+    fn format(
+        &self,
+        k: usize,
+        fmt: &Fmt,
+        row: u64,
+        input: Option<&Path>,
+        p: &Prediction,
+        why: &[Reason],
+        buf: &mut Vec<u8>,
+    ) {
+        match self {
+            Rows::Csv { rows, replace, .. } => {
+                let r = &rows[k];
+                if *replace {
+                    let owned: Vec<std::borrow::Cow<[u8]>> = r
+                        .record
+                        .iter()
+                        .map(|f| match String::from_utf8_lossy(f) {
+                            std::borrow::Cow::Owned(s) => s.into_bytes().into(),
+                            std::borrow::Cow::Borrowed(_) => f.into(),
+                        })
+                        .collect();
+                    fmt.row(row, input, owned.iter().map(|f| f.as_ref()), p, why, buf);
+                } else {
+                    fmt.row(row, input, r.record.iter(), p, why, buf);
+                }
+            }
+            Rows::Items(items) => {
+                let fields = items[k].fields();
+                fmt.row(row, input, fields.iter().map(|f| f.as_bytes()), p, why, buf);
+            }
+        }
     }
 }
 

@@ -1,0 +1,540 @@
+//! `pitchsift-predict --linkedin`: an export zip built here in LinkedIn's format (both
+//! messages.csv layouts, HTML bodies, replies, the owner's own conversations, drafts,
+//! outgoing and message-less invitations, a Connections.csv preamble) gives exactly the
+//! right rows, with the same predictions as classifying those texts directly.
+//! Every name, URL and text below is invented for these tests.
+
+mod common;
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use common::{assert_ok, run, stderr, PREDICT};
+
+/// The newer messages.csv layout (URL columns, attachments, draft and archive flags).
+const NEW_HEADER: &[&str] = &[
+    "CONVERSATION ID",
+    "CONVERSATION TITLE",
+    "FROM",
+    "SENDER PROFILE URL",
+    "TO",
+    "RECIPIENT PROFILE URLS",
+    "DATE",
+    "SUBJECT",
+    "CONTENT",
+    "FOLDER",
+    "ATTACHMENTS",
+    "IS MESSAGE DRAFT",
+    "IS CONVERSATION ARCHIVED",
+];
+
+/// The older layout: no URL columns, no flags.
+const OLD_HEADER: &[&str] = &[
+    "CONVERSATION ID",
+    "CONVERSATION TITLE",
+    "FROM",
+    "TO",
+    "DATE",
+    "SUBJECT",
+    "CONTENT",
+    "FOLDER",
+];
+
+const OWNER: &str = "Olivia Owner";
+const OWNER_URL: &str = "https://www.linkedin.com/in/olivia-owner-example";
+
+fn url(who: &str) -> String {
+    format!(
+        "https://www.linkedin.com/in/{}-example",
+        who.to_lowercase().replace(' ', "-")
+    )
+}
+
+/// One message: conversation, sender, recipients, date, subject, content, draft.
+struct Msg {
+    conv: &'static str,
+    from: &'static str,
+    to: &'static [&'static str],
+    date: &'static str,
+    subject: &'static str,
+    content: &'static str,
+    draft: bool,
+}
+
+const SALES_HTML: &str = concat!(
+    r#"<p class="spinmail-quill-editor__spin-break">Hi %FIRSTNAME%,</p>"#,
+    r#"<p class="spinmail-quill-editor__spin-break">&nbsp;</p>"#,
+    r#"<p class="spinmail-quill-editor__spin-break">Our analytics platform cuts reporting time in half &amp; "#,
+    r#"teams love it.<br>Could I book 15 minutes this week for a quick demo?</p>"#
+);
+const SALES_TEXT: &str = "Hi %FIRSTNAME%,\nOur analytics platform cuts reporting time in half & teams love it.\nCould I book 15 minutes this week for a quick demo?";
+const HOSTILE: &str =
+    "Congratulations, you won a prize! <script>alert('x')</script> Send your bank details to claim it.";
+
+/// The inbox, newest first as in an export. Expected: conversations c-sales, c-group,
+/// c-member, c-hostile are classified (their opening messages); c-own is the owner's,
+/// c-empty opens with an empty message, c-draft holds only a draft.
+fn inbox() -> Vec<Msg> {
+    let m = |conv, from, to, date, subject, content, draft| Msg {
+        conv,
+        from,
+        to,
+        date,
+        subject,
+        content,
+        draft,
+    };
+    vec![
+        m("c-draft", OWNER, &["Dan Draft"], "2025-12-01 08:00:00 UTC", "", "Hi Dan, about that thing", true),
+        m("c-sales", OWNER, &["Sam Seller"], "2025-11-30 16:00:00 UTC", "", "Thanks, not interested right now.", false),
+        m("c-hostile", "Harry Hostile", &[OWNER], "2025-11-30 12:00:00 UTC", "", HOSTILE, false),
+        m("c-sales", "Sam Seller", &[OWNER], "2025-11-30 14:02:11 UTC", "Quick demo?", SALES_HTML, false),
+        m("c-own", "Nina Net", &[OWNER], "2025-11-20 10:00:00 UTC", "", "Lovely to hear from you, let's catch up soon.", false),
+        m("c-group", OWNER, &["Rita Recruiter", "Gus Group"], "2025-11-12 09:30:00 UTC", "", "Happy to chat.", false),
+        m("c-empty", "Eve Empty", &[OWNER], "2025-11-11 09:00:00 UTC", "", "Are you open to a new role?", false),
+        m("c-group", "Rita Recruiter", &[OWNER, "Gus Group"], "2025-11-10 09:00:00 UTC", "Senior engineer role", "We are hiring a senior backend engineer for a remote team; would you be open to a call about the role?", false),
+        m("c-own", OWNER, &["Nina Net"], "2025-11-05 10:00:00 UTC", "", "Great meeting you at the meetup last week, let's stay in touch!", false),
+        m("c-empty", "Eve Empty", &[OWNER], "2025-11-04 09:00:00 UTC", "", "   ", false),
+        m("c-member", "LinkedIn Member", &[OWNER], "2025-10-02 07:00:00 UTC", "Partnership", "Hi %FIRSTNAME%, join my team and earn passive income from home with our wellness products.", false),
+    ]
+}
+
+fn csv_line(fields: &[String]) -> String {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record(fields).unwrap();
+    String::from_utf8(w.into_inner().unwrap()).unwrap()
+}
+
+/// messages.csv in the new layout (with profile URLs) or the old one (names only).
+fn messages_csv(new_layout: bool) -> String {
+    let header = if new_layout { NEW_HEADER } else { OLD_HEADER };
+    let mut s = csv_line(&header.iter().map(|h| h.to_string()).collect::<Vec<_>>());
+    for m in inbox() {
+        let from_url = if m.from == "LinkedIn Member" {
+            String::new()
+        } else if m.from == OWNER {
+            OWNER_URL.to_string()
+        } else {
+            url(m.from)
+        };
+        let to = m.to.join(",");
+        let to_urls =
+            m.to.iter()
+                .map(|t| {
+                    if *t == OWNER {
+                        OWNER_URL.to_string()
+                    } else {
+                        url(t)
+                    }
+                })
+                .collect::<Vec<_>>()
+                .join(",");
+        let mut f: Vec<String> = vec![m.conv.into(), String::new(), m.from.into()];
+        if new_layout {
+            f.push(from_url);
+        }
+        f.push(to);
+        if new_layout {
+            f.push(to_urls);
+        }
+        f.extend([
+            m.date.into(),
+            m.subject.into(),
+            m.content.into(),
+            "INBOX".into(),
+        ]);
+        if new_layout {
+            f.extend([
+                String::new(),
+                if m.draft { "Yes" } else { "No" }.into(),
+                "No".into(),
+            ]);
+        }
+        if !new_layout && m.draft {
+            // The old layout has no draft flag: leave the draft out.
+            continue;
+        }
+        s.push_str(&csv_line(&f));
+    }
+    s
+}
+
+fn invitations_csv() -> String {
+    let mut s =
+        String::from("From,To,Sent At,Message,Direction,inviterProfileUrl,inviteeProfileUrl\n");
+    for (from, to, at, msg, dir) in [
+        ("Ivy Invite", OWNER, "1/29/26, 2:37 PM", "Hi Olivia, I enjoyed your talk on data pipelines and would love to connect.", "INCOMING"),
+        (OWNER, "Oscar Out", "1/28/26, 9:05 AM", "Hi Oscar, great to meet you today.", "OUTGOING"),
+        ("Quiet Quinn", OWNER, "1/27/26, 11:15 AM", "", "INCOMING"),
+        ("Paul Pitch", OWNER, "12/3/25, 10:00 AM", "Hi, we help founders like you get 10x more leads with our outreach tool, want a free trial?", "INCOMING"),
+    ] {
+        let f = [from, to, at, msg, dir];
+        let mut fields: Vec<String> = f.iter().map(|x| x.to_string()).collect();
+        fields.push(if from == OWNER { OWNER_URL.into() } else { url(from) });
+        fields.push(if to == OWNER { OWNER_URL.into() } else { url(to) });
+        s.push_str(&csv_line(&fields));
+    }
+    s
+}
+
+/// Connections.csv opens with a "Notes:" preamble before its header.
+const CONNECTIONS: &str = "Notes:\n\"When exporting your connection data, you may notice that some of the email addresses are missing.\"\n\nFirst Name,Last Name,URL,Email Address,Company,Position,Connected On\nNina,Net,https://www.linkedin.com/in/nina-net-example,,Example Co,Engineer,05 Nov 2025\n";
+
+fn zip_of(path: &Path, files: &[(&str, &str)]) {
+    let f = std::fs::File::create(path).unwrap();
+    let mut z = zip::ZipWriter::new(f);
+    let opts = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated);
+    for (name, body) in files {
+        z.start_file(*name, opts).unwrap();
+        z.write_all(body.as_bytes()).unwrap();
+    }
+    z.finish().unwrap();
+}
+
+fn tempdir() -> tempfile::TempDir {
+    tempfile::tempdir().unwrap()
+}
+
+/// The export zip: new layout at the top level, or the old one in a subfolder.
+fn export_zip(dir: &Path, new_layout: bool) -> PathBuf {
+    let p = dir.join(if new_layout {
+        "Complete_LinkedInDataExport_12-01-2025.zip"
+    } else {
+        "Basic_LinkedInDataExport_12-01-2025.zip"
+    });
+    let prefix = if new_layout {
+        ""
+    } else {
+        "Basic_LinkedInDataExport_12-01-2025/"
+    };
+    let messages = messages_csv(new_layout);
+    let invitations = invitations_csv();
+    zip_of(
+        &p,
+        &[
+            (&format!("{prefix}Connections.csv"), CONNECTIONS),
+            (&format!("{prefix}messages.csv"), &messages),
+            (&format!("{prefix}Invitations.csv"), &invitations),
+            (
+                &format!("{prefix}Profile.csv"),
+                "First Name,Last Name\nOlivia,Owner\n",
+            ),
+            (&format!("{prefix}guide_messages.csv"), "a,b\n1,2\n"),
+        ],
+    );
+    p
+}
+
+/// The rows the export must give: (kind, conversation, from, date, subject, text).
+fn expected(new_layout: bool) -> Vec<[String; 6]> {
+    let r = |k: &str, c: &str, f: &str, d: &str, s: &str, t: &str| {
+        [k, c, f, d, s, t].map(str::to_string)
+    };
+    let _ = new_layout;
+    vec![
+        r("message", "c-hostile", "Harry Hostile", "2025-11-30T12:00:00Z", "", HOSTILE),
+        r("message", "c-sales", "Sam Seller", "2025-11-30T14:02:11Z", "Quick demo?", SALES_TEXT),
+        r("message", "c-group", "Rita Recruiter", "2025-11-10T09:00:00Z", "Senior engineer role", "We are hiring a senior backend engineer for a remote team; would you be open to a call about the role?"),
+        r("message", "c-member", "LinkedIn Member", "2025-10-02T07:00:00Z", "Partnership", "Hi %FIRSTNAME%, join my team and earn passive income from home with our wellness products."),
+        r("invitation", "", "Ivy Invite", "2026-01-29T14:37:00", "", "Hi Olivia, I enjoyed your talk on data pipelines and would love to connect."),
+        r("invitation", "", "Paul Pitch", "2025-12-03T10:00:00", "", "Hi, we help founders like you get 10x more leads with our outreach tool, want a free trial?"),
+    ]
+}
+
+fn read_csv(path: &Path) -> (Vec<String>, Vec<Vec<String>>) {
+    let mut r = csv::Reader::from_path(path).unwrap();
+    let h = r.headers().unwrap().iter().map(str::to_string).collect();
+    let rows = r
+        .records()
+        .map(|x| x.unwrap().iter().map(str::to_string).collect())
+        .collect();
+    (h, rows)
+}
+
+fn check_export(new_layout: bool) {
+    let dir = tempdir();
+    let zip = export_zip(dir.path(), new_layout);
+    let out = dir.path().join("inbox.csv");
+    let o = run(
+        PREDICT,
+        &[
+            "--linkedin",
+            zip.to_str().unwrap(),
+            "--output",
+            out.to_str().unwrap(),
+        ],
+    );
+    assert_ok(&o);
+    let (h, rows) = read_csv(&out);
+    assert_eq!(
+        &h[..8],
+        &[
+            "kind",
+            "conversation_id",
+            "from",
+            "sender_url",
+            "date",
+            "subject",
+            "text",
+            "predicted"
+        ]
+    );
+    let got: Vec<[String; 6]> = rows
+        .iter()
+        .map(|r| [&r[0], &r[1], &r[2], &r[4], &r[5], &r[6]].map(|s| s.to_string()))
+        .collect();
+    assert_eq!(got, expected(new_layout));
+    // Sender URLs where the layout has them (LinkedIn Member has none).
+    let urls: Vec<&str> = rows.iter().map(|r| r[3].as_str()).collect();
+    if new_layout {
+        assert_eq!(urls[1], url("Sam Seller"));
+        assert_eq!(urls[3], "");
+    } else {
+        assert_eq!(&urls[..4], &["", "", "", ""]);
+    }
+    assert_eq!(urls[4], url("Ivy Invite"));
+
+    // The same predictions as classifying those texts directly.
+    let texts = dir.path().join("texts.csv");
+    let mut w = csv::Writer::from_path(&texts).unwrap();
+    w.write_record(["text"]).unwrap();
+    for r in &rows {
+        w.write_record([&r[6]]).unwrap();
+    }
+    w.flush().unwrap();
+    let direct = dir.path().join("direct.csv");
+    assert_ok(&run(
+        PREDICT,
+        &[
+            "--input",
+            texts.to_str().unwrap(),
+            "--output",
+            direct.to_str().unwrap(),
+        ],
+    ));
+    let (dh, drows) = read_csv(&direct);
+    assert_eq!(&h[7..], &dh[1..]);
+    for (a, b) in rows.iter().zip(&drows) {
+        assert_eq!(&a[7..], &b[1..], "{}", a[6]);
+    }
+
+    // The summary: what was read, classified, and why the rest was not.
+    let err = stderr(&o);
+    let drafts = if new_layout { ", 1 draft" } else { "" };
+    let n_messages = if new_layout { 11 } else { 10 };
+    assert!(
+        err.contains(&format!(
+            "messages.csv: {n_messages} messages in 6 conversations; 4 classified (opening messages \
+             sent to you); not classified: 1 conversation you started, 4 replies, 1 empty opening \
+             message{drafts}"
+        )),
+        "{err}"
+    );
+    assert!(
+        err.contains("Invitations.csv: 4 invitations; 2 classified (incoming, with a message); not classified: 1 outgoing, 1 without a message"),
+        "{err}"
+    );
+    assert!(err.contains(&format!("owner: {OWNER}")), "{err}");
+    assert!(err.contains("classified 6: "), "{err}");
+}
+
+#[test]
+fn export_zip_new_layout_gives_the_right_rows_and_predictions() {
+    check_export(true);
+}
+
+#[test]
+fn export_zip_old_layout_in_a_subfolder_gives_the_right_rows() {
+    check_export(false);
+}
+
+#[test]
+fn unpacked_folder_and_single_files_and_jsonl() {
+    let dir = tempdir();
+    let folder = dir.path().join("export");
+    std::fs::create_dir(&folder).unwrap();
+    std::fs::write(folder.join("messages.csv"), messages_csv(true)).unwrap();
+    std::fs::write(folder.join("Invitations.csv"), invitations_csv()).unwrap();
+    std::fs::write(folder.join("Connections.csv"), CONNECTIONS).unwrap();
+    let o = run(
+        PREDICT,
+        &[
+            "--linkedin",
+            folder.to_str().unwrap(),
+            "--format",
+            "jsonl",
+            "-q",
+        ],
+    );
+    assert_ok(&o);
+    let lines: Vec<serde_json::Value> = String::from_utf8(o.stdout.clone())
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 6);
+    assert_eq!(lines[1]["kind"], "message");
+    assert_eq!(lines[1]["conversation_id"], "c-sales");
+    assert_eq!(lines[1]["text"], SALES_TEXT);
+    assert_eq!(lines[4]["kind"], "invitation");
+    assert!(lines[0]["probabilities"]["scam"].is_number());
+    // --quiet: no summary.
+    assert!(o.stderr.is_empty(), "{}", stderr(&o));
+
+    // One file of the export alone.
+    let o = run(
+        PREDICT,
+        &[
+            "--linkedin",
+            folder.join("Invitations.csv").to_str().unwrap(),
+        ],
+    );
+    assert_ok(&o);
+    assert_eq!(
+        String::from_utf8(o.stdout.clone()).unwrap().lines().count(),
+        3
+    );
+    let o = run(
+        PREDICT,
+        &["--linkedin", folder.join("messages.csv").to_str().unwrap()],
+    );
+    assert_ok(&o);
+    // Four opening messages (one of them three lines long).
+    assert_eq!(csv::Reader::from_reader(&o.stdout[..]).records().count(), 4);
+}
+
+#[test]
+fn owner_given_when_the_data_cannot_tell() {
+    // One conversation: both people are in every message.
+    let dir = tempdir();
+    let m = dir.path().join("messages.csv");
+    std::fs::write(
+        &m,
+        "CONVERSATION ID,FROM,TO,DATE,CONTENT\n\
+         c1,Olivia Owner,Sam Seller,2025-11-30 15:00:00 UTC,No thanks.\n\
+         c1,Sam Seller,Olivia Owner,2025-11-30 14:00:00 UTC,Can I book a demo of our product?\n",
+    )
+    .unwrap();
+    let o = run(PREDICT, &["--linkedin", m.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(stderr(&o).contains("--linkedin-owner"), "{}", stderr(&o));
+    let o = run(
+        PREDICT,
+        &[
+            "--linkedin",
+            m.to_str().unwrap(),
+            "--linkedin-owner",
+            "olivia owner",
+        ],
+    );
+    assert_ok(&o);
+    let out = String::from_utf8(o.stdout.clone()).unwrap();
+    assert!(out.contains("Can I book a demo"), "{out}");
+    // Named the other way round, Sam is the owner and Olivia's reply is not an opening.
+    let o = run(
+        PREDICT,
+        &[
+            "--linkedin",
+            m.to_str().unwrap(),
+            "--linkedin-owner",
+            "Sam Seller",
+        ],
+    );
+    assert_ok(&o);
+    assert_eq!(
+        String::from_utf8(o.stdout.clone()).unwrap().lines().count(),
+        1
+    );
+    assert!(
+        stderr(&o).contains("1 conversation you started"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn bad_exports_are_clear_errors_and_write_nothing() {
+    let dir = tempdir();
+    let out = dir.path().join("out.csv");
+    let check = |path: &Path, want: &[&str]| {
+        let o = run(
+            PREDICT,
+            &[
+                "--linkedin",
+                path.to_str().unwrap(),
+                "--output",
+                out.to_str().unwrap(),
+            ],
+        );
+        assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+        let err = stderr(&o);
+        assert_eq!(err.lines().count(), 1, "{err}");
+        for w in want {
+            assert!(err.contains(w), "{w} not in {err}");
+        }
+        assert!(!out.exists());
+    };
+    // Neither file.
+    let z = dir.path().join("no-messages.zip");
+    zip_of(
+        &z,
+        &[("Connections.csv", CONNECTIONS), ("Profile.csv", "a\n1\n")],
+    );
+    check(
+        &z,
+        &[
+            "no-messages.zip",
+            "no messages.csv or Invitations.csv",
+            "Connections.csv",
+        ],
+    );
+    // A corrupt zip: the first half of a good one.
+    let good = export_zip(dir.path(), true);
+    let bytes = std::fs::read(&good).unwrap();
+    let bad = dir.path().join("corrupt.zip");
+    std::fs::write(&bad, &bytes[..bytes.len() / 2]).unwrap();
+    check(&bad, &["corrupt.zip", "not a readable zip file"]);
+    // A layout it does not know: no CONTENT column.
+    let z = dir.path().join("odd.zip");
+    zip_of(
+        &z,
+        &[(
+            "messages.csv",
+            "CONVERSATION ID,FROM,TO,DATE,BODY\nc1,A,B,2025-01-01 00:00:00 UTC,hi\n",
+        )],
+    );
+    check(
+        &z,
+        &[
+            "odd.zip/messages.csv:1",
+            "column layout",
+            "`CONTENT`",
+            "BODY",
+        ],
+    );
+    // A date it cannot read names file, line and column.
+    let z = dir.path().join("dates.zip");
+    zip_of(
+        &z,
+        &[("messages.csv", "CONVERSATION ID,FROM,TO,DATE,CONTENT\nc1,A,B,2025-01-01 00:00:00 UTC,hi\nc2,A,B,last Tuesday,hi\n")],
+    );
+    check(
+        &z,
+        &["dates.zip/messages.csv:3: column `DATE`", "last Tuesday"],
+    );
+    // Neither an export nor one of its files.
+    let c = dir.path().join("Connections.csv");
+    std::fs::write(&c, CONNECTIONS).unwrap();
+    check(&c, &["Connections.csv", "not a LinkedIn export"]);
+}
+
+#[test]
+fn usage_errors() {
+    let o = run(PREDICT, &["--linkedin", "x.zip", "--input", "y.csv"]);
+    assert_eq!(o.status.code(), Some(2));
+    let o = run(PREDICT, &["--linkedin-owner", "A", "some text"]);
+    assert_eq!(o.status.code(), Some(2));
+    let o = run(PREDICT, &["--report", "r.html", "some text"]);
+    assert_eq!(o.status.code(), Some(2));
+}
