@@ -42,8 +42,8 @@
 
 use std::path::Path;
 
-use csv::{ByteRecord, StringRecord};
 use crate::par::*;
+use csv::{ByteRecord, StringRecord};
 
 use crate::classifier::{Classifier, Prediction};
 use crate::corpus::{CsvOptions, CsvSource, RawRow};
