@@ -385,8 +385,9 @@ mod tests {
             3,
             1,
         ));
-        let by_csv =
+        let (by_csv, skipped) =
             update_csv(base.clone(), &[csv], &CsvOptions::default(), &mut |_, _| {}).unwrap();
+        assert_eq!(skipped, 0);
         let by_docs = update_docs(base, &rows).unwrap();
         assert_eq!(by_docs.labels, ["networking", "sales", "scam"]);
         assert!(by_docs.calibration.as_ref().unwrap().stale);
