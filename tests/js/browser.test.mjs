@@ -92,7 +92,9 @@ const badges = (page) =>
   );
 
 /** Wait until `fn()` (in the page) is true. */
-const until = (page, fn, arg) => page.waitForFunction(fn, { timeout: 20000 }, arg);
+// Polled on a timer, not on animation frames: a page behind another tab (the options page
+// in front) gets no animation frames, so frame polling would never see it change.
+const until = (page, fn, arg) => page.waitForFunction(fn, { timeout: 20000, polling: 100 }, arg);
 
 async function options() {
   const page = await open(`chrome-extension://${extId}/options.html`);
@@ -239,7 +241,11 @@ test('corrections: stored, survive a restart, export to the same model as pitchs
   // Reset: back to the shipped model.
   await opts.click('#reset');
   await until(opts, () => document.getElementById('n-corrections').textContent === '0');
-  await until(page, () => !document.querySelector('.pitchsift-badge .pitchsift-name')?.textContent.includes('✓'));
+  // The page re-renders its badges after a reset: wait for all six, none corrected.
+  await until(page, () => {
+    const names = [...document.querySelectorAll('.pitchsift-badge .pitchsift-name')];
+    return names.length === 6 && !names.some((e) => e.textContent.includes('✓'));
+  });
   assert.deepEqual(
     (await badges(page)).map((b) => b.label),
     ['sales', 'recruiting', 'opportunity', 'networking', 'scam', 'scam'],
