@@ -205,6 +205,24 @@ impl std::fmt::Debug for CsvSource {
     }
 }
 
+/// The index of column `name` in `headers` (a byte-order mark, case and surrounding
+/// spaces ignored), or an error naming the file and the columns it has.
+fn find_column(headers: &StringRecord, path: &Path, name: &str) -> Result<usize> {
+    let want = name.trim();
+    headers
+        .iter()
+        .position(|h| {
+            h.trim_start_matches('\u{feff}')
+                .trim()
+                .eq_ignore_ascii_case(want)
+        })
+        .ok_or_else(|| Error::MissingColumn {
+            location: Location::file(path).line(1),
+            column: name.to_string(),
+            available: headers.iter().collect::<Vec<_>>().join(","),
+        })
+}
+
 impl CsvSource {
     /// Open `path` (`-` for standard input) and find the columns in its header.
     pub fn open(path: &Path, options: &CsvOptions) -> Result<CsvSource> {
@@ -268,21 +286,7 @@ impl CsvSource {
                 })
             }
         };
-        let find = |name: &str| -> Result<usize> {
-            let want = name.trim();
-            headers
-                .iter()
-                .position(|h| {
-                    h.trim_start_matches('\u{feff}')
-                        .trim()
-                        .eq_ignore_ascii_case(want)
-                })
-                .ok_or_else(|| Error::MissingColumn {
-                    location: Location::file(path).line(1),
-                    column: name.to_string(),
-                    available: headers.iter().collect::<Vec<_>>().join(","),
-                })
-        };
+        let find = |name: &str| find_column(&headers, path, name);
         let text_idx = find(&options.text_col)?;
         let label_idx = options.label_col.as_deref().map(find).transpose()?;
         let weight_idx = match &options.weight_col {
@@ -309,19 +313,7 @@ impl CsvSource {
     /// The index of column `name` (case and surrounding spaces ignored), or an error
     /// naming the file and the columns it has.
     pub fn column(&self, name: &str) -> Result<usize> {
-        let want = name.trim();
-        self.headers
-            .iter()
-            .position(|h| {
-                h.trim_start_matches('\u{feff}')
-                    .trim()
-                    .eq_ignore_ascii_case(want)
-            })
-            .ok_or_else(|| Error::MissingColumn {
-                location: Location::file(&self.path).line(1),
-                column: name.to_string(),
-                available: self.headers.iter().collect::<Vec<_>>().join(","),
-            })
+        find_column(&self.headers, &self.path, name)
     }
 
     /// Field `idx` of a record as UTF-8, trimmed.
@@ -442,13 +434,7 @@ impl CsvSource {
     /// The label of a record (trimmed); an error when empty or not UTF-8.
     pub fn label<'r>(&self, row: &'r RawRow) -> Result<&'r str> {
         let idx = self.label_idx.expect("label column requested");
-        let field = row.record.get(idx).unwrap_or(b"");
-        let label = std::str::from_utf8(field)
-            .map_err(|e| Error::InvalidUtf8 {
-                location: self.location(row.line, idx),
-                byte: e.valid_up_to(),
-            })?
-            .trim();
+        let label = self.field(row, idx)?;
         if label.is_empty() {
             return Err(Error::EmptyLabel {
                 location: self.location(row.line, idx),

@@ -305,6 +305,14 @@ impl Dataset {
             .count()
     }
 
+    /// The group of each of the `held` rows, groups of fewer than `min_group` of them
+    /// pooled into one, numbered after the largest group id among them
+    /// ([`pool_small_groups`]).
+    pub fn pooled_groups(&self, held: &[usize], min_group: usize) -> Vec<u32> {
+        let groups: Vec<u32> = held.iter().map(|&i| self.groups[i]).collect();
+        pool_small_groups(&groups, min_group)
+    }
+
     /// The fold of every row for `k`-fold cross-validation: grouped when the dataset
     /// has groups ([`grouped_folds`], groups of fewer than `min_group` rows pooled into
     /// one), else stratified by label ([`stratified_folds`]). Always-train rows get
@@ -317,8 +325,7 @@ impl Dataset {
             let classes: Vec<u32> = held.iter().map(|&i| self.classes[i]).collect();
             stratified_folds(&classes, k, seed)
         } else {
-            let groups: Vec<u32> = held.iter().map(|&i| self.groups[i]).collect();
-            let pooled = pool_small_groups(&groups, min_group);
+            let pooled = self.pooled_groups(&held, min_group);
             let n_groups = pooled
                 .iter()
                 .collect::<std::collections::BTreeSet<_>>()

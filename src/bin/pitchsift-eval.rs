@@ -12,7 +12,7 @@ use clap::{Parser, ValueEnum};
 use common::{CsvArgs, TrainArgs, Usage};
 use pitchsift::calibrate::{coverage_curve, Calibration, Method, CURVE_THRESHOLDS};
 use pitchsift::corpus::{CsvSource, RawRow};
-use pitchsift::cv::{check_k, pool_small_groups, Dataset, FoldCounts, Sources};
+use pitchsift::cv::{check_k, Dataset, FoldCounts, Sources};
 use pitchsift::metrics::{Meter, Report};
 use pitchsift::model::{argmax, softmax};
 use pitchsift::params::{DocNorm, ModelKind, Prior, TermWeight, ValidTrainParams};
@@ -484,8 +484,7 @@ impl GroupMeters {
         let held: Vec<usize> = (0..data.len())
             .filter(|&i| !data.is_always_train(i))
             .collect();
-        let raw: Vec<u32> = held.iter().map(|&i| data.groups[i]).collect();
-        let pooled = pool_small_groups(&raw, cli.min_group);
+        let pooled = data.pooled_groups(&held, cli.min_group);
         let mut names = data.group_names.clone();
         names.push(format!("(groups under {} rows)", cli.min_group));
         let mut of_row = vec![u32::MAX; data.len()];
