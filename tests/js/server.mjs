@@ -1,8 +1,9 @@
 // A local HTTP server for the browser tests, on 127.0.0.1 only: the fixture pages at
 // LinkedIn's paths (/messaging/, /mynetwork/invitation-manager/) with a strict
 // Content-Security-Policy like a real site's, and, under /repo/, the repository's
-// js/, wasm/pkg/, models/ and data/ files for the parity page.
-import { createServer } from 'node:http';
+// js/, wasm/pkg/, models/ and data/ files for the parity page. And a logging HTTP proxy
+// (the Firefox test sends all of the browser's traffic through it).
+import { createServer, request } from 'node:http';
 import { readFileSync, existsSync } from 'node:fs';
 import { extname, normalize } from 'node:path';
 import { root } from './common.mjs';
@@ -42,5 +43,47 @@ export function serve() {
   });
   return new Promise((resolve) => {
     server.listen(0, '127.0.0.1', () => resolve({ server, origin: `http://127.0.0.1:${server.address().port}` }));
+  });
+}
+
+/** An HTTP proxy on 127.0.0.1 that logs every request it is asked for ("GET
+ * http://host/path", "CONNECT host:443", in `log`), forwards those for `origin` and
+ * refuses everything else. A browser set to use it for every protocol and every host
+ * (localhost included) cannot reach the network without the log showing it, whichever of
+ * its parts (page, content script, extension background) asked. */
+export function loggingProxy(origin, log) {
+  const proxy = createServer((req, res) => {
+    log.push(`${req.method} ${req.url}`);
+    let url;
+    try {
+      url = new URL(req.url);
+    } catch {
+      res.writeHead(400).end();
+      return;
+    }
+    if (url.origin !== origin) {
+      res.writeHead(502).end();
+      return;
+    }
+    const upstream = request(
+      { host: url.hostname, port: url.port, path: url.pathname + url.search, method: req.method, headers: req.headers },
+      (r) => {
+        res.writeHead(r.statusCode, r.headers);
+        r.pipe(res);
+      },
+    );
+    upstream.on('error', () => res.writeHead(502).end());
+    req.pipe(upstream);
+  });
+  proxy.on('connect', (req, socket) => {
+    log.push(`CONNECT ${req.url}`);
+    socket.end('HTTP/1.1 502 Bad Gateway\r\n\r\n');
+  });
+  proxy.on('upgrade', (req, socket) => {
+    log.push(`UPGRADE ${req.url}`);
+    socket.destroy();
+  });
+  return new Promise((resolve) => {
+    proxy.listen(0, '127.0.0.1', () => resolve({ proxy, port: proxy.address().port }));
   });
 }
