@@ -20,6 +20,20 @@ test('the shipped manifest asks for storage only and matches linkedin.com only',
   assert.match(m.content_security_policy.extension_pages, /^script-src 'self' 'wasm-unsafe-eval'; object-src 'self'$/);
 });
 
+test('the manifest serves Chromium and Firefox: service worker, event page, gecko settings', () => {
+  const m = JSON.parse(readFileSync(`${dist}/manifest.json`, 'utf8'));
+  // Chromium runs background.service_worker (which imports core.js); Firefox, which has no
+  // extension service workers, runs background.scripts as an event page, in this order.
+  assert.equal(m.background.service_worker, 'background.js');
+  assert.deepEqual(m.background.scripts, ['core.js', 'background.js']);
+  for (const f of m.background.scripts) assert.ok(statSync(`${dist}/${f}`).isFile(), f);
+  const gecko = m.browser_specific_settings.gecko;
+  // A fixed id: Firefox keeps storage.local per add-on id.
+  assert.match(gecko.id, /^[\w.-]+@[\w.-]+$/);
+  // Declares to Firefox (and addons.mozilla.org) that it collects no data.
+  assert.deepEqual(gecko.data_collection_permissions, { required: ['none'] });
+});
+
 test('no network API in the extension\'s code (sources and bundles)', () => {
   const files = [
     ...readdirSync(dist).map((f) => `${dist}/${f}`),

@@ -16,7 +16,8 @@
 // background page too, which WebDriver BiDi's network events do not cover) would be in
 // the log. Firefox's own remote-settings polling is pointed at a data: URL.
 //
-// Skipped when Firefox is not installed (FIREFOX=/path to override /usr/bin/firefox-esr).
+// Skipped, with a message, when Firefox is not installed (FIREFOX=/path to use another
+// Firefox than /usr/bin/firefox-esr or /usr/bin/firefox).
 // Needs scripts/build-extension.sh --test, cargo build --release, and pitchsift-train
 // built with portable-math (.ci/run).
 import { test, before, after } from 'node:test';
@@ -29,7 +30,7 @@ import { root, bin, portableBin, run, assertSameJsonl } from './common.mjs';
 import { serve, loggingProxy } from './server.mjs';
 import { rustDebugF64 } from '../../js/rustfmt.mjs';
 
-const firefox = [process.env.FIREFOX, '/usr/bin/firefox-esr', '/usr/bin/firefox'].find((p) => p && existsSync(p));
+const firefox = (process.env.FIREFOX ? [process.env.FIREFOX] : ['/usr/bin/firefox-esr', '/usr/bin/firefox']).find((p) => existsSync(p));
 const skip = firefox ? false : 'Firefox is not installed (apt-get install firefox-esr, or set FIREFOX=/path/to/firefox)';
 if (skip) process.stderr.write(`firefox.test.mjs: skipped: ${skip}\n`);
 
@@ -296,4 +297,19 @@ test('Firefox: WebAssembly predictions equal pitchsift-predict on data/test.csv'
   const identical = assertSameJsonl(native, lines.join('\n') + '\n');
   process.stderr.write(`wasm parity (firefox): ${identical} of ${lines.length} lines byte-identical, the rest within 1e-12\n`);
   await page.close();
+});
+
+test('Firefox: the shipped package installs, its options page works, and it leaves pages outside linkedin.com alone', { skip }, async () => {
+  // A temporary add-on (WebDriver BiDi webExtension.install) with the same id replaces the
+  // test build until the browser closes.
+  assert.equal(await browser.installExtension(`${root}dist/pitchsift-extension.zip`), geckoId);
+  const opts = await options();
+  assert.equal(await opts.title(), 'pitchsift options');
+  assert.equal(await opts.$$eval('tr.label', (l) => l.length), 6);
+  // The shipped manifest matches https://www.linkedin.com/* only: no badge on the fixture.
+  const page = await open(`${origin}/messaging/`);
+  await new Promise((r) => setTimeout(r, 1500));
+  assert.equal(await page.$$eval('.pitchsift-badge', (b) => b.length), 0);
+  assert.equal(await page.evaluate(() => document.documentElement.dataset.pitchsiftReady), undefined);
+  await Promise.all([page.close(), opts.close()]);
 });
