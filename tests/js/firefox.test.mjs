@@ -57,6 +57,7 @@ async function launch() {
     executablePath: firefox,
     headless: true,
     userDataDir: profile,
+    acceptInsecureCerts: true,
     // Lets WebDriver BiDi navigate a tab to the extension's options page.
     args: ['--remote-allow-system-access'],
     env: { ...process.env, MOZ_REMOTE_SETTINGS_DEVTOOLS: '1' },
@@ -137,7 +138,14 @@ before(async () => {
   mkdirSync(join(profile, 'extensions'));
   copyFileSync(xpi, join(profile, 'extensions', `${geckoId}.xpi`));
   ({ server, origin } = await serve());
-  ({ proxy, port: proxyPort } = await loggingProxy(origin, proxied));
+  // A self-signed certificate for www.linkedin.com: the proxy answers that host itself with
+  // the fixture pages (the browser accepts the certificate: acceptInsecureCerts).
+  const keyFile = join(profile, 'fixture-key.pem');
+  const certFile = join(profile, 'fixture-cert.pem');
+  run('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2', '-keyout', keyFile, '-out', certFile,
+    '-subj', '/CN=www.linkedin.com', '-addext', 'subjectAltName=DNS:www.linkedin.com'], { stdio: 'pipe' });
+  const tls = { host: 'www.linkedin.com', key: readFileSync(keyFile), cert: readFileSync(certFile) };
+  ({ proxy, port: proxyPort } = await loggingProxy(origin, proxied, tls));
   await launch();
 });
 
@@ -184,6 +192,18 @@ test('Firefox: invitation notes are labelled, an invitation without a note is le
   await ready(page);
   assert.deepEqual((await badges(page)).map((b) => b.label), ['sales', 'networking']);
   assert.equal(await page.$$eval('li.invitation-card', (l) => l.length), 3);
+  await page.close();
+});
+
+test('Firefox: a page with none of the selectors is left as it was', { skip }, async () => {
+  const page = await open(`${origin}/messaging/`);
+  await ready(page);
+  await page.evaluate(() => {
+    document.querySelector('.msg-messaging-container').innerHTML = '<p id="empty">nothing here</p>';
+  });
+  await new Promise((r) => setTimeout(r, 600));
+  assert.equal(await page.$$eval('.pitchsift-badge', (b) => b.length), 0);
+  assert.equal(await page.$eval('#empty', (e) => e.textContent), 'nothing here');
   await page.close();
 });
 
@@ -299,17 +319,46 @@ test('Firefox: WebAssembly predictions equal pitchsift-predict on data/test.csv'
   await page.close();
 });
 
-test('Firefox: the shipped package installs, its options page works, and it leaves pages outside linkedin.com alone', { skip }, async () => {
+test('Firefox: the shipped package, as built, labels https://www.linkedin.com/messaging/ (the fixture behind the proxy) and leaves other sites alone', { skip }, async () => {
   // A temporary add-on (WebDriver BiDi webExtension.install) with the same id replaces the
   // test build until the browser closes.
   assert.equal(await browser.installExtension(`${root}dist/pitchsift-extension.zip`), geckoId);
   const opts = await options();
   assert.equal(await opts.title(), 'pitchsift options');
   assert.equal(await opts.$$eval('tr.label', (l) => l.length), 6);
-  // The shipped manifest matches https://www.linkedin.com/* only: no badge on the fixture.
-  const page = await open(`${origin}/messaging/`);
+  await opts.close();
+  const before = proxied.length;
+  // The shipped manifest matches https://www.linkedin.com/* only: the fixture on 127.0.0.1
+  // gets no badge...
+  const local = await open(`${origin}/messaging/`);
   await new Promise((r) => setTimeout(r, 1500));
-  assert.equal(await page.$$eval('.pitchsift-badge', (b) => b.length), 0);
-  assert.equal(await page.evaluate(() => document.documentElement.dataset.pitchsiftReady), undefined);
-  await Promise.all([page.close(), opts.close()]);
+  assert.equal(await local.$$eval('.pitchsift-badge', (b) => b.length), 0);
+  assert.equal(await local.evaluate(() => document.documentElement.dataset.pitchsiftReady), undefined);
+  await local.close();
+  // ...and the same page at LinkedIn's address gets its badges.
+  const page = await open('https://www.linkedin.com/messaging/');
+  await ready(page);
+  assert.deepEqual(
+    (await badges(page)).map((b) => b.label),
+    ['sales', 'recruiting', 'opportunity', 'networking', 'scam', 'scam'],
+  );
+  await page.close();
+  const inv = await open('https://www.linkedin.com/mynetwork/invitation-manager/');
+  await ready(inv);
+  assert.deepEqual((await badges(inv)).map((b) => b.label), ['sales', 'networking']);
+  await inv.close();
+  // What went to the network meanwhile: the pages, nothing else.
+  const allowed = new Set([
+    `GET ${origin}/messaging/`,
+    `GET ${origin}/fixture.css`,
+    `GET ${origin}/favicon.ico`,
+    'CONNECT www.linkedin.com:443',
+    'GET https://www.linkedin.com/messaging/',
+    'GET https://www.linkedin.com/mynetwork/invitation-manager/',
+    'GET https://www.linkedin.com/fixture.css',
+    'GET https://www.linkedin.com/favicon.ico',
+  ]);
+  const sent = proxied.slice(before);
+  assert.ok(sent.includes('GET https://www.linkedin.com/messaging/'), JSON.stringify(sent));
+  assert.deepEqual(sent.filter((r) => !allowed.has(r)), []);
 });
