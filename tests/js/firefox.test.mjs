@@ -63,6 +63,9 @@ async function launch() {
     env: { ...process.env, MOZ_REMOTE_SETTINGS_DEVTOOLS: '1' },
     extraPrefsFirefox: {
       'xpinstall.signatures.required': false,
+      // Firefox suspends an idle event page (30 s by default); sooner here, so the tests
+      // also classify with a background page that was suspended and woken by a message.
+      'extensions.background.idle.timeout': 1500,
       'extensions.autoDisableScopes': 0,
       'extensions.webextensions.uuids': JSON.stringify({ [geckoId]: UUID }),
       'network.proxy.type': 1,
@@ -173,7 +176,10 @@ test('Firefox: a badge on each conversation and each opened message, reasons on 
   assert.match(why[1], /^scam \d+%: why\n.+ \+\d+\.\d\d\n/);
   assert.match(why[1], /passport|full name|keep/);
   await page.screenshot({ path: `${root}docs/extension-firefox.png`, clip: { x: 0, y: 0, width: 1180, height: 470 } });
-  // A conversation added later is labelled too (MutationObserver, debounced).
+  // A conversation added later is labelled too (MutationObserver, debounced), after the
+  // background page went idle: the content script's message wakes it (a new page, the
+  // model loaded again).
+  await new Promise((r) => setTimeout(r, 2500));
   await page.evaluate(() => {
     const li = document.querySelector('li.msg-conversation-listitem').cloneNode(true);
     li.removeAttribute('data-pitchsift-key');
