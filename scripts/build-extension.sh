@@ -9,7 +9,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/build-wasm.sh
-if [ ! -d extension/node_modules/esbuild ]; then
+# npm ci when node_modules is missing or older than the lock file (a new dependency).
+if [ ! -f extension/node_modules/.package-lock.json ] ||
+  [ extension/package-lock.json -nt extension/node_modules/.package-lock.json ]; then
   (cd extension && npm ci --no-audit --no-fund --loglevel=error)
 fi
 node extension/build.mjs --model "${PITCHSIFT_MODEL:-models/default.model}" "$@"

@@ -2,8 +2,10 @@
 // lives here, in WebAssembly (extension pages may compile WebAssembly; a site's
 // Content-Security-Policy would stop it in a content script). Content scripts send
 // {type: 'classify', texts} and get {labels, answers}.
+// Chromium's service worker loads the shared scripts itself; Firefox's event page has them
+// from the manifest's background.scripts.
 if (typeof importScripts === 'function' && !globalThis.pitchsiftCore) {
-  importScripts('core.js');
+  importScripts('bytes-wasm.js', 'bytes-model.js', 'core.js');
 }
 import * as store from './store.js';
 

@@ -1,7 +1,7 @@
-// The model in WebAssembly: the shipped model (bundled into the script as bytes, so
-// nothing is fetched), with the user's corrections folded in exactly.
+// The model in WebAssembly: the shipped model (bundled into the package as bytes, in
+// bytes-wasm.js and bytes-model.js, loaded before core.js, so nothing is fetched), with
+// the user's corrections folded in exactly.
 import { init, Model } from '../../js/pitchsift.mjs';
-import { WASM_B64, MODEL_GZ_B64 } from './assets.gen.js';
 
 function bytes(b64) {
   const s = atob(b64);
@@ -20,8 +20,8 @@ let shipped = null;
 /** The shipped model's bytes (decoded once). */
 export async function shippedModel() {
   if (!shipped) {
-    await init(bytes(WASM_B64));
-    shipped = await gunzip(bytes(MODEL_GZ_B64));
+    await init(bytes(globalThis.pitchsiftWasmB64));
+    shipped = await gunzip(bytes(globalThis.pitchsiftModelGzB64));
   }
   return shipped;
 }
