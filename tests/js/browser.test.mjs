@@ -112,6 +112,7 @@ after(async () => {
   await browser?.close();
   server?.close();
   rmSync(profile, { recursive: true, force: true });
+  rmSync(downloads, { recursive: true, force: true });
 });
 
 test('messaging page: a badge on each conversation and each opened message', async () => {

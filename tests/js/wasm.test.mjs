@@ -1,15 +1,26 @@
 // The WebAssembly build against the native tools, under Node: same predictions on the
 // test split, and an in-memory update that gives the bytes of `pitchsift-train --update`.
 // Needs `cargo build --release` and scripts/build-wasm.sh (.ci/run does both).
-import { test } from 'node:test';
+import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync, mkdtempSync } from 'node:fs';
+import { readFileSync, writeFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { root, bin, portableBin, run, assertSameJsonl } from './common.mjs';
 import { init, Model } from '../../js/pitchsift.mjs';
 import { toCsv, parseCsv } from '../../js/csv.mjs';
 import { rustDebugF64 } from '../../js/rustfmt.mjs';
+
+const temps = [];
+/** A temporary directory, removed when the tests end. */
+function tempDir() {
+  const d = mkdtempSync(join(tmpdir(), 'pitchsift-'));
+  temps.push(d);
+  return d;
+}
+after(() => {
+  for (const d of temps) rmSync(d, { recursive: true, force: true });
+});
 
 const model = `${root}models/default.model`;
 await init(readFileSync(`${root}wasm/pkg/pitchsift_wasm_bg.wasm`));
@@ -25,7 +36,7 @@ test('wasm-predict prints what pitchsift-predict --format jsonl prints on data/t
 });
 
 test('--min-confidence labels unsure as pitchsift-predict does', () => {
-  const csv = join(mkdtempSync(join(tmpdir(), 'pitchsift-')), 'few.csv');
+  const csv = join(tempDir(), 'few.csv');
   writeFileSync(csv, toCsv(['text'], [['quick demo of our platform?'], ['hi'], ['']]));
   const args = ['--model', model, '--input', csv, '--min-confidence', '0.9'];
   const native = run(bin('pitchsift-predict'), [...args, '--format', 'jsonl']);
@@ -74,7 +85,7 @@ test('update(texts, labels) gives the bytes of pitchsift-train --update of the s
     ['Your account will be suspended,\nverify at [url] today', ' scam '],
     ['Join my team, financial freedom in 90 days', 'opportunity'],
   ];
-  const dir = mkdtempSync(join(tmpdir(), 'pitchsift-'));
+  const dir = tempDir();
   const csv = join(dir, 'corrections.csv');
   writeFileSync(csv, toCsv(['text', 'label'], rows));
   assert.deepEqual(parseCsv(readFileSync(csv, 'utf8')).slice(1), rows);
