@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // The WebAssembly build's figures: bundle size (wasm + model, and the packed extension),
 // model load time and the time to classify 100 messages (with 5 reasons each) after
-// load, in Node and in headless Chromium. Needs scripts/build-extension.sh.
+// load, in Node, headless Chromium and headless Firefox (if installed; FIREFOX=/path).
+// Needs scripts/build-extension.sh.
 //   node scripts/bench-wasm.mjs [N=100]
 import { readFileSync, statSync, existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -40,14 +41,22 @@ const require = createRequire(`${root}extension/package.json`);
 const puppeteer = (await import(require.resolve('puppeteer-core'))).default;
 const { serve } = await import('../tests/js/server.mjs');
 const { server, origin } = await serve();
-const browser = await puppeteer.launch({ executablePath: process.env.CHROMIUM || '/usr/bin/chromium', headless: true, args: ['--no-sandbox'] });
+const browsers = [['chromium', { executablePath: process.env.CHROMIUM || '/usr/bin/chromium', args: ['--no-sandbox'] }]];
+const firefox = (process.env.FIREFOX ? [process.env.FIREFOX] : ['/usr/bin/firefox-esr', '/usr/bin/firefox']).find((p) => existsSync(p));
+if (firefox) browsers.push(['firefox', { browser: 'firefox', executablePath: firefox }]);
 try {
-  const page = await browser.newPage();
-  await page.goto(`${origin}/parity/`);
-  await page.waitForFunction(() => window.parityReady === true);
-  const r = await page.evaluate((k) => window.bench(k), n);
-  console.log(`chromium ${await browser.version()}: load ${r.load.toFixed(1)} ms; ${n} messages: first pass ${r.runs[0].toFixed(1)} ms, median of 5 ${median(r.runs).toFixed(1)} ms (${r.runs.map((x) => x.toFixed(1)).join(', ')})`);
+  for (const [name, options] of browsers) {
+    const browser = await puppeteer.launch({ headless: true, ...options });
+    try {
+      const page = await browser.newPage();
+      await page.goto(`${origin}/parity/`);
+      await page.waitForFunction(() => window.parityReady === true, { polling: 100 });
+      const r = await page.evaluate((k) => window.bench(k), n);
+      console.log(`${name} ${await browser.version()}: load ${r.load.toFixed(1)} ms; ${n} messages: first pass ${r.runs[0].toFixed(1)} ms, median of 5 ${median(r.runs).toFixed(1)} ms (${r.runs.map((x) => x.toFixed(1)).join(', ')})`);
+    } finally {
+      await browser.close();
+    }
+  }
 } finally {
-  await browser.close();
   server.close();
 }
