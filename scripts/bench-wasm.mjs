@@ -42,7 +42,7 @@ const puppeteer = (await import(require.resolve('puppeteer-core'))).default;
 const { serve } = await import('../tests/js/server.mjs');
 const { server, origin } = await serve();
 const browsers = [['chromium', { executablePath: process.env.CHROMIUM || '/usr/bin/chromium', args: ['--no-sandbox'] }]];
-const firefox = (process.env.FIREFOX ? [process.env.FIREFOX] : ['/usr/bin/firefox-esr', '/usr/bin/firefox']).find((p) => existsSync(p));
+const firefox = [process.env.FIREFOX || '/usr/bin/firefox-esr'].find((p) => existsSync(p));
 if (firefox) browsers.push(['firefox', { browser: 'firefox', executablePath: firefox }]);
 try {
   for (const [name, options] of browsers) {

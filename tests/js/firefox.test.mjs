@@ -14,10 +14,17 @@
 // The network: every protocol of the whole browser goes through a logging proxy
 // (server.mjs; localhost included), so a request from any part of the extension (the
 // background page too, which WebDriver BiDi's network events do not cover) would be in
-// the log. Firefox's own remote-settings polling is pointed at a data: URL.
+// the log. Firefox's own remote-settings polling is pointed at a data: URL. The proxy also
+// answers CONNECT www.linkedin.com:443 itself, with the fixture pages over TLS (a
+// self-signed certificate made here with openssl; the test's Firefox accepts it), so the
+// shipped package, unmodified, is tried on LinkedIn's own addresses.
 //
-// Skipped, with a message, when Firefox is not installed (FIREFOX=/path to use another
-// Firefox than /usr/bin/firefox-esr or /usr/bin/firefox).
+// The background event page is suspended after 1.5 s idle (30 s by default), so pages are
+// also classified by a background page that a message woke.
+//
+// Skipped, with a message, when Firefox is not installed (FIREFOX=/path for another
+// Firefox than /usr/bin/firefox-esr; it must install unsigned add-ons: ESR, Developer
+// Edition or Nightly).
 // Needs scripts/build-extension.sh --test, cargo build --release, and pitchsift-train
 // built with portable-math (.ci/run).
 import { test, before, after } from 'node:test';
@@ -30,7 +37,7 @@ import { root, bin, portableBin, run, assertSameJsonl } from './common.mjs';
 import { serve, loggingProxy } from './server.mjs';
 import { rustDebugF64 } from '../../js/rustfmt.mjs';
 
-const firefox = (process.env.FIREFOX ? [process.env.FIREFOX] : ['/usr/bin/firefox-esr', '/usr/bin/firefox']).find((p) => existsSync(p));
+const firefox = [process.env.FIREFOX || '/usr/bin/firefox-esr'].find((p) => existsSync(p));
 const skip = firefox ? false : 'Firefox is not installed (apt-get install firefox-esr, or set FIREFOX=/path/to/firefox)';
 if (skip) process.stderr.write(`firefox.test.mjs: skipped: ${skip}\n`);
 
