@@ -1476,6 +1476,54 @@ mod tests {
         out
     }
 
+    /// Whether `finish` would sort these documents' terms by their tokens' ranks.
+    fn sorted_by_ranks(texts: &[&str], p: &crate::params::ValidTrainParams) -> bool {
+        let mut b = CountBuilder::new(&p.analyzer, &p.fit).unwrap();
+        let c = b.class_id("net");
+        let batch: Vec<Doc> = texts
+            .iter()
+            .map(|&text| Doc {
+                text,
+                class: c,
+                weight: 1,
+            })
+            .collect();
+        b.add(&batch);
+        let locals: Vec<Local> = b
+            .locals
+            .into_iter()
+            .map(|m| m.into_inner().unwrap())
+            .filter(|l| !l.toks.is_empty())
+            .collect();
+        TokenRanks::new(&locals).is_some()
+    }
+
+    #[test]
+    fn terms_sort_bytewise_by_ranks_or_by_strings() {
+        // A token that is a prefix of another ("a", "ab") and n-grams of every length
+        // meet in the order of their strings ("a" < "a b" < "a z" < "ab"). A URL's
+        // domain with a control character ("a\x01b.com" sorts before "a b") makes
+        // `finish` sort the strings themselves; both give the reference's order.
+        let p = TrainParams::default().ngrams(1, 3).check().unwrap();
+        let plain = ["a z", "ab a", "a b c", "a", "b a ab", "Ab"];
+        let control = ["x http://a\x01b.com a", "a z", "ab", "a b"];
+        assert!(sorted_by_ranks(&plain, &p));
+        assert!(!sorted_by_ranks(&control, &p));
+        for texts in [&plain[..], &control[..]] {
+            let docs: Vec<(String, usize)> = texts
+                .iter()
+                .enumerate()
+                .map(|(i, t)| (t.to_string(), i % 3))
+                .collect();
+            let labels = ["net", "sales", "scam"];
+            let refs: Vec<(&str, &str)> =
+                docs.iter().map(|(t, c)| (t.as_str(), labels[*c])).collect();
+            let got = count(&refs, &p);
+            assert_eq!(got, reference(&docs, &p));
+            assert!(got.terms.is_sorted_distinct());
+        }
+    }
+
     fn docs_strategy() -> impl proptest::strategy::Strategy<Value = Vec<(String, usize)>> {
         use proptest::prelude::*;
         let word = prop::sample::select(vec![
