@@ -594,16 +594,6 @@ impl CountBuilder {
             })
             .filter(|l| !l.toks.is_empty() || !l.table.is_empty())
             .collect();
-        // The terms' strings, built once per distinct term of each worker (in parallel);
-        // then the tables are not needed any more.
-        let strings: Vec<Strings> = locals.par_iter().map(Local::strings).collect();
-        for l in &mut locals {
-            l.table = Table::new();
-            l.tok_table = HashTable::new();
-            l.toks = Vec::new();
-            l.tok_bytes = Vec::new();
-        }
-
         // Labels sorted alphabetically, class ids remapped.
         let mut order: Vec<usize> = (0..labels.len()).collect();
         order.sort_by(|&a, &b| labels[a].cmp(&labels[b]));
@@ -611,112 +601,10 @@ impl CountBuilder {
         for (new, &old) in order.iter().enumerate() {
             remap[old] = new as u32;
         }
-
-        // Bucket every (worker, entry) by the first two bytes of its term: buckets are
-        // ranges of the bytewise order, so sorting each bucket (in parallel) and
-        // concatenating them sorts everything.
-        let key = |t: &[u8]| -> usize {
-            (*t.first().unwrap_or(&0) as usize) << 8 | *t.get(1).unwrap_or(&0) as usize
+        let parts = match TokenRanks::new(&locals) {
+            Some(ranks) => parts_by_ranks(&mut locals, &ranks, &remap),
+            None => parts_by_strings(&mut locals, &remap),
         };
-        let mut starts = vec![0usize; (1 << 16) + 1];
-        for st in &strings {
-            for t in (0..st.terms.len()).map(|i| st.terms.bytes(i)) {
-                starts[key(t) + 1] += 1;
-            }
-        }
-        for i in 1..starts.len() {
-            starts[i] += starts[i - 1];
-        }
-        // Each ref carries the next 8 bytes of its term (zero padded, big-endian), so
-        // most comparisons while sorting touch no term bytes.
-        let prefix = |t: &[u8]| -> u64 {
-            let mut b = [0u8; 8];
-            let rest = t.get(2..).unwrap_or(&[]);
-            let n = rest.len().min(8);
-            b[..n].copy_from_slice(&rest[..n]);
-            u64::from_be_bytes(b)
-        };
-        let mut refs = vec![(0u64, 0u32, 0u32); *starts.last().unwrap()];
-        let mut fill = starts.clone();
-        for (li, st) in strings.iter().enumerate() {
-            for ei in 0..st.terms.len() {
-                let t = st.terms.bytes(ei);
-                let k = key(t);
-                refs[fill[k]] = (prefix(t), li as u32, ei as u32);
-                fill[k] += 1;
-            }
-        }
-        let mut buckets: Vec<&mut [(u64, u32, u32)]> = Vec::new();
-        let mut rest = refs.as_mut_slice();
-        for w in starts.windows(2) {
-            let (b, r) = std::mem::take(&mut rest).split_at_mut(w[1] - w[0]);
-            rest = r;
-            if !b.is_empty() {
-                buckets.push(b);
-            }
-        }
-        let parts: Vec<Part> = buckets
-            .into_par_iter()
-            .map(|bucket| {
-                let term =
-                    |&(_, li, ei): &(u64, u32, u32)| strings[li as usize].terms.bytes(ei as usize);
-                bucket.sort_unstable_by(|a, b| a.0.cmp(&b.0).then_with(|| term(a).cmp(term(b))));
-                let mut terms = Terms::default();
-                let mut lens = Vec::new();
-                let mut stats: Vec<ClassStat> = Vec::new();
-                let mut buf: Vec<ClassStat> = Vec::new();
-                let mut i = 0;
-                while i < bucket.len() {
-                    let t = term(&bucket[i]);
-                    let mut j = i;
-                    buf.clear();
-                    // Equal terms have equal prefixes: most neighbours differ there. The
-                    // first ref is the term itself (no comparison of it with itself).
-                    loop {
-                        let (_, li, ei) = bucket[j];
-                        let l = &locals[li as usize];
-                        let head = &strings[li as usize].heads[ei as usize];
-                        let mut node = head;
-                        loop {
-                            buf.push(ClassStat {
-                                class: remap[node.class as usize],
-                                df: node.df,
-                                weight: node.weight,
-                            });
-                            if node.next == NONE {
-                                break;
-                            }
-                            node = &l.nodes[node.next as usize];
-                        }
-                        j += 1;
-                        if !(j < bucket.len()
-                            && bucket[j].0 == bucket[i].0
-                            && same_bytes(term(&bucket[j]), t))
-                        {
-                            break;
-                        }
-                    }
-                    buf.sort_unstable_by_key(|s| s.class);
-                    let before = stats.len();
-                    for s in &buf {
-                        let in_term = stats.len() > before;
-                        match stats.last_mut() {
-                            Some(last) if in_term && last.class == s.class => {
-                                last.df += s.df;
-                                last.weight += s.weight;
-                            }
-                            _ => stats.push(*s),
-                        }
-                    }
-                    lens.push((stats.len() - before) as u32);
-                    terms.push_utf8(t);
-                    i = j;
-                }
-                (terms, lens, stats)
-            })
-            .collect();
-        drop(refs);
-        drop(strings);
         drop(locals);
 
         let n_terms: usize = parts.iter().map(|p| p.0.len()).sum();
@@ -746,6 +634,306 @@ impl CountBuilder {
         out
     }
 }
+
+/// The merged, sorted terms of the workers' tables in consecutive parts, by their strings:
+/// every term's string is built, the strings are bucketed by their first two bytes and
+/// each bucket is sorted bytewise. Works for every term (hashed buckets, any tokens).
+fn parts_by_strings(locals: &mut [Local], remap: &[u32]) -> Vec<Part> {
+    // The terms' strings, built once per distinct term of each worker (in parallel);
+    // then the tables are not needed any more.
+    let strings: Vec<Strings> = locals.par_iter().map(Local::strings).collect();
+    for l in locals.iter_mut() {
+        l.table = Table::new();
+        l.tok_table = HashTable::new();
+        l.toks = Vec::new();
+        l.tok_bytes = Vec::new();
+    }
+
+    // Bucket every (worker, entry) by the first two bytes of its term: buckets are
+    // ranges of the bytewise order, so sorting each bucket (in parallel) and
+    // concatenating them sorts everything.
+    let key = |t: &[u8]| -> usize {
+        (*t.first().unwrap_or(&0) as usize) << 8 | *t.get(1).unwrap_or(&0) as usize
+    };
+    let mut starts = vec![0usize; (1 << 16) + 1];
+    for st in &strings {
+        for t in (0..st.terms.len()).map(|i| st.terms.bytes(i)) {
+            starts[key(t) + 1] += 1;
+        }
+    }
+    for i in 1..starts.len() {
+        starts[i] += starts[i - 1];
+    }
+    // Each ref carries the next 8 bytes of its term (zero padded, big-endian), so
+    // most comparisons while sorting touch no term bytes.
+    let prefix = |t: &[u8]| -> u64 {
+        let mut b = [0u8; 8];
+        let rest = t.get(2..).unwrap_or(&[]);
+        let n = rest.len().min(8);
+        b[..n].copy_from_slice(&rest[..n]);
+        u64::from_be_bytes(b)
+    };
+    let mut refs = vec![(0u64, 0u32, 0u32); *starts.last().unwrap()];
+    let mut fill = starts.clone();
+    for (li, st) in strings.iter().enumerate() {
+        for ei in 0..st.terms.len() {
+            let t = st.terms.bytes(ei);
+            let k = key(t);
+            refs[fill[k]] = (prefix(t), li as u32, ei as u32);
+            fill[k] += 1;
+        }
+    }
+    let mut buckets: Vec<&mut [(u64, u32, u32)]> = Vec::new();
+    let mut rest = refs.as_mut_slice();
+    for w in starts.windows(2) {
+        let (b, r) = std::mem::take(&mut rest).split_at_mut(w[1] - w[0]);
+        rest = r;
+        if !b.is_empty() {
+            buckets.push(b);
+        }
+    }
+    let parts: Vec<Part> = buckets
+        .into_par_iter()
+        .map(|bucket| {
+            let term =
+                |&(_, li, ei): &(u64, u32, u32)| strings[li as usize].terms.bytes(ei as usize);
+            bucket.sort_unstable_by(|a, b| a.0.cmp(&b.0).then_with(|| term(a).cmp(term(b))));
+            let mut terms = Terms::default();
+            let mut lens = Vec::new();
+            let mut stats: Vec<ClassStat> = Vec::new();
+            let mut buf: Vec<ClassStat> = Vec::new();
+            let mut i = 0;
+            while i < bucket.len() {
+                let t = term(&bucket[i]);
+                let mut j = i;
+                buf.clear();
+                // Equal terms have equal prefixes: most neighbours differ there. The
+                // first ref is the term itself (no comparison of it with itself).
+                loop {
+                    let (_, li, ei) = bucket[j];
+                    let head = &strings[li as usize].heads[ei as usize];
+                    push_classes(head, &locals[li as usize].nodes, remap, &mut buf);
+                    j += 1;
+                    if !(j < bucket.len()
+                        && bucket[j].0 == bucket[i].0
+                        && same_bytes(term(&bucket[j]), t))
+                    {
+                        break;
+                    }
+                }
+                merge_classes(&mut buf, &mut stats, &mut lens);
+                terms.push_utf8(t);
+                i = j;
+            }
+            (terms, lens, stats)
+        })
+        .collect();
+    parts
+}
+
+/// Append the statistics of one table entry (its first class `head` and the classes
+/// linked from it in `nodes`) to `buf`, with classes remapped to the sorted labels.
+fn push_classes(head: &Node, nodes: &[Node], remap: &[u32], buf: &mut Vec<ClassStat>) {
+    let mut node = head;
+    loop {
+        buf.push(ClassStat {
+            class: remap[node.class as usize],
+            df: node.df,
+            weight: node.weight,
+        });
+        if node.next == NONE {
+            break;
+        }
+        node = &nodes[node.next as usize];
+    }
+}
+
+/// One term's statistics from all its entries (`buf`, emptied): sorted by class, equal
+/// classes added, appended to `stats`, their number to `lens`.
+fn merge_classes(buf: &mut Vec<ClassStat>, stats: &mut Vec<ClassStat>, lens: &mut Vec<u32>) {
+    buf.sort_unstable_by_key(|s| s.class);
+    let before = stats.len();
+    for s in buf.drain(..) {
+        let in_term = stats.len() > before;
+        match stats.last_mut() {
+            Some(last) if in_term && last.class == s.class => {
+                last.df += s.df;
+                last.weight += s.weight;
+            }
+            _ => stats.push(s),
+        }
+    }
+    lens.push((stats.len() - before) as u32);
+}
+
+/// Every worker's unigram tokens ranked in bytewise order across workers (equal tokens
+/// get equal ranks, from 1; 0 stands for no token), so that a term can be sorted as the
+/// tuple of its tokens' ranks packed in one integer instead of by its string.
+///
+/// That order is the bytewise order of the joined strings when no token has a byte at
+/// or below the separator (space, 0x20) after its first byte: where two terms' tokens
+/// first differ, either the tokens differ at a byte both have (the same byte decides
+/// both orders), or one token is a prefix of the other and is followed by the space or
+/// the end of its term, both below any byte the longer token goes on with. Words never
+/// hold such a byte, but a URL's domain may (a control character), and then
+/// [`TokenRanks::new`] says no and the strings are sorted instead.
+struct TokenRanks {
+    /// Per worker, per token id: its rank.
+    ranks: Vec<Vec<u32>>,
+    /// The distinct tokens in rank order (rank `r` is `tokens[r - 1]`), as (worker, id).
+    tokens: Vec<(u32, u32)>,
+    /// Bits per rank in a packed key.
+    bits: u32,
+    /// Tokens per term at most (`ngram_max`).
+    max_n: usize,
+}
+
+impl TokenRanks {
+    /// The ranks, or `None` when terms must be sorted by their strings: with feature
+    /// hashing (terms are not token tuples), when a token has a byte at or below the
+    /// separator after its first byte, or when `ngram_max` ranks do not fit in 64 bits.
+    fn new(locals: &[Local]) -> Option<TokenRanks> {
+        let config = locals.first()?.analyzer.config();
+        if config.hash_bits.is_some() {
+            return None;
+        }
+        let max_n = config.ngram_max as usize;
+        let mut all: Vec<(u32, u32)> = Vec::new();
+        for (li, l) in locals.iter().enumerate() {
+            for id in 0..l.toks.len() as u32 {
+                if l.tok(id).iter().skip(1).any(|&b| b <= b' ') {
+                    return None;
+                }
+                all.push((li as u32, id));
+            }
+        }
+        let bytes = |&(li, id): &(u32, u32)| locals[li as usize].tok(id);
+        all.sort_unstable_by(|a, b| bytes(a).cmp(bytes(b)));
+        let mut ranks: Vec<Vec<u32>> = locals.iter().map(|l| vec![0; l.toks.len()]).collect();
+        let mut tokens: Vec<(u32, u32)> = Vec::new();
+        for t in &all {
+            if tokens.last().map_or(true, |last| bytes(last) != bytes(t)) {
+                tokens.push(*t);
+            }
+            ranks[t.0 as usize][t.1 as usize] = tokens.len() as u32;
+        }
+        let bits = u32::BITS - (tokens.len() as u32).leading_zeros();
+        (bits as usize * max_n <= 64).then_some(TokenRanks {
+            ranks,
+            tokens,
+            bits,
+            max_n,
+        })
+    }
+
+    /// The packed ranks of a key's tokens (of worker `li`): first token in the high bits,
+    /// missing tokens 0, so integer order is the order of the terms.
+    #[inline]
+    fn pack(&self, li: usize, key: &Key) -> u64 {
+        let ranks = &self.ranks[li];
+        let mut packed = 0u64;
+        let mut ended = false;
+        for &id in key.iter().take(self.max_n) {
+            // A bigram's third slot may hold its class, and a unigram's second NONE.
+            ended |= id == NONE;
+            let r = if ended { 0 } else { ranks[id as usize] };
+            packed = packed << self.bits | r as u64;
+        }
+        packed
+    }
+
+    /// Append the string of the term packed in `packed`: its tokens joined by a space.
+    fn write(&self, locals: &[Local], packed: u64, out: &mut Vec<u8>) {
+        let mask = (1u64 << self.bits) - 1;
+        for k in 0..self.max_n {
+            let r = (packed >> (self.bits as usize * (self.max_n - 1 - k))) & mask;
+            if r == 0 {
+                break;
+            }
+            if k > 0 {
+                out.push(b' ');
+            }
+            let (li, id) = self.tokens[r as usize - 1];
+            out.extend_from_slice(locals[li as usize].tok(id));
+        }
+    }
+}
+
+/// [`parts_by_strings`] for terms that are token tuples, through [`TokenRanks`]: every
+/// table entry becomes its packed ranks, bucketed by their top bits (ranges of the
+/// order), each bucket is sorted as integers in parallel, and a term's string is built
+/// once, in order, for the output only.
+fn parts_by_ranks(locals: &mut [Local], ranks: &TokenRanks, remap: &[u32]) -> Vec<Part> {
+    // Per worker, the entries' first-class statistics (in table order) and a
+    // (packed key, worker, entry) ref for each; then the tables are not needed.
+    let used = ranks.bits * ranks.max_n as u32;
+    let shift = used.saturating_sub(BUCKET_BITS);
+    let mut heads: Vec<Vec<Node>> = Vec::with_capacity(locals.len());
+    let mut starts = vec![0usize; (1 << BUCKET_BITS) + 1];
+    let mut keyed: Vec<Vec<u64>> = Vec::with_capacity(locals.len());
+    for (li, l) in locals.iter_mut().enumerate() {
+        let n = l.table.len();
+        let mut h = Vec::with_capacity(n);
+        let mut k = Vec::with_capacity(n);
+        for e in l.table.iter() {
+            let packed = ranks.pack(li, &e.key);
+            starts[(packed >> shift) as usize + 1] += 1;
+            k.push(packed);
+            h.push(e.head);
+        }
+        l.table = Table::new();
+        l.tok_table = HashTable::new();
+        heads.push(h);
+        keyed.push(k);
+    }
+    for i in 1..starts.len() {
+        starts[i] += starts[i - 1];
+    }
+    let mut refs = vec![(0u64, 0u32, 0u32); *starts.last().unwrap()];
+    let mut fill = starts.clone();
+    for (li, k) in keyed.iter().enumerate() {
+        for (ei, &packed) in k.iter().enumerate() {
+            let b = (packed >> shift) as usize;
+            refs[fill[b]] = (packed, li as u32, ei as u32);
+            fill[b] += 1;
+        }
+    }
+    drop(keyed);
+    let mut buckets: Vec<&mut [(u64, u32, u32)]> = Vec::new();
+    let mut rest = refs.as_mut_slice();
+    for w in starts.windows(2) {
+        let (b, r) = std::mem::take(&mut rest).split_at_mut(w[1] - w[0]);
+        rest = r;
+        if !b.is_empty() {
+            buckets.push(b);
+        }
+    }
+    let locals = &*locals;
+    buckets
+        .into_par_iter()
+        .map(|bucket| {
+            // Equal keys (a term's entries of several classes or workers) end up side by
+            // side in any order; `merge_classes` orders their statistics by class.
+            bucket.sort_unstable_by_key(|r| r.0);
+            let mut terms = Terms::default();
+            let mut lens = Vec::new();
+            let mut stats: Vec<ClassStat> = Vec::new();
+            let mut buf: Vec<ClassStat> = Vec::new();
+            for group in bucket.chunk_by(|a, b| a.0 == b.0) {
+                for &(_, li, ei) in group {
+                    let head = &heads[li as usize][ei as usize];
+                    push_classes(head, &locals[li as usize].nodes, remap, &mut buf);
+                }
+                merge_classes(&mut buf, &mut stats, &mut lens);
+                terms.push_with(|out| ranks.write(locals, group[0].0, out));
+            }
+            (terms, lens, stats)
+        })
+        .collect()
+}
+
+/// Bits of a packed key that choose its bucket in [`parts_by_ranks`].
+const BUCKET_BITS: u32 = 16;
 
 /// Hash of a term's bytes (shard choice and in-document grouping).
 /// FxHash alone leaves the top bits (hashbrown's 7-bit tags) poorly mixed for short
@@ -1286,6 +1474,54 @@ mod tests {
             out.offsets.push(out.stats.len() as u64);
         }
         out
+    }
+
+    /// Whether `finish` would sort these documents' terms by their tokens' ranks.
+    fn sorted_by_ranks(texts: &[&str], p: &crate::params::ValidTrainParams) -> bool {
+        let mut b = CountBuilder::new(&p.analyzer, &p.fit).unwrap();
+        let c = b.class_id("net");
+        let batch: Vec<Doc> = texts
+            .iter()
+            .map(|&text| Doc {
+                text,
+                class: c,
+                weight: 1,
+            })
+            .collect();
+        b.add(&batch);
+        let locals: Vec<Local> = b
+            .locals
+            .into_iter()
+            .map(|m| m.into_inner().unwrap())
+            .filter(|l| !l.toks.is_empty())
+            .collect();
+        TokenRanks::new(&locals).is_some()
+    }
+
+    #[test]
+    fn terms_sort_bytewise_by_ranks_or_by_strings() {
+        // A token that is a prefix of another ("a", "ab") and n-grams of every length
+        // meet in the order of their strings ("a" < "a b" < "a z" < "ab"). A URL's
+        // domain with a control character ("a\x01b.com" sorts before "a b") makes
+        // `finish` sort the strings themselves; both give the reference's order.
+        let p = TrainParams::default().ngrams(1, 3).check().unwrap();
+        let plain = ["a z", "ab a", "a b c", "a", "b a ab", "Ab"];
+        let control = ["x http://a\x01b.com a", "a z", "ab", "a b"];
+        assert!(sorted_by_ranks(&plain, &p));
+        assert!(!sorted_by_ranks(&control, &p));
+        for texts in [&plain[..], &control[..]] {
+            let docs: Vec<(String, usize)> = texts
+                .iter()
+                .enumerate()
+                .map(|(i, t)| (t.to_string(), i % 3))
+                .collect();
+            let labels = ["net", "sales", "scam"];
+            let refs: Vec<(&str, &str)> =
+                docs.iter().map(|(t, c)| (t.as_str(), labels[*c])).collect();
+            let got = count(&refs, &p);
+            assert_eq!(got, reference(&docs, &p));
+            assert!(got.terms.is_sorted_distinct());
+        }
     }
 
     fn docs_strategy() -> impl proptest::strategy::Strategy<Value = Vec<(String, usize)>> {
