@@ -146,7 +146,8 @@ fn varint(mut v: u64) -> Vec<u8> {
 /// written by `to_bytes`.
 fn sections(bytes: &[u8]) -> Vec<std::ops::Range<usize>> {
     let u = |at: usize| u64::from_le_bytes(bytes[at..at + 8].try_into().unwrap()) as usize;
-    let mut out = vec![META_AT..META_AT + u(24)];
+    let mut out = Vec::with_capacity(N_SECTIONS + 1);
+    out.push(META_AT..META_AT + u(24));
     for k in 0..N_SECTIONS {
         let (off, len) = (u(32 + 16 * k), u(40 + 16 * k));
         out.push(off..off + len);

@@ -79,7 +79,7 @@ fn sparse_scores_equal_the_dense_weights_for_every_variant() {
         let what =
             format!("{model:?} norm {weight_norm} {tf:?} idf {idf} {norm:?} min_df {min_df:?}");
         let clf = train::train_csv(
-            &[train_csv.clone()],
+            std::slice::from_ref(&train_csv),
             &CsvOptions::default(),
             &params,
             &mut |_, _| {},
@@ -95,9 +95,9 @@ fn sparse_scores_equal_the_dense_weights_for_every_variant() {
         let mut worst = 0.0f64;
         for f in 0..clf.n_features() {
             clf.model.weights_of(f as u32, &mut row);
-            for c in 0..k {
+            for (c, &w) in row.iter().enumerate() {
                 let d = dense.weights[[f, c]];
-                worst = worst.max((row[c] - d).abs() / d.abs().max(1.0));
+                worst = worst.max((w - d).abs() / d.abs().max(1.0));
             }
         }
         assert!(worst < 1e-9, "{what}: weight differs by {worst:e}");
