@@ -19,7 +19,7 @@ fn main() {
         let t4 = Instant::now();
         println!(
             "{} features: parse {:.2} ms, vocabulary {:.2} ms, first prediction {:.2} ms, next {:.3} ms ({} {})",
-            clf.features.len(),
+            clf.n_features(),
             (t1 - t0).as_secs_f64() * 1e3,
             (t2 - t1).as_secs_f64() * 1e3,
             (t3 - t2).as_secs_f64() * 1e3,

@@ -4,16 +4,17 @@
 use std::sync::OnceLock;
 
 use crate::par::*;
-use hashbrown::HashTable;
 use serde::{Deserialize, Serialize};
 
+use crate::arr::Arr;
 use crate::calibrate::Calibration;
-use crate::counts::{l2_norm_of_hashes, same_bytes, term_hash, tf_weight, Counts};
+use crate::counts::{l2_norm_of_hashes, tf_weight, Counts};
 use crate::error::{Error, Result};
-use crate::model::{argmax, fit_counts, select_features, softmax, NbModel};
+use crate::fingerprint::{fingerprint, Index};
+use crate::model::{argmax, fit_sparse, select_features, softmax, SparseModel};
 use crate::params::{DocNorm, TermWeight, ValidTrainParams};
 use crate::terms::Terms;
-use crate::text::{bucket_term, Analyzer};
+use crate::text::Analyzer;
 
 /// A trained classifier.
 #[derive(Debug, Clone)]
@@ -24,10 +25,8 @@ pub struct Classifier {
     pub labels: Vec<String>,
     /// Training documents per label.
     pub class_docs: Vec<u64>,
-    /// Feature terms, sorted; feature ids index this.
-    pub features: Terms,
-    /// The fitted parameters.
-    pub model: NbModel,
+    /// The fitted parameters (sparse: see [`SparseModel`]).
+    pub model: SparseModel,
     /// The full training statistics, when loaded (training, update, merge, inspect).
     pub counts: Option<Counts>,
     /// Training summary stored in the model (not used for scoring).
@@ -35,20 +34,15 @@ pub struct Classifier {
     /// The calibration map applied to the posteriors, when the model has one
     /// (set it to `None` for the raw posteriors).
     pub calibration: Option<Calibration>,
-    /// Term -> feature id, built on first use (training never needs it): a table of
-    /// feature indices, so the terms are not stored twice.
-    vocab: OnceLock<Vocab>,
-    /// With feature hashing (up to [`MAX_BUCKET_TABLE_BITS`] bits): bucket -> feature id
-    /// ([`NO_FEATURE`] for a bucket that is not a feature), built on first use; `None`
-    /// when the model has no such table.
-    buckets: OnceLock<Option<Vec<u32>>>,
+    /// Feature terms, sorted; feature ids index this. Read from the file's term section
+    /// on first use ([`Classifier::features`]): scoring never needs them.
+    features: OnceLock<Terms>,
+    /// The file's term section (`ends`, `bytes`), for `features` on first use.
+    stored_terms: Option<(Arr<u64>, Arr<u8>)>,
+    /// Term fingerprint (or bucket) -> feature id: read from the file, or built on first
+    /// use for a model fitted in memory.
+    index: OnceLock<Index>,
 }
-
-/// Hashed models of at most this many bits are scored through a bucket table
-/// (4 bytes per bucket: 16 MiB at 22 bits) instead of the term table.
-pub const MAX_BUCKET_TABLE_BITS: u8 = 22;
-
-const NO_FEATURE: u32 = u32::MAX;
 
 /// Facts about training, stored in the model for people and tools.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -118,7 +112,7 @@ impl Classifier {
             });
         }
         let selected = select_features(&counts, &params.fit);
-        let model = fit_counts(&counts, &selected, &params.fit)?;
+        let model = fit_sparse(&counts, &selected, &params.fit)?;
         let features: Terms = if selected.len() == counts.n_terms() {
             counts.terms.clone()
         } else {
@@ -147,7 +141,7 @@ impl Classifier {
         labels: Vec<String>,
         class_docs: Vec<u64>,
         features: Terms,
-        model: NbModel,
+        model: SparseModel,
         counts: Option<Counts>,
         info: TrainInfo,
     ) -> Classifier {
@@ -155,70 +149,95 @@ impl Classifier {
             params,
             labels,
             class_docs,
-            features,
             model,
             counts,
             info,
             calibration: None,
-            vocab: OnceLock::new(),
-            buckets: OnceLock::new(),
+            features: OnceLock::from(features),
+            stored_terms: None,
+            index: OnceLock::new(),
         }
+    }
+
+    /// A classifier read from a file: its features come from the term section on first
+    /// use, its index is the file's.
+    pub(crate) fn from_file_parts(
+        params: ValidTrainParams,
+        labels: Vec<String>,
+        class_docs: Vec<u64>,
+        terms: (Arr<u64>, Arr<u8>),
+        model: SparseModel,
+        index: Index,
+        info: TrainInfo,
+    ) -> Classifier {
+        Classifier {
+            params,
+            labels,
+            class_docs,
+            model,
+            counts: None,
+            info,
+            calibration: None,
+            features: OnceLock::new(),
+            stored_terms: Some(terms),
+            index: OnceLock::from(index),
+        }
+    }
+
+    /// Use `index` as the features' lookup table (it must be theirs).
+    pub(crate) fn set_index(&mut self, index: Index) {
+        self.index = OnceLock::from(index);
+    }
+
+    /// The feature terms, sorted; feature ids index them. A model loaded for prediction
+    /// reads them from its file on the first call (a file whose terms were forged to
+    /// be invalid UTF-8 after its checksum gets replacement characters).
+    pub fn features(&self) -> &Terms {
+        self.features.get_or_init(|| match &self.stored_terms {
+            Some((ends, bytes)) => terms_from_section(ends, bytes),
+            None => Terms::with_capacity(0, 0),
+        })
+    }
+
+    /// Number of features.
+    pub fn n_features(&self) -> usize {
+        self.model.n_features()
     }
 
     /// The feature id of a term.
     pub fn feature_id(&self, term: &str) -> Option<u32> {
-        lookup(Some(self.vocab()), &self.features, term)
+        let ix = self.index();
+        match self.params.analyzer.hash_bits {
+            Some(_) => crate::fingerprint::bucket_of_term(term).and_then(|b| ix.find(b)),
+            None => ix.find(fingerprint(term.as_bytes(), ix.seed)),
+        }
     }
 
-    fn vocab(&self) -> &Vocab {
-        self.vocab.get_or_init(|| Vocab::build(&self.features))
-    }
-
-    /// The bucket table of a hashed model (see [`MAX_BUCKET_TABLE_BITS`]).
-    fn buckets(&self) -> Option<&[u32]> {
-        self.buckets
-            .get_or_init(|| {
-                let bits = self.params.analyzer.hash_bits?;
-                if bits > MAX_BUCKET_TABLE_BITS {
-                    return None;
-                }
-                let mut table = vec![NO_FEATURE; 1 << bits];
-                for (i, t) in self.features.iter().enumerate() {
-                    let b: usize = t.strip_prefix('#')?.parse().ok()?;
-                    *table.get_mut(b)? = i as u32;
-                }
-                Some(table)
+    /// The lookup table of the features (built on first use for a fitted model).
+    pub fn index(&self) -> &Index {
+        self.index
+            .get_or_init(|| match self.params.analyzer.hash_bits {
+                Some(_) => Index::for_buckets(self.features()),
+                None => Index::for_terms(self.features()),
             })
-            .as_deref()
     }
 
     /// A scorer (one per thread).
     pub fn scorer(&self) -> Scorer<'_> {
-        if self.buckets().is_some() {
-            return self.scorer_with(true);
-        }
-        self.vocab();
-        self.scorer_with(true)
-    }
-
-    fn scorer_with(&self, indexed: bool) -> Scorer<'_> {
         Scorer {
             clf: self,
-            indexed,
+            index: self.index(),
             analyzer: Analyzer::new(self.params.analyzer.clone())
                 .expect("analyzer settings checked at load"),
             feats: Vec::new(),
             hashes: Vec::new(),
             jll: vec![0.0; self.labels.len()],
-            name: String::new(),
         }
     }
 
-    /// Predict one message. Without a vocabulary table built yet, terms are looked up by
-    /// binary search in the sorted features, so one message does not pay for the table.
+    /// Predict one message.
     pub fn predict(&self, text: &str) -> Prediction {
-        let indexed = self.vocab.get().is_some();
-        self.scorer_with(indexed).predict(text)
+        self.scorer().predict(text)
     }
 
     /// Predict many messages in parallel on the current rayon pool, in input order.
@@ -230,81 +249,30 @@ impl Classifier {
     }
 }
 
-fn lookup(vocab: Option<&Vocab>, features: &Terms, term: &str) -> Option<u32> {
-    match vocab {
-        Some(v) => v.find(features, term),
-        None => features
-            .binary_search(term.as_bytes())
-            .ok()
-            .map(|i| i as u32),
+/// Terms from a file's term section: `ends[i]` is where term `i` ends in `bytes`. Checked
+/// for a full load; for a lazy one, anything malformed is read leniently (never panics).
+fn terms_from_section(ends: &[u64], bytes: &[u8]) -> Terms {
+    if let Some(t) = Terms::from_parts(bytes.to_vec(), ends.to_vec()) {
+        return t;
     }
-}
-
-/// A model's vocabulary index: term -> feature id, in hash tables of feature ids split
-/// by bits of the term's hash that the tables themselves do not use (32 and up, below
-/// hashbrown's 7-bit tags), so the shards are built in parallel.
-#[derive(Debug, Clone)]
-struct Vocab {
-    shards: Vec<HashTable<u32>>,
-}
-
-/// Vocabularies of at least this many features are split into [`SHARDS`] tables.
-const SHARDED_FROM: usize = 1 << 16;
-const SHARDS: usize = 64;
-
-impl Vocab {
-    fn build(features: &Terms) -> Vocab {
-        let n = features.len();
-        let n_shards = if n >= SHARDED_FROM { SHARDS } else { 1 };
-        let hashes: Vec<u64> = (0..n)
-            .into_par_iter()
-            .with_min_len(1 << 14)
-            .map(|i| term_hash(features.get(i)))
-            .collect();
-        let mut ids: Vec<Vec<u32>> = vec![Vec::new(); n_shards];
-        for (i, &h) in hashes.iter().enumerate() {
-            ids[shard(h, n_shards)].push(i as u32);
-        }
-        let shards = ids
-            .into_par_iter()
-            .map(|ids| {
-                let mut table = HashTable::with_capacity(ids.len());
-                for i in ids {
-                    table.insert_unique(hashes[i as usize], i, |&j| hashes[j as usize]);
-                }
-                table
-            })
-            .collect();
-        Vocab { shards }
+    let mut out = Terms::with_capacity(ends.len(), bytes.len());
+    let mut start = 0usize;
+    for &e in ends {
+        let e = (e as usize).clamp(start, bytes.len());
+        out.push(&String::from_utf8_lossy(&bytes[start..e]));
+        start = e;
     }
-
-    #[inline]
-    fn find(&self, features: &Terms, term: &str) -> Option<u32> {
-        let h = term_hash(term);
-        self.shards[shard(h, self.shards.len())]
-            .find(h, |&i| {
-                same_bytes(features.bytes(i as usize), term.as_bytes())
-            })
-            .copied()
-    }
-}
-
-/// The shard of a hash among `n` (a power of two).
-#[inline]
-fn shard(h: u64, n: usize) -> usize {
-    (h >> 32) as usize & (n - 1)
+    out
 }
 
 /// Scores messages against a [`Classifier`], reusing its buffers.
 pub struct Scorer<'m> {
     clf: &'m Classifier,
-    indexed: bool,
+    index: &'m Index,
     analyzer: Analyzer,
     feats: Vec<u32>,
     hashes: Vec<u64>,
     jll: Vec<f64>,
-    /// A hashing bucket's term, for its hash.
-    name: String,
 }
 
 impl<'m> Scorer<'m> {
@@ -324,7 +292,7 @@ impl<'m> Scorer<'m> {
         );
         feats.clear();
         hashes.clear();
-        self.each_term(text, need_norm, |id, h| {
+        self.each_term(text, |id, h| {
             if let Some(id) = id {
                 feats.push(id);
             }
@@ -349,30 +317,21 @@ impl<'m> Scorer<'m> {
         out
     }
 
-    /// Call `f(feature id, term hash)` for every term of `text`, in order; the hash
-    /// ([`term_hash`] of the term's string) only when `hashes`, else 0. A hashed model
-    /// with a bucket table looks buckets up directly, without the terms' strings.
-    fn each_term(&mut self, text: &str, hashes: bool, mut f: impl FnMut(Option<u32>, u64)) {
-        let clf = self.clf;
-        if let Some(buckets) = self.indexed.then(|| clf.buckets()).flatten() {
-            let name = &mut self.name;
-            self.analyzer.for_each_bucket(text, |b| {
-                let id = buckets[b as usize];
-                let h = if hashes {
-                    bucket_term(name, b);
-                    term_hash(name)
-                } else {
-                    0
-                };
-                f((id != NO_FEATURE).then_some(id), h)
+    /// Call `f(feature id, key)` for every term of `text`, in order. The key is the
+    /// term's fingerprint (exact vocabulary) or its bucket (feature hashing): equal keys
+    /// are one term, which the L2 norm groups by. Hashed models never write a term.
+    #[inline]
+    fn each_term(&mut self, text: &str, mut f: impl FnMut(Option<u32>, u64)) {
+        let ix = self.index;
+        if self.clf.params.analyzer.hash_bits.is_some() {
+            self.analyzer.for_each_bucket(text, |b| f(ix.find(b), b));
+        } else {
+            let seed = ix.seed;
+            self.analyzer.for_each_term(text, |t| {
+                let k = fingerprint(t.as_bytes(), seed);
+                f(ix.find(k), k)
             });
-            return;
         }
-        let vocab = self.indexed.then(|| clf.vocab());
-        self.analyzer.for_each_term(text, |t| {
-            let h = if hashes { term_hash(t) } else { 0 };
-            f(lookup(vocab, &clf.features, t), h)
-        });
     }
 
     /// Joint log-likelihood of every label.
@@ -382,14 +341,14 @@ impl<'m> Scorer<'m> {
             // Raw counts: each occurrence adds its row; no grouping needed.
             let mut feats = std::mem::take(&mut self.feats);
             feats.clear();
-            self.each_term(text, false, |id, _| feats.extend(id));
+            self.each_term(text, |id, _| feats.extend(id));
             self.feats = feats;
             self.clf
                 .model
-                .jll_sparse(self.feats.iter().map(|&f| (f, 1.0)), &mut self.jll);
+                .jll(self.feats.iter().map(|&f| (f, 1.0)), &mut self.jll);
         } else {
             let f = self.features(text);
-            self.clf.model.jll_sparse(f, &mut self.jll);
+            self.clf.model.jll(f, &mut self.jll);
         }
         &self.jll
     }
@@ -435,7 +394,7 @@ impl<'m> Scorer<'m> {
         } else {
             // The same computation as `jll`, keeping the features.
             let f = self.features(text);
-            self.clf.model.jll_sparse(f.iter().copied(), &mut self.jll);
+            self.clf.model.jll(f.iter().copied(), &mut self.jll);
             f
         };
         let jll = self.jll.clone();
@@ -449,33 +408,10 @@ mod tests {
     use crate::params::TrainParams;
     use crate::text::AnalyzerConfig;
 
-    /// The vocabulary index finds every feature (sharded from `SHARDED_FROM` features on)
-    /// and nothing else, as the binary search in the sorted features does.
+    /// A hashed model scores through its buckets (integers, no term strings): the same
+    /// features as looking up each `#<bucket>` term the analyzer writes.
     #[test]
-    fn vocab_finds_exactly_the_features() {
-        for n in [0usize, 1, 1000, SHARDED_FROM + 1000] {
-            let mut terms: Vec<String> = (0..n).map(|i| format!("t{i} é{}", i % 7)).collect();
-            terms.sort();
-            let mut features = Terms::with_capacity(n, 0);
-            for t in &terms {
-                features.push(t);
-            }
-            let vocab = Vocab::build(&features);
-            assert_eq!(vocab.shards.len() > 1, n >= SHARDED_FROM);
-            for (i, t) in terms.iter().enumerate() {
-                assert_eq!(vocab.find(&features, t), Some(i as u32), "{t}");
-            }
-            for absent in ["", "t", "t1", "zzz", "t0 é1", &format!("t{n} é0")] {
-                let by_search = lookup(None, &features, absent);
-                assert_eq!(vocab.find(&features, absent), by_search, "{absent}");
-            }
-        }
-    }
-
-    /// A hashed model scored through its bucket table gives exactly what the term
-    /// path (binary search in the features) gives: same features, same jll bits.
-    #[test]
-    fn bucket_table_equals_term_lookup() {
+    fn buckets_equal_term_lookup() {
         let docs = [
             ("buy now cheap deals buy", "sales"),
             ("great talk yesterday, coffee soon?", "net"),
@@ -487,7 +423,7 @@ mod tests {
             (4, TermWeight::Raw, DocNorm::None, (1, 1)),
             (10, TermWeight::Log, DocNorm::L2, (1, 2)),
             (16, TermWeight::Raw, DocNorm::L2, (1, 3)),
-            (22, TermWeight::Log, DocNorm::None, (2, 3)),
+            (30, TermWeight::Log, DocNorm::None, (2, 3)),
         ] {
             let params = TrainParams::default()
                 .analyzer(AnalyzerConfig {
@@ -499,19 +435,23 @@ mod tests {
                 .check()
                 .unwrap();
             let clf = crate::test_util::fit(&docs, &params);
-            assert!(clf.buckets().is_some(), "{bits} bits");
-            let mut by_bucket = clf.scorer();
-            let mut by_term = clf.scorer_with(false);
+            let mut s = clf.scorer();
+            let mut a = Analyzer::new(params.analyzer.clone()).unwrap();
             for t in [
                 "buy cheap coffee now",
                 "hiring hiring über deals",
                 "nothing known here",
                 "",
             ] {
-                assert_eq!(by_bucket.features(t), by_term.features(t), "{bits}: {t}");
-                let a: Vec<u64> = by_bucket.jll(t).iter().map(|v| v.to_bits()).collect();
-                let b: Vec<u64> = by_term.jll(t).iter().map(|v| v.to_bits()).collect();
-                assert_eq!(a, b, "{bits}: {t}");
+                let mut ids: Vec<u32> = a
+                    .terms(t)
+                    .iter()
+                    .filter_map(|t| clf.feature_id(t))
+                    .collect();
+                ids.sort_unstable();
+                ids.dedup();
+                let got: Vec<u32> = s.features(t).iter().map(|f| f.0).collect();
+                assert_eq!(got, ids, "{bits}: {t}");
             }
         }
     }

@@ -68,10 +68,10 @@ pub fn reasons(
     if k == 0 {
         return Vec::new();
     }
-    let w = &clf.model.weights;
+    let m = &clf.model;
     let all: Vec<(f64, u32)> = features
         .iter()
-        .map(|&(f, v)| (v * (w[[f as usize, top]] - w[[f as usize, other]]), f))
+        .map(|&(f, v)| (v * (m.weight(f, top) - m.weight(f, other)), f))
         .filter(|&(d, _)| d > 0.0)
         .collect();
     top_reasons(clf, all, k)
@@ -81,7 +81,7 @@ pub fn reasons(
 fn top_reasons(clf: &Classifier, mut all: Vec<(f64, u32)>, k: usize) -> Vec<Reason> {
     let by_weight = |a: &(f64, u32), b: &(f64, u32)| {
         b.0.total_cmp(&a.0)
-            .then_with(|| clf.features[a.1 as usize].cmp(&clf.features[b.1 as usize]))
+            .then_with(|| clf.features()[a.1 as usize].cmp(&clf.features()[b.1 as usize]))
     };
     if all.len() > k {
         all.select_nth_unstable_by(k - 1, by_weight);
@@ -90,7 +90,7 @@ fn top_reasons(clf: &Classifier, mut all: Vec<(f64, u32)>, k: usize) -> Vec<Reas
     all.sort_by(by_weight);
     all.into_iter()
         .map(|(d, f)| Reason {
-            term: clf.features[f as usize].to_string(),
+            term: clf.features()[f as usize].to_string(),
             weight: d,
         })
         .collect()
@@ -124,18 +124,18 @@ pub fn explain_batch<S: AsRef<str> + Sync>(
 /// contrast of complement NB's weights otherwise), largest first, ties by term.
 /// Returns one list per class.
 pub fn indicative_terms(clf: &Classifier, n: usize) -> Vec<Vec<Reason>> {
-    let w = &clf.model.weights;
     let k = clf.labels.len();
     (0..k)
         .map(|c| {
             if k < 2 || n == 0 {
                 return Vec::new();
             }
-            let all: Vec<(f64, u32)> = (0..clf.features.len())
+            let mut row = vec![0.0; k];
+            let all: Vec<(f64, u32)> = (0..clf.n_features() as u32)
                 .map(|f| {
-                    let row = w.row(f);
-                    let others = (row.sum() - row[c]) / (k - 1) as f64;
-                    (row[c] - others, f as u32)
+                    clf.model.weights_of(f, &mut row);
+                    let others = (row.iter().sum::<f64>() - row[c]) / (k - 1) as f64;
+                    (row[c] - others, f)
                 })
                 .collect();
             top_reasons(clf, all, n)
@@ -187,7 +187,7 @@ mod tests {
             ..Default::default()
         };
         let clf = fit(TrainParams::default().analyzer(analyzer));
-        let v = clf.features.len() as f64;
+        let v = clf.n_features() as f64;
         assert_eq!(v, 12.0);
         let (p, why) = explain(&mut clf.scorer(), "money money, part time", 10);
         let scam = clf.labels.iter().position(|l| l == "scam").unwrap();

@@ -142,7 +142,7 @@ pub fn update_docs<T: AsRef<str>, L: AsRef<str>>(
 /// let merged = merge([("a", Ok(fit(&a))), ("b", Ok(fit(&b)))]).unwrap();
 /// let whole = fit(&[a[0], a[1], b[0], b[1]]);
 /// assert_eq!(merged.model, whole.model);
-/// assert_eq!(merged.features, whole.features);
+/// assert_eq!(merged.features(), whole.features());
 /// ```
 pub fn merge<S, I>(models: I) -> Result<Classifier>
 where

@@ -38,6 +38,7 @@
 #![deny(missing_docs)]
 
 pub mod active;
+pub mod arr;
 pub mod calibrate;
 pub mod classifier;
 pub mod corpus;
@@ -45,6 +46,7 @@ pub mod counts;
 pub mod cv;
 pub mod error;
 pub mod explain;
+pub mod fingerprint;
 pub mod grow;
 #[cfg(feature = "fs")]
 pub mod labelling;
@@ -52,9 +54,11 @@ pub mod labelling;
 pub mod linkedin;
 pub mod metrics;
 pub mod model;
+pub mod model_file;
 mod par;
 pub mod params;
-pub mod persist;
+/// The model file under its earlier name ([`model_file`]).
+pub use model_file as persist;
 #[cfg(feature = "fs")]
 pub mod report;
 pub mod terms;

@@ -4,6 +4,7 @@
 use crate::par::*;
 use ndarray::{Array1, Array2, ArrayView2, Axis};
 
+use crate::arr::Arr;
 use crate::counts::Counts;
 use crate::error::{Error, Result};
 use crate::params::{FitParams, ModelKind, Prior};
@@ -132,6 +133,328 @@ impl NbModel {
     pub fn jll_dense(&self, x: ArrayView2<f64>) -> Array2<f64> {
         x.dot(&self.weights) + &self.bias
     }
+}
+
+/// A fitted naive Bayes model, sparse: for every variant (multinomial or complement,
+/// with or without weight normalisation, IDF and the document transforms) the weight of
+/// feature `f` for label `c` is
+///
+/// ```text
+/// w[f, c] = scale[c] * (base[f] + mult[f] * default[c])      (the default weight)
+///         + correction[f, c]                                   (labels f was counted with)
+/// ```
+///
+/// exactly as the dense model computes it (up to rounding: see `fit_sparse`), so a
+/// document `x` scores
+/// `jll[c] = bias[c] + scale[c] * (sum x[f] base[f] + default[c] * sum x[f] mult[f]) + sum x[f] correction[f, c]`.
+/// The corrections are stored per feature in compressed rows (`offsets`, `classes`,
+/// `values`): a term is counted with one or two labels, so the model grows with the
+/// counts, not with features x labels. An empty `base` is all zeros, an empty `mult`
+/// all ones (multinomial NB without IDF needs neither).
+#[derive(Debug, Clone, PartialEq)]
+pub struct SparseModel {
+    /// Model variant.
+    pub kind: ModelKind,
+    /// Per label bias (log prior for multinomial NB).
+    pub bias: Arr<f64>,
+    /// Per label factor of the default weights.
+    pub scale: Arr<f64>,
+    /// Per label default weight (multiplied by `mult[f]`).
+    pub default: Arr<f64>,
+    /// Per feature base weight (empty: all zero).
+    pub base: Arr<f64>,
+    /// Per feature multiplier of the label default (the feature's IDF; empty: all one).
+    pub mult: Arr<f64>,
+    /// `values[offsets[f]..offsets[f + 1]]` are feature `f`'s corrections.
+    pub offsets: Arr<u32>,
+    /// The label of each correction, ascending within a feature.
+    pub classes: Arr<u16>,
+    /// The corrections: the weight minus the default weight.
+    pub values: Arr<f64>,
+}
+
+impl SparseModel {
+    /// Number of labels.
+    pub fn n_classes(&self) -> usize {
+        self.bias.len()
+    }
+
+    /// Number of features.
+    pub fn n_features(&self) -> usize {
+        self.offsets.len().saturating_sub(1)
+    }
+
+    /// The default weight of feature `f` for label `c` (its weight for a label it was
+    /// never counted with).
+    #[inline]
+    fn default_weight(&self, f: usize, c: usize) -> f64 {
+        let b = self.base.get(f).copied().unwrap_or(0.0);
+        let m = self.mult.get(f).copied().unwrap_or(1.0);
+        self.scale[c] * (b + m * self.default[c])
+    }
+
+    /// The weights of feature `f` for every label, written into `out` (length
+    /// `n_classes`).
+    pub fn weights_of(&self, f: u32, out: &mut [f64]) {
+        let f = f as usize;
+        for (c, o) in out.iter_mut().enumerate() {
+            *o = self.default_weight(f, c);
+        }
+        let (a, b) = (self.offsets[f] as usize, self.offsets[f + 1] as usize);
+        for (&c, &v) in self.classes[a..b].iter().zip(&self.values[a..b]) {
+            out[c as usize] += v;
+        }
+    }
+
+    /// The weight of feature `f` for label `c`.
+    pub fn weight(&self, f: u32, c: usize) -> f64 {
+        let f = f as usize;
+        let (a, b) = (self.offsets[f] as usize, self.offsets[f + 1] as usize);
+        let corr = self.classes[a..b]
+            .iter()
+            .position(|&k| k as usize == c)
+            .map_or(0.0, |i| self.values[a + i]);
+        self.default_weight(f, c) + corr
+    }
+
+    /// Joint log-likelihoods of a sparse document given as `(feature, value)` pairs,
+    /// written into `out` (length `n_classes`).
+    #[inline]
+    pub fn jll(&self, features: impl IntoIterator<Item = (u32, f64)>, out: &mut [f64]) {
+        out.fill(0.0);
+        let (base, mult) = (&*self.base, &*self.mult);
+        let (offsets, classes, values) = (&*self.offsets, &*self.classes, &*self.values);
+        let (mut sum_base, mut sum_mult) = (0.0, 0.0);
+        for (f, x) in features {
+            let f = f as usize;
+            if !base.is_empty() {
+                sum_base += x * base[f];
+            }
+            sum_mult += if mult.is_empty() { x } else { x * mult[f] };
+            let (a, b) = (offsets[f] as usize, offsets[f + 1] as usize);
+            for (&c, &v) in classes[a..b].iter().zip(&values[a..b]) {
+                out[c as usize] += x * v;
+            }
+        }
+        for (c, o) in out.iter_mut().enumerate() {
+            *o += self.bias[c] + self.scale[c] * (sum_base + self.default[c] * sum_mult);
+        }
+    }
+
+    /// Check the structure of a model read from a file of `n_classes` labels: array
+    /// sizes, ascending offsets within the corrections, label ids in range and ascending
+    /// within a feature, finite values. Scoring a model that passes never indexes out of
+    /// range and never sees a non-finite weight.
+    pub fn validate(&self, n_classes: usize) -> std::result::Result<(), String> {
+        let n = self.n_features();
+        let k = n_classes;
+        if self.bias.len() != k || self.scale.len() != k || self.default.len() != k {
+            return Err("per-label arrays have the wrong size".into());
+        }
+        if self.offsets.is_empty() {
+            return Err("feature offsets are missing".into());
+        }
+        if !(self.base.is_empty() || self.base.len() == n)
+            || !(self.mult.is_empty() || self.mult.len() == n)
+        {
+            return Err("per-feature arrays have the wrong size".into());
+        }
+        if self.classes.len() != self.values.len() {
+            return Err("correction arrays differ in size".into());
+        }
+        let finite = |v: &[f64]| v.iter().all(|x| x.is_finite());
+        if !(finite(&self.bias)
+            && finite(&self.scale)
+            && finite(&self.default)
+            && finite(&self.base)
+            && finite(&self.mult)
+            && finite(&self.values))
+        {
+            return Err("non-finite parameter".into());
+        }
+        if self.offsets[0] != 0 || *self.offsets.last().unwrap() as usize != self.values.len() {
+            return Err("correction offsets do not span the corrections".into());
+        }
+        for f in 0..n {
+            let (a, b) = (self.offsets[f] as usize, self.offsets[f + 1] as usize);
+            if a > b || b > self.classes.len() {
+                return Err("correction offsets are not ascending".into());
+            }
+            let row = &self.classes[a..b];
+            if row.iter().any(|&c| c as usize >= k) || row.windows(2).any(|w| w[0] >= w[1]) {
+                return Err("label id out of range or out of order in corrections".into());
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Fit the sparse model on the selected features of `counts`: the same weights as
+/// [`fit_counts`] gives densely, computed from the counts a term has, label by label.
+/// A default weight is computed exactly as the dense weight of a zero count; a counted
+/// weight is the default plus a correction computed directly (for complement NB from
+/// the two logarithms it differs by), so the scores agree with the dense model's to
+/// rounding (a few ulps of the largest term).
+///
+/// Errors: [`Error::InvalidParam`] for more than 65,536 labels or 2^32 corrections,
+/// and for a prior that does not match the labels.
+pub fn fit_sparse(counts: &Counts, features: &[u32], fit: &FitParams) -> Result<SparseModel> {
+    let k = counts.labels.len();
+    if k > u16::MAX as usize + 1 {
+        return Err(Error::InvalidParam(format!(
+            "{k} labels: a model holds at most 65,536"
+        )));
+    }
+    let n = features.len();
+    let fixed = (1u64 << counts.weight_scale_bits) as f64;
+    let idf = fit.idf.then(|| idf(counts, features));
+    let m = |f: usize| idf.as_ref().map_or(1.0, |v| v[f]);
+    let stats = |f: usize| counts.term_stats(features[f] as usize);
+    // The same expression as the dense totals.
+    let t = |f: usize, w: u64| w as f64 / fixed * m(f);
+    let mut offsets = Vec::with_capacity(n + 1);
+    offsets.push(0u32);
+    let mut total = 0u64;
+    for f in 0..n {
+        total += stats(f).len() as u64;
+        offsets.push(u32::try_from(total).map_err(|_| {
+            Error::InvalidParam("more than 2^32 (term, label) counts in one model".into())
+        })?);
+    }
+    let classes: Vec<u16> = (0..n)
+        .flat_map(|f| stats(f).iter().map(|s| s.class as u16))
+        .collect();
+    // Per label totals, summed in feature order (the same bits for any thread count).
+    let mut class_total = vec![0.0; k];
+    for f in 0..n {
+        for s in stats(f) {
+            class_total[s.class as usize] += t(f, s.weight);
+        }
+    }
+    let alpha = fit.alpha;
+    let nf = n as f64;
+    let docs: Vec<f64> = counts.class_docs.iter().map(|&d| d as f64).collect();
+    let prior = || log_prior(&docs, &counts.labels, &fit.prior);
+    let model = match fit.model {
+        ModelKind::Multinomial => {
+            let denom: Vec<f64> = class_total.iter().map(|&s| ln(s + alpha * nf)).collect();
+            let values: Vec<f64> = (0..n)
+                .into_par_iter()
+                .with_min_len(1 << 12)
+                .flat_map_iter(|f| {
+                    let denom = &denom;
+                    stats(f).iter().map(move |s| {
+                        let c = s.class as usize;
+                        let w = (ln(t(f, s.weight) + alpha) - denom[c]) * m(f);
+                        w - (ln(alpha) - denom[c]) * m(f)
+                    })
+                })
+                .collect();
+            SparseModel {
+                kind: fit.model,
+                bias: prior()?.to_vec().into(),
+                scale: vec![1.0; k].into(),
+                default: denom
+                    .iter()
+                    .map(|d| ln(alpha) - d)
+                    .collect::<Vec<_>>()
+                    .into(),
+                base: Arr::default(),
+                mult: idf.clone().unwrap_or_default().into(),
+                offsets: offsets.into(),
+                classes: classes.into(),
+                values: values.into(),
+            }
+        }
+        ModelKind::Complement => {
+            // all[f]: the feature's total over labels; comp[c][f] = all[f] - t[f, c] + alpha.
+            let all: Vec<f64> = (0..n)
+                .map(|f| {
+                    let mut a = 0.0;
+                    for s in stats(f) {
+                        a += t(f, s.weight);
+                    }
+                    a
+                })
+                .collect();
+            let log_unseen: Vec<f64> = all.iter().map(|&a| ln(a + alpha)).collect();
+            let all_sum: f64 = all.iter().map(|&a| a + alpha).sum();
+            let log_total: Vec<f64> = class_total.iter().map(|&tc| ln(all_sum - tc)).collect();
+            // ln(comp) - ln(all + alpha) of each counted (f, c): zero for every other pair.
+            let diffs: Vec<f64> = (0..n)
+                .into_par_iter()
+                .with_min_len(1 << 12)
+                .flat_map_iter(|f| {
+                    let (all, log_unseen) = (&all, &log_unseen);
+                    stats(f)
+                        .iter()
+                        .map(move |s| ln(all[f] - t(f, s.weight) + alpha) - log_unseen[f])
+                })
+                .collect();
+            let bias: Vec<f64> = if k == 1 {
+                prior()?.to_vec()
+            } else {
+                vec![0.0; k]
+            };
+            let (scale, base, default, values) = if fit.weight_norm {
+                // w = (ln comp - L_c) / s_c, s_c = sum_f ln comp[c][f] - n L_c.
+                let unseen_sum: f64 = log_unseen.iter().sum();
+                let mut s = vec![unseen_sum; k];
+                let mut e = 0;
+                for f in 0..n {
+                    for st in stats(f) {
+                        s[st.class as usize] += diffs[e];
+                        e += 1;
+                    }
+                }
+                for c in 0..k {
+                    s[c] -= nf * log_total[c];
+                }
+                let mut values = diffs;
+                let mut e = 0;
+                for f in 0..n {
+                    for st in stats(f) {
+                        values[e] = values[e] * m(f) / s[st.class as usize];
+                        e += 1;
+                    }
+                }
+                (
+                    s.iter().map(|v| 1.0 / v).collect::<Vec<_>>(),
+                    (0..n).map(|f| log_unseen[f] * m(f)).collect::<Vec<_>>(),
+                    log_total.iter().map(|l| -l).collect::<Vec<_>>(),
+                    values,
+                )
+            } else {
+                // w = L_c - ln comp.
+                let mut values = diffs;
+                let mut e = 0;
+                for f in 0..n {
+                    for _ in stats(f) {
+                        values[e] = -values[e] * m(f);
+                        e += 1;
+                    }
+                }
+                (
+                    vec![1.0; k],
+                    (0..n).map(|f| -log_unseen[f] * m(f)).collect::<Vec<_>>(),
+                    log_total,
+                    values,
+                )
+            };
+            SparseModel {
+                kind: fit.model,
+                bias: bias.into(),
+                scale: scale.into(),
+                default: default.into(),
+                base: base.into(),
+                mult: idf.clone().unwrap_or_default().into(),
+                offsets: offsets.into(),
+                classes: classes.into(),
+                values: values.into(),
+            }
+        }
+    };
+    Ok(model)
 }
 
 fn log_prior(class_docs: &[f64], labels: &[String], prior: &Prior) -> Result<Array1<f64>> {

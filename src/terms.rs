@@ -71,6 +71,11 @@ impl Terms {
         Some(Terms { bytes, ends })
     }
 
+    /// The raw parts: all the terms' bytes, end to end, and the end offset of each.
+    pub fn parts(&self) -> (&[u8], &[u64]) {
+        (&self.bytes, &self.ends)
+    }
+
     /// Number of terms.
     pub fn len(&self) -> usize {
         self.ends.len()

@@ -256,7 +256,7 @@ fn inspect_text_and_json() {
             ("scam".into(), 11)
         ]
     );
-    assert_eq!(v["vocabulary"]["features"], clf.features.len());
+    assert_eq!(v["vocabulary"]["features"], clf.n_features());
     assert_eq!(v["vocabulary"]["terms_counted"], clf.info.n_terms);
     assert_eq!(v["analyzer"]["ngram_max"], 2);
     assert_eq!(v["training"]["model"], "multinomial");

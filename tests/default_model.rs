@@ -65,13 +65,13 @@ fn default_model_keeps_no_term_of_a_single_message() {
     assert!(default_args().iter().any(|a| a == "--prune-counts"));
     assert_eq!(clf.params.fit.min_df, 2);
     let counts = clf.counts.as_ref().expect("full load keeps the counts");
-    assert_eq!(counts.n_terms(), clf.features.len());
+    assert_eq!(counts.n_terms(), clf.n_features());
     for i in 0..counts.n_terms() {
         assert!(counts.df(i) >= 2, "term {i} has df {}", counts.df(i));
     }
     // The counts the file keeps are what the model was fitted on: refitting them gives
     // the same features.
-    assert!((0..clf.features.len()).all(|i| clf.features[i] == counts.terms[i]));
+    assert!((0..clf.n_features()).all(|i| clf.features()[i] == counts.terms[i]));
 }
 
 #[test]

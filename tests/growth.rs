@@ -130,7 +130,7 @@ fn update_is_byte_identical_to_training_on_all_data() {
         );
         assert!(up.feature_id("fresh").is_some() && old.feature_id("fresh").is_none());
         if opts.contains(&"--max-features") {
-            assert_eq!((old.features.len(), up.features.len()), (40, 40));
+            assert_eq!((old.n_features(), up.n_features()), (40, 40));
         } else if opts.contains(&"--min-df") {
             assert!(up.feature_id("zebrafish").is_some() && old.feature_id("zebrafish").is_none());
         }

@@ -11,7 +11,7 @@ use std::path::Path;
 
 use pitchsift::corpus::CsvOptions;
 use pitchsift::params::TrainParams;
-use pitchsift::persist::{self, Load, FORMAT_VERSION, MAGIC};
+use pitchsift::persist::{self, Load, FORMAT_VERSION, MAGIC, META_AT, N_SECTIONS};
 use pitchsift::{train, Error};
 
 /// Records the largest single allocation made by the current thread, so a test can tell
@@ -106,15 +106,27 @@ fn reseal(bytes: &mut [u8]) {
     bytes[n - 4..].copy_from_slice(&crc.to_le_bytes());
 }
 
-/// A sealed file from raw section contents (each prefixed with its u64 length).
-fn craft(sections: &[Vec<u8>]) -> Vec<u8> {
+/// A sealed file from the metadata and the sections' contents (each 8-aligned).
+fn craft(meta: &[u8], secs: &[Vec<u8>]) -> Vec<u8> {
+    assert_eq!(secs.len(), N_SECTIONS);
+    let pad = |n: usize| n.div_ceil(8) * 8;
     let mut b = MAGIC.to_vec();
     b.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
     b.extend_from_slice(&0u64.to_le_bytes());
-    for s in sections {
+    b.extend_from_slice(&0u32.to_le_bytes());
+    b.extend_from_slice(&(meta.len() as u64).to_le_bytes());
+    let mut at = pad(META_AT + meta.len());
+    for s in secs {
+        b.extend_from_slice(&(at as u64).to_le_bytes());
         b.extend_from_slice(&(s.len() as u64).to_le_bytes());
+        at = pad(at + s.len());
+    }
+    b.extend_from_slice(meta);
+    for s in secs {
+        b.resize(pad(b.len()), 0);
         b.extend_from_slice(s);
     }
+    b.resize(pad(b.len()), 0);
     b.extend_from_slice(&[0; 4]);
     reseal(&mut b);
     b
@@ -130,18 +142,44 @@ fn varint(mut v: u64) -> Vec<u8> {
     out
 }
 
-/// Byte ranges of the four sections' contents in a file written by `to_bytes`.
+/// Byte ranges of the metadata (0) and the sections (1..=N_SECTIONS) in a file
+/// written by `to_bytes`.
 fn sections(bytes: &[u8]) -> Vec<std::ops::Range<usize>> {
-    let mut at = 20;
-    let mut out = Vec::new();
-    for _ in 0..4 {
-        let len = u64::from_le_bytes(bytes[at..at + 8].try_into().unwrap()) as usize;
-        out.push(at + 8..at + 8 + len);
-        at += 8 + len;
+    let u = |at: usize| u64::from_le_bytes(bytes[at..at + 8].try_into().unwrap()) as usize;
+    let mut out = Vec::with_capacity(N_SECTIONS + 1);
+    out.push(META_AT..META_AT + u(24));
+    for k in 0..N_SECTIONS {
+        let (off, len) = (u(32 + 16 * k), u(40 + 16 * k));
+        out.push(off..off + len);
     }
-    assert_eq!(at, bytes.len() - 4);
+    assert_eq!(out[N_SECTIONS].end.div_ceil(8) * 8, bytes.len() - 4);
     out
 }
+
+/// Where the length of range `i` of [`sections`] is stored.
+fn length_field(i: usize) -> usize {
+    if i == 0 {
+        24
+    } else {
+        40 + 16 * (i - 1)
+    }
+}
+
+/// The section contents of a file written by `to_bytes`.
+fn contents(bytes: &[u8]) -> (Vec<u8>, Vec<Vec<u8>>) {
+    let secs = sections(bytes);
+    (
+        bytes[secs[0].clone()].to_vec(),
+        secs[1..]
+            .iter()
+            .map(|r| bytes[r.clone()].to_vec())
+            .collect(),
+    )
+}
+
+/// Section numbers (1-based in [`sections`]).
+const TERM_ENDS: usize = 9;
+const COUNTS: usize = 11;
 
 #[test]
 fn the_small_models_load_and_predict_like_the_originals() {
@@ -259,60 +297,58 @@ fn resealed_bit_flips_never_panic() {
 #[test]
 fn huge_lengths_are_refused_before_allocating() {
     let bytes = small_model();
-    let secs = sections(&bytes);
-    let meta = bytes[secs[0].clone()].to_vec();
+    let (meta, secs) = contents(&bytes);
     let tb = 1u64 << 60;
 
     let mut cases: Vec<(&str, Vec<u8>, &str)> = Vec::new();
-    // The first section's length field says 2^60 bytes.
+    // The metadata's length field says 2^60 bytes.
     let mut d = bytes.clone();
-    d[20..28].copy_from_slice(&tb.to_le_bytes());
+    d[24..32].copy_from_slice(&tb.to_le_bytes());
     reseal(&mut d);
     cases.push(("meta length 2^60", d, "runs past the end"));
-    // u64::MAX as a section length.
+    // u64::MAX as a length and as an offset in the section table.
     let mut d = bytes.clone();
-    d[20..28].copy_from_slice(&u64::MAX.to_le_bytes());
+    d[24..32].copy_from_slice(&u64::MAX.to_le_bytes());
     reseal(&mut d);
     cases.push(("meta length 2^64-1", d, "malformed model file"));
-    // A feature count of 2^60, then a term length of 2^60.
+    for k in 0..N_SECTIONS {
+        for at in [32 + 16 * k, 40 + 16 * k] {
+            let mut d = bytes.clone();
+            d[at..at + 8].copy_from_slice(&tb.to_le_bytes());
+            reseal(&mut d);
+            cases.push(("section offset or length 2^60", d, "malformed model file"));
+        }
+    }
+    // A feature count of 2^60 in the metadata: the sections do not have its size.
+    let mut big: serde_json::Value = serde_json::from_slice(&meta).unwrap();
+    big["n_features"] = tb.into();
     cases.push((
         "feature count 2^60",
-        craft(&[meta.clone(), varint(tb), vec![], vec![]]),
-        "count exceeds",
+        craft(&serde_json::to_vec(&big).unwrap(), &secs),
+        "section sizes differ",
     ));
-    // One feature (the metadata agreeing), whose term length says 2^60.
-    let mut one: serde_json::Value = serde_json::from_slice(&meta).unwrap();
-    one["n_features"] = 1.into();
-    let mut f = varint(1);
-    f.extend(varint(tb));
-    f.extend_from_slice(b"abc");
+    // The last term ends at 2^60.
+    let mut s2 = secs.clone();
+    let ends = &mut s2[TERM_ENDS - 1];
+    let n = ends.len();
+    ends[n - 8..].copy_from_slice(&tb.to_le_bytes());
     cases.push((
-        "term length 2^60",
-        craft(&[serde_json::to_vec(&one).unwrap(), f, vec![], vec![]]),
-        "count exceeds",
+        "term end 2^60",
+        craft(&meta, &s2),
+        "malformed model file: term list",
     ));
     // A declared file length of 2^60 on a small file.
     let mut d = bytes.clone();
     d[12..20].copy_from_slice(&tb.to_le_bytes());
     cases.push(("declared length 2^60", d, "header says"));
     // A term count of 2^60 in the counts section of an otherwise valid model.
-    let mut d = bytes[..secs[3].start - 8].to_vec();
-    let c = varint(tb);
-    d.extend_from_slice(&(c.len() as u64).to_le_bytes());
-    d.extend_from_slice(&c);
-    d.extend_from_slice(&[0; 4]);
-    reseal(&mut d);
-    cases.push(("term count 2^60", d, "count exceeds"));
+    let mut s2 = secs.clone();
+    s2[COUNTS - 1] = varint(tb);
+    cases.push(("term count 2^60", craft(&meta, &s2), "count exceeds"));
     // An endless varint.
-    let mut d = bytes[..secs[1].start - 8].to_vec();
-    let v = vec![0xff; 20];
-    d.extend_from_slice(&(v.len() as u64).to_le_bytes());
-    d.extend_from_slice(&v);
-    d.extend_from_slice(&0u64.to_le_bytes());
-    d.extend_from_slice(&0u64.to_le_bytes());
-    d.extend_from_slice(&[0; 4]);
-    reseal(&mut d);
-    cases.push(("varint of 20 bytes", d, "varint too long"));
+    let mut s2 = secs.clone();
+    s2[COUNTS - 1] = vec![0xff; 20];
+    cases.push(("varint of 20 bytes", craft(&meta, &s2), "varint too long"));
 
     for (what, d, expected) in cases {
         let (r, largest) = largest_alloc(|| load(&d));
@@ -325,18 +361,34 @@ fn huge_lengths_are_refused_before_allocating() {
 #[test]
 fn another_format_version_says_which_and_what_to_do() {
     let mut bytes = small_model();
-    for v in [0u32, 2, 99] {
+    for v in [0u32, 1, 3, 99] {
         bytes[8..12].copy_from_slice(&v.to_le_bytes());
         reseal(&mut bytes);
         let m = message(load(&bytes));
         assert_eq!(
             m,
             format!(
-                "m.model: model format version {v}; this pitchsift reads version 1: retrain the \
+                "m.model: model format version {v}; this pitchsift reads version 2: retrain the \
                  model with this version (pitchsift-train), or use the pitchsift release that \
                  wrote it"
             )
         );
+    }
+}
+
+/// A file written by pitchsift before format version 2 (dense weights; made with
+/// `pitchsift-train -o tests/fixtures/v1.model data/fixtures/tiny.csv` at commit d80fe32)
+/// is refused, naming its version and what to do, by every loader.
+#[test]
+fn a_version_1_file_says_to_retrain() {
+    let path = common::repo_file("tests/fixtures/v1.model");
+    let bytes = std::fs::read(&path).unwrap();
+    assert_eq!(&bytes[8..12], &1u32.to_le_bytes());
+    let expected = "model format version 1; this pitchsift reads version 2: retrain the model \
+                    with this version (pitchsift-train)";
+    for what in [Load::Predict, Load::Full] {
+        assert!(message(persist::from_bytes(&bytes, "m.model", what)).contains(expected));
+        assert!(message(persist::load(&path, what)).contains(expected));
     }
 }
 
@@ -383,9 +435,9 @@ fn streamed_load_equals_in_memory_load_and_refuses_damage() {
     let streamed = load_file(dir.path(), &bytes).unwrap();
     let whole = persist::from_bytes(&bytes, "m", Load::Predict).unwrap();
     assert_eq!(streamed.labels, whole.labels);
-    assert_eq!(streamed.features, whole.features);
-    assert_eq!(streamed.model.weights, whole.model.weights);
-    assert_eq!(streamed.model.bias, whole.model.bias);
+    assert_eq!(streamed.features(), whole.features());
+    assert_eq!(streamed.model, whole.model);
+    assert_eq!(streamed.labels, whole.labels);
     for t in ["w1 w2 w3", "w19999 w5 w5 w77", "nothing known"] {
         assert_eq!(streamed.predict(t), whole.predict(t));
     }
@@ -395,7 +447,7 @@ fn streamed_load_equals_in_memory_load_and_refuses_damage() {
     let secs = sections(&bytes);
     let mut cuts: Vec<usize> = secs
         .iter()
-        .flat_map(|r| [r.start - 9, r.start - 8, r.start - 7, r.start, r.end])
+        .flat_map(|r| [r.start - 1, r.start, r.start + 1, r.end])
         .collect();
     cuts.extend((0..64).map(|i| i * bytes.len() / 64));
     cuts.push(bytes.len() - 1);
@@ -414,10 +466,10 @@ fn streamed_load_equals_in_memory_load_and_refuses_damage() {
     // metadata and features are read first, and a 1 MiB chunk buffer).
     let tb = 1u64 << 60;
     for (what, at) in [
-        ("meta", secs[0].start - 8),
-        ("features", secs[1].start - 8),
-        ("parameters", secs[2].start - 8),
-        ("counts", secs[3].start - 8),
+        ("meta", length_field(0)),
+        ("values", length_field(6)),
+        ("slots", length_field(8)),
+        ("counts", length_field(COUNTS)),
     ] {
         let mut d = bytes.clone();
         d[at..at + 8].copy_from_slice(&tb.to_le_bytes());

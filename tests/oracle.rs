@@ -53,7 +53,7 @@ fn setup(alpha: f64) -> (Classifier, Array2<f64>, Array1<usize>, Array2<f64>) {
         .unwrap();
     let clf = Classifier::fit(common::test_util::count(TRAIN, &params), &params, "oracle").unwrap();
     let dense = |texts: &[&str]| {
-        let mut x = Array2::<f64>::zeros((texts.len(), clf.features.len()));
+        let mut x = Array2::<f64>::zeros((texts.len(), clf.n_features()));
         let mut s = clf.scorer();
         for (i, t) in texts.iter().enumerate() {
             for (f, v) in s.features(t) {

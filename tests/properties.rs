@@ -163,7 +163,7 @@ proptest! {
         let p = clf.predict(&big);
         assert_distribution(&p.probabilities)?;
         // Every known word repeated: the document most unlike the training set.
-        let every: String = clf.features.iter().cycle().take(5000).collect::<Vec<_>>().join(" ");
+        let every: String = clf.features().iter().cycle().take(5000).collect::<Vec<_>>().join(" ");
         assert_distribution(&clf.predict(&every).probabilities)?;
     }
 

@@ -71,7 +71,7 @@ fn describe(cli: &Cli, clf: &Classifier, top: &[Vec<Reason>]) -> Value {
         "format_version": FORMAT_VERSION,
         "labels": labels,
         "documents": clf.class_docs.iter().sum::<u64>(),
-        "vocabulary": {"terms_counted": clf.info.n_terms, "features": clf.features.len()},
+        "vocabulary": {"terms_counted": clf.info.n_terms, "features": clf.n_features()},
         "analyzer": clf.params.analyzer,
         "training": clf.params.fit,
         "calibration": clf.calibration,
@@ -113,7 +113,7 @@ fn text(clf: &Classifier, v: &Value, top: &[Vec<Reason>]) -> String {
         s,
         "vocabulary:  {} terms counted, {} kept as features",
         clf.info.n_terms,
-        clf.features.len()
+        clf.n_features()
     );
     let _ = writeln!(s, "analyzer:    {}", settings(&v["analyzer"]));
     let _ = writeln!(s, "training:    {}", settings(&v["training"]));

@@ -49,7 +49,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             cli.models.len(),
             clf.labels.len(),
             clf.info.n_terms,
-            clf.features.len(),
+            clf.n_features(),
             start.elapsed().as_secs_f64(),
             cli.output.display()
         );

@@ -203,7 +203,7 @@ fn run(cli: Cli, matches: &ArgMatches) -> anyhow::Result<()> {
         eprintln!(
             "  vocabulary: {} terms counted, {} kept as features; model written to {}",
             clf.info.n_terms,
-            clf.features.len(),
+            clf.n_features(),
             cli.output.display()
         );
         eprintln!(

@@ -67,7 +67,8 @@ pub struct AnalyzerConfig {
     /// Longest n-gram.
     pub ngram_max: u8,
     /// Feature hashing: when set, every term is replaced by its bucket among
-    /// `2^hash_bits` (64-bit FNV-1a of the term's bytes, low bits), written `#<bucket>`.
+    /// `2^hash_bits` (the low bits of xxh3-64 of the term's bytes with the fixed seed
+    /// [`crate::fingerprint::BUCKET_SEED`]), written `#<bucket>`.
     /// Bounds the vocabulary, so the model size, at some cost in accuracy. Absent from
     /// files written without it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -119,29 +120,9 @@ impl AnalyzerConfig {
     }
 }
 
-/// 64-bit FNV-1a: a fixed, documented hash, so hashed models do not depend on this
-/// build's hasher.
-pub fn fnv1a(bytes: &[u8]) -> u64 {
-    fnv1a_from(FNV_OFFSET, bytes)
-}
-
-/// FNV-1a's initial state.
-const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
-
-/// FNV-1a continued over `bytes` from state `h` (a joined n-gram hashed token by token).
-#[inline]
-fn fnv1a_from(mut h: u64, bytes: &[u8]) -> u64 {
-    for &b in bytes {
-        h ^= b as u64;
-        h = h.wrapping_mul(0x0100_0000_01b3);
-    }
-    h
-}
-
 /// The feature-hashing term of `term`: `#` and its bucket in decimal.
 fn hashed_term(out: &mut String, term: &str, bits: u8) {
-    let bucket = fnv1a(term.as_bytes()) & ((1u64 << bits) - 1);
-    bucket_term(out, bucket);
+    bucket_term(out, crate::fingerprint::bucket(term.as_bytes(), bits));
 }
 
 /// The term of hashing bucket `bucket`: `#` and the bucket in decimal.
@@ -266,27 +247,28 @@ impl Analyzer {
 
     /// With feature hashing, call `f` with the bucket of every term of `text`, in the
     /// order of [`Analyzer::for_each_term`] (whose terms are `#<bucket>`), without
-    /// building the n-gram strings: FNV-1a runs over the tokens and the spaces between
-    /// them. Does nothing without `hash_bits`.
+    /// writing the `#<bucket>` strings: each n-gram is joined in one reused buffer and
+    /// hashed (xxh3). Does nothing without `hash_bits`.
     pub fn for_each_bucket(&mut self, text: &str, mut f: impl FnMut(u64)) {
         let Some(bits) = self.config.hash_bits else {
             return;
         };
-        let mask = (1u64 << bits) - 1;
         let (lo, hi) = (
             self.config.ngram_min as usize,
             self.config.ngram_max as usize,
         );
-        let toks = self.tokens(text);
+        self.tokens(text);
+        let toks = &self.tokens[..self.n_tokens];
+        let joined = &mut self.term;
         for i in 0..toks.len() {
-            let mut h = FNV_OFFSET;
+            joined.clear();
             for n in 1..=hi.min(toks.len() - i) {
                 if n > 1 {
-                    h = fnv1a_from(h, b" ");
+                    joined.push(' ');
                 }
-                h = fnv1a_from(h, toks[i + n - 1].as_bytes());
+                joined.push_str(&toks[i + n - 1]);
                 if n >= lo {
-                    f(h & mask);
+                    f(crate::fingerprint::bucket(joined.as_bytes(), bits));
                 }
             }
         }
@@ -425,12 +407,10 @@ mod tests {
         // The same term always lands in the same bucket, 16 buckets: #0..#15.
         assert_eq!(terms.len(), 5);
         assert_eq!(terms[0], terms[4]);
-        let bucket = |t: &str| format!("#{}", fnv1a(t.as_bytes()) & 15);
+        let bucket = |t: &str| format!("#{}", crate::fingerprint::bucket(t.as_bytes(), 4));
         assert_eq!(terms[0], bucket("buy"));
         assert_eq!(terms[1], bucket("buy now"));
         assert!(terms.iter().all(|t| t[1..].parse::<u64>().unwrap() < 16));
-        // FNV-1a test vector (draft-eastlake-fnv): "a" -> 0xaf63dc4c8601ec8c.
-        assert_eq!(fnv1a(b"a"), 0xaf63_dc4c_8601_ec8c);
         let bad = AnalyzerConfig {
             hash_bits: Some(33),
             ..AnalyzerConfig::default()
