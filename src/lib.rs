@@ -40,12 +40,13 @@
 pub mod active;
 pub mod calibrate;
 pub mod classifier;
-pub mod corpus;
 pub mod counts;
 pub mod cv;
 pub mod error;
+pub mod eval;
 pub mod explain;
 pub mod grow;
+pub mod io;
 #[cfg(feature = "fs")]
 pub mod labelling;
 #[cfg(feature = "fs")]
@@ -55,6 +56,7 @@ pub mod model;
 mod par;
 pub mod params;
 pub mod persist;
+pub mod pipeline;
 #[cfg(feature = "fs")]
 pub mod report;
 pub mod terms;
@@ -65,3 +67,4 @@ pub mod train;
 
 pub use classifier::{Classifier, Prediction};
 pub use error::{Error, Result};
+pub use io::corpus;
