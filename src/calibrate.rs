@@ -33,41 +33,42 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::classifier::Prediction;
-use crate::cv::{check_k, Dataset, FoldCounts};
-use crate::error::Result;
 use crate::model::{argmax, softmax};
-use crate::params::ValidTrainParams;
 
 /// Folds of the cross-validation that calibration is fitted on, by default.
 pub const DEFAULT_FOLDS: usize = 5;
 /// Seed of its fold assignment, by default.
 pub const DEFAULT_SEED: u64 = 42;
 
-/// Fit a calibration map for a model trained on `data` with `params`: `method` fitted on
-/// the out-of-fold joint log-likelihoods of `k`-fold cross-validation of `data`
-/// ([`Dataset::folds`]: stratified, or grouped when `data` has groups, with groups under
-/// `min_group` rows pooled; `k` is lowered to the number of rows when there are fewer).
-/// Always-train rows are in every training set and are not scored, so the map is fitted
-/// on the held-out rows only. Deterministic: the same data, settings and seed give the
-/// same map whatever the thread count.
-pub fn fit_cv(
-    data: &Dataset,
-    params: &ValidTrainParams,
-    method: Method,
-    k: usize,
-    seed: u64,
-    min_group: usize,
-) -> Result<Calibration> {
-    let k = k.min(data.held_out_rows());
-    check_k(data, k)?;
-    let folds = data.folds(k, seed, min_group)?;
-    let jll = FoldCounts::new(data, &folds, k, params)?.predict(&params.fit)?;
-    let (rows, classes): (Vec<Vec<f64>>, Vec<u32>) = (0..data.len())
-        .filter(|&i| !data.is_always_train(i))
-        .map(|i| (jll[i].clone(), data.classes[i]))
-        .unzip();
-    Ok(Calibration::fit(method, &rows, &classes, k as u32, seed))
+/// The answer for one message.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Prediction {
+    /// Index of the predicted label.
+    pub class: usize,
+    /// Probability of every label (sums to 1).
+    pub probabilities: Vec<f64>,
+}
+
+impl Prediction {
+    /// The prediction from joint log-likelihoods: the raw argmax, and the posteriors
+    /// through the calibration `map` when there is one (the softmax otherwise). Every
+    /// score of the crate (prediction, cross-validation, evaluation) goes through here.
+    pub fn from_jll(mut jll: Vec<f64>, map: Option<&CalibrationMap>) -> Prediction {
+        let class = argmax(&jll);
+        match map {
+            Some(m) => m.probabilities(&mut jll, class),
+            None => softmax(&mut jll),
+        }
+        Prediction {
+            class,
+            probabilities: jll,
+        }
+    }
+
+    /// Probability of the predicted label.
+    pub fn confidence(&self) -> f64 {
+        self.probabilities[self.class]
+    }
 }
 
 /// The label given to a message whose top confidence is below the threshold.
@@ -75,6 +76,7 @@ pub const UNSURE: &str = "unsure";
 
 /// Which calibration to fit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
 #[serde(rename_all = "lowercase")]
 pub enum Method {
     /// Temperature scaling.
@@ -92,6 +94,8 @@ impl Method {
         }
     }
 }
+
+crate::params::named!(Method, "calibration", Method::Temperature => "temperature", Method::Isotonic => "isotonic");
 
 /// A fitted calibration map.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

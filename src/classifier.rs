@@ -8,10 +8,11 @@ use serde::{Deserialize, Serialize};
 
 use crate::arr::Arr;
 use crate::calibrate::Calibration;
+pub use crate::calibrate::Prediction;
 use crate::counts::{l2_norm_of_hashes, tf_weight, Counts};
 use crate::error::{Error, Result};
 use crate::fingerprint::{fingerprint, Index};
-use crate::model::{argmax, fit_sparse, select_features, softmax, SparseModel};
+use crate::model::{fit_sparse, select_features, SparseModel};
 use crate::params::{DocNorm, TermWeight, ValidTrainParams};
 use crate::terms::Terms;
 use crate::text::Analyzer;
@@ -55,22 +56,6 @@ pub struct TrainInfo {
     /// from its counts alone.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub stale: Vec<String>,
-}
-
-/// The answer for one message.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Prediction {
-    /// Index of the predicted label.
-    pub class: usize,
-    /// Probability of every label (sums to 1).
-    pub probabilities: Vec<f64>,
-}
-
-impl Prediction {
-    /// Probability of the predicted label.
-    pub fn confidence(&self) -> f64 {
-        self.probabilities[self.class]
-    }
 }
 
 impl Classifier {
@@ -359,18 +344,9 @@ impl<'m> Scorer<'m> {
         self.posteriors(p)
     }
 
-    /// The prediction from joint log-likelihoods: the raw argmax, and the calibrated
-    /// posteriors when the classifier has a calibration map (the softmax otherwise).
-    fn posteriors(&self, mut p: Vec<f64>) -> Prediction {
-        let class = argmax(&p);
-        match &self.clf.calibration {
-            Some(c) => c.map.probabilities(&mut p, class),
-            None => softmax(&mut p),
-        }
-        Prediction {
-            class,
-            probabilities: p,
-        }
+    /// The prediction from joint log-likelihoods (see [`Prediction::from_jll`]).
+    fn posteriors(&self, p: Vec<f64>) -> Prediction {
+        Prediction::from_jll(p, self.clf.calibration.as_ref().map(|c| &c.map))
     }
 
     /// Predict one message (exactly as [`Scorer::predict`]) and also return its joint

@@ -262,16 +262,25 @@ pub fn first_difference(
     a: &ValidTrainParams,
     b: &ValidTrainParams,
 ) -> Option<(String, String, String)> {
+    differences(a, b).into_iter().next()
+}
+
+/// Every setting whose value differs, in the order of [`first_difference`]: (dotted
+/// path, value in `a`, value in `b`), values as JSON.
+pub fn differences(a: &ValidTrainParams, b: &ValidTrainParams) -> Vec<(String, String, String)> {
     let va = serde_json::to_value(a).expect("settings serialise");
     let vb = serde_json::to_value(b).expect("settings serialise");
-    diff_json("", &va, &vb)
+    let mut out = Vec::new();
+    diff_json("", &va, &vb, &mut out);
+    out
 }
 
 fn diff_json(
     path: &str,
     a: &serde_json::Value,
     b: &serde_json::Value,
-) -> Option<(String, String, String)> {
+    out: &mut Vec<(String, String, String)>,
+) {
     use serde_json::Value;
     if let (Value::Object(ma), Value::Object(mb)) = (a, b) {
         // Keys in a stable order: a's keys, then keys only b has.
@@ -286,15 +295,10 @@ fn diff_json(
                 ma.get(k).unwrap_or(&Value::Null),
                 mb.get(k).unwrap_or(&Value::Null),
             );
-            if let Some(d) = diff_json(&p, x, y) {
-                return Some(d);
-            }
+            diff_json(&p, x, y, out);
         }
-        None
     } else if a != b {
-        Some((path.to_string(), a.to_string(), b.to_string()))
-    } else {
-        None
+        out.push((path.to_string(), a.to_string(), b.to_string()));
     }
 }
 

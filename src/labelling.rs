@@ -2,7 +2,7 @@
 //!
 //! Every answer (a label, or a skip) is saved at once to the label file, by rewriting
 //! the whole file to a temporary file and renaming it over the old one
-//! ([`crate::persist::write_atomic`]): whenever the process dies, the file on disk is a
+//! ([`crate::io::output::write_atomic`]): whenever the process dies, the file on disk is a
 //! complete CSV holding every answer given before the last save returned, never half a
 //! row; and undo (dropping the last row) is the same operation. A label file holds a
 //! few hundred rows, so the rewrite costs little.
@@ -217,7 +217,7 @@ impl Session {
             w.write_byte_record(&rec).map_err(io)?;
         }
         let bytes = w.into_inner().map_err(|e| io(e.into_error().into()))?;
-        crate::persist::write_atomic(&self.path, &bytes)
+        crate::io::output::write_atomic(&self.path, &bytes)
     }
 
     /// Fold every label given so far into the base model (exactly, from its counts) and

@@ -41,13 +41,14 @@ pub mod active;
 pub mod arr;
 pub mod calibrate;
 pub mod classifier;
-pub mod corpus;
 pub mod counts;
 pub mod cv;
 pub mod error;
+pub mod eval;
 pub mod explain;
 pub mod fingerprint;
 pub mod grow;
+pub mod io;
 #[cfg(feature = "fs")]
 pub mod labelling;
 #[cfg(feature = "fs")]
@@ -59,6 +60,7 @@ mod par;
 pub mod params;
 /// The model file under its earlier name ([`model_file`]).
 pub use model_file as persist;
+pub mod pipeline;
 #[cfg(feature = "fs")]
 pub mod report;
 pub mod terms;
@@ -69,3 +71,4 @@ pub mod train;
 
 pub use classifier::{Classifier, Prediction};
 pub use error::{Error, Result};
+pub use io::corpus;

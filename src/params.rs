@@ -11,6 +11,7 @@ use crate::text::AnalyzerConfig;
 
 /// Which naive Bayes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
 #[serde(rename_all = "lowercase")]
 pub enum ModelKind {
     /// Multinomial naive Bayes.
@@ -33,6 +34,7 @@ pub enum Prior {
 
 /// Per-document term weighting before counts are summed (Rennie et al. 2003, 4.1-4.3).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
 #[serde(rename_all = "lowercase")]
 pub enum TermWeight {
     /// Raw term frequency: the model's statistics are exact integer counts.
@@ -43,12 +45,101 @@ pub enum TermWeight {
 
 /// Per-document length normalisation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
 #[serde(rename_all = "lowercase")]
 pub enum DocNorm {
     /// None.
     None,
     /// Divide the document's term weights by their Euclidean norm (over all its terms).
     L2,
+}
+
+/// A word n-gram range `MIN..MAX` (also `MIN-MAX`, `MIN,MAX`) or a single `N`: the one
+/// parser of `--ngrams` and `--grid-ngrams` (the range itself is judged by `check()`).
+pub fn parse_ngrams(s: &str) -> std::result::Result<(u8, u8), String> {
+    let parse = |x: &str| {
+        x.trim()
+            .parse::<u8>()
+            .map_err(|_| format!("bad n-gram range `{s}` (use MIN..MAX, e.g. 1..2)"))
+    };
+    match s
+        .split_once("..")
+        .or_else(|| s.split_once('-'))
+        .or_else(|| s.split_once(','))
+    {
+        Some((a, b)) => Ok((parse(a)?, parse(b.trim_start_matches('='))?)),
+        None => {
+            let n = parse(s)?;
+            Ok((n, n))
+        }
+    }
+}
+
+/// `Display` and `FromStr` of a unit enum by its command-line (and model file) names.
+macro_rules! named {
+    ($t:ty, $what:literal, $($v:path => $n:literal),+) => {
+        impl std::fmt::Display for $t {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(match self { $($v => $n),+ })
+            }
+        }
+        impl std::str::FromStr for $t {
+            type Err = $crate::error::Error;
+            fn from_str(s: &str) -> $crate::error::Result<Self> {
+                match s {
+                    $($n => Ok($v),)+
+                    _ => Err($crate::error::Error::InvalidParam(format!(
+                        concat!("unknown ", $what, " `{}` (", $($n, " "),+, ")"), s
+                    ))),
+                }
+            }
+        }
+    };
+}
+pub(crate) use named;
+
+named!(ModelKind, "model", ModelKind::Multinomial => "multinomial", ModelKind::Complement => "complement");
+named!(TermWeight, "term weighting", TermWeight::Raw => "raw", TermWeight::Log => "log");
+named!(DocNorm, "document norm", DocNorm::None => "none", DocNorm::L2 => "l2");
+
+impl std::fmt::Display for Prior {
+    /// `empirical`, `uniform`, or `label=weight,...` (what `--prior` takes).
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Prior::Empirical => f.write_str("empirical"),
+            Prior::Uniform => f.write_str("uniform"),
+            Prior::Given(map) => {
+                let parts: Vec<String> = map.iter().map(|(l, v)| format!("{l}={v}")).collect();
+                f.write_str(&parts.join(","))
+            }
+        }
+    }
+}
+
+impl std::str::FromStr for Prior {
+    type Err = Error;
+    /// `empirical`, `uniform`, or `label=weight,label=weight,...`.
+    fn from_str(s: &str) -> Result<Prior> {
+        Ok(match s {
+            "empirical" => Prior::Empirical,
+            "uniform" => Prior::Uniform,
+            s => {
+                let mut map = BTreeMap::new();
+                for part in s.split(',') {
+                    let (k, v) = part.split_once('=').ok_or_else(|| {
+                        Error::InvalidParam(format!(
+                            "bad --prior `{s}`: use empirical, uniform or label=weight,..."
+                        ))
+                    })?;
+                    let v: f64 = v.parse().map_err(|_| {
+                        Error::InvalidParam(format!("bad prior weight `{v}` for `{k}`"))
+                    })?;
+                    map.insert(k.trim().to_string(), v);
+                }
+                Prior::Given(map)
+            }
+        })
+    }
 }
 
 /// Fitting parameters (everything but the analyzer). Saved in the model.
@@ -159,6 +250,50 @@ pub struct ValidTrainParams {
     pub analyzer: AnalyzerConfig,
     /// Fitting settings.
     pub fit: FitParams,
+}
+
+impl ValidTrainParams {
+    /// The pitchsift-train options that reproduce these settings (what pitchsift-eval
+    /// prints for a configuration); defaults that need no option are left out.
+    pub fn train_args(&self) -> Vec<String> {
+        let (a, f) = (&self.analyzer, &self.fit);
+        let mut v: Vec<String> = vec![
+            "--model".into(),
+            f.model.to_string(),
+            "--alpha".into(),
+            f.alpha.to_string(),
+            "--ngrams".into(),
+            format!("{}..{}", a.ngram_min, a.ngram_max),
+            "--tf".into(),
+            f.tf.to_string(),
+            "--norm".into(),
+            f.norm.to_string(),
+            "--min-df".into(),
+            f.min_df.to_string(),
+        ];
+        if f.idf {
+            v.push("--idf".into());
+        }
+        if f.weight_norm {
+            v.push("--weight-norm".into());
+        }
+        if let Some(m) = f.max_features {
+            v.extend(["--max-features".into(), m.to_string()]);
+        }
+        if f.prior != Prior::Empirical {
+            v.extend(["--prior".into(), f.prior.to_string()]);
+        }
+        if !a.placeholders {
+            v.push("--no-placeholders".into());
+        }
+        if !a.lowercase {
+            v.push("--no-lowercase".into());
+        }
+        if let Some(b) = a.hash_bits {
+            v.extend(["--hash-bits".into(), b.to_string()]);
+        }
+        v
+    }
 }
 
 impl TrainParams {

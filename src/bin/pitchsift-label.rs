@@ -116,7 +116,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             let picked = active::select(&clf, &pool.texts, strategy, k, |_| false);
             let bytes = suggestions(&clf, &pool, &picked, cli.weight)?;
             match &cli.output {
-                Some(path) => persist::write_atomic(path, &bytes)?,
+                Some(path) => pitchsift::io::output::write_atomic(path, &bytes)?,
                 None => std::io::stdout().lock().write_all(&bytes)?,
             }
             Ok(())

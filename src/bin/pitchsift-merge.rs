@@ -22,12 +22,8 @@ struct Cli {
     /// Where to write the merged model (written to a temporary file, then renamed).
     #[arg(short, long)]
     output: PathBuf,
-    /// Worker threads (0 = all cores).
-    #[arg(short, long, default_value_t = 0)]
-    jobs: usize,
-    /// No summary on stderr.
-    #[arg(short, long)]
-    quiet: bool,
+    #[command(flatten)]
+    run: common::RunArgs,
 }
 
 fn main() -> ExitCode {
@@ -37,11 +33,11 @@ fn main() -> ExitCode {
 
 fn run(cli: Cli) -> anyhow::Result<()> {
     common::check_inputs(&cli.models)?;
-    common::init_threads(cli.jobs)?;
+    cli.run.init_threads()?;
     let start = Instant::now();
     let clf = grow::merge_files(&cli.models)?;
     persist::save(&clf, &cli.output)?;
-    if !cli.quiet {
+    if !cli.run.quiet {
         let n: u64 = clf.class_docs.iter().sum();
         eprintln!(
             "pitchsift-merge: {} models, {n} documents, {} labels, {} terms counted, {} kept \

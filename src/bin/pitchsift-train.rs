@@ -45,12 +45,8 @@ struct Cli {
     /// options that contradict them are refused).
     #[arg(long, value_name = "MODEL")]
     update: Option<PathBuf>,
-    /// Worker threads (0 = all cores).
-    #[arg(short, long, default_value_t = 0)]
-    jobs: usize,
-    /// No summary and no progress bar on stderr.
-    #[arg(short, long)]
-    quiet: bool,
+    #[command(flatten)]
+    run: common::RunArgs,
     /// Calibration map fitted on out-of-fold scores of the training data and stored in
     /// the model (`none`, the default: raw naive Bayes posteriors, exact counts only, so
     /// update and merge stay byte-identical to training on all data). `isotonic` had the
@@ -107,7 +103,7 @@ fn run(cli: Cli, matches: &ArgMatches) -> anyhow::Result<()> {
     if let Some(base) = &cli.update {
         common::check_inputs(std::slice::from_ref(base))?;
     }
-    common::init_threads(cli.jobs)?;
+    cli.run.init_threads()?;
     let start = Instant::now();
     let mut csv = cli.csv.options(Some(&cli.train.label_col));
     // An update's files may be label files with rows not labelled yet (pitchsift-label
@@ -125,7 +121,7 @@ fn run(cli: Cli, matches: &ArgMatches) -> anyhow::Result<()> {
     }
     let mut progress = common::Progress::new(
         common::total_size(&all),
-        cli.quiet,
+        cli.run.quiet,
         "pitchsift-train: counting",
     );
     let mut report = |docs: u64, bytes: u64| progress.update(bytes, || format!("{docs} documents"));
@@ -159,7 +155,7 @@ fn run(cli: Cli, matches: &ArgMatches) -> anyhow::Result<()> {
             };
             let data = Dataset::from_sources(&sources, &csv)?;
             let mut clf = data.train(&params, &train::describe(&all))?;
-            clf.calibration = Some(calibrate::fit_cv(
+            clf.calibration = Some(pitchsift::eval::crossval::fit_calibration(
                 &data,
                 &params,
                 method,
@@ -181,7 +177,7 @@ fn run(cli: Cli, matches: &ArgMatches) -> anyhow::Result<()> {
     }
     let trained = start.elapsed();
     persist::save(&clf, &cli.output)?;
-    if !cli.quiet {
+    if !cli.run.quiet {
         let phases = match counted {
             Some(c) => format!(
                 "counting {:.2}s, fitting {:.2}s",
@@ -227,75 +223,49 @@ fn run(cli: Cli, matches: &ArgMatches) -> anyhow::Result<()> {
 
 /// With --update the model's settings rule: a training option given on the command line
 /// must agree with the model, or it is a usage error (a silent override would make the
-/// grown model mean something else than the user asked for).
+/// grown model mean something else than the user asked for). The settings that differ
+/// come from [`grow::differences`]; each is refused when its option was given.
 fn refuse_conflicts(
     matches: &ArgMatches,
     given: &ValidTrainParams,
     model: &ValidTrainParams,
     path: &std::path::Path,
 ) -> anyhow::Result<()> {
-    let (a, f, ma, mf) = (&given.analyzer, &given.fit, &model.analyzer, &model.fit);
+    // The option that sets each setting (`fit.min_df` -> `min_df`, `fit.prior.given.x`
+    // -> `prior`).
+    let option = |setting: &str| match setting.split('.').nth(1).unwrap_or(setting) {
+        "ngram_min" | "ngram_max" => "ngrams".to_string(),
+        "placeholders" => "no_placeholders".into(),
+        "lowercase" => "no_lowercase".into(),
+        s => s.to_string(),
+    };
+    let on_command_line = |id: &str| matches.value_source(id) == Some(ValueSource::CommandLine);
     let options = TrainArgs::augment_args(clap::Command::new("train"));
-    for arg in options.get_arguments() {
-        let id = arg.get_id().as_str();
-        if matches.value_source(id) != Some(ValueSource::CommandLine) {
+    for (setting, model_value, _) in grow::differences(model, given) {
+        let id = option(&setting);
+        let Some(arg) = options.get_arguments().find(|a| a.get_id() == id.as_str()) else {
+            continue; // a setting no option sets (the tokenisation rules' version)
+        };
+        if !on_command_line(&id) {
             continue;
         }
-        // The model's value when the option contradicts it.
-        let differs = |same: bool, model_value: String| (!same).then_some(model_value);
-        let conflict = match id {
-            // Which column holds the labels is a property of the new CSV, not of the model.
-            "label_col" => None,
-            "model" => differs(
-                f.model == mf.model,
-                format!("{:?}", mf.model).to_lowercase(),
-            ),
-            "alpha" => differs(f.alpha == mf.alpha, mf.alpha.to_string()),
-            "ngrams" => differs(
-                (a.ngram_min, a.ngram_max) == (ma.ngram_min, ma.ngram_max),
-                format!("{}..{}", ma.ngram_min, ma.ngram_max),
-            ),
-            "min_df" => differs(f.min_df == mf.min_df, mf.min_df.to_string()),
-            "max_features" => differs(
-                f.max_features == mf.max_features,
-                mf.max_features.map_or("none".into(), |n| n.to_string()),
-            ),
-            "prior" => differs(
-                f.prior == mf.prior,
-                format!("{:?}", mf.prior).to_lowercase(),
-            ),
-            "weight_norm" => differs(f.weight_norm == mf.weight_norm, mf.weight_norm.to_string()),
-            "tf" => differs(f.tf == mf.tf, format!("{:?}", mf.tf).to_lowercase()),
-            "idf" => differs(f.idf == mf.idf, mf.idf.to_string()),
-            "norm" => differs(f.norm == mf.norm, format!("{:?}", mf.norm).to_lowercase()),
-            "no_placeholders" => differs(
-                a.placeholders == ma.placeholders,
-                format!(
-                    "placeholders {}",
-                    if ma.placeholders { "on" } else { "off" }
-                ),
-            ),
-            "no_lowercase" => differs(
-                a.lowercase == ma.lowercase,
-                format!("lowercase {}", if ma.lowercase { "on" } else { "off" }),
-            ),
-            "hash_bits" => differs(
-                a.hash_bits == ma.hash_bits,
-                ma.hash_bits
-                    .map_or("no feature hashing".into(), |b| format!("{b} hash bits")),
-            ),
-            // An option this check does not know yet: refuse rather than guess.
-            _ => Some("its own setting".into()),
+        let v = model_value.trim_matches('"');
+        let model_value = match id.as_str() {
+            "ngrams" => format!("{}..{}", model.analyzer.ngram_min, model.analyzer.ngram_max),
+            "no_placeholders" => format!("placeholders {}", if v == "true" { "on" } else { "off" }),
+            "no_lowercase" => format!("lowercase {}", if v == "true" { "on" } else { "off" }),
+            "hash_bits" if v == "null" => "no feature hashing".into(),
+            "hash_bits" => format!("{v} hash bits"),
+            "prior" => model.fit.prior.to_string(),
+            _ => v.to_string(),
         };
-        if let Some(model_value) = conflict {
-            let flag = arg.get_long().unwrap_or(id);
-            return Err(Usage(format!(
-                "--{flag} contradicts {} (it has {model_value}): --update trains with the \
-                 model's own settings; drop --{flag}, or train a new model on all the data",
-                path.display()
-            ))
-            .into());
-        }
+        let flag = arg.get_long().unwrap_or(&id);
+        return Err(Usage(format!(
+            "--{flag} contradicts {} (it has {model_value}): --update trains with the \
+             model's own settings; drop --{flag}, or train a new model on all the data",
+            path.display()
+        ))
+        .into());
     }
     Ok(())
 }

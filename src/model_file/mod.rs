@@ -388,67 +388,9 @@ pub fn save(clf: &Classifier, path: &Path) -> Result<()> {
     write_atomic_with(path, &mut |w| write_model(clf, w))
 }
 
-/// Write `bytes` to `path` atomically (temporary file, sync, rename).
-///
-/// A `path` that exists and is not a regular file (a device such as `/dev/null` or
-/// `/dev/full`, a FIFO, `/dev/stdout`) is written directly instead: renaming over it
-/// would replace the device with a regular file.
+// The atomic writing of files lives in `crate::io::output` (one for every output).
 #[cfg(feature = "fs")]
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
-    write_atomic_with(path, &mut |w| w.write_all(bytes))
-}
-
-/// [`write_atomic`] of what `fill` writes.
-#[cfg(feature = "fs")]
-pub fn write_atomic_with(
-    path: &Path,
-    fill: &mut dyn FnMut(&mut dyn Write) -> std::io::Result<()>,
-) -> Result<()> {
-    if is_special(path) {
-        let mut f = std::fs::OpenOptions::new()
-            .write(true)
-            .open(path)
-            .map_err(|e| Error::io(path, e))?;
-        return fill(&mut f)
-            .and_then(|_| f.flush())
-            .map_err(|e| Error::io(path, e));
-    }
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d,
-        _ => Path::new("."),
-    };
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".pitchsift-")
-        .suffix(".tmp")
-        .tempfile_in(dir)
-        .map_err(|e| Error::io(path, e))?;
-    fill(&mut tmp)
-        .and_then(|_| tmp.as_file().sync_all())
-        .map_err(|e| Error::io(path, e))?;
-    set_readable(tmp.as_file()).map_err(|e| Error::io(path, e))?;
-    tmp.persist(path).map_err(|e| Error::io(path, e.error))?;
-    Ok(())
-}
-
-/// True when `path` exists and is neither a regular file nor a directory (a device,
-/// a FIFO, a socket): such a target is written in place, never renamed over.
-#[cfg(feature = "fs")]
-pub fn is_special(path: &Path) -> bool {
-    std::fs::metadata(path).is_ok_and(|m| !m.is_file() && !m.is_dir())
-}
-
-/// Temporary files are created private (0600); a finished output is an ordinary file.
-#[cfg(feature = "fs")]
-pub fn set_readable(f: &std::fs::File) -> std::io::Result<()> {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        f.set_permissions(std::fs::Permissions::from_mode(0o644))?;
-    }
-    #[cfg(not(unix))]
-    let _ = f;
-    Ok(())
-}
+pub use crate::io::output::{is_special, set_readable, write_atomic, write_atomic_with};
 
 /// Load a model file. Files of 64 KiB and more are memory-mapped (read-only; a model
 /// is replaced by renaming a new file over it, never rewritten in place), smaller ones

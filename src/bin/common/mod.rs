@@ -9,6 +9,9 @@ use pitchsift::corpus::{CsvOptions, InvalidUtf8};
 use pitchsift::params::{DocNorm, ModelKind, Prior, TermWeight, TrainParams, ValidTrainParams};
 use pitchsift::text::AnalyzerConfig;
 
+mod progress;
+pub use progress::Progress;
+
 /// Run `f`; map its error to a one-line message and an exit code: 0 for a closed pipe
 /// downstream, 1 for bad data, 2 for bad usage.
 pub fn main_with(name: &str, f: impl FnOnce() -> anyhow::Result<()>) -> ExitCode {
@@ -51,6 +54,44 @@ impl std::fmt::Display for Usage {
 }
 
 impl std::error::Error for Usage {}
+
+/// A library error that is a usage problem ([`pitchsift::Error::InvalidParam`]) as a
+/// [`Usage`] error with its message; other errors as they are.
+pub fn usage(e: pitchsift::Error) -> anyhow::Error {
+    match e {
+        pitchsift::Error::InvalidParam(m) => Usage(m).into(),
+        e => e.into(),
+    }
+}
+
+/// `--jobs` and `--quiet`, the same in every binary.
+#[derive(Debug, Clone, Args)]
+pub struct RunArgs {
+    /// Worker threads (0 = all cores).
+    #[arg(short, long, default_value_t = 0)]
+    pub jobs: usize,
+    /// No progress bar and no summary on stderr (the bar is shown only when stderr is a
+    /// terminal).
+    #[arg(short, long)]
+    pub quiet: bool,
+}
+
+impl RunArgs {
+    /// Build the global thread pool with `--jobs` threads.
+    pub fn init_threads(&self) -> anyhow::Result<()> {
+        init_threads(self.jobs)
+    }
+
+    /// A progress bar of bytes of input (see [`Progress::new`]).
+    pub fn bytes(&self, total: Option<u64>, what: &str) -> Progress {
+        Progress::new(total, self.quiet, what)
+    }
+
+    /// A progress bar of `steps` equal steps (see [`Progress::steps`]).
+    pub fn steps(&self, steps: usize, what: &str) -> Progress {
+        Progress::steps(steps as u64, self.quiet, what)
+    }
+}
 
 /// Build the global rayon pool with `jobs` threads (0 = all cores).
 pub fn init_threads(jobs: usize) -> anyhow::Result<()> {
@@ -123,24 +164,6 @@ impl CsvArgs {
     }
 }
 
-#[derive(Debug, Clone, Copy, ValueEnum)]
-pub enum ModelArg {
-    Multinomial,
-    Complement,
-}
-
-#[derive(Debug, Clone, Copy, ValueEnum)]
-pub enum TfArg {
-    Raw,
-    Log,
-}
-
-#[derive(Debug, Clone, Copy, ValueEnum)]
-pub enum NormArg {
-    None,
-    L2,
-}
-
 /// The training options shared by pitchsift-train and pitchsift-eval.
 #[derive(Debug, Clone, Args)]
 pub struct TrainArgs {
@@ -149,12 +172,12 @@ pub struct TrainArgs {
     pub label_col: String,
     /// Naive Bayes variant.
     #[arg(long, value_enum, default_value = "multinomial")]
-    pub model: ModelArg,
+    pub model: ModelKind,
     /// Lidstone smoothing (> 0).
     #[arg(long, default_value_t = 1.0)]
     pub alpha: f64,
     /// Word n-gram range, MIN..MAX (or a single N).
-    #[arg(long, default_value = "1..2", value_parser = parse_ngrams)]
+    #[arg(long, default_value = "1..2", value_parser = pitchsift::params::parse_ngrams)]
     pub ngrams: (u8, u8),
     /// Keep terms found in at least this many documents.
     #[arg(long, default_value_t = 1)]
@@ -163,20 +186,20 @@ pub struct TrainArgs {
     #[arg(long)]
     pub max_features: Option<u64>,
     /// Class priors: `empirical`, `uniform`, or `label=weight,label=weight,...`.
-    #[arg(long, default_value = "empirical")]
-    pub prior: String,
+    #[arg(long, default_value = "empirical", value_parser = parse_prior)]
+    pub prior: Prior,
     /// Complement NB weight normalisation (Rennie et al. 2003).
     #[arg(long)]
     pub weight_norm: bool,
     /// Per-document term weighting.
     #[arg(long, value_enum, default_value = "raw")]
-    pub tf: TfArg,
+    pub tf: TermWeight,
     /// Multiply by smoothed inverse document frequency.
     #[arg(long)]
     pub idf: bool,
     /// Per-document length normalisation.
     #[arg(long, value_enum, default_value = "none")]
-    pub norm: NormArg,
+    pub norm: DocNorm,
     /// Keep URLs, e-mails, numbers etc. as words instead of placeholder tokens.
     #[arg(long)]
     pub no_placeholders: bool,
@@ -189,47 +212,16 @@ pub struct TrainArgs {
     pub hash_bits: Option<u8>,
 }
 
-fn parse_ngrams(s: &str) -> Result<(u8, u8), String> {
-    let parse = |x: &str| {
-        x.trim()
-            .parse::<u8>()
-            .map_err(|_| format!("bad n-gram range `{s}` (use MIN..MAX, e.g. 1..2)"))
-    };
-    match s
-        .split_once("..")
-        .or_else(|| s.split_once('-'))
-        .or_else(|| s.split_once(','))
-    {
-        Some((a, b)) => Ok((parse(a)?, parse(b.trim_start_matches('='))?)),
-        None => {
-            let n = parse(s)?;
-            Ok((n, n))
-        }
-    }
+fn parse_prior(s: &str) -> Result<Prior, String> {
+    s.parse::<Prior>().map_err(|e| match e {
+        pitchsift::Error::InvalidParam(m) => m,
+        e => e.to_string(),
+    })
 }
 
 impl TrainArgs {
     /// The checked parameters (an invalid value is a usage error).
     pub fn params(&self) -> anyhow::Result<ValidTrainParams> {
-        let prior = match self.prior.as_str() {
-            "empirical" => Prior::Empirical,
-            "uniform" => Prior::Uniform,
-            s => {
-                let mut map = std::collections::BTreeMap::new();
-                for part in s.split(',') {
-                    let (k, v) = part.split_once('=').ok_or_else(|| {
-                        Usage(format!(
-                            "bad --prior `{s}`: use empirical, uniform or label=weight,..."
-                        ))
-                    })?;
-                    let v: f64 = v
-                        .parse()
-                        .map_err(|_| Usage(format!("bad prior weight `{v}` for `{k}`")))?;
-                    map.insert(k.trim().to_string(), v);
-                }
-                Prior::Given(map)
-            }
-        };
         let analyzer = AnalyzerConfig {
             lowercase: !self.no_lowercase,
             placeholders: !self.no_placeholders,
@@ -240,24 +232,11 @@ impl TrainArgs {
         };
         let p = TrainParams::default()
             .analyzer(analyzer)
-            .model(match self.model {
-                ModelArg::Multinomial => ModelKind::Multinomial,
-                ModelArg::Complement => ModelKind::Complement,
-            })
+            .model(self.model)
             .alpha(self.alpha)
-            .prior(prior)
+            .prior(self.prior.clone())
             .weight_norm(self.weight_norm)
-            .transforms(
-                match self.tf {
-                    TfArg::Raw => TermWeight::Raw,
-                    TfArg::Log => TermWeight::Log,
-                },
-                self.idf,
-                match self.norm {
-                    NormArg::None => DocNorm::None,
-                    NormArg::L2 => DocNorm::L2,
-                },
-            )
+            .transforms(self.tf, self.idf, self.norm)
             .min_df(self.min_df)
             .max_features(self.max_features);
         p.check().map_err(|e| Usage(e.to_string()).into())
@@ -276,117 +255,6 @@ pub fn check_inputs(inputs: &[PathBuf]) -> anyhow::Result<()> {
         }
     }
     Ok(())
-}
-
-/// A progress bar with rate and ETA on stderr, shown only when stderr is a terminal,
-/// `quiet` is off and the work has already taken half a second (short runs stay silent).
-/// `total` is the amount of work (bytes, or steps for [`Progress::steps`]) when known.
-pub struct Progress {
-    bar: Option<indicatif::ProgressBar>,
-    start: std::time::Instant,
-    shown: std::sync::atomic::AtomicBool,
-}
-
-impl Progress {
-    /// A bar counting bytes.
-    pub fn new(total: Option<u64>, quiet: bool, what: &str) -> Progress {
-        let style = if total.is_some() {
-            "{prefix} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec} ETA {eta} {msg}"
-        } else {
-            "{prefix} {spinner} {bytes} {bytes_per_sec} {msg}"
-        };
-        Progress::with_style(total, quiet, what, style)
-    }
-
-    /// A bar counting steps of equal work (e.g. cross-validation folds).
-    pub fn steps(total: u64, quiet: bool, what: &str) -> Progress {
-        let style = "{prefix} [{bar:30}] {pos}/{len} {msg} ETA {eta}";
-        Progress::with_style(Some(total), quiet, what, style)
-    }
-
-    fn with_style(total: Option<u64>, quiet: bool, what: &str, style: &str) -> Progress {
-        use std::io::IsTerminal;
-        let bar = (!quiet && std::io::stderr().is_terminal()).then(|| {
-            let bar = match total {
-                Some(t) => indicatif::ProgressBar::with_draw_target(
-                    Some(t),
-                    indicatif::ProgressDrawTarget::hidden(),
-                ),
-                None => indicatif::ProgressBar::hidden(),
-            };
-            bar.set_style(
-                indicatif::ProgressStyle::with_template(style)
-                    .expect("valid template")
-                    .progress_chars("=> "),
-            );
-            bar.set_prefix(what.to_string());
-            bar
-        });
-        Progress {
-            bar,
-            start: std::time::Instant::now(),
-            shown: std::sync::atomic::AtomicBool::new(false),
-        }
-    }
-
-    /// Show the bar once the work has taken half a second; true when it is shown.
-    fn reveal(&self, bar: &indicatif::ProgressBar) -> bool {
-        use std::sync::atomic::Ordering;
-        if !self.shown.load(Ordering::Relaxed)
-            && self.start.elapsed().as_millis() >= show_after_ms()
-            && !self.shown.swap(true, Ordering::Relaxed)
-        {
-            bar.set_draw_target(indicatif::ProgressDrawTarget::stderr_with_hz(4));
-        }
-        self.shown.load(Ordering::Relaxed)
-    }
-
-    /// Work done so far (bytes) and a short message (e.g. the number of documents).
-    pub fn update(&mut self, done: u64, msg: impl FnOnce() -> String) {
-        let Some(bar) = &self.bar else { return };
-        bar.set_position(done);
-        if self.reveal(bar) {
-            bar.set_message(msg());
-        }
-    }
-
-    /// One more step done (callable from any thread).
-    pub fn step(&self) {
-        if let Some(bar) = &self.bar {
-            bar.inc(1);
-            self.reveal(bar);
-        }
-    }
-
-    /// Print a line on stderr above the bar (or plainly when there is none).
-    pub fn println(&self, line: String) {
-        match &self.bar {
-            Some(bar) if self.shown.load(std::sync::atomic::Ordering::Relaxed) => bar.println(line),
-            _ => eprintln!("{line}"),
-        }
-    }
-
-    /// Remove the bar.
-    pub fn finish(&mut self) {
-        if let Some(bar) = self.bar.take() {
-            bar.finish_and_clear();
-        }
-    }
-}
-
-/// How long work runs before its bar appears: 500 ms, or `PITCHSIFT_PROGRESS_AFTER_MS`
-/// (tests set 0 to see the bar on short runs).
-fn show_after_ms() -> u128 {
-    std::env::var("PITCHSIFT_PROGRESS_AFTER_MS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(500)
-}
-
-impl Drop for Progress {
-    fn drop(&mut self) {
-        self.finish();
-    }
 }
 
 /// Total size in bytes of the inputs, when they are all regular files.

@@ -1,0 +1,646 @@
+//! Prediction: batches of messages (command-line texts, CSV files, a LinkedIn export)
+//! -> the scorer, in parallel chunks -> one output (CSV, JSON lines or text) in input
+//! order, with the next batch read while the current one is scored.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use crate::calibrate::{decide, UNSURE};
+use crate::classifier::{Classifier, Prediction};
+use crate::corpus::{CsvOptions, CsvSource, InvalidUtf8, RawRow};
+use crate::error::{Error, Location, Result};
+use crate::explain::{explain_batch, format_reasons, Reason};
+use crate::io::output::Output;
+use crate::linkedin::{self, Item};
+use crate::par::*;
+use crate::report::{self, Row};
+
+/// The output format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "cli", derive(clap::ValueEnum))]
+pub enum Format {
+    /// One line per message: label, tab, confidence (messages only).
+    Text,
+    /// CSV: input columns, then predicted, confidence, p_<label> for each label.
+    Csv,
+    /// One JSON object per message: row, predicted, confidence, probabilities.
+    Jsonl,
+}
+
+/// How to predict and write.
+#[derive(Debug, Clone)]
+pub struct PredictOptions {
+    /// Output format.
+    pub format: Format,
+    /// Answer `unsure` below this top confidence.
+    pub min_confidence: Option<f64>,
+    /// Explain each prediction with this many terms.
+    pub explain: Option<usize>,
+    /// Records classified per parallel batch.
+    pub batch_size: usize,
+}
+
+/// The report's spool file.
+pub type ReportBuilder = report::Builder<std::fs::File>;
+
+fn report_error(e: std::io::Error) -> Error {
+    Error::io("the report's temporary file", e)
+}
+
+/// Classify `texts` (messages) and write them to `out`.
+pub fn messages(
+    clf: &Classifier,
+    texts: &[String],
+    o: &PredictOptions,
+    out: &mut Output,
+) -> Result<()> {
+    let preds: Vec<(Prediction, Vec<Reason>)> = match o.explain {
+        Some(k) => explain_batch(clf, texts, k),
+        // A few messages: scored here, without the thread pool or a vocabulary table.
+        None if texts.len() <= FEW => texts.iter().map(|t| (clf.predict(t), Vec::new())).collect(),
+        None => clf
+            .predict_batch(texts)
+            .into_iter()
+            .map(|p| (p, Vec::new()))
+            .collect(),
+    };
+    let mut w = Writer::new(clf, o, out, &["text"]);
+    w.header()?;
+    let mut buf = Vec::new();
+    for (i, (t, (p, why))) in texts.iter().zip(&preds).enumerate() {
+        match o.format {
+            Format::Text => {
+                let label = decide(p, &clf.labels, o.min_confidence);
+                buf.clear();
+                let _ = write!(buf, "{label}\t{:.4}", p.confidence());
+                if o.explain.is_some() {
+                    let _ = write!(buf, "\t{}", format_reasons(why));
+                }
+                buf.push(b'\n');
+                w.write(&buf)?;
+            }
+            _ => {
+                buf.clear();
+                w.fmt.row(
+                    i as u64 + 1,
+                    None,
+                    [t.as_bytes()].into_iter(),
+                    p,
+                    why,
+                    &mut buf,
+                );
+                w.write(&buf)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Classify a LinkedIn export: the first pass finds the opening messages and the
+/// owner, the second reads them in batches (the next batch is read while the current
+/// one is scored). `progress(bytes, message)` is called as the export is read; the summary lines
+/// (owner, what was read, the count per label) are returned.
+pub fn linkedin(
+    clf: &Classifier,
+    reader: &mut linkedin::Reader,
+    o: &PredictOptions,
+    out: &mut Output,
+    mut report: Option<&mut ReportBuilder>,
+    progress: &mut dyn FnMut(u64, String),
+) -> Result<Vec<String>> {
+    let mut notes = Vec::new();
+    reader.scan(&mut |b| progress(b, "finding opening messages".into()))?;
+    let mut w = Writer::new(clf, o, out, &linkedin::COLUMNS);
+    w.fmt.json_names = Some(linkedin::COLUMNS.iter().map(|c| c.to_string()).collect());
+    w.header()?;
+    let (mut cur, mut next): (Vec<Item>, Vec<Item>) = (Vec::new(), Vec::new());
+    let mut per_label = vec![0u64; clf.labels.len() + 1];
+    let mut done = 0u64;
+    let mut n = reader.read_batch(&mut cur, o.batch_size)?;
+    while n > 0 {
+        let (read, written) = join(
+            || reader.read_batch(&mut next, o.batch_size),
+            || w.write_batch(done, None, Rows::Items(&cur[..n]), report.is_some()),
+        );
+        let (rows, counts) = written?;
+        for (t, c) in per_label.iter_mut().zip(counts) {
+            *t += c;
+        }
+        if let Some(r) = report.as_deref_mut() {
+            for row in &rows {
+                r.add(row).map_err(report_error)?;
+            }
+        }
+        done += n as u64;
+        std::mem::swap(&mut cur, &mut next);
+        n = read?;
+        progress(reader.bytes_read(), format!("{done} classified"));
+    }
+    if let Some(owner) = reader.owner() {
+        notes.push(format!(
+            "owner: {}{}{}",
+            owner.name,
+            owner
+                .url
+                .as_ref()
+                .map_or(String::new(), |u| format!(" ({u})")),
+            if owner.given {
+                ", as given"
+            } else {
+                ", found in every conversation"
+            }
+        ));
+    }
+    notes.extend(reader.stats().lines(reader.export()));
+    let mut labels: Vec<String> = clf
+        .labels
+        .iter()
+        .zip(&per_label)
+        .map(|(l, c)| format!("{l} {c}"))
+        .collect();
+    if o.min_confidence.is_some() {
+        labels.push(format!("{} {}", UNSURE, per_label[clf.labels.len()]));
+    }
+    notes.push(format!("classified {done}: {}", labels.join(", ")));
+    Ok(notes)
+}
+
+/// Up to this many messages on the command line are scored on the main thread.
+pub const FEW: usize = 16;
+
+/// Classify CSV files (`-` is standard input) into one output: CSV output needs the
+/// same header in every file. `progress(bytes, rows)` is called after each batch.
+pub fn csv_files(
+    clf: &Classifier,
+    inputs: &[PathBuf],
+    opts: &CsvOptions,
+    o: &PredictOptions,
+    out: &mut Output,
+    mut report: Option<&mut ReportBuilder>,
+    progress: &mut dyn FnMut(u64, u64),
+) -> Result<()> {
+    let replace = opts.invalid_utf8 == InvalidUtf8::Replace;
+    let mut header: Option<Vec<String>> = None;
+    // Two row buffers: the next batch is read while the current one is scored and written.
+    let mut cur: Vec<RawRow> = Vec::new();
+    let mut next: Vec<RawRow> = Vec::new();
+    let mut w: Option<Writer> = None;
+    let many = inputs.len() > 1;
+    let (mut done_files, mut rows_done) = (0u64, 0u64);
+    for path in inputs {
+        let mut src = CsvSource::open(path, opts)?;
+        let h: Vec<String> = src.headers().iter().map(str::to_string).collect();
+        match &header {
+            None => header = Some(h.clone()),
+            Some(first) if o.format == Format::Csv && *first != h => {
+                return Err(Error::Csv {
+                    location: Location::file(path).line(1),
+                    message: format!(
+                        "header differs from the first input's ({}); CSV output needs one header",
+                        first.join(",")
+                    ),
+                })
+            }
+            _ => {}
+        }
+        if w.is_none() {
+            let names: Vec<&str> = h.iter().map(String::as_str).collect();
+            w = Some(Writer::new(clf, o, out, &names));
+        }
+        let w = w.as_mut().unwrap();
+        let input = many.then_some(path.as_path());
+        // What the report shows of a row besides its text, when the file has it.
+        let find = |names: &[&str]| names.iter().find_map(|c| src.column(c).ok());
+        let (date_col, from_col) = (
+            find(&["date", "sent at", "sent_at"]),
+            find(&["from", "sender", "sender_name"]),
+        );
+        let mut row_no = 0u64;
+        let mut n = src.read_batch(&mut cur, o.batch_size)?;
+        while n > 0 {
+            let texts = cur[..n]
+                .iter()
+                .map(|r| src.text(r))
+                .collect::<Result<Vec<_>, _>>()?;
+            let pos = cur[n - 1].record.position().map_or(0, |p| p.byte());
+            let rows = Rows::Csv {
+                rows: &cur[..n],
+                texts: &texts,
+                replace,
+                date_col,
+                from_col,
+            };
+            let (read, written) = join(
+                || src.read_batch(&mut next, o.batch_size),
+                || w.write_batch(row_no, input, rows, report.is_some()),
+            );
+            let (report_rows, _) = written?;
+            if let Some(r) = report.as_deref_mut() {
+                for row in &report_rows {
+                    r.add(row).map_err(report_error)?;
+                }
+            }
+            row_no += n as u64;
+            rows_done += n as u64;
+            progress(done_files + pos, rows_done);
+            drop(texts);
+            std::mem::swap(&mut cur, &mut next);
+            n = read?;
+        }
+        done_files += src.bytes_read();
+    }
+    Ok(())
+}
+
+/// Rows scored and formatted per parallel task.
+const CHUNK: usize = 256;
+
+/// Formats one prediction as a CSV record or a JSON line (shared by worker threads).
+struct Fmt {
+    format: Format,
+    min_confidence: Option<f64>,
+    explain: bool,
+    /// JSONL: the names of the echoed fields, written before the prediction (CSV input
+    /// echoes no field in JSONL).
+    json_names: Option<Vec<String>>,
+    labels_csv: Vec<Vec<u8>>,
+    labels_json: Vec<String>,
+}
+
+impl Fmt {
+    /// Append the record of one prediction to `l`. `fields` are the input columns to
+    /// echo (CSV only).
+    fn row<'b>(
+        &self,
+        row: u64,
+        input: Option<&Path>,
+        fields: impl Iterator<Item = &'b [u8]>,
+        p: &Prediction,
+        why: &[Reason],
+        l: &mut Vec<u8>,
+    ) {
+        let unsure = self.min_confidence.is_some_and(|t| p.confidence() < t);
+        match self.format {
+            Format::Csv => {
+                for f in fields {
+                    csv_field(l, f);
+                    l.push(b',');
+                }
+                if unsure {
+                    csv_field(l, UNSURE.as_bytes());
+                } else {
+                    l.extend_from_slice(&self.labels_csv[p.class]);
+                }
+                for &v in std::iter::once(&p.probabilities[p.class]).chain(&p.probabilities) {
+                    l.push(b',');
+                    push_fixed6(l, v);
+                }
+                if self.explain {
+                    l.push(b',');
+                    csv_field(l, format_reasons(why).as_bytes());
+                }
+                l.push(b'\n');
+            }
+            Format::Jsonl => {
+                let _ = write!(l, "{{\"row\":{row},");
+                if let Some(names) = &self.json_names {
+                    for (name, f) in names.iter().zip(fields) {
+                        let _ = write!(
+                            l,
+                            "{}:{},",
+                            serde_json::to_string(name).expect("string"),
+                            serde_json::to_string(&String::from_utf8_lossy(f)).expect("string")
+                        );
+                    }
+                }
+                if let Some(path) = input {
+                    let _ = write!(
+                        l,
+                        "\"input\":{},",
+                        serde_json::to_string(&path.display().to_string()).expect("string")
+                    );
+                }
+                let label_json = if unsure {
+                    "\"unsure\""
+                } else {
+                    self.labels_json[p.class].as_str()
+                };
+                let _ = write!(
+                    l,
+                    "\"predicted\":{label_json},\"confidence\":{:?},\"probabilities\":{{",
+                    p.confidence()
+                );
+                for (i, (lj, v)) in self.labels_json.iter().zip(&p.probabilities).enumerate() {
+                    if i > 0 {
+                        l.push(b',');
+                    }
+                    let _ = write!(l, "{lj}:{v:?}");
+                }
+                l.push(b'}');
+                if self.explain {
+                    l.extend_from_slice(b",\"explanation\":");
+                    serde_json::to_writer(&mut *l, why).expect("reasons serialise");
+                }
+                l.extend_from_slice(b"}\n");
+            }
+            Format::Text => unreachable!("text format is written by the caller"),
+        }
+    }
+}
+
+/// Writes predictions as CSV or JSON lines.
+struct Writer<'a> {
+    clf: &'a Classifier,
+    explain: Option<usize>,
+    fmt: Fmt,
+    out: &'a mut Output,
+    header_done: bool,
+    header: Vec<String>,
+}
+
+impl<'a> Writer<'a> {
+    fn new(
+        clf: &'a Classifier,
+        o: &PredictOptions,
+        out: &'a mut Output,
+        input_header: &[&str],
+    ) -> Writer<'a> {
+        let mut header: Vec<String> = input_header.iter().map(|s| s.to_string()).collect();
+        header.push("predicted".into());
+        header.push("confidence".into());
+        header.extend(clf.labels.iter().map(|l| format!("p_{l}")));
+        if o.explain.is_some() {
+            header.push("explanation".into());
+        }
+        let labels_json = clf
+            .labels
+            .iter()
+            .map(|l| serde_json::to_string(l).expect("string"))
+            .collect();
+        let labels_csv = clf
+            .labels
+            .iter()
+            .map(|l| {
+                let mut b = Vec::new();
+                csv_field(&mut b, l.as_bytes());
+                b
+            })
+            .collect();
+        Writer {
+            clf,
+            explain: o.explain,
+            fmt: Fmt {
+                format: o.format,
+                min_confidence: o.min_confidence,
+                explain: o.explain.is_some(),
+                json_names: None,
+                labels_csv,
+                labels_json,
+            },
+            out,
+            header_done: false,
+            header,
+        }
+    }
+
+    /// Write `bytes` to the output (an error names the output).
+    fn write(&mut self, bytes: &[u8]) -> Result<()> {
+        self.out.write_all(bytes).map_err(|e| self.out.error(e))
+    }
+
+    /// The CSV header, once.
+    fn header(&mut self) -> Result<()> {
+        if self.fmt.format == Format::Csv && !self.header_done {
+            self.header_done = true;
+            let mut l = Vec::new();
+            for (i, h) in self.header.iter().enumerate() {
+                if i > 0 {
+                    l.push(b',');
+                }
+                csv_field(&mut l, h.as_bytes());
+            }
+            l.push(b'\n');
+            self.write(&l)?;
+        }
+        Ok(())
+    }
+
+    /// Score a batch in parallel, format each row on its worker, write in input order.
+    /// Returns the report's rows (when `report`) and the count per label (the last
+    /// count is `unsure`).
+    fn write_batch(
+        &mut self,
+        first_row: u64,
+        input: Option<&Path>,
+        rows: Rows<'_>,
+        report: bool,
+    ) -> Result<(Vec<Row>, Vec<u64>)> {
+        self.header()?;
+        let (clf, fmt) = (self.clf, &self.fmt);
+        // The report's top terms need reasons even without --explain.
+        let explain = self.explain.or(report.then_some(REPORT_REASONS));
+        let n = rows.len();
+        let chunks: Vec<(Vec<u8>, Vec<Row>, Vec<u64>)> = (0..n.div_ceil(CHUNK))
+            .into_par_iter()
+            .map_init(
+                || clf.scorer(),
+                |scorer, c| {
+                    let range = c * CHUNK..n.min((c + 1) * CHUNK);
+                    let mut buf = Vec::with_capacity(range.len() * 256);
+                    let mut report_rows = Vec::new();
+                    let mut counts = vec![0u64; clf.labels.len() + 1];
+                    for k in range {
+                        let t = rows.text(k);
+                        let (p, why) = match explain {
+                            Some(e) => crate::explain::explain(scorer, t, e),
+                            None => (scorer.predict(t), Vec::new()),
+                        };
+                        let unsure = fmt.min_confidence.is_some_and(|m| p.confidence() < m);
+                        counts[if unsure { clf.labels.len() } else { p.class }] += 1;
+                        rows.format(k, fmt, first_row + k as u64 + 1, input, &p, &why, &mut buf);
+                        if report {
+                            let (date, from) = rows.date_from(k);
+                            report_rows.push(Row::new(
+                                &date,
+                                &from,
+                                t,
+                                p.class,
+                                p.confidence(),
+                                why,
+                            ));
+                        }
+                    }
+                    (buf, report_rows, counts)
+                },
+            )
+            .collect();
+        let mut all_rows = Vec::new();
+        let mut counts = vec![0u64; clf.labels.len() + 1];
+        for (buf, rows, c) in chunks {
+            self.write(&buf)?;
+            all_rows.extend(rows);
+            for (t, x) in counts.iter_mut().zip(c) {
+                *t += x;
+            }
+        }
+        Ok((all_rows, counts))
+    }
+}
+
+/// Reasons kept per message for the report's top terms (without --explain).
+const REPORT_REASONS: usize = 3;
+
+/// A batch to classify: CSV records (with their texts) or messages of an export.
+#[derive(Clone, Copy)]
+enum Rows<'r> {
+    Csv {
+        rows: &'r [RawRow],
+        texts: &'r [std::borrow::Cow<'r, str>],
+        /// --invalid-utf8 replace: the echoed columns are repaired too, so the output is
+        /// valid UTF-8.
+        replace: bool,
+        date_col: Option<usize>,
+        from_col: Option<usize>,
+    },
+    Items(&'r [Item]),
+}
+
+impl Rows<'_> {
+    fn len(&self) -> usize {
+        match self {
+            Rows::Csv { rows, .. } => rows.len(),
+            Rows::Items(items) => items.len(),
+        }
+    }
+
+    fn text(&self, k: usize) -> &str {
+        match self {
+            Rows::Csv { texts, .. } => &texts[k],
+            Rows::Items(items) => &items[k].text,
+        }
+    }
+
+    /// The report's date (ISO 8601 when it can be read as a date) and sender.
+    fn date_from(&self, k: usize) -> (String, String) {
+        match self {
+            Rows::Csv {
+                rows,
+                date_col,
+                from_col,
+                ..
+            } => {
+                let get = |c: Option<usize>| {
+                    c.and_then(|c| rows[k].record.get(c))
+                        .map_or(String::new(), |f| {
+                            String::from_utf8_lossy(f).trim().to_string()
+                        })
+                };
+                let date = get(*date_col);
+                let date = linkedin::parse_date(&date).map_or(date, |d| d.iso());
+                (date, get(*from_col))
+            }
+            Rows::Items(items) => (items[k].date.clone(), items[k].from.clone()),
+        }
+    }
+
+    /// Append the output record of row `k`.
+    #[allow(clippy::too_many_arguments)]
+    fn format(
+        &self,
+        k: usize,
+        fmt: &Fmt,
+        row: u64,
+        input: Option<&Path>,
+        p: &Prediction,
+        why: &[Reason],
+        buf: &mut Vec<u8>,
+    ) {
+        match self {
+            Rows::Csv { rows, replace, .. } => {
+                let r = &rows[k];
+                if *replace {
+                    let owned: Vec<std::borrow::Cow<[u8]>> = r
+                        .record
+                        .iter()
+                        .map(|f| match String::from_utf8_lossy(f) {
+                            std::borrow::Cow::Owned(s) => s.into_bytes().into(),
+                            std::borrow::Cow::Borrowed(_) => f.into(),
+                        })
+                        .collect();
+                    fmt.row(row, input, owned.iter().map(|f| f.as_ref()), p, why, buf);
+                } else {
+                    fmt.row(row, input, r.record.iter(), p, why, buf);
+                }
+            }
+            Rows::Items(items) => {
+                let fields = items[k].fields();
+                fmt.row(row, input, fields.iter().map(|f| f.as_bytes()), p, why, buf);
+            }
+        }
+    }
+}
+
+/// One CSV field, quoted when needed.
+fn csv_field(l: &mut Vec<u8>, f: &[u8]) {
+    if f.iter().any(|&b| matches!(b, b',' | b'"' | b'\n' | b'\r'))
+        || f.first().is_some_and(|b| b.is_ascii_whitespace())
+    {
+        l.push(b'"');
+        for &b in f {
+            if b == b'"' {
+                l.push(b'"');
+            }
+            l.push(b);
+        }
+        l.push(b'"');
+    } else {
+        l.extend_from_slice(f);
+    }
+}
+
+/// `format!("{v:.6}")` for a probability, without the formatting machinery: exact
+/// (it falls back to `format!` within 1e-6 of a rounding tie, where the product
+/// `v * 1e6` could round differently from the exact decimal value of `v`).
+fn push_fixed6(l: &mut Vec<u8>, v: f64) {
+    if (0.0..=1.0).contains(&v) {
+        let x = v * 1e6;
+        if (x - x.floor() - 0.5).abs() > 1e-6 {
+            let n = x.round() as u64;
+            l.push(b'0' + (n / 1_000_000) as u8);
+            l.push(b'.');
+            let mut d = [b'0'; 6];
+            let mut f = n % 1_000_000;
+            for i in (0..6).rev() {
+                d[i] = b'0' + (f % 10) as u8;
+                f /= 10;
+            }
+            l.extend_from_slice(&d);
+            return;
+        }
+    }
+    let _ = write!(l, "{v:.6}");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fixed6_equals_format() {
+        // Compared with the standard library's formatting on edge values and 200,000
+        // xorshift-random values in [0, 1).
+        let mut s = 0x2545_F491_4F6C_DD1Du64;
+        let mut values = vec![0.0, 1.0, 0.5, 0.0000005, 0.9999995, 0.1234565, 1e-300, 0.3];
+        for _ in 0..200_000 {
+            s ^= s << 13;
+            s ^= s >> 7;
+            s ^= s << 17;
+            values.push((s >> 11) as f64 / (1u64 << 53) as f64);
+        }
+        for v in values {
+            let mut l = Vec::new();
+            push_fixed6(&mut l, v);
+            assert_eq!(String::from_utf8(l).unwrap(), format!("{v:.6}"), "{v:e}");
+        }
+    }
+}
