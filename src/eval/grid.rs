@@ -114,7 +114,7 @@ pub struct GridSpec {
     /// Grid: n-gram ranges (MIN..MAX).
     #[cfg_attr(
         feature = "cli",
-        arg(long = "grid-ngrams", value_delimiter = ',', default_value = "1..1,1..2", value_parser = crate::params::parse_ngrams)
+        arg(id = "grid_ngrams", long = "grid-ngrams", value_delimiter = ',', default_value = "1..1,1..2", value_parser = crate::params::parse_ngrams)
     )]
     pub ngrams: Vec<(u8, u8)>,
     /// Grid: document transforms, each `raw` or `log`, optionally with `+idf` and `+l2`
