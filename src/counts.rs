@@ -967,7 +967,7 @@ pub(crate) fn l2_norm_of_hashes(hashes: &mut [u64], w: TermWeight) -> f64 {
 pub(crate) fn tf_weight(tf: u32, w: TermWeight) -> f64 {
     match w {
         TermWeight::Raw => tf as f64,
-        TermWeight::Log => crate::model::ln_1p(tf as f64),
+        TermWeight::Log => crate::math::ln_1p(tf as f64),
     }
 }
 

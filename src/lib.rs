@@ -53,6 +53,7 @@ pub mod io;
 pub mod labelling;
 #[cfg(feature = "fs")]
 pub mod linkedin;
+mod math;
 pub mod metrics;
 pub mod model;
 pub mod model_file;

@@ -7,6 +7,7 @@ use ndarray::{Array1, Array2, ArrayView2, Axis};
 use crate::arr::Arr;
 use crate::counts::Counts;
 use crate::error::{Error, Result};
+use crate::math::ln;
 use crate::params::{FitParams, ModelKind, Prior};
 
 /// A fitted naive Bayes model over `n_features` features and `n_classes` classes:
@@ -480,36 +481,6 @@ fn log_prior(class_docs: &[f64], labels: &[String], prior: &Prior) -> Result<Arr
     };
     let total: f64 = p.iter().sum();
     Ok(p.iter().map(|v| ln(v / total)).collect())
-}
-
-/// The natural logarithm used for everything a model file stores. With the
-/// `portable-math` feature it is the `libm` crate's (the same bits on every target, so
-/// a model fitted or updated in WebAssembly is byte-identical to one fitted natively
-/// with that feature); without it, the platform's (`f64::ln`), which can differ from
-/// `libm`'s in the last bit for about 1 value in 150.
-#[inline]
-pub(crate) fn ln(x: f64) -> f64 {
-    #[cfg(feature = "portable-math")]
-    {
-        libm::log(x)
-    }
-    #[cfg(not(feature = "portable-math"))]
-    {
-        x.ln()
-    }
-}
-
-/// `ln(1 + x)`, as [`ln`]: `libm`'s with `portable-math`, the platform's otherwise.
-#[inline]
-pub(crate) fn ln_1p(x: f64) -> f64 {
-    #[cfg(feature = "portable-math")]
-    {
-        libm::log1p(x)
-    }
-    #[cfg(not(feature = "portable-math"))]
-    {
-        x.ln_1p()
-    }
 }
 
 /// Which terms of `counts` become features: document frequency at least `min_df`, then
