@@ -5,9 +5,6 @@ import assert from 'node:assert/strict';
 
 export const root = fileURLToPath(new URL('../../', import.meta.url));
 export const bin = (name) => `${root}target/release/${name}`;
-/** The tools built with the portable-math feature (cargo build --release --bins
- * --features portable-math --target-dir target/portable). */
-export const portableBin = (name) => `${root}target/portable/release/${name}`;
 
 /** Run a program; its standard output (throws with its stderr on failure). */
 export function run(cmd, args, opts = {}) {

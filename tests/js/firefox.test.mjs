@@ -26,14 +26,14 @@
 // Firefox than /usr/bin/firefox-esr; it must install unsigned add-ons: ESR, Developer
 // Edition or Nightly).
 // Needs scripts/build-extension.sh --test, cargo build --release, and pitchsift-train
-// built with portable-math (.ci/run).
+// (its default build has portable-math).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
 import { mkdtempSync, mkdirSync, copyFileSync, readFileSync, existsSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { root, bin, portableBin, run, assertSameJsonl } from './common.mjs';
+import { root, bin, run, assertSameJsonl } from './common.mjs';
 import { serve, loggingProxy } from './server.mjs';
 import { rustDebugF64 } from '../../js/rustfmt.mjs';
 
@@ -282,7 +282,7 @@ test('Firefox corrections: stored, survive a restart, export to the same model a
   await new Promise((r) => setTimeout(r, 500));
   assert.match(readFileSync(csv, 'utf8'), /^text,label\n.+,networking\n.+,opportunity\n$/s);
   const out = join(downloads, 'native.model');
-  run(portableBin('pitchsift-train'), ['--update', `${root}models/default.model`, csv, '-o', out, '--quiet']);
+  run(bin('pitchsift-train'), ['--update', `${root}models/default.model`, csv, '-o', out, '--quiet']);
   assert.ok(readFileSync(inBrowser).equals(readFileSync(out)), 'in-browser update (Firefox) == pitchsift-train --update, byte for byte');
 
   await opts.click('#reset');

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { root, bin, portableBin, run, assertSameJsonl } from './common.mjs';
+import { root, bin, run, assertSameJsonl } from './common.mjs';
 import { init, Model } from '../../js/pitchsift.mjs';
 import { toCsv, parseCsv } from '../../js/csv.mjs';
 import { rustDebugF64 } from '../../js/rustfmt.mjs';
@@ -65,20 +65,6 @@ test('classify answers label, confidence, probabilities and reasons', () => {
   assert.throws(() => Model.load(new Uint8Array([1, 2, 3])), /not a pitchsift model/);
 });
 
-/** Byte ranges of a model file's sections (format version 2, see src/model_file/mod.rs:
- * a table of 11 (offset, length) pairs at byte 32). */
-const SECTIONS = ['labels', 'base', 'mult', 'offsets', 'classes', 'values', 'keys', 'slots',
-  'termEnds', 'termBytes', 'counts'];
-function sections(b) {
-  const out = {};
-  SECTIONS.forEach((name, i) => {
-    const start = Number(b.readBigUInt64LE(32 + 16 * i));
-    const len = Number(b.readBigUInt64LE(32 + 16 * i + 8));
-    out[name] = { start, end: start + len };
-  });
-  return out;
-}
-
 test('update(texts, labels) gives the bytes of pitchsift-train --update of the same CSV', () => {
   const rows = [
     ['Loved your talk on supply chains, would be glad to stay in touch', 'networking'],
@@ -95,44 +81,13 @@ test('update(texts, labels) gives the bytes of pitchsift-train --update of the s
   m.update(rows.map((r) => r[0]), rows.map((r) => r[1]));
   const inBrowser = Buffer.from(m.save());
 
-  // pitchsift-train with the portable-math feature (.ci/run builds it into
-  // target/portable): the same bytes.
+  // pitchsift-train (the default build takes the logarithms from libm, as WebAssembly
+  // does: the portable-math feature): the same bytes.
   const out = join(dir, 'updated.model');
-  run(portableBin('pitchsift-train'), ['--update', model, csv, '-o', out, '--quiet']);
+  run(bin('pitchsift-train'), ['--update', model, csv, '-o', out, '--quiet']);
   const native = readFileSync(out);
   assert.equal(inBrowser.length, native.length);
   assert.ok(inBrowser.equals(native), 'same model bytes');
-
-  // The default native build (the platform's logarithm): the same file but for the last
-  // bit of some weights.
-  const outDefault = join(dir, 'updated-default.model');
-  run(bin('pitchsift-train'), ['--update', model, csv, '-o', outDefault, '--quiet']);
-  const d = readFileSync(outDefault);
-  // The fitted weights (f64 sections) may differ in their last bits (a stored weight is a
-  // sum or difference of logarithms, each of which may round 1 ulp apart, so near a
-  // cancellation the difference is a few ulps of the operands: within 1e-12 of them);
-  // every other byte but the checksum is the same.
-  const secs = sections(d);
-  assert.deepEqual(sections(inBrowser), secs, 'same layout');
-  assert.equal(inBrowser.length, d.length);
-  const floats = ['labels', 'base', 'mult', 'values'].map((n) => secs[n]);
-  let differ = 0;
-  let total = 0;
-  for (let o = 0; o < d.length - 4; ) {
-    const f = floats.find((r) => o >= r.start && o < r.end);
-    if (f) {
-      const a = inBrowser.readDoubleLE(o);
-      const b = d.readDoubleLE(o);
-      assert.ok(Math.abs(a - b) <= 1e-12 * Math.max(1, Math.abs(b)), `weight at ${o}: ${a} vs ${b}`);
-      if (a !== b) differ++;
-      total++;
-      o += 8;
-    } else {
-      assert.equal(inBrowser[o], d[o], `byte ${o} outside the weights`);
-      o += 1;
-    }
-  }
-  process.stderr.write(`default native build: ${differ} of ${total} weights differ in their last bits\n`);
 
   // One correction at a time gives the same model as all at once.
   const step = Model.load(readFileSync(model));
