@@ -376,10 +376,10 @@ pub fn update(base: &Classifier, labelled: &[(String, String, u32)]) -> Result<C
     let counts = old.merge(&new)?;
     let clf = Classifier::fit(counts, params, "labels given in this session")?;
     let mut clf = crate::grow::carry_over(&[&base.info], clf);
-    clf.calibration = base.calibration.clone().map(|mut c| {
-        c.stale = true;
-        c
-    });
+    clf.calibration = base
+        .calibration
+        .clone()
+        .map(crate::calibrate::Calibration::into_stale);
     Ok(clf)
 }
 

@@ -162,6 +162,13 @@ impl Calibration {
         }
     }
 
+    /// The map kept for a model changed after it was fitted (update, merge): marked
+    /// [`stale`](Calibration::stale).
+    pub fn into_stale(mut self) -> Calibration {
+        self.stale = true;
+        self
+    }
+
     /// The method of the map.
     pub fn method(&self) -> Method {
         match self.map {

@@ -683,15 +683,7 @@ fn parts_by_strings(locals: &mut [Local], remap: &[u32]) -> Vec<Part> {
             fill[k] += 1;
         }
     }
-    let mut buckets: Vec<&mut [(u64, u32, u32)]> = Vec::new();
-    let mut rest = refs.as_mut_slice();
-    for w in starts.windows(2) {
-        let (b, r) = std::mem::take(&mut rest).split_at_mut(w[1] - w[0]);
-        rest = r;
-        if !b.is_empty() {
-            buckets.push(b);
-        }
-    }
+    let buckets = non_empty_buckets(&mut refs, &starts);
     let parts: Vec<Part> = buckets
         .into_par_iter()
         .map(|bucket| {
@@ -899,15 +891,7 @@ fn parts_by_ranks(locals: &mut [Local], ranks: &TokenRanks, remap: &[u32]) -> Ve
         }
     }
     drop(keyed);
-    let mut buckets: Vec<&mut [(u64, u32, u32)]> = Vec::new();
-    let mut rest = refs.as_mut_slice();
-    for w in starts.windows(2) {
-        let (b, r) = std::mem::take(&mut rest).split_at_mut(w[1] - w[0]);
-        rest = r;
-        if !b.is_empty() {
-            buckets.push(b);
-        }
-    }
+    let buckets = non_empty_buckets(&mut refs, &starts);
     let locals = &*locals;
     buckets
         .into_par_iter()
@@ -1244,6 +1228,24 @@ fn l2_norm_of_tfs(tfs: impl Iterator<Item = u32>, buf: &mut Vec<u32>, w: TermWei
 /// Fixed-point value of a fractional weight.
 pub(crate) fn quantize(w: f64) -> u64 {
     (w * (1u64 << FRACTION_BITS) as f64).round() as u64
+}
+
+/// `refs` cut at the bucket boundaries `starts` (a prefix sum, `starts[0] == 0`), the
+/// empty buckets left out: the radix buckets the finishing sorts work on in parallel.
+fn non_empty_buckets<'a>(
+    refs: &'a mut [(u64, u32, u32)],
+    starts: &[usize],
+) -> Vec<&'a mut [(u64, u32, u32)]> {
+    let mut buckets = Vec::new();
+    let mut rest = refs;
+    for w in starts.windows(2) {
+        let (b, r) = std::mem::take(&mut rest).split_at_mut(w[1] - w[0]);
+        rest = r;
+        if !b.is_empty() {
+            buckets.push(b);
+        }
+    }
+    buckets
 }
 
 #[cfg(test)]

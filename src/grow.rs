@@ -43,12 +43,14 @@ pub fn update_csv(
         params,
         counts: old,
         info,
+        calibration,
         ..
     } = Source::take("the model", base)?;
     let (new, skipped) = count_csv_skipping(inputs, csv, &params, progress)?;
     let counts = old.merge(&new)?;
     drop((old, new));
-    let clf = Classifier::fit(counts, &params, &describe(inputs))?;
+    let mut clf = Classifier::fit(counts, &params, &describe(inputs))?;
+    clf.calibration = calibration.map(crate::calibrate::Calibration::into_stale);
     Ok((carry_over(&[&info], clf), skipped))
 }
 
@@ -107,10 +109,7 @@ pub fn update_docs<T: AsRef<str>, L: AsRef<str>>(
     let counts = old.merge(&builder.finish())?;
     drop(old);
     let mut clf = Classifier::fit(counts, &params, "the update")?;
-    clf.calibration = calibration.map(|mut c| {
-        c.stale = true;
-        c
-    });
+    clf.calibration = calibration.map(crate::calibrate::Calibration::into_stale);
     Ok(carry_over(&[&info], clf))
 }
 
@@ -178,10 +177,7 @@ where
     // The first calibrated source's map, kept but marked stale: it was fitted on that
     // source's data only. Without calibrated sources nothing changes, so merging stays
     // byte-identical to training on all the data.
-    clf.calibration = calibration.map(|mut c| {
-        c.stale = true;
-        c
-    });
+    clf.calibration = calibration.map(crate::calibrate::Calibration::into_stale);
     Ok(carry_over(&infos.iter().collect::<Vec<_>>(), clf))
 }
 
@@ -392,6 +388,7 @@ mod tests {
         let (by_csv, skipped) =
             update_csv(base.clone(), &[csv], &CsvOptions::default(), &mut |_, _| {}).unwrap();
         assert_eq!(skipped, 0);
+        assert!(by_csv.calibration.as_ref().unwrap().stale);
         let by_docs = update_docs(base, &rows).unwrap();
         assert_eq!(by_docs.labels, ["networking", "sales", "scam"]);
         assert!(by_docs.calibration.as_ref().unwrap().stale);

@@ -128,17 +128,12 @@ fn run(cli: Cli, matches: &ArgMatches) -> anyhow::Result<()> {
     let mut counted = None;
     let clf = match (&cli.update, method) {
         (Some(path), _) => {
-            // An update refits the counts; a calibration map cannot be refitted without
-            // the old data, so the base model's map is kept and marked stale.
+            // An update refits the counts; update_csv keeps the base model's calibration
+            // map marked stale (it cannot be refitted without the old data).
             let base = persist::load(path, Load::Full)?;
             refuse_conflicts(matches, &params, &base.params, path)?;
-            let calibration = base.calibration.clone();
-            let (mut clf, n) = grow::update_csv(base, &all, &csv, &mut report)?;
+            let (clf, n) = grow::update_csv(base, &all, &csv, &mut report)?;
             skipped = n;
-            clf.calibration = calibration.map(|mut c| {
-                c.stale = true;
-                c
-            });
             clf
         }
         (None, None) => {
