@@ -2,13 +2,13 @@
 //!
 //! The pipeline has two stages, each configured by [`AnalyzerConfig`] (stored in every
 //! model, so prediction rebuilds exactly the analyzer used at training):
-//! 1. [`normalize`]: spans that spam filters generalise (URLs, e-mail addresses, phone
+//! 1. [`tokenize`]: spans that spam filters generalise (URLs, e-mail addresses, phone
 //!    numbers, money amounts, @handles) become placeholder tokens; a URL also yields its
 //!    domain. The rest is split into UAX#29 words, case folded; numbers and emoji become
 //!    placeholders.
 //! 2. n-grams: terms are the word n-grams of the token sequence, joined by a space.
 
-pub mod normalize;
+pub mod tokenize;
 
 use serde::{Deserialize, Serialize};
 
@@ -183,7 +183,7 @@ impl Analyzer {
     pub fn tokens(&mut self, text: &str) -> &[String] {
         self.n_tokens = 0;
         let (tokens, n) = (&mut self.tokens, &mut self.n_tokens);
-        normalize::tokenize(text, &self.config, &mut |tok: &str, lower: bool| {
+        tokenize::tokenize(text, &self.config, &mut |tok: &str, lower: bool| {
             if *n == tokens.len() {
                 tokens.push(String::new());
             }
