@@ -8,6 +8,7 @@
 //!    placeholders.
 //! 2. n-grams: terms are the word n-grams of the token sequence, joined by a space.
 
+mod scan;
 pub mod tokenize;
 
 use serde::{Deserialize, Serialize};

@@ -41,11 +41,52 @@ pub(crate) fn tokenize(text: &str, config: &AnalyzerConfig, emit: &mut dyn FnMut
     tokenize_with(text, config, true, emit);
 }
 
-/// [`tokenize`], with the ASCII fast path on or off (off: the UAX#29 iterators of
-/// unicode-segmentation for every slice; the tests hold the fast path to it).
+/// [`tokenize`], with the ASCII fast paths on or off (off: the placeholder regex and
+/// the UAX#29 iterators of unicode-segmentation for every text; the tests hold the
+/// fast paths to them).
 fn tokenize_with(
     text: &str,
     config: &AnalyzerConfig,
+    fast: bool,
+    emit: &mut dyn FnMut(&str, bool),
+) {
+    let spans = if fast { Finder::Scan } else { Finder::Regex };
+    tokenize_by(text, config, spans, fast, emit);
+}
+
+/// How the placeholder spans are found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Finder {
+    /// The regex (`captures_iter`), for every text: the reference.
+    Regex,
+    /// The byte scanner of [`super::scan`] for ASCII text, the regex for the rest.
+    Scan,
+}
+
+/// What a placeholder span is, by the regex's group names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Kind {
+    Anon,
+    Email,
+    Url,
+    Handle,
+    Money,
+    Phone,
+}
+
+/// A match of the placeholder patterns: `text[start..end]`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct Span {
+    pub start: usize,
+    pub end: usize,
+    pub kind: Kind,
+}
+
+/// [`tokenize`] with the span finder `spans`, and the ASCII word splitter when `fast`.
+pub(super) fn tokenize_by(
+    text: &str,
+    config: &AnalyzerConfig,
+    spans: Finder,
     fast: bool,
     emit: &mut dyn FnMut(&str, bool),
 ) {
@@ -70,37 +111,84 @@ fn tokenize_with(
         words(text, fold, fast, emit);
         return;
     }
+    if spans == Finder::Scan && text.is_ascii() {
+        replace_spans(
+            text,
+            super::scan::Scanner::new(text, anon),
+            fold,
+            fast,
+            emit,
+        );
+    } else {
+        replace_spans(text, regex_spans(text, anon), fold, fast, emit);
+    }
+}
+
+/// The matches of the placeholder regex of rules 2 (`anon`) or 1 in `text`.
+pub(super) fn regex_spans(text: &str, anon: bool) -> impl Iterator<Item = Span> + '_ {
     let spans = if anon { &*SPANS_V2 } else { &*SPANS };
-    let mut last = 0;
-    for caps in spans.captures_iter(text) {
+    spans.captures_iter(text).map(|caps| {
         let whole = caps.get(0).expect("group 0 always matches");
-        words(&text[last..whole.start()], fold, fast, emit);
-        last = whole.end();
-        if let Some(m) = caps.name("anon") {
-            // `[name]` stands for a name: nothing to learn from; the others for what
-            // the real placeholders stand for.
-            match m.as_str()[1..m.len() - 1].to_ascii_lowercase().as_str() {
-                "email" => emit(EMAIL, false),
-                "phone" => emit(PHONE, false),
-                "url" => emit(URL, false),
-                _ => {}
-            }
+        // The named group of an alternative is the whole match.
+        let kind = if caps.name("anon").is_some() {
+            Kind::Anon
         } else if caps.name("email").is_some() {
-            emit(EMAIL, false);
-        } else if let Some(m) = caps.name("url") {
-            // Sentence punctuation after a URL is not part of it.
-            let url = m.as_str().trim_end_matches(['.', ',', ';', ':', '!', '?']);
-            last = m.start() + url.len();
-            emit(URL, false);
-            if let Some(host) = domain(url) {
-                emit(host, true);
-            }
+            Kind::Email
+        } else if caps.name("url").is_some() {
+            Kind::Url
         } else if caps.name("handle").is_some() {
-            emit(HANDLE, false);
+            Kind::Handle
         } else if caps.name("money").is_some() {
-            emit(MONEY, false);
+            Kind::Money
         } else {
-            emit(PHONE, false);
+            Kind::Phone
+        };
+        Span {
+            start: whole.start(),
+            end: whole.end(),
+            kind,
+        }
+    })
+}
+
+/// Emit the tokens of `text` with `spans` (its placeholder matches, in order) replaced
+/// by their placeholders and the rest split into words.
+fn replace_spans(
+    text: &str,
+    spans: impl Iterator<Item = Span>,
+    fold: bool,
+    fast: bool,
+    emit: &mut dyn FnMut(&str, bool),
+) {
+    let mut last = 0;
+    for span in spans {
+        words(&text[last..span.start], fold, fast, emit);
+        last = span.end;
+        let m = &text[span.start..span.end];
+        match span.kind {
+            Kind::Anon => {
+                // `[name]` stands for a name: nothing to learn from; the others for what
+                // the real placeholders stand for.
+                match m[1..m.len() - 1].to_ascii_lowercase().as_str() {
+                    "email" => emit(EMAIL, false),
+                    "phone" => emit(PHONE, false),
+                    "url" => emit(URL, false),
+                    _ => {}
+                }
+            }
+            Kind::Email => emit(EMAIL, false),
+            Kind::Url => {
+                // Sentence punctuation after a URL is not part of it.
+                let url = m.trim_end_matches(['.', ',', ';', ':', '!', '?']);
+                last = span.start + url.len();
+                emit(URL, false);
+                if let Some(host) = domain(url) {
+                    emit(host, true);
+                }
+            }
+            Kind::Handle => emit(HANDLE, false),
+            Kind::Money => emit(MONEY, false),
+            Kind::Phone => emit(PHONE, false),
         }
     }
     words(&text[last..], fold, fast, emit);
