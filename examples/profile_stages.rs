@@ -7,7 +7,9 @@
 //! Stages: reading the CSV into memory (csv crate, UTF-8 check); tokenising only
 //! (`Analyzer::tokens`) with placeholders and case folding off, then case folding on,
 //! then placeholders on (the defaults), so the differences are the cost of case folding
-//! and of the placeholder patterns; n-gram ids (tokenising + interning every token in a
+//! and of the placeholder patterns; the tokenizer alone with the placeholder spans found
+//! by the regex and by the byte scanner; every 1..2-gram fingerprinted, as prediction
+//! keys a text; n-gram ids (tokenising + interning every token in a
 //! hash map + the n-gram windows, no table); counting (`CountBuilder::add`, 8,192
 //! documents a batch as `pitchsift-train` reads them, all of the above plus the term
 //! tables); `CountBuilder::finish` (merge, term strings, sort); fitting
@@ -18,6 +20,7 @@ use std::time::Instant;
 
 use pitchsift::counts::{CountBuilder, Doc};
 use pitchsift::params::TrainParams;
+use pitchsift::text::tokenize::{for_each_token, Finder};
 use pitchsift::text::{Analyzer, AnalyzerConfig};
 use rustc_hash::FxHashMap;
 
@@ -110,6 +113,33 @@ fn run(path: &str, out: &str) {
         line(name, t, bytes);
         std::hint::black_box(n);
     }
+
+    // The tokenizer alone (no token buffer), placeholder spans by the regex (the
+    // reference) and by the byte scanner (what the analyzer uses for ASCII texts).
+    for (name, spans) in [
+        ("tokenize: spans by regex", Finder::Regex),
+        ("tokenize: spans by scanner", Finder::Scan),
+    ] {
+        let t = now();
+        let mut n = 0usize;
+        for (_, text) in &rows {
+            for_each_token(text, &defaults, spans, &mut |tok, _| n += tok.len());
+        }
+        line(name, t, bytes);
+        std::hint::black_box(n);
+    }
+
+    // Prediction's keys: every term (1..2-grams) of every text, fingerprinted.
+    let mut a = Analyzer::new(defaults.clone()).unwrap();
+    let t = now();
+    let mut k = 0u64;
+    for (_, text) in &rows {
+        a.for_each_term(text, |term| {
+            k ^= pitchsift::fingerprint::fingerprint(term.as_bytes(), 1)
+        });
+    }
+    line("terms + fingerprints (prediction)", t, bytes);
+    std::hint::black_box(k);
 
     let mut a = Analyzer::new(defaults).unwrap();
     let mut ids = Vec::new();

@@ -149,9 +149,14 @@ pub(crate) fn bucket_term(out: &mut String, bucket: u64) {
 #[derive(Debug, Clone)]
 pub struct Analyzer {
     config: AnalyzerConfig,
+    /// The tokens of the last text, one space between two: every n-gram (its tokens
+    /// joined by a space) is a slice of it, hashed or handed out in place.
+    joined: String,
+    /// Where each token starts in `joined`, then `joined.len() + 1` (token `i` is
+    /// `joined[starts[i]..starts[i + 1] - 1]`).
+    starts: Vec<usize>,
+    /// The tokens as strings, for [`Analyzer::tokens`].
     tokens: Vec<String>,
-    n_tokens: usize,
-    term: String,
     hashed: String,
 }
 
@@ -161,9 +166,9 @@ impl Analyzer {
         config.check()?;
         Ok(Analyzer {
             config,
+            joined: String::new(),
+            starts: Vec::new(),
             tokens: Vec::new(),
-            n_tokens: 0,
-            term: String::new(),
             hashed: String::new(),
         })
     }
@@ -171,6 +176,32 @@ impl Analyzer {
     /// The settings.
     pub fn config(&self) -> &AnalyzerConfig {
         &self.config
+    }
+
+    /// Tokenise `text` into `joined` and `starts`; returns the number of tokens.
+    fn tokenize(&mut self, text: &str) -> usize {
+        let (joined, starts) = (&mut self.joined, &mut self.starts);
+        joined.clear();
+        starts.clear();
+        tokenize::tokenize(text, &self.config, &mut |tok: &str, lower: bool| {
+            if !starts.is_empty() {
+                joined.push(' ');
+            }
+            starts.push(joined.len());
+            if lower {
+                push_lowercase(joined, tok);
+            } else {
+                joined.push_str(tok);
+            }
+        });
+        starts.push(joined.len() + 1);
+        starts.len() - 1
+    }
+
+    /// The `n` tokens from token `i`, joined by a space (after [`Analyzer::tokenize`]).
+    #[inline]
+    fn ngram(&self, i: usize, n: usize) -> &str {
+        &self.joined[self.starts[i]..self.starts[i + n] - 1]
     }
 
     /// Tokenise `text` into the analyzer's buffer and return the unigram tokens.
@@ -182,26 +213,22 @@ impl Analyzer {
     ///            ["earn", "__money__", "week", "visit", "__url__", "example.com"]);
     /// ```
     pub fn tokens(&mut self, text: &str) -> &[String] {
-        self.n_tokens = 0;
-        let (tokens, n) = (&mut self.tokens, &mut self.n_tokens);
-        tokenize::tokenize(text, &self.config, &mut |tok: &str, lower: bool| {
-            if *n == tokens.len() {
-                tokens.push(String::new());
-            }
-            let slot = &mut tokens[*n];
+        let n = self.tokenize(text);
+        if self.tokens.len() < n {
+            self.tokens.resize(n, String::new());
+        }
+        for i in 0..n {
+            let (start, end) = (self.starts[i], self.starts[i + 1] - 1);
+            let slot = &mut self.tokens[i];
             slot.clear();
-            if lower {
-                push_lowercase(slot, tok);
-            } else {
-                slot.push_str(tok);
-            }
-            *n += 1;
-        });
-        &self.tokens[..self.n_tokens]
+            slot.push_str(&self.joined[start..end]);
+        }
+        &self.tokens[..n]
     }
 
     /// Call `f` on every term (word n-gram) of `text`, in order: all n-grams starting at
-    /// token 0 (shortest first), then at token 1, and so on.
+    /// token 0 (shortest first), then at token 1, and so on. Without feature hashing the
+    /// terms are slices of one buffer: no n-gram is copied.
     ///
     /// ```
     /// use pitchsift::text::{Analyzer, AnalyzerConfig};
@@ -211,45 +238,31 @@ impl Analyzer {
     /// assert_eq!(terms, ["extra", "extra money", "money", "money part", "part", "part time", "time"]);
     /// ```
     pub fn for_each_term(&mut self, text: &str, mut f: impl FnMut(&str)) {
-        self.tokens(text);
+        let n_tokens = self.tokenize(text);
         let (lo, hi) = (
             self.config.ngram_min as usize,
             self.config.ngram_max as usize,
         );
-        let toks = &self.tokens[..self.n_tokens];
-        let term = &mut self.term;
-        let mut f = |t: &str| match self.config.hash_bits {
-            None => f(t),
-            Some(bits) => {
-                hashed_term(&mut self.hashed, t, bits);
-                f(&self.hashed)
-            }
-        };
-        for i in 0..toks.len() {
-            for n in lo..=hi {
-                if i + n > toks.len() {
-                    break;
-                }
-                if n == 1 {
-                    f(&toks[i]);
-                } else {
-                    term.clear();
-                    for (k, t) in toks[i..i + n].iter().enumerate() {
-                        if k > 0 {
-                            term.push(' ');
-                        }
-                        term.push_str(t);
+        let mut hashed = std::mem::take(&mut self.hashed);
+        for i in 0..n_tokens {
+            for n in lo..=hi.min(n_tokens - i) {
+                let t = self.ngram(i, n);
+                match self.config.hash_bits {
+                    None => f(t),
+                    Some(bits) => {
+                        hashed_term(&mut hashed, t, bits);
+                        f(&hashed)
                     }
-                    f(term);
                 }
             }
         }
+        self.hashed = hashed;
     }
 
     /// With feature hashing, call `f` with the bucket of every term of `text`, in the
     /// order of [`Analyzer::for_each_term`] (whose terms are `#<bucket>`), without
-    /// writing the `#<bucket>` strings: each n-gram is joined in one reused buffer and
-    /// hashed (xxh3). Does nothing without `hash_bits`.
+    /// writing the `#<bucket>` strings: each n-gram is hashed (xxh3) where it lies in
+    /// the token buffer. Does nothing without `hash_bits`.
     pub fn for_each_bucket(&mut self, text: &str, mut f: impl FnMut(u64)) {
         let Some(bits) = self.config.hash_bits else {
             return;
@@ -258,19 +271,13 @@ impl Analyzer {
             self.config.ngram_min as usize,
             self.config.ngram_max as usize,
         );
-        self.tokens(text);
-        let toks = &self.tokens[..self.n_tokens];
-        let joined = &mut self.term;
-        for i in 0..toks.len() {
-            joined.clear();
-            for n in 1..=hi.min(toks.len() - i) {
-                if n > 1 {
-                    joined.push(' ');
-                }
-                joined.push_str(&toks[i + n - 1]);
-                if n >= lo {
-                    f(crate::fingerprint::bucket(joined.as_bytes(), bits));
-                }
+        let n_tokens = self.tokenize(text);
+        for i in 0..n_tokens {
+            for n in lo..=hi.min(n_tokens - i) {
+                f(crate::fingerprint::bucket(
+                    self.ngram(i, n).as_bytes(),
+                    bits,
+                ));
             }
         }
     }
@@ -285,9 +292,9 @@ impl Analyzer {
         ids: &mut Vec<u32>,
         mut f: impl FnMut(&[u32]),
     ) {
-        self.tokens(text);
+        let n_tokens = self.tokenize(text);
         ids.clear();
-        ids.extend(self.tokens[..self.n_tokens].iter().map(|t| intern(t)));
+        ids.extend((0..n_tokens).map(|i| intern(self.ngram(i, 1))));
         let (lo, hi) = (
             self.config.ngram_min as usize,
             self.config.ngram_max as usize,

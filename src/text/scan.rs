@@ -26,9 +26,10 @@ const SPACE: u8 = 16;
 const DIGIT: u8 = 32;
 /// `[a-z]` (case-insensitive).
 const ALPHA: u8 = 64;
-/// A byte where some alternative can start: a local-part byte (e-mail, URL, money,
-/// phone), `[`, `(`, `@` or `$`.
-const START: u8 = 128;
+/// `.`, `+`, a digit, `@`, `:`, `[`, `(` or `$`: every match has one at its start or
+/// later in the local-part run it starts in, or right after that run (see
+/// [`Scanner::next`]).
+const TRIGGER: u8 = 128;
 
 static CLASS: [u8; 256] = {
     let mut t = [0u8; 256];
@@ -60,8 +61,8 @@ static CLASS: [u8; 256] = {
         {
             k |= URL;
         }
-        if k & LOCAL != 0 || matches!(c, b'[' | b'(' | b'@' | b'$') {
-            k |= START;
+        if c.is_ascii_digit() || matches!(c, b'.' | b'+' | b'@' | b':' | b'[' | b'(' | b'$') {
+            k |= TRIGGER;
         }
         t[i] = k;
         i += 1;
@@ -143,6 +144,7 @@ impl<'a> Scanner<'a> {
             b'@' => return handle(b, i).map(|e| (e, Kind::Handle)),
             b'$' => return money_sign(b, i).map(|e| (e, Kind::Money)),
             b'(' => return phone_local(b, i).map(|e| (e, Kind::Phone)),
+            _ if CLASS[x as usize] & LOCAL == 0 => return None,
             _ => {}
         }
         // A local-part byte: e-mail, URL, money, phone in the pattern's order.
@@ -266,24 +268,58 @@ impl<'a> Scanner<'a> {
 impl Iterator for Scanner<'_> {
     type Item = Span;
 
+    /// The next match: the first position from the last match's end where one starts.
+    ///
+    /// Only positions near a trigger byte are tried. `[`, `(`, `@`, `$` and `+` start
+    /// their own alternatives, a digit money and phones. The other starts are
+    /// local-part bytes whose match needs a trigger later in the same run of
+    /// local-part bytes or right after it: an e-mail the `@` after the run, a URL with
+    /// a scheme the `:` after `http`/`https` (`:` ends a run), `www.` and a bare domain
+    /// a `.` (a domain's labels are local-part bytes). So at each trigger the positions
+    /// from the start of its run (or the run it ends) up to it are tried, in order. A
+    /// `.` that ends its run (sentence punctuation) is no trigger unless it ends `www.`:
+    /// a domain label would follow it inside the run.
     fn next(&mut self) -> Option<Span> {
-        let n = self.b.len();
-        let mut i = self.pos;
-        while i < n {
-            if CLASS[self.b[i] as usize] & START != 0 {
-                if let Some((end, kind)) = self.at(i) {
+        let b = self.b;
+        let n = b.len();
+        // Every start before `tried` has been tried.
+        let mut tried = self.pos;
+        let mut t = self.pos;
+        loop {
+            while t < n && CLASS[b[t] as usize] & TRIGGER == 0 {
+                t += 1;
+            }
+            if t == n {
+                self.pos = n;
+                return None;
+            }
+            let x = b[t];
+            if x == b'.'
+                && !is(b, t + 1, LOCAL)
+                && !(t >= 3 && b[t - 3..t].eq_ignore_ascii_case(b"www"))
+            {
+                t += 1;
+                continue;
+            }
+            let mut from = t;
+            if matches!(x, b'@' | b':') || CLASS[x as usize] & LOCAL != 0 {
+                while from > tried && is(b, from - 1, LOCAL) {
+                    from -= 1;
+                }
+            }
+            for j in from.max(tried)..=t {
+                if let Some((end, kind)) = self.at(j) {
                     self.pos = end;
                     return Some(Span {
-                        start: i,
+                        start: j,
                         end,
                         kind,
                     });
                 }
             }
-            i += 1;
+            t += 1;
+            tried = t;
         }
-        self.pos = n;
-        None
     }
 }
 

@@ -54,7 +54,21 @@ fn tokenize_with(
     tokenize_by(text, config, spans, fast, emit);
 }
 
+/// Call `emit(token, fold_case)` for every token of `text`, the placeholder spans
+/// found by `spans` (for benchmarks and tests outside the crate: the analyzer always
+/// uses [`Finder::Scan`]).
+#[doc(hidden)]
+pub fn for_each_token(
+    text: &str,
+    config: &AnalyzerConfig,
+    spans: Finder,
+    emit: &mut dyn FnMut(&str, bool),
+) {
+    tokenize_by(text, config, spans, true, emit);
+}
+
 /// How the placeholder spans are found.
+#[doc(hidden)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Finder {
     /// The regex (`captures_iter`), for every text: the reference.
