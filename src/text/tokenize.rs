@@ -37,18 +37,22 @@ const SPAN_PATTERNS: &str = r#"
 
 /// Tokenise `text`, calling `emit(token, fold_case)` for each token in order.
 /// `fold_case` is false for placeholders (already lower case).
-pub(crate) fn tokenize(text: &str, config: &AnalyzerConfig, emit: &mut dyn FnMut(&str, bool)) {
+pub(crate) fn tokenize<F: FnMut(&str, bool) + ?Sized>(
+    text: &str,
+    config: &AnalyzerConfig,
+    emit: &mut F,
+) {
     tokenize_with(text, config, true, emit);
 }
 
 /// [`tokenize`], with the ASCII fast paths on or off (off: the placeholder regex and
 /// the UAX#29 iterators of unicode-segmentation for every text; the tests hold the
 /// fast paths to them).
-fn tokenize_with(
+fn tokenize_with<F: FnMut(&str, bool) + ?Sized>(
     text: &str,
     config: &AnalyzerConfig,
     fast: bool,
-    emit: &mut dyn FnMut(&str, bool),
+    emit: &mut F,
 ) {
     let spans = if fast { Finder::Scan } else { Finder::Regex };
     tokenize_by(text, config, spans, fast, emit);
@@ -58,11 +62,11 @@ fn tokenize_with(
 /// found by `spans` (for benchmarks and tests outside the crate: the analyzer always
 /// uses [`Finder::Scan`]).
 #[doc(hidden)]
-pub fn for_each_token(
+pub fn for_each_token<F: FnMut(&str, bool) + ?Sized>(
     text: &str,
     config: &AnalyzerConfig,
     spans: Finder,
-    emit: &mut dyn FnMut(&str, bool),
+    emit: &mut F,
 ) {
     tokenize_by(text, config, spans, true, emit);
 }
@@ -97,12 +101,12 @@ pub(super) struct Span {
 }
 
 /// [`tokenize`] with the span finder `spans`, and the ASCII word splitter when `fast`.
-pub(super) fn tokenize_by(
+pub(super) fn tokenize_by<F: FnMut(&str, bool) + ?Sized>(
     text: &str,
     config: &AnalyzerConfig,
     spans: Finder,
     fast: bool,
-    emit: &mut dyn FnMut(&str, bool),
+    emit: &mut F,
 ) {
     let fold = config.lowercase;
     if !config.placeholders {
@@ -167,12 +171,12 @@ pub(super) fn regex_spans(text: &str, anon: bool) -> impl Iterator<Item = Span> 
 
 /// Emit the tokens of `text` with `spans` (its placeholder matches, in order) replaced
 /// by their placeholders and the rest split into words.
-fn replace_spans(
+fn replace_spans<F: FnMut(&str, bool) + ?Sized>(
     text: &str,
     spans: impl Iterator<Item = Span>,
     fold: bool,
     fast: bool,
-    emit: &mut dyn FnMut(&str, bool),
+    emit: &mut F,
 ) {
     let mut last = 0;
     for span in spans {
@@ -243,7 +247,7 @@ fn domain(url: &str) -> Option<&str> {
 
 /// Split a slice between placeholder spans into words: the ASCII fast path when `fast`
 /// and the slice is ASCII, else [`words_uax29`]. Both give the same tokens.
-fn words(text: &str, fold: bool, fast: bool, emit: &mut dyn FnMut(&str, bool)) {
+fn words<F: FnMut(&str, bool) + ?Sized>(text: &str, fold: bool, fast: bool, emit: &mut F) {
     if fast && text.is_ascii() {
         ascii_words(text, fold, true, emit);
     } else {
@@ -303,7 +307,7 @@ static CLASS: [u8; 256] = {
 /// spaces WB3d, CR LF WB3, any other single byte WB3a/WB3b/WB999) holds neither and is
 /// dropped, as the slow path drops it; ASCII has no emoji, no Extend/Format/ZWJ (WB4)
 /// and no Hebrew letters (WB7a-c), and no whitespace inside a run, so nothing to trim.
-fn ascii_words(text: &str, fold: bool, numbers: bool, emit: &mut dyn FnMut(&str, bool)) {
+fn ascii_words<F: FnMut(&str, bool) + ?Sized>(text: &str, fold: bool, numbers: bool, emit: &mut F) {
     let b = text.as_bytes();
     let n = b.len();
     let mut i = 0;
@@ -348,7 +352,7 @@ fn ascii_words(text: &str, fold: bool, numbers: bool, emit: &mut dyn FnMut(&str,
 
 /// The general path: UAX#29 word bounds (unicode-segmentation), whitespace trimmed,
 /// words with a letter or digit kept, numbers and emoji replaced by placeholders.
-fn words_uax29(text: &str, fold: bool, emit: &mut dyn FnMut(&str, bool)) {
+fn words_uax29<F: FnMut(&str, bool) + ?Sized>(text: &str, fold: bool, emit: &mut F) {
     for seg in text.split_word_bounds() {
         // A combining mark after a space joins the space's segment (UAX#29 WB4): keep
         // whitespace out of tokens (found by fuzzing: " \u{5bf}").
