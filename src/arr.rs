@@ -49,6 +49,23 @@ impl Buf {
     }
 }
 
+/// Ask the CPU to bring `s[i]` into the cache (x86-64; nothing elsewhere, and nothing
+/// when `i` is out of range). A hint: it never faults and changes no result.
+#[inline(always)]
+pub fn prefetch<T>(s: &[T], i: usize) {
+    #[cfg(target_arch = "x86_64")]
+    if i < s.len() {
+        // SAFETY: the pointer is inside `s`; a prefetch reads nothing architecturally.
+        unsafe {
+            core::arch::x86_64::_mm_prefetch::<{ core::arch::x86_64::_MM_HINT_T0 }>(
+                s.as_ptr().add(i).cast(),
+            )
+        }
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = (s, i);
+}
+
 /// The bytes of a slice of plain numbers.
 pub fn as_bytes<T: Pod>(v: &[T]) -> &[u8] {
     // SAFETY: `T` is plain data without padding; u8 has alignment 1.

@@ -6,13 +6,13 @@ use std::sync::OnceLock;
 use crate::par::*;
 use serde::{Deserialize, Serialize};
 
-use crate::arr::Arr;
 use crate::calibrate::Calibration;
 pub use crate::calibrate::Prediction;
 use crate::counts::{l2_norm_of_hashes, tf_weight, Counts};
 use crate::error::{Error, Result};
 use crate::fingerprint::{fingerprint, Index};
 use crate::model::{fit_sparse, select_features, SparseModel};
+use crate::model_file::StoredTerms;
 use crate::params::{DocNorm, TermWeight, ValidTrainParams};
 use crate::terms::Terms;
 use crate::text::Analyzer;
@@ -38,8 +38,8 @@ pub struct Classifier {
     /// Feature terms, sorted; feature ids index this. Read from the file's term section
     /// on first use ([`Classifier::features`]): scoring never needs them.
     features: OnceLock<Terms>,
-    /// The file's term section (`ends`, `bytes`), for `features` on first use.
-    stored_terms: Option<(Arr<u64>, Arr<u8>)>,
+    /// The file's term sections, for `features` on first use.
+    stored_terms: Option<StoredTerms>,
     /// Term fingerprint (or bucket) -> feature id: read from the file, or built on first
     /// use for a model fitted in memory.
     index: OnceLock<Index>,
@@ -150,7 +150,7 @@ impl Classifier {
         params: ValidTrainParams,
         labels: Vec<String>,
         class_docs: Vec<u64>,
-        terms: (Arr<u64>, Arr<u8>),
+        terms: StoredTerms,
         model: SparseModel,
         index: Index,
         info: TrainInfo,
@@ -175,13 +175,30 @@ impl Classifier {
     }
 
     /// The feature terms, sorted; feature ids index them. A model loaded for prediction
-    /// reads them from its file on the first call (a file whose terms were forged to
-    /// be invalid UTF-8 after its checksum gets replacement characters).
+    /// reads them from its file on the first call, checking their checksums; terms that
+    /// are damaged or do not decode read as one replacement character each (U+FFFD),
+    /// which [`Classifier::check_features`] reports.
     pub fn features(&self) -> &Terms {
         self.features.get_or_init(|| match &self.stored_terms {
-            Some((ends, bytes)) => terms_from_section(ends, bytes),
+            Some(st) => st
+                .decode()
+                .unwrap_or_else(|| (0..st.len()).map(|_| "\u{FFFD}").collect()),
             None => Terms::with_capacity(0, 0),
         })
+    }
+
+    /// Whether the feature terms of a model loaded for prediction are intact (their
+    /// checksums hold and they decode): a tool that shows terms (explanations) calls it
+    /// after loading. Always `Ok` for a model fitted in memory or fully loaded.
+    pub fn check_features(&self, name: &str) -> Result<()> {
+        match &self.stored_terms {
+            Some(st) if st.decode().is_none() => Err(Error::bad_model(
+                name,
+                "corrupted model file (checksum mismatch in the terms, or terms that do not \
+                 decode)",
+            )),
+            _ => Ok(()),
+        }
     }
 
     /// Number of features.
@@ -216,6 +233,7 @@ impl Classifier {
                 .expect("analyzer settings checked at load"),
             feats: Vec::new(),
             hashes: Vec::new(),
+            keys: Vec::new(),
             jll: vec![0.0; self.labels.len()],
         }
     }
@@ -234,22 +252,6 @@ impl Classifier {
     }
 }
 
-/// Terms from a file's term section: `ends[i]` is where term `i` ends in `bytes`. Checked
-/// for a full load; for a lazy one, anything malformed is read leniently (never panics).
-fn terms_from_section(ends: &[u64], bytes: &[u8]) -> Terms {
-    if let Some(t) = Terms::from_parts(bytes.to_vec(), ends.to_vec()) {
-        return t;
-    }
-    let mut out = Terms::with_capacity(ends.len(), bytes.len());
-    let mut start = 0usize;
-    for &e in ends {
-        let e = (e as usize).clamp(start, bytes.len());
-        out.push(&String::from_utf8_lossy(&bytes[start..e]));
-        start = e;
-    }
-    out
-}
-
 /// Scores messages against a [`Classifier`], reusing its buffers.
 pub struct Scorer<'m> {
     clf: &'m Classifier,
@@ -257,6 +259,8 @@ pub struct Scorer<'m> {
     analyzer: Analyzer,
     feats: Vec<u32>,
     hashes: Vec<u64>,
+    /// The document's keys, looked up together ([`Index::find_each`]).
+    keys: Vec<u64>,
     jll: Vec<f64>,
 }
 
@@ -306,17 +310,20 @@ impl<'m> Scorer<'m> {
     /// term's fingerprint (exact vocabulary) or its bucket (feature hashing): equal keys
     /// are one term, which the L2 norm groups by. Hashed models never write a term.
     #[inline]
-    fn each_term(&mut self, text: &str, mut f: impl FnMut(Option<u32>, u64)) {
+    fn each_term(&mut self, text: &str, f: impl FnMut(Option<u32>, u64)) {
         let ix = self.index;
+        let mut keys = std::mem::take(&mut self.keys);
+        keys.clear();
         if self.clf.params.analyzer.hash_bits.is_some() {
-            self.analyzer.for_each_bucket(text, |b| f(ix.find(b), b));
+            self.analyzer.for_each_bucket(text, |b| keys.push(b));
         } else {
             let seed = ix.seed;
-            self.analyzer.for_each_term(text, |t| {
-                let k = fingerprint(t.as_bytes(), seed);
-                f(ix.find(k), k)
-            });
+            self.analyzer
+                .for_each_term(text, |t| keys.push(fingerprint(t.as_bytes(), seed)));
         }
+        // All the document's keys first, then their lookups with the slots prefetched.
+        ix.find_each(&keys, f);
+        self.keys = keys;
     }
 
     /// Joint log-likelihood of every label.
@@ -328,12 +335,14 @@ impl<'m> Scorer<'m> {
             feats.clear();
             self.each_term(text, |id, _| feats.extend(id));
             self.feats = feats;
-            self.clf
-                .model
-                .jll(self.feats.iter().map(|&f| (f, 1.0)), &mut self.jll);
+            let model = &self.clf.model;
+            model.prefetch(self.feats.iter().copied());
+            model.jll(self.feats.iter().map(|&f| (f, 1.0)), &mut self.jll);
         } else {
             let f = self.features(text);
-            self.clf.model.jll(f, &mut self.jll);
+            let model = &self.clf.model;
+            model.prefetch(f.iter().map(|p| p.0));
+            model.jll(f, &mut self.jll);
         }
         &self.jll
     }

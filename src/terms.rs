@@ -130,6 +130,109 @@ impl Terms {
     }
 }
 
+/// Terms per block of the front-coded form ([`Terms::front_coded`]).
+pub const BLOCK: usize = 16;
+
+fn put_varint(out: &mut Vec<u8>, mut v: u64) {
+    while v >= 0x80 {
+        out.push((v as u8) | 0x80);
+        v >>= 7;
+    }
+    out.push(v as u8);
+}
+
+fn get_varint(r: &mut &[u8]) -> Option<u64> {
+    let mut v = 0u64;
+    for shift in (0..64).step_by(7) {
+        let (&b, rest) = r.split_first()?;
+        *r = rest;
+        v |= ((b & 0x7f) as u64) << shift;
+        if b & 0x80 == 0 {
+            return Some(v);
+        }
+    }
+    None
+}
+
+impl Terms {
+    /// The terms front-coded in blocks of [`BLOCK`]: the first term of a block as its
+    /// length (varint) and bytes, each other term as the length of the prefix it shares
+    /// with the term before it, the length of the rest (varints) and the rest. Returns
+    /// the byte offset of each block in the data, and the data's length last
+    /// (`len().div_ceil(BLOCK) + 1` offsets), and the data.
+    pub fn front_coded(&self) -> (Vec<u64>, Vec<u8>) {
+        let mut starts = Vec::with_capacity(self.len().div_ceil(BLOCK) + 1);
+        let mut data = Vec::with_capacity(self.total_bytes() / 2);
+        for i in 0..self.len() {
+            let t = self.bytes(i);
+            if i % BLOCK == 0 {
+                starts.push(data.len() as u64);
+                put_varint(&mut data, t.len() as u64);
+                data.extend_from_slice(t);
+            } else {
+                let prev = self.bytes(i - 1);
+                let p = prev.iter().zip(t).take_while(|(a, b)| a == b).count();
+                put_varint(&mut data, p as u64);
+                put_varint(&mut data, (t.len() - p) as u64);
+                data.extend_from_slice(&t[p..]);
+            }
+        }
+        starts.push(data.len() as u64);
+        (starts, data)
+    }
+
+    /// The `n` terms of a front-coded form ([`Terms::front_coded`]), checked: `None`
+    /// unless the offsets and lengths are consistent and every term is UTF-8. The
+    /// decoded bytes are at most `BLOCK` times the data's.
+    pub fn from_front_coded(starts: &[u64], data: &[u8], n: usize) -> Option<Terms> {
+        let blocks = n.div_ceil(BLOCK);
+        if starts.len() != blocks + 1
+            || starts[0] != 0
+            || starts[blocks] != data.len() as u64
+            || starts.windows(2).any(|w| w[0] > w[1])
+        {
+            return None;
+        }
+        let mut bytes: Vec<u8> = Vec::with_capacity(data.len().min(1 << 30));
+        let mut ends: Vec<u64> = Vec::with_capacity(n);
+        for b in 0..blocks {
+            let mut r = &data[starts[b] as usize..starts[b + 1] as usize];
+            for j in 0..BLOCK.min(n - b * BLOCK) {
+                let start = bytes.len();
+                if j == 0 {
+                    let len = get_varint(&mut r)?;
+                    if len > r.len() as u64 {
+                        return None;
+                    }
+                    let (t, rest) = r.split_at(len as usize);
+                    bytes.extend_from_slice(t);
+                    r = rest;
+                } else {
+                    let prev_start = if ends.len() >= 2 {
+                        ends[ends.len() - 2] as usize
+                    } else {
+                        0
+                    };
+                    let p = get_varint(&mut r)?;
+                    let len = get_varint(&mut r)?;
+                    if p > (start - prev_start) as u64 || len > r.len() as u64 {
+                        return None;
+                    }
+                    bytes.extend_from_within(prev_start..prev_start + p as usize);
+                    let (t, rest) = r.split_at(len as usize);
+                    bytes.extend_from_slice(t);
+                    r = rest;
+                }
+                ends.push(bytes.len() as u64);
+            }
+            if !r.is_empty() {
+                return None;
+            }
+        }
+        Terms::from_parts(bytes, ends)
+    }
+}
+
 impl Index<usize> for Terms {
     type Output = str;
     fn index(&self, i: usize) -> &str {
@@ -172,6 +275,34 @@ mod tests {
         let unsorted: Terms = ["b", "a"].into_iter().collect();
         assert!(!unsorted.is_sorted_distinct());
         assert_eq!(t.total_bytes(), 3 + 5 + 2);
+    }
+
+    #[test]
+    fn front_coding_round_trips_and_is_checked() {
+        for n in [0usize, 1, 15, 16, 17, 100] {
+            let mut v: Vec<String> = (0..n).map(|i| format!("ab{}é{}", i % 7, i)).collect();
+            v.sort();
+            v.dedup();
+            let t: Terms = v.iter().map(|s| &**s).collect();
+            let (starts, data) = t.front_coded();
+            assert_eq!(starts.len(), t.len().div_ceil(BLOCK) + 1);
+            assert_eq!(
+                Terms::from_front_coded(&starts, &data, t.len()),
+                Some(t.clone())
+            );
+            if !t.is_empty() {
+                assert!(Terms::from_front_coded(&starts, &data, t.len() + 1).is_none());
+                let mut cut = data.clone();
+                cut.pop();
+                assert!(Terms::from_front_coded(&starts, &cut, t.len()).is_none());
+            }
+        }
+        // "é" is two bytes: a shared prefix that ends inside it is refused.
+        let t: Terms = ["é", "éa"].into_iter().collect();
+        let (starts, data) = t.front_coded();
+        assert_eq!(starts, [0, 6]);
+        assert_eq!(data, [2, 0xc3, 0xa9, 2, 1, b'a']);
+        assert!(Terms::from_front_coded(&[0, 5], &[2, 0xc3, 0xa9, 1, 0], 2).is_none());
     }
 
     #[test]

@@ -276,7 +276,7 @@ fn inspect_text_and_json() {
 
     let text = ok(&run(INSPECT, &[s(&m), "--top", "2"]));
     assert!(
-        text.contains("format:      pitchsift-model version 2\n"),
+        text.contains("format:      pitchsift-model version 3\n"),
         "{text}"
     );
     assert!(text.contains("labels:      3 (43 training documents)\n"));

@@ -550,7 +550,7 @@ fn model_of_another_version_or_kind_is_refused_clearly() {
     bytes[n - 4..].copy_from_slice(&crc.to_le_bytes());
     fs::write(d.join("v7.model"), &bytes).unwrap();
     let o = run_in(PREDICT, &["-m", "v7.model", "hello there"], d);
-    assert_bad_data(&o, &["v7.model", "version 7", "reads version 2", "retrain"]);
+    assert_bad_data(&o, &["v7.model", "version 7", "reads version 3", "retrain"]);
 
     fs::write(d.join("not.model"), b"label,text\nsales,hi\n").unwrap();
     let o = run_in(PREDICT, &["-m", "not.model", "hello"], d);

@@ -1,7 +1,9 @@
 //! The model file against damage and forgery: every truncation and every single-byte
-//! corruption of a real model is refused by `persist::from_bytes`; headers and counts
-//! asking for huge sizes are refused before anything that size is allocated; another
-//! format version is named, with what to do.
+//! corruption of a real model is refused by `persist::from_bytes` (prediction loads
+//! refuse damage in everything they read: header, metadata, scoring sections; the
+//! terms when first read; full loads everything); headers and counts asking for huge
+//! sizes are refused before anything that size is allocated; another format version is
+//! named, with what to do.
 
 mod common;
 
@@ -11,7 +13,7 @@ use std::path::Path;
 
 use pitchsift::corpus::CsvOptions;
 use pitchsift::params::TrainParams;
-use pitchsift::persist::{self, Load, FORMAT_VERSION, MAGIC, META_AT, N_SECTIONS};
+use pitchsift::persist::{self, Load, ENTRY, FORMAT_VERSION, MAGIC, META_AT, N_SECTIONS};
 use pitchsift::{train, Error};
 
 /// Records the largest single allocation made by the current thread, so a test can tell
@@ -98,11 +100,24 @@ fn message(r: pitchsift::Result<pitchsift::Classifier>) -> String {
     }
 }
 
-/// Set the declared length and the checksum to match `bytes` (a forger's file).
+/// Set the declared length and every checksum to match `bytes` (a forger's file):
+/// each section's over its bytes and padding, the header's over everything before the
+/// first section (ranges clipped to the file, so forged lengths are resealed too).
 fn reseal(bytes: &mut [u8]) {
     let n = bytes.len();
     bytes[12..20].copy_from_slice(&(n as u64).to_le_bytes());
-    let crc = crc32fast::hash(&bytes[..n - 4]);
+    let u = |b: &[u8], at: usize| u64::from_le_bytes(b[at..at + 8].try_into().unwrap());
+    let pad = |v: u64| v.saturating_add(7) / 8 * 8;
+    let clip = |v: u64| v.min(n as u64 - 4) as usize;
+    for k in 0..N_SECTIONS {
+        let e = 32 + ENTRY * k;
+        let (off, len) = (u(bytes, e), u(bytes, e + 8));
+        let r = clip(off)..clip(pad(off.saturating_add(len)));
+        let crc = crc32fast::hash(&bytes[r.start..r.end.max(r.start)]);
+        bytes[e + 16..e + 20].copy_from_slice(&crc.to_le_bytes());
+    }
+    let first = clip(pad((META_AT as u64).saturating_add(u(bytes, 24))));
+    let crc = crc32fast::hash(&bytes[..first]);
     bytes[n - 4..].copy_from_slice(&crc.to_le_bytes());
 }
 
@@ -119,6 +134,7 @@ fn craft(meta: &[u8], secs: &[Vec<u8>]) -> Vec<u8> {
     for s in secs {
         b.extend_from_slice(&(at as u64).to_le_bytes());
         b.extend_from_slice(&(s.len() as u64).to_le_bytes());
+        b.extend_from_slice(&[0; 8]);
         at = pad(at + s.len());
     }
     b.extend_from_slice(meta);
@@ -149,7 +165,7 @@ fn sections(bytes: &[u8]) -> Vec<std::ops::Range<usize>> {
     let mut out = Vec::with_capacity(N_SECTIONS + 1);
     out.push(META_AT..META_AT + u(24));
     for k in 0..N_SECTIONS {
-        let (off, len) = (u(32 + 16 * k), u(40 + 16 * k));
+        let (off, len) = (u(32 + ENTRY * k), u(40 + ENTRY * k));
         out.push(off..off + len);
     }
     assert_eq!(out[N_SECTIONS].end.div_ceil(8) * 8, bytes.len() - 4);
@@ -161,7 +177,7 @@ fn length_field(i: usize) -> usize {
     if i == 0 {
         24
     } else {
-        40 + 16 * (i - 1)
+        40 + ENTRY * (i - 1)
     }
 }
 
@@ -178,8 +194,16 @@ fn contents(bytes: &[u8]) -> (Vec<u8>, Vec<Vec<u8>>) {
 }
 
 /// Section numbers (1-based in [`sections`]).
-const TERM_ENDS: usize = 9;
+const TERM_BLOCKS: usize = 9;
 const COUNTS: usize = 11;
+
+/// Whether byte `i` lies in a section that prediction does not read when it loads
+/// (the term sections, read on first use, and the counts), with its padding.
+fn read_later(bytes: &[u8], i: usize) -> bool {
+    let secs = sections(bytes);
+    let end = |k: usize| secs[k].end.div_ceil(8) * 8;
+    (secs[TERM_BLOCKS].start..end(COUNTS)).contains(&i)
+}
 
 #[test]
 fn the_small_models_load_and_predict_like_the_originals() {
@@ -217,22 +241,44 @@ fn every_truncation_is_refused() {
     assert!(message(load(&longer)).contains("header says"));
 }
 
-/// Every single-bit flip at every byte of the fixture's model (8 x ~20,000 files).
+/// Every single-bit flip at every byte of the fixture's model (8 x ~20,000 files) is
+/// refused by a full load, and by a prediction load unless it hit a section prediction
+/// does not read (terms, counts): then the terms, when read, are reported damaged (a
+/// flip in the terms), and the next full load refuses it.
 #[test]
 fn every_bit_flip_is_refused() {
     let bytes = small_model();
+    let secs = sections(&bytes);
     let mut damaged = bytes.clone();
+    let (mut later, mut terms) = (0, 0);
     for i in 0..bytes.len() {
         for bit in 0..8 {
             damaged[i] ^= 1 << bit;
-            let r = persist::from_bytes(&damaged, "m.model", Load::Predict);
+            let full = persist::from_bytes(&damaged, "m.model", Load::Full);
             assert!(
-                matches!(r, Err(Error::BadModel { .. })),
-                "byte {i} bit {bit} not detected"
+                matches!(full, Err(Error::BadModel { .. })),
+                "byte {i} bit {bit} not detected by a full load"
             );
+            let r = persist::from_bytes(&damaged, "m.model", Load::Predict);
+            if read_later(&bytes, i) {
+                let clf = r.unwrap();
+                later += 1;
+                if i < secs[COUNTS].start {
+                    assert!(clf.check_features("m").is_err(), "byte {i} bit {bit}");
+                    terms += 1;
+                } else {
+                    clf.check_features("m").unwrap();
+                }
+            } else {
+                assert!(
+                    matches!(r, Err(Error::BadModel { .. })),
+                    "byte {i} bit {bit} not detected"
+                );
+            }
             damaged[i] ^= 1 << bit;
         }
     }
+    assert!(later > 0 && terms > 0 && terms < later, "{terms} {later}");
 }
 
 /// All 255 other values at every byte of the 5-document model: 255 x len damaged
@@ -327,9 +373,9 @@ fn huge_lengths_are_refused_before_allocating() {
         craft(&serde_json::to_vec(&big).unwrap(), &secs),
         "section sizes differ",
     ));
-    // The last term ends at 2^60.
+    // The last term block ends at 2^60.
     let mut s2 = secs.clone();
-    let ends = &mut s2[TERM_ENDS - 1];
+    let ends = &mut s2[TERM_BLOCKS - 1];
     let n = ends.len();
     ends[n - 8..].copy_from_slice(&tb.to_le_bytes());
     cases.push((
@@ -361,14 +407,14 @@ fn huge_lengths_are_refused_before_allocating() {
 #[test]
 fn another_format_version_says_which_and_what_to_do() {
     let mut bytes = small_model();
-    for v in [0u32, 1, 3, 99] {
+    for v in [0u32, 1, 2, 4, 99] {
         bytes[8..12].copy_from_slice(&v.to_le_bytes());
         reseal(&mut bytes);
         let m = message(load(&bytes));
         assert_eq!(
             m,
             format!(
-                "m.model: model format version {v}; this pitchsift reads version 2: retrain the \
+                "m.model: model format version {v}; this pitchsift reads version 3: retrain the \
                  model with this version (pitchsift-train), or use the pitchsift release that \
                  wrote it"
             )
@@ -384,7 +430,23 @@ fn a_version_1_file_says_to_retrain() {
     let path = common::repo_file("tests/fixtures/v1.model");
     let bytes = std::fs::read(&path).unwrap();
     assert_eq!(&bytes[8..12], &1u32.to_le_bytes());
-    let expected = "model format version 1; this pitchsift reads version 2: retrain the model \
+    let expected = "model format version 1; this pitchsift reads version 3: retrain the model \
+                    with this version (pitchsift-train)";
+    for what in [Load::Predict, Load::Full] {
+        assert!(message(persist::from_bytes(&bytes, "m.model", what)).contains(expected));
+        assert!(message(persist::load(&path, what)).contains(expected));
+    }
+}
+
+/// A file in format version 2 (one checksum, u16 labels, f64 corrections, keys and
+/// u32 slots, raw terms; made with `pitchsift-train data/fixtures/tiny.csv -o
+/// tests/fixtures/v2.model` at commit 5582f29) is refused the same way.
+#[test]
+fn a_version_2_file_says_to_retrain() {
+    let path = common::repo_file("tests/fixtures/v2.model");
+    let bytes = std::fs::read(&path).unwrap();
+    assert_eq!(&bytes[8..12], &2u32.to_le_bytes());
+    let expected = "model format version 2; this pitchsift reads version 3: retrain the model \
                     with this version (pitchsift-train)";
     for what in [Load::Predict, Load::Full] {
         assert!(message(persist::from_bytes(&bytes, "m.model", what)).contains(expected));
@@ -423,9 +485,13 @@ fn big_model() -> Vec<u8> {
 }
 
 fn load_file(dir: &Path, bytes: &[u8]) -> pitchsift::Result<pitchsift::Classifier> {
+    load_file_for(dir, bytes, Load::Predict)
+}
+
+fn load_file_for(dir: &Path, bytes: &[u8], what: Load) -> pitchsift::Result<pitchsift::Classifier> {
     let p = dir.join("m.model");
     std::fs::write(&p, bytes).unwrap();
-    persist::load(&p, Load::Predict)
+    persist::load(&p, what)
 }
 
 #[test]
@@ -459,7 +525,10 @@ fn streamed_load_equals_in_memory_load_and_refuses_damage() {
         let at = i * (bytes.len() - 1) / 399;
         let mut d = bytes.clone();
         d[at] ^= 1 << (i % 8);
-        message(load_file(dir.path(), &d));
+        message(load_file_for(dir.path(), &d, Load::Full));
+        if !read_later(&bytes, at) {
+            message(load_file(dir.path(), &d));
+        }
     }
 
     // Forged lengths (resealed): refused before allocating anything that size (the

@@ -1,6 +1,7 @@
-//! The model file (format version 2): one self-describing, versioned, checksummed
-//! file whose scoring arrays are stored as they are used, so prediction maps the file
-//! and scores after reading its header and metadata.
+//! The model file (format version 3): one self-describing, versioned file, checksummed
+//! section by section, whose scoring arrays are stored as they are used, so prediction
+//! maps the file and scores after checking only the header, the metadata and the
+//! sections it reads.
 //!
 //! ```text
 //! 0    magic     8 bytes  "PITCHSFT"
@@ -8,36 +9,57 @@
 //! 12   length    u64 LE   length of the whole file, checksum included
 //! 20   reserved  u32      0
 //! 24   meta      u64 LE   length of the metadata
-//! 32   sections  11 x (offset u64 LE, length u64 LE), in this order:
+//! 32   sections  11 x (offset u64 LE, length u64 LE, crc32 u32 LE, 0u32), in this order:
 //!        labels      f64 x 3k: bias, scale, default of each label
 //!        base        f64 per feature (empty: all zero)
 //!        mult        f64 per feature (the IDF; empty: all one)
 //!        offsets     u32 x (n_features + 1): corrections of feature f are [offsets[f], offsets[f+1])
-//!        classes     u16 per correction: its label, ascending within a feature
-//!        values      f64 per correction
-//!        keys        u64 per feature: xxh3-64 fingerprint of the term (seed in the
-//!                    metadata), or the bucket with --hash-bits
-//!        slots       u32 x 2^b: open-addressing table of feature ids (u32::MAX = empty)
-//!        term ends   u64 per feature: end offset of the term in `term bytes`
-//!        term bytes  the feature terms, UTF-8, end to end (sorted bytewise)
+//!        classes     u8 per correction (k <= 256 labels), else u16: its label, ascending
+//!                    within a feature
+//!        values      u16 per correction: its place in `value table`; or, when the
+//!                    table is empty (more than 65,536 distinct values), f64 per correction
+//!        value table f64: the distinct correction values, ascending by bit pattern
+//!        slots       u64 x (at least 3n/2 + 1): the term table (fingerprint.rs):
+//!                    tag << id_bits | (id + 1), 0 = empty; id_bits holds 1..=n
+//!        term blocks u64 x (ceil(n / 16) + 1): where each block of 16 terms starts in
+//!                    `term data`, then its length
+//!        term data   the feature terms (sorted bytewise), front-coded per block:
+//!                    varint length + UTF-8 for a block's first term, then per term
+//!                    varint shared-prefix length, varint rest length, rest
 //!        counts      varint count, then per counted term: [varint length + UTF-8,
 //!                    unless the counted terms are the features] varint k,
 //!                    k x (varint class, varint df, varint weight)
-//! 208  META      JSON: analyzer and fitting settings, labels, document counts, sizes,
+//! 296  META      JSON: analyzer and fitting settings, labels, document counts, sizes,
 //!                fingerprint seed, training info, calibration
-//!      each section starts 8-byte aligned (zero padding between)
-//! end  crc32     u32 LE   CRC-32 (IEEE) of every byte before it
+//!      the sections follow the metadata end to end, each starting 8-byte aligned
+//!      (zero padding); a section's crc32 covers its bytes and the padding after it
+//! end  crc32     u32 LE   CRC-32 (IEEE) of every byte before the first section: the
+//!                header, the section table (so every section's checksum) and the metadata
 //! ```
 //! Every offset and length is checked against the file before anything is read or
 //! allocated, and the sections a load uses are checked for structure (sizes, ids in
-//! range, finite values), so a forged file that passes the checksum is refused or
+//! range, finite values), so a forged file that passes the checksums is refused or
 //! scores safely. Files are written to a temporary file in the same directory and
 //! renamed into place, so a mapped model is never changed under its reader.
 //!
-//! Integrity: every load checks the whole file's CRC-32 (about 2 ms per 10 MB, run over
-//! the mapped pages), then parses only what it needs: prediction the header, the
-//! metadata and the structure of the scoring arrays; full loads (update, merge,
-//! inspect) also the terms and the counts.
+//! Integrity: every load checks the header's checksum and the checksums of the sections
+//! it reads, and nothing else: prediction the scoring sections (labels to slots), a full
+//! load (update, merge, inspect with counts) every section; the terms of a model loaded
+//! for prediction are checked when first read ([`Classifier::features`], explanations).
+//! Damage in the counts or the terms is therefore refused by the loads that read them,
+//! not by prediction, which never reads them (a one-message prediction with the
+//! 200k-message synthetic model reads 72 of its 110 MB). Every byte of the file is under
+//! exactly one checksum. Structure: prediction checks sizes, the label arrays, the value
+//! table and the ends of the offsets, not every row (that would read the scoring
+//! sections a second time); scoring cuts a forged row to the corrections and ignores a
+//! label or value index out of range, so it never reads out of bounds. A full load
+//! checks every row.
+//!
+//! Size choices (20 Newsgroups, default options, 1.08 M features, 1.7 M corrections:
+//! 65.5 MB in format 2): no key array (the tag in the slot replaces it), u8 labels, a
+//! dictionary of correction values (exact: the same `f64` bits; multinomial NB's
+//! corrections take few distinct values), front-coded terms instead of u64 ends and
+//! raw bytes. See docs/benchmarks/format3.md for the figures.
 
 use std::io::Write;
 use std::path::Path;
@@ -51,23 +73,25 @@ use crate::calibrate::Calibration;
 use crate::classifier::{Classifier, TrainInfo};
 use crate::counts::{ClassStat, Counts};
 use crate::error::{Error, Result};
-use crate::fingerprint::{bucket_of_term, term_keys, Index, BUCKET_SEED};
-use crate::model::SparseModel;
+use crate::fingerprint::{bucket_of_term, homes_for, id_bits_for, term_keys, Index, BUCKET_SEED};
+use crate::model::{Classes, SparseModel, Values};
 use crate::params::{FitParams, ValidTrainParams};
-use crate::terms::Terms;
+use crate::terms::{Terms, BLOCK};
 use crate::text::AnalyzerConfig;
 
 /// The first eight bytes of every model file.
 pub const MAGIC: &[u8; 8] = b"PITCHSFT";
 /// The format version this build writes and reads.
-pub const FORMAT_VERSION: u32 = 2;
+pub const FORMAT_VERSION: u32 = 3;
 /// Magic, version, length.
 const HEADER: usize = 8 + 4 + 8;
 /// Number of sections in the table.
 pub const N_SECTIONS: usize = 11;
+/// Bytes of a section table entry: offset, length, checksum, a reserved word.
+pub const ENTRY: usize = 24;
 /// Where the metadata starts: the header, a reserved word, the metadata length and the
 /// section table.
-pub const META_AT: usize = 32 + 16 * N_SECTIONS;
+pub const META_AT: usize = 32 + ENTRY * N_SECTIONS;
 /// The name of the fingerprint and bucket hash, as recorded in the metadata.
 const HASH_NAME: &str = "xxh3-64";
 
@@ -80,12 +104,39 @@ enum Sec {
     Offsets,
     Classes,
     Values,
-    Keys,
+    ValueTable,
     Slots,
-    TermEnds,
-    TermBytes,
+    TermBlocks,
+    TermData,
     Counts,
 }
+
+/// The sections prediction reads (and checks).
+const SCORING: [Sec; 8] = [
+    Sec::Labels,
+    Sec::Base,
+    Sec::Mult,
+    Sec::Offsets,
+    Sec::Classes,
+    Sec::Values,
+    Sec::ValueTable,
+    Sec::Slots,
+];
+
+/// Section names, for messages.
+const SEC_NAMES: [&str; N_SECTIONS] = [
+    "labels",
+    "base",
+    "mult",
+    "offsets",
+    "classes",
+    "values",
+    "value table",
+    "slots",
+    "term blocks",
+    "term data",
+    "counts",
+];
 
 /// A hash function and its seed.
 #[derive(Serialize, Deserialize, Clone, PartialEq)]
@@ -150,11 +201,6 @@ fn check_has_counts(clf: &Classifier) -> Result<()> {
     }
 }
 
-/// Bytes of `v` as a varint.
-fn varint_len(v: u64) -> u64 {
-    (64 - (v | 1).leading_zeros() as u64).div_ceil(7)
-}
-
 /// A writer that keeps the CRC-32 of everything written through it.
 struct Crc<W> {
     inner: W,
@@ -182,10 +228,11 @@ fn counts_share_terms(clf: &Classifier, counts: &Counts) -> bool {
     f.len() == counts.n_terms() && f == &counts.terms
 }
 
-/// Write the model file to `w` as it is made: the section sizes are computed first
-/// (the header holds the file's length and the section table), then the sections
-/// stream through the checksum, so saving needs no copy of the file in memory. The
-/// classifier must carry its counts ([`check_has_counts`]).
+/// Write the model file to `w` as it is made: the sections' sizes and checksums are
+/// computed first (the header holds the file's length and the section table), the
+/// counts encoded once for their checksum and again while written, so saving needs no
+/// copy of the counts in memory. The classifier must carry its counts
+/// ([`check_has_counts`]).
 fn write_model(clf: &Classifier, w: &mut dyn Write) -> std::io::Result<()> {
     let counts = clf.counts.as_ref().expect("checked by the caller");
     let model = &clf.model;
@@ -213,133 +260,137 @@ fn write_model(clf: &Classifier, w: &mut dyn Write) -> std::io::Result<()> {
         calibration: clf.calibration.clone(),
     };
     let meta = serde_json::to_vec(&meta).expect("meta serialises");
-    let (term_bytes, term_ends) = clf.features().parts();
-    let counts_len = varint_len(counts.n_terms() as u64)
-        + (0..counts.n_terms())
-            .into_par_iter()
-            .map(|i| {
-                let t = counts.terms[i].len() as u64;
-                let stats = counts.term_stats(i);
-                let name = if share { 0 } else { varint_len(t) + t };
-                name + varint_len(stats.len() as u64)
-                    + stats
-                        .iter()
-                        .map(|s| {
-                            varint_len(s.class as u64) + varint_len(s.df) + varint_len(s.weight)
-                        })
-                        .sum::<u64>()
-            })
-            .sum::<u64>();
-    let labels_len = 8 * 3 * model.n_classes() as u64;
-    let bytes_of = |len: usize, size: usize| (len * size) as u64;
-    let lens: [u64; N_SECTIONS] = [
-        labels_len,
-        bytes_of(model.base.len(), 8),
-        bytes_of(model.mult.len(), 8),
-        bytes_of(model.offsets.len(), 4),
-        bytes_of(model.classes.len(), 2),
-        bytes_of(model.values.len(), 8),
-        bytes_of(index.keys.len(), 8),
-        bytes_of(index.slots.len(), 4),
-        bytes_of(term_ends.len(), 8),
-        term_bytes.len() as u64,
-        counts_len,
+    let (term_blocks, term_data) = clf.features().front_coded();
+    let k = model.n_classes();
+    let classes: Vec<u8> = match &model.classes {
+        Classes::U8(c) if k <= 256 => as_bytes(c).to_vec(),
+        Classes::U16(c) if k <= 256 => c.iter().map(|&c| c as u8).collect(),
+        Classes::U8(c) => as_bytes(&c.iter().map(|&c| c as u16).collect::<Vec<_>>()).to_vec(),
+        Classes::U16(c) => as_bytes(c).to_vec(),
+    };
+    let compacted;
+    let stored = match &model.values {
+        d @ Values::Dict { .. } => d,
+        p @ Values::Plain(_) => {
+            compacted = p.compact();
+            &compacted
+        }
+    };
+    let (values, value_table): (&[u8], &[f64]) = match stored {
+        Values::Dict { table, index } => (as_bytes(index), table),
+        Values::Plain(p) => (as_bytes(p), &[]),
+    };
+    let encode_counts = |range: std::ops::Range<usize>, b: &mut Vec<u8>| {
+        for i in range {
+            if !share {
+                let t = counts.terms.bytes(i);
+                varint(b, t.len() as u64);
+                b.extend_from_slice(t);
+            }
+            let stats = counts.term_stats(i);
+            varint(b, stats.len() as u64);
+            for s in stats {
+                varint(b, s.class as u64);
+                varint(b, s.df);
+                varint(b, s.weight);
+            }
+        }
+    };
+    let write_counts = |mut w: &mut dyn Write| -> std::io::Result<()> {
+        let mut b = Vec::new();
+        varint(&mut b, counts.n_terms() as u64);
+        w.write_all(&b)?;
+        write_blocks(&mut w, counts.n_terms(), 1 << 14, encode_counts)
+    };
+    let mut labels: Vec<f64> = Vec::with_capacity(3 * k);
+    labels.extend_from_slice(&model.bias);
+    labels.extend_from_slice(&model.scale);
+    labels.extend_from_slice(&model.default);
+    let in_memory: [&[u8]; N_SECTIONS - 1] = [
+        as_bytes(&labels),
+        as_bytes(&model.base),
+        as_bytes(&model.mult),
+        as_bytes(&model.offsets),
+        &classes,
+        values,
+        as_bytes(value_table),
+        as_bytes(&index.slots),
+        as_bytes(&term_blocks),
+        &term_data,
     ];
+    // The counts' length and checksum: encoded once through a checksum.
+    let mut counted = Crc {
+        inner: Counter(0),
+        crc: crc32fast::Hasher::new(),
+    };
+    {
+        let mut bw = std::io::BufWriter::with_capacity(1 << 20, &mut counted);
+        write_counts(&mut bw)?;
+        bw.flush()?;
+    }
+    let zeros = [0u8; 8];
+    let pad_of = |len: u64| (pad8(len) - len) as usize;
+    let mut lens = [0u64; N_SECTIONS];
+    let mut crcs = [0u32; N_SECTIONS];
+    for (i, b) in in_memory.iter().enumerate() {
+        lens[i] = b.len() as u64;
+        let mut h = crc32fast::Hasher::new();
+        h.update(b);
+        h.update(&zeros[..pad_of(lens[i])]);
+        crcs[i] = h.finalize();
+    }
+    let c = Sec::Counts as usize;
+    lens[c] = counted.inner.0;
+    counted.crc.update(&zeros[..pad_of(lens[c])]);
+    crcs[c] = counted.crc.finalize();
     let mut offsets = [0u64; N_SECTIONS];
-    let mut at = pad8(META_AT as u64 + meta.len() as u64);
+    let first = pad8(META_AT as u64 + meta.len() as u64);
+    let mut at = first;
     for (o, &l) in offsets.iter_mut().zip(&lens) {
         *o = at;
         at = pad8(at + l);
     }
     let total = at + 4;
 
-    // Buffered before the checksum: the checksum sees 1 MiB blocks (its fast path), not
-    // each varint.
-    let mut w = std::io::BufWriter::with_capacity(
-        1 << 20,
-        Crc {
-            inner: w,
-            crc: crc32fast::Hasher::new(),
-        },
-    );
-    w.write_all(MAGIC)?;
-    w.write_all(&FORMAT_VERSION.to_le_bytes())?;
-    w.write_all(&total.to_le_bytes())?;
-    w.write_all(&0u32.to_le_bytes())?;
-    w.write_all(&(meta.len() as u64).to_le_bytes())?;
-    for (o, l) in offsets.iter().zip(&lens) {
-        w.write_all(&o.to_le_bytes())?;
-        w.write_all(&l.to_le_bytes())?;
+    let mut head = Vec::with_capacity(first as usize);
+    head.extend_from_slice(MAGIC);
+    head.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
+    head.extend_from_slice(&total.to_le_bytes());
+    head.extend_from_slice(&0u32.to_le_bytes());
+    head.extend_from_slice(&(meta.len() as u64).to_le_bytes());
+    for i in 0..N_SECTIONS {
+        head.extend_from_slice(&offsets[i].to_le_bytes());
+        head.extend_from_slice(&lens[i].to_le_bytes());
+        head.extend_from_slice(&crcs[i].to_le_bytes());
+        head.extend_from_slice(&0u32.to_le_bytes());
     }
-    w.write_all(&meta)?;
-    let mut written = META_AT as u64 + meta.len() as u64;
-    let zeros = [0u8; 8];
-    let mut section =
-        |w: &mut std::io::BufWriter<Crc<_>>,
-         k: Sec,
-         fill: &mut dyn FnMut(&mut std::io::BufWriter<Crc<_>>) -> std::io::Result<()>|
-         -> std::io::Result<()> {
-            let at = offsets[k as usize];
-            w.write_all(&zeros[..(at - written) as usize])?;
-            fill(w)?;
-            written = at + lens[k as usize];
-            Ok(())
-        };
-    let mut labels: Vec<f64> = Vec::with_capacity(3 * model.n_classes());
-    labels.extend_from_slice(&model.bias);
-    labels.extend_from_slice(&model.scale);
-    labels.extend_from_slice(&model.default);
-    section(&mut w, Sec::Labels, &mut |w| w.write_all(as_bytes(&labels)))?;
-    section(&mut w, Sec::Base, &mut |w| {
-        w.write_all(as_bytes(&model.base))
-    })?;
-    section(&mut w, Sec::Mult, &mut |w| {
-        w.write_all(as_bytes(&model.mult))
-    })?;
-    section(&mut w, Sec::Offsets, &mut |w| {
-        w.write_all(as_bytes(&model.offsets))
-    })?;
-    section(&mut w, Sec::Classes, &mut |w| {
-        w.write_all(as_bytes(&model.classes))
-    })?;
-    section(&mut w, Sec::Values, &mut |w| {
-        w.write_all(as_bytes(&model.values))
-    })?;
-    section(&mut w, Sec::Keys, &mut |w| {
-        w.write_all(as_bytes(&index.keys))
-    })?;
-    section(&mut w, Sec::Slots, &mut |w| {
-        w.write_all(as_bytes(&index.slots))
-    })?;
-    section(&mut w, Sec::TermEnds, &mut |w| {
-        w.write_all(as_bytes(term_ends))
-    })?;
-    section(&mut w, Sec::TermBytes, &mut |w| w.write_all(term_bytes))?;
-    section(&mut w, Sec::Counts, &mut |w| {
-        let mut b = Vec::new();
-        varint(&mut b, counts.n_terms() as u64);
-        w.write_all(&b)?;
-        write_blocks(w, counts.n_terms(), 1 << 14, |range, b| {
-            for i in range {
-                if !share {
-                    let t = counts.terms.bytes(i);
-                    varint(b, t.len() as u64);
-                    b.extend_from_slice(t);
-                }
-                let stats = counts.term_stats(i);
-                varint(b, stats.len() as u64);
-                for s in stats {
-                    varint(b, s.class as u64);
-                    varint(b, s.df);
-                    varint(b, s.weight);
-                }
-            }
-        })
-    })?;
-    w.write_all(&zeros[..(at - written) as usize])?;
-    let Crc { inner, crc } = w.into_inner().map_err(|e| e.into_error())?;
-    inner.write_all(&crc.finalize().to_le_bytes())?;
-    inner.flush()
+    head.extend_from_slice(&meta);
+    head.resize(first as usize, 0);
+    let head_crc = crc32fast::hash(&head);
+
+    let mut w = std::io::BufWriter::with_capacity(1 << 20, w);
+    w.write_all(&head)?;
+    for (i, b) in in_memory.iter().enumerate() {
+        w.write_all(b)?;
+        w.write_all(&zeros[..pad_of(lens[i])])?;
+    }
+    write_counts(&mut w)?;
+    w.write_all(&zeros[..pad_of(lens[c])])?;
+    w.write_all(&head_crc.to_le_bytes())?;
+    w.flush()
+}
+
+/// A writer that only counts bytes.
+struct Counter(u64);
+
+impl Write for Counter {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0 += buf.len() as u64;
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
 }
 
 /// Write items `0..n`, encoded by `encode(range, buffer)` in blocks of `block` items in
@@ -461,42 +512,109 @@ pub fn from_bytes(bytes: &[u8], name: &str, what: Load) -> Result<Classifier> {
     parse(Arc::new(Buf::copy_of(bytes)), name, what)
 }
 
-/// The one parser behind every loader: header, checksum, section table, metadata, then
-/// the sections `what` needs, used in place.
+/// The feature terms of a file loaded for prediction, decoded (and their checksums
+/// checked) on first use.
+#[derive(Debug, Clone)]
+pub(crate) struct StoredTerms {
+    blocks: Arr<u64>,
+    data: Arr<u8>,
+    n: usize,
+    /// Each term section's bytes with its padding, and its checksum.
+    checks: Vec<(Arr<u8>, u32)>,
+}
+
+impl StoredTerms {
+    /// The terms, if their sections' checksums hold and they decode.
+    pub(crate) fn decode(&self) -> Option<Terms> {
+        if !self.checks.iter().all(|(b, c)| crc32fast::hash(b) == *c) {
+            return None;
+        }
+        Terms::from_front_coded(&self.blocks, &self.data, self.n)
+    }
+
+    /// Number of terms.
+    pub(crate) fn len(&self) -> usize {
+        self.n
+    }
+}
+
+/// The one parser behind every loader: header, its checksum, section table, metadata,
+/// then the sections `what` needs, checked and used in place.
 fn parse(buf: Arc<Buf>, name: &str, what: Load) -> Result<Classifier> {
     let bytes = buf.bytes();
     let size = bytes.len() as u64;
     check_header(bytes, size, name)?;
     let bad = |m: String| Error::bad_model(name, m);
-    let (body, crc) = bytes.split_at(bytes.len() - 4);
-    if crc32fast::hash(body) != u32::from_le_bytes(crc.try_into().unwrap()) {
-        return Err(bad("corrupted model file (checksum mismatch)".to_string()));
-    }
     let malformed = |m: &str| bad(format!("malformed model file: {m}"));
     let u64_at = |at: usize| u64::from_le_bytes(bytes[at..at + 8].try_into().unwrap());
+    let u32_at = |at: usize| u32::from_le_bytes(bytes[at..at + 4].try_into().unwrap());
     let end = size - 4;
-    if bytes[20..24] != [0; 4] {
-        return Err(malformed("reserved header bytes are not zero"));
-    }
     let meta_len = u64_at(24);
-    if meta_len > end - META_AT as u64 {
+    // The sections lie end to end after the metadata, each 8-aligned: every byte of the
+    // file is under one checksum. The header's covers everything before the first
+    // section (up to the end, for a metadata length past it: damage there is reported
+    // as damage).
+    let first = (META_AT as u64).saturating_add(meta_len).saturating_add(7) / 8 * 8;
+    let head_crc = u32::from_le_bytes(bytes[bytes.len() - 4..].try_into().unwrap());
+    if crc32fast::hash(&bytes[..first.min(end) as usize]) != head_crc {
+        return Err(bad(
+            "corrupted model file (checksum mismatch in the header or metadata)".into(),
+        ));
+    }
+    if meta_len > end - META_AT as u64 || first > end {
         return Err(malformed("a length runs past the end of its section"));
     }
     let meta_end = META_AT as u64 + meta_len;
+    if bytes[20..24] != [0; 4] {
+        return Err(malformed("reserved header bytes are not zero"));
+    }
     let mut secs = [(0usize, 0usize); N_SECTIONS];
-    let mut prev = meta_end;
+    let mut crcs = [0u32; N_SECTIONS];
+    let mut at = first;
     for (k, s) in secs.iter_mut().enumerate() {
-        let (off, len) = (u64_at(32 + 16 * k), u64_at(40 + 16 * k));
-        if off % 8 != 0 || off < prev || off > end || len > end - off {
+        let e = 32 + ENTRY * k;
+        let (off, len) = (u64_at(e), u64_at(e + 8));
+        if off != at || len > end - off || pad8(off + len) > end {
             return Err(malformed("a length runs past the end of its section"));
         }
-        prev = off + len;
+        if u32_at(e + 20) != 0 {
+            return Err(malformed("reserved header bytes are not zero"));
+        }
+        crcs[k] = u32_at(e + 16);
+        at = pad8(off + len);
         *s = (off as usize, len as usize);
     }
+    if at != end {
+        return Err(malformed("the sections do not end where the file does"));
+    }
+    // A section's checksum covers its padding: up to the next section (the trailing
+    // checksum for the last).
+    let extent = |k: usize| {
+        let (off, len) = secs[k];
+        off..pad8((off + len) as u64) as usize
+    };
+    let check = |k: Sec| -> Result<()> {
+        let k = k as usize;
+        if crc32fast::hash(&bytes[extent(k)]) != crcs[k] {
+            return Err(bad(format!(
+                "corrupted model file (checksum mismatch in section `{}`)",
+                SEC_NAMES[k]
+            )));
+        }
+        Ok(())
+    };
     let meta: Meta = serde_json::from_slice(&bytes[META_AT..meta_end as usize])
         .map_err(|e| bad(format!("bad metadata: {e}")))?;
     if meta.format != "pitchsift-model" {
         return Err(bad(format!("unknown format tag `{}`", meta.format)));
+    }
+    for k in SCORING {
+        check(k)?;
+    }
+    if what == Load::Full {
+        for k in [Sec::TermBlocks, Sec::TermData, Sec::Counts] {
+            check(k)?;
+        }
     }
     let params = ValidTrainParams {
         analyzer: meta.analyzer,
@@ -526,6 +644,9 @@ fn parse(buf: Arc<Buf>, name: &str, what: Load) -> Result<Classifier> {
     let n = usize::try_from(meta.n_features).map_err(|_| malformed("too many features"))?;
     let e = usize::try_from(meta.n_corrections).map_err(|_| malformed("too many corrections"))?;
     let arr_err = || bad("section sizes differ from the metadata".into());
+    if n >= u32::MAX as usize {
+        return Err(arr_err());
+    }
     fn view<T: Pod>(buf: &Arc<Buf>, sec: (usize, usize), count: Option<usize>) -> Option<Arr<T>> {
         let size = std::mem::size_of::<T>();
         let len = sec.1 / size;
@@ -541,6 +662,20 @@ fn parse(buf: Arc<Buf>, name: &str, what: Load) -> Result<Classifier> {
         let len = sec(s).1;
         view(&buf, sec(s), Some(if len == 0 { 0 } else { n }))
     };
+    let classes = if k <= 256 {
+        Classes::U8(view(&buf, sec(Sec::Classes), Some(e)).ok_or_else(arr_err)?)
+    } else {
+        Classes::U16(view(&buf, sec(Sec::Classes), Some(e)).ok_or_else(arr_err)?)
+    };
+    let table: Arr<f64> = view(&buf, sec(Sec::ValueTable), None).ok_or_else(arr_err)?;
+    let values = if table.is_empty() && e > 0 {
+        Values::Plain(view(&buf, sec(Sec::Values), Some(e)).ok_or_else(arr_err)?)
+    } else {
+        Values::Dict {
+            table,
+            index: view(&buf, sec(Sec::Values), Some(e)).ok_or_else(arr_err)?,
+        }
+    };
     let model = SparseModel {
         kind: params.fit.model,
         bias: part(0).into(),
@@ -549,26 +684,43 @@ fn parse(buf: Arc<Buf>, name: &str, what: Load) -> Result<Classifier> {
         base: opt_n(Sec::Base).ok_or_else(arr_err)?,
         mult: opt_n(Sec::Mult).ok_or_else(arr_err)?,
         offsets: view(&buf, sec(Sec::Offsets), n.checked_add(1)).ok_or_else(arr_err)?,
-        classes: view(&buf, sec(Sec::Classes), Some(e)).ok_or_else(arr_err)?,
-        values: view(&buf, sec(Sec::Values), Some(e)).ok_or_else(arr_err)?,
+        classes,
+        values,
     };
-    model.validate(k).map_err(bad)?;
+    model.validate(k, what == Load::Full).map_err(bad)?;
     let index = Index {
         seed,
-        keys: view(&buf, sec(Sec::Keys), Some(n)).ok_or_else(arr_err)?,
+        buckets: hashed,
+        id_bits: id_bits_for(n),
+        homes: homes_for(n),
         slots: view(&buf, sec(Sec::Slots), None).ok_or_else(arr_err)?,
+        n: n as u32,
     };
     index.validate(n).map_err(bad)?;
-    let ends: Arr<u64> = view(&buf, sec(Sec::TermEnds), Some(n)).ok_or_else(arr_err)?;
-    let term_bytes: Arr<u8> = view(&buf, sec(Sec::TermBytes), None).ok_or_else(arr_err)?;
+    let blocks: Arr<u64> = view(&buf, sec(Sec::TermBlocks), Some(n.div_ceil(BLOCK) + 1))
+        .ok_or_else(|| malformed("term list (offsets or UTF-8)"))?;
+    let data: Arr<u8> = view(&buf, sec(Sec::TermData), None).ok_or_else(arr_err)?;
     if let Some(c) = &meta.calibration {
         c.check().map_err(bad)?;
     }
+    let padded = |s: Sec| {
+        let r = extent(s as usize);
+        (
+            Arr::view(&buf, r.start, r.end - r.start).expect("inside the file"),
+            crcs[s as usize],
+        )
+    };
+    let stored = StoredTerms {
+        blocks: blocks.clone(),
+        data: data.clone(),
+        n,
+        checks: vec![padded(Sec::TermBlocks), padded(Sec::TermData)],
+    };
     let mut clf = Classifier::from_file_parts(
         params,
         meta.labels.clone(),
         meta.class_docs.clone(),
-        (ends.clone(), term_bytes.clone()),
+        stored,
         model,
         index,
         meta.info,
@@ -580,21 +732,25 @@ fn parse(buf: Arc<Buf>, name: &str, what: Load) -> Result<Classifier> {
 
     // A full load: the terms, checked, must be what the index was built from, and the
     // counts are parsed.
-    let features = Terms::from_parts(term_bytes.to_vec(), ends.to_vec())
+    let features = Terms::from_front_coded(&blocks, &data, n)
         .ok_or_else(|| malformed("term list (offsets or UTF-8)"))?;
     if !features.is_sorted_distinct() {
         return Err(bad("feature terms are not sorted".into()));
     }
-    let keys_ok = if hashed {
+    let keys: Vec<u64> = if hashed {
+        let top = (1u64 << (64 - id_bits_for(n))) - 1;
         features
             .iter()
-            .zip(clf.index().keys.iter())
-            .all(|(t, &key)| bucket_of_term(t) == Some(key))
+            .enumerate()
+            .map(|(i, t)| bucket_of_term(t).unwrap_or(top - i as u64))
+            .collect()
     } else {
-        term_keys(&features, seed)[..] == clf.index().keys[..]
+        term_keys(&features, seed)
     };
-    let ix = clf.index();
-    if !keys_ok || !(0..n).all(|i| ix.find(ix.keys[i]) == Some(i as u32)) {
+    // The table must be the one built from the terms (so saving it again gives the
+    // same bytes).
+    let rebuilt = Index::build(seed, &keys, hashed);
+    if rebuilt.as_ref().map(|r| &*r.slots) != Some(&*clf.index().slots) {
         return Err(bad("the term table does not match the terms".into()));
     }
     let (counts_at, counts_len) = sec(Sec::Counts);
@@ -732,18 +888,6 @@ mod tests {
                     assert!(out == serial, "n {n} block {block} threads {threads}");
                 }
             }
-        }
-    }
-
-    #[test]
-    fn varint_len_is_the_written_length() {
-        let mut values = vec![0, 1, 127, 128, 16_383, 16_384, u32::MAX as u64, u64::MAX];
-        values.extend((0..64).map(|b| 1u64 << b));
-        values.extend((1..64).map(|b| (1u64 << b) - 1));
-        for v in values {
-            let mut out = Vec::new();
-            varint(&mut out, v);
-            assert_eq!(varint_len(v), out.len() as u64, "{v}");
         }
     }
 }

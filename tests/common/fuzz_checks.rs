@@ -8,7 +8,7 @@ use std::io::Cursor;
 use std::path::Path;
 
 use pitchsift::corpus::{CsvOptions, CsvSource, InvalidUtf8, RawRow};
-use pitchsift::persist::{self, Load, FORMAT_VERSION, MAGIC};
+use pitchsift::persist::{self, Load, ENTRY, FORMAT_VERSION, MAGIC, META_AT, N_SECTIONS};
 use pitchsift::text::{Analyzer, AnalyzerConfig};
 
 /// CSV ingestion: any bytes, read as a corpus with options taken from the first byte.
@@ -133,18 +133,40 @@ fn check_model(bytes: &[u8]) {
 }
 
 /// The model loader on any bytes, twice: as they are (magic, version, length and
-/// checksum stop almost everything), and resealed, with a valid header and CRC-32 around
-/// the input's bytes from offset 20, so the section parser is reached. A model that
-/// loads must predict finite probabilities summing to 1, and save and load again.
+/// checksums stop almost everything), and resealed, with a valid header and every
+/// checksum (each section's, the header's) made to match the input's bytes from offset
+/// 20, so the section parser is reached. A model that loads must predict finite
+/// probabilities summing to 1, and save and load again.
 pub fn model_load(data: &[u8]) {
     check_model(data);
     let mut b = MAGIC.to_vec();
     b.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
     b.extend_from_slice(&0u64.to_le_bytes());
     b.extend_from_slice(data.get(20..).unwrap_or(&[]));
-    let n = b.len() as u64 + 4;
-    b[12..20].copy_from_slice(&n.to_le_bytes());
-    let crc = crc32fast::hash(&b);
-    b.extend_from_slice(&crc.to_le_bytes());
+    b.extend_from_slice(&[0; 4]);
+    if b.len() >= META_AT + 4 {
+        reseal(&mut b);
+    }
     check_model(&b);
+}
+
+/// Set the declared length and every checksum of a format-3 file to match its bytes:
+/// each section's over its bytes and padding, the header's over everything before the
+/// first section (ranges clipped to the file, so forged lengths are resealed too).
+fn reseal(bytes: &mut [u8]) {
+    let n = bytes.len();
+    bytes[12..20].copy_from_slice(&(n as u64).to_le_bytes());
+    let u = |b: &[u8], at: usize| u64::from_le_bytes(b[at..at + 8].try_into().unwrap());
+    let pad = |v: u64| v.saturating_add(7) / 8 * 8;
+    let clip = |v: u64| v.min(n as u64 - 4) as usize;
+    for k in 0..N_SECTIONS {
+        let e = 32 + ENTRY * k;
+        let (off, len) = (u(bytes, e), u(bytes, e + 8));
+        let r = clip(off)..clip(pad(off.saturating_add(len)));
+        let crc = crc32fast::hash(&bytes[r.start..r.end.max(r.start)]);
+        bytes[e + 16..e + 20].copy_from_slice(&crc.to_le_bytes());
+    }
+    let first = clip(pad((META_AT as u64).saturating_add(u(bytes, 24))));
+    let crc = crc32fast::hash(&bytes[..first]);
+    bytes[n - 4..].copy_from_slice(&crc.to_le_bytes());
 }
