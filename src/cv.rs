@@ -236,11 +236,22 @@ impl Dataset {
     /// `group_col` is given; an empty group is an error) and whether it is always in
     /// training. Rows of weight 0 are kept (they are scored, never trained on).
     pub fn from_sources(sources: &Sources<'_>, csv: &CsvOptions) -> Result<Dataset> {
+        Self::read(sources, csv, &mut |_, _| {})
+    }
+
+    /// [`Dataset::from_sources`], calling `progress(rows, bytes)` after each batch of
+    /// [`crate::corpus::BATCH`] rows with the rows and the bytes of input read so far.
+    pub fn read(
+        sources: &Sources<'_>,
+        csv: &CsvOptions,
+        progress: &mut dyn FnMut(u64, u64),
+    ) -> Result<Dataset> {
         let mut rows: Vec<(String, String)> = Vec::new();
         let mut weights = Vec::new();
         let mut group_of: Vec<Option<String>> = Vec::new();
         let mut always = Vec::new();
-        let mut row = RawRow::default();
+        let mut batch: Vec<RawRow> = Vec::new();
+        let mut done_files = 0u64;
         let all = sources
             .inputs
             .iter()
@@ -252,25 +263,34 @@ impl Dataset {
                 Some(col) if !fixed => Some(src.column(col)?),
                 _ => None,
             };
-            while src.read(&mut row)? {
-                let label = src.label(&row)?.to_string();
-                weights.push(src.weight(&row)?);
-                group_of.push(match group_idx {
-                    Some(i) => {
-                        let g = src.field(&row, i)?;
-                        if g.is_empty() {
-                            return Err(Error::BadField {
-                                location: src.location(row.line, i),
-                                message: "empty group".into(),
-                            });
+            loop {
+                let n = src.read_batch(&mut batch, crate::corpus::BATCH)?;
+                if n == 0 {
+                    break;
+                }
+                for row in &batch[..n] {
+                    let label = src.label(row)?.to_string();
+                    weights.push(src.weight(row)?);
+                    group_of.push(match group_idx {
+                        Some(i) => {
+                            let g = src.field(row, i)?;
+                            if g.is_empty() {
+                                return Err(Error::BadField {
+                                    location: src.location(row.line, i),
+                                    message: "empty group".into(),
+                                });
+                            }
+                            Some(g.to_string())
                         }
-                        Some(g.to_string())
-                    }
-                    None => None,
-                });
-                always.push(fixed);
-                rows.push((src.text(&row)?.into_owned(), label));
+                        None => None,
+                    });
+                    always.push(fixed);
+                    rows.push((src.text(row)?.into_owned(), label));
+                }
+                let pos = batch[n - 1].record.position().map_or(0, |p| p.byte());
+                progress(rows.len() as u64, done_files + pos);
             }
+            done_files += src.bytes_read();
         }
         let mut data = Dataset::from_rows(rows);
         data.weights = weights;

@@ -68,7 +68,6 @@ pub mod terms;
 #[cfg(test)]
 mod test_util;
 pub mod text;
-pub mod train;
 
 pub use classifier::{Classifier, Prediction};
 pub use error::{Error, Result};

@@ -138,16 +138,9 @@ fn jobs_do_not_change_the_model_file() {
 
 #[test]
 fn save_then_load_gives_identical_predictions() {
-    use pitchsift::corpus::CsvOptions;
     use pitchsift::persist::{self, Load};
     let params = pitchsift::params::TrainParams::default().check().unwrap();
-    let clf = pitchsift::train::train_csv(
-        &[fixture()],
-        &CsvOptions::default(),
-        &params,
-        &mut |_, _| {},
-    )
-    .unwrap();
+    let clf = common::train_csv(&[fixture()], &params);
     let bytes = persist::to_bytes(&clf).unwrap();
     let back = persist::from_bytes(&bytes, "mem", Load::Full).unwrap();
     assert_eq!(persist::to_bytes(&back).unwrap(), bytes);

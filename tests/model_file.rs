@@ -9,10 +9,9 @@ use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
 use std::path::Path;
 
-use pitchsift::corpus::CsvOptions;
 use pitchsift::params::TrainParams;
 use pitchsift::persist::{self, Load, FORMAT_VERSION, MAGIC, META_AT, N_SECTIONS};
-use pitchsift::{train, Error};
+use pitchsift::Error;
 
 /// Records the largest single allocation made by the current thread, so a test can tell
 /// what loading a crafted file asked for.
@@ -62,7 +61,7 @@ fn largest_alloc<T>(f: impl FnOnce() -> T) -> (T, usize) {
 fn small_model() -> Vec<u8> {
     let params = TrainParams::default().ngrams(1, 1).check().unwrap();
     let path = common::repo_file("data/fixtures/tiny.csv");
-    let clf = train::train_csv(&[path], &CsvOptions::default(), &params, &mut |_, _| {}).unwrap();
+    let clf = common::train_csv(&[path], &params);
     persist::to_bytes(&clf).unwrap()
 }
 

@@ -229,7 +229,7 @@ fn cross_validate(cli: &Cli) -> anyhow::Result<Outcome> {
         .map_err(|e| Usage(e.to_string()))?;
     if data.labels.len() < 2 {
         return Err(pitchsift::Error::SingleLabel {
-            inputs: pitchsift::train::describe(&cli.inputs),
+            inputs: pitchsift::corpus::describe(&cli.inputs),
             label: data.labels.first().cloned().unwrap_or_default(),
         }
         .into());
@@ -271,7 +271,7 @@ fn cross_validate(cli: &Cli) -> anyhow::Result<Outcome> {
     drop(progress);
     println!("{}", found.table);
     if let Some(out) = &cli.output {
-        let clf = data.train(&found.best, &pitchsift::train::describe(&cli.inputs))?;
+        let clf = data.train(&found.best, &pitchsift::corpus::describe(&cli.inputs))?;
         persist::save(&clf, out)?;
         if !cli.run.quiet {
             eprintln!(

@@ -85,7 +85,7 @@ pub fn evaluate_model(
     for path in tests {
         let mut src = CsvSource::open(path, csv)?;
         loop {
-            let n = src.read_batch(&mut rows, crate::train::BATCH)?;
+            let n = src.read_batch(&mut rows, crate::corpus::BATCH)?;
             if n == 0 {
                 break;
             }

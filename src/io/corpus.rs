@@ -53,6 +53,19 @@ pub const WEIGHT_COL: &str = "weight";
 /// The largest row weight accepted.
 pub const MAX_WEIGHT: u32 = 1000;
 
+/// Records read per batch by the readers of whole corpora (training, evaluation,
+/// cross-validation).
+pub const BATCH: usize = 8192;
+
+/// A comma-separated list of the inputs, for messages.
+pub fn describe(inputs: &[PathBuf]) -> String {
+    inputs
+        .iter()
+        .map(|p| p.display().to_string())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 impl Default for CsvOptions {
     fn default() -> Self {
         CsvOptions {
