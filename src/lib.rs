@@ -15,7 +15,7 @@
 //! 4. [`params::TrainParams`] are checked into [`params::ValidTrainParams`];
 //!    [`classifier::Classifier::fit`] selects the vocabulary and fits a
 //!    [`model::NbModel`] (multinomial or complement naive Bayes).
-//! 5. [`classifier::Scorer`] scores messages; [`persist`] saves and loads the model file.
+//! 5. [`classifier::Scorer`] scores messages; [`model_file`] saves and loads the model file.
 //! 6. [`cv`] cross-validates settings (stratified folds, each fold counted once) and
 //!    [`metrics::Meter`] turns predictions into a [`metrics::Report`].
 //!
@@ -59,8 +59,6 @@ pub mod model;
 pub mod model_file;
 mod par;
 pub mod params;
-/// The model file under its earlier name ([`model_file`]).
-pub use model_file as persist;
 pub mod pipeline;
 #[cfg(feature = "fs")]
 pub mod report;

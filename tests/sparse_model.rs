@@ -6,8 +6,8 @@
 mod common;
 
 use pitchsift::model::{fit_counts, select_features, softmax};
+use pitchsift::model_file::{self, Load};
 use pitchsift::params::{DocNorm, ModelKind, TermWeight, TrainParams};
-use pitchsift::persist::{self, Load};
 
 fn test_texts() -> Vec<String> {
     let mut r = csv::Reader::from_path(common::repo_file("data/test.csv")).unwrap();
@@ -94,8 +94,8 @@ fn sparse_scores_equal_the_dense_weights_for_every_variant() {
         }
         assert!(worst < 1e-9, "{what}: weight differs by {worst:e}");
         // Every test message, through a saved and reloaded model.
-        let back =
-            persist::from_bytes(&persist::to_bytes(&clf).unwrap(), "m", Load::Predict).unwrap();
+        let back = model_file::from_bytes(&model_file::to_bytes(&clf).unwrap(), "m", Load::Predict)
+            .unwrap();
         let mut scorer = back.scorer();
         let mut dense_jll = vec![0.0; k];
         for t in &texts {

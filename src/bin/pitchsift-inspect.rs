@@ -10,7 +10,7 @@ use std::process::ExitCode;
 use clap::Parser;
 use pitchsift::calibrate::CalibrationMap;
 use pitchsift::explain::{indicative_terms, Reason};
-use pitchsift::persist::{self, Load, FORMAT_VERSION};
+use pitchsift::model_file::{self, Load, FORMAT_VERSION};
 use pitchsift::Classifier;
 use serde_json::{json, Value};
 
@@ -36,7 +36,7 @@ fn main() -> ExitCode {
 }
 
 fn run(cli: Cli) -> anyhow::Result<()> {
-    let clf = persist::load(&cli.model, Load::Predict)?;
+    let clf = model_file::load(&cli.model, Load::Predict)?;
     let top = indicative_terms(&clf, cli.top);
     let v = describe(&cli, &clf, &top);
     let text = if cli.json {
