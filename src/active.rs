@@ -387,14 +387,7 @@ pub fn update(base: &Classifier, labelled: &[(String, String, u32)]) -> Result<C
 mod tests {
     use super::*;
     use crate::params::TrainParams;
-    use crate::test_util::fit;
-
-    const TRAIN: [(&str, &str); 4] = [
-        ("book a quick demo of our platform", "sales"),
-        ("pricing demo for your team", "sales"),
-        ("great meeting you at the conference", "networking"),
-        ("loved your talk at the meetup", "networking"),
-    ];
+    use crate::test_util::{fit, TRAIN};
 
     fn model() -> Classifier {
         fit(&TRAIN, &TrainParams::default().check().unwrap())
