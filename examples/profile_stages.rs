@@ -133,7 +133,7 @@ fn run(path: &str, out: &str) {
 
     let params = TrainParams::default().check().unwrap();
     let t = now();
-    let mut b = CountBuilder::new(&params.analyzer, &params.fit).unwrap();
+    let mut b = CountBuilder::new(params.analyzer(), params.fit()).unwrap();
     for batch in rows.chunks(8192) {
         let docs: Vec<Doc> = batch
             .iter()

@@ -28,7 +28,7 @@
 //! use pitchsift::params::TrainParams;
 //!
 //! let params = TrainParams::default().check().unwrap();
-//! let mut b = CountBuilder::new(&params.analyzer, &params.fit).unwrap();
+//! let mut b = CountBuilder::new(params.analyzer(), params.fit()).unwrap();
 //! let (s, n) = (b.class_id("sales"), b.class_id("networking"));
 //! b.add(&[
 //!     Doc { text: "book a quick demo of our platform", class: s, weight: 1 },
@@ -354,7 +354,7 @@ pub fn select_scored(
 /// Errors: as [`crate::grow::update_csv`] (a model without counts).
 pub fn update(base: &Classifier, labelled: &[(String, String, u32)]) -> Result<Classifier> {
     let params = &base.params;
-    let mut b = CountBuilder::new(&params.analyzer, &params.fit)?;
+    let mut b = CountBuilder::new(params.analyzer(), params.fit())?;
     let classes: Vec<u32> = labelled.iter().map(|(_, l, _)| b.class_id(l)).collect();
     let docs: Vec<Doc> = labelled
         .iter()

@@ -421,7 +421,7 @@ impl Dataset {
 
     /// Train a classifier on all rows (`inputs` names the data in error messages).
     pub fn train(&self, params: &ValidTrainParams, inputs: &str) -> Result<Classifier> {
-        let counts = self.count(&params.analyzer, &params.fit, None)?;
+        let counts = self.count(params.analyzer(), params.fit(), None)?;
         Classifier::fit(counts, params, inputs)
     }
 }
@@ -510,7 +510,7 @@ impl FoldCounts {
                 "fold assignment does not match the data".into(),
             ));
         }
-        let (analyzer, fit) = (&params.analyzer, &params.fit);
+        let (analyzer, fit) = (params.analyzer(), params.fit());
         let parts = if folds.iter().any(|&f| f as usize == k) {
             k + 1
         } else {
@@ -558,9 +558,9 @@ impl FoldCounts {
 
     /// Can `params` be fitted from these counts (same analyzer, tf and norm)?
     pub fn compatible(&self, params: &ValidTrainParams) -> bool {
-        self.analyzer == params.analyzer
-            && self.fit.tf == params.fit.tf
-            && self.fit.norm == params.fit.norm
+        self.analyzer == *params.analyzer()
+            && self.fit.tf == params.fit().tf
+            && self.fit.norm == params.fit().norm
     }
 
     /// Out-of-fold joint log-likelihoods for fitting settings `fit` (which must share
@@ -602,8 +602,8 @@ fn analyse_held_out(
         .map(|(i, t)| (t, i as u32))
         .collect();
     let rows: Vec<usize> = (0..data.len()).filter(|&i| folds[i] == fold).collect();
-    let analyzer = Analyzer::new(params.analyzer.clone())?;
-    let fit = &params.fit;
+    let analyzer = Analyzer::new(params.analyzer().clone())?;
+    let fit = params.fit();
     let need_norm = fit.norm == DocNorm::L2;
     Ok(rows
         .par_iter()
@@ -700,7 +700,7 @@ pub fn cross_val_predict(
 ) -> Result<Vec<Vec<f64>>> {
     check_k(data, k)?;
     let folds = data.folds(k, seed, 1)?;
-    FoldCounts::new(data, &folds, k, params)?.predict(&params.fit)
+    FoldCounts::new(data, &folds, k, params)?.predict(params.fit())
 }
 
 #[cfg(test)]
@@ -834,7 +834,7 @@ mod tests {
         assert!(folds[n..].iter().all(|&f| f as usize == k));
         let oof = FoldCounts::new(&data, &folds, k, &params)
             .unwrap()
-            .predict(&params.fit)
+            .predict(params.fit())
             .unwrap();
         assert!(oof[n..].iter().all(|r| r.is_empty()));
         for f in 0..k as u32 {
@@ -913,7 +913,7 @@ mod tests {
             let folds = stratified_folds(&data.classes, k, 9);
             let oof = FoldCounts::new(&data, &folds, k, &params)
                 .unwrap()
-                .predict(&params.fit)
+                .predict(params.fit())
                 .unwrap();
             for f in 0..k as u32 {
                 let train = Dataset::from_rows(

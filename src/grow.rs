@@ -65,7 +65,7 @@ pub fn update_with(
 /// # use pitchsift::counts::{CountBuilder, Doc};
 /// # use pitchsift::classifier::Classifier;
 /// let params = TrainParams::default().check().unwrap();
-/// # let mut b = CountBuilder::new(&params.analyzer, &params.fit).unwrap();
+/// # let mut b = CountBuilder::new(params.analyzer(), params.fit()).unwrap();
 /// # let (s, n) = (b.class_id("sales"), b.class_id("networking"));
 /// # b.add(&[Doc { text: "book a demo", class: s, weight: 1 }, Doc { text: "nice talk", class: n, weight: 1 }]);
 /// # let base = Classifier::fit(b.finish(), &params, "example").unwrap();
@@ -77,7 +77,7 @@ pub fn update_docs<T: AsRef<str>, L: AsRef<str>>(
     docs: &[(T, L)],
 ) -> Result<Classifier> {
     update_with(base, "the update", |params| {
-        let mut builder = crate::counts::CountBuilder::new(&params.analyzer, &params.fit)?;
+        let mut builder = crate::counts::CountBuilder::new(params.analyzer(), params.fit())?;
         let mut batch = Vec::with_capacity(docs.len());
         for (i, (text, label)) in docs.iter().enumerate() {
             let label = label.as_ref().trim();
@@ -116,7 +116,7 @@ pub fn update_docs<T: AsRef<str>, L: AsRef<str>>(
 ///
 /// let params = TrainParams::default().check().unwrap();
 /// let fit = |docs: &[(&str, &str)]| {
-///     let mut b = CountBuilder::new(&params.analyzer, &params.fit).unwrap();
+///     let mut b = CountBuilder::new(params.analyzer(), params.fit()).unwrap();
 ///     let ids: Vec<u32> = docs.iter().map(|d| b.class_id(d.1)).collect();
 ///     let batch: Vec<Doc> = docs.iter().zip(ids).map(|(d, class)| Doc { text: d.0, class, weight: 1 }).collect();
 ///     b.add(&batch);

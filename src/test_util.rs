@@ -17,7 +17,7 @@ pub(crate) const TRAIN: [(&str, &str); 4] = [
 
 /// Counts `(text, label)` pairs in one batch; labels get class ids in first-seen order.
 pub(crate) fn count(docs: &[(&str, &str)], params: &ValidTrainParams) -> Counts {
-    let mut b = CountBuilder::new(&params.analyzer, &params.fit).unwrap();
+    let mut b = CountBuilder::new(params.analyzer(), params.fit()).unwrap();
     let ids: Vec<u32> = docs.iter().map(|d| b.class_id(d.1)).collect();
     let batch: Vec<Doc> = docs
         .iter()

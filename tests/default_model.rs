@@ -63,7 +63,7 @@ fn default_model_keeps_no_term_of_a_single_message() {
     // in more than one message. Every stored term, feature or count, has df >= 2.
     let clf = model_file::load(&repo_file("models/default.model"), Load::Full).unwrap();
     assert!(default_args().iter().any(|a| a == "--prune-counts"));
-    assert_eq!(clf.params.fit.min_df, 2);
+    assert_eq!(clf.params.fit().min_df, 2);
     let counts = clf.counts.as_ref().expect("full load keeps the counts");
     assert_eq!(counts.n_terms(), clf.n_features());
     for i in 0..counts.n_terms() {

@@ -95,7 +95,7 @@ fn fit(
     batch: usize,
     params: &ValidTrainParams,
 ) -> Classifier {
-    let mut b = CountBuilder::new(&params.analyzer, &params.fit).unwrap();
+    let mut b = CountBuilder::new(params.analyzer(), params.fit()).unwrap();
     // Class ids are assigned on first sight; ask for them in a fixed order so the ids
     // do not depend on the document order either (the model sorts labels anyway).
     let ids: Vec<u32> = LABELS.iter().map(|l| b.class_id(l)).collect();

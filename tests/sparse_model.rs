@@ -78,8 +78,8 @@ fn sparse_scores_equal_the_dense_weights_for_every_variant() {
             format!("{model:?} norm {weight_norm} {tf:?} idf {idf} {norm:?} min_df {min_df:?}");
         let clf = common::train_csv(std::slice::from_ref(&train_csv), &params);
         let counts = clf.counts.as_ref().unwrap();
-        let selected = select_features(counts, &params.fit);
-        let dense = fit_counts(counts, &selected, &params.fit).unwrap();
+        let selected = select_features(counts, params.fit());
+        let dense = fit_counts(counts, &selected, params.fit()).unwrap();
         assert_eq!(dense.n_features(), clf.n_features(), "{what}");
         // Every weight.
         let k = clf.labels.len();

@@ -230,12 +230,16 @@ fn refuse_conflicts(
         }
         let v = model_value.trim_matches('"');
         let model_value = match id.as_str() {
-            "ngrams" => format!("{}..{}", model.analyzer.ngram_min, model.analyzer.ngram_max),
+            "ngrams" => format!(
+                "{}..{}",
+                model.analyzer().ngram_min,
+                model.analyzer().ngram_max
+            ),
             "no_placeholders" => format!("placeholders {}", if v == "true" { "on" } else { "off" }),
             "no_lowercase" => format!("lowercase {}", if v == "true" { "on" } else { "off" }),
             "hash_bits" if v == "null" => "no feature hashing".into(),
             "hash_bits" => format!("{v} hash bits"),
-            "prior" => model.fit.prior.to_string(),
+            "prior" => model.fit().prior.to_string(),
             _ => v.to_string(),
         };
         let flag = arg.get_long().unwrap_or(&id);

@@ -300,7 +300,7 @@ fn count_csv(
     progress: &mut dyn FnMut(Progress),
 ) -> Result<(Counts, u64)> {
     let mut skipped = 0u64;
-    let mut builder = CountBuilder::new(&params.analyzer, &params.fit)?;
+    let mut builder = CountBuilder::new(params.analyzer(), params.fit())?;
     // Two row buffers: the next batch is read while the current one is counted.
     let mut cur: Vec<RawRow> = Vec::new();
     let mut next: Vec<RawRow> = Vec::new();
