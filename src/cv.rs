@@ -28,7 +28,7 @@ use crate::par::*;
 use rustc_hash::FxHashMap;
 
 use crate::classifier::Classifier;
-use crate::corpus::{CsvOptions, CsvSource, RawRow};
+use crate::corpus::{Columns, CsvOptions, CsvSource, RawRow};
 use crate::counts::{l2_norm_of_hashes, term_hash, tf_weight, CountBuilder, Counts, Doc};
 use crate::error::{Error, Result};
 use crate::model::{fit_counts, select_features};
@@ -250,8 +250,7 @@ impl Dataset {
         let mut weights = Vec::new();
         let mut group_of: Vec<Option<String>> = Vec::new();
         let mut always = Vec::new();
-        let mut batch: Vec<RawRow> = Vec::new();
-        let mut done_files = 0u64;
+        let (mut n_rows, mut done_files) = (0u64, 0u64);
         let all = sources
             .inputs
             .iter()
@@ -263,20 +262,16 @@ impl Dataset {
                 Some(col) if !fixed => Some(src.column(col)?),
                 _ => None,
             };
-            loop {
-                let n = src.read_batch(&mut batch, crate::corpus::BATCH)?;
-                if n == 0 {
-                    break;
-                }
-                for row in &batch[..n] {
-                    let label = src.label(row)?.to_string();
-                    weights.push(src.weight(row)?);
+            let mut add = |cols: &Columns, batch: &[RawRow]| -> Result<()> {
+                for row in batch {
+                    let label = cols.label(row)?.to_string();
+                    weights.push(cols.weight(row)?);
                     group_of.push(match group_idx {
                         Some(i) => {
-                            let g = src.field(row, i)?;
+                            let g = cols.field(row, i)?;
                             if g.is_empty() {
                                 return Err(Error::BadField {
-                                    location: src.location(row.line, i),
+                                    location: cols.location(row.line, i),
                                     message: "empty group".into(),
                                 });
                             }
@@ -285,11 +280,14 @@ impl Dataset {
                         None => None,
                     });
                     always.push(fixed);
-                    rows.push((src.text(row)?.into_owned(), label));
+                    rows.push((cols.text(row)?.into_owned(), label));
                 }
-                let pos = batch[n - 1].record.position().map_or(0, |p| p.byte());
-                progress(rows.len() as u64, done_files + pos);
-            }
+                Ok(())
+            };
+            src.for_each_batch(crate::corpus::BATCH, &mut add, &mut |k, end| {
+                n_rows += k as u64;
+                progress(n_rows, done_files + end)
+            })?;
             done_files += src.bytes_read();
         }
         let mut data = Dataset::from_rows(rows);

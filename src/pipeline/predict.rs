@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use crate::calibrate::{decide, UNSURE};
 use crate::classifier::{Classifier, Prediction};
-use crate::corpus::{CsvOptions, CsvSource, InvalidUtf8, RawRow};
+use crate::corpus::{Columns, CsvOptions, CsvSource, InvalidUtf8, RawRow};
 use crate::error::{Error, Location, Result};
 use crate::explain::{explain_batch, format_reasons, Reason};
 use crate::io::output::Output;
@@ -179,9 +179,6 @@ pub fn csv_files(
 ) -> Result<()> {
     let replace = opts.invalid_utf8 == InvalidUtf8::Replace;
     let mut header: Option<Vec<String>> = None;
-    // Two row buffers: the next batch is read while the current one is scored and written.
-    let mut cur: Vec<RawRow> = Vec::new();
-    let mut next: Vec<RawRow> = Vec::new();
     let mut w: Option<Writer> = None;
     let many = inputs.len() > 1;
     let (mut done_files, mut rows_done) = (0u64, 0u64);
@@ -214,37 +211,32 @@ pub fn csv_files(
             find(&["from", "sender", "sender_name"]),
         );
         let mut row_no = 0u64;
-        let mut n = src.read_batch(&mut cur, o.batch_size)?;
-        while n > 0 {
-            let texts = cur[..n]
+        let report = &mut report;
+        let mut classify = |cols: &Columns, batch: &[RawRow]| -> Result<()> {
+            let texts = batch
                 .iter()
-                .map(|r| src.text(r))
+                .map(|r| cols.text(r))
                 .collect::<Result<Vec<_>, _>>()?;
-            let pos = cur[n - 1].record.position().map_or(0, |p| p.byte());
             let rows = Rows::Csv {
-                rows: &cur[..n],
+                rows: batch,
                 texts: &texts,
                 replace,
                 date_col,
                 from_col,
             };
-            let (read, written) = join(
-                || src.read_batch(&mut next, o.batch_size),
-                || w.write_batch(row_no, input, rows, report.is_some()),
-            );
-            let (report_rows, _) = written?;
+            let (report_rows, _) = w.write_batch(row_no, input, rows, report.is_some())?;
             if let Some(r) = report.as_deref_mut() {
                 for row in &report_rows {
                     r.add(row).map_err(report_error)?;
                 }
             }
-            row_no += n as u64;
-            rows_done += n as u64;
-            progress(done_files + pos, rows_done);
-            drop(texts);
-            std::mem::swap(&mut cur, &mut next);
-            n = read?;
-        }
+            row_no += batch.len() as u64;
+            Ok(())
+        };
+        src.for_each_batch(o.batch_size, &mut classify, &mut |k, end| {
+            rows_done += k as u64;
+            progress(done_files + end, rows_done);
+        })?;
         done_files += src.bytes_read();
     }
     Ok(())

@@ -24,10 +24,11 @@
 //! ```
 
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use crate::calibrate::{self, Method};
 use crate::classifier::Classifier;
-use crate::corpus::{describe, CsvOptions, CsvSource, RawRow, BATCH};
+use crate::corpus::{describe, Columns, CsvOptions, CsvSource, RawRow, BATCH};
 use crate::counts::{CountBuilder, Counts, Doc};
 use crate::cv::{Dataset, Sources};
 use crate::error::{Error, Result};
@@ -290,7 +291,7 @@ fn merge_files(paths: &[PathBuf], progress: &mut dyn FnMut(Progress)) -> Result<
 }
 
 /// Count every labelled document of `inputs` (`-` is standard input), reading the next
-/// batch while the current one is counted; also returns how many rows were left out for
+/// batch while the current one is counted ([`CsvSource::for_each_batch`]); also returns how many rows were left out for
 /// an empty label (only with [`CsvOptions::skip_empty_label`]; otherwise such a row is an
 /// error).
 fn count_csv(
@@ -301,28 +302,25 @@ fn count_csv(
 ) -> Result<(Counts, u64)> {
     let mut skipped = 0u64;
     let mut builder = CountBuilder::new(params.analyzer(), params.fit())?;
-    // Two row buffers: the next batch is read while the current one is counted.
-    let mut cur: Vec<RawRow> = Vec::new();
-    let mut next: Vec<RawRow> = Vec::new();
     let mut done_files = 0u64;
+    // The documents counted so far, for progress (the builder is the counting side's).
+    let counted = AtomicU64::new(0);
     for path in inputs {
         let mut src = CsvSource::open(path, csv)?;
-        let mut n = src.read_batch(&mut cur, BATCH)?;
-        while n > 0 {
-            let mut texts = Vec::with_capacity(n);
-            for row in &cur[..n] {
-                let Some(label) = src.label_or_skip(row)? else {
+        let mut count = |cols: &Columns, rows: &[RawRow]| -> Result<()> {
+            let mut texts = Vec::with_capacity(rows.len());
+            for row in rows {
+                let Some(label) = cols.label_or_skip(row)? else {
                     skipped += 1;
                     continue;
                 };
-                let weight = src.weight(row)?;
+                let weight = cols.weight(row)?;
                 if weight == 0 {
                     continue;
                 }
                 let class = builder.class_id(label);
-                texts.push((src.text(row)?, class, weight));
+                texts.push((cols.text(row)?, class, weight));
             }
-            let pos = cur[n - 1].record.position().map_or(0, |p| p.byte());
             let docs: Vec<Doc> = texts
                 .iter()
                 .map(|(text, class, weight)| Doc {
@@ -331,17 +329,16 @@ fn count_csv(
                     weight: *weight,
                 })
                 .collect();
-            let (read, ()) =
-                crate::par::join(|| src.read_batch(&mut next, BATCH), || builder.add(&docs));
+            builder.add(&docs);
+            counted.store(builder.n_docs(), Ordering::Relaxed);
+            Ok(())
+        };
+        src.for_each_batch(BATCH, &mut count, &mut |_, end| {
             progress(Progress::Read {
-                docs: builder.n_docs(),
-                bytes: done_files + pos,
-            });
-            drop(docs);
-            drop(texts);
-            std::mem::swap(&mut cur, &mut next);
-            n = read?;
-        }
+                docs: counted.load(Ordering::Relaxed),
+                bytes: done_files + end,
+            })
+        })?;
         done_files += src.bytes_read();
     }
     Ok((builder.finish(), skipped))
