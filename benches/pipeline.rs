@@ -54,7 +54,7 @@ fn as_csv(docs: &[(String, u32)]) -> Vec<u8> {
 }
 
 fn count_with(docs: &[(String, u32)], params: &ValidTrainParams) -> Counts {
-    let mut b = CountBuilder::new(&params.analyzer, &params.fit).unwrap();
+    let mut b = CountBuilder::new(params.analyzer(), params.fit()).unwrap();
     for l in ["a", "b", "c", "d", "e"] {
         b.class_id(l);
     }

@@ -3,13 +3,13 @@
 
 use std::time::Instant;
 
-use pitchsift::persist::{self, Load};
+use pitchsift::model_file::{self, Load};
 
 fn main() {
     let bytes = std::fs::read("models/default.model").expect("run from the repository root");
     for _ in 0..3 {
         let t0 = Instant::now();
-        let clf = persist::from_bytes(&bytes, "default", Load::Predict).unwrap();
+        let clf = model_file::from_bytes(&bytes, "default", Load::Predict).unwrap();
         let t1 = Instant::now();
         let _ = clf.feature_id("hello");
         let t2 = Instant::now();

@@ -13,7 +13,7 @@
 //! hash map + the n-gram windows, no table); counting (`CountBuilder::add`, 8,192
 //! documents a batch as `pitchsift-train` reads them, all of the above plus the term
 //! tables); `CountBuilder::finish` (merge, term strings, sort); fitting
-//! (`Classifier::fit`); writing (`persist::save`). Prints one line per stage: seconds
+//! (`Classifier::fit`); writing (`model_file::save`). Prints one line per stage: seconds
 //! wall and CPU seconds and MB/s of message text per CPU second.
 
 use std::time::Instant;
@@ -163,7 +163,7 @@ fn run(path: &str, out: &str) {
 
     let params = TrainParams::default().check().unwrap();
     let t = now();
-    let mut b = CountBuilder::new(&params.analyzer, &params.fit).unwrap();
+    let mut b = CountBuilder::new(params.analyzer(), params.fit()).unwrap();
     for batch in rows.chunks(8192) {
         let docs: Vec<Doc> = batch
             .iter()
@@ -184,8 +184,8 @@ fn run(path: &str, out: &str) {
     let clf = pitchsift::Classifier::fit(counts, &params, path).unwrap();
     line("fitting (Classifier::fit)", t, bytes);
     let t = now();
-    pitchsift::persist::save(&clf, std::path::Path::new(out)).unwrap();
-    line("writing (persist::save)", t, bytes);
+    pitchsift::model_file::save(&clf, std::path::Path::new(out)).unwrap();
+    line("writing (model_file::save)", t, bytes);
     println!(
         "{} documents, {:.1} MB of text, {n_terms} terms",
         rows.len(),

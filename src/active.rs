@@ -28,7 +28,7 @@
 //! use pitchsift::params::TrainParams;
 //!
 //! let params = TrainParams::default().check().unwrap();
-//! let mut b = CountBuilder::new(&params.analyzer, &params.fit).unwrap();
+//! let mut b = CountBuilder::new(params.analyzer(), params.fit()).unwrap();
 //! let (s, n) = (b.class_id("sales"), b.class_id("networking"));
 //! b.add(&[
 //!     Doc { text: "book a quick demo of our platform", class: s, weight: 1 },
@@ -351,10 +351,10 @@ pub fn select_scored(
 /// labels become new labels. The model's calibration map (not a function of the counts)
 /// is kept, marked stale. `base` is not changed.
 ///
-/// Errors: as [`crate::grow::update_csv`] (a model without counts).
+/// Errors: as [`crate::grow::update_with`] (a model without counts).
 pub fn update(base: &Classifier, labelled: &[(String, String, u32)]) -> Result<Classifier> {
     let params = &base.params;
-    let mut b = CountBuilder::new(&params.analyzer, &params.fit)?;
+    let mut b = CountBuilder::new(params.analyzer(), params.fit())?;
     let classes: Vec<u32> = labelled.iter().map(|(_, l, _)| b.class_id(l)).collect();
     let docs: Vec<Doc> = labelled
         .iter()
@@ -387,14 +387,7 @@ pub fn update(base: &Classifier, labelled: &[(String, String, u32)]) -> Result<C
 mod tests {
     use super::*;
     use crate::params::TrainParams;
-    use crate::test_util::fit;
-
-    const TRAIN: [(&str, &str); 4] = [
-        ("book a quick demo of our platform", "sales"),
-        ("pricing demo for your team", "sales"),
-        ("great meeting you at the conference", "networking"),
-        ("loved your talk at the meetup", "networking"),
-    ];
+    use crate::test_util::{fit, TRAIN};
 
     fn model() -> Classifier {
         fit(&TRAIN, &TrainParams::default().check().unwrap())

@@ -581,7 +581,7 @@ mod tests {
 
     #[test]
     fn persisted_in_the_model_file() {
-        use crate::persist::{from_bytes, to_bytes, Load};
+        use crate::model_file::{from_bytes, to_bytes, Load};
         let mut clf = small_classifier();
         let raw = to_bytes(&clf).unwrap();
         // No calibration: no key, so such files are the same as before it existed.

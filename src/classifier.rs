@@ -66,7 +66,7 @@ impl Classifier {
     /// merge) is no longer exact, which its training info records in
     /// [`TrainInfo::stale`].
     pub fn prune_counts(&mut self) {
-        let min_df = self.params.fit.min_df;
+        let min_df = self.params.fit().min_df;
         if let Some(c) = &self.counts {
             let kept = c.retain_min_df(min_df);
             self.info.n_terms = kept.n_terms() as u64;
@@ -96,8 +96,8 @@ impl Classifier {
                 label: counts.labels[0].clone(),
             });
         }
-        let selected = select_features(&counts, &params.fit);
-        let model = fit_sparse(&counts, &selected, &params.fit)?;
+        let selected = select_features(&counts, params.fit());
+        let model = fit_sparse(&counts, &selected, params.fit())?;
         let features: Terms = if selected.len() == counts.n_terms() {
             counts.terms.clone()
         } else {
@@ -209,7 +209,7 @@ impl Classifier {
     /// The feature id of a term.
     pub fn feature_id(&self, term: &str) -> Option<u32> {
         let ix = self.index();
-        match self.params.analyzer.hash_bits {
+        match self.params.analyzer().hash_bits {
             Some(_) => crate::fingerprint::bucket_of_term(term).and_then(|b| ix.find(b)),
             None => ix.find(fingerprint(term.as_bytes(), ix.seed)),
         }
@@ -218,7 +218,7 @@ impl Classifier {
     /// The lookup table of the features (built on first use for a fitted model).
     pub fn index(&self) -> &Index {
         self.index
-            .get_or_init(|| match self.params.analyzer.hash_bits {
+            .get_or_init(|| match self.params.analyzer().hash_bits {
                 Some(_) => Index::for_buckets(self.features()),
                 None => Index::for_terms(self.features()),
             })
@@ -229,7 +229,7 @@ impl Classifier {
         Scorer {
             clf: self,
             index: self.index(),
-            analyzer: Analyzer::new(self.params.analyzer.clone())
+            analyzer: Analyzer::new(self.params.analyzer().clone())
                 .expect("analyzer settings checked at load"),
             feats: Vec::new(),
             hashes: Vec::new(),
@@ -273,7 +273,7 @@ impl<'m> Scorer<'m> {
     /// The document's features as `(feature id, value)`, sorted by feature id, and
     /// written into the scorer's buffer; returns them.
     pub fn features(&mut self, text: &str) -> Vec<(u32, f64)> {
-        let fit = &self.clf.params.fit;
+        let fit = self.clf.params.fit();
         let need_norm = fit.norm == DocNorm::L2;
         let (mut feats, mut hashes) = (
             std::mem::take(&mut self.feats),
@@ -314,7 +314,7 @@ impl<'m> Scorer<'m> {
         let ix = self.index;
         let mut keys = std::mem::take(&mut self.keys);
         keys.clear();
-        if self.clf.params.analyzer.hash_bits.is_some() {
+        if self.clf.params.analyzer().hash_bits.is_some() {
             self.analyzer.for_each_bucket(text, |b| keys.push(b));
         } else {
             let seed = ix.seed;
@@ -328,7 +328,7 @@ impl<'m> Scorer<'m> {
 
     /// Joint log-likelihood of every label.
     pub fn jll(&mut self, text: &str) -> &[f64] {
-        let fit = &self.clf.params.fit;
+        let fit = self.clf.params.fit();
         if fit.tf == TermWeight::Raw && fit.norm == DocNorm::None {
             // Raw counts: each occurrence adds its row; no grouping needed.
             let mut feats = std::mem::take(&mut self.feats);
@@ -362,7 +362,7 @@ impl<'m> Scorer<'m> {
     /// log-likelihoods and its features as `(feature id, value)`, sorted by id; the
     /// value is what multiplies the feature's weights in the joint log-likelihood.
     pub fn predict_with_features(&mut self, text: &str) -> (Prediction, Vec<f64>, Vec<(u32, f64)>) {
-        let fit = &self.clf.params.fit;
+        let fit = self.clf.params.fit();
         let feats = if fit.tf == TermWeight::Raw && fit.norm == DocNorm::None {
             // `jll` leaves the raw occurrences in `self.feats`; group them.
             self.jll(text);
@@ -421,7 +421,7 @@ mod tests {
                 .unwrap();
             let clf = crate::test_util::fit(&docs, &params);
             let mut s = clf.scorer();
-            let mut a = Analyzer::new(params.analyzer.clone()).unwrap();
+            let mut a = Analyzer::new(params.analyzer().clone()).unwrap();
             for t in [
                 "buy cheap coffee now",
                 "hiring hiring über deals",

@@ -482,7 +482,7 @@ pub struct Doc<'a> {
 /// use pitchsift::counts::{CountBuilder, Doc};
 /// use pitchsift::params::TrainParams;
 /// let params = TrainParams::default().ngrams(1, 1).check().unwrap();
-/// let mut b = CountBuilder::new(&params.analyzer, &params.fit).unwrap();
+/// let mut b = CountBuilder::new(params.analyzer(), params.fit()).unwrap();
 /// let (s, n) = (b.class_id("sales"), b.class_id("networking"));
 /// b.add(&[Doc { text: "book a demo demo", class: s, weight: 1 }, Doc { text: "great talk", class: n, weight: 1 }]);
 /// let counts = b.finish();
@@ -1269,7 +1269,7 @@ mod tests {
         // df counts the document once. By hand: "buy buy now" x2 -> buy 2*2 = 4,
         // now 1*2 = 2, each df 1; sales has 2 + 1 = 3 documents.
         let p = TrainParams::default().ngrams(1, 1).check().unwrap();
-        let mut b = CountBuilder::new(&p.analyzer, &p.fit).unwrap();
+        let mut b = CountBuilder::new(p.analyzer(), p.fit()).unwrap();
         let (s, n) = (b.class_id("sales"), b.class_id("net"));
         b.add(&[
             Doc {
@@ -1304,7 +1304,7 @@ mod tests {
             })
             .check()
             .unwrap();
-        let mut b = CountBuilder::new(&h.analyzer, &h.fit).unwrap();
+        let mut b = CountBuilder::new(h.analyzer(), h.fit()).unwrap();
         let s = b.class_id("sales");
         b.add(&[Doc {
             text: "buy buy",
@@ -1418,8 +1418,8 @@ mod tests {
     /// (`Analyzer::terms`), in ordered maps.
     fn reference(docs: &[(String, usize)], params: &crate::params::ValidTrainParams) -> Counts {
         use std::collections::BTreeMap;
-        let fit = &params.fit;
-        let mut a = Analyzer::new(params.analyzer.clone()).unwrap();
+        let fit = params.fit();
+        let mut a = Analyzer::new(params.analyzer().clone()).unwrap();
         let labels = ["net", "sales", "scam"];
         let mut class_docs = [0u64; 3];
         let mut stats: BTreeMap<String, BTreeMap<u32, (u64, u64)>> = BTreeMap::new();
@@ -1480,7 +1480,7 @@ mod tests {
 
     /// Whether `finish` would sort these documents' terms by their tokens' ranks.
     fn sorted_by_ranks(texts: &[&str], p: &crate::params::ValidTrainParams) -> bool {
-        let mut b = CountBuilder::new(&p.analyzer, &p.fit).unwrap();
+        let mut b = CountBuilder::new(p.analyzer(), p.fit()).unwrap();
         let c = b.class_id("net");
         let batch: Vec<Doc> = texts
             .iter()
@@ -1570,7 +1570,7 @@ mod tests {
                     // Raw counts of hashing buckets go through the dense cells, emptied
                     // into the tables every few occurrences (and at the end).
                     Some(limit) => {
-                        let mut b = CountBuilder::new(&p.analyzer, &p.fit).unwrap().spill_after(limit);
+                        let mut b = CountBuilder::new(p.analyzer(), p.fit()).unwrap().spill_after(limit);
                         let batch: Vec<Doc> = refs
                             .iter()
                             .map(|&(text, label)| Doc { text, class: b.class_id(label), weight: 1 })

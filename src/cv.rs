@@ -28,7 +28,7 @@ use crate::par::*;
 use rustc_hash::FxHashMap;
 
 use crate::classifier::Classifier;
-use crate::corpus::{CsvOptions, CsvSource, RawRow};
+use crate::corpus::{Columns, CsvOptions, CsvSource, RawRow};
 use crate::counts::{l2_norm_of_hashes, term_hash, tf_weight, CountBuilder, Counts, Doc};
 use crate::error::{Error, Result};
 use crate::model::{fit_counts, select_features};
@@ -236,11 +236,21 @@ impl Dataset {
     /// `group_col` is given; an empty group is an error) and whether it is always in
     /// training. Rows of weight 0 are kept (they are scored, never trained on).
     pub fn from_sources(sources: &Sources<'_>, csv: &CsvOptions) -> Result<Dataset> {
+        Self::read(sources, csv, &mut |_, _| {})
+    }
+
+    /// [`Dataset::from_sources`], calling `progress(rows, bytes)` after each batch of
+    /// [`crate::corpus::BATCH`] rows with the rows and the bytes of input read so far.
+    pub fn read(
+        sources: &Sources<'_>,
+        csv: &CsvOptions,
+        progress: &mut dyn FnMut(u64, u64),
+    ) -> Result<Dataset> {
         let mut rows: Vec<(String, String)> = Vec::new();
         let mut weights = Vec::new();
         let mut group_of: Vec<Option<String>> = Vec::new();
         let mut always = Vec::new();
-        let mut row = RawRow::default();
+        let (mut n_rows, mut done_files) = (0u64, 0u64);
         let all = sources
             .inputs
             .iter()
@@ -252,25 +262,33 @@ impl Dataset {
                 Some(col) if !fixed => Some(src.column(col)?),
                 _ => None,
             };
-            while src.read(&mut row)? {
-                let label = src.label(&row)?.to_string();
-                weights.push(src.weight(&row)?);
-                group_of.push(match group_idx {
-                    Some(i) => {
-                        let g = src.field(&row, i)?;
-                        if g.is_empty() {
-                            return Err(Error::BadField {
-                                location: src.location(row.line, i),
-                                message: "empty group".into(),
-                            });
+            let mut add = |cols: &Columns, batch: &[RawRow]| -> Result<()> {
+                for row in batch {
+                    let label = cols.label(row)?.to_string();
+                    weights.push(cols.weight(row)?);
+                    group_of.push(match group_idx {
+                        Some(i) => {
+                            let g = cols.field(row, i)?;
+                            if g.is_empty() {
+                                return Err(Error::BadField {
+                                    location: cols.location(row.line, i),
+                                    message: "empty group".into(),
+                                });
+                            }
+                            Some(g.to_string())
                         }
-                        Some(g.to_string())
-                    }
-                    None => None,
-                });
-                always.push(fixed);
-                rows.push((src.text(&row)?.into_owned(), label));
-            }
+                        None => None,
+                    });
+                    always.push(fixed);
+                    rows.push((cols.text(row)?.into_owned(), label));
+                }
+                Ok(())
+            };
+            src.for_each_batch(crate::corpus::BATCH, &mut add, &mut |k, end| {
+                n_rows += k as u64;
+                progress(n_rows, done_files + end)
+            })?;
+            done_files += src.bytes_read();
         }
         let mut data = Dataset::from_rows(rows);
         data.weights = weights;
@@ -401,7 +419,7 @@ impl Dataset {
 
     /// Train a classifier on all rows (`inputs` names the data in error messages).
     pub fn train(&self, params: &ValidTrainParams, inputs: &str) -> Result<Classifier> {
-        let counts = self.count(&params.analyzer, &params.fit, None)?;
+        let counts = self.count(params.analyzer(), params.fit(), None)?;
         Classifier::fit(counts, params, inputs)
     }
 }
@@ -490,7 +508,7 @@ impl FoldCounts {
                 "fold assignment does not match the data".into(),
             ));
         }
-        let (analyzer, fit) = (&params.analyzer, &params.fit);
+        let (analyzer, fit) = (params.analyzer(), params.fit());
         let parts = if folds.iter().any(|&f| f as usize == k) {
             k + 1
         } else {
@@ -538,9 +556,9 @@ impl FoldCounts {
 
     /// Can `params` be fitted from these counts (same analyzer, tf and norm)?
     pub fn compatible(&self, params: &ValidTrainParams) -> bool {
-        self.analyzer == params.analyzer
-            && self.fit.tf == params.fit.tf
-            && self.fit.norm == params.fit.norm
+        self.analyzer == *params.analyzer()
+            && self.fit.tf == params.fit().tf
+            && self.fit.norm == params.fit().norm
     }
 
     /// Out-of-fold joint log-likelihoods for fitting settings `fit` (which must share
@@ -582,8 +600,8 @@ fn analyse_held_out(
         .map(|(i, t)| (t, i as u32))
         .collect();
     let rows: Vec<usize> = (0..data.len()).filter(|&i| folds[i] == fold).collect();
-    let analyzer = Analyzer::new(params.analyzer.clone())?;
-    let fit = &params.fit;
+    let analyzer = Analyzer::new(params.analyzer().clone())?;
+    let fit = params.fit();
     let need_norm = fit.norm == DocNorm::L2;
     Ok(rows
         .par_iter()
@@ -680,7 +698,7 @@ pub fn cross_val_predict(
 ) -> Result<Vec<Vec<f64>>> {
     check_k(data, k)?;
     let folds = data.folds(k, seed, 1)?;
-    FoldCounts::new(data, &folds, k, params)?.predict(&params.fit)
+    FoldCounts::new(data, &folds, k, params)?.predict(params.fit())
 }
 
 #[cfg(test)]
@@ -814,7 +832,7 @@ mod tests {
         assert!(folds[n..].iter().all(|&f| f as usize == k));
         let oof = FoldCounts::new(&data, &folds, k, &params)
             .unwrap()
-            .predict(&params.fit)
+            .predict(params.fit())
             .unwrap();
         assert!(oof[n..].iter().all(|r| r.is_empty()));
         for f in 0..k as u32 {
@@ -893,7 +911,7 @@ mod tests {
             let folds = stratified_folds(&data.classes, k, 9);
             let oof = FoldCounts::new(&data, &folds, k, &params)
                 .unwrap()
-                .predict(&params.fit)
+                .predict(params.fit())
                 .unwrap();
             for f in 0..k as u32 {
                 let train = Dataset::from_rows(

@@ -15,7 +15,7 @@
 //! use pitchsift::params::TrainParams;
 //!
 //! let params = TrainParams::default().check().unwrap();
-//! let mut b = CountBuilder::new(&params.analyzer, &params.fit).unwrap();
+//! let mut b = CountBuilder::new(params.analyzer(), params.fit()).unwrap();
 //! let (s, n) = (b.class_id("sales"), b.class_id("networking"));
 //! b.add(&[
 //!     Doc { text: "book a quick demo of our platform", class: s, weight: 1 },

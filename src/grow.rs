@@ -1,5 +1,6 @@
-//! Growing models: adding documents to a trained model ([`update_csv`]) and combining
-//! models trained on disjoint shards ([`merge`]).
+//! Growing models: adding documents to a trained model ([`update_with`], [`update_docs`])
+//! and combining models trained on disjoint shards ([`merge`]). Reading the new
+//! documents or the models' files is the [`crate::pipeline::train::Trainer`]'s.
 //!
 //! Both are exact because a model keeps its full, unpruned integer [`Counts`]: counts of
 //! disjoint corpora add up ([`Counts::merge`]), and vocabulary selection (`min_df`,
@@ -11,34 +12,28 @@
 //! [`carry_over`] is the one place that decides what happens to them; a part that is
 //! kept without being refitted is listed in [`TrainInfo::stale`] so tools can say so.
 
-use std::path::PathBuf;
-
 use crate::classifier::{Classifier, TrainInfo};
-use crate::corpus::CsvOptions;
 use crate::counts::Counts;
 use crate::error::{Error, Result};
 use crate::params::ValidTrainParams;
-use crate::train::{count_csv_skipping, describe};
 
-/// Add the labelled documents of `inputs` to `base` (loaded with
-/// [`crate::persist::Load::Full`]): they are counted with the model's own analyzer and
-/// fitting settings, the counts are added and the model is refitted. New words and new
-/// labels are allowed. `progress(docs, bytes)` is called after each batch.
+/// Add counts made with `base`'s own settings to `base` and refit: the one way a model
+/// grows by new documents (`pitchsift-train --update` through
+/// [`crate::pipeline::train::Trainer::update`], and [`update_docs`]). `count` gets the
+/// model's settings and returns the new documents' counts; `name` names them in messages.
 ///
-/// `base` is consumed: what the refit rebuilds (weights, features, vocabulary) is freed
-/// before the new documents are counted, which bounds peak memory on large models.
+/// `base` (loaded with [`crate::model_file::Load::Full`]) is consumed: what the refit
+/// rebuilds (weights, features, vocabulary) is freed before `count` runs, which bounds
+/// peak memory on large models. The calibration map, which cannot be refitted without the
+/// old data, is kept and marked stale ([`crate::calibrate::Calibration::into_stale`]).
 ///
-/// Returns the grown model and the number of rows left out for an empty label (see
-/// [`CsvOptions::skip_empty_label`]).
-///
-/// Errors: [`Error::Incompatible`] if `base` carries no counts; any error of
-/// [`crate::train::count_csv`] or [`Classifier::fit`].
-pub fn update_csv(
+/// Errors: [`Error::Incompatible`] if `base` carries no counts; any error of `count` or
+/// [`Classifier::fit`].
+pub fn update_with(
     base: Classifier,
-    inputs: &[PathBuf],
-    csv: &CsvOptions,
-    progress: &mut dyn FnMut(u64, u64),
-) -> Result<(Classifier, u64)> {
+    name: &str,
+    count: impl FnOnce(&ValidTrainParams) -> Result<Counts>,
+) -> Result<Classifier> {
     let Source {
         params,
         counts: old,
@@ -46,16 +41,16 @@ pub fn update_csv(
         calibration,
         ..
     } = Source::take("the model", base)?;
-    let (new, skipped) = count_csv_skipping(inputs, csv, &params, progress)?;
+    let new = count(&params)?;
     let counts = old.merge(&new)?;
     drop((old, new));
-    let mut clf = Classifier::fit(counts, &params, &describe(inputs))?;
+    let mut clf = Classifier::fit(counts, &params, name)?;
     clf.calibration = calibration.map(crate::calibrate::Calibration::into_stale);
-    Ok((carry_over(&[&info], clf), skipped))
+    Ok(carry_over(&[&info], clf))
 }
 
 /// Add labelled documents held in memory, `(text, label)` with weight 1, to `base`
-/// (loaded with [`crate::persist::Load::Full`]): the same model, byte for byte, as
+/// (loaded with [`crate::model_file::Load::Full`]): the same model, byte for byte, as
 /// `pitchsift-train --update` of a CSV file holding these rows in this order (labels
 /// trimmed, as the CSV reader trims them). The calibration map, which cannot be refitted
 /// without the old data, is kept and marked stale, as `--update` does.
@@ -70,7 +65,7 @@ pub fn update_csv(
 /// # use pitchsift::counts::{CountBuilder, Doc};
 /// # use pitchsift::classifier::Classifier;
 /// let params = TrainParams::default().check().unwrap();
-/// # let mut b = CountBuilder::new(&params.analyzer, &params.fit).unwrap();
+/// # let mut b = CountBuilder::new(params.analyzer(), params.fit()).unwrap();
 /// # let (s, n) = (b.class_id("sales"), b.class_id("networking"));
 /// # b.add(&[Doc { text: "book a demo", class: s, weight: 1 }, Doc { text: "nice talk", class: n, weight: 1 }]);
 /// # let base = Classifier::fit(b.finish(), &params, "example").unwrap();
@@ -81,41 +76,32 @@ pub fn update_docs<T: AsRef<str>, L: AsRef<str>>(
     base: Classifier,
     docs: &[(T, L)],
 ) -> Result<Classifier> {
-    let calibration = base.calibration.clone();
-    let Source {
-        params,
-        counts: old,
-        info,
-        ..
-    } = Source::take("the model", base)?;
-    let mut builder = crate::counts::CountBuilder::new(&params.analyzer, &params.fit)?;
-    let mut batch = Vec::with_capacity(docs.len());
-    for (i, (text, label)) in docs.iter().enumerate() {
-        let label = label.as_ref().trim();
-        if label.is_empty() {
-            return Err(Error::InvalidParam(format!(
-                "document {}: empty label",
-                i + 1
-            )));
+    update_with(base, "the update", |params| {
+        let mut builder = crate::counts::CountBuilder::new(params.analyzer(), params.fit())?;
+        let mut batch = Vec::with_capacity(docs.len());
+        for (i, (text, label)) in docs.iter().enumerate() {
+            let label = label.as_ref().trim();
+            if label.is_empty() {
+                return Err(Error::InvalidParam(format!(
+                    "document {}: empty label",
+                    i + 1
+                )));
+            }
+            let class = builder.class_id(label);
+            batch.push(crate::counts::Doc {
+                text: text.as_ref(),
+                class,
+                weight: 1,
+            });
         }
-        let class = builder.class_id(label);
-        batch.push(crate::counts::Doc {
-            text: text.as_ref(),
-            class,
-            weight: 1,
-        });
-    }
-    builder.add(&batch);
-    let counts = old.merge(&builder.finish())?;
-    drop(old);
-    let mut clf = Classifier::fit(counts, &params, "the update")?;
-    clf.calibration = calibration.map(crate::calibrate::Calibration::into_stale);
-    Ok(carry_over(&[&info], clf))
+        builder.add(&batch);
+        Ok(builder.finish())
+    })
 }
 
 /// Combine models trained with the same settings on disjoint corpora: the result is the
 /// model trained on their union, whatever the order. Each item pairs a model (loaded
-/// with [`crate::persist::Load::Full`]) with a name for messages, usually its path; the
+/// with [`crate::model_file::Load::Full`]) with a name for messages, usually its path; the
 /// models are consumed one at a time.
 ///
 /// Errors: [`Error::Incompatible`], naming both models and the first setting that
@@ -130,7 +116,7 @@ pub fn update_docs<T: AsRef<str>, L: AsRef<str>>(
 ///
 /// let params = TrainParams::default().check().unwrap();
 /// let fit = |docs: &[(&str, &str)]| {
-///     let mut b = CountBuilder::new(&params.analyzer, &params.fit).unwrap();
+///     let mut b = CountBuilder::new(params.analyzer(), params.fit()).unwrap();
 ///     let ids: Vec<u32> = docs.iter().map(|d| b.class_id(d.1)).collect();
 ///     let batch: Vec<Doc> = docs.iter().zip(ids).map(|(d, class)| Doc { text: d.0, class, weight: 1 }).collect();
 ///     b.add(&batch);
@@ -179,16 +165,6 @@ where
     // byte-identical to training on all the data.
     clf.calibration = calibration.map(crate::calibrate::Calibration::into_stale);
     Ok(carry_over(&infos.iter().collect::<Vec<_>>(), clf))
-}
-
-/// Load the model files fully, one at a time, and [`merge`] them.
-pub fn merge_files(paths: &[PathBuf]) -> Result<Classifier> {
-    merge(paths.iter().map(|p| {
-        (
-            p.display().to_string(),
-            crate::persist::load(p, crate::persist::Load::Full),
-        )
-    }))
 }
 
 /// What growing needs of a source model: its settings, counts and training info. The
@@ -348,58 +324,11 @@ mod tests {
             .check()
             .unwrap();
         let all: Vec<_> = A.iter().chain(&B).copied().collect();
-        let whole = crate::persist::to_bytes(&fit(&all, &p)).unwrap();
+        let whole = crate::model_file::to_bytes(&fit(&all, &p)).unwrap();
         let ab = merge([("a", Ok(fit(&A, &p))), ("b", Ok(fit(&B, &p)))]).unwrap();
         let ba = merge([("b", Ok(fit(&B, &p))), ("a", Ok(fit(&A, &p)))]).unwrap();
-        assert_eq!(crate::persist::to_bytes(&ab).unwrap(), whole);
-        assert_eq!(crate::persist::to_bytes(&ba).unwrap(), whole);
-    }
-
-    /// An in-memory update gives the bytes of `update_csv` on a CSV of the same rows
-    /// (quoted fields, a label with spaces around it, a new label, a new word), and a
-    /// calibration map is kept and marked stale.
-    #[test]
-    fn update_docs_equals_update_csv() {
-        let p = TrainParams::default()
-            .model(ModelKind::Complement)
-            .min_df(2)
-            .check()
-            .unwrap();
-        let rows = [
-            ("book a \"quick\" call, today", " sales "),
-            ("line one\nline two über", "networking"),
-            ("send gift cards now", "scam"),
-        ];
-        let dir = tempfile::tempdir().unwrap();
-        let csv = dir.path().join("more.csv");
-        let mut body = String::from("text,label\n");
-        for (t, l) in rows {
-            body.push_str(&format!("\"{}\",{l}\n", t.replace('"', "\"\"")));
-        }
-        std::fs::write(&csv, body).unwrap();
-        let mut base = fit(&A, &p);
-        base.calibration = Some(crate::calibrate::Calibration::fit(
-            crate::calibrate::Method::Temperature,
-            &[vec![0.0, -1.0], vec![-2.0, 0.0], vec![0.0, -3.0]],
-            &[0, 1, 1],
-            3,
-            1,
-        ));
-        let (by_csv, skipped) =
-            update_csv(base.clone(), &[csv], &CsvOptions::default(), &mut |_, _| {}).unwrap();
-        assert_eq!(skipped, 0);
-        assert!(by_csv.calibration.as_ref().unwrap().stale);
-        let by_docs = update_docs(base, &rows).unwrap();
-        assert_eq!(by_docs.labels, ["networking", "sales", "scam"]);
-        assert!(by_docs.calibration.as_ref().unwrap().stale);
-        let mut by_csv = by_csv;
-        by_csv.calibration = by_docs.calibration.clone();
-        assert_eq!(
-            crate::persist::to_bytes(&by_docs).unwrap(),
-            crate::persist::to_bytes(&by_csv).unwrap()
-        );
-        let err = update_docs(fit(&A, &p), &[("text", " ")]).unwrap_err();
-        assert!(err.to_string().contains("document 1: empty label"), "{err}");
+        assert_eq!(crate::model_file::to_bytes(&ab).unwrap(), whole);
+        assert_eq!(crate::model_file::to_bytes(&ba).unwrap(), whole);
     }
 
     #[test]

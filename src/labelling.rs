@@ -330,14 +330,7 @@ fn key<'a>(fields: impl Iterator<Item = &'a [u8]>) -> Vec<u8> {
 mod tests {
     use super::*;
     use crate::params::TrainParams;
-    use crate::test_util::fit;
-
-    const TRAIN: [(&str, &str); 4] = [
-        ("book a quick demo of our platform", "sales"),
-        ("pricing demo for your team", "sales"),
-        ("great meeting you at the conference", "networking"),
-        ("loved your talk at the meetup", "networking"),
-    ];
+    use crate::test_util::{fit, TRAIN};
 
     fn pool(dir: &Path) -> Pool {
         let p = dir.join("inbox.csv");

@@ -15,7 +15,7 @@
 //! 4. [`params::TrainParams`] are checked into [`params::ValidTrainParams`];
 //!    [`classifier::Classifier::fit`] selects the vocabulary and fits a
 //!    [`model::NbModel`] (multinomial or complement naive Bayes).
-//! 5. [`classifier::Scorer`] scores messages; [`persist`] saves and loads the model file.
+//! 5. [`classifier::Scorer`] scores messages; [`model_file`] saves and loads the model file.
 //! 6. [`cv`] cross-validates settings (stratified folds, each fold counted once) and
 //!    [`metrics::Meter`] turns predictions into a [`metrics::Report`].
 //!
@@ -25,7 +25,7 @@
 //! use pitchsift::params::TrainParams;
 //!
 //! let params = TrainParams::default().check().unwrap();
-//! let mut b = CountBuilder::new(&params.analyzer, &params.fit).unwrap();
+//! let mut b = CountBuilder::new(params.analyzer(), params.fit()).unwrap();
 //! let (s, n) = (b.class_id("sales"), b.class_id("networking"));
 //! b.add(&[
 //!     Doc { text: "book a quick demo of our platform", class: s, weight: 1 },
@@ -59,8 +59,6 @@ pub mod model;
 pub mod model_file;
 mod par;
 pub mod params;
-/// The model file under its earlier name ([`model_file`]).
-pub use model_file as persist;
 pub mod pipeline;
 #[cfg(feature = "fs")]
 pub mod report;
@@ -68,7 +66,6 @@ pub mod terms;
 #[cfg(test)]
 mod test_util;
 pub mod text;
-pub mod train;
 
 pub use classifier::{Classifier, Prediction};
 pub use error::{Error, Result};

@@ -237,22 +237,69 @@ impl FitParams {
 /// ```
 /// use pitchsift::params::{TrainParams, ModelKind};
 /// let p = TrainParams::default().model(ModelKind::Complement).alpha(0.3).check().unwrap();
-/// assert_eq!(p.fit.alpha, 0.3);
+/// assert_eq!(p.fit().alpha, 0.3);
 /// assert!(TrainParams::default().alpha(0.0).check().is_err());
 /// ```
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct TrainParams(ValidTrainParams);
 
-/// Checked training parameters.
+/// Checked training parameters: valid by construction (linfa's `ValidParams`). The
+/// fields are private, so a value made by [`TrainParams::check`],
+/// [`ValidTrainParams::new`] or deserialisation (which checks too) stays valid; read
+/// them through [`ValidTrainParams::analyzer`] and [`ValidTrainParams::fit`].
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(try_from = "Unchecked")]
 pub struct ValidTrainParams {
-    /// Analyzer settings.
-    pub analyzer: AnalyzerConfig,
-    /// Fitting settings.
-    pub fit: FitParams,
+    analyzer: AnalyzerConfig,
+    fit: FitParams,
+}
+
+/// The saved form of [`ValidTrainParams`], checked when deserialised.
+#[derive(Deserialize)]
+struct Unchecked {
+    analyzer: AnalyzerConfig,
+    fit: FitParams,
+}
+
+impl TryFrom<Unchecked> for ValidTrainParams {
+    type Error = Error;
+    fn try_from(u: Unchecked) -> Result<ValidTrainParams> {
+        ValidTrainParams::new(u.analyzer, u.fit)
+    }
 }
 
 impl ValidTrainParams {
+    /// Check analyzer and fitting settings into valid parameters.
+    ///
+    /// Errors: [`Error::InvalidParam`] naming the first invalid setting.
+    pub fn new(analyzer: AnalyzerConfig, fit: FitParams) -> Result<ValidTrainParams> {
+        TrainParams::default()
+            .analyzer(analyzer)
+            .fit_params(fit)
+            .check()
+    }
+
+    /// The analyzer settings.
+    pub fn analyzer(&self) -> &AnalyzerConfig {
+        &self.analyzer
+    }
+
+    /// The fitting settings.
+    pub fn fit(&self) -> &FitParams {
+        &self.fit
+    }
+
+    /// These parameters with other fitting settings, checked.
+    ///
+    /// Errors: [`Error::InvalidParam`] naming the first invalid setting of `fit`.
+    pub fn with_fit(&self, fit: FitParams) -> Result<ValidTrainParams> {
+        fit.check()?;
+        Ok(ValidTrainParams {
+            analyzer: self.analyzer.clone(),
+            fit,
+        })
+    }
+
     /// The pitchsift-train options that reproduce these settings (what pitchsift-eval
     /// prints for a configuration); defaults that need no option are left out.
     pub fn train_args(&self) -> Vec<String> {
@@ -414,5 +461,10 @@ mod tests {
             .unwrap();
         let s = serde_json::to_string(&p).unwrap();
         assert_eq!(serde_json::from_str::<ValidTrainParams>(&s).unwrap(), p);
+        // Validity is in the type: an invalid saved value does not deserialise.
+        let bad = s.replace("\"alpha\":1.0", "\"alpha\":-1.0");
+        assert_ne!(bad, s);
+        let err = serde_json::from_str::<ValidTrainParams>(&bad).unwrap_err();
+        assert!(err.to_string().contains("alpha must be"), "{err}");
     }
 }

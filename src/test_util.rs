@@ -6,9 +6,18 @@ use super::classifier::Classifier;
 use super::counts::{CountBuilder, Counts, Doc};
 use super::params::ValidTrainParams;
 
+/// Four messages, two per label (`sales`, `networking`): the small training set of the
+/// active-learning and labelling tests.
+pub(crate) const TRAIN: [(&str, &str); 4] = [
+    ("book a quick demo of our platform", "sales"),
+    ("pricing demo for your team", "sales"),
+    ("great meeting you at the conference", "networking"),
+    ("loved your talk at the meetup", "networking"),
+];
+
 /// Counts `(text, label)` pairs in one batch; labels get class ids in first-seen order.
 pub(crate) fn count(docs: &[(&str, &str)], params: &ValidTrainParams) -> Counts {
-    let mut b = CountBuilder::new(&params.analyzer, &params.fit).unwrap();
+    let mut b = CountBuilder::new(params.analyzer(), params.fit()).unwrap();
     let ids: Vec<u32> = docs.iter().map(|d| b.class_id(d.1)).collect();
     let batch: Vec<Doc> = docs
         .iter()

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use common::{ok, run, s, write, EVAL, INSPECT, MERGE, PREDICT, TRAIN};
 use pitchsift::calibrate::CalibrationMap;
-use pitchsift::persist::{self, Load};
+use pitchsift::model_file::{self, Load};
 use serde_json::Value;
 
 /// 3 labels, 40 rows, with some overlap between labels so that cross-validation makes
@@ -57,7 +57,7 @@ fn calibrated_model_is_byte_identical_for_any_jobs_and_keeps_labels() {
             &["--jobs", "2", "--calibration", method],
         );
         assert_eq!(a, std::fs::read(&b).unwrap(), "{method}");
-        let clf = persist::load(&b, Load::Predict).unwrap();
+        let clf = model_file::load(&b, Load::Predict).unwrap();
         let cal = clf.calibration.as_ref().expect("calibrated by default");
         assert_eq!((cal.folds, cal.n_docs, cal.stale), (5, 43, false));
         match (&cal.map, method) {
@@ -71,9 +71,9 @@ fn calibrated_model_is_byte_identical_for_any_jobs_and_keeps_labels() {
     // The calibrated model is the uncalibrated one plus the map: same labels and the
     // same predicted label for every message, other probabilities.
     let raw = train(dir.path(), "raw.model", &["--calibration", "none"]);
-    let raw = persist::load(&raw, Load::Predict).unwrap();
+    let raw = model_file::load(&raw, Load::Predict).unwrap();
     assert!(raw.calibration.is_none());
-    let cal = persist::load(&dir.path().join("b.model"), Load::Predict).unwrap();
+    let cal = model_file::load(&dir.path().join("b.model"), Load::Predict).unwrap();
     assert_eq!(raw.model, cal.model);
     for t in [
         "book a demo",
@@ -91,7 +91,7 @@ fn calibrated_model_is_byte_identical_for_any_jobs_and_keeps_labels() {
 fn no_calibration_prints_the_raw_posteriors() {
     let dir = tempfile::tempdir().unwrap();
     let m = train(dir.path(), "m.model", &["--calibration", "temperature"]);
-    let clf = persist::load(&m, Load::Predict).unwrap();
+    let clf = model_file::load(&m, Load::Predict).unwrap();
     let mut raw = clf.clone();
     raw.calibration = None;
     let text = "book a demo of the platform";
@@ -118,7 +118,7 @@ fn unsure_below_min_confidence_with_probabilities_kept() {
         "in.csv",
         "text\nbook a demo of our crm platform\nhello\n",
     );
-    let clf = persist::load(&m, Load::Predict).unwrap();
+    let clf = model_file::load(&m, Load::Predict).unwrap();
     let sure = clf.predict("book a demo of our crm platform");
     let unsure = clf.predict("hello");
     assert!(unsure.confidence() < 0.9 && sure.confidence() > 0.9);
@@ -232,10 +232,10 @@ fn explanation_column_and_json_array() {
 fn inspect_text_and_json() {
     let dir = tempfile::tempdir().unwrap();
     let m = train(dir.path(), "m.model", &["--calibration", "temperature"]);
-    let clf = persist::load(&m, Load::Predict).unwrap();
+    let clf = model_file::load(&m, Load::Predict).unwrap();
     let out = ok(&run(INSPECT, &[s(&m), "--json", "--top", "3"]));
     let v: Value = serde_json::from_str(&out).unwrap();
-    assert_eq!(v["format_version"], persist::FORMAT_VERSION);
+    assert_eq!(v["format_version"], model_file::FORMAT_VERSION);
     assert_eq!(v["documents"], 43);
     let labels: Vec<(String, u64)> = v["labels"]
         .as_array()
@@ -346,11 +346,11 @@ fn merge_keeps_the_first_calibration_marked_stale() {
             MERGE,
             &[s(inputs[0]), s(inputs[1]), "-o", s(&out), "-q"],
         ));
-        persist::load(&out, Load::Full).unwrap()
+        model_file::load(&out, Load::Full).unwrap()
     };
     let both_raw = merged("rr.model", [&raw, &raw]);
     assert!(both_raw.calibration.is_none());
-    let original = persist::load(&cal, Load::Predict).unwrap();
+    let original = model_file::load(&cal, Load::Predict).unwrap();
     for (name, inputs) in [("cr.model", [&cal, &raw]), ("rc.model", [&raw, &cal])] {
         let m = merged(name, inputs);
         let c = m.calibration.as_ref().expect("calibration carried over");

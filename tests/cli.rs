@@ -138,20 +138,13 @@ fn jobs_do_not_change_the_model_file() {
 
 #[test]
 fn save_then_load_gives_identical_predictions() {
-    use pitchsift::corpus::CsvOptions;
-    use pitchsift::persist::{self, Load};
+    use pitchsift::model_file::{self, Load};
     let params = pitchsift::params::TrainParams::default().check().unwrap();
-    let clf = pitchsift::train::train_csv(
-        &[fixture()],
-        &CsvOptions::default(),
-        &params,
-        &mut |_, _| {},
-    )
-    .unwrap();
-    let bytes = persist::to_bytes(&clf).unwrap();
-    let back = persist::from_bytes(&bytes, "mem", Load::Full).unwrap();
-    assert_eq!(persist::to_bytes(&back).unwrap(), bytes);
-    let light = persist::from_bytes(&bytes, "mem", Load::Predict).unwrap();
+    let clf = common::train_csv(&[fixture()], &params);
+    let bytes = model_file::to_bytes(&clf).unwrap();
+    let back = model_file::from_bytes(&bytes, "mem", Load::Full).unwrap();
+    assert_eq!(model_file::to_bytes(&back).unwrap(), bytes);
+    let light = model_file::from_bytes(&bytes, "mem", Load::Predict).unwrap();
     for text in [
         "join my team, be your own boss",
         "",
@@ -167,9 +160,11 @@ fn save_then_load_gives_identical_predictions() {
 fn a_100000_token_message_has_finite_probabilities() {
     let d = tempfile::tempdir().unwrap();
     assert!(train(d.path(), &[]).status.success());
-    let clf =
-        pitchsift::persist::load(&d.path().join("m.model"), pitchsift::persist::Load::Predict)
-            .unwrap();
+    let clf = pitchsift::model_file::load(
+        &d.path().join("m.model"),
+        pitchsift::model_file::Load::Predict,
+    )
+    .unwrap();
     let long = "extra income demo hiring verify ".repeat(20_000);
     let p = clf.predict(&long);
     assert!(p.probabilities.iter().all(|v| v.is_finite()));

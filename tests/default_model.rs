@@ -7,7 +7,7 @@ mod common;
 use std::process::Command;
 
 use common::{assert_ok, ok, repo_file, PREDICT, TRAIN};
-use pitchsift::persist::{self, Load};
+use pitchsift::model_file::{self, Load};
 
 /// The arguments of models/default.args (paths relative to the repository root).
 fn default_args() -> Vec<String> {
@@ -61,9 +61,9 @@ fn default_model_rebuilds_byte_identical() {
 fn default_model_keeps_no_term_of_a_single_message() {
     // The real dev set's terms of use: a model trained on it keeps only terms that occur
     // in more than one message. Every stored term, feature or count, has df >= 2.
-    let clf = persist::load(&repo_file("models/default.model"), Load::Full).unwrap();
+    let clf = model_file::load(&repo_file("models/default.model"), Load::Full).unwrap();
     assert!(default_args().iter().any(|a| a == "--prune-counts"));
-    assert_eq!(clf.params.fit.min_df, 2);
+    assert_eq!(clf.params.fit().min_df, 2);
     let counts = clf.counts.as_ref().expect("full load keeps the counts");
     assert_eq!(counts.n_terms(), clf.n_features());
     for i in 0..counts.n_terms() {

@@ -9,7 +9,7 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 
 use common::{assert_ok, repo_file, run_in, stderr, write, MERGE, TRAIN};
-use pitchsift::persist::{self, Load};
+use pitchsift::model_file::{self, Load};
 
 fn bytes(dir: &Path, name: &str) -> Vec<u8> {
     std::fs::read(dir.join(name)).unwrap_or_else(|e| panic!("{name}: {e}"))
@@ -123,8 +123,8 @@ fn update_is_byte_identical_to_training_on_all_data() {
             "update differs with {opts:?}"
         );
 
-        let up = persist::load(&dir.join("up.model"), Load::Full).unwrap();
-        let old = persist::load(&dir.join("a.model"), Load::Full).unwrap();
+        let up = model_file::load(&dir.join("up.model"), Load::Full).unwrap();
+        let old = model_file::load(&dir.join("a.model"), Load::Full).unwrap();
         assert!(
             up.labels.contains(&"scam".to_string()) && !old.labels.contains(&"scam".to_string())
         );
@@ -290,9 +290,9 @@ fn stale_parts_survive_update_and_merge() {
     write(dir, "b.csv", corpus(11, 30, &LABELS, &[]));
     train(dir, &["a.csv"], "a.model", &[]);
     train(dir, &["b.csv"], "b.model", &[]);
-    let mut a = persist::load(&dir.join("a.model"), Load::Full).unwrap();
+    let mut a = model_file::load(&dir.join("a.model"), Load::Full).unwrap();
     a.info.stale = vec!["calibration: fitted before an update".into()];
-    persist::save(&a, &dir.join("a.model")).unwrap();
+    model_file::save(&a, &dir.join("a.model")).unwrap();
     assert_ok(&run_in(
         TRAIN,
         &["-q", "--update", "a.model", "b.csv", "-o", "up.model"],
@@ -304,7 +304,7 @@ fn stale_parts_survive_update_and_merge() {
         dir,
     ));
     for m in ["up.model", "m.model"] {
-        let clf = persist::load(&dir.join(m), Load::Predict).unwrap();
+        let clf = model_file::load(&dir.join(m), Load::Predict).unwrap();
         assert_eq!(
             clf.info.stale,
             ["calibration: fitted before an update"],

@@ -14,7 +14,7 @@ use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 use common::{assert_ok, repo_file, run_in, stderr, PREDICT, TRAIN};
-use pitchsift::persist::Load;
+use pitchsift::model_file::Load;
 
 /// The labelled fixture (30 messages, 5 labels) as (label, text) pairs.
 fn tiny() -> Vec<(String, String)> {
@@ -678,7 +678,7 @@ fn sigkill_during_model_write_keeps_previous_model() {
         let now = fs::read(d.join("keep.model")).unwrap();
         if status.success() || now != previous {
             assert!(
-                pitchsift::persist::from_bytes(&now, "keep.model", Load::Full).is_ok(),
+                pitchsift::model_file::from_bytes(&now, "keep.model", Load::Full).is_ok(),
                 "neither the previous model nor a complete new one"
             );
             fs::write(d.join("keep.model"), &previous).unwrap();
@@ -699,7 +699,7 @@ fn sigkill_during_model_write_keeps_previous_model() {
     // The next run succeeds and writes a complete, loadable model.
     let o = run_in(TRAIN, &args, d);
     assert_ok(&o);
-    let m = pitchsift::persist::load(&d.join("keep.model"), Load::Full);
+    let m = pitchsift::model_file::load(&d.join("keep.model"), Load::Full);
     assert!(m.is_ok(), "{:?}", m.err());
 }
 

@@ -1,5 +1,5 @@
 //! The model file against damage and forgery: every truncation and every single-byte
-//! corruption of a real model is refused by `persist::from_bytes` (prediction loads
+//! corruption of a real model is refused by `model_file::from_bytes` (prediction loads
 //! refuse damage in everything they read: header, metadata, scoring sections; the
 //! terms when first read; full loads everything); headers and counts asking for huge
 //! sizes are refused before anything that size is allocated; another format version is
@@ -11,10 +11,10 @@ use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
 use std::path::Path;
 
-use pitchsift::corpus::CsvOptions;
+use pitchsift::model_file::ENTRY;
+use pitchsift::model_file::{self, Load, FORMAT_VERSION, MAGIC, META_AT, N_SECTIONS};
 use pitchsift::params::TrainParams;
-use pitchsift::persist::{self, Load, ENTRY, FORMAT_VERSION, MAGIC, META_AT, N_SECTIONS};
-use pitchsift::{train, Error};
+use pitchsift::Error;
 
 /// Records the largest single allocation made by the current thread, so a test can tell
 /// what loading a crafted file asked for.
@@ -64,8 +64,8 @@ fn largest_alloc<T>(f: impl FnOnce() -> T) -> (T, usize) {
 fn small_model() -> Vec<u8> {
     let params = TrainParams::default().ngrams(1, 1).check().unwrap();
     let path = common::repo_file("data/fixtures/tiny.csv");
-    let clf = train::train_csv(&[path], &CsvOptions::default(), &params, &mut |_, _| {}).unwrap();
-    persist::to_bytes(&clf).unwrap()
+    let clf = common::train_csv(&[path], &params);
+    model_file::to_bytes(&clf).unwrap()
 }
 
 /// A smaller real model for the tests that try every byte value or reparse every bit
@@ -85,11 +85,11 @@ fn mini_model() -> Vec<u8> {
     let clf =
         pitchsift::Classifier::fit(common::test_util::count(&pairs, &params), &params, "mini")
             .unwrap();
-    persist::to_bytes(&clf).unwrap()
+    model_file::to_bytes(&clf).unwrap()
 }
 
 fn load(bytes: &[u8]) -> pitchsift::Result<pitchsift::Classifier> {
-    persist::from_bytes(bytes, "m.model", Load::Full)
+    model_file::from_bytes(bytes, "m.model", Load::Full)
 }
 
 fn message(r: pitchsift::Result<pitchsift::Classifier>) -> String {
@@ -210,7 +210,7 @@ fn the_small_models_load_and_predict_like_the_originals() {
     let mini = mini_model();
     assert!((1000..8_000).contains(&mini.len()), "{} bytes", mini.len());
     let clf = load(&mini).unwrap();
-    assert_eq!(persist::to_bytes(&clf).unwrap(), mini, "load then save");
+    assert_eq!(model_file::to_bytes(&clf).unwrap(), mini, "load then save");
     assert_eq!(clf.labels.len(), 5);
     let bytes = small_model();
     assert!(
@@ -219,7 +219,7 @@ fn the_small_models_load_and_predict_like_the_originals() {
         bytes.len()
     );
     let clf = load(&bytes).unwrap();
-    assert_eq!(persist::to_bytes(&clf).unwrap(), bytes, "load then save");
+    assert_eq!(model_file::to_bytes(&clf).unwrap(), bytes, "load then save");
     let p = clf.predict("can I book a quick demo of our platform?");
     assert_eq!(clf.labels[p.class], "sales");
 }
@@ -229,7 +229,7 @@ fn every_truncation_is_refused() {
     let bytes = small_model();
     for n in 0..bytes.len() {
         for what in [Load::Full, Load::Predict] {
-            let m = message(persist::from_bytes(&bytes[..n], "m.model", what));
+            let m = message(model_file::from_bytes(&bytes[..n], "m.model", what));
             assert!(
                 m.contains("truncated") || m.contains("wrong magic"),
                 "cut at {n}: {m}"
@@ -254,12 +254,12 @@ fn every_bit_flip_is_refused() {
     for i in 0..bytes.len() {
         for bit in 0..8 {
             damaged[i] ^= 1 << bit;
-            let full = persist::from_bytes(&damaged, "m.model", Load::Full);
+            let full = model_file::from_bytes(&damaged, "m.model", Load::Full);
             assert!(
                 matches!(full, Err(Error::BadModel { .. })),
                 "byte {i} bit {bit} not detected by a full load"
             );
-            let r = persist::from_bytes(&damaged, "m.model", Load::Predict);
+            let r = model_file::from_bytes(&damaged, "m.model", Load::Predict);
             if read_later(&bytes, i) {
                 let clf = r.unwrap();
                 later += 1;
@@ -433,8 +433,8 @@ fn a_version_1_file_says_to_retrain() {
     let expected = "model format version 1; this pitchsift reads version 3: retrain the model \
                     with this version (pitchsift-train)";
     for what in [Load::Predict, Load::Full] {
-        assert!(message(persist::from_bytes(&bytes, "m.model", what)).contains(expected));
-        assert!(message(persist::load(&path, what)).contains(expected));
+        assert!(message(model_file::from_bytes(&bytes, "m.model", what)).contains(expected));
+        assert!(message(model_file::load(&path, what)).contains(expected));
     }
 }
 
@@ -449,12 +449,12 @@ fn a_version_2_file_says_to_retrain() {
     let expected = "model format version 2; this pitchsift reads version 3: retrain the model \
                     with this version (pitchsift-train)";
     for what in [Load::Predict, Load::Full] {
-        assert!(message(persist::from_bytes(&bytes, "m.model", what)).contains(expected));
-        assert!(message(persist::load(&path, what)).contains(expected));
+        assert!(message(model_file::from_bytes(&bytes, "m.model", what)).contains(expected));
+        assert!(message(model_file::load(&path, what)).contains(expected));
     }
 }
 
-/// A real model of more than 1 MiB (so `persist::load` for prediction streams its
+/// A real model of more than 1 MiB (so `model_file::load` for prediction streams its
 /// parameters and counts): 4,000 generated documents over a 20,000-word vocabulary.
 fn big_model() -> Vec<u8> {
     let params = TrainParams::default().check().unwrap();
@@ -479,7 +479,7 @@ fn big_model() -> Vec<u8> {
         .collect();
     let clf = pitchsift::Classifier::fit(common::test_util::count(&pairs, &params), &params, "big")
         .unwrap();
-    let bytes = persist::to_bytes(&clf).unwrap();
+    let bytes = model_file::to_bytes(&clf).unwrap();
     assert!(bytes.len() > 1 << 20, "{} bytes", bytes.len());
     bytes
 }
@@ -491,7 +491,7 @@ fn load_file(dir: &Path, bytes: &[u8]) -> pitchsift::Result<pitchsift::Classifie
 fn load_file_for(dir: &Path, bytes: &[u8], what: Load) -> pitchsift::Result<pitchsift::Classifier> {
     let p = dir.join("m.model");
     std::fs::write(&p, bytes).unwrap();
-    persist::load(&p, what)
+    model_file::load(&p, what)
 }
 
 #[test]
@@ -499,7 +499,7 @@ fn streamed_load_equals_in_memory_load_and_refuses_damage() {
     let dir = tempfile::tempdir().unwrap();
     let bytes = big_model();
     let streamed = load_file(dir.path(), &bytes).unwrap();
-    let whole = persist::from_bytes(&bytes, "m", Load::Predict).unwrap();
+    let whole = model_file::from_bytes(&bytes, "m", Load::Predict).unwrap();
     assert_eq!(streamed.labels, whole.labels);
     assert_eq!(streamed.features(), whole.features());
     assert_eq!(streamed.model, whole.model);

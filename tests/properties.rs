@@ -9,8 +9,8 @@ use std::path::Path;
 use std::process::Command;
 
 use pitchsift::counts::{CountBuilder, Doc};
+use pitchsift::model_file::{self, Load};
 use pitchsift::params::{DocNorm, ModelKind, TermWeight, TrainParams, ValidTrainParams};
-use pitchsift::persist::{self, Load};
 use pitchsift::text::{Analyzer, AnalyzerConfig};
 use pitchsift::Classifier;
 use proptest::prelude::*;
@@ -95,7 +95,7 @@ fn fit(
     batch: usize,
     params: &ValidTrainParams,
 ) -> Classifier {
-    let mut b = CountBuilder::new(&params.analyzer, &params.fit).unwrap();
+    let mut b = CountBuilder::new(params.analyzer(), params.fit()).unwrap();
     // Class ids are assigned on first sight; ask for them in a fixed order so the ids
     // do not depend on the document order either (the model sorts labels anyway).
     let ids: Vec<u32> = LABELS.iter().map(|l| b.class_id(l)).collect();
@@ -176,7 +176,7 @@ proptest! {
     ) {
         let d = with_all_labels(d);
         let order: Vec<usize> = (0..d.len()).collect();
-        let reference = persist::to_bytes(&fit(&d, &order, 1000, &params)).unwrap();
+        let reference = model_file::to_bytes(&fit(&d, &order, 1000, &params)).unwrap();
         // A permutation from the seed (Fisher-Yates with xorshift).
         let mut shuffled = order.clone();
         let mut x = seed | 1;
@@ -186,7 +186,7 @@ proptest! {
             x ^= x << 17;
             shuffled.swap(i, (x % (i as u64 + 1)) as usize);
         }
-        let other = persist::to_bytes(&fit(&d, &shuffled, batch, &params)).unwrap();
+        let other = model_file::to_bytes(&fit(&d, &shuffled, batch, &params)).unwrap();
         prop_assert!(reference == other, "model bytes differ for order {:?}", shuffled);
     }
 
@@ -199,10 +199,10 @@ proptest! {
         let d = with_all_labels(d);
         let order: Vec<usize> = (0..d.len()).collect();
         let clf = fit(&d, &order, 1000, &params);
-        let bytes = persist::to_bytes(&clf).unwrap();
-        let full = persist::from_bytes(&bytes, "p", Load::Full).unwrap();
-        let lean = persist::from_bytes(&bytes, "p", Load::Predict).unwrap();
-        prop_assert!(persist::to_bytes(&full).unwrap() == bytes);
+        let bytes = model_file::to_bytes(&clf).unwrap();
+        let full = model_file::from_bytes(&bytes, "p", Load::Full).unwrap();
+        let lean = model_file::from_bytes(&bytes, "p", Load::Predict).unwrap();
+        prop_assert!(model_file::to_bytes(&full).unwrap() == bytes);
         for q in &queries {
             let want = clf.predict(q);
             prop_assert_eq!(&full.predict(q), &want);

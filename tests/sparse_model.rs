@@ -5,11 +5,9 @@
 
 mod common;
 
-use pitchsift::corpus::CsvOptions;
 use pitchsift::model::{fit_counts, select_features, softmax};
+use pitchsift::model_file::{self, Load};
 use pitchsift::params::{DocNorm, ModelKind, TermWeight, TrainParams};
-use pitchsift::persist::{self, Load};
-use pitchsift::train;
 
 fn test_texts() -> Vec<String> {
     let mut r = csv::Reader::from_path(common::repo_file("data/test.csv")).unwrap();
@@ -78,16 +76,10 @@ fn sparse_scores_equal_the_dense_weights_for_every_variant() {
         let params = p.check().unwrap();
         let what =
             format!("{model:?} norm {weight_norm} {tf:?} idf {idf} {norm:?} min_df {min_df:?}");
-        let clf = train::train_csv(
-            std::slice::from_ref(&train_csv),
-            &CsvOptions::default(),
-            &params,
-            &mut |_, _| {},
-        )
-        .unwrap();
+        let clf = common::train_csv(std::slice::from_ref(&train_csv), &params);
         let counts = clf.counts.as_ref().unwrap();
-        let selected = select_features(counts, &params.fit);
-        let dense = fit_counts(counts, &selected, &params.fit).unwrap();
+        let selected = select_features(counts, params.fit());
+        let dense = fit_counts(counts, &selected, params.fit()).unwrap();
         assert_eq!(dense.n_features(), clf.n_features(), "{what}");
         // Every weight.
         let k = clf.labels.len();
@@ -102,8 +94,8 @@ fn sparse_scores_equal_the_dense_weights_for_every_variant() {
         }
         assert!(worst < 1e-9, "{what}: weight differs by {worst:e}");
         // Every test message, through a saved and reloaded model.
-        let back =
-            persist::from_bytes(&persist::to_bytes(&clf).unwrap(), "m", Load::Predict).unwrap();
+        let back = model_file::from_bytes(&model_file::to_bytes(&clf).unwrap(), "m", Load::Predict)
+            .unwrap();
         let mut scorer = back.scorer();
         let mut dense_jll = vec![0.0; k];
         for t in &texts {

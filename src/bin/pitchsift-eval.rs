@@ -15,7 +15,7 @@ use pitchsift::eval::crossval::{self, CvOptions};
 use pitchsift::eval::grid::{self, GridSpec};
 use pitchsift::eval::{self, render, Outcome};
 use pitchsift::io::output::write_atomic;
-use pitchsift::persist::{self, Load};
+use pitchsift::model_file::{self, Load};
 
 /// Evaluate naive Bayes text classification.
 ///
@@ -165,7 +165,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             return Err(Usage("--model needs labelled test files (--test FILE.csv)".into()).into());
         }
         common::check_inputs(&tests)?;
-        let mut clf = persist::load(model, Load::Predict)?;
+        let mut clf = model_file::load(model, Load::Predict)?;
         if cli.no_calibration {
             clf.calibration = None;
         }
@@ -229,7 +229,7 @@ fn cross_validate(cli: &Cli) -> anyhow::Result<Outcome> {
         .map_err(|e| Usage(e.to_string()))?;
     if data.labels.len() < 2 {
         return Err(pitchsift::Error::SingleLabel {
-            inputs: pitchsift::train::describe(&cli.inputs),
+            inputs: pitchsift::corpus::describe(&cli.inputs),
             label: data.labels.first().cloned().unwrap_or_default(),
         }
         .into());
@@ -271,8 +271,8 @@ fn cross_validate(cli: &Cli) -> anyhow::Result<Outcome> {
     drop(progress);
     println!("{}", found.table);
     if let Some(out) = &cli.output {
-        let clf = data.train(&found.best, &pitchsift::train::describe(&cli.inputs))?;
-        persist::save(&clf, out)?;
+        let clf = data.train(&found.best, &pitchsift::corpus::describe(&cli.inputs))?;
+        model_file::save(&clf, out)?;
         if !cli.run.quiet {
             eprintln!(
                 "pitchsift-eval: best configuration trained on all {} rows, written to {}",

@@ -10,7 +10,7 @@ use std::process::ExitCode;
 use clap::Parser;
 use pitchsift::calibrate::CalibrationMap;
 use pitchsift::explain::{indicative_terms, Reason};
-use pitchsift::persist::{self, Load, FORMAT_VERSION};
+use pitchsift::model_file::{self, Load, FORMAT_VERSION};
 use pitchsift::Classifier;
 use serde_json::{json, Value};
 
@@ -36,7 +36,7 @@ fn main() -> ExitCode {
 }
 
 fn run(cli: Cli) -> anyhow::Result<()> {
-    let clf = persist::load(&cli.model, Load::Predict)?;
+    let clf = model_file::load(&cli.model, Load::Predict)?;
     let top = indicative_terms(&clf, cli.top);
     let v = describe(&cli, &clf, &top);
     let text = if cli.json {
@@ -72,8 +72,8 @@ fn describe(cli: &Cli, clf: &Classifier, top: &[Vec<Reason>]) -> Value {
         "labels": labels,
         "documents": clf.class_docs.iter().sum::<u64>(),
         "vocabulary": {"terms_counted": clf.info.n_terms, "features": clf.n_features()},
-        "analyzer": clf.params.analyzer,
-        "training": clf.params.fit,
+        "analyzer": clf.params.analyzer(),
+        "training": clf.params.fit(),
         "calibration": clf.calibration,
         "not_exact": clf.info.stale,
         "indicative_terms": indicative,

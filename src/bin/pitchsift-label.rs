@@ -12,7 +12,7 @@ use std::process::ExitCode;
 use clap::{Parser, ValueEnum};
 use common::{CsvArgs, Usage};
 use pitchsift::active::{self, Pool, Strategy};
-use pitchsift::persist::{self, Load};
+use pitchsift::model_file::{self, Load};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 enum StrategyArg {
@@ -72,9 +72,8 @@ struct Cli {
     /// Interactive: update the model and re-rank after this many answers.
     #[arg(long, default_value_t = 5)]
     every: usize,
-    /// Worker threads (0 = all cores).
-    #[arg(short, long, default_value_t = 0)]
-    jobs: usize,
+    #[command(flatten)]
+    run: common::RunArgs,
     #[command(flatten)]
     csv: CsvArgs,
 }
@@ -100,7 +99,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         return Err(Usage("--seed goes with --strategy random".into()).into());
     }
     common::check_inputs(&[cli.model.clone(), cli.input.clone()])?;
-    common::init_threads(cli.jobs)?;
+    cli.run.init_threads()?;
     let strategy = match cli.strategy {
         StrategyArg::Margin => Strategy::Margin,
         StrategyArg::Entropy => Strategy::Entropy,
@@ -111,7 +110,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     let csv = cli.csv.options(None);
     match cli.suggest {
         Some(k) => {
-            let clf = persist::load(&cli.model, Load::Predict)?;
+            let clf = model_file::load(&cli.model, Load::Predict)?;
             let pool = Pool::read(&cli.input, &csv)?;
             let picked = active::select(&clf, &pool.texts, strategy, k, |_| false);
             let bytes = suggestions(&clf, &pool, &picked, cli.weight)?;
@@ -119,13 +118,20 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 Some(path) => pitchsift::io::output::write_atomic(path, &bytes)?,
                 None => std::io::stdout().lock().write_all(&bytes)?,
             }
+            if !cli.run.quiet {
+                eprintln!(
+                    "pitchsift-label: {} of {} messages suggested",
+                    picked.len(),
+                    pool.texts.len()
+                );
+            }
             Ok(())
         }
         None => {
             let labels = cli
                 .labels
                 .expect("clap requires --labels without --suggest");
-            let clf = persist::load(&cli.model, Load::Full)?;
+            let clf = model_file::load(&cli.model, Load::Full)?;
             let pool = Pool::read(&cli.input, &csv)?;
             screen::run(screen::Setup {
                 clf,

@@ -7,7 +7,8 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use clap::Parser;
-use pitchsift::{grow, persist};
+use pitchsift::model_file;
+use pitchsift::pipeline::train::{Corpora, Progress, Trainer};
 
 /// Combine models trained with the same settings on disjoint parts of a corpus. The
 /// result is byte-identical to the model trained on all the parts at once (vocabulary
@@ -35,8 +36,17 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     common::check_inputs(&cli.models)?;
     cli.run.init_threads()?;
     let start = Instant::now();
-    let clf = grow::merge_files(&cli.models)?;
-    persist::save(&clf, &cli.output)?;
+    let total = common::total_size(&cli.models);
+    let mut progress = cli.run.bytes(total, "pitchsift-merge: loading");
+    let clf = Trainer::merge(&cli.models)
+        .train(&Corpora::new(&[]), &mut |p| {
+            if let Progress::Read { docs, bytes } = p {
+                progress.update(bytes, || format!("{docs} documents"))
+            }
+        })?
+        .classifier;
+    progress.finish();
+    model_file::save(&clf, &cli.output)?;
     if !cli.run.quiet {
         let n: u64 = clf.class_docs.iter().sum();
         eprintln!(

@@ -13,7 +13,7 @@ use common::{CsvArgs, RunArgs, Usage};
 use pitchsift::calibrate::UNSURE;
 use pitchsift::io::output::Output;
 use pitchsift::linkedin;
-use pitchsift::persist::{self, Load};
+use pitchsift::model_file::{self, Load};
 use pitchsift::pipeline::predict::{self, Format, PredictOptions, ReportBuilder, FEW};
 use pitchsift::report;
 
@@ -119,8 +119,8 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     }
     common::check_inputs(&cli.input)?;
     let mut clf = match &cli.model {
-        Some(p) => persist::load(p, Load::Predict)?,
-        None => persist::from_bytes(DEFAULT_MODEL, "<default model>", Load::Predict)?,
+        Some(p) => model_file::load(p, Load::Predict)?,
+        None => model_file::from_bytes(DEFAULT_MODEL, "<default model>", Load::Predict)?,
     };
     if cli.min_confidence.is_some() && clf.labels.iter().any(|l| l == UNSURE) {
         return Err(Usage(format!(

@@ -10,10 +10,10 @@ use clap::parser::ValueSource;
 use clap::{ArgMatches, Args, CommandFactory, FromArgMatches, Parser, ValueEnum};
 use common::{CsvArgs, TrainArgs, Usage};
 use pitchsift::calibrate::{self, Method};
-use pitchsift::cv::{Dataset, Sources};
+use pitchsift::grow;
+use pitchsift::model_file::{self, Load};
 use pitchsift::params::ValidTrainParams;
-use pitchsift::persist::{self, Load};
-use pitchsift::{grow, train};
+use pitchsift::pipeline::train::{self, Calibrate, Corpora, Trainer};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 enum CalibrationArg {
@@ -93,94 +93,78 @@ fn run(cli: Cli, matches: &ArgMatches) -> anyhow::Result<()> {
     let params = cli.train.params()?;
     common::check_inputs(&cli.corpus)?;
     common::check_inputs(&cli.always_train)?;
-    // Every corpus, for counting; the split matters only to calibration.
+    if let Some(base) = &cli.update {
+        common::check_inputs(std::slice::from_ref(base))?;
+    }
+    cli.run.init_threads()?;
+    let start = Instant::now();
+    let calibration = match cli.calibration {
+        CalibrationArg::Temperature => Some(Method::Temperature),
+        CalibrationArg::Isotonic => Some(Method::Isotonic),
+        CalibrationArg::None => None,
+    }
+    .map(|method| Calibrate {
+        folds: cli.calibration_folds,
+        group_col: cli.group_col.clone(),
+        min_group: cli.min_group,
+        ..Calibrate::new(method)
+    });
+    let trainer = match &cli.update {
+        Some(path) => {
+            let base = model_file::load(path, Load::Full)?;
+            refuse_conflicts(matches, &params, &base.params, path)?;
+            Trainer::update(base)
+        }
+        None => Trainer::new(params),
+    };
+    let corpora = Corpora {
+        inputs: &cli.corpus,
+        always_train: &cli.always_train,
+        csv: cli.csv.options(Some(&cli.train.label_col)),
+    };
     let all: Vec<PathBuf> = cli
         .corpus
         .iter()
         .chain(&cli.always_train)
         .cloned()
         .collect();
-    if let Some(base) = &cli.update {
-        common::check_inputs(std::slice::from_ref(base))?;
-    }
-    cli.run.init_threads()?;
-    let start = Instant::now();
-    let mut csv = cli.csv.options(Some(&cli.train.label_col));
-    // An update's files may be label files with rows not labelled yet (pitchsift-label
-    // --suggest writes them so): those are left out and counted. A corpus trained from
-    // scratch keeps refusing an empty label, which there is a broken row.
-    csv.skip_empty_label = cli.update.is_some();
-    let mut skipped = 0;
-    let method = match cli.calibration {
-        CalibrationArg::Temperature => Some(Method::Temperature),
-        CalibrationArg::Isotonic => Some(Method::Isotonic),
-        CalibrationArg::None => None,
-    };
-    if method.is_some() && cli.calibration_folds < 2 {
-        return Err(Usage("--calibration-folds must be at least 2".into()).into());
-    }
-    let mut progress = common::Progress::new(
-        common::total_size(&all),
-        cli.run.quiet,
-        "pitchsift-train: counting",
-    );
-    let mut report = |docs: u64, bytes: u64| progress.update(bytes, || format!("{docs} documents"));
+    let mut progress = cli
+        .run
+        .bytes(common::total_size(&all), "pitchsift-train: counting");
     let mut counted = None;
-    let clf = match (&cli.update, method) {
-        (Some(path), _) => {
-            // An update refits the counts; update_csv keeps the base model's calibration
-            // map marked stale (it cannot be refitted without the old data).
-            let base = persist::load(path, Load::Full)?;
-            refuse_conflicts(matches, &params, &base.params, path)?;
-            let (clf, n) = grow::update_csv(base, &all, &csv, &mut report)?;
-            skipped = n;
-            clf
-        }
-        (None, None) => {
-            let counts = train::count_csv(&all, &csv, &params, &mut report);
-            counted = Some(start.elapsed());
-            pitchsift::Classifier::fit(counts?, &params, &train::describe(&all))?
-        }
-        (None, Some(method)) => {
-            // Cross-validation needs the rows in memory (and standard input is read once).
-            let sources = Sources {
-                inputs: &cli.corpus,
-                always_train: &cli.always_train,
-                group_col: cli.group_col.as_deref(),
-            };
-            let data = Dataset::from_sources(&sources, &csv)?;
-            let mut clf = data.train(&params, &train::describe(&all))?;
-            clf.calibration = Some(pitchsift::eval::crossval::fit_calibration(
-                &data,
-                &params,
-                method,
-                cli.calibration_folds,
-                calibrate::DEFAULT_SEED,
-                cli.min_group,
-            )?);
-            clf
-        }
-    };
+    let trained = trainer
+        .calibrate(calibration)
+        .prune_counts(cli.prune_counts)
+        .train(&corpora, &mut |p| match p {
+            train::Progress::Read { docs, bytes } => {
+                progress.update(bytes, || format!("{docs} documents"))
+            }
+            train::Progress::Fitting => counted = Some(start.elapsed()),
+        })
+        .map_err(common::usage)?;
     progress.finish();
-    if skipped > 0 {
+    if trained.skipped > 0 {
         // Said even with --quiet: rows of the input were not used.
-        eprintln!("pitchsift-train: {skipped} rows with an empty label skipped");
+        eprintln!(
+            "pitchsift-train: {} rows with an empty label skipped",
+            trained.skipped
+        );
     }
-    let mut clf = clf;
-    if cli.prune_counts {
-        clf.prune_counts();
-    }
+    let clf = trained.classifier;
     let trained = start.elapsed();
-    persist::save(&clf, &cli.output)?;
+    model_file::save(&clf, &cli.output)?;
     if !cli.run.quiet {
-        let phases = match counted {
-            Some(c) => format!(
-                "counting {:.2}s, fitting {:.2}s",
-                c.as_secs_f64(),
-                (trained - c).as_secs_f64()
-            ),
-            None => format!("training {:.2}s", trained.as_secs_f64()),
-        };
+        let c = counted.unwrap_or(trained);
+        let phases = format!(
+            "{} {:.2}s, fitting {:.2}s",
+            if clf.calibration.is_some() {
+                "reading"
+            } else {
+                "counting"
+            },
+            c.as_secs_f64(),
+            (trained - c).as_secs_f64()
+        );
         let secs = start.elapsed().as_secs_f64();
         let n: u64 = clf.class_docs.iter().sum();
         eprintln!(
@@ -246,12 +230,16 @@ fn refuse_conflicts(
         }
         let v = model_value.trim_matches('"');
         let model_value = match id.as_str() {
-            "ngrams" => format!("{}..{}", model.analyzer.ngram_min, model.analyzer.ngram_max),
+            "ngrams" => format!(
+                "{}..{}",
+                model.analyzer().ngram_min,
+                model.analyzer().ngram_max
+            ),
             "no_placeholders" => format!("placeholders {}", if v == "true" { "on" } else { "off" }),
             "no_lowercase" => format!("lowercase {}", if v == "true" { "on" } else { "off" }),
             "hash_bits" if v == "null" => "no feature hashing".into(),
             "hash_bits" => format!("{v} hash bits"),
-            "prior" => model.fit.prior.to_string(),
+            "prior" => model.fit().prior.to_string(),
             _ => v.to_string(),
         };
         let flag = arg.get_long().unwrap_or(&id);

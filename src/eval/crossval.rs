@@ -176,7 +176,7 @@ pub fn cross_validate(
             for seed in o.seeds() {
                 let folds = data.folds(k, seed, o.min_group)?;
                 let jll = FoldCounts::with_progress(data, &folds, k, params, &|| progress.step())?
-                    .predict(&params.fit)?;
+                    .predict(params.fit())?;
                 for (i, row) in jll.into_iter().enumerate() {
                     if row.is_empty() {
                         continue; // an always-train row
@@ -188,7 +188,7 @@ pub fn cross_validate(
         Some(method) => {
             let folds = data.folds(k, o.seed, o.min_group)?;
             let jll = FoldCounts::with_progress(data, &folds, k, params, &|| progress.step())?
-                .predict(&params.fit)?;
+                .predict(params.fit())?;
             // Cross-fitting: fold f is calibrated by a map fitted on the other folds'
             // out-of-fold scores (always-train rows, fold k, have none); the predicted
             // label stays the raw argmax.
@@ -286,7 +286,7 @@ pub fn fit_calibration(
     let k = k.min(data.held_out_rows());
     check_k(data, k)?;
     let folds = data.folds(k, seed, min_group)?;
-    let jll = FoldCounts::new(data, &folds, k, params)?.predict(&params.fit)?;
+    let jll = FoldCounts::new(data, &folds, k, params)?.predict(params.fit())?;
     let (rows, classes): (Vec<Vec<f64>>, Vec<u32>) = (0..data.len())
         .filter(|&i| !data.is_always_train(i))
         .map(|i| (jll[i].clone(), data.classes[i]))

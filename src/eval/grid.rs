@@ -191,7 +191,7 @@ fn fit_configs(spec: &GridSpec, key: &ValidTrainParams) -> Result<Vec<ValidTrain
     for t in spec
         .transforms
         .iter()
-        .filter(|t| t.tf == key.fit.tf && t.norm == key.fit.norm)
+        .filter(|t| t.tf == key.fit().tf && t.norm == key.fit().norm)
     {
         for &m in &spec.models {
             for (pi, &prior) in spec.priors.iter().enumerate() {
@@ -201,23 +201,22 @@ fn fit_configs(spec: &GridSpec, key: &ValidTrainParams) -> Result<Vec<ValidTrain
                 }
                 for &alpha in &spec.alphas {
                     for &min_df in &spec.min_dfs {
-                        let mut p = key.clone();
-                        p.fit.idf = t.idf;
-                        p.fit.alpha = alpha;
-                        p.fit.min_df = min_df;
+                        let mut f = key.fit().clone();
+                        f.idf = t.idf;
+                        f.alpha = alpha;
+                        f.min_df = min_df;
                         if m == GridModel::Multinomial {
-                            p.fit.prior = match prior {
+                            f.prior = match prior {
                                 GridPrior::Empirical => Prior::Empirical,
                                 GridPrior::Uniform => Prior::Uniform,
                             };
                         }
-                        (p.fit.model, p.fit.weight_norm) = match m {
+                        (f.model, f.weight_norm) = match m {
                             GridModel::Multinomial => (ModelKind::Multinomial, false),
                             GridModel::Complement => (ModelKind::Complement, false),
                             GridModel::ComplementWn => (ModelKind::Complement, true),
                         };
-                        p.fit.check()?;
-                        configs.push(p);
+                        configs.push(key.with_fit(f)?);
                     }
                 }
             }
@@ -249,15 +248,17 @@ pub fn configurations(
     for &ph in &placeholders {
         for &(lo, hi) in &spec.ngrams {
             for &(tf, norm) in &tfs {
-                let mut key = base.clone();
-                key.analyzer.placeholders = ph == OnOff::On;
-                key.analyzer.ngram_min = lo;
-                key.analyzer.ngram_max = hi;
-                key.analyzer
+                let mut analyzer = base.analyzer().clone();
+                analyzer.placeholders = ph == OnOff::On;
+                analyzer.ngram_min = lo;
+                analyzer.ngram_max = hi;
+                analyzer
                     .check()
                     .map_err(|e| Error::InvalidParam(format!("--grid-ngrams: {e}")))?;
-                key.fit.tf = tf;
-                key.fit.norm = norm;
+                let mut fit = base.fit().clone();
+                fit.tf = tf;
+                fit.norm = norm;
+                let key = ValidTrainParams::new(analyzer, fit)?;
                 let configs = fit_configs(spec, &key)?;
                 groups.push((key, configs));
             }
@@ -298,7 +299,7 @@ pub fn search(
             let these: Vec<Meter> = configs
                 .par_iter()
                 .map(|p| -> Result<Meter> {
-                    let m = meter_of(data, &counted.predict(&p.fit)?);
+                    let m = meter_of(data, &counted.predict(p.fit())?);
                     progress.step();
                     Ok(m)
                 })
@@ -311,10 +312,10 @@ pub fn search(
             "pitchsift-eval: group {}/{} (ngrams {}..{}, tf {:?}, norm {:?}): counted in {:.1}s, {} configurations in {:.1}s",
             gi + 1,
             groups.len(),
-            key.analyzer.ngram_min,
-            key.analyzer.ngram_max,
-            key.fit.tf,
-            key.fit.norm,
+            key.analyzer().ngram_min,
+            key.analyzer().ngram_max,
+            key.fit().tf,
+            key.fit().norm,
             t_count,
             configs.len(),
             t0.elapsed().as_secs_f64() - t_count
@@ -340,20 +341,20 @@ pub fn search(
         .map(|&i| {
             let (p, r) = (&results[i].0, &reports[i]);
             GridRow {
-                model: p.fit.model,
-                weight_norm: p.fit.weight_norm,
-                alpha: p.fit.alpha,
-                ngrams: format!("{}..{}", p.analyzer.ngram_min, p.analyzer.ngram_max),
-                tf: p.fit.tf,
-                idf: p.fit.idf,
-                norm: p.fit.norm,
-                min_df: p.fit.min_df,
-                prior: match &p.fit.prior {
+                model: p.fit().model,
+                weight_norm: p.fit().weight_norm,
+                alpha: p.fit().alpha,
+                ngrams: format!("{}..{}", p.analyzer().ngram_min, p.analyzer().ngram_max),
+                tf: p.fit().tf,
+                idf: p.fit().idf,
+                norm: p.fit().norm,
+                min_df: p.fit().min_df,
+                prior: match p.fit().prior {
                     Prior::Empirical => "empirical".into(),
                     Prior::Uniform => "uniform".into(),
                     Prior::Given(_) => "given".into(),
                 },
-                placeholders: p.analyzer.placeholders,
+                placeholders: p.analyzer().placeholders,
                 accuracy: r.accuracy,
                 macro_f1: r.macro_f1,
                 log_loss: r.log_loss,

@@ -16,7 +16,7 @@ use serde_json::{json, Value};
 
 use crate::calibrate::{coverage_curve, CURVE_THRESHOLDS};
 use crate::classifier::Classifier;
-use crate::corpus::{CsvOptions, CsvSource, RawRow};
+use crate::corpus::{Columns, CsvOptions, CsvSource, RawRow};
 use crate::error::Result;
 use crate::metrics::{Meter, Report};
 
@@ -81,25 +81,22 @@ pub fn evaluate_model(
 ) -> Result<Outcome> {
     let mut meter = Meter::new(clf.labels.clone());
     let mut points: Vec<(f64, bool)> = Vec::new();
-    let mut rows: Vec<RawRow> = Vec::new();
     for path in tests {
         let mut src = CsvSource::open(path, csv)?;
-        loop {
-            let n = src.read_batch(&mut rows, crate::train::BATCH)?;
-            if n == 0 {
-                break;
-            }
-            let mut texts = Vec::with_capacity(n);
-            let mut gold = Vec::with_capacity(n);
-            for row in &rows[..n] {
-                gold.push(src.label(row)?.to_string());
-                texts.push(src.text(row)?);
+        let mut score = |cols: &Columns, rows: &[RawRow]| -> Result<()> {
+            let mut texts = Vec::with_capacity(rows.len());
+            let mut gold = Vec::with_capacity(rows.len());
+            for row in rows {
+                gold.push(cols.label(row)?);
+                texts.push(cols.text(row)?);
             }
             for (g, p) in gold.iter().zip(clf.predict_batch(&texts)) {
                 meter.add(g, p.class, &p.probabilities);
                 points.push((p.confidence(), clf.labels[p.class] == *g));
             }
-        }
+            Ok(())
+        };
+        src.for_each_batch(crate::corpus::BATCH, &mut score, &mut |_, _| {})?;
     }
     let mut outcome = Outcome {
         title: format!("{} on {}", short(model), shorts(tests)),

@@ -53,6 +53,19 @@ pub const WEIGHT_COL: &str = "weight";
 /// The largest row weight accepted.
 pub const MAX_WEIGHT: u32 = 1000;
 
+/// Records read per batch by the readers of whole corpora (training, evaluation,
+/// cross-validation).
+pub const BATCH: usize = 8192;
+
+/// A comma-separated list of the inputs, for messages.
+pub fn describe(inputs: &[PathBuf]) -> String {
+    inputs
+        .iter()
+        .map(|p| p.display().to_string())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 impl Default for CsvOptions {
     fn default() -> Self {
         CsvOptions {
@@ -184,11 +197,20 @@ fn lock(index: &Mutex<LineIndex>) -> MutexGuard<'_, LineIndex> {
     index.lock().unwrap_or_else(|e| e.into_inner())
 }
 
-/// A CSV input being read: a file or standard input (`-`).
+/// A CSV input being read: a file or standard input (`-`). What reads a record's fields
+/// ([`Columns`]: text, label, weight, locations) is reachable through `Deref`, and stays
+/// usable while [`CsvSource::for_each_batch`] reads the next batch.
 pub struct CsvSource {
-    path: PathBuf,
+    cols: Columns,
     reader: csv::Reader<Tracked>,
     index: Arc<Mutex<LineIndex>>,
+}
+
+/// The columns of a CSV input and how its fields are read: the part of a [`CsvSource`]
+/// that reading records does not change.
+#[derive(Debug)]
+pub struct Columns {
+    path: PathBuf,
     headers: StringRecord,
     text_idx: usize,
     label_idx: Option<usize>,
@@ -199,9 +221,16 @@ pub struct CsvSource {
 impl std::fmt::Debug for CsvSource {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("CsvSource")
-            .field("path", &self.path)
-            .field("headers", &self.headers)
+            .field("path", &self.cols.path)
+            .field("headers", &self.cols.headers)
             .finish()
+    }
+}
+
+impl std::ops::Deref for CsvSource {
+    type Target = Columns;
+    fn deref(&self) -> &Columns {
+        &self.cols
     }
 }
 
@@ -299,17 +328,121 @@ impl CsvSource {
             _ => None,
         };
         Ok(CsvSource {
-            path: path.to_path_buf(),
+            cols: Columns {
+                path: path.to_path_buf(),
+                headers,
+                text_idx,
+                label_idx,
+                weight_idx,
+                options: options.clone(),
+            },
             reader,
             index,
-            headers,
-            text_idx,
-            label_idx,
-            weight_idx,
-            options: options.clone(),
         })
     }
 
+    /// Bytes of input consumed so far.
+    pub fn bytes_read(&self) -> u64 {
+        self.reader.position().byte()
+    }
+
+    /// Read the next record into `row`; false at the end of the input.
+    pub fn read(&mut self, row: &mut RawRow) -> Result<bool> {
+        read_record(&mut self.reader, &self.index, &self.cols, row)
+    }
+
+    /// Fill `rows` with up to `n` records (reusing its allocations); returns how many.
+    pub fn read_batch(&mut self, rows: &mut Vec<RawRow>, n: usize) -> Result<usize> {
+        read_batch(&mut self.reader, &self.index, &self.cols, rows, n)
+    }
+
+    /// Read the rest of the input in batches of up to `n` records, the one batch loop of
+    /// the crate: `f(columns, batch)` handles each batch while the next one is read (on
+    /// another thread with the `parallel` feature), then `after(records, offset)` gets
+    /// the batch's size and the byte offset in the input where it ends. An error of `f`
+    /// comes before a read error of the next batch.
+    pub fn for_each_batch(
+        &mut self,
+        n: usize,
+        f: &mut (dyn FnMut(&Columns, &[RawRow]) -> Result<()> + Send),
+        after: &mut dyn FnMut(usize, u64),
+    ) -> Result<()> {
+        // Two row buffers: the next batch is read while the current one is handled.
+        let (mut cur, mut next) = (Vec::new(), Vec::new());
+        let mut k = self.read_batch(&mut cur, n)?;
+        while k > 0 {
+            let end = cur[k - 1].record.position().map_or(0, |p| p.byte());
+            let (reader, index, cols) = (&mut self.reader, &self.index, &self.cols);
+            let (read, done) = crate::par::join(
+                || read_batch(reader, index, cols, &mut next, n),
+                || f(cols, &cur[..k]),
+            );
+            done?;
+            after(k, end);
+            std::mem::swap(&mut cur, &mut next);
+            k = read?;
+        }
+        Ok(())
+    }
+}
+
+/// Read the next record into `row` (see [`CsvSource::read`]).
+fn read_record(
+    reader: &mut csv::Reader<Tracked>,
+    index: &Mutex<LineIndex>,
+    cols: &Columns,
+    row: &mut RawRow,
+) -> Result<bool> {
+    match reader.read_byte_record(&mut row.record) {
+        Ok(false) => Ok(false),
+        Ok(true) => {
+            {
+                let mut ix = lock(index);
+                let start = row.record.position().map_or(ix.base, |p| p.byte());
+                row.line = ix.record_line(start);
+                let k = reader.position().byte().saturating_sub(ix.base) as usize;
+                ix.consume(k);
+            }
+            if let Some((i, f)) = row
+                .record
+                .iter()
+                .enumerate()
+                .find(|(_, f)| f.len() > cols.options.max_field_bytes)
+            {
+                return Err(Error::FieldTooLarge {
+                    location: cols.location(row.line, i),
+                    size: f.len(),
+                    limit: cols.options.max_field_bytes,
+                });
+            }
+            Ok(true)
+        }
+        Err(e) => Err(csv_error(&cols.path, index, e)),
+    }
+}
+
+/// Fill `rows` with up to `n` records (see [`CsvSource::read_batch`]).
+fn read_batch(
+    reader: &mut csv::Reader<Tracked>,
+    index: &Mutex<LineIndex>,
+    cols: &Columns,
+    rows: &mut Vec<RawRow>,
+    n: usize,
+) -> Result<usize> {
+    let mut k = 0;
+    while k < n {
+        if k == rows.len() {
+            rows.push(RawRow::default());
+        }
+        if !read_record(reader, index, cols, &mut rows[k])? {
+            break;
+        }
+        k += 1;
+    }
+    Ok(k)
+}
+
+impl Columns {
     /// The index of column `name` (case and surrounding spaces ignored), or an error
     /// naming the file and the columns it has.
     pub fn column(&self, name: &str) -> Result<usize> {
@@ -351,59 +484,9 @@ impl CsvSource {
         &self.path
     }
 
-    /// Bytes of input consumed so far.
-    pub fn bytes_read(&self) -> u64 {
-        self.reader.position().byte()
-    }
-
     /// The header record.
     pub fn headers(&self) -> &StringRecord {
         &self.headers
-    }
-
-    /// Read the next record into `row`; false at the end of the input.
-    pub fn read(&mut self, row: &mut RawRow) -> Result<bool> {
-        match self.reader.read_byte_record(&mut row.record) {
-            Ok(false) => Ok(false),
-            Ok(true) => {
-                {
-                    let mut ix = lock(&self.index);
-                    let start = row.record.position().map_or(ix.base, |p| p.byte());
-                    row.line = ix.record_line(start);
-                    let k = self.reader.position().byte().saturating_sub(ix.base) as usize;
-                    ix.consume(k);
-                }
-                if let Some((i, f)) = row
-                    .record
-                    .iter()
-                    .enumerate()
-                    .find(|(_, f)| f.len() > self.options.max_field_bytes)
-                {
-                    return Err(Error::FieldTooLarge {
-                        location: self.location(row.line, i),
-                        size: f.len(),
-                        limit: self.options.max_field_bytes,
-                    });
-                }
-                Ok(true)
-            }
-            Err(e) => Err(csv_error(&self.path, &self.index, e)),
-        }
-    }
-
-    /// Fill `rows` with up to `n` records (reusing its allocations); returns how many.
-    pub fn read_batch(&mut self, rows: &mut Vec<RawRow>, n: usize) -> Result<usize> {
-        let mut k = 0;
-        while k < n {
-            if k == rows.len() {
-                rows.push(RawRow::default());
-            }
-            if !self.read(&mut rows[k])? {
-                break;
-            }
-            k += 1;
-        }
-        Ok(k)
     }
 
     /// The text of a record, validated (or repaired) as UTF-8.

@@ -237,7 +237,7 @@ fn write_model(clf: &Classifier, w: &mut dyn Write) -> std::io::Result<()> {
     let counts = clf.counts.as_ref().expect("checked by the caller");
     let model = &clf.model;
     let index = clf.index();
-    let hashed = clf.params.analyzer.hash_bits.is_some();
+    let hashed = clf.params.analyzer().hash_bits.is_some();
     let share = counts_share_terms(clf, counts);
     let spec = |seed| HashSpec {
         function: HASH_NAME.into(),
@@ -245,8 +245,8 @@ fn write_model(clf: &Classifier, w: &mut dyn Write) -> std::io::Result<()> {
     };
     let meta = Meta {
         format: "pitchsift-model".into(),
-        analyzer: clf.params.analyzer.clone(),
-        fit: clf.params.fit.clone(),
+        analyzer: clf.params.analyzer().clone(),
+        fit: clf.params.fit().clone(),
         labels: clf.labels.clone(),
         class_docs: clf.class_docs.clone(),
         n_features: model.n_features() as u64,
@@ -616,13 +616,8 @@ fn parse(buf: Arc<Buf>, name: &str, what: Load) -> Result<Classifier> {
             check(k)?;
         }
     }
-    let params = ValidTrainParams {
-        analyzer: meta.analyzer,
-        fit: meta.fit,
-    };
-    params.analyzer.check().map_err(|e| bad(e.to_string()))?;
-    params.fit.check().map_err(|e| bad(e.to_string()))?;
-    let hashed = params.analyzer.hash_bits.is_some();
+    let params = ValidTrainParams::new(meta.analyzer, meta.fit).map_err(|e| bad(e.to_string()))?;
+    let hashed = params.analyzer().hash_bits.is_some();
     let ok_spec = |s: &Option<HashSpec>| s.as_ref().is_some_and(|s| s.function == HASH_NAME);
     let seed = match (hashed, &meta.fingerprint, &meta.buckets) {
         (false, Some(f), None) if ok_spec(&meta.fingerprint) => f.seed,
@@ -677,7 +672,7 @@ fn parse(buf: Arc<Buf>, name: &str, what: Load) -> Result<Classifier> {
         }
     };
     let model = SparseModel {
-        kind: params.fit.model,
+        kind: params.fit().model,
         bias: part(0).into(),
         scale: part(1).into(),
         default: part(2).into(),

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use crate::calibrate::{decide, UNSURE};
 use crate::classifier::{Classifier, Prediction};
-use crate::corpus::{CsvOptions, CsvSource, InvalidUtf8, RawRow};
+use crate::corpus::{Columns, CsvOptions, CsvSource, InvalidUtf8, RawRow};
 use crate::error::{Error, Location, Result};
 use crate::explain::{explain_batch, format_reasons, Reason};
 use crate::io::output::Output;
@@ -66,34 +66,32 @@ pub fn messages(
     };
     let mut w = Writer::new(clf, o, out, &["text"]);
     w.header()?;
-    let mut buf = Vec::new();
-    for (i, (t, (p, why))) in texts.iter().zip(&preds).enumerate() {
-        match o.format {
-            Format::Text => {
-                let label = decide(p, &clf.labels, o.min_confidence);
-                buf.clear();
-                let _ = write!(buf, "{label}\t{:.4}", p.confidence());
-                if o.explain.is_some() {
-                    let _ = write!(buf, "\t{}", format_reasons(why));
-                }
-                buf.push(b'\n');
-                w.write(&buf)?;
+    if o.format == Format::Text {
+        let mut buf = Vec::new();
+        for (p, why) in &preds {
+            let label = decide(p, &clf.labels, o.min_confidence);
+            buf.clear();
+            let _ = write!(buf, "{label}\t{:.4}", p.confidence());
+            if o.explain.is_some() {
+                let _ = write!(buf, "\t{}", format_reasons(why));
             }
-            _ => {
-                buf.clear();
-                w.fmt.row(
-                    i as u64 + 1,
-                    None,
-                    [t.as_bytes()].into_iter(),
-                    p,
-                    why,
-                    &mut buf,
-                );
-                w.write(&buf)?;
-            }
+            buf.push(b'\n');
+            w.write(&buf)?;
         }
+        return Ok(());
     }
-    Ok(())
+    let mut sink = Sink::new(o.format);
+    for (i, (t, (p, why))) in texts.iter().zip(&preds).enumerate() {
+        w.fmt.row(
+            i as u64 + 1,
+            None,
+            [t.as_bytes()].into_iter(),
+            p,
+            why,
+            &mut sink,
+        );
+    }
+    w.write(&sink.into_bytes())
 }
 
 /// Classify a LinkedIn export: the first pass finds the opening messages and the
@@ -181,9 +179,6 @@ pub fn csv_files(
 ) -> Result<()> {
     let replace = opts.invalid_utf8 == InvalidUtf8::Replace;
     let mut header: Option<Vec<String>> = None;
-    // Two row buffers: the next batch is read while the current one is scored and written.
-    let mut cur: Vec<RawRow> = Vec::new();
-    let mut next: Vec<RawRow> = Vec::new();
     let mut w: Option<Writer> = None;
     let many = inputs.len() > 1;
     let (mut done_files, mut rows_done) = (0u64, 0u64);
@@ -216,37 +211,32 @@ pub fn csv_files(
             find(&["from", "sender", "sender_name"]),
         );
         let mut row_no = 0u64;
-        let mut n = src.read_batch(&mut cur, o.batch_size)?;
-        while n > 0 {
-            let texts = cur[..n]
+        let report = &mut report;
+        let mut classify = |cols: &Columns, batch: &[RawRow]| -> Result<()> {
+            let texts = batch
                 .iter()
-                .map(|r| src.text(r))
+                .map(|r| cols.text(r))
                 .collect::<Result<Vec<_>, _>>()?;
-            let pos = cur[n - 1].record.position().map_or(0, |p| p.byte());
             let rows = Rows::Csv {
-                rows: &cur[..n],
+                rows: batch,
                 texts: &texts,
                 replace,
                 date_col,
                 from_col,
             };
-            let (read, written) = join(
-                || src.read_batch(&mut next, o.batch_size),
-                || w.write_batch(row_no, input, rows, report.is_some()),
-            );
-            let (report_rows, _) = written?;
+            let (report_rows, _) = w.write_batch(row_no, input, rows, report.is_some())?;
             if let Some(r) = report.as_deref_mut() {
                 for row in &report_rows {
                     r.add(row).map_err(report_error)?;
                 }
             }
-            row_no += n as u64;
-            rows_done += n as u64;
-            progress(done_files + pos, rows_done);
-            drop(texts);
-            std::mem::swap(&mut cur, &mut next);
-            n = read?;
-        }
+            row_no += batch.len() as u64;
+            Ok(())
+        };
+        src.for_each_batch(o.batch_size, &mut classify, &mut |k, end| {
+            rows_done += k as u64;
+            progress(done_files + end, rows_done);
+        })?;
         done_files += src.bytes_read();
     }
     Ok(())
@@ -263,13 +253,95 @@ struct Fmt {
     /// JSONL: the names of the echoed fields, written before the prediction (CSV input
     /// echoes no field in JSONL).
     json_names: Option<Vec<String>>,
-    labels_csv: Vec<Vec<u8>>,
-    labels_json: Vec<String>,
+    labels: Vec<String>,
+}
+
+/// Where a chunk of records is formatted: CSV through a `csv::Writer` (quoting as the
+/// csv crate does), JSON lines through serde_json.
+enum Sink {
+    Csv {
+        /// Boxed: the writer carries its own buffer, far larger than the JSONL variant.
+        w: Box<csv::Writer<Vec<u8>>>,
+        /// A number's digits, reused.
+        num: Vec<u8>,
+    },
+    Jsonl(Vec<u8>),
+}
+
+impl Sink {
+    fn new(format: Format) -> Sink {
+        match format {
+            Format::Csv => Sink::Csv {
+                w: Box::new(
+                    csv::WriterBuilder::new()
+                        .has_headers(false)
+                        .flexible(true)
+                        .from_writer(Vec::new()),
+                ),
+                num: Vec::new(),
+            },
+            Format::Jsonl | Format::Text => Sink::Jsonl(Vec::new()),
+        }
+    }
+
+    /// The formatted bytes.
+    fn into_bytes(self) -> Vec<u8> {
+        match self {
+            Sink::Csv { w, .. } => w.into_inner().expect("writing to memory"),
+            Sink::Jsonl(b) => b,
+        }
+    }
+}
+
+/// One JSON line: `row`, the echoed fields, `input`, `predicted`, `confidence`,
+/// `probabilities` (label -> probability, in label order) and `explanation`.
+struct JsonLine<'a> {
+    row: u64,
+    echoed: Vec<(&'a str, std::borrow::Cow<'a, str>)>,
+    input: Option<String>,
+    predicted: &'a str,
+    p: &'a Prediction,
+    labels: &'a [String],
+    explanation: Option<&'a [Reason]>,
+}
+
+impl serde::Serialize for JsonLine<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        /// The probabilities as a map in label order.
+        struct Probabilities<'a>(&'a [String], &'a [f64]);
+        impl serde::Serialize for Probabilities<'_> {
+            fn serialize<S: serde::Serializer>(
+                &self,
+                s: S,
+            ) -> std::result::Result<S::Ok, S::Error> {
+                s.collect_map(self.0.iter().zip(self.1))
+            }
+        }
+        let mut m = s.serialize_map(None)?;
+        m.serialize_entry("row", &self.row)?;
+        for (k, v) in &self.echoed {
+            m.serialize_entry(k, v)?;
+        }
+        if let Some(i) = &self.input {
+            m.serialize_entry("input", i)?;
+        }
+        m.serialize_entry("predicted", self.predicted)?;
+        m.serialize_entry("confidence", &self.p.confidence())?;
+        m.serialize_entry(
+            "probabilities",
+            &Probabilities(self.labels, &self.p.probabilities),
+        )?;
+        if let Some(e) = self.explanation {
+            m.serialize_entry("explanation", e)?;
+        }
+        m.end()
+    }
 }
 
 impl Fmt {
-    /// Append the record of one prediction to `l`. `fields` are the input columns to
-    /// echo (CSV only).
+    /// Format the record of one prediction into `sink`. `fields` are the input columns
+    /// to echo (CSV; JSONL with `json_names`).
     fn row<'b>(
         &self,
         row: u64,
@@ -277,73 +349,54 @@ impl Fmt {
         fields: impl Iterator<Item = &'b [u8]>,
         p: &Prediction,
         why: &[Reason],
-        l: &mut Vec<u8>,
+        sink: &mut Sink,
     ) {
         let unsure = self.min_confidence.is_some_and(|t| p.confidence() < t);
-        match self.format {
-            Format::Csv => {
+        let predicted = if unsure {
+            UNSURE
+        } else {
+            self.labels[p.class].as_str()
+        };
+        // Writing to memory cannot fail; the writer is flexible, so no field count is
+        // checked either.
+        const MEM: &str = "writing to memory";
+        match sink {
+            Sink::Csv { w, num } => {
                 for f in fields {
-                    csv_field(l, f);
-                    l.push(b',');
+                    w.write_field(f).expect(MEM);
                 }
-                if unsure {
-                    csv_field(l, UNSURE.as_bytes());
-                } else {
-                    l.extend_from_slice(&self.labels_csv[p.class]);
-                }
+                w.write_field(predicted).expect(MEM);
                 for &v in std::iter::once(&p.probabilities[p.class]).chain(&p.probabilities) {
-                    l.push(b',');
-                    push_fixed6(l, v);
+                    num.clear();
+                    push_fixed6(num, v);
+                    w.write_field(&num[..]).expect(MEM);
                 }
                 if self.explain {
-                    l.push(b',');
-                    csv_field(l, format_reasons(why).as_bytes());
+                    w.write_field(format_reasons(why)).expect(MEM);
                 }
+                w.write_record(std::iter::empty::<&[u8]>()).expect(MEM);
+            }
+            Sink::Jsonl(l) => {
+                let echoed = match &self.json_names {
+                    Some(names) => names
+                        .iter()
+                        .zip(fields)
+                        .map(|(n, f)| (n.as_str(), String::from_utf8_lossy(f)))
+                        .collect(),
+                    None => Vec::new(),
+                };
+                let line = JsonLine {
+                    row,
+                    echoed,
+                    input: input.map(|p| p.display().to_string()),
+                    predicted,
+                    p,
+                    labels: &self.labels,
+                    explanation: self.explain.then_some(why),
+                };
+                serde_json::to_writer(&mut *l, &line).expect("a JSON line serialises");
                 l.push(b'\n');
             }
-            Format::Jsonl => {
-                let _ = write!(l, "{{\"row\":{row},");
-                if let Some(names) = &self.json_names {
-                    for (name, f) in names.iter().zip(fields) {
-                        let _ = write!(
-                            l,
-                            "{}:{},",
-                            serde_json::to_string(name).expect("string"),
-                            serde_json::to_string(&String::from_utf8_lossy(f)).expect("string")
-                        );
-                    }
-                }
-                if let Some(path) = input {
-                    let _ = write!(
-                        l,
-                        "\"input\":{},",
-                        serde_json::to_string(&path.display().to_string()).expect("string")
-                    );
-                }
-                let label_json = if unsure {
-                    "\"unsure\""
-                } else {
-                    self.labels_json[p.class].as_str()
-                };
-                let _ = write!(
-                    l,
-                    "\"predicted\":{label_json},\"confidence\":{:?},\"probabilities\":{{",
-                    p.confidence()
-                );
-                for (i, (lj, v)) in self.labels_json.iter().zip(&p.probabilities).enumerate() {
-                    if i > 0 {
-                        l.push(b',');
-                    }
-                    let _ = write!(l, "{lj}:{v:?}");
-                }
-                l.push(b'}');
-                if self.explain {
-                    l.extend_from_slice(b",\"explanation\":");
-                    serde_json::to_writer(&mut *l, why).expect("reasons serialise");
-                }
-                l.extend_from_slice(b"}\n");
-            }
-            Format::Text => unreachable!("text format is written by the caller"),
         }
     }
 }
@@ -372,20 +425,6 @@ impl<'a> Writer<'a> {
         if o.explain.is_some() {
             header.push("explanation".into());
         }
-        let labels_json = clf
-            .labels
-            .iter()
-            .map(|l| serde_json::to_string(l).expect("string"))
-            .collect();
-        let labels_csv = clf
-            .labels
-            .iter()
-            .map(|l| {
-                let mut b = Vec::new();
-                csv_field(&mut b, l.as_bytes());
-                b
-            })
-            .collect();
         Writer {
             clf,
             explain: o.explain,
@@ -394,8 +433,7 @@ impl<'a> Writer<'a> {
                 min_confidence: o.min_confidence,
                 explain: o.explain.is_some(),
                 json_names: None,
-                labels_csv,
-                labels_json,
+                labels: clf.labels.clone(),
             },
             out,
             header_done: false,
@@ -412,14 +450,9 @@ impl<'a> Writer<'a> {
     fn header(&mut self) -> Result<()> {
         if self.fmt.format == Format::Csv && !self.header_done {
             self.header_done = true;
-            let mut l = Vec::new();
-            for (i, h) in self.header.iter().enumerate() {
-                if i > 0 {
-                    l.push(b',');
-                }
-                csv_field(&mut l, h.as_bytes());
-            }
-            l.push(b'\n');
+            let mut w = csv::WriterBuilder::new().from_writer(Vec::new());
+            w.write_record(&self.header).expect("writing to memory");
+            let l = w.into_inner().expect("writing to memory");
             self.write(&l)?;
         }
         Ok(())
@@ -446,7 +479,7 @@ impl<'a> Writer<'a> {
                 || clf.scorer(),
                 |scorer, c| {
                     let range = c * CHUNK..n.min((c + 1) * CHUNK);
-                    let mut buf = Vec::with_capacity(range.len() * 256);
+                    let mut sink = Sink::new(fmt.format);
                     let mut report_rows = Vec::new();
                     let mut counts = vec![0u64; clf.labels.len() + 1];
                     for k in range {
@@ -457,7 +490,7 @@ impl<'a> Writer<'a> {
                         };
                         let unsure = fmt.min_confidence.is_some_and(|m| p.confidence() < m);
                         counts[if unsure { clf.labels.len() } else { p.class }] += 1;
-                        rows.format(k, fmt, first_row + k as u64 + 1, input, &p, &why, &mut buf);
+                        rows.format(k, fmt, first_row + k as u64 + 1, input, &p, &why, &mut sink);
                         if report {
                             let (date, from) = rows.date_from(k);
                             report_rows.push(Row::new(
@@ -470,7 +503,7 @@ impl<'a> Writer<'a> {
                             ));
                         }
                     }
-                    (buf, report_rows, counts)
+                    (sink.into_bytes(), report_rows, counts)
                 },
             )
             .collect();
@@ -553,7 +586,7 @@ impl Rows<'_> {
         input: Option<&Path>,
         p: &Prediction,
         why: &[Reason],
-        buf: &mut Vec<u8>,
+        buf: &mut Sink,
     ) {
         match self {
             Rows::Csv { rows, replace, .. } => {
@@ -577,24 +610,6 @@ impl Rows<'_> {
                 fmt.row(row, input, fields.iter().map(|f| f.as_bytes()), p, why, buf);
             }
         }
-    }
-}
-
-/// One CSV field, quoted when needed.
-fn csv_field(l: &mut Vec<u8>, f: &[u8]) {
-    if f.iter().any(|&b| matches!(b, b',' | b'"' | b'\n' | b'\r'))
-        || f.first().is_some_and(|b| b.is_ascii_whitespace())
-    {
-        l.push(b'"');
-        for &b in f {
-            if b == b'"' {
-                l.push(b'"');
-            }
-            l.push(b);
-        }
-        l.push(b'"');
-    } else {
-        l.extend_from_slice(f);
     }
 }
 

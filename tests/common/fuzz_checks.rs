@@ -8,7 +8,7 @@ use std::io::Cursor;
 use std::path::Path;
 
 use pitchsift::corpus::{CsvOptions, CsvSource, InvalidUtf8, RawRow};
-use pitchsift::persist::{self, Load, ENTRY, FORMAT_VERSION, MAGIC, META_AT, N_SECTIONS};
+use pitchsift::model_file::{self, Load, ENTRY, FORMAT_VERSION, MAGIC, META_AT, N_SECTIONS};
 use pitchsift::text::{Analyzer, AnalyzerConfig};
 
 /// CSV ingestion: any bytes, read as a corpus with options taken from the first byte.
@@ -109,7 +109,7 @@ pub fn analyzer(data: &[u8]) {
 
 fn check_model(bytes: &[u8]) {
     for what in [Load::Predict, Load::Full] {
-        if let Ok(clf) = persist::from_bytes(bytes, "fuzz.model", what) {
+        if let Ok(clf) = model_file::from_bytes(bytes, "fuzz.model", what) {
             for text in [
                 "",
                 "quick demo call",
@@ -125,8 +125,8 @@ fn check_model(bytes: &[u8]) {
                 assert!((sum - 1.0).abs() < 1e-6, "{p:?}");
             }
             if what == Load::Full {
-                let again = persist::to_bytes(&clf).expect("a full model saves");
-                persist::from_bytes(&again, "again", Load::Full).expect("a saved model loads");
+                let again = model_file::to_bytes(&clf).expect("a full model saves");
+                model_file::from_bytes(&again, "again", Load::Full).expect("a saved model loads");
             }
         }
     }

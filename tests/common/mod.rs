@@ -21,6 +21,16 @@ pub const EVAL: &str = env!("CARGO_BIN_EXE_pitchsift-eval");
 pub const MERGE: &str = env!("CARGO_BIN_EXE_pitchsift-merge");
 pub const INSPECT: &str = env!("CARGO_BIN_EXE_pitchsift-inspect");
 
+/// A model trained by the library's [`pitchsift::pipeline::train::Trainer`] on CSV
+/// files read with the default options.
+pub fn train_csv(inputs: &[PathBuf], params: &params::ValidTrainParams) -> classifier::Classifier {
+    let corpora = pitchsift::pipeline::train::Corpora::new(inputs);
+    pitchsift::pipeline::train::Trainer::new(params.clone())
+        .train(&corpora, &mut |_| {})
+        .unwrap()
+        .classifier
+}
+
 /// A file of the repository, by its path from the repository root.
 pub fn repo_file(rel: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join(rel)

@@ -1,21 +1,21 @@
 //! pitchsift in WebAssembly, through wasm-bindgen: four calls on the library's stable
 //! entry points, nothing else.
 //!
-//! - `Model.load(bytes)`: [`pitchsift::persist::from_bytes`] (the whole model, counts
+//! - `Model.load(bytes)`: [`pitchsift::model_file::from_bytes`] (the whole model, counts
 //!   included, so it can be updated and saved);
 //! - `model.classify(text, k)` -> `{label, confidence, probabilities, reasons}`:
 //!   [`pitchsift::explain::explain`] (the prediction is exactly
 //!   `pitchsift-predict`'s);
 //! - `model.update(texts, labels)`: [`pitchsift::grow::update_docs`], the exact update
 //!   of the counts that `pitchsift-train --update` makes from a CSV of these rows;
-//! - `model.save()` -> bytes: [`pitchsift::persist::to_bytes`].
+//! - `model.save()` -> bytes: [`pitchsift::model_file::to_bytes`].
 //!
 //! The library is built without its `parallel`, `fs`, `cli` and `linfa` features: one
 //! thread, no file writing.
 
 use pitchsift::classifier::Classifier;
 use pitchsift::explain::{explain, Reason};
-use pitchsift::persist::{self, Load};
+use pitchsift::model_file::{self, Load};
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
@@ -51,7 +51,7 @@ fn err(e: pitchsift::Error) -> JsError {
 impl Model {
     /// Load a model file's bytes (checked: magic, version, lengths, checksum).
     pub fn load(bytes: &[u8]) -> Result<Model, JsError> {
-        let clf = persist::from_bytes(bytes, "<model bytes>", Load::Full).map_err(err)?;
+        let clf = model_file::from_bytes(bytes, "<model bytes>", Load::Full).map_err(err)?;
         // The vocabulary index and the tokeniser's patterns are built on first use:
         // build them now, so the first message does not pay for them.
         explain(&mut clf.scorer(), WARM_UP, 1);
@@ -117,6 +117,6 @@ impl Model {
 
     /// The model file's bytes.
     pub fn save(&self) -> Result<Vec<u8>, JsError> {
-        persist::to_bytes(&self.clf).map_err(err)
+        model_file::to_bytes(&self.clf).map_err(err)
     }
 }

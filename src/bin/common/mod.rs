@@ -77,9 +77,17 @@ pub struct RunArgs {
 }
 
 impl RunArgs {
-    /// Build the global thread pool with `--jobs` threads.
+    /// Build the global rayon pool with `--jobs` threads (0 = all cores).
     pub fn init_threads(&self) -> anyhow::Result<()> {
-        init_threads(self.jobs)
+        let n = if self.jobs == 0 {
+            std::thread::available_parallelism().map_or(1, |n| n.get())
+        } else {
+            self.jobs
+        };
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(n)
+            .build_global()?;
+        Ok(())
     }
 
     /// A progress bar of bytes of input (see [`Progress::new`]).
@@ -91,19 +99,6 @@ impl RunArgs {
     pub fn steps(&self, steps: usize, what: &str) -> Progress {
         Progress::steps(steps as u64, self.quiet, what)
     }
-}
-
-/// Build the global rayon pool with `jobs` threads (0 = all cores).
-pub fn init_threads(jobs: usize) -> anyhow::Result<()> {
-    let n = if jobs == 0 {
-        std::thread::available_parallelism().map_or(1, |n| n.get())
-    } else {
-        jobs
-    };
-    rayon::ThreadPoolBuilder::new()
-        .num_threads(n)
-        .build_global()?;
-    Ok(())
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
