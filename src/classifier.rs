@@ -12,9 +12,8 @@ use crate::counts::{l2_norm_of_hashes, tf_weight, Counts};
 use crate::error::{Error, Result};
 use crate::fingerprint::{fingerprint, Index};
 use crate::model::{fit_sparse, select_features, SparseModel};
-use crate::model_file::StoredTerms;
 use crate::params::{DocNorm, TermWeight, ValidTrainParams};
-use crate::terms::Terms;
+use crate::terms::{StoredTerms, Terms};
 use crate::text::Analyzer;
 
 /// A trained classifier.

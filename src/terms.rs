@@ -8,6 +8,8 @@
 use std::fmt;
 use std::ops::Index;
 
+use crate::arr::Arr;
+
 /// Strings stored end to end in one buffer, with the end offset of each.
 #[derive(Clone, Default, PartialEq, Eq)]
 pub struct Terms {
@@ -253,6 +255,48 @@ impl<'a> FromIterator<&'a str> for Terms {
 impl fmt::Debug for Terms {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_list().entries(self.iter()).finish()
+    }
+}
+
+/// The feature terms of a file loaded for prediction, decoded (and their checksums
+/// checked) on first use.
+#[derive(Debug, Clone)]
+pub(crate) struct StoredTerms {
+    blocks: Arr<u64>,
+    data: Arr<u8>,
+    n: usize,
+    /// Each term section's bytes with its padding, and its checksum.
+    checks: Vec<(Arr<u8>, u32)>,
+}
+
+impl StoredTerms {
+    /// Front-coded terms ([`Terms::front_coded`]) as stored, with each section's bytes
+    /// (padding included) and the checksum it should have.
+    pub(crate) fn new(
+        blocks: Arr<u64>,
+        data: Arr<u8>,
+        n: usize,
+        checks: Vec<(Arr<u8>, u32)>,
+    ) -> Self {
+        StoredTerms {
+            blocks,
+            data,
+            n,
+            checks,
+        }
+    }
+
+    /// The terms, if their sections' checksums hold and they decode.
+    pub(crate) fn decode(&self) -> Option<Terms> {
+        if !self.checks.iter().all(|(b, c)| crc32fast::hash(b) == *c) {
+            return None;
+        }
+        Terms::from_front_coded(&self.blocks, &self.data, self.n)
+    }
+
+    /// Number of terms.
+    pub(crate) fn len(&self) -> usize {
+        self.n
     }
 }
 

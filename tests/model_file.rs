@@ -549,3 +549,52 @@ fn streamed_load_equals_in_memory_load_and_refuses_damage() {
         assert!(largest < 4 << 20, "{what}: allocated {largest} bytes");
     }
 }
+
+/// A model whose terms section is damaged still predicts (prediction never reads the
+/// terms), but every command that would show terms refuses it, exit 1, naming the file:
+/// `pitchsift-predict --explain`, `--report`, and `pitchsift-inspect`.
+#[test]
+fn tools_that_show_terms_refuse_damaged_terms() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut bytes = small_model();
+    let secs = sections(&bytes);
+    let mid = (secs[TERM_BLOCKS].start + secs[TERM_BLOCKS].end) / 2;
+    bytes[mid] ^= 0x20;
+    let model = common::write(dir.path(), "m.model", &bytes);
+    let m = common::s(&model);
+    let run = |bin: &str, args: &[&str]| common::run_in(bin, args, dir.path());
+
+    let plain = run(common::PREDICT, &["--model", m, "a message"]);
+    assert!(plain.status.success(), "{}", common::stderr(&plain));
+    for (bin, args) in [
+        (
+            common::PREDICT,
+            vec!["--model", m, "--explain", "3", "a message"],
+        ),
+        (common::INSPECT, vec![m]),
+    ] {
+        let o = run(bin, &args);
+        assert_eq!(o.status.code(), Some(1), "{bin} {args:?}");
+        let err = common::stderr(&o);
+        assert!(
+            err.contains("m.model") && err.contains("corrupted"),
+            "{err}"
+        );
+        assert!(o.stdout.is_empty(), "{bin} printed before refusing");
+    }
+    let input = common::repo_file("data/fixtures/tiny.csv");
+    let report = dir.path().join("r.html");
+    let o = run(
+        common::PREDICT,
+        &[
+            "--model",
+            m,
+            "--input",
+            common::s(&input),
+            "--report",
+            common::s(&report),
+        ],
+    );
+    assert_eq!(o.status.code(), Some(1), "{}", common::stderr(&o));
+    assert!(!report.exists());
+}

@@ -37,6 +37,8 @@ fn main() -> ExitCode {
 
 fn run(cli: Cli) -> anyhow::Result<()> {
     let clf = model_file::load(&cli.model, Load::Predict)?;
+    // Inspect shows terms: their section is checked first.
+    clf.check_features(&cli.model.display().to_string())?;
     let top = indicative_terms(&clf, cli.top);
     let v = describe(&cli, &clf, &top);
     let text = if cli.json {

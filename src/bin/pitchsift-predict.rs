@@ -122,6 +122,14 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Some(p) => model_file::load(p, Load::Predict)?,
         None => model_file::from_bytes(DEFAULT_MODEL, "<default model>", Load::Predict)?,
     };
+    if cli.explain.is_some() || cli.report.is_some() {
+        // Reasons show terms: the terms section is checked before any is shown.
+        let name = cli
+            .model
+            .as_deref()
+            .map_or("<default model>".into(), |p| p.display().to_string());
+        clf.check_features(&name)?;
+    }
     if cli.min_confidence.is_some() && clf.labels.iter().any(|l| l == UNSURE) {
         return Err(Usage(format!(
             "the model has a label named `{UNSURE}`, so --min-confidence would be ambiguous"

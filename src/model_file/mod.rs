@@ -76,7 +76,7 @@ use crate::error::{Error, Result};
 use crate::fingerprint::{bucket_of_term, homes_for, id_bits_for, term_keys, Index, BUCKET_SEED};
 use crate::model::{Classes, SparseModel, Values};
 use crate::params::{FitParams, ValidTrainParams};
-use crate::terms::{Terms, BLOCK};
+use crate::terms::{StoredTerms, Terms, BLOCK};
 use crate::text::AnalyzerConfig;
 
 /// The first eight bytes of every model file.
@@ -512,32 +512,6 @@ pub fn from_bytes(bytes: &[u8], name: &str, what: Load) -> Result<Classifier> {
     parse(Arc::new(Buf::copy_of(bytes)), name, what)
 }
 
-/// The feature terms of a file loaded for prediction, decoded (and their checksums
-/// checked) on first use.
-#[derive(Debug, Clone)]
-pub(crate) struct StoredTerms {
-    blocks: Arr<u64>,
-    data: Arr<u8>,
-    n: usize,
-    /// Each term section's bytes with its padding, and its checksum.
-    checks: Vec<(Arr<u8>, u32)>,
-}
-
-impl StoredTerms {
-    /// The terms, if their sections' checksums hold and they decode.
-    pub(crate) fn decode(&self) -> Option<Terms> {
-        if !self.checks.iter().all(|(b, c)| crc32fast::hash(b) == *c) {
-            return None;
-        }
-        Terms::from_front_coded(&self.blocks, &self.data, self.n)
-    }
-
-    /// Number of terms.
-    pub(crate) fn len(&self) -> usize {
-        self.n
-    }
-}
-
 /// The one parser behind every loader: header, its checksum, section table, metadata,
 /// then the sections `what` needs, checked and used in place.
 fn parse(buf: Arc<Buf>, name: &str, what: Load) -> Result<Classifier> {
@@ -705,12 +679,12 @@ fn parse(buf: Arc<Buf>, name: &str, what: Load) -> Result<Classifier> {
             crcs[s as usize],
         )
     };
-    let stored = StoredTerms {
-        blocks: blocks.clone(),
-        data: data.clone(),
+    let stored = StoredTerms::new(
+        blocks.clone(),
+        data.clone(),
         n,
-        checks: vec![padded(Sec::TermBlocks), padded(Sec::TermData)],
-    };
+        vec![padded(Sec::TermBlocks), padded(Sec::TermData)],
+    );
     let mut clf = Classifier::from_file_parts(
         params,
         meta.labels.clone(),
