@@ -6,7 +6,7 @@ use criterion::{criterion_group, criterion_main, BatchSize, BenchmarkId, Criteri
 use std::path::Path;
 
 use pitchsift::corpus::{CsvOptions, CsvSource, RawRow};
-use pitchsift::counts::{CountBuilder, Counts, Doc};
+use pitchsift::nb::counts::{CountBuilder, Counts, Doc};
 use pitchsift::params::{TrainParams, ValidTrainParams};
 use pitchsift::text::{Analyzer, AnalyzerConfig};
 use pitchsift::Classifier;

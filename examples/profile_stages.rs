@@ -18,7 +18,7 @@
 
 use std::time::Instant;
 
-use pitchsift::counts::{CountBuilder, Doc};
+use pitchsift::nb::counts::{CountBuilder, Doc};
 use pitchsift::params::TrainParams;
 use pitchsift::text::tokenize::{for_each_token, Finder};
 use pitchsift::text::{Analyzer, AnalyzerConfig};
@@ -135,7 +135,7 @@ fn run(path: &str, out: &str) {
     let mut k = 0u64;
     for (_, text) in &rows {
         a.for_each_term(text, |term| {
-            k ^= pitchsift::fingerprint::fingerprint(term.as_bytes(), 1)
+            k ^= pitchsift::features::fingerprint::fingerprint(term.as_bytes(), 1)
         });
     }
     line("terms + fingerprints (prediction)", t, bytes);

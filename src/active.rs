@@ -23,8 +23,8 @@
 //!
 //! ```
 //! use pitchsift::active::{select, Strategy};
-//! use pitchsift::counts::{CountBuilder, Doc};
-//! use pitchsift::classifier::Classifier;
+//! use pitchsift::nb::counts::{CountBuilder, Doc};
+//! use pitchsift::nb::classifier::Classifier;
 //! use pitchsift::params::TrainParams;
 //!
 //! let params = TrainParams::default().check().unwrap();
@@ -45,12 +45,12 @@ use std::path::Path;
 use crate::par::*;
 use csv::{ByteRecord, StringRecord};
 
-use crate::classifier::{Classifier, Prediction};
 use crate::corpus::{CsvOptions, CsvSource, RawRow};
-use crate::counts::{CountBuilder, Doc};
-use crate::cv::SplitMix64;
 use crate::error::{Error, Location, Result};
+use crate::eval::cv::SplitMix64;
 use crate::explain::runner_up;
+use crate::nb::classifier::{Classifier, Prediction};
+use crate::nb::counts::{CountBuilder, Doc};
 
 /// The columns a label file adds after the input's own: the label the user gives (empty
 /// until then) and the row's training weight.
@@ -379,7 +379,7 @@ pub fn update(base: &Classifier, labelled: &[(String, String, u32)]) -> Result<C
     clf.calibration = base
         .calibration
         .clone()
-        .map(crate::calibrate::Calibration::into_stale);
+        .map(crate::nb::calibrate::Calibration::into_stale);
     Ok(clf)
 }
 

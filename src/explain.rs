@@ -9,8 +9,8 @@
 //! (natural-log units of the odds between the two labels).
 //!
 //! ```
-//! use pitchsift::counts::{CountBuilder, Doc};
-//! use pitchsift::classifier::Classifier;
+//! use pitchsift::nb::counts::{CountBuilder, Doc};
+//! use pitchsift::nb::classifier::Classifier;
 //! use pitchsift::explain::explain;
 //! use pitchsift::params::TrainParams;
 //!
@@ -32,7 +32,7 @@
 use crate::par::*;
 use serde::Serialize;
 
-use crate::classifier::{Classifier, Prediction, Scorer};
+use crate::nb::classifier::{Classifier, Prediction, Scorer};
 
 /// One term of an explanation.
 #[derive(Debug, Clone, PartialEq, Serialize)]

@@ -12,9 +12,9 @@
 //! [`carry_over`] is the one place that decides what happens to them; a part that is
 //! kept without being refitted is listed in [`TrainInfo::stale`] so tools can say so.
 
-use crate::classifier::{Classifier, TrainInfo};
-use crate::counts::Counts;
 use crate::error::{Error, Result};
+use crate::nb::classifier::{Classifier, TrainInfo};
+use crate::nb::counts::Counts;
 use crate::params::ValidTrainParams;
 
 /// Add counts made with `base`'s own settings to `base` and refit: the one way a model
@@ -25,7 +25,7 @@ use crate::params::ValidTrainParams;
 /// `base` (loaded with [`crate::model_file::Load::Full`]) is consumed: what the refit
 /// rebuilds (weights, features, vocabulary) is freed before `count` runs, which bounds
 /// peak memory on large models. The calibration map, which cannot be refitted without the
-/// old data, is kept and marked stale ([`crate::calibrate::Calibration::into_stale`]).
+/// old data, is kept and marked stale ([`crate::nb::calibrate::Calibration::into_stale`]).
 ///
 /// Errors: [`Error::Incompatible`] if `base` carries no counts; any error of `count` or
 /// [`Classifier::fit`].
@@ -45,7 +45,7 @@ pub fn update_with(
     let counts = old.merge(&new)?;
     drop((old, new));
     let mut clf = Classifier::fit(counts, &params, name)?;
-    clf.calibration = calibration.map(crate::calibrate::Calibration::into_stale);
+    clf.calibration = calibration.map(crate::nb::calibrate::Calibration::into_stale);
     Ok(carry_over(&[&info], clf))
 }
 
@@ -62,8 +62,8 @@ pub fn update_with(
 /// ```
 /// use pitchsift::grow::update_docs;
 /// use pitchsift::params::TrainParams;
-/// # use pitchsift::counts::{CountBuilder, Doc};
-/// # use pitchsift::classifier::Classifier;
+/// # use pitchsift::nb::counts::{CountBuilder, Doc};
+/// # use pitchsift::nb::classifier::Classifier;
 /// let params = TrainParams::default().check().unwrap();
 /// # let mut b = CountBuilder::new(params.analyzer(), params.fit()).unwrap();
 /// # let (s, n) = (b.class_id("sales"), b.class_id("networking"));
@@ -77,7 +77,7 @@ pub fn update_docs<T: AsRef<str>, L: AsRef<str>>(
     docs: &[(T, L)],
 ) -> Result<Classifier> {
     update_with(base, "the update", |params| {
-        let mut builder = crate::counts::CountBuilder::new(params.analyzer(), params.fit())?;
+        let mut builder = crate::nb::counts::CountBuilder::new(params.analyzer(), params.fit())?;
         let mut batch = Vec::with_capacity(docs.len());
         for (i, (text, label)) in docs.iter().enumerate() {
             let label = label.as_ref().trim();
@@ -88,7 +88,7 @@ pub fn update_docs<T: AsRef<str>, L: AsRef<str>>(
                 )));
             }
             let class = builder.class_id(label);
-            batch.push(crate::counts::Doc {
+            batch.push(crate::nb::counts::Doc {
                 text: text.as_ref(),
                 class,
                 weight: 1,
@@ -109,8 +109,8 @@ pub fn update_docs<T: AsRef<str>, L: AsRef<str>>(
 /// [`Error::EmptyCorpus`] for no model at all.
 ///
 /// ```
-/// use pitchsift::counts::{CountBuilder, Doc};
-/// use pitchsift::classifier::Classifier;
+/// use pitchsift::nb::counts::{CountBuilder, Doc};
+/// use pitchsift::nb::classifier::Classifier;
 /// use pitchsift::params::TrainParams;
 /// use pitchsift::grow::merge;
 ///
@@ -163,7 +163,7 @@ where
     // The first calibrated source's map, kept but marked stale: it was fitted on that
     // source's data only. Without calibrated sources nothing changes, so merging stays
     // byte-identical to training on all the data.
-    clf.calibration = calibration.map(crate::calibrate::Calibration::into_stale);
+    clf.calibration = calibration.map(crate::nb::calibrate::Calibration::into_stale);
     Ok(carry_over(&infos.iter().collect::<Vec<_>>(), clf))
 }
 
@@ -176,7 +176,7 @@ struct Source {
     info: TrainInfo,
     /// Its calibration map: not a function of the counts, so a merge keeps the first
     /// source's map, marked stale (as `pitchsift-train --update` does).
-    calibration: Option<crate::calibrate::Calibration>,
+    calibration: Option<crate::nb::calibrate::Calibration>,
 }
 
 impl Source {

@@ -21,9 +21,9 @@ use std::path::{Path, PathBuf};
 use csv::ByteRecord;
 
 use crate::active::{self, Pool, Strategy};
-use crate::classifier::Classifier;
 use crate::corpus::{CsvOptions, CsvSource, RawRow};
 use crate::error::{Error, Location, Result};
+use crate::nb::classifier::Classifier;
 
 /// How many messages are ranked ahead at a time.
 pub const QUEUE: usize = 50;

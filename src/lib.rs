@@ -20,8 +20,8 @@
 //!    [`metrics::Meter`] turns predictions into a [`metrics::Report`].
 //!
 //! ```
-//! use pitchsift::counts::{CountBuilder, Doc};
-//! use pitchsift::classifier::Classifier;
+//! use pitchsift::nb::counts::{CountBuilder, Doc};
+//! use pitchsift::nb::classifier::Classifier;
 //! use pitchsift::params::TrainParams;
 //!
 //! let params = TrainParams::default().check().unwrap();
@@ -39,14 +39,10 @@
 
 pub mod active;
 pub mod arr;
-pub mod calibrate;
-pub mod classifier;
-pub mod counts;
-pub mod cv;
 pub mod error;
 pub mod eval;
 pub mod explain;
-pub mod fingerprint;
+pub mod features;
 pub mod grow;
 pub mod io;
 #[cfg(feature = "fs")]
@@ -54,19 +50,17 @@ pub mod labelling;
 #[cfg(feature = "fs")]
 pub mod linkedin;
 mod math;
-pub mod metrics;
-pub mod model;
 pub mod model_file;
+pub mod nb;
 mod par;
 pub mod params;
 pub mod pipeline;
 #[cfg(feature = "fs")]
 pub mod report;
-pub mod terms;
 #[cfg(test)]
 mod test_util;
 pub mod text;
 
-pub use classifier::{Classifier, Prediction};
 pub use error::{Error, Result};
 pub use io::corpus;
+pub use nb::classifier::{Classifier, Prediction};

@@ -2,8 +2,8 @@
 //! use this file too: tests/common/mod.rs includes it with `#[path]` and provides the
 //! `classifier`, `counts` and `params` modules it reaches through `super::`.
 
-use super::classifier::Classifier;
-use super::counts::{CountBuilder, Counts, Doc};
+use super::nb::classifier::Classifier;
+use super::nb::counts::{CountBuilder, Counts, Doc};
 use super::params::ValidTrainParams;
 
 /// Four messages, two per label (`sales`, `networking`): the small training set of the

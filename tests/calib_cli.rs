@@ -6,8 +6,8 @@ mod common;
 use std::path::{Path, PathBuf};
 
 use common::{ok, run, s, write, EVAL, INSPECT, MERGE, PREDICT, TRAIN};
-use pitchsift::calibrate::CalibrationMap;
 use pitchsift::model_file::{self, Load};
+use pitchsift::nb::calibrate::CalibrationMap;
 use serde_json::Value;
 
 /// 3 labels, 40 rows, with some overlap between labels so that cross-validation makes

@@ -1,6 +1,6 @@
-//! Properties of the stratified fold assignment (pitchsift::cv::stratified_folds).
+//! Properties of the stratified fold assignment (pitchsift::eval::cv::stratified_folds).
 
-use pitchsift::cv::stratified_folds;
+use pitchsift::eval::cv::stratified_folds;
 use proptest::prelude::*;
 
 proptest! {

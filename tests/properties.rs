@@ -8,8 +8,8 @@ mod common;
 use std::path::Path;
 use std::process::Command;
 
-use pitchsift::counts::{CountBuilder, Doc};
 use pitchsift::model_file::{self, Load};
+use pitchsift::nb::counts::{CountBuilder, Doc};
 use pitchsift::params::{DocNorm, ModelKind, TermWeight, TrainParams, ValidTrainParams};
 use pitchsift::text::{Analyzer, AnalyzerConfig};
 use pitchsift::Classifier;

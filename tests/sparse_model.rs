@@ -5,8 +5,8 @@
 
 mod common;
 
-use pitchsift::model::{fit_counts, select_features, softmax};
 use pitchsift::model_file::{self, Load};
+use pitchsift::nb::model::{fit_counts, select_features, softmax};
 use pitchsift::params::{DocNorm, ModelKind, TermWeight, TrainParams};
 
 fn test_texts() -> Vec<String> {
@@ -103,7 +103,7 @@ fn sparse_scores_equal_the_dense_weights_for_every_variant() {
             dense.jll_sparse(feats, &mut dense_jll);
             let sparse_jll = scorer.jll(t).to_vec();
             let (mut a, mut b) = (dense_jll.clone(), sparse_jll.clone());
-            let best = pitchsift::model::argmax(&a);
+            let best = pitchsift::nb::model::argmax(&a);
             // A tie broken differently by rounding is no disagreement.
             let second = a
                 .iter()
@@ -112,7 +112,7 @@ fn sparse_scores_equal_the_dense_weights_for_every_variant() {
                 .map(|(_, &v)| v)
                 .fold(f64::NEG_INFINITY, f64::max);
             if a[best] - second > 1e-9 * a[best].abs().max(1.0) {
-                assert_eq!(pitchsift::model::argmax(&b), best, "{what}: {t:?}");
+                assert_eq!(pitchsift::nb::model::argmax(&b), best, "{what}: {t:?}");
             }
             softmax(&mut a);
             softmax(&mut b);

@@ -9,13 +9,13 @@ use std::time::Instant;
 
 use clap::Parser;
 use common::{CsvArgs, RunArgs, TrainArgs, Usage};
-use pitchsift::calibrate::Method;
-use pitchsift::cv::{check_k, Dataset, Sources};
 use pitchsift::eval::crossval::{self, CvOptions};
+use pitchsift::eval::cv::{check_k, Dataset, Sources};
 use pitchsift::eval::grid::{self, GridSpec};
 use pitchsift::eval::{self, render, Outcome};
 use pitchsift::io::output::write_atomic;
 use pitchsift::model_file::{self, Load};
+use pitchsift::nb::calibrate::Method;
 
 /// Evaluate naive Bayes text classification.
 ///

@@ -8,9 +8,9 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Parser;
-use pitchsift::calibrate::CalibrationMap;
 use pitchsift::explain::{indicative_terms, Reason};
 use pitchsift::model_file::{self, Load, FORMAT_VERSION};
+use pitchsift::nb::calibrate::CalibrationMap;
 use pitchsift::Classifier;
 use serde_json::{json, Value};
 

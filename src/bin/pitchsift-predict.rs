@@ -10,10 +10,10 @@ use std::process::ExitCode;
 use anyhow::Context;
 use clap::Parser;
 use common::{CsvArgs, RunArgs, Usage};
-use pitchsift::calibrate::UNSURE;
 use pitchsift::io::output::Output;
 use pitchsift::linkedin;
 use pitchsift::model_file::{self, Load};
+use pitchsift::nb::calibrate::UNSURE;
 use pitchsift::pipeline::predict::{self, Format, PredictOptions, ReportBuilder, FEW};
 use pitchsift::report;
 

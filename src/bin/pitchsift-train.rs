@@ -9,9 +9,9 @@ use std::time::Instant;
 use clap::parser::ValueSource;
 use clap::{ArgMatches, Args, CommandFactory, FromArgMatches, Parser, ValueEnum};
 use common::{CsvArgs, TrainArgs, Usage};
-use pitchsift::calibrate::{self, Method};
 use pitchsift::grow;
 use pitchsift::model_file::{self, Load};
+use pitchsift::nb::calibrate::{self, Method};
 use pitchsift::params::ValidTrainParams;
 use pitchsift::pipeline::train::{self, Calibrate, Corpora, Trainer};
 

@@ -7,11 +7,11 @@ use std::path::PathBuf;
 
 use serde_json::json;
 
-use crate::calibrate::{Calibration, Method};
-use crate::classifier::Prediction;
-use crate::cv::{check_k, Dataset, FoldCounts};
 use crate::error::Result;
-use crate::metrics::Meter;
+use crate::eval::cv::{check_k, Dataset, FoldCounts};
+use crate::eval::metrics::Meter;
+use crate::nb::calibrate::{Calibration, Method};
+use crate::nb::classifier::Prediction;
 use crate::params::ValidTrainParams;
 
 use super::{add_coverage, paths, shorts, Outcome, Progress};

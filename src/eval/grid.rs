@@ -7,9 +7,9 @@ use std::time::Instant;
 use serde::Serialize;
 use serde_json::json;
 
-use crate::cv::{Dataset, FoldCounts};
 use crate::error::{Error, Result};
-use crate::metrics::{Meter, Report};
+use crate::eval::cv::{Dataset, FoldCounts};
+use crate::eval::metrics::{Meter, Report};
 use crate::par::*;
 use crate::params::{DocNorm, ModelKind, Prior, TermWeight, ValidTrainParams};
 

@@ -6,7 +6,9 @@
 //! [`evaluate_model`], [`crossval::cross_validate`] or [`grid::search`], and writes.
 
 pub mod crossval;
+pub mod cv;
 pub mod grid;
+pub mod metrics;
 pub mod render;
 
 use std::fmt::Write as _;
@@ -14,11 +16,11 @@ use std::path::{Path, PathBuf};
 
 use serde_json::{json, Value};
 
-use crate::calibrate::{coverage_curve, CURVE_THRESHOLDS};
-use crate::classifier::Classifier;
 use crate::corpus::{Columns, CsvOptions, CsvSource, RawRow};
 use crate::error::Result;
-use crate::metrics::{Meter, Report};
+use crate::eval::metrics::{Meter, Report};
+use crate::nb::calibrate::{coverage_curve, CURVE_THRESHOLDS};
+use crate::nb::classifier::Classifier;
 
 /// What an evaluation produced: the report, extra JSON keys, and extra Markdown.
 #[derive(Debug, Clone)]

@@ -3,7 +3,7 @@
 
 use std::fmt::Write as _;
 
-use crate::metrics::Report;
+use crate::eval::metrics::Report;
 
 use super::Outcome;
 

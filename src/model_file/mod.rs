@@ -69,14 +69,16 @@ use crate::par::*;
 use serde::{Deserialize, Serialize};
 
 use crate::arr::{as_bytes, Arr, Buf, Pod};
-use crate::calibrate::Calibration;
-use crate::classifier::{Classifier, TrainInfo};
-use crate::counts::{ClassStat, Counts};
 use crate::error::{Error, Result};
-use crate::fingerprint::{bucket_of_term, homes_for, id_bits_for, term_keys, Index, BUCKET_SEED};
-use crate::model::{Classes, SparseModel, Values};
+use crate::features::fingerprint::{
+    bucket_of_term, homes_for, id_bits_for, term_keys, Index, BUCKET_SEED,
+};
+use crate::features::terms::{StoredTerms, Terms, BLOCK};
+use crate::nb::calibrate::Calibration;
+use crate::nb::classifier::{Classifier, TrainInfo};
+use crate::nb::counts::{ClassStat, Counts};
+use crate::nb::model::{Classes, SparseModel, Values};
 use crate::params::{FitParams, ValidTrainParams};
-use crate::terms::{StoredTerms, Terms, BLOCK};
 use crate::text::AnalyzerConfig;
 
 /// The first eight bytes of every model file.

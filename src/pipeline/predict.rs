@@ -5,13 +5,13 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use crate::calibrate::{decide, UNSURE};
-use crate::classifier::{Classifier, Prediction};
 use crate::corpus::{Columns, CsvOptions, CsvSource, InvalidUtf8, RawRow};
 use crate::error::{Error, Location, Result};
 use crate::explain::{explain_batch, format_reasons, Reason};
 use crate::io::output::Output;
 use crate::linkedin::{self, Item};
+use crate::nb::calibrate::{decide, UNSURE};
+use crate::nb::classifier::{Classifier, Prediction};
 use crate::par::*;
 use crate::report::{self, Row};
 

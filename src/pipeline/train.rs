@@ -26,15 +26,15 @@
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use crate::calibrate::{self, Method};
-use crate::classifier::Classifier;
 use crate::corpus::{describe, Columns, CsvOptions, CsvSource, RawRow, BATCH};
-use crate::counts::{CountBuilder, Counts, Doc};
-use crate::cv::{Dataset, Sources};
 use crate::error::{Error, Result};
 use crate::eval::crossval::fit_calibration;
+use crate::eval::cv::{Dataset, Sources};
 use crate::grow;
 use crate::model_file::{self, Load};
+use crate::nb::calibrate::{self, Method};
+use crate::nb::classifier::Classifier;
+use crate::nb::counts::{CountBuilder, Counts, Doc};
 use crate::params::ValidTrainParams;
 
 /// What the trainer reports as it goes (the one progress callback of [`Trainer::train`]).
@@ -380,8 +380,8 @@ mod tests {
         }
         std::fs::write(&csv, body).unwrap();
         let mut base = fit(&A, &p);
-        base.calibration = Some(crate::calibrate::Calibration::fit(
-            crate::calibrate::Method::Temperature,
+        base.calibration = Some(crate::nb::calibrate::Calibration::fit(
+            crate::nb::calibrate::Method::Temperature,
             &[vec![0.0, -1.0], vec![-2.0, 0.0], vec![0.0, -3.0]],
             &[0, 1, 1],
             3,

@@ -69,7 +69,7 @@ pub struct AnalyzerConfig {
     pub ngram_max: u8,
     /// Feature hashing: when set, every term is replaced by its bucket among
     /// `2^hash_bits` (the low bits of xxh3-64 of the term's bytes with the fixed seed
-    /// [`crate::fingerprint::BUCKET_SEED`]), written `#<bucket>`.
+    /// [`crate::features::fingerprint::BUCKET_SEED`]), written `#<bucket>`.
     /// Bounds the vocabulary, so the model size, at some cost in accuracy. Absent from
     /// files written without it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -123,7 +123,10 @@ impl AnalyzerConfig {
 
 /// The feature-hashing term of `term`: `#` and its bucket in decimal.
 fn hashed_term(out: &mut String, term: &str, bits: u8) {
-    bucket_term(out, crate::fingerprint::bucket(term.as_bytes(), bits));
+    bucket_term(
+        out,
+        crate::features::fingerprint::bucket(term.as_bytes(), bits),
+    );
 }
 
 /// The term of hashing bucket `bucket`: `#` and the bucket in decimal.
@@ -274,7 +277,7 @@ impl Analyzer {
         let n_tokens = self.tokenize(text);
         for i in 0..n_tokens {
             for n in lo..=hi.min(n_tokens - i) {
-                f(crate::fingerprint::bucket(
+                f(crate::features::fingerprint::bucket(
                     self.ngram(i, n).as_bytes(),
                     bits,
                 ));
@@ -415,7 +418,8 @@ mod tests {
         // The same term always lands in the same bucket, 16 buckets: #0..#15.
         assert_eq!(terms.len(), 5);
         assert_eq!(terms[0], terms[4]);
-        let bucket = |t: &str| format!("#{}", crate::fingerprint::bucket(t.as_bytes(), 4));
+        let bucket =
+            |t: &str| format!("#{}", crate::features::fingerprint::bucket(t.as_bytes(), 4));
         assert_eq!(terms[0], bucket("buy"));
         assert_eq!(terms[1], bucket("buy now"));
         assert!(terms.iter().all(|t| t[1..].parse::<u64>().unwrap() < 16));

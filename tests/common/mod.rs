@@ -9,7 +9,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
 // What src/test_util.rs reaches through `super::`.
-use pitchsift::{classifier, counts, params};
+use pitchsift::nb::{self, classifier};
+use pitchsift::params;
 
 /// The unit tests' helpers: `count` and `fit` on `(text, label)` pairs.
 #[path = "../../src/test_util.rs"]

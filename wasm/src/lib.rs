@@ -13,9 +13,9 @@
 //! The library is built without its `parallel`, `fs`, `cli` and `linfa` features: one
 //! thread, no file writing.
 
-use pitchsift::classifier::Classifier;
 use pitchsift::explain::{explain, Reason};
 use pitchsift::model_file::{self, Load};
+use pitchsift::nb::classifier::Classifier;
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
 

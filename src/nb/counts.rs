@@ -15,8 +15,8 @@ use hashbrown::HashTable;
 use rustc_hash::{FxBuildHasher, FxHashMap};
 
 use crate::error::{Error, Result};
+use crate::features::terms::Terms;
 use crate::params::{DocNorm, FitParams, TermWeight};
-use crate::terms::Terms;
 use crate::text::{bucket_term, Analyzer};
 
 /// Statistics of one term in one class.
@@ -479,7 +479,7 @@ pub struct Doc<'a> {
 /// pool.
 ///
 /// ```
-/// use pitchsift::counts::{CountBuilder, Doc};
+/// use pitchsift::nb::counts::{CountBuilder, Doc};
 /// use pitchsift::params::TrainParams;
 /// let params = TrainParams::default().ngrams(1, 1).check().unwrap();
 /// let mut b = CountBuilder::new(params.analyzer(), params.fit()).unwrap();

@@ -9,7 +9,7 @@
 //! ([`FoldCounts::compatible`]).
 //!
 //! ```
-//! use pitchsift::cv::{cross_val_predict, stratified_folds, Dataset};
+//! use pitchsift::eval::cv::{cross_val_predict, stratified_folds, Dataset};
 //! use pitchsift::params::TrainParams;
 //! let data = Dataset::from_rows([
 //!     ("book a demo today", "sales"), ("demo of our platform", "sales"),
@@ -27,11 +27,11 @@ use std::path::PathBuf;
 use crate::par::*;
 use rustc_hash::FxHashMap;
 
-use crate::classifier::Classifier;
 use crate::corpus::{Columns, CsvOptions, CsvSource, RawRow};
-use crate::counts::{l2_norm_of_hashes, term_hash, tf_weight, CountBuilder, Counts, Doc};
 use crate::error::{Error, Result};
-use crate::model::{fit_counts, select_features};
+use crate::nb::classifier::Classifier;
+use crate::nb::counts::{l2_norm_of_hashes, term_hash, tf_weight, CountBuilder, Counts, Doc};
+use crate::nb::model::{fit_counts, select_features};
 use crate::params::{DocNorm, FitParams, Prior, ValidTrainParams};
 use crate::text::{Analyzer, AnalyzerConfig};
 
@@ -79,7 +79,7 @@ impl SplitMix64 {
 /// `k` must be at least 1.
 ///
 /// ```
-/// use pitchsift::cv::stratified_folds;
+/// use pitchsift::eval::cv::stratified_folds;
 /// let classes = [0, 0, 0, 0, 1, 1];
 /// let folds = stratified_folds(&classes, 2, 42);
 /// for f in 0..2 {
@@ -130,7 +130,7 @@ pub fn pool_small_groups(groups: &[u32], min_group: usize) -> Vec<u32> {
 /// (leave-one-group-out).
 ///
 /// ```
-/// use pitchsift::cv::grouped_folds;
+/// use pitchsift::eval::cv::grouped_folds;
 /// let groups = [0, 0, 0, 1, 1, 2];
 /// let folds = grouped_folds(&groups, 3, 7);
 /// assert!(folds[0] == folds[1] && folds[1] == folds[2]);
@@ -170,7 +170,7 @@ pub struct Dataset {
     pub labels: Vec<String>,
     /// The class of each text (index into `labels`).
     pub classes: Vec<u32>,
-    /// The training weight of each text (see [`crate::counts::Doc::weight`]); 0 leaves it
+    /// The training weight of each text (see [`crate::nb::counts::Doc::weight`]); 0 leaves it
     /// out of training.
     pub weights: Vec<u32>,
     /// The group of each text (index into `group_names`); empty when not grouped.
@@ -431,7 +431,7 @@ struct HeldOut {
     /// `(index into the training counts' terms, term frequency)`, sorted by index.
     terms: Vec<(u32, u32)>,
     /// The L2 norm of the document's transformed term weights over all its terms
-    /// (1 without length normalisation), as [`crate::classifier::Scorer`] computes it.
+    /// (1 without length normalisation), as [`crate::nb::classifier::Scorer`] computes it.
     norm: f64,
 }
 

@@ -25,8 +25,8 @@
 //! is read, parsed or compared.
 
 use crate::arr::{prefetch, Arr};
+use crate::features::terms::Terms;
 use crate::par::*;
-use crate::terms::Terms;
 
 /// The first fingerprint seed tried.
 pub const SEED: u64 = 0x7069_7463_6873_6966;

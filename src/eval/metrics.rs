@@ -36,7 +36,7 @@ pub const LOG_LOSS_EPS: f64 = 1e-15;
 /// Memory is `O(labels^2 + bins)`, whatever the number of rows.
 ///
 /// ```
-/// use pitchsift::metrics::Meter;
+/// use pitchsift::eval::metrics::Meter;
 /// let mut m = Meter::new(vec!["ham".into(), "spam".into()]);
 /// m.add("ham", 0, &[0.9, 0.1]);
 /// m.add("spam", 0, &[0.6, 0.4]);

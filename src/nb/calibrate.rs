@@ -20,7 +20,7 @@
 //!   larger probability than the predicted one: the predicted label is still the raw one.
 //!
 //! ```
-//! use pitchsift::calibrate::{fit_temperature, CalibrationMap};
+//! use pitchsift::nb::calibrate::{fit_temperature, CalibrationMap};
 //! // Three right answers and one wrong, all with a margin of 2 nats:
 //! // the best temperature gives the top label 3/4, i.e. T = 2 / ln 3.
 //! let jll = vec![vec![2.0, 0.0], vec![2.0, 0.0], vec![2.0, 0.0], vec![2.0, 0.0]];
@@ -33,7 +33,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::model::{argmax, softmax};
+use crate::nb::model::{argmax, softmax};
 
 /// Folds of the cross-validation that calibration is fitted on, by default.
 pub const DEFAULT_FOLDS: usize = 5;
@@ -420,7 +420,7 @@ pub struct CoveragePoint {
 /// Coverage and accuracy at each threshold, from `(top confidence, right?)` pairs.
 ///
 /// ```
-/// use pitchsift::calibrate::coverage_curve;
+/// use pitchsift::nb::calibrate::coverage_curve;
 /// let pts = [(0.95, true), (0.9, true), (0.6, false), (0.55, true)];
 /// let c = coverage_curve(&pts, &[0.0, 0.7, 0.99]);
 /// assert_eq!((c[0].coverage, c[0].accuracy), (1.0, Some(0.75)));

@@ -6,14 +6,14 @@ use std::sync::OnceLock;
 use crate::par::*;
 use serde::{Deserialize, Serialize};
 
-use crate::calibrate::Calibration;
-pub use crate::calibrate::Prediction;
-use crate::counts::{l2_norm_of_hashes, tf_weight, Counts};
 use crate::error::{Error, Result};
-use crate::fingerprint::{fingerprint, Index};
-use crate::model::{fit_sparse, select_features, SparseModel};
+use crate::features::fingerprint::{fingerprint, Index};
+use crate::features::terms::{StoredTerms, Terms};
+use crate::nb::calibrate::Calibration;
+pub use crate::nb::calibrate::Prediction;
+use crate::nb::counts::{l2_norm_of_hashes, tf_weight, Counts};
+use crate::nb::model::{fit_sparse, select_features, SparseModel};
 use crate::params::{DocNorm, TermWeight, ValidTrainParams};
-use crate::terms::{StoredTerms, Terms};
 use crate::text::Analyzer;
 
 /// A trained classifier.
@@ -209,7 +209,7 @@ impl Classifier {
     pub fn feature_id(&self, term: &str) -> Option<u32> {
         let ix = self.index();
         match self.params.analyzer().hash_bits {
-            Some(_) => crate::fingerprint::bucket_of_term(term).and_then(|b| ix.find(b)),
+            Some(_) => crate::features::fingerprint::bucket_of_term(term).and_then(|b| ix.find(b)),
             None => ix.find(fingerprint(term.as_bytes(), ix.seed)),
         }
     }

@@ -5,9 +5,9 @@ use crate::par::*;
 use ndarray::{Array1, Array2, ArrayView2, Axis};
 
 use crate::arr::{prefetch, Arr};
-use crate::counts::Counts;
 use crate::error::{Error, Result};
 use crate::math::ln;
+use crate::nb::counts::Counts;
 use crate::params::{FitParams, ModelKind, Prior};
 
 /// A fitted naive Bayes model over `n_features` features and `n_classes` classes:
@@ -43,7 +43,7 @@ impl NbModel {
     ///
     /// ```
     /// use ndarray::array;
-    /// use pitchsift::model::NbModel;
+    /// use pitchsift::nb::model::NbModel;
     /// use pitchsift::params::FitParams;
     /// // Two classes, two features, alpha = 1: P(f|c) = (n_fc + 1) / (n_c + 2).
     /// let m = NbModel::fit(array![[3.0, 1.0], [0.0, 2.0]].view(), &[1.0, 1.0], &[], &FitParams::default()).unwrap();
@@ -802,7 +802,7 @@ pub fn fit_counts(counts: &Counts, features: &[u32], fit: &FitParams) -> Result<
 ///
 /// ```
 /// let mut p = [-800.0, -810.0];
-/// pitchsift::model::softmax(&mut p);
+/// pitchsift::nb::model::softmax(&mut p);
 /// assert!((p[0] - 0.9999546).abs() < 1e-6 && (p[0] + p[1] - 1.0).abs() < 1e-12);
 /// ```
 pub fn softmax(jll: &mut [f64]) {
