@@ -1,14 +1,16 @@
 #!/usr/bin/env python3
 """Whole-process speed and memory of pitchsift against its peers and a read-and-split floor.
 
-    scripts/bench_speed.py [--sizes 100000,1000000] [--threads 1,2] [--repeat 3]
+    scripts/bench_speed.py [--sizes 100000,1000000] [--dirs 20news=../shared/datasets/20news]
+                           [--threads 1,2] [--repeat 3]
                            [--peers sk_count12_mnb,vw_oaa,fasttext] [--peer-sizes 100000]
                            [--big-predict-mb 0] [--data-dir /tmp/pitchsift-bench]
                            [--out docs/benchmarks/speed.md] [--readme README.md]
 
 For every size N, synthetic data is made by ../shared/bench/peers/make_synthetic.py N
-(80% train.csv, 20% test.csv) unless it already exists in DATA_DIR/synthN. Then, in one
-run (so the ratios share the machine's load):
+(80% train.csv, 20% test.csv) unless it already exists in DATA_DIR/synthN; --dirs adds
+data sets that already have train.csv and test.csv (header label,text), named in the
+tables. Then, in one run (so the ratios share the machine's load):
 
 * floor: target/release/examples/floor reads the CSV with the csv crate, validates the
   text as UTF-8 and splits it into words (what any classifier must at least do);
@@ -22,7 +24,8 @@ Throughput is MB (10^6 bytes) of message text per second, as the harness compute
 Timings are medians of --repeat runs. --big-predict-mb M also streams M MB of test rows
 (the test file repeated) through pitchsift-predict on stdin with the default model, to
 show that predict memory does not grow with the input; --latency-runs times one message
-classified from the command line with the default model.
+classified from the command line with the default model, and --model-latency-runs one
+message with each data set's own model (`pitchsift-predict -m MODEL MESSAGE`).
 
 Writes a Markdown table to --out and into the README between the markers
 `<!-- speed:begin -->` and `<!-- speed:end -->` (section "Speed"). Python stdlib only.
@@ -122,6 +125,9 @@ def big_stdin_predict(model, test_csv, mb, threads):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--sizes", default="100000,1000000")
+    ap.add_argument("--dirs", default="", help="NAME=DIR,... data sets with train.csv and test.csv")
+    ap.add_argument("--model-latency-runs", type=int, default=11,
+                    help="runs of one message with each data set's model (0: none)")
     ap.add_argument("--threads", default="1,2")
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--peers", default="sk_count12_mnb,vw_oaa,fasttext")
@@ -140,16 +146,17 @@ def main():
     ap.add_argument("--readme", default=os.path.join(ROOT, "README.md"))
     ap.add_argument("--no-build", action="store_true")
     a = ap.parse_args()
-    sizes = [int(s) for s in a.sizes.split(",") if s]
+    dirs = dict(item.split("=", 1) for item in a.dirs.split(",") if item)
+    sizes = [int(s) for s in a.sizes.split(",") if s] + list(dirs)
     threads = [int(t) for t in a.threads.split(",") if t]
-    peer_sizes = sizes if a.peer_sizes is None else [int(s) for s in a.peer_sizes.split(",") if s]
+    peer_sizes = sizes if a.peer_sizes is None else [as_size(s) for s in a.peer_sizes.split(",") if s]
     peers = [p for p in a.peers.split(",") if p]
     plan = {n: peers for n in peer_sizes}
     if a.peer_plan:
         plan = {}
         for item in a.peer_plan.split():
             n, ps = item.split("=")
-            plan[int(n)] = [p for p in ps.split(",") if p]
+            plan[as_size(n)] = [p for p in ps.split(",") if p]
     if not a.no_build:
         subprocess.run(["cargo", "build", "--release", "--bins", "--example", "floor"], cwd=ROOT, check=True)
     started = datetime.datetime.now(datetime.timezone.utc)
@@ -159,8 +166,9 @@ def main():
     work = tempfile.mkdtemp(prefix="pitchsift-bench.")
     small_model = None
     vocab = {}
+    model_latency = {}
     for n in sizes:
-        d = ensure_data(n, a.data_dir)
+        d = dirs[n] if n in dirs else ensure_data(n, a.data_dir)
         train_csv, test_csv = os.path.join(d, "train.csv"), os.path.join(d, "test.csv")
         n_train, train_bytes = text_bytes(train_csv)
         n_test, test_bytes = text_bytes(test_csv)
@@ -192,12 +200,14 @@ def main():
             rows.append((n, f"pitchsift --hash-bits {a.hash_bits}", t, train_bytes / tt / 1e6,
                          test_bytes / pt / 1e6, tr, pr, tt, pt))
             print(f"  pitchsift --hash-bits {a.hash_bits} -j {t}: train {tt:.2f}s predict {pt:.2f}s", flush=True)
+        if a.model_latency_runs:
+            model_latency[n] = one_message_latency(a.model_latency_runs, model)
         if small_model is None:
             small_model = os.path.join(work, "small.model")
             os.replace(model, small_model)
             small_test = test_csv
         if plan.get(n):
-            name = f"bench-synth{n}"
+            name = f"bench-{n}" if n in dirs else f"bench-synth{n}"
             subprocess.run([sys.executable, os.path.join(PEERS, "run_peers.py"), d, "--peers", ",".join(plan[n]),
                             "--repeat", str(a.repeat), "--name", name], check=True)
             with open(os.path.join(RESULTS, f"{name}.json")) as f:
@@ -214,14 +224,15 @@ def main():
         done = [m for m in sizes if any(r[0] == m for r in rows)]
         write_results(a, render(rows, done, threads, a, started, datetime.datetime.now(datetime.timezone.utc),
                                 loads, notes + [f"partial: sizes {', '.join(map(str, done))} of {a.sizes}"],
-                                None, peer_sizes, vocab, None))
+                                None, peer_sizes, vocab, None, model_latency))
     big = None
     if a.big_predict_mb > 0 and small_model:
         big = big_stdin_predict(None, small_test, a.big_predict_mb, max(threads))
         loads.append(loadavg())
     latency = one_message_latency(a.latency_runs) if a.latency_runs else None
     finished = datetime.datetime.now(datetime.timezone.utc)
-    md = render(rows, sizes, threads, a, started, finished, loads, notes, big, peer_sizes, vocab, latency)
+    md = render(rows, sizes, threads, a, started, finished, loads, notes, big, peer_sizes, vocab, latency,
+                model_latency)
     write_results(a, md)
     print(md)
 
@@ -233,23 +244,34 @@ def write_results(a, md):
     update_readme(a.readme, md)
 
 
-def one_message_latency(runs):
+def as_size(s):
+    """A --sizes entry (a number of messages) or a --dirs name."""
+    return int(s) if s.isdigit() else s
+
+
+def label(n):
+    return f"{label(n)}" if isinstance(n, int) else n
+
+
+def one_message_latency(runs, model=None):
     """Median and max wall time (ms) of `pitchsift-predict MESSAGE` with the built-in default
-    model: process start, model load, one prediction, exit."""
+    model (or `model`): process start, model load, one prediction, exit."""
     msg = ("I know you know a lot of people keeping their options open. I have an extra income "
            "opportunity to share with your network.")
     times = []
     for _ in range(runs):
         t0 = time.perf_counter()
-        subprocess.run([os.path.join(BIN, "pitchsift-predict"), msg], stdout=subprocess.DEVNULL, check=True)
+        subprocess.run([os.path.join(BIN, "pitchsift-predict")] + (["-m", model] if model else []) + [msg],
+                       stdout=subprocess.DEVNULL, check=True)
         times.append((time.perf_counter() - t0) * 1e3)
     return statistics.median(times), min(times), max(times), runs
 
 
-def render(rows, sizes, threads, a, started, finished, loads, notes, big, peer_sizes, vocab, latency):
+def render(rows, sizes, threads, a, started, finished, loads, notes, big, peer_sizes, vocab, latency,
+           model_latency=None):
     out = []
     out.append("Whole-process figures from `scripts/bench_speed.py` "
-               f"(`--sizes {a.sizes} --threads {a.threads} --repeat {a.repeat}"
+               f"(`--sizes {a.sizes}" + (f" --dirs {a.dirs}" if a.dirs else "") + f" --threads {a.threads} --repeat {a.repeat}"
                + (f" --peer-plan \"{a.peer_plan}\"" if a.peer_plan else f" --peers {a.peers}")
                + (f" --peer-sizes {a.peer_sizes}" if a.peer_sizes and not a.peer_plan else "")
                + (f" --big-predict-mb {a.big_predict_mb:g}" if a.big_predict_mb else "") + "`), "
@@ -262,7 +284,7 @@ def render(rows, sizes, threads, a, started, finished, loads, notes, big, peer_s
     out.append("|---:|---|---:|---:|---:|---:|---:|---:|---:|")
     for r in rows:
         n, tool, t, tm, pm, trss, prss, ts, ps = r
-        out.append(f"| {n:,} | {tool} | {t if t else '-'} | {tm:.2f} | {pm:.2f} | {trss:.0f} | {prss:.0f} | {ts:.2f} | {ps:.2f} |")
+        out.append(f"| {label(n)} | {tool} | {t if t else '-'} | {tm:.2f} | {pm:.2f} | {trss:.0f} | {prss:.0f} | {ts:.2f} | {ps:.2f} |")
     out.append("")
     out.append("Ratios (same run):\n")
     out.append("| messages | ratio | train | predict |")
@@ -278,13 +300,15 @@ def render(rows, sizes, threads, a, started, finished, loads, notes, big, peer_s
         for p in ["sk_count12_mnb", "vw_oaa", "fasttext"]:
             r = by.get((p, None))
             if r:
-                out.append(f"| {n:,} | pitchsift (-j {best[2]}) / {p}{targets.get(p, '')} | {best[3]/r[3]:.2f}x | {best[4]/r[4]:.2f}x |")
+                out.append(f"| {label(n)} | pitchsift (-j {best[2]}) / {p}{targets.get(p, '')} | {best[3]/r[3]:.2f}x | {best[4]/r[4]:.2f}x |")
                 for h in hashed:
-                    out.append(f"| {n:,} | {h[1]} (-j {h[2]}) / {p} | {h[3]/r[3]:.2f}x | {h[4]/r[4]:.2f}x |")
+                    out.append(f"| {label(n)} | {h[1]} (-j {h[2]}) / {p} | {h[3]/r[3]:.2f}x | {h[4]/r[4]:.2f}x |")
         if fl:
-            out.append(f"| {n:,} | floor / pitchsift (-j {best[2]}) (target <= 3) | {fl[3]/best[3]:.2f} | {fl[4]/best[4]:.2f} |")
+            out.append(f"| {label(n)} | floor / pitchsift (-j {best[2]}) | {fl[3]/best[3]:.2f} | {fl[4]/best[4]:.2f} |")
+            for h in hashed:
+                out.append(f"| {label(n)} | floor / {h[1]} (-j {h[2]}) (target <= 3) | {fl[3]/h[3]:.2f} | {fl[4]/h[4]:.2f} |")
         if t1 and t2:
-            out.append(f"| {n:,} | pitchsift -j 2 / -j 1 (target >= 1.7) | {t2[3]/t1[3]:.2f}x | {t2[4]/t1[4]:.2f}x |")
+            out.append(f"| {label(n)} | pitchsift -j 2 / -j 1 (target >= 1.8) | {t2[3]/t1[3]:.2f}x | {t2[4]/t1[4]:.2f}x |")
     if vocab:
         out.append("")
         out.append("Training memory against vocabulary (pitchsift, the last thread count's model):\n")
@@ -294,13 +318,24 @@ def render(rows, sizes, threads, a, started, finished, loads, notes, big, peer_s
             if n in vocab:
                 terms, size = vocab[n]
                 rss = max(r[5] for r in rows if r[0] == n and r[1] == "pitchsift")
-                out.append(f"| {n:,} | {terms:,} | {size/1e6:.0f} | {rss:.0f} | {rss*1048576/max(terms,1):.0f} |")
+                out.append(f"| {label(n)} | {terms:,} | {size/1e6:.0f} | {rss:.0f} | {rss*1048576/max(terms,1):.0f} |")
     if big:
         sent, wall, rss = big
         out.append("")
         out.append(f"Streaming predict: {sent/1e6:,.0f} MB of CSV (the smallest size's test rows repeated) through "
                    f"`pitchsift-predict -i -` with the default model, -j {max(threads)}: {wall:.1f} s "
                    f"({sent/1e6/wall:.1f} MB/s of CSV), peak RSS {rss:.0f} MB (target < 200 MB).")
+    if model_latency:
+        out.append("")
+        out.append("One message from the command line with each data set's model (`pitchsift-predict -m MODEL "
+                   "MESSAGE`, process start to exit; the model of the last thread count):\n")
+        out.append("| messages | model file MB | median ms | min ms | max ms | runs |")
+        out.append("|---:|---:|---:|---:|---:|---:|")
+        for n in sizes:
+            if n in model_latency:
+                med, lo, hi, runs = model_latency[n]
+                size = vocab[n][1] / 1e6 if n in vocab else float("nan")
+                out.append(f"| {label(n)} | {size:.1f} | {med:.1f} | {lo:.1f} | {hi:.1f} | {runs} |")
     if latency:
         med, lo, hi, runs = latency
         out.append("")
