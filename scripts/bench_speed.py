@@ -250,7 +250,7 @@ def as_size(s):
 
 
 def label(n):
-    return f"{label(n)}" if isinstance(n, int) else n
+    return f"{n:,}" if isinstance(n, int) else n
 
 
 def one_message_latency(runs, model=None):
