@@ -933,18 +933,17 @@ pub(crate) fn term_hash(term: &str) -> u64 {
 }
 
 /// Euclidean norm of a document's transformed term weights, from the hashes of all its
-/// term occurrences (sorted in place; equal hashes are one term). Training (cross-
-/// validation) and prediction both normalise through this one function.
+/// term occurrences (sorted in place; equal hashes are one term): the frequencies of its
+/// distinct terms through [`l2_norm`], so prediction and cross-validation normalise
+/// exactly as counting does.
 pub(crate) fn l2_norm_of_hashes(hashes: &mut [u64], w: TermWeight) -> f64 {
     hashes.sort_unstable();
-    let mut sum = 0.0;
-    let mut i = 0;
-    while i < hashes.len() {
-        let j = i + hashes[i..].iter().take_while(|&&h| h == hashes[i]).count();
-        sum += tf_weight((j - i) as u32, w).powi(2);
-        i = j;
-    }
-    sum.sqrt()
+    let mut buf = Vec::new();
+    l2_norm(
+        hashes.chunk_by(|a, b| a == b).map(|g| g.len() as u32),
+        &mut buf,
+        w,
+    )
 }
 
 /// Transformed weight of a term with frequency `tf`, before length normalisation.
@@ -1101,7 +1100,7 @@ impl Local {
         let mut norm = 1.0;
         if fit.norm == DocNorm::L2 {
             let mut tfs = keys.chunk_by(|a, b| a == b).map(|g| g.len() as u32);
-            norm = l2_norm_of_tfs(&mut tfs, weights, fit.tf);
+            norm = l2_norm(&mut tfs, weights, fit.tf);
         }
         let fractional = fit.fractional_weights();
         for g in keys.chunk_by(|a, b| a == b) {
@@ -1213,9 +1212,10 @@ impl Table {
 }
 
 /// Euclidean norm of a document's transformed term weights from the frequencies of its
-/// distinct terms, summed in ascending frequency order: the order does not depend on the
-/// worker's term ids, so the weights do not depend on the thread count.
-fn l2_norm_of_tfs(tfs: impl Iterator<Item = u32>, buf: &mut Vec<u32>, w: TermWeight) -> f64 {
+/// distinct terms, summed in ascending frequency order: the order depends neither on the
+/// worker's term ids nor on hashes, so the weights do not depend on the thread count. The
+/// one L2 norm of the crate (counting, cross-validation, prediction).
+pub(crate) fn l2_norm(tfs: impl Iterator<Item = u32>, buf: &mut Vec<u32>, w: TermWeight) -> f64 {
     buf.clear();
     buf.extend(tfs);
     buf.sort_unstable();
