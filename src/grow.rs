@@ -303,18 +303,7 @@ pub fn carry_over(sources: &[&TrainInfo], mut grown: Classifier) -> Classifier {
 mod tests {
     use super::*;
     use crate::params::{ModelKind, TrainParams};
-    use crate::test_util::fit;
-
-    const A: [(&str, &str); 3] = [
-        ("book a demo of our platform", "sales"),
-        ("great talk at the meetup", "networking"),
-        ("demo pricing for your team", "sales"),
-    ];
-    const B: [(&str, &str); 3] = [
-        ("we are hiring a senior engineer", "recruiting"),
-        ("loved your panel talk", "networking"),
-        ("book a call about pricing", "sales"),
-    ];
+    use crate::test_util::{fit, CORPUS_A as A, CORPUS_B as B};
 
     #[test]
     fn merge_equals_fit_on_union_in_any_order() {

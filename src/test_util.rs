@@ -1,6 +1,6 @@
 //! Helpers shared by the unit tests (compiled for tests only). The integration tests
 //! use this file too: tests/common/mod.rs includes it with `#[path]` and provides the
-//! `classifier`, `counts` and `params` modules it reaches through `super::`.
+//! `nb` and `params` modules it reaches through `super::`.
 
 use super::nb::classifier::Classifier;
 use super::nb::counts::{CountBuilder, Counts, Doc};
@@ -13,6 +13,19 @@ pub(crate) const TRAIN: [(&str, &str); 4] = [
     ("pricing demo for your team", "sales"),
     ("great meeting you at the conference", "networking"),
     ("loved your talk at the meetup", "networking"),
+];
+
+/// Two disjoint small corpora (the second adds a label) for the update and merge tests,
+/// which compare growing a model with training on the union.
+pub(crate) const CORPUS_A: [(&str, &str); 3] = [
+    ("book a demo of our platform", "sales"),
+    ("great talk at the meetup", "networking"),
+    ("demo pricing for your team", "sales"),
+];
+pub(crate) const CORPUS_B: [(&str, &str); 3] = [
+    ("we are hiring a senior engineer", "recruiting"),
+    ("loved your panel talk", "networking"),
+    ("book a call about pricing", "sales"),
 ];
 
 /// Counts `(text, label)` pairs in one batch; labels get class ids in first-seen order.

@@ -6,6 +6,8 @@
 //! named, with what to do.
 
 mod common;
+#[path = "common/fuzz_checks.rs"]
+mod fuzz_checks;
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
@@ -15,6 +17,10 @@ use pitchsift::model_file::ENTRY;
 use pitchsift::model_file::{self, Load, FORMAT_VERSION, MAGIC, META_AT, N_SECTIONS};
 use pitchsift::params::TrainParams;
 use pitchsift::Error;
+
+// Sets the declared length and every checksum to match the bytes (a forger's file): the
+// same resealing the model-loading fuzz target does.
+use fuzz_checks::reseal;
 
 /// Records the largest single allocation made by the current thread, so a test can tell
 /// what loading a crafted file asked for.
@@ -98,27 +104,6 @@ fn message(r: pitchsift::Result<pitchsift::Classifier>) -> String {
         Err(e @ Error::BadModel { .. }) => e.to_string(),
         Err(e) => panic!("not a BadModel error: {e}"),
     }
-}
-
-/// Set the declared length and every checksum to match `bytes` (a forger's file):
-/// each section's over its bytes and padding, the header's over everything before the
-/// first section (ranges clipped to the file, so forged lengths are resealed too).
-fn reseal(bytes: &mut [u8]) {
-    let n = bytes.len();
-    bytes[12..20].copy_from_slice(&(n as u64).to_le_bytes());
-    let u = |b: &[u8], at: usize| u64::from_le_bytes(b[at..at + 8].try_into().unwrap());
-    let pad = |v: u64| v.saturating_add(7) / 8 * 8;
-    let clip = |v: u64| v.min(n as u64 - 4) as usize;
-    for k in 0..N_SECTIONS {
-        let e = 32 + ENTRY * k;
-        let (off, len) = (u(bytes, e), u(bytes, e + 8));
-        let r = clip(off)..clip(pad(off.saturating_add(len)));
-        let crc = crc32fast::hash(&bytes[r.start..r.end.max(r.start)]);
-        bytes[e + 16..e + 20].copy_from_slice(&crc.to_le_bytes());
-    }
-    let first = clip(pad((META_AT as u64).saturating_add(u(bytes, 24))));
-    let crc = crc32fast::hash(&bytes[..first]);
-    bytes[n - 4..].copy_from_slice(&crc.to_le_bytes());
 }
 
 /// A sealed file from the metadata and the sections' contents (each 8-aligned).

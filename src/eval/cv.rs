@@ -721,6 +721,21 @@ mod tests {
         Dataset::from_rows(rows)
     }
 
+    /// A model trained from scratch on the rows outside fold `f`: what the fold counts'
+    /// out-of-fold scores of fold `f` must equal.
+    fn fit_without_fold(
+        data: &Dataset,
+        folds: &[u32],
+        f: u32,
+        params: &crate::params::ValidTrainParams,
+    ) -> crate::nb::classifier::Classifier {
+        let train = Dataset::from_rows(
+            (0..data.len())
+                .filter(|&i| folds[i] != f)
+                .map(|i| (data.texts[i].clone(), data.label(i))),
+        );
+        train.train(params, "fold").unwrap()
+    }
     #[test]
     fn folds_cover_every_row_once_and_are_stratified() {
         let data = toy();
@@ -836,12 +851,7 @@ mod tests {
             .unwrap();
         assert!(oof[n..].iter().all(|r| r.is_empty()));
         for f in 0..k as u32 {
-            let train = Dataset::from_rows(
-                (0..data.len())
-                    .filter(|&i| folds[i] != f)
-                    .map(|i| (data.texts[i].clone(), data.label(i))),
-            );
-            let clf = train.train(&params, "fold").unwrap();
+            let clf = fit_without_fold(&data, &folds, f, &params);
             assert!(clf.labels.contains(&"recruiting".to_string()));
             let mut scorer = clf.scorer();
             for i in (0..n).filter(|&i| folds[i] == f) {
@@ -914,12 +924,7 @@ mod tests {
                 .predict(params.fit())
                 .unwrap();
             for f in 0..k as u32 {
-                let train = Dataset::from_rows(
-                    (0..data.len())
-                        .filter(|&i| folds[i] != f)
-                        .map(|i| (data.texts[i].clone(), data.label(i))),
-                );
-                let clf = train.train(&params, "fold").unwrap();
+                let clf = fit_without_fold(&data, &folds, f, &params);
                 let mut scorer = clf.scorer();
                 for i in (0..data.len()).filter(|&i| folds[i] == f) {
                     let want = scorer.jll(&data.texts[i]).to_vec();

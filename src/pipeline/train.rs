@@ -349,13 +349,7 @@ mod tests {
     use super::*;
     use crate::grow::update_docs;
     use crate::params::{ModelKind, TrainParams};
-    use crate::test_util::fit;
-
-    const A: [(&str, &str); 3] = [
-        ("book a demo of our platform", "sales"),
-        ("great talk at the meetup", "networking"),
-        ("demo pricing for your team", "sales"),
-    ];
+    use crate::test_util::{fit, CORPUS_A as A};
 
     /// An in-memory update gives the bytes of the Trainer's update of a CSV of the same rows
     /// (quoted fields, a label with spaces around it, a new label, a new word), and a

@@ -153,7 +153,7 @@ pub fn model_load(data: &[u8]) {
 /// Set the declared length and every checksum of a format-3 file to match its bytes:
 /// each section's over its bytes and padding, the header's over everything before the
 /// first section (ranges clipped to the file, so forged lengths are resealed too).
-fn reseal(bytes: &mut [u8]) {
+pub fn reseal(bytes: &mut [u8]) {
     let n = bytes.len();
     bytes[12..20].copy_from_slice(&(n as u64).to_le_bytes());
     let u = |b: &[u8], at: usize| u64::from_le_bytes(b[at..at + 8].try_into().unwrap());
