@@ -118,17 +118,17 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         }
     }
     common::check_inputs(&cli.input)?;
+    let model_name = match &cli.model {
+        Some(p) => p.display().to_string(),
+        None => "<default model>".into(),
+    };
     let mut clf = match &cli.model {
         Some(p) => model_file::load(p, Load::Predict)?,
-        None => model_file::from_bytes(DEFAULT_MODEL, "<default model>", Load::Predict)?,
+        None => model_file::from_bytes(DEFAULT_MODEL, &model_name, Load::Predict)?,
     };
     if cli.explain.is_some() || cli.report.is_some() {
         // Reasons show terms: the terms section is checked before any is shown.
-        let name = cli
-            .model
-            .as_deref()
-            .map_or("<default model>".into(), |p| p.display().to_string());
-        clf.check_features(&name)?;
+        clf.check_features(&model_name)?;
     }
     if cli.min_confidence.is_some() && clf.labels.iter().any(|l| l == UNSURE) {
         return Err(Usage(format!(

@@ -35,8 +35,9 @@ pub struct Classifier {
     /// (set it to `None` for the raw posteriors).
     pub calibration: Option<Calibration>,
     /// Feature terms, sorted; feature ids index this. Read from the file's term section
-    /// on first use ([`Classifier::features`]): scoring never needs them.
-    features: OnceLock<Terms>,
+    /// on first use ([`Classifier::features`]): scoring never needs them. With them,
+    /// whether they were intact (false: damaged terms, read as replacement characters).
+    features: OnceLock<(Terms, bool)>,
     /// The file's term sections, for `features` on first use.
     stored_terms: Option<StoredTerms>,
     /// Term fingerprint (or bucket) -> feature id: read from the file, or built on first
@@ -137,7 +138,7 @@ impl Classifier {
             counts,
             info,
             calibration: None,
-            features: OnceLock::from(features),
+            features: OnceLock::from((features, true)),
             stored_terms: None,
             index: OnceLock::new(),
         }
@@ -178,25 +179,34 @@ impl Classifier {
     /// are damaged or do not decode read as one replacement character each (U+FFFD),
     /// which [`Classifier::check_features`] reports.
     pub fn features(&self) -> &Terms {
+        &self.decoded().0
+    }
+
+    /// The features, decoded once (checksums checked) on first use, and whether they
+    /// were intact.
+    fn decoded(&self) -> &(Terms, bool) {
         self.features.get_or_init(|| match &self.stored_terms {
-            Some(st) => st
-                .decode()
-                .unwrap_or_else(|| (0..st.len()).map(|_| "\u{FFFD}").collect()),
-            None => Terms::with_capacity(0, 0),
+            Some(st) => match st.decode() {
+                Some(terms) => (terms, true),
+                None => ((0..st.len()).map(|_| "\u{FFFD}").collect(), false),
+            },
+            None => (Terms::with_capacity(0, 0), true),
         })
     }
 
     /// Whether the feature terms of a model loaded for prediction are intact (their
     /// checksums hold and they decode): a tool that shows terms (explanations) calls it
-    /// after loading. Always `Ok` for a model fitted in memory or fully loaded.
+    /// after loading. It decodes them once, for [`Classifier::features`] too. Always `Ok`
+    /// for a model fitted in memory or fully loaded.
     pub fn check_features(&self, name: &str) -> Result<()> {
-        match &self.stored_terms {
-            Some(st) if st.decode().is_none() => Err(Error::bad_model(
+        if self.decoded().1 {
+            Ok(())
+        } else {
+            Err(Error::bad_model(
                 name,
                 "corrupted model file (checksum mismatch in the terms, or terms that do not \
                  decode)",
-            )),
-            _ => Ok(()),
+            ))
         }
     }
 
