@@ -55,7 +55,18 @@ async function launch() {
     const cdp = await t.createCDPSession().catch(() => null);
     if (!cdp) return;
     await cdp.send('Network.enable').catch(() => {});
-    cdp.on('Network.requestWillBeSent', (e) => requests.push({ page: 'background', url: e.request.url, phase }));
+    // A service worker's (re)start loads its own scripts (Chromium may stop an idle worker
+    // and start it again at any time): that is the worker starting, not a request made
+    // by classifying, so it is logged in a phase of its own; anything else it asks for
+    // keeps the page phase.
+    const { background } = JSON.parse(readFileSync(join(extDir, 'manifest.json'), 'utf8'));
+    const start = new Set([...background.scripts, background.service_worker]
+      .map((f) => `chrome-extension://${extId}/${f}`));
+    cdp.on('Network.requestWillBeSent', (e) => requests.push({
+      page: 'background',
+      url: e.request.url,
+      phase: start.has(e.request.url) ? 'worker-start' : phase,
+    }));
   };
   browser.on('targetcreated', watch);
   await Promise.all(browser.targets().map(watch));
