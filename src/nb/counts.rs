@@ -320,6 +320,11 @@ struct Cell {
 const DENSE_BUDGET: usize = 64 << 20;
 
 impl Dense {
+    /// Whether any cell holds a count (not yet added to the worker's table).
+    fn holds_counts(&self) -> bool {
+        self.docs > 0
+    }
+
     /// The cells of `class` (allocated on its first document) if it is counted densely.
     fn cells(&mut self, class: u32, bits: u8) -> Option<&mut [Cell]> {
         let class = class as usize;
@@ -588,11 +593,10 @@ impl CountBuilder {
             .into_iter()
             .map(|m| m.into_inner().unwrap_or_else(|e| e.into_inner()))
             .map(|mut l| {
-                l.spill_dense();
                 l.table.flush(&mut l.nodes);
                 l
             })
-            .filter(|l| !l.toks.is_empty() || !l.table.is_empty())
+            .filter(|l| !l.toks.is_empty() || !l.table.is_empty() || l.dense.holds_counts())
             .collect();
         // Labels sorted alphabetically, class ids remapped.
         let mut order: Vec<usize> = (0..labels.len()).collect();
@@ -601,9 +605,22 @@ impl CountBuilder {
         for (new, &old) in order.iter().enumerate() {
             remap[old] = new as u32;
         }
-        let parts = match TokenRanks::new(&locals) {
-            Some(ranks) => parts_by_ranks(&mut locals, &ranks, &remap),
-            None => parts_by_strings(&mut locals, &remap),
+        let hashed = locals
+            .first()
+            .is_some_and(|l| l.analyzer.config().hash_bits.is_some());
+        let parts = if hashed {
+            match parts_by_dense(&locals, &remap) {
+                Some(parts) => parts,
+                None => parts_by_buckets(&mut locals, &remap),
+            }
+        } else {
+            for l in locals.iter_mut() {
+                l.spill_dense();
+            }
+            match TokenRanks::new(&locals) {
+                Some(ranks) => parts_by_ranks(&mut locals, &ranks, &remap),
+                None => parts_by_strings(&mut locals, &remap),
+            }
         };
         drop(locals);
 
@@ -721,6 +738,223 @@ fn parts_by_strings(locals: &mut [Local], remap: &[u32]) -> Vec<Part> {
         })
         .collect();
     parts
+}
+
+/// The merged, sorted statistics of feature hashing when every worker counted every
+/// class in its dense cells (raw counts of unit-weight documents, the usual case; `None`
+/// otherwise, or above 2^22 buckets): the buckets are visited in the order of their terms
+/// `#<bucket>` ([`decimal_sorted`]) and each class's cells of every worker are added in
+/// place, so nothing is sorted, spilled or copied but the output.
+fn parts_by_dense(locals: &[Local], remap: &[u32]) -> Option<Vec<Part>> {
+    let bits = locals.first()?.analyzer.config().hash_bits?;
+    let dense_only = |l: &Local| {
+        l.table.is_empty()
+            && l.dense
+                .classes
+                .iter()
+                .all(|d| !matches!(d, DenseClass::Table))
+    };
+    if bits > 22 || !locals.iter().all(dense_only) {
+        return None;
+    }
+    // Per class, in the sorted labels' order: every worker's cells of it.
+    let mut by_new = vec![0usize; remap.len()];
+    for (old, &new) in remap.iter().enumerate() {
+        by_new[new as usize] = old;
+    }
+    let cells: Vec<Vec<&[Cell]>> = by_new
+        .iter()
+        .map(|&old| {
+            locals
+                .iter()
+                .filter_map(|l| match l.dense.classes.get(old) {
+                    Some(DenseClass::Cells(c)) => Some(&c[..]),
+                    _ => None,
+                })
+                .collect()
+        })
+        .collect();
+    let order = decimal_sorted(1u32 << bits);
+    let parts = order
+        .par_chunks(1 << 14)
+        .map(|chunk| {
+            let mut terms = Terms::with_capacity(chunk.len(), 8 * chunk.len());
+            let mut lens = Vec::with_capacity(chunk.len());
+            let mut out: Vec<ClassStat> = Vec::new();
+            let mut name = String::new();
+            for &b in chunk {
+                let before = out.len();
+                for (class, of_class) in cells.iter().enumerate() {
+                    let (mut df, mut weight) = (0u64, 0u64);
+                    for c in of_class {
+                        let cell = &c[b as usize];
+                        df += cell.df as u64;
+                        weight += cell.weight as u64;
+                    }
+                    if df > 0 {
+                        out.push(ClassStat {
+                            class: class as u32,
+                            df,
+                            weight,
+                        });
+                    }
+                }
+                if out.len() > before {
+                    lens.push((out.len() - before) as u32);
+                    bucket_term(&mut name, b as u64);
+                    terms.push_utf8(name.as_bytes());
+                }
+            }
+            (terms, lens, out)
+        })
+        .collect();
+    Some(parts)
+}
+
+/// The numbers `0..n` in the bytewise order of their decimal digits (of the terms
+/// `#<bucket>`): a preorder walk of the decimal digit tree, a number before the numbers
+/// it prefixes and those in ascending last digit.
+fn decimal_sorted(n: u32) -> Vec<u32> {
+    fn walk(x: u64, n: u64, out: &mut Vec<u32>) {
+        if x >= n {
+            return;
+        }
+        out.push(x as u32);
+        for d in 0..10 {
+            walk(x * 10 + d, n, out);
+        }
+    }
+    let mut out = Vec::with_capacity(n as usize);
+    if n > 0 {
+        out.push(0);
+    }
+    for first in 1..10 {
+        walk(first, n as u64, &mut out);
+    }
+    out
+}
+
+/// [`parts_by_strings`] for feature hashing, with no string built before the output:
+/// every (bucket, class) statistic of every worker (its dense cells, read in place, and
+/// its table's entries, one class each) gets the integer [`decimal_order`] of its
+/// bucket, which sorts as the term `#<bucket>` does bytewise; the statistics are
+/// bucketed by its top bits, each radix bucket is sorted as integers in parallel, and a
+/// term's string is built once, in order, for the output only.
+fn parts_by_buckets(locals: &mut [Local], remap: &[u32]) -> Vec<Part> {
+    // Per worker, its statistics as (bucket, class, df, weight); a ref to each.
+    let stats: Vec<Vec<(u32, u32, u64, u64)>> = locals
+        .par_iter()
+        .map(|l| {
+            let cells = l.dense.classes.iter().filter_map(|d| match d {
+                DenseClass::Cells(cells) => Some(cells),
+                _ => None,
+            });
+            let n = cells
+                .map(|c| c.iter().filter(|c| c.df > 0).count())
+                .sum::<usize>();
+            let mut out = Vec::with_capacity(l.table.len() + n);
+            for e in l.table.iter() {
+                debug_assert_eq!(e.head.next, NONE, "hashed entries hold one class");
+                out.push((e.key[0], e.head.class, e.head.df, e.head.weight));
+            }
+            for (class, d) in l.dense.classes.iter().enumerate() {
+                if let DenseClass::Cells(cells) = d {
+                    for (b, c) in cells.iter().enumerate().filter(|(_, c)| c.df > 0) {
+                        out.push((b as u32, class as u32, c.df as u64, c.weight as u64));
+                    }
+                }
+            }
+            out
+        })
+        .collect();
+    for l in locals.iter_mut() {
+        l.table = Table::new();
+        l.dense.classes = Vec::new();
+    }
+    // Decimal orders are below 11^10 < 2^35.
+    const ORDER_BITS: u32 = 35;
+    let shift = ORDER_BITS - BUCKET_BITS;
+    let orders: Vec<Vec<u64>> = stats
+        .par_iter()
+        .map(|s| s.iter().map(|st| decimal_order(st.0)).collect())
+        .collect();
+    let mut starts = vec![0usize; (1 << BUCKET_BITS) + 1];
+    for o in orders.iter().flatten() {
+        starts[(o >> shift) as usize + 1] += 1;
+    }
+    for i in 1..starts.len() {
+        starts[i] += starts[i - 1];
+    }
+    let mut refs = vec![(0u64, 0u32, 0u32); *starts.last().unwrap()];
+    let mut fill = starts.clone();
+    for (li, o) in orders.iter().enumerate() {
+        for (ei, &order) in o.iter().enumerate() {
+            let b = (order >> shift) as usize;
+            refs[fill[b]] = (order, li as u32, ei as u32);
+            fill[b] += 1;
+        }
+    }
+    drop(orders);
+    let buckets = non_empty_buckets(&mut refs, &starts);
+    let stats = &stats;
+    buckets
+        .into_par_iter()
+        .map(|bucket| {
+            // A bucket's statistics of several classes or workers end up side by side in
+            // any order; `merge_classes` orders them by class and adds equal classes.
+            bucket.sort_unstable_by_key(|r| r.0);
+            // At most one term per statistic, of at most 11 bytes (`#` and ten digits).
+            let mut terms = Terms::with_capacity(bucket.len(), 11 * bucket.len());
+            let mut lens = Vec::with_capacity(bucket.len());
+            let mut out: Vec<ClassStat> = Vec::with_capacity(bucket.len());
+            let mut buf: Vec<ClassStat> = Vec::new();
+            let mut name = String::new();
+            for group in bucket.chunk_by(|a, b| a.0 == b.0) {
+                for &(_, li, ei) in group {
+                    let (_, class, df, weight) = stats[li as usize][ei as usize];
+                    buf.push(ClassStat {
+                        class: remap[class as usize],
+                        df,
+                        weight,
+                    });
+                }
+                merge_classes(&mut buf, &mut out, &mut lens);
+                let (_, li, ei) = group[0];
+                bucket_term(&mut name, stats[li as usize][ei as usize].0 as u64);
+                terms.push_utf8(name.as_bytes());
+            }
+            (terms, lens, out)
+        })
+        .collect()
+}
+
+/// An integer whose order is the bytewise order of `bucket`'s decimal digits (so of the
+/// terms `#<bucket>`): the digits, each plus one, as base-11 digits left-aligned on ten
+/// places, a missing digit 0. Where two buckets' digits first differ, either both have a
+/// digit there (the larger digit is larger in both orders) or one has ended (the shorter
+/// is smaller in both).
+fn decimal_order(bucket: u32) -> u64 {
+    let mut digits = [0u8; 10];
+    let mut n = 0;
+    let mut v = bucket;
+    loop {
+        digits[n] = (v % 10) as u8;
+        n += 1;
+        v /= 10;
+        if v == 0 {
+            break;
+        }
+    }
+    let mut order = 0u64;
+    for k in 0..10 {
+        let d = if k < n {
+            digits[n - 1 - k] as u64 + 1
+        } else {
+            0
+        };
+        order = order * 11 + d;
+    }
+    order
 }
 
 /// Append the statistics of one table entry (its first class `head` and the classes
@@ -1524,6 +1758,46 @@ mod tests {
             assert_eq!(got, reference(&docs, &p));
             assert!(got.terms.is_sorted_distinct());
         }
+    }
+
+    /// `decimal_order` sorts buckets, and `decimal_sorted` lists them, as their terms
+    /// `#<bucket>` sort bytewise: checked
+    /// against the strings themselves on the edges of every digit count and a spread of
+    /// values (string order by hand: "#10" < "#100" < "#11" < "#2").
+    #[test]
+    fn decimal_order_is_the_terms_byte_order() {
+        let mut buckets: Vec<u32> = vec![0, 1, 2, 9, 10, 11, 19, 20, 99, 100, 101, 999, 1000];
+        let mut p = 1u64;
+        for _ in 0..10 {
+            for v in [p.saturating_sub(1), p, p + 1, 2 * p, 9 * p] {
+                if v <= u32::MAX as u64 {
+                    buckets.push(v as u32);
+                }
+            }
+            p *= 10;
+        }
+        buckets.extend((0..2000u32).map(|i| i.wrapping_mul(2_654_435_761)));
+        buckets.push(u32::MAX);
+        let term = |b: u32| {
+            let mut s = String::new();
+            bucket_term(&mut s, b as u64);
+            s
+        };
+        let mut by_string = buckets.clone();
+        by_string.sort_by_key(|&b| term(b));
+        by_string.dedup();
+        let mut by_order = buckets.clone();
+        by_order.sort_by_key(|&b| decimal_order(b));
+        by_order.dedup();
+        assert_eq!(by_order, by_string);
+        for n in [0u32, 1, 9, 10, 11, 99, 100, 101, 1000, 1 << 10, 12_345] {
+            let mut by_term: Vec<u32> = (0..n).collect();
+            by_term.sort_by_key(|&b| term(b));
+            assert_eq!(decimal_sorted(n), by_term, "0..{n}");
+        }
+        assert!(decimal_order(10) < decimal_order(100));
+        assert!(decimal_order(100) < decimal_order(11));
+        assert!(decimal_order(11) < decimal_order(2));
     }
 
     fn docs_strategy() -> impl proptest::strategy::Strategy<Value = Vec<(String, usize)>> {
