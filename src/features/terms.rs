@@ -9,6 +9,7 @@ use std::fmt;
 use std::ops::Index;
 
 use crate::arr::Arr;
+use crate::par::*;
 
 /// Strings stored end to end in one buffer, with the end offset of each.
 #[derive(Clone, Default, PartialEq, Eq)]
@@ -52,6 +53,31 @@ impl Terms {
         let base = self.bytes.len() as u64;
         self.bytes.extend_from_slice(&other.bytes);
         self.ends.extend(other.ends.iter().map(|e| e + base));
+    }
+
+    /// `parts` end to end (as [`Terms::append`] of each in turn), copied in parallel.
+    pub fn concat(parts: &[Terms]) -> Terms {
+        let n: usize = parts.iter().map(Terms::len).sum();
+        let total: usize = parts.iter().map(|p| p.bytes.len()).sum();
+        let mut bytes = vec![0u8; total];
+        let mut ends = vec![0u64; n];
+        let mut jobs = Vec::with_capacity(parts.len());
+        let (mut b_rest, mut e_rest) = (&mut bytes[..], &mut ends[..]);
+        let mut base = 0u64;
+        for p in parts {
+            let (b, b_next) = std::mem::take(&mut b_rest).split_at_mut(p.bytes.len());
+            let (e, e_next) = std::mem::take(&mut e_rest).split_at_mut(p.ends.len());
+            jobs.push((p, b, e, base));
+            base += p.bytes.len() as u64;
+            (b_rest, e_rest) = (b_next, e_next);
+        }
+        jobs.into_par_iter().for_each(|(p, b, e, base)| {
+            b.copy_from_slice(&p.bytes);
+            for (to, &from) in e.iter_mut().zip(&p.ends) {
+                *to = from + base;
+            }
+        });
+        Terms { bytes, ends }
     }
 
     /// Build from raw parts: `bytes` (all the terms, end to end) and the end offset of

@@ -624,9 +624,31 @@ impl CountBuilder {
         };
         drop(locals);
 
+        // The parts end to end, copied in parallel.
         let n_terms: usize = parts.iter().map(|p| p.0.len()).sum();
         let n_stats: usize = parts.iter().map(|p| p.2.len()).sum();
-        let mut out = Counts {
+        let mut offsets = vec![0u64; n_terms + 1];
+        let mut stats = vec![ClassStat::default(); n_stats];
+        let mut jobs = Vec::with_capacity(parts.len());
+        let (mut o_rest, mut s_rest) = (&mut offsets[1..], &mut stats[..]);
+        let mut base = 0u64;
+        for (_, lens, st) in &parts {
+            let (o, o_next) = std::mem::take(&mut o_rest).split_at_mut(lens.len());
+            let (s, s_next) = std::mem::take(&mut s_rest).split_at_mut(st.len());
+            jobs.push((lens, st, o, s, base));
+            base += st.len() as u64;
+            (o_rest, s_rest) = (o_next, s_next);
+        }
+        jobs.into_par_iter().for_each(|(lens, st, o, s, base)| {
+            let mut at = base;
+            for (to, &n) in o.iter_mut().zip(lens) {
+                at += n as u64;
+                *to = at;
+            }
+            s.copy_from_slice(st);
+        });
+        let terms: Vec<Terms> = parts.into_iter().map(|p| p.0).collect();
+        Counts {
             labels: order.iter().map(|&i| labels[i].clone()).collect(),
             class_docs: order.iter().map(|&i| class_docs[i]).collect(),
             weight_scale_bits: if fit.fractional_weights() {
@@ -634,21 +656,10 @@ impl CountBuilder {
             } else {
                 0
             },
-            terms: Terms::with_capacity(n_terms, parts.iter().map(|p| p.0.total_bytes()).sum()),
-            offsets: Vec::with_capacity(n_terms + 1),
-            stats: Vec::with_capacity(n_stats),
-        };
-        out.offsets.push(0);
-        for (terms, lens, stats) in parts {
-            out.terms.append(&terms);
-            let mut at = *out.offsets.last().unwrap();
-            for n in lens {
-                at += n as u64;
-                out.offsets.push(at);
-            }
-            out.stats.extend(stats);
+            terms: Terms::concat(&terms),
+            offsets,
+            stats,
         }
-        out
     }
 }
 
@@ -1094,23 +1105,27 @@ fn parts_by_ranks(locals: &mut [Local], ranks: &TokenRanks, remap: &[u32]) -> Ve
     // (packed key, worker, entry) ref for each; then the tables are not needed.
     let used = ranks.bits * ranks.max_n as u32;
     let shift = used.saturating_sub(BUCKET_BITS);
-    let mut heads: Vec<Vec<Node>> = Vec::with_capacity(locals.len());
-    let mut starts = vec![0usize; (1 << BUCKET_BITS) + 1];
-    let mut keyed: Vec<Vec<u64>> = Vec::with_capacity(locals.len());
-    for (li, l) in locals.iter_mut().enumerate() {
-        let n = l.table.len();
-        let mut h = Vec::with_capacity(n);
-        let mut k = Vec::with_capacity(n);
-        for e in l.table.iter() {
-            let packed = ranks.pack(li, &e.key);
-            starts[(packed >> shift) as usize + 1] += 1;
-            k.push(packed);
-            h.push(e.head);
-        }
+    let (heads, keyed): (Vec<Vec<Node>>, Vec<Vec<u64>>) = locals
+        .par_iter()
+        .enumerate()
+        .map(|(li, l)| {
+            let n = l.table.len();
+            let mut h = Vec::with_capacity(n);
+            let mut k = Vec::with_capacity(n);
+            for e in l.table.iter() {
+                k.push(ranks.pack(li, &e.key));
+                h.push(e.head);
+            }
+            (h, k)
+        })
+        .unzip();
+    for l in locals.iter_mut() {
         l.table = Table::new();
         l.tok_table = HashTable::new();
-        heads.push(h);
-        keyed.push(k);
+    }
+    let mut starts = vec![0usize; (1 << BUCKET_BITS) + 1];
+    for &packed in keyed.iter().flatten() {
+        starts[(packed >> shift) as usize + 1] += 1;
     }
     for i in 1..starts.len() {
         starts[i] += starts[i - 1];
@@ -1133,9 +1148,11 @@ fn parts_by_ranks(locals: &mut [Local], ranks: &TokenRanks, remap: &[u32]) -> Ve
             // Equal keys (a term's entries of several classes or workers) end up side by
             // side in any order; `merge_classes` orders their statistics by class.
             bucket.sort_unstable_by_key(|r| r.0);
-            let mut terms = Terms::default();
-            let mut lens = Vec::new();
-            let mut stats: Vec<ClassStat> = Vec::new();
+            // At most one term and one statistic per ref (a term's string: `max_n`
+            // tokens, about 8 bytes each, a guess that only saves regrowing).
+            let mut terms = Terms::with_capacity(bucket.len(), 8 * ranks.max_n * bucket.len());
+            let mut lens = Vec::with_capacity(bucket.len());
+            let mut stats: Vec<ClassStat> = Vec::with_capacity(bucket.len());
             let mut buf: Vec<ClassStat> = Vec::new();
             for group in bucket.chunk_by(|a, b| a.0 == b.0) {
                 for &(_, li, ei) in group {

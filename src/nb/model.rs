@@ -263,19 +263,35 @@ impl Values {
     /// otherwise plain.
     pub fn compact(&self) -> Values {
         let n = self.len();
-        let mut bits: Vec<u64> = (0..n).map(|e| self.get(e).to_bits()).collect();
+        // The distinct bit patterns of each chunk (in parallel; a chunk has few), then
+        // of all.
+        let chunks: Vec<Vec<u64>> = (0..n)
+            .step_by(1 << 16)
+            .collect::<Vec<_>>()
+            .into_par_iter()
+            .map(|start| {
+                let mut seen = rustc_hash::FxHashSet::default();
+                for e in start..n.min(start + (1 << 16)) {
+                    seen.insert(self.get(e).to_bits());
+                }
+                seen.into_iter().collect()
+            })
+            .collect();
+        let mut bits: Vec<u64> = chunks.concat();
         bits.sort_unstable();
         bits.dedup();
         if bits.len() > u16::MAX as usize + 1 {
             return Values::Plain((0..n).map(|e| self.get(e)).collect::<Vec<_>>().into());
         }
+        let place: rustc_hash::FxHashMap<u64, u16> = bits
+            .iter()
+            .enumerate()
+            .map(|(i, &b)| (b, i as u16))
+            .collect();
         let index: Vec<u16> = (0..n)
             .into_par_iter()
             .with_min_len(1 << 14)
-            .map(|e| {
-                bits.binary_search(&self.get(e).to_bits())
-                    .expect("every value is in the table") as u16
-            })
+            .map(|e| place[&self.get(e).to_bits()])
             .collect();
         Values::Dict {
             table: bits
