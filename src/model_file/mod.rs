@@ -238,7 +238,18 @@ fn counts_share_terms(clf: &Classifier, counts: &Counts) -> bool {
 fn write_model(clf: &Classifier, w: &mut dyn Write) -> std::io::Result<()> {
     let counts = clf.counts.as_ref().expect("checked by the caller");
     let model = &clf.model;
-    let index = clf.index();
+    // The term table's inserts are serial (their order fixes its bytes): built while the
+    // other thread front-codes the terms and compacts the corrections.
+    let (index, ((term_blocks, term_data), compacted)) = crate::par::join(
+        || clf.index(),
+        || {
+            let compacted = match &model.values {
+                Values::Plain(_) => Some(model.values.compact()),
+                Values::Dict { .. } => None,
+            };
+            (clf.features().front_coded(), compacted)
+        },
+    );
     let hashed = clf.params.analyzer().hash_bits.is_some();
     let share = counts_share_terms(clf, counts);
     let spec = |seed| HashSpec {
@@ -262,7 +273,6 @@ fn write_model(clf: &Classifier, w: &mut dyn Write) -> std::io::Result<()> {
         calibration: clf.calibration.clone(),
     };
     let meta = serde_json::to_vec(&meta).expect("meta serialises");
-    let (term_blocks, term_data) = clf.features().front_coded();
     let k = model.n_classes();
     let classes: Vec<u8> = match &model.classes {
         Classes::U8(c) if k <= 256 => as_bytes(c).to_vec(),
@@ -270,14 +280,7 @@ fn write_model(clf: &Classifier, w: &mut dyn Write) -> std::io::Result<()> {
         Classes::U8(c) => as_bytes(&c.iter().map(|&c| c as u16).collect::<Vec<_>>()).to_vec(),
         Classes::U16(c) => as_bytes(c).to_vec(),
     };
-    let compacted;
-    let stored = match &model.values {
-        d @ Values::Dict { .. } => d,
-        p @ Values::Plain(_) => {
-            compacted = p.compact();
-            &compacted
-        }
-    };
+    let stored = compacted.as_ref().unwrap_or(&model.values);
     let (values, value_table): (&[u8], &[f64]) = match stored {
         Values::Dict { table, index } => (as_bytes(index), table),
         Values::Plain(p) => (as_bytes(p), &[]),
