@@ -2,7 +2,7 @@
 """Whole-process speed and memory of pitchsift against its peers and a read-and-split floor.
 
     scripts/bench_speed.py [--sizes 100000,1000000] [--dirs 20news=../shared/datasets/20news]
-                           [--threads 1,2] [--repeat 3]
+                           [--threads 1,2] [--repeat 3] [--rounds 1]
                            [--peers sk_count12_mnb,vw_oaa,fasttext] [--peer-sizes 100000]
                            [--big-predict-mb 0] [--data-dir /tmp/pitchsift-bench]
                            [--out docs/benchmarks/speed.md] [--readme README.md]
@@ -19,6 +19,11 @@ tables. Then, in one run (so the ratios share the machine's load):
 * the peers, through ../shared/bench/peers/run_peers.py (its own repeats; their train_s /
   predict_s are the harness's figures: model fitting and prediction of a tool given data
   it has already converted, so they favour the peers).
+
+--rounds R runs all of that R times, one round after the other: this shared machine's load
+moves single figures by up to 30% between runs of the same code, so the tables then give
+each figure's median over the rounds and each ratio's median and range over its per-round
+values (a ratio is only ever taken within one round).
 
 Throughput is MB (10^6 bytes) of message text per second, as the harness computes it.
 Timings are medians of --repeat runs. --big-predict-mb M also streams M MB of test rows
@@ -130,6 +135,10 @@ def main():
                     help="runs of one message with each data set's model (0: none)")
     ap.add_argument("--threads", default="1,2")
     ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--rounds", type=int, default=1,
+                    help="repeat the whole measurement (every size, pitchsift, the floor and the peers) "
+                         "this many times; the tables show the medians over rounds and each ratio's "
+                         "median and range of its per-round values (each round is one same-run ratio)")
     ap.add_argument("--peers", default="sk_count12_mnb,vw_oaa,fasttext")
     ap.add_argument("--peer-sizes", default=None, help="sizes at which to run the peers (default: all)")
     ap.add_argument("--peer-plan", default=None,
@@ -161,18 +170,22 @@ def main():
         subprocess.run(["cargo", "build", "--release", "--bins", "--example", "floor"], cwd=ROOT, check=True)
     started = datetime.datetime.now(datetime.timezone.utc)
     loads = [loadavg()]
-    rows = []  # (size, tool, threads, train MB/s, predict MB/s, train RSS, predict RSS, train s, predict s)
+    rounds = []  # per round, its rows
     notes = []
     work = tempfile.mkdtemp(prefix="pitchsift-bench.")
     small_model = None
     vocab = {}
     model_latency = {}
-    for n in sizes:
+    for n, rnd in [(n, r) for r in range(a.rounds) for n in sizes]:
+        if n == sizes[0]:
+            rounds.append([])
+        # (size, tool, threads, train MB/s, predict MB/s, train RSS, predict RSS, train s, predict s)
+        rows = rounds[-1]
         d = dirs[n] if n in dirs else ensure_data(n, a.data_dir)
         train_csv, test_csv = os.path.join(d, "train.csv"), os.path.join(d, "test.csv")
         n_train, train_bytes = text_bytes(train_csv)
         n_test, test_bytes = text_bytes(test_csv)
-        print(f"size {n}: {n_train} train docs ({train_bytes/1e6:.1f} MB text), {n_test} test docs "
+        print(f"round {rnd + 1}/{a.rounds}, size {n}: {n_train} train docs ({train_bytes/1e6:.1f} MB text), {n_test} test docs "
               f"({test_bytes/1e6:.1f} MB), load {loadavg()}", flush=True)
         floor = os.path.join(BIN, "examples", "floor")
         ft, fr, _ = median_runs(a.repeat, lambda: timed([floor, train_csv]))
@@ -202,7 +215,7 @@ def main():
             print(f"  pitchsift --hash-bits {a.hash_bits} -j {t}: train {tt:.2f}s predict {pt:.2f}s", flush=True)
         if a.model_latency_runs:
             model_latency[n] = one_message_latency(a.model_latency_runs, model)
-        if small_model is None:
+        if small_model is None and os.path.exists(model):
             small_model = os.path.join(work, "small.model")
             os.replace(model, small_model)
             small_test = test_csv
@@ -222,16 +235,16 @@ def main():
         loads.append(loadavg())
         # Results so far, in case a later (larger) size is interrupted.
         done = [m for m in sizes if any(r[0] == m for r in rows)]
-        write_results(a, render(rows, done, threads, a, started, datetime.datetime.now(datetime.timezone.utc),
-                                loads, notes + [f"partial: sizes {', '.join(map(str, done))} of {a.sizes}"],
-                                None, peer_sizes, vocab, None, model_latency))
+        partial = f"partial: round {rnd + 1} of {a.rounds}, sizes {', '.join(map(str, done))} of {a.sizes}"
+        write_results(a, render(rounds, done, threads, a, started, datetime.datetime.now(datetime.timezone.utc),
+                                loads, notes + [partial], None, peer_sizes, vocab, None, model_latency))
     big = None
     if a.big_predict_mb > 0 and small_model:
         big = big_stdin_predict(None, small_test, a.big_predict_mb, max(threads))
         loads.append(loadavg())
     latency = one_message_latency(a.latency_runs) if a.latency_runs else None
     finished = datetime.datetime.now(datetime.timezone.utc)
-    md = render(rows, sizes, threads, a, started, finished, loads, notes, big, peer_sizes, vocab, latency,
+    md = render(rounds, sizes, threads, a, started, finished, loads, notes, big, peer_sizes, vocab, latency,
                 model_latency)
     write_results(a, md)
     print(md)
@@ -267,17 +280,63 @@ def one_message_latency(runs, model=None):
     return statistics.median(times), min(times), max(times), runs
 
 
-def render(rows, sizes, threads, a, started, finished, loads, notes, big, peer_sizes, vocab, latency,
+def median_rows(rounds):
+    """One row per (size, tool, threads): each figure's median over the rounds that have it."""
+    keys, by = [], {}
+    for rows in rounds:
+        for r in rows:
+            k = r[:3]
+            if k not in by:
+                keys.append(k)
+                by[k] = []
+            by[k].append(r)
+    return [k + tuple(statistics.median(r[i] for r in by[k]) for i in range(3, 9)) for k in keys]
+
+
+def ratios(rows, n):
+    """The same-run ratios of size n: (name, train, predict, unit)."""
+    out = []
+    mine = [r for r in rows if r[0] == n and r[1] == "pitchsift"]
+    if not mine:
+        return out
+    by = {(r[1], r[2]): r for r in rows if r[0] == n}
+    best = max(mine, key=lambda r: r[3] + r[4])
+    hashed = [r for r in rows if r[0] == n and r[1].startswith("pitchsift --hash-bits")]
+    t1 = by.get(("pitchsift", 1))
+    t2 = by.get(("pitchsift", 2))
+    fl = by.get(("floor (read + split)", 1))
+    targets = {"sk_count12_mnb": " (target >= 10x / >= 10x)", "vw_oaa": " (target >= 1x / >= 2x)"}
+    for p in ["sk_count12_mnb", "vw_oaa", "fasttext"]:
+        r = by.get((p, None))
+        if r:
+            out.append((f"pitchsift (-j {best[2]}) / {p}{targets.get(p, '')}", best[3] / r[3], best[4] / r[4], "x"))
+            for h in hashed:
+                out.append((f"{h[1]} (-j {h[2]}) / {p}", h[3] / r[3], h[4] / r[4], "x"))
+    if fl:
+        out.append((f"floor / pitchsift (-j {best[2]})", fl[3] / best[3], fl[4] / best[4], ""))
+        for h in hashed:
+            out.append((f"floor / {h[1]} (-j {h[2]}) (target <= 3)", fl[3] / h[3], fl[4] / h[4], ""))
+    if t1 and t2:
+        out.append(("pitchsift -j 2 / -j 1 (target >= 1.8)", t2[3] / t1[3], t2[4] / t1[4], "x"))
+    return out
+
+
+def render(rounds, sizes, threads, a, started, finished, loads, notes, big, peer_sizes, vocab, latency,
            model_latency=None):
+    rows = median_rows(rounds)
+    many = len(rounds) > 1
     out = []
     out.append("Whole-process figures from `scripts/bench_speed.py` "
                f"(`--sizes {a.sizes}" + (f" --dirs {a.dirs}" if a.dirs else "") + f" --threads {a.threads} --repeat {a.repeat}"
+               + (f" --rounds {a.rounds}" if a.rounds > 1 else "")
                + (f" --peer-plan \"{a.peer_plan}\"" if a.peer_plan else f" --peers {a.peers}")
                + (f" --peer-sizes {a.peer_sizes}" if a.peer_sizes and not a.peer_plan else "")
                + (f" --big-predict-mb {a.big_predict_mb:g}" if a.big_predict_mb else "") + "`), "
                f"run {started:%Y-%m-%d %H:%M}–{finished:%H:%M} UTC on {os.cpu_count()} cores; "
                f"load average (1/5/15 min) sampled at the start and after each size: {'; '.join(loads)}. "
-               "Medians of the repeats; MB = 10^6 bytes of message text. pitchsift and the floor are timed "
+               "Medians of the repeats" + (f", then of {len(rounds)} rounds (the whole measurement "
+                                           "run again, one round after the other)" if many else "")
+               + "; MB = 10^6 bytes of message text. pitchsift and the floor are timed "
                "as whole processes (CSV reading, tokenising, writing the model or the predictions); the "
                "peers' times are the harness's (fit / predict of data already converted for the tool).\n")
     out.append("| messages | tool | threads | train MB/s | predict MB/s | train peak RSS MB | predict peak RSS MB | train s | predict s |")
@@ -286,29 +345,23 @@ def render(rows, sizes, threads, a, started, finished, loads, notes, big, peer_s
         n, tool, t, tm, pm, trss, prss, ts, ps = r
         out.append(f"| {label(n)} | {tool} | {t if t else '-'} | {tm:.2f} | {pm:.2f} | {trss:.0f} | {prss:.0f} | {ts:.2f} | {ps:.2f} |")
     out.append("")
-    out.append("Ratios (same run):\n")
+    if many:
+        out.append(f"Ratios (each computed within one round; median over the {len(rounds)} rounds, "
+                   "and in brackets the lowest and highest round):\n")
+    else:
+        out.append("Ratios (same run):\n")
     out.append("| messages | ratio | train | predict |")
     out.append("|---:|---|---:|---:|")
     for n in sizes:
-        by = {(r[1], r[2]): r for r in rows if r[0] == n}
-        best = max((r for r in rows if r[0] == n and r[1] == "pitchsift"), key=lambda r: r[3] + r[4])
-        hashed = [r for r in rows if r[0] == n and r[1].startswith("pitchsift --hash-bits")]
-        t1 = by.get(("pitchsift", 1))
-        t2 = by.get(("pitchsift", 2))
-        fl = by.get(("floor (read + split)", 1))
-        targets = {"sk_count12_mnb": " (target >= 10x / >= 10x)", "vw_oaa": " (target >= 1x / >= 2x)"}
-        for p in ["sk_count12_mnb", "vw_oaa", "fasttext"]:
-            r = by.get((p, None))
-            if r:
-                out.append(f"| {label(n)} | pitchsift (-j {best[2]}) / {p}{targets.get(p, '')} | {best[3]/r[3]:.2f}x | {best[4]/r[4]:.2f}x |")
-                for h in hashed:
-                    out.append(f"| {label(n)} | {h[1]} (-j {h[2]}) / {p} | {h[3]/r[3]:.2f}x | {h[4]/r[4]:.2f}x |")
-        if fl:
-            out.append(f"| {label(n)} | floor / pitchsift (-j {best[2]}) | {fl[3]/best[3]:.2f} | {fl[4]/best[4]:.2f} |")
-            for h in hashed:
-                out.append(f"| {label(n)} | floor / {h[1]} (-j {h[2]}) (target <= 3) | {fl[3]/h[3]:.2f} | {fl[4]/h[4]:.2f} |")
-        if t1 and t2:
-            out.append(f"| {label(n)} | pitchsift -j 2 / -j 1 (target >= 1.8) | {t2[3]/t1[3]:.2f}x | {t2[4]/t1[4]:.2f}x |")
+        per_round = [{name: (tr, pr, u) for name, tr, pr, u in ratios(rr, n)} for rr in rounds]
+        for name, _, _, unit in ratios(rounds[0], n):
+            vals = [pr[name] for pr in per_round if name in pr]
+
+            def cell(i):
+                v = [x[i] for x in vals]
+                text = f"{statistics.median(v):.2f}{unit}"
+                return text + (f" ({min(v):.2f}–{max(v):.2f})" if len(v) > 1 else "")
+            out.append(f"| {label(n)} | {name} | {cell(0)} | {cell(1)} |")
     if vocab:
         out.append("")
         out.append("Training memory against vocabulary (pitchsift, the last thread count's model):\n")
