@@ -105,6 +105,7 @@ impl Index {
             n: n as u32,
         };
         let mut slots = vec![0u64; ix.homes as usize];
+        let id_mask = (1u64 << ix.id_bits) - 1;
         // Keys are inserted in feature order (which decides the table's bytes), with the
         // home slot of a key `AHEAD` places on prefetched: the table is far larger than
         // the caches, and overlapping the misses is most of the build's time.
@@ -125,7 +126,6 @@ impl Index {
             // tags) would hide this key. Slots on the path stay as they are (later keys
             // only take empty slots), so checking here checks every lookup.
             let want = tag << ix.id_bits;
-            let id_mask = (1u64 << ix.id_bits) - 1;
             while s < slots.len() && slots[s] != 0 {
                 if slots[s] & !id_mask == want {
                     return None;

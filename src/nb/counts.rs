@@ -433,31 +433,26 @@ impl Local {
         true
     }
 
-    /// The terms' strings, in entry order: tokens joined by one space, or `#<bucket>`
-    /// with feature hashing (as [`Analyzer::for_each_term`] writes them).
+    /// The terms' strings, in entry order: tokens joined by one space (as
+    /// [`Analyzer::for_each_term`] writes them). Feature hashing's terms are never built
+    /// this way (see [`parts_by_buckets`]).
     fn strings(&self) -> Strings {
-        let hashed = self.analyzer.config().hash_bits.is_some();
+        debug_assert!(self.analyzer.config().hash_bits.is_none());
         let max_n = self.analyzer.config().ngram_max as usize;
         let n = self.table.len();
         debug_assert!(self.table.pending.iter().all(Vec::is_empty));
         let mut terms = Terms::with_capacity(n, 0);
         let mut heads = Vec::with_capacity(n);
-        let mut name = String::new();
         for e in self.table.iter() {
-            // Tokens joined by one space, or `#<bucket>`: UTF-8.
+            // Tokens joined by one space: UTF-8.
             terms.push_with(|bytes| {
-                if hashed {
-                    bucket_term(&mut name, e.key[0] as u64);
-                    bytes.extend_from_slice(name.as_bytes());
-                } else {
-                    // At most `ngram_max` ids: a bigram's third slot may hold its class.
-                    let ids = e.key.iter().take(max_n).take_while(|&&id| id != NONE);
-                    for (k, &id) in ids.enumerate() {
-                        if k > 0 {
-                            bytes.push(b' ');
-                        }
-                        bytes.extend_from_slice(self.tok(id));
+                // At most `ngram_max` ids: a bigram's third slot may hold its class.
+                let ids = e.key.iter().take(max_n).take_while(|&&id| id != NONE);
+                for (k, &id) in ids.enumerate() {
+                    if k > 0 {
+                        bytes.push(b' ');
                     }
+                    bytes.extend_from_slice(self.tok(id));
                 }
             });
             heads.push(e.head);
@@ -614,9 +609,7 @@ impl CountBuilder {
                 None => parts_by_buckets(&mut locals, &remap),
             }
         } else {
-            for l in locals.iter_mut() {
-                l.spill_dense();
-            }
+            // Without feature hashing no dense cell is ever used.
             match TokenRanks::new(&locals) {
                 Some(ranks) => parts_by_ranks(&mut locals, &ranks, &remap),
                 None => parts_by_strings(&mut locals, &remap),
@@ -665,7 +658,8 @@ impl CountBuilder {
 
 /// The merged, sorted terms of the workers' tables in consecutive parts, by their strings:
 /// every term's string is built, the strings are bucketed by their first two bytes and
-/// each bucket is sorted bytewise. Works for every term (hashed buckets, any tokens).
+/// each bucket is sorted bytewise. Works for any tokens (the fallback of
+/// [`parts_by_ranks`]); feature hashing has [`parts_by_dense`] and [`parts_by_buckets`].
 fn parts_by_strings(locals: &mut [Local], remap: &[u32]) -> Vec<Part> {
     // The terms' strings, built once per distinct term of each worker (in parallel);
     // then the tables are not needed any more.
@@ -889,22 +883,7 @@ fn parts_by_buckets(locals: &mut [Local], remap: &[u32]) -> Vec<Part> {
         .par_iter()
         .map(|s| s.iter().map(|st| decimal_order(st.0)).collect())
         .collect();
-    let mut starts = vec![0usize; (1 << BUCKET_BITS) + 1];
-    for o in orders.iter().flatten() {
-        starts[(o >> shift) as usize + 1] += 1;
-    }
-    for i in 1..starts.len() {
-        starts[i] += starts[i - 1];
-    }
-    let mut refs = vec![(0u64, 0u32, 0u32); *starts.last().unwrap()];
-    let mut fill = starts.clone();
-    for (li, o) in orders.iter().enumerate() {
-        for (ei, &order) in o.iter().enumerate() {
-            let b = (order >> shift) as usize;
-            refs[fill[b]] = (order, li as u32, ei as u32);
-            fill[b] += 1;
-        }
-    }
+    let (mut refs, starts) = radix_refs(&orders, shift);
     drop(orders);
     let buckets = non_empty_buckets(&mut refs, &starts);
     let stats = &stats;
@@ -1123,22 +1102,7 @@ fn parts_by_ranks(locals: &mut [Local], ranks: &TokenRanks, remap: &[u32]) -> Ve
         l.table = Table::new();
         l.tok_table = HashTable::new();
     }
-    let mut starts = vec![0usize; (1 << BUCKET_BITS) + 1];
-    for &packed in keyed.iter().flatten() {
-        starts[(packed >> shift) as usize + 1] += 1;
-    }
-    for i in 1..starts.len() {
-        starts[i] += starts[i - 1];
-    }
-    let mut refs = vec![(0u64, 0u32, 0u32); *starts.last().unwrap()];
-    let mut fill = starts.clone();
-    for (li, k) in keyed.iter().enumerate() {
-        for (ei, &packed) in k.iter().enumerate() {
-            let b = (packed >> shift) as usize;
-            refs[fill[b]] = (packed, li as u32, ei as u32);
-            fill[b] += 1;
-        }
-    }
+    let (mut refs, starts) = radix_refs(&keyed, shift);
     drop(keyed);
     let buckets = non_empty_buckets(&mut refs, &starts);
     let locals = &*locals;
@@ -1479,6 +1443,29 @@ pub(crate) fn l2_norm(tfs: impl Iterator<Item = u32>, buf: &mut Vec<u32>, w: Ter
 /// Fixed-point value of a fractional weight.
 pub(crate) fn quantize(w: f64) -> u64 {
     (w * (1u64 << FRACTION_BITS) as f64).round() as u64
+}
+
+/// Every worker's keys (`keys[worker][entry]`) as `(key, worker, entry)` refs, placed by
+/// the radix bucket `key >> shift` (of [`BUCKET_BITS`] bits), with the buckets' start
+/// offsets (a prefix sum, one more than the buckets): for [`non_empty_buckets`].
+fn radix_refs(keys: &[Vec<u64>], shift: u32) -> (Vec<(u64, u32, u32)>, Vec<usize>) {
+    let mut starts = vec![0usize; (1 << BUCKET_BITS) + 1];
+    for &k in keys.iter().flatten() {
+        starts[(k >> shift) as usize + 1] += 1;
+    }
+    for i in 1..starts.len() {
+        starts[i] += starts[i - 1];
+    }
+    let mut refs = vec![(0u64, 0u32, 0u32); *starts.last().unwrap()];
+    let mut fill = starts.clone();
+    for (li, k) in keys.iter().enumerate() {
+        for (ei, &key) in k.iter().enumerate() {
+            let b = (key >> shift) as usize;
+            refs[fill[b]] = (key, li as u32, ei as u32);
+            fill[b] += 1;
+        }
+    }
+    (refs, starts)
 }
 
 /// `refs` cut at the bucket boundaries `starts` (a prefix sum, `starts[0] == 0`), the
