@@ -35,7 +35,7 @@ import csv
 import json
 import os
 import re
-import subprocess
+import shutil
 import sys
 import tempfile
 import time
@@ -48,6 +48,7 @@ from sklearn.naive_bayes import ComplementNB
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "scripts"))
+sys.dont_write_bytecode = True  # no scripts/__pycache__ in the repository
 import bench_real  # noqa: E402  (folds, metrics, default options: the same code as the bench)
 
 WRITTEN = bench_real.WRITTEN
@@ -407,6 +408,7 @@ def main():
             res["written_weight"] = ww or 1
             res["command"] = cmd
             report(name, res)
+        shutil.rmtree(work)  # the weighted copies of the real messages
 
     if args.json:
         with open(args.json, "w", encoding="utf-8") as f:
