@@ -31,6 +31,9 @@ Variants (`--variants`, comma-separated; all by default):
                    posterior over the other inboxes' rows, or their label frequencies.
                    (with --ks 0: the base model and the unlabelled rows alone; the estimated
                    priors are printed)
+  nearest-c10      margin-c10, then every scored message whose word 1..2-grams overlap an
+                   answered message's by Jaccard >= 0.5 takes that answer's label (a memory of
+                   the user's answers, as a spam filter's "I told you this one")
   random-cW, random-docsW  seeds 1..--seeds, the baselines for "vs random"
 
 --metric macro-f1-5 (labels with >= 5 scored rows) or accuracy: the same comparisons without
@@ -55,6 +58,7 @@ import csv
 import json
 import math
 import os
+import re
 import statistics
 import sys
 import tempfile
@@ -66,7 +70,7 @@ import active_learning_eval as ale  # noqa: E402
 ROOT = ale.ROOT
 KS = [10, 20, 30, 50]
 ALL = ("margin-c5,margin-c10,margin-c20,balanced-c10,margin-answers,margin-docs5,margin-docs10,"
-       "margin-docs20,balanced-docs10,copies-2x5,rerank10,rerank5,rerank10-docs10,em-uniform,em-fit,em-freq,"
+       "margin-docs20,balanced-docs10,copies-2x5,nearest-c10,rerank10,rerank5,rerank10-docs10,em-uniform,em-fit,em-freq,"
        "random-c5,random-c10,random-c20,random-docs5,random-docs10,random-docs20")
 
 
@@ -205,7 +209,7 @@ class Inbox:
             picked, weight = self.order[:k], weights["c10"]
         elif kind == "copies":
             picked, weight, copies = self.order[:k], weights["c5"], 2
-        elif kind == "margin":
+        elif kind in ("margin", "nearest"):
             picked, weight = self.order[:k], weights[rule]
         elif kind == "balanced":
             picked, weight = self.balanced(k), weights[rule]
@@ -219,6 +223,8 @@ class Inbox:
         priors = None
         if kind != "em":
             pred = {i: r["predicted"] for i, r in self.predict(model, self.pool).items()}
+            if kind == "nearest":
+                pred, relabelled = self.nearest(picked, pred, 0.5)
         else:
             raw = self.predict(model, self.pool, raw=True)
             rest = [i for i in self.ids if i not in set(picked)]
@@ -230,11 +236,26 @@ class Inbox:
         if model != self.model:
             os.unlink(model)
         out = self.score(picked, pred)
+        if kind == "nearest":
+            out["relabelled"] = relabelled
         if priors is not None:
             out["priors"] = priors
             out["true_shares"] = {l: sum(1 for i in self.ids if self.truth[i] == l) / len(self.ids)
                                   for l in self.labels}
         return out
+
+    def nearest(self, picked, pred, tau):
+        """Every message at word 1..2-gram Jaccard >= tau of an answered one takes its label."""
+        grams = {i: ngrams(self.text[i]) for i in self.ids}
+        out, n = dict(pred), 0
+        for i in self.ids:
+            if i in set(picked):
+                continue
+            sim, p = max((len(grams[i] & grams[p]) / max(1, len(grams[i] | grams[p])), p) for p in picked)
+            if sim >= tau:
+                out[i] = self.truth[p]
+                n += 1
+        return out, n
 
     def diagnostics(self, k):
         picked = self.order[:k]
@@ -288,6 +309,11 @@ METRICS = {
     "macro-f1-5": macro_f1_5,
     "accuracy": lambda truth, pred: sum(1 for t, p in zip(truth, pred) if t == p) / len(truth),
 }
+
+
+def ngrams(text):
+    w = re.findall(r"\w+", text.lower())
+    return set(w) | {a + " " + b for a, b in zip(w, w[1:])}
 
 
 def argmax(v):
@@ -386,6 +412,9 @@ def run(a, work):
             else:
                 line += " " * 17
             print(line + "  " + " ".join(f"{g[n]:+.3f}" for n in names))
+    for (ib, v, k, s), r in results:
+        if "relabelled" in r:
+            print(f"{v} K={k} {ib.name}: {r['relabelled']} scored messages took an answer's label")
     for v in variants:
         for k in ks:
             e = summary[v][str(k)]
