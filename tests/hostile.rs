@@ -200,6 +200,44 @@ fn semicolon_tab_and_tsv_delimiters() {
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
 }
 
+/// A CSV with a header and no row: predict writes the output's header (a CSV a
+/// spreadsheet or `pitchsift-eval` can read), not an empty file; JSON lines has nothing.
+#[test]
+fn header_only_input_gives_header_only_output() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    reference_model(d);
+    fs::write(d.join("empty.csv"), b"id,text\n").unwrap();
+    let want =
+        "id,text,predicted,confidence,p_networking,p_opportunity,p_recruiting,p_sales,p_scam\n";
+    let o = run_in(PREDICT, &["-m", "ref.model", "-i", "empty.csv"], d);
+    assert_ok(&o);
+    assert_eq!(String::from_utf8(o.stdout).unwrap(), want);
+    let o = run_in(
+        PREDICT,
+        &["-m", "ref.model", "-i", "empty.csv", "-o", "out.csv"],
+        d,
+    );
+    assert_ok(&o);
+    assert_eq!(fs::read_to_string(d.join("out.csv")).unwrap(), want);
+    // Then a file with rows: one header in all.
+    fs::write(d.join("one.csv"), b"id,text\n7,quick demo this week?\n").unwrap();
+    let o = run_in(
+        PREDICT,
+        &["-m", "ref.model", "-i", "empty.csv", "-i", "one.csv"],
+        d,
+    );
+    let out = String::from_utf8(o.stdout).unwrap();
+    assert!(out.starts_with(want) && out.lines().count() == 2, "{out}");
+    let o = run_in(
+        PREDICT,
+        &["-m", "ref.model", "-i", "empty.csv", "-f", "jsonl"],
+        d,
+    );
+    assert_ok(&o);
+    assert!(o.stdout.is_empty());
+}
+
 #[test]
 fn quoted_fields_with_newlines() {
     let dir = tempfile::tempdir().unwrap();
