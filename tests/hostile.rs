@@ -352,6 +352,60 @@ fn invalid_utf8_names_the_line_or_is_replaced() {
     assert_eq!(out.lines().count(), 3);
 }
 
+/// Runs predict in `dir` with `args`, `input` on its standard input.
+fn predict_stdin(dir: &Path, args: &[&str], input: &[u8]) -> Output {
+    let mut child = Command::new(PREDICT)
+        .args(args)
+        .current_dir(dir)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(input).unwrap();
+    child.wait_with_output().unwrap()
+}
+
+/// `pitchsift-predict -` (one message a line): invalid UTF-8 names the line, like a CSV
+/// field, and `--invalid-utf8 replace` applies; CRLF line ends are not part of a message.
+#[test]
+fn invalid_utf8_on_stdin_lines_names_the_line_or_is_replaced() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    reference_model(d);
+    let input = b"fine\r\nstill fine\nbad \xC3\x28 byte\n";
+    let o = predict_stdin(d, &["-m", "ref.model", "-"], input);
+    assert_bad_data(
+        &o,
+        &[
+            "standard input:3:",
+            "invalid UTF-8 at byte 4",
+            "--invalid-utf8",
+        ],
+    );
+    assert!(o.stdout.is_empty());
+    let o = predict_stdin(
+        d,
+        &[
+            "-m",
+            "ref.model",
+            "-",
+            "-f",
+            "csv",
+            "--invalid-utf8",
+            "replace",
+        ],
+        input,
+    );
+    assert_ok(&o);
+    let out = String::from_utf8(o.stdout).expect("output is UTF-8");
+    let texts: Vec<String> = csv::Reader::from_reader(out.as_bytes())
+        .records()
+        .map(|r| r.unwrap()[0].to_string())
+        .collect();
+    assert_eq!(texts, ["fine", "still fine", "bad \u{FFFD}( byte"]);
+}
+
 /// Peak resident set of a running process (VmHWM), in KiB.
 fn peak_rss_kib(pid: u32) -> Option<u64> {
     let s = fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
