@@ -156,6 +156,28 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             return Err(Usage(format!("--min-confidence must be in [0, 1] (got {t})")).into());
         }
     }
+    if cli.model_file.is_some() {
+        // Options of cross-validation and search that a trained model has no use for:
+        // refused rather than silently ignored (clap's `requires = "grid"` does not
+        // fire here, as --model-file conflicts with --grid).
+        let cv_only = [
+            (
+                cli.output.is_some(),
+                "-o/--output (the best model of --grid)",
+            ),
+            (cli.calibration.is_some(), "--calibration"),
+            (cli.group_col.is_some(), "--group-col"),
+            (!cli.always_train.is_empty(), "--always-train"),
+            (cli.cv_repeat > 1, "--cv-repeat"),
+        ];
+        if let Some((_, name)) = cv_only.iter().find(|(given, _)| *given) {
+            return Err(Usage(format!(
+                "{name} has no use with --model MODEL --test FILE... (it belongs to --cv or \
+                 --grid); the report goes to stdout, --json, --markdown and --plot"
+            ))
+            .into());
+        }
+    }
     cli.run.init_threads()?;
     let start = Instant::now();
     let outcome = if let Some(model) = &cli.model_file {
