@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{assert_ok, repo_file, run_in, stderr, PREDICT, TRAIN};
+use common::{assert_ok, repo_file, run_in, stderr, EVAL, PREDICT, TRAIN};
 use pitchsift::model_file::Load;
 
 /// The labelled fixture (30 messages, 5 labels) as (label, text) pairs.
@@ -866,6 +866,92 @@ fn unwritable_paths_are_clear_errors() {
         d,
     );
     assert_bad_data(&o, &["/proc/pitchsift-out.csv"]);
+}
+
+/// An output that is one of the run's inputs (`pitchsift-train data.csv -o data.csv`, a
+/// predict `-o` naming the model, an eval report over the corpus): refused as usage (2)
+/// before anything is read, and the input stays as it was. `--update M ... -o M` is the
+/// documented exception: the base model is replaced by its update.
+#[test]
+fn output_that_is_an_input_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let model = reference_model(d);
+    let corpus = fs::read(d.join("ref.csv")).unwrap();
+    fs::write(d.join("in.csv"), b"id,text\n1,quick demo this week?\n").unwrap();
+    let in_csv = fs::read(d.join("in.csv")).unwrap();
+    let cases: [(&str, &[&str]); 7] = [
+        (TRAIN, &["ref.csv", "-o", "ref.csv"]),
+        // Another spelling of the same file.
+        (
+            TRAIN,
+            &["ref.csv", "-o", "./ref.csv", "--always-train", "in.csv"],
+        ),
+        (
+            PREDICT,
+            &["-m", "ref.model", "-i", "in.csv", "-o", "ref.model"],
+        ),
+        (
+            PREDICT,
+            &[
+                "-m",
+                "ref.model",
+                "-i",
+                "in.csv",
+                "-o",
+                "in.csv",
+                "-f",
+                "jsonl",
+            ],
+        ),
+        (EVAL, &["--cv", "2", "ref.csv", "--predictions", "ref.csv"]),
+        (
+            EVAL,
+            &[
+                "--model",
+                "ref.model",
+                "--test",
+                "ref.csv",
+                "--json",
+                "ref.model",
+            ],
+        ),
+        (EVAL, &["--cv", "2", "ref.csv", "--markdown", "ref.csv"]),
+    ];
+    for (bin, args) in cases {
+        let o = run_in(bin, args, d);
+        let e = stderr(&o);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {e}");
+        assert!(
+            e.contains("is the input") && e.contains("overwritten"),
+            "{args:?}: {e}"
+        );
+        assert!(o.stdout.is_empty(), "{args:?}");
+        assert_eq!(fs::read(d.join("ref.csv")).unwrap(), corpus, "{args:?}");
+        assert_eq!(fs::read(d.join("ref.model")).unwrap(), model, "{args:?}");
+        assert_eq!(fs::read(d.join("in.csv")).unwrap(), in_csv, "{args:?}");
+    }
+    assert!(temps(d).is_empty());
+    // --update may write over its base model.
+    fs::copy(d.join("ref.model"), d.join("grown.model")).unwrap();
+    fs::write(
+        d.join("new.csv"),
+        b"label,text\nsales,a brand new demo offer\n",
+    )
+    .unwrap();
+    assert_ok(&run_in(
+        TRAIN,
+        &[
+            "--update",
+            "grown.model",
+            "new.csv",
+            "-o",
+            "grown.model",
+            "-q",
+        ],
+        d,
+    ));
+    assert_ne!(fs::read(d.join("grown.model")).unwrap(), model);
 }
 
 /// `pitchsift-predict ... | head -1`: the reader goes away; predict ends quietly with 0.

@@ -3,7 +3,7 @@
 
 mod common;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
 
@@ -178,6 +178,27 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             .into());
         }
     }
+    let inputs: Vec<&Path> = (cli.inputs.iter())
+        .chain(&cli.test)
+        .chain(&cli.always_train)
+        .chain(&cli.model_file)
+        .map(|p| p.as_path())
+        .collect();
+    let plots = cli
+        .plot
+        .as_ref()
+        .map(|d| [d.join("confusion.svg"), d.join("reliability.svg")]);
+    let mut outputs: Vec<(&str, &Path)> = Vec::new();
+    for (what, p) in [
+        ("--json", &cli.json),
+        ("--markdown", &cli.markdown),
+        ("--predictions", &cli.predictions),
+        ("-o/--output", &cli.output),
+    ] {
+        outputs.extend(p.as_deref().map(|p| (what, p)));
+    }
+    outputs.extend(plots.iter().flatten().map(|p| ("--plot", p.as_path())));
+    common::check_output_not_input(&outputs, &inputs)?;
     cli.run.init_threads()?;
     let start = Instant::now();
     let outcome = if let Some(model) = &cli.model_file {

@@ -118,6 +118,16 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         }
     }
     common::check_inputs(&cli.input)?;
+    let inputs: Vec<&Path> = (cli.input.iter())
+        .chain(&cli.model)
+        .chain(&cli.linkedin)
+        .map(|p| p.as_path())
+        .collect();
+    let outputs: Vec<(&str, &Path)> = [("the output", &cli.output), ("--report", &cli.report)]
+        .into_iter()
+        .filter_map(|(what, p)| p.as_deref().map(|p| (what, p)))
+        .collect();
+    common::check_output_not_input(&outputs, &inputs)?;
     let model_name = match &cli.model {
         Some(p) => p.display().to_string(),
         None => "<default model>".into(),
