@@ -225,6 +225,39 @@ fn errors_name_the_problem_and_use_the_exit_codes() {
     assert!(!j.exists());
 }
 
+/// `--model M --test T` with an option of --cv/--grid (`-o`, `--calibration`, ...): a
+/// usage error naming the option, never a run that silently ignores it (no `-o` file).
+#[test]
+fn model_mode_refuses_cross_validation_options() {
+    let dir = tempfile::tempdir().unwrap();
+    let c = corpus(dir.path());
+    let model = dir.path().join("m.model");
+    ok(&run(TRAIN, &[s(&c), "-o", s(&model), "-q"]));
+    let out_model = dir.path().join("best.model");
+    let cases: [(&[&str], &str); 5] = [
+        (&["-o", s(&out_model)], "-o/--output"),
+        (&["--calibration", "isotonic"], "--calibration"),
+        (&["--group-col", "label"], "--group-col"),
+        (&["--always-train", s(&c)], "--always-train"),
+        (&["--cv-repeat", "3"], "--cv-repeat"),
+    ];
+    for (extra, name) in cases {
+        let mut args = vec!["--model", s(&model), "--test", s(&c)];
+        args.extend_from_slice(extra);
+        let out = eval(&args);
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(2), "{extra:?}: {err}");
+        assert!(
+            err.contains(name) && err.contains("--cv"),
+            "{extra:?}: {err}"
+        );
+        assert!(out.stdout.is_empty(), "{extra:?}: no report");
+    }
+    assert!(!out_model.exists());
+    // The same model and test file without them: a report.
+    ok(&eval(&["--model", s(&model), "--test", s(&c)]));
+}
+
 #[test]
 fn grid_priors_apply_to_multinomial_only_and_placeholders_recount() {
     let dir = tempfile::tempdir().unwrap();

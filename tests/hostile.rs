@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{assert_ok, repo_file, run_in, stderr, PREDICT, TRAIN};
+use common::{assert_ok, repo_file, run_in, stderr, EVAL, PREDICT, TRAIN};
 use pitchsift::model_file::Load;
 
 /// The labelled fixture (30 messages, 5 labels) as (label, text) pairs.
@@ -200,6 +200,44 @@ fn semicolon_tab_and_tsv_delimiters() {
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
 }
 
+/// A CSV with a header and no row: predict writes the output's header (a CSV a
+/// spreadsheet or `pitchsift-eval` can read), not an empty file; JSON lines has nothing.
+#[test]
+fn header_only_input_gives_header_only_output() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    reference_model(d);
+    fs::write(d.join("empty.csv"), b"id,text\n").unwrap();
+    let want =
+        "id,text,predicted,confidence,p_networking,p_opportunity,p_recruiting,p_sales,p_scam\n";
+    let o = run_in(PREDICT, &["-m", "ref.model", "-i", "empty.csv"], d);
+    assert_ok(&o);
+    assert_eq!(String::from_utf8(o.stdout).unwrap(), want);
+    let o = run_in(
+        PREDICT,
+        &["-m", "ref.model", "-i", "empty.csv", "-o", "out.csv"],
+        d,
+    );
+    assert_ok(&o);
+    assert_eq!(fs::read_to_string(d.join("out.csv")).unwrap(), want);
+    // Then a file with rows: one header in all.
+    fs::write(d.join("one.csv"), b"id,text\n7,quick demo this week?\n").unwrap();
+    let o = run_in(
+        PREDICT,
+        &["-m", "ref.model", "-i", "empty.csv", "-i", "one.csv"],
+        d,
+    );
+    let out = String::from_utf8(o.stdout).unwrap();
+    assert!(out.starts_with(want) && out.lines().count() == 2, "{out}");
+    let o = run_in(
+        PREDICT,
+        &["-m", "ref.model", "-i", "empty.csv", "-f", "jsonl"],
+        d,
+    );
+    assert_ok(&o);
+    assert!(o.stdout.is_empty());
+}
+
 #[test]
 fn quoted_fields_with_newlines() {
     let dir = tempfile::tempdir().unwrap();
@@ -312,6 +350,60 @@ fn invalid_utf8_names_the_line_or_is_replaced() {
     let out = String::from_utf8(o.stdout).expect("output is UTF-8");
     assert!(out.contains("bad \u{FFFD}( byte"), "{out}");
     assert_eq!(out.lines().count(), 3);
+}
+
+/// Runs predict in `dir` with `args`, `input` on its standard input.
+fn predict_stdin(dir: &Path, args: &[&str], input: &[u8]) -> Output {
+    let mut child = Command::new(PREDICT)
+        .args(args)
+        .current_dir(dir)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(input).unwrap();
+    child.wait_with_output().unwrap()
+}
+
+/// `pitchsift-predict -` (one message a line): invalid UTF-8 names the line, like a CSV
+/// field, and `--invalid-utf8 replace` applies; CRLF line ends are not part of a message.
+#[test]
+fn invalid_utf8_on_stdin_lines_names_the_line_or_is_replaced() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    reference_model(d);
+    let input = b"fine\r\nstill fine\nbad \xC3\x28 byte\n";
+    let o = predict_stdin(d, &["-m", "ref.model", "-"], input);
+    assert_bad_data(
+        &o,
+        &[
+            "standard input:3:",
+            "invalid UTF-8 at byte 4",
+            "--invalid-utf8",
+        ],
+    );
+    assert!(o.stdout.is_empty());
+    let o = predict_stdin(
+        d,
+        &[
+            "-m",
+            "ref.model",
+            "-",
+            "-f",
+            "csv",
+            "--invalid-utf8",
+            "replace",
+        ],
+        input,
+    );
+    assert_ok(&o);
+    let out = String::from_utf8(o.stdout).expect("output is UTF-8");
+    let texts: Vec<String> = csv::Reader::from_reader(out.as_bytes())
+        .records()
+        .map(|r| r.unwrap()[0].to_string())
+        .collect();
+    assert_eq!(texts, ["fine", "still fine", "bad \u{FFFD}( byte"]);
 }
 
 /// Peak resident set of a running process (VmHWM), in KiB.
@@ -774,6 +866,92 @@ fn unwritable_paths_are_clear_errors() {
         d,
     );
     assert_bad_data(&o, &["/proc/pitchsift-out.csv"]);
+}
+
+/// An output that is one of the run's inputs (`pitchsift-train data.csv -o data.csv`, a
+/// predict `-o` naming the model, an eval report over the corpus): refused as usage (2)
+/// before anything is read, and the input stays as it was. `--update M ... -o M` is the
+/// documented exception: the base model is replaced by its update.
+#[test]
+fn output_that_is_an_input_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let model = reference_model(d);
+    let corpus = fs::read(d.join("ref.csv")).unwrap();
+    fs::write(d.join("in.csv"), b"id,text\n1,quick demo this week?\n").unwrap();
+    let in_csv = fs::read(d.join("in.csv")).unwrap();
+    let cases: [(&str, &[&str]); 7] = [
+        (TRAIN, &["ref.csv", "-o", "ref.csv"]),
+        // Another spelling of the same file.
+        (
+            TRAIN,
+            &["ref.csv", "-o", "./ref.csv", "--always-train", "in.csv"],
+        ),
+        (
+            PREDICT,
+            &["-m", "ref.model", "-i", "in.csv", "-o", "ref.model"],
+        ),
+        (
+            PREDICT,
+            &[
+                "-m",
+                "ref.model",
+                "-i",
+                "in.csv",
+                "-o",
+                "in.csv",
+                "-f",
+                "jsonl",
+            ],
+        ),
+        (EVAL, &["--cv", "2", "ref.csv", "--predictions", "ref.csv"]),
+        (
+            EVAL,
+            &[
+                "--model",
+                "ref.model",
+                "--test",
+                "ref.csv",
+                "--json",
+                "ref.model",
+            ],
+        ),
+        (EVAL, &["--cv", "2", "ref.csv", "--markdown", "ref.csv"]),
+    ];
+    for (bin, args) in cases {
+        let o = run_in(bin, args, d);
+        let e = stderr(&o);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {e}");
+        assert!(
+            e.contains("is the input") && e.contains("overwritten"),
+            "{args:?}: {e}"
+        );
+        assert!(o.stdout.is_empty(), "{args:?}");
+        assert_eq!(fs::read(d.join("ref.csv")).unwrap(), corpus, "{args:?}");
+        assert_eq!(fs::read(d.join("ref.model")).unwrap(), model, "{args:?}");
+        assert_eq!(fs::read(d.join("in.csv")).unwrap(), in_csv, "{args:?}");
+    }
+    assert!(temps(d).is_empty());
+    // --update may write over its base model.
+    fs::copy(d.join("ref.model"), d.join("grown.model")).unwrap();
+    fs::write(
+        d.join("new.csv"),
+        b"label,text\nsales,a brand new demo offer\n",
+    )
+    .unwrap();
+    assert_ok(&run_in(
+        TRAIN,
+        &[
+            "--update",
+            "grown.model",
+            "new.csv",
+            "-o",
+            "grown.model",
+            "-q",
+        ],
+        d,
+    ));
+    assert_ne!(fs::read(d.join("grown.model")).unwrap(), model);
 }
 
 /// `pitchsift-predict ... | head -1`: the reader goes away; predict ends quietly with 0.

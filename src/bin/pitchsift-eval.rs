@@ -3,7 +3,7 @@
 
 mod common;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
 
@@ -156,6 +156,49 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             return Err(Usage(format!("--min-confidence must be in [0, 1] (got {t})")).into());
         }
     }
+    if cli.model_file.is_some() {
+        // Options of cross-validation and search that a trained model has no use for:
+        // refused rather than silently ignored (clap's `requires = "grid"` does not
+        // fire here, as --model-file conflicts with --grid).
+        let cv_only = [
+            (
+                cli.output.is_some(),
+                "-o/--output (the best model of --grid)",
+            ),
+            (cli.calibration.is_some(), "--calibration"),
+            (cli.group_col.is_some(), "--group-col"),
+            (!cli.always_train.is_empty(), "--always-train"),
+            (cli.cv_repeat > 1, "--cv-repeat"),
+        ];
+        if let Some((_, name)) = cv_only.iter().find(|(given, _)| *given) {
+            return Err(Usage(format!(
+                "{name} has no use with --model MODEL --test FILE... (it belongs to --cv or \
+                 --grid); the report goes to stdout, --json, --markdown and --plot"
+            ))
+            .into());
+        }
+    }
+    let inputs: Vec<&Path> = (cli.inputs.iter())
+        .chain(&cli.test)
+        .chain(&cli.always_train)
+        .chain(&cli.model_file)
+        .map(|p| p.as_path())
+        .collect();
+    let plots = cli
+        .plot
+        .as_ref()
+        .map(|d| [d.join("confusion.svg"), d.join("reliability.svg")]);
+    let mut outputs: Vec<(&str, &Path)> = Vec::new();
+    for (what, p) in [
+        ("--json", &cli.json),
+        ("--markdown", &cli.markdown),
+        ("--predictions", &cli.predictions),
+        ("-o/--output", &cli.output),
+    ] {
+        outputs.extend(p.as_deref().map(|p| (what, p)));
+    }
+    outputs.extend(plots.iter().flatten().map(|p| ("--plot", p.as_path())));
+    common::check_output_not_input(&outputs, &inputs)?;
     cli.run.init_threads()?;
     let start = Instant::now();
     let outcome = if let Some(model) = &cli.model_file {

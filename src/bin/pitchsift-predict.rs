@@ -118,6 +118,16 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         }
     }
     common::check_inputs(&cli.input)?;
+    let inputs: Vec<&Path> = (cli.input.iter())
+        .chain(&cli.model)
+        .chain(&cli.linkedin)
+        .map(|p| p.as_path())
+        .collect();
+    let outputs: Vec<(&str, &Path)> = [("the output", &cli.output), ("--report", &cli.report)]
+        .into_iter()
+        .filter_map(|(what, p)| p.as_deref().map(|p| (what, p)))
+        .collect();
+    common::check_output_not_input(&outputs, &inputs)?;
     let model_name = match &cli.model {
         Some(p) => p.display().to_string(),
         None => "<default model>".into(),
@@ -199,13 +209,29 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     written
 }
 
-/// The messages: the arguments, with `-` read as one message a line from stdin.
+/// The messages: the arguments, with `-` read as one message a line from stdin (a
+/// line ends with `\n` or `\r\n`). Invalid UTF-8 in a line is an error naming the line,
+/// or replaced with U+FFFD under `--invalid-utf8 replace`, as in a CSV text field.
 fn texts(cli: &Cli) -> anyhow::Result<Vec<String>> {
+    let replace = matches!(cli.csv.invalid_utf8, common::Utf8Arg::Replace);
     let mut texts: Vec<String> = Vec::new();
     for t in &cli.texts {
         if t == "-" {
-            for line in io::stdin().lock().lines() {
-                texts.push(line.context("standard input")?);
+            for (n, line) in io::stdin().lock().split(b'\n').enumerate() {
+                let mut line = line.context("standard input")?;
+                if line.last() == Some(&b'\r') {
+                    line.pop();
+                }
+                texts.push(match String::from_utf8(line) {
+                    Ok(s) => s,
+                    Err(e) if replace => String::from_utf8_lossy(e.as_bytes()).into_owned(),
+                    Err(e) => anyhow::bail!(
+                        "standard input:{}: invalid UTF-8 at byte {} of the line \
+                         (--invalid-utf8 replace reads it with U+FFFD)",
+                        n + 1,
+                        e.utf8_error().valid_up_to()
+                    ),
+                });
             }
         } else {
             texts.push(t.clone());

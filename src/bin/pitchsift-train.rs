@@ -2,7 +2,7 @@
 
 mod common;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
 
@@ -96,6 +96,14 @@ fn run(cli: Cli, matches: &ArgMatches) -> anyhow::Result<()> {
     if let Some(base) = &cli.update {
         common::check_inputs(std::slice::from_ref(base))?;
     }
+    // The corpora are never overwritten; the --update base model may be (documented).
+    let corpora: Vec<&Path> = cli
+        .corpus
+        .iter()
+        .chain(&cli.always_train)
+        .map(|p| p.as_path())
+        .collect();
+    common::check_output_not_input(&[("the output", &cli.output)], &corpora)?;
     cli.run.init_threads()?;
     let start = Instant::now();
     let calibration = match cli.calibration {

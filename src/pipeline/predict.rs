@@ -203,6 +203,9 @@ pub fn csv_files(
             w = Some(Writer::new(clf, o, out, &names));
         }
         let w = w.as_mut().unwrap();
+        // The CSV header even when no row follows: a header-only input gives a
+        // header-only output, still a CSV with the output's columns.
+        w.header()?;
         let input = many.then_some(path.as_path());
         // What the report shows of a row besides its text, when the file has it.
         let find = |names: &[&str]| names.iter().find_map(|c| src.column(c).ok());

@@ -1,7 +1,7 @@
 //! What the binaries share: exit codes, CSV and training options, the thread pool.
 #![allow(dead_code)]
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Args, ValueEnum};
@@ -249,6 +249,41 @@ pub fn check_inputs(inputs: &[PathBuf]) -> anyhow::Result<()> {
             .into());
         }
     }
+    Ok(())
+}
+
+/// An output must not be one of the inputs: writing it would replace a corpus or a model
+/// the run reads (`pitchsift-train data.csv -o data.csv`) with something else. Files are
+/// compared by device and inode (so another spelling or a hard link is the same file);
+/// an output that does not exist yet, `-` and devices (`/dev/null`) never clash. A
+/// usage error naming both.
+pub fn check_output_not_input(outputs: &[(&str, &Path)], inputs: &[&Path]) -> anyhow::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        let id = |p: &Path| {
+            if p.as_os_str() == "-" {
+                return None;
+            }
+            std::fs::metadata(p)
+                .ok()
+                .filter(|m| m.is_file())
+                .map(|m| (m.dev(), m.ino()))
+        };
+        for (what, out) in outputs {
+            let Some(o) = id(out) else { continue };
+            if let Some(i) = inputs.iter().find(|i| id(i) == Some(o)) {
+                return Err(Usage(format!(
+                    "{what} {} is the input {}: it would be overwritten; write to another file",
+                    out.display(),
+                    i.display()
+                ))
+                .into());
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = (outputs, inputs);
     Ok(())
 }
 
