@@ -538,3 +538,78 @@ fn usage_errors() {
     let o = run(PREDICT, &["--report", "r.html", "some text"]);
     assert_eq!(o.status.code(), Some(2));
 }
+
+#[test]
+fn a_report_that_cannot_be_written_fails_first_and_keeps_the_predictions_file() {
+    let dir = tempdir();
+    let zip = export_zip(dir.path(), true);
+    let out = dir.path().join("out.csv");
+    std::fs::write(&out, "a good file from an earlier run\n").unwrap();
+    // The report's folder does not exist: exit 1 naming it, the old output untouched
+    // (it used to be replaced by this run's predictions before the report failed).
+    let bad = dir.path().join("no-such-folder").join("r.html");
+    let o = run(
+        PREDICT,
+        &[
+            "--linkedin",
+            zip.to_str().unwrap(),
+            "--output",
+            out.to_str().unwrap(),
+            "--report",
+            bad.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(stderr(&o).contains("no-such-folder"), "{}", stderr(&o));
+    assert_eq!(
+        std::fs::read_to_string(&out).unwrap(),
+        "a good file from an earlier run\n"
+    );
+    assert!(!bad.exists());
+    // --output and --report naming one file (here through different spellings): a usage
+    // error, where the report used to replace the predictions with exit code 0.
+    let same = dir.path().join("same.out");
+    let same_too = dir.path().join(".").join("same.out");
+    let o = run(
+        PREDICT,
+        &[
+            "--linkedin",
+            zip.to_str().unwrap(),
+            "--output",
+            same.to_str().unwrap(),
+            "--report",
+            same_too.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("the same file"), "{}", stderr(&o));
+    assert!(!same.exists());
+    // Both fine: both written.
+    let report = dir.path().join("r.html");
+    assert_ok(&run(
+        PREDICT,
+        &[
+            "--linkedin",
+            zip.to_str().unwrap(),
+            "--output",
+            out.to_str().unwrap(),
+            "--report",
+            report.to_str().unwrap(),
+        ],
+    ));
+    assert!(std::fs::read_to_string(&out)
+        .unwrap()
+        .starts_with("kind,conversation_id,"));
+    assert!(std::fs::read_to_string(&report)
+        .unwrap()
+        .starts_with("<!DOCTYPE html>"));
+}
+
+#[test]
+fn linkedin_from_standard_input_is_a_usage_error() {
+    // messages.csv is read twice, so `-` cannot be supported: say so, instead of
+    // "-: No such file or directory".
+    let o = run(PREDICT, &["--linkedin", "-"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("not standard input"), "{}", stderr(&o));
+}

@@ -95,6 +95,22 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     if cli.report.is_some() && !cli.texts.is_empty() {
         return Err(Usage("--report needs --input or --linkedin".into()).into());
     }
+    if cli.linkedin.as_deref() == Some(Path::new("-")) {
+        return Err(Usage(
+            "--linkedin reads a file or folder (messages.csv is read twice), not standard input `-`"
+                .into(),
+        )
+        .into());
+    }
+    if let (Some(o), Some(r)) = (&cli.output, &cli.report) {
+        if same_target(o, r) {
+            return Err(Usage(format!(
+                "--output and --report are the same file ({}): the report would replace the predictions",
+                r.display()
+            ))
+            .into());
+        }
+    }
     if cli.batch_size == 0 {
         return Err(Usage("--batch-size must be at least 1".into()).into());
     }
@@ -144,6 +160,12 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         cli.run.init_threads()?;
     }
     let mut out = Output::open(cli.output.as_deref())?;
+    // Opened before the work: a report that cannot be written fails the run at once, and
+    // the predictions are only renamed into place once the report is complete too.
+    let report_out = match &cli.report {
+        Some(p) => Some(Output::open(Some(p))?),
+        None => None,
+    };
     let mut report = match &cli.report {
         Some(_) => Some(report::Builder::new(
             &clf.labels,
@@ -187,12 +209,12 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             progress.update(b, || format!("{n} rows"))
         })
         .map_err(anyhow::Error::from)
+    };
+    let written = match (written, report, report_out) {
+        (Ok(()), Some(r), Some(ro)) => write_report(r, ro, &cli, notes),
+        (w, _, _) => w,
     }
     .and_then(|()| Ok(out.finish()?));
-    let written = match (written, report, &cli.report) {
-        (Ok(()), Some(r), Some(path)) => write_report(r, path, &cli, notes),
-        (w, _, _) => w,
-    };
     // The process ends here: freeing the model's millions of small allocations one by
     // one would only delay the exit.
     std::mem::forget(clf);
@@ -214,13 +236,33 @@ fn texts(cli: &Cli) -> anyhow::Result<Vec<String>> {
     Ok(texts)
 }
 
-/// The report page, written atomically.
+/// True when `a` and `b` name the same regular file (the same path, or the same file
+/// once their directories are resolved).
+fn same_target(a: &Path, b: &Path) -> bool {
+    if pitchsift::io::output::is_special(a) {
+        return false; // a device such as /dev/null takes both
+    }
+    if a == b {
+        return true;
+    }
+    let resolve = |p: &Path| {
+        let dir = match p.parent() {
+            Some(d) if !d.as_os_str().is_empty() => d,
+            _ => Path::new("."),
+        };
+        Some(std::fs::canonicalize(dir).ok()?.join(p.file_name()?))
+    };
+    matches!((resolve(a), resolve(b)), (Some(x), Some(y)) if x == y)
+}
+
+/// The report page, written atomically to `out` (opened before the work).
 fn write_report(
     r: ReportBuilder,
-    path: &Path,
+    mut out: Output,
     cli: &Cli,
     notes: Vec<String>,
 ) -> anyhow::Result<()> {
+    let path = out.name();
     let source = match &cli.linkedin {
         Some(p) => p.display().to_string(),
         None => cli
@@ -238,7 +280,6 @@ fn write_report(
             .map_or("the default model".into(), |m| m.display().to_string()),
         notes,
     };
-    let mut out = Output::open(Some(path))?;
     r.write_html(&mut out, &meta)
         .map_err(anyhow::Error::from)
         .and_then(|()| Ok(out.finish()?))
