@@ -613,3 +613,75 @@ fn linkedin_from_standard_input_is_a_usage_error() {
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     assert!(stderr(&o).contains("not standard input"), "{}", stderr(&o));
 }
+
+#[test]
+fn outputs_that_would_replace_the_export_are_refused() {
+    let dir = tempdir();
+    let folder = dir.path().join("export");
+    let sub = folder.join("Basic_LinkedInDataExport");
+    std::fs::create_dir_all(&sub).unwrap();
+    let messages = messages_csv(true);
+    std::fs::write(sub.join("messages.csv"), &messages).unwrap();
+    let zip = export_zip(dir.path(), true);
+    let zip_bytes = std::fs::read(&zip).unwrap();
+    // The messages.csv given, the zip given, a messages.csv inside the folder given:
+    // each used to be replaced by the predictions (or the report), exit code 0.
+    let cases: [(&Path, &str, PathBuf); 3] = [
+        (
+            &sub.join("messages.csv"),
+            "--output",
+            sub.join("messages.csv"),
+        ),
+        (&zip, "--report", zip.clone()),
+        (&folder, "--output", sub.join(".").join("messages.csv")),
+    ];
+    for (export, flag, target) in &cases {
+        let o = run(
+            PREDICT,
+            &[
+                "--linkedin",
+                export.to_str().unwrap(),
+                flag,
+                target.to_str().unwrap(),
+            ],
+        );
+        assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+        assert!(
+            stderr(&o).contains("is a file of the export being read"),
+            "{}",
+            stderr(&o)
+        );
+    }
+    assert_eq!(
+        std::fs::read_to_string(sub.join("messages.csv")).unwrap(),
+        messages
+    );
+    assert_eq!(std::fs::read(&zip).unwrap(), zip_bytes);
+}
+
+#[test]
+fn report_of_standard_input_says_so() {
+    let dir = tempdir();
+    let report = dir.path().join("r.html");
+    let o = std::process::Command::new(PREDICT)
+        .args(["--input", "-", "--report", report.to_str().unwrap(), "-q"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .and_then(|mut c| {
+            c.stdin
+                .take()
+                .unwrap()
+                .write_all(b"text,from\nQuick demo this week?,Ann Example\n")?;
+            c.wait()
+        })
+        .unwrap();
+    assert!(o.success());
+    let html = std::fs::read_to_string(&report).unwrap();
+    // The page's source line named `-`.
+    assert!(
+        html.contains("<p class=\"sub\">standard input &middot;"),
+        "{}",
+        &html[..html.len().min(2000)]
+    );
+}

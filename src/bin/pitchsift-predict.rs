@@ -111,6 +111,17 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             .into());
         }
     }
+    if let Some(export) = &cli.linkedin {
+        for (flag, target) in [("--output", &cli.output), ("--report", &cli.report)] {
+            if let Some(t) = target.as_deref().filter(|t| overwrites_export(export, t)) {
+                return Err(Usage(format!(
+                    "{flag} {} is a file of the export being read: it would be replaced",
+                    t.display()
+                ))
+                .into());
+            }
+        }
+    }
     if cli.batch_size == 0 {
         return Err(Usage("--batch-size must be at least 1".into()).into());
     }
@@ -255,6 +266,25 @@ fn same_target(a: &Path, b: &Path) -> bool {
     matches!((resolve(a), resolve(b)), (Some(x), Some(y)) if x == y)
 }
 
+/// True when writing `target` would replace a file the export `export` is read from: the
+/// export itself (a zip or one of its CSV files), or a messages.csv / Invitations.csv of
+/// an export folder or of a folder in it (where the reader looks).
+fn overwrites_export(export: &Path, target: &Path) -> bool {
+    fn in_folder(dir: &Path, target: &Path, depth: usize) -> bool {
+        std::fs::read_dir(dir).is_ok_and(|entries| {
+            entries.flatten().any(|e| {
+                let p = e.path();
+                if p.is_dir() {
+                    return depth > 0 && in_folder(&p, target, depth - 1);
+                }
+                let name = e.file_name().to_string_lossy().to_lowercase();
+                (name == "messages.csv" || name == "invitations.csv") && same_target(&p, target)
+            })
+        })
+    }
+    same_target(export, target) || (export.is_dir() && in_folder(export, target, 1))
+}
+
 /// The report page, written atomically to `out` (opened before the work).
 fn write_report(
     r: ReportBuilder,
@@ -268,7 +298,10 @@ fn write_report(
         None => cli
             .input
             .iter()
-            .map(|p| p.display().to_string())
+            .map(|p| match p.to_str() {
+                Some("-") => "standard input".to_string(),
+                _ => p.display().to_string(),
+            })
             .collect::<Vec<_>>()
             .join(", "),
     };
