@@ -685,3 +685,34 @@ fn report_of_standard_input_says_so() {
         &html[..html.len().min(2000)]
     );
 }
+
+#[test]
+fn a_plain_message_that_mentions_a_tag_keeps_its_comparisons() {
+    // A body with a tag in it is read as HTML (a sponsored InMail); a `<` that starts no
+    // tag is still text: `x < 5 and y > 3` used to lose `< 5 and y >` as if it were one.
+    let dir = tempdir();
+    let messages = "CONVERSATION ID,FROM,TO,DATE,CONTENT\n\
+        c1,Ann Example,Olivia Owner,2025-01-02 10:00:00 UTC,\"Is x < 5 and y > 3 in your <b>div</b> layout? a<-b, 1 </ 2\"\n\
+        c2,Bob Example,Olivia Owner,2025-01-03 10:00:00 UTC,<p>Hello &amp; welcome</p><p>second</p>\n";
+    std::fs::write(dir.path().join("messages.csv"), messages).unwrap();
+    let out = dir.path().join("out.csv");
+    assert_ok(&run(
+        PREDICT,
+        &[
+            "--linkedin",
+            dir.path().to_str().unwrap(),
+            "--linkedin-owner",
+            "Olivia Owner",
+            "--output",
+            out.to_str().unwrap(),
+        ],
+    ));
+    let (header, rows) = read_csv(&out);
+    let text = header.iter().position(|h| h == "text").unwrap();
+    let texts: Vec<&str> = rows.iter().map(|r| r[text].as_str()).collect();
+    assert!(
+        texts.contains(&"Is x < 5 and y > 3 in your div layout? a<-b, 1 </ 2"),
+        "{texts:?}"
+    );
+    assert!(texts.contains(&"Hello & welcome\nsecond"), "{texts:?}");
+}
