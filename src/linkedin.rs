@@ -1268,6 +1268,14 @@ pub fn html_to_text(s: &str) -> String {
         push_collapsed(&mut out, &rest[..i]);
         rest = &rest[i..];
         if rest.starts_with('<') {
+            // As HTML reads it: `<` starts a tag only before a letter (`<p`, `</p`) or
+            // `!` (a comment); `x < 5 and y > 3` is text, even in a body with tags.
+            let after = rest[1..].strip_prefix('/').unwrap_or(&rest[1..]);
+            if !(after.starts_with(|c: char| c.is_ascii_alphabetic()) || after.starts_with('!')) {
+                push_collapsed(&mut out, "<");
+                rest = &rest[1..];
+                continue;
+            }
             match rest.find('>') {
                 Some(end) => {
                     let tag = rest[1..end].trim_start_matches('/').trim_start();

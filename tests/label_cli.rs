@@ -362,3 +362,43 @@ fn interactive_labelling_through_a_pseudo_terminal_survives_sigkill() {
         "pitchsift-train: 1 rows with an empty label skipped\n"
     );
 }
+
+#[test]
+fn interactive_needs_a_terminal_and_a_label_folder_and_messages_before_it_starts() {
+    let d = setup();
+    let dir = d.path();
+    // Standard output not a terminal (captured here): a usage error saying so, where
+    // the terminal library used to panic (exit 101 and a backtrace).
+    let o = run_in(
+        LABEL,
+        &[
+            "--model", "m.model", "--input", "pool.csv", "--labels", "l.csv",
+        ],
+        dir,
+    );
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(err.contains("standard output is not one"), "{err}");
+    assert!(err.contains("--suggest"), "{err}");
+    assert!(!err.contains("panicked"), "{err}");
+    assert!(!dir.join("l.csv").exists());
+    // In a terminal: a label file in a folder that does not exist is refused before the
+    // screen opens (it used to fail at the first answer, losing it), and an input with a
+    // header only names the input (not "the input: no documents to train on").
+    std::fs::write(dir.join("hdr.csv"), "id,text\n").unwrap();
+    let t = Tmux::new(dir);
+    t.start("keep", dir, "sleep 600");
+    let run = format!(
+        "{LABEL} --model m.model --input pool.csv --labels nope/l.csv; echo EXIT=$?; \
+         {LABEL} --model m.model --input hdr.csv --labels l.csv; echo EXIT=$?; echo DONE; sleep 600"
+    );
+    t.start("a", dir, &run);
+    let sc = t.wait_for("a", "DONE");
+    assert!(
+        sc.contains("nope/l.csv: cannot save answers there: the folder nope does not exist"),
+        "{sc}"
+    );
+    assert!(sc.contains("hdr.csv: no messages to label"), "{sc}");
+    assert_eq!(sc.matches("EXIT=1").count(), 2, "{sc}");
+    assert!(!dir.join("l.csv").exists());
+}

@@ -538,3 +538,181 @@ fn usage_errors() {
     let o = run(PREDICT, &["--report", "r.html", "some text"]);
     assert_eq!(o.status.code(), Some(2));
 }
+
+#[test]
+fn a_report_that_cannot_be_written_fails_first_and_keeps_the_predictions_file() {
+    let dir = tempdir();
+    let zip = export_zip(dir.path(), true);
+    let out = dir.path().join("out.csv");
+    std::fs::write(&out, "a good file from an earlier run\n").unwrap();
+    // The report's folder does not exist: exit 1 naming it, the old output untouched
+    // (it used to be replaced by this run's predictions before the report failed).
+    let bad = dir.path().join("no-such-folder").join("r.html");
+    let o = run(
+        PREDICT,
+        &[
+            "--linkedin",
+            zip.to_str().unwrap(),
+            "--output",
+            out.to_str().unwrap(),
+            "--report",
+            bad.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(stderr(&o).contains("no-such-folder"), "{}", stderr(&o));
+    assert_eq!(
+        std::fs::read_to_string(&out).unwrap(),
+        "a good file from an earlier run\n"
+    );
+    assert!(!bad.exists());
+    // --output and --report naming one file (here through different spellings): a usage
+    // error, where the report used to replace the predictions with exit code 0.
+    let same = dir.path().join("same.out");
+    let same_too = dir.path().join(".").join("same.out");
+    let o = run(
+        PREDICT,
+        &[
+            "--linkedin",
+            zip.to_str().unwrap(),
+            "--output",
+            same.to_str().unwrap(),
+            "--report",
+            same_too.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("the same file"), "{}", stderr(&o));
+    assert!(!same.exists());
+    // Both fine: both written.
+    let report = dir.path().join("r.html");
+    assert_ok(&run(
+        PREDICT,
+        &[
+            "--linkedin",
+            zip.to_str().unwrap(),
+            "--output",
+            out.to_str().unwrap(),
+            "--report",
+            report.to_str().unwrap(),
+        ],
+    ));
+    assert!(std::fs::read_to_string(&out)
+        .unwrap()
+        .starts_with("kind,conversation_id,"));
+    assert!(std::fs::read_to_string(&report)
+        .unwrap()
+        .starts_with("<!DOCTYPE html>"));
+}
+
+#[test]
+fn linkedin_from_standard_input_is_a_usage_error() {
+    // messages.csv is read twice, so `-` cannot be supported: say so, instead of
+    // "-: No such file or directory".
+    let o = run(PREDICT, &["--linkedin", "-"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("not standard input"), "{}", stderr(&o));
+}
+
+#[test]
+fn outputs_that_would_replace_the_export_are_refused() {
+    let dir = tempdir();
+    let folder = dir.path().join("export");
+    let sub = folder.join("Basic_LinkedInDataExport");
+    std::fs::create_dir_all(&sub).unwrap();
+    let messages = messages_csv(true);
+    std::fs::write(sub.join("messages.csv"), &messages).unwrap();
+    let zip = export_zip(dir.path(), true);
+    let zip_bytes = std::fs::read(&zip).unwrap();
+    // The messages.csv given, the zip given, a messages.csv inside the folder given:
+    // each used to be replaced by the predictions (or the report), exit code 0.
+    let cases: [(&Path, &str, PathBuf); 3] = [
+        (
+            &sub.join("messages.csv"),
+            "--output",
+            sub.join("messages.csv"),
+        ),
+        (&zip, "--report", zip.clone()),
+        (&folder, "--output", sub.join(".").join("messages.csv")),
+    ];
+    for (export, flag, target) in &cases {
+        let o = run(
+            PREDICT,
+            &[
+                "--linkedin",
+                export.to_str().unwrap(),
+                flag,
+                target.to_str().unwrap(),
+            ],
+        );
+        assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+        assert!(
+            stderr(&o).contains("is a file of the export being read"),
+            "{}",
+            stderr(&o)
+        );
+    }
+    assert_eq!(
+        std::fs::read_to_string(sub.join("messages.csv")).unwrap(),
+        messages
+    );
+    assert_eq!(std::fs::read(&zip).unwrap(), zip_bytes);
+}
+
+#[test]
+fn report_of_standard_input_says_so() {
+    let dir = tempdir();
+    let report = dir.path().join("r.html");
+    let o = std::process::Command::new(PREDICT)
+        .args(["--input", "-", "--report", report.to_str().unwrap(), "-q"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .and_then(|mut c| {
+            c.stdin
+                .take()
+                .unwrap()
+                .write_all(b"text,from\nQuick demo this week?,Ann Example\n")?;
+            c.wait()
+        })
+        .unwrap();
+    assert!(o.success());
+    let html = std::fs::read_to_string(&report).unwrap();
+    // The page's source line named `-`.
+    assert!(
+        html.contains("<p class=\"sub\">standard input &middot;"),
+        "{}",
+        &html[..html.len().min(2000)]
+    );
+}
+
+#[test]
+fn a_plain_message_that_mentions_a_tag_keeps_its_comparisons() {
+    // A body with a tag in it is read as HTML (a sponsored InMail); a `<` that starts no
+    // tag is still text: `x < 5 and y > 3` used to lose `< 5 and y >` as if it were one.
+    let dir = tempdir();
+    let messages = "CONVERSATION ID,FROM,TO,DATE,CONTENT\n\
+        c1,Ann Example,Olivia Owner,2025-01-02 10:00:00 UTC,\"Is x < 5 and y > 3 in your <b>div</b> layout? a<-b, 1 </ 2\"\n\
+        c2,Bob Example,Olivia Owner,2025-01-03 10:00:00 UTC,<p>Hello &amp; welcome</p><p>second</p>\n";
+    std::fs::write(dir.path().join("messages.csv"), messages).unwrap();
+    let out = dir.path().join("out.csv");
+    assert_ok(&run(
+        PREDICT,
+        &[
+            "--linkedin",
+            dir.path().to_str().unwrap(),
+            "--linkedin-owner",
+            "Olivia Owner",
+            "--output",
+            out.to_str().unwrap(),
+        ],
+    ));
+    let (header, rows) = read_csv(&out);
+    let text = header.iter().position(|h| h == "text").unwrap();
+    let texts: Vec<&str> = rows.iter().map(|r| r[text].as_str()).collect();
+    assert!(
+        texts.contains(&"Is x < 5 and y > 3 in your div layout? a<-b, 1 </ 2"),
+        "{texts:?}"
+    );
+    assert!(texts.contains(&"Hello & welcome\nsecond"), "{texts:?}");
+}

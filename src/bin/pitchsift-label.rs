@@ -5,8 +5,8 @@ mod common;
 #[path = "label/screen.rs"]
 mod screen;
 
-use std::io::Write;
-use std::path::PathBuf;
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Parser, ValueEnum};
@@ -131,8 +131,21 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             let labels = cli
                 .labels
                 .expect("clap requires --labels without --suggest");
+            // Both checked before the work, not after the first answer.
+            if !std::io::stdout().is_terminal() {
+                return Err(Usage(
+                    "the interactive labeller draws on a terminal and standard output is not one; \
+                     use --suggest K to write the rows most worth labelling to a file"
+                        .into(),
+                )
+                .into());
+            }
+            check_writable(&labels)?;
             let clf = model_file::load(&cli.model, Load::Full)?;
             let pool = Pool::read(&cli.input, &csv)?;
+            if pool.is_empty() {
+                anyhow::bail!("{}: no messages to label", cli.input.display());
+            }
             screen::run(screen::Setup {
                 clf,
                 pool,
@@ -144,6 +157,35 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             })
         }
     }
+}
+
+/// The label file can be written where it is asked for: its folder exists and takes a
+/// new file (every answer is saved through a temporary file there).
+fn check_writable(labels: &Path) -> anyhow::Result<()> {
+    let dir = match labels.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
+    if !dir.is_dir() {
+        anyhow::bail!(
+            "{}: cannot save answers there: the folder {} does not exist",
+            labels.display(),
+            dir.display()
+        );
+    }
+    tempfile::Builder::new()
+        .prefix(".pitchsift-")
+        .suffix(".tmp")
+        .tempfile_in(dir)
+        .map_err(|e| {
+            anyhow::anyhow!(
+                "{}: cannot save answers in the folder {}: {}",
+                labels.display(),
+                dir.display(),
+                std::io::Error::from(e.kind())
+            )
+        })?;
+    Ok(())
 }
 
 /// The suggestion CSV: input columns, empty `label`, `weight`, `predicted`,

@@ -95,6 +95,33 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     if cli.report.is_some() && !cli.texts.is_empty() {
         return Err(Usage("--report needs --input or --linkedin".into()).into());
     }
+    if cli.linkedin.as_deref() == Some(Path::new("-")) {
+        return Err(Usage(
+            "--linkedin reads a file or folder (messages.csv is read twice), not standard input `-`"
+                .into(),
+        )
+        .into());
+    }
+    if let (Some(o), Some(r)) = (&cli.output, &cli.report) {
+        if same_target(o, r) {
+            return Err(Usage(format!(
+                "--output and --report are the same file ({}): the report would replace the predictions",
+                r.display()
+            ))
+            .into());
+        }
+    }
+    if let Some(export) = &cli.linkedin {
+        for (flag, target) in [("--output", &cli.output), ("--report", &cli.report)] {
+            if let Some(t) = target.as_deref().filter(|t| overwrites_export(export, t)) {
+                return Err(Usage(format!(
+                    "{flag} {} is a file of the export being read: it would be replaced",
+                    t.display()
+                ))
+                .into());
+            }
+        }
+    }
     if cli.batch_size == 0 {
         return Err(Usage("--batch-size must be at least 1".into()).into());
     }
@@ -154,6 +181,12 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         cli.run.init_threads()?;
     }
     let mut out = Output::open(cli.output.as_deref())?;
+    // Opened before the work: a report that cannot be written fails the run at once, and
+    // the predictions are only renamed into place once the report is complete too.
+    let report_out = match &cli.report {
+        Some(p) => Some(Output::open(Some(p))?),
+        None => None,
+    };
     let mut report = match &cli.report {
         Some(_) => Some(report::Builder::new(
             &clf.labels,
@@ -197,12 +230,12 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             progress.update(b, || format!("{n} rows"))
         })
         .map_err(anyhow::Error::from)
+    };
+    let written = match (written, report, report_out) {
+        (Ok(()), Some(r), Some(ro)) => write_report(r, ro, &cli, notes),
+        (w, _, _) => w,
     }
     .and_then(|()| Ok(out.finish()?));
-    let written = match (written, report, &cli.report) {
-        (Ok(()), Some(r), Some(path)) => write_report(r, path, &cli, notes),
-        (w, _, _) => w,
-    };
     // The process ends here: freeing the model's millions of small allocations one by
     // one would only delay the exit.
     std::mem::forget(clf);
@@ -240,19 +273,61 @@ fn texts(cli: &Cli) -> anyhow::Result<Vec<String>> {
     Ok(texts)
 }
 
-/// The report page, written atomically.
+/// True when `a` and `b` name the same regular file (the same path, or the same file
+/// once their directories are resolved).
+fn same_target(a: &Path, b: &Path) -> bool {
+    if pitchsift::io::output::is_special(a) {
+        return false; // a device such as /dev/null takes both
+    }
+    if a == b {
+        return true;
+    }
+    let resolve = |p: &Path| {
+        let dir = match p.parent() {
+            Some(d) if !d.as_os_str().is_empty() => d,
+            _ => Path::new("."),
+        };
+        Some(std::fs::canonicalize(dir).ok()?.join(p.file_name()?))
+    };
+    matches!((resolve(a), resolve(b)), (Some(x), Some(y)) if x == y)
+}
+
+/// True when writing `target` would replace a file the export `export` is read from: the
+/// export itself (a zip or one of its CSV files), or a messages.csv / Invitations.csv of
+/// an export folder or of a folder in it (where the reader looks).
+fn overwrites_export(export: &Path, target: &Path) -> bool {
+    fn in_folder(dir: &Path, target: &Path, depth: usize) -> bool {
+        std::fs::read_dir(dir).is_ok_and(|entries| {
+            entries.flatten().any(|e| {
+                let p = e.path();
+                if p.is_dir() {
+                    return depth > 0 && in_folder(&p, target, depth - 1);
+                }
+                let name = e.file_name().to_string_lossy().to_lowercase();
+                (name == "messages.csv" || name == "invitations.csv") && same_target(&p, target)
+            })
+        })
+    }
+    same_target(export, target) || (export.is_dir() && in_folder(export, target, 1))
+}
+
+/// The report page, written atomically to `out` (opened before the work).
 fn write_report(
     r: ReportBuilder,
-    path: &Path,
+    mut out: Output,
     cli: &Cli,
     notes: Vec<String>,
 ) -> anyhow::Result<()> {
+    let path = out.name();
     let source = match &cli.linkedin {
         Some(p) => p.display().to_string(),
         None => cli
             .input
             .iter()
-            .map(|p| p.display().to_string())
+            .map(|p| match p.to_str() {
+                Some("-") => "standard input".to_string(),
+                _ => p.display().to_string(),
+            })
             .collect::<Vec<_>>()
             .join(", "),
     };
@@ -264,7 +339,6 @@ fn write_report(
             .map_or("the default model".into(), |m| m.display().to_string()),
         notes,
     };
-    let mut out = Output::open(Some(path))?;
     r.write_html(&mut out, &meta)
         .map_err(anyhow::Error::from)
         .and_then(|()| Ok(out.finish()?))

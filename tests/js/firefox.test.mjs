@@ -35,7 +35,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { root, bin, run, assertSameJsonl } from './common.mjs';
 import { serve, loggingProxy } from './server.mjs';
-import { rustDebugF64 } from '../../js/rustfmt.mjs';
+import { rustJsonF64 } from '../../js/rustfmt.mjs';
 
 const firefox = [process.env.FIREFOX || '/usr/bin/firefox-esr'].find((p) => existsSync(p));
 const skip = firefox ? false : 'Firefox is not installed (apt-get install firefox-esr, or set FIREFOX=/path/to/firefox)';
@@ -323,8 +323,8 @@ test('Firefox: WebAssembly predictions equal pitchsift-predict on data/test.csv'
   const answers = await page.evaluate(() => window.runParity());
   const lines = answers.map((j, i) => {
     const a = JSON.parse(j);
-    const probs = Object.entries(a.probabilities).map(([l, p]) => `${JSON.stringify(l)}:${rustDebugF64(p)}`).join(',');
-    return `{"row":${i + 1},"predicted":${JSON.stringify(a.label)},"confidence":${rustDebugF64(a.confidence)},"probabilities":{${probs}}}`;
+    const probs = Object.entries(a.probabilities).map(([l, p]) => `${JSON.stringify(l)}:${rustJsonF64(p)}`).join(',');
+    return `{"row":${i + 1},"predicted":${JSON.stringify(a.label)},"confidence":${rustJsonF64(a.confidence)},"probabilities":{${probs}}}`;
   });
   const native = run(bin('pitchsift-predict'), ['--model', `${root}models/default.model`, '--input', `${root}data/test.csv`, '--format', 'jsonl']);
   const identical = assertSameJsonl(native, lines.join('\n') + '\n');

@@ -6,10 +6,11 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
 import { root, bin, run, assertSameJsonl } from './common.mjs';
 import { init, Model } from '../../js/pitchsift.mjs';
 import { toCsv, parseCsv } from '../../js/csv.mjs';
-import { rustDebugF64 } from '../../js/rustfmt.mjs';
+import { rustJsonF64 } from '../../js/rustfmt.mjs';
 
 const temps = [];
 /** A temporary directory, removed when the tests end. */
@@ -45,12 +46,48 @@ test('--min-confidence labels unsure as pitchsift-predict does', () => {
   assertSameJsonl(native, wasm);
 });
 
-test('numbers print as Rust prints an f64', () => {
+test('wasm-predict: bad input is one line naming the file, exit 1; a closed pipe ends quietly', () => {
+  const d = tempDir();
+  const script = `${root}scripts/wasm-predict.mjs`;
+  const files = {
+    'empty.csv': '',
+    'bad-utf8.csv': Buffer.from('text\nbad \xff byte\n', 'latin1'),
+    'not-a-model.model': 'text\nhello\n',
+    'text.csv': 'text\nhello\n',
+  };
+  for (const [name, bytes] of Object.entries(files)) writeFileSync(join(d, name), bytes);
+  const truncated = join(d, 'truncated.model');
+  writeFileSync(truncated, readFileSync(model).subarray(0, 5000));
   const cases = [
-    [0.5, '0.5'], [1, '1.0'], [0, '0.0'], [1e-4, '0.0001'], [9.5e-5, '9.5e-5'],
-    [1e-5, '1e-5'], [123.25, '123.25'], [1e16, '1e16'], [0.1 + 0.2, '0.30000000000000004'],
+    [['--model', model, '--input', join(d, 'empty.csv')], 'empty.csv: no column `text`'],
+    [['--model', model, '--input', join(d, 'missing.csv')], 'missing.csv: no such file'],
+    [['--model', model, '--input', join(d, 'bad-utf8.csv')], 'bad-utf8.csv: invalid UTF-8'],
+    [['--model', truncated, '--input', join(d, 'text.csv')], 'truncated.model: '],
+    [['--model', join(d, 'not-a-model.model'), '--input', join(d, 'text.csv')], 'not-a-model.model: '],
   ];
-  for (const [x, s] of cases) assert.equal(rustDebugF64(x), s, String(x));
+  for (const [args, want] of cases) {
+    // These used to end in an uncaught exception and its stack trace (or, for invalid
+    // UTF-8, print predictions of U+FFFD where pitchsift-predict refuses the file).
+    const r = spawnSync('node', [script, ...args], { encoding: 'utf8' });
+    assert.equal(r.status, 1, `${args.join(' ')}: ${r.stderr}`);
+    assert.equal(r.stdout, '');
+    assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+    assert.ok(r.stderr.startsWith('wasm-predict: ') && r.stderr.includes(want), r.stderr);
+  }
+  // `| head -1`: exit 0 and nothing on stderr (was EPIPE, a stack trace, exit 1).
+  const p = spawnSync('bash', ['-c', `set -o pipefail; node ${script} --model ${model} --input ${root}data/test.csv | head -1 >/dev/null`], { encoding: 'utf8' });
+  assert.equal(p.status, 0, p.stderr);
+  assert.equal(p.stderr, '');
+});
+
+test('numbers print as pitchsift-predict prints an f64 in JSON', () => {
+  // serde_json's (ryu's) notation: decimal from 1e-5 (Rust's `{:?}` would print 9.5e-5).
+  const cases = [
+    [0.5, '0.5'], [1, '1.0'], [0, '0.0'], [1e-4, '0.0001'], [9.5e-5, '0.000095'],
+    [1e-5, '0.00001'], [9.5e-6, '9.5e-6'], [1e-6, '1e-6'], [1.5e-7, '1.5e-7'],
+    [123.25, '123.25'], [1e16, '1e16'], [0.1 + 0.2, '0.30000000000000004'],
+  ];
+  for (const [x, s] of cases) assert.equal(rustJsonF64(x), s, String(x));
 });
 
 test('classify answers label, confidence, probabilities and reasons', () => {

@@ -70,7 +70,13 @@ pub fn run(setup: Setup) -> anyhow::Result<()> {
         current: None,
     };
     ui.current = ui.session.next_message();
-    let mut terminal = ratatui::init();
+    let mut terminal = match ratatui::try_init() {
+        Ok(t) => t,
+        Err(e) => {
+            ratatui::restore();
+            anyhow::bail!("cannot start the terminal screen: {e}");
+        }
+    };
     let result = ui.main_loop(&mut terminal);
     ratatui::restore();
     result?;
