@@ -866,7 +866,19 @@ impl Reader {
         self.stats.replies = self.stats.messages - self.stats.drafts - openings.len() as u64;
         self.plan.openings = openings;
         self.plan.owner = match &self.owner_given {
-            Some(given) => Some(given_owner(given, &people)),
+            Some(given) => {
+                let m = given_owner(given, &people);
+                let seen = people.contains_key(&m.key)
+                    || (!m.owner.name.is_empty()
+                        && people
+                            .values()
+                            .any(|p| name_key(&p.1) == name_key(&m.owner.name)));
+                if counted > 0 && !seen {
+                    // A typo would otherwise count every message as sent to you.
+                    return Err(not_in_export(&name, given, &people, counted));
+                }
+                Some(m)
+            }
             None if counted == 0 => None,
             None => Some(find_owner(&name, people, counted)?),
         };
@@ -1030,6 +1042,41 @@ fn bad_date(src: &CsvSource, row: &RawRow, idx: usize, value: &str) -> Error {
         message: format!(
             "date `{value}` is not in a form pitchsift knows (`2025-11-30 14:02:11 UTC`, \
              `1/29/26, 2:37 PM`)"
+        ),
+    }
+}
+
+/// The owner given is in none of the messages: the error names the people in most.
+fn not_in_export(
+    name: &Path,
+    given: &str,
+    people: &HashMap<String, (u64, String)>,
+    counted: u64,
+) -> Error {
+    let mut top: Vec<(&u64, &str)> = people
+        .iter()
+        .map(|(k, p)| {
+            (
+                &p.0,
+                if p.1.is_empty() {
+                    k.as_str()
+                } else {
+                    p.1.as_str()
+                },
+            )
+        })
+        .collect();
+    top.sort_by(|a, b| b.0.cmp(a.0).then(a.1.cmp(b.1)));
+    Error::LinkedIn {
+        location: Location::file(name),
+        message: format!(
+            "the owner given, `{}`, is in none of its {counted} messages (in most: {})",
+            given.trim(),
+            top.iter()
+                .take(3)
+                .map(|(n, who)| format!("{who} in {n}"))
+                .collect::<Vec<_>>()
+                .join(", ")
         ),
     }
 }

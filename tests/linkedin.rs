@@ -716,3 +716,54 @@ fn a_plain_message_that_mentions_a_tag_keeps_its_comparisons() {
     );
     assert!(texts.contains(&"Hello & welcome\nsecond"), "{texts:?}");
 }
+
+#[test]
+fn an_owner_given_who_is_in_no_message_is_an_error() {
+    // A typo in --linkedin-owner used to be taken as it was: nobody is then the owner,
+    // and every opening message counted as sent to you, exit code 0.
+    let dir = tempdir();
+    let m = dir.path().join("messages.csv");
+    std::fs::write(
+        &m,
+        "CONVERSATION ID,FROM,TO,DATE,CONTENT\n\
+         c1,Olivia Owner,Sam Seller,2025-11-30 15:00:00 UTC,No thanks.\n\
+         c1,Sam Seller,Olivia Owner,2025-11-30 14:00:00 UTC,Can I book a demo of our product?\n\
+         c2,Olivia Owner,Ann Example,2025-11-29 14:00:00 UTC,Great to meet you!\n",
+    )
+    .unwrap();
+    let out = dir.path().join("out.csv");
+    for given in ["Olivia Ownr", "https://www.linkedin.com/in/nobody-example"] {
+        let o = run(
+            PREDICT,
+            &[
+                "--linkedin",
+                m.to_str().unwrap(),
+                "--linkedin-owner",
+                given,
+                "--output",
+                out.to_str().unwrap(),
+            ],
+        );
+        assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+        let err = stderr(&o);
+        assert!(err.contains("messages.csv"), "{err}");
+        assert!(
+            err.contains(&format!("`{given}`, is in none of its 3 messages")),
+            "{err}"
+        );
+        assert!(err.contains("Olivia Owner in 3"), "{err}");
+        assert!(!out.exists());
+    }
+    // Spelt another way (case, spaces) it is found.
+    assert_ok(&run(
+        PREDICT,
+        &[
+            "--linkedin",
+            m.to_str().unwrap(),
+            "--linkedin-owner",
+            " OLIVIA owner ",
+            "--output",
+            out.to_str().unwrap(),
+        ],
+    ));
+}
