@@ -287,6 +287,38 @@ pub fn check_output_not_input(outputs: &[(&str, &Path)], inputs: &[&Path]) -> an
     Ok(())
 }
 
+/// The same file given twice (by device and inode: another spelling or a hard link is
+/// the same file), for inputs that must be distinct (the disjoint parts of a merge). A
+/// usage error naming both.
+pub fn check_distinct(inputs: &[PathBuf], why: &str) -> anyhow::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        let mut seen: Vec<((u64, u64), &PathBuf)> = Vec::new();
+        for p in inputs {
+            let Ok(m) = std::fs::metadata(p) else {
+                continue;
+            };
+            if !m.is_file() {
+                continue;
+            }
+            let id = (m.dev(), m.ino());
+            if let Some((_, first)) = seen.iter().find(|(i, _)| *i == id) {
+                return Err(Usage(format!(
+                    "{} and {} are the same file; {why}",
+                    first.display(),
+                    p.display()
+                ))
+                .into());
+            }
+            seen.push((id, p));
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = (inputs, why);
+    Ok(())
+}
+
 /// Total size in bytes of the inputs, when they are all regular files.
 pub fn total_size(inputs: &[PathBuf]) -> Option<u64> {
     let mut total = 0;
