@@ -868,6 +868,36 @@ fn unwritable_paths_are_clear_errors() {
     assert_bad_data(&o, &["/proc/pitchsift-out.csv"]);
 }
 
+/// Standard input is read once: `-` twice among the corpora is a usage error (it was
+/// read as an empty second file: "no column `text` in the header (columns: )").
+#[test]
+fn stdin_twice_is_a_usage_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    reference_model(d);
+    let cases: [(&str, &[&str]); 3] = [
+        (TRAIN, &["-", "-", "-o", "m.model"]),
+        (
+            TRAIN,
+            &["ref.csv", "-", "--always-train", "-", "-o", "m.model"],
+        ),
+        (
+            PREDICT,
+            &["-m", "ref.model", "-i", "-", "-i", "-", "-o", "m.model"],
+        ),
+    ];
+    for (bin, args) in cases {
+        let o = run_in(bin, args, d);
+        let e = stderr(&o);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {e}");
+        assert!(
+            e.contains("`-` (standard input) is given more than once"),
+            "{args:?}: {e}"
+        );
+        assert!(!d.join("m.model").exists(), "{args:?}");
+    }
+}
+
 /// An output that is one of the run's inputs (`pitchsift-train data.csv -o data.csv`, a
 /// predict `-o` naming the model, an eval report over the corpus): refused as usage (2)
 /// before anything is read, and the input stays as it was. `--update M ... -o M` is the

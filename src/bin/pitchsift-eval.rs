@@ -208,6 +208,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             return Err(Usage("--model needs labelled test files (--test FILE.csv)".into()).into());
         }
         common::check_inputs(&tests)?;
+        common::check_stdin_once(&tests)?;
         let mut clf = model_file::load(model, Load::Predict)?;
         if cli.no_calibration {
             clf.calibration = None;
@@ -257,6 +258,7 @@ fn cross_validate(cli: &Cli) -> anyhow::Result<Outcome> {
     let params = cli.train.params()?;
     common::check_inputs(&cli.inputs)?;
     common::check_inputs(&cli.always_train)?;
+    common::check_stdin_once(cli.inputs.iter().chain(&cli.always_train))?;
     let csv = cli.csv.options(Some(&cli.train.label_col));
     let sources = Sources {
         inputs: &cli.inputs,

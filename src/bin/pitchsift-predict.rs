@@ -118,6 +118,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         }
     }
     common::check_inputs(&cli.input)?;
+    common::check_stdin_once(&cli.input)?;
     let inputs: Vec<&Path> = (cli.input.iter())
         .chain(&cli.model)
         .chain(&cli.linkedin)

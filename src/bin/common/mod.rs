@@ -287,6 +287,18 @@ pub fn check_output_not_input(outputs: &[(&str, &Path)], inputs: &[&Path]) -> an
     Ok(())
 }
 
+/// Standard input (`-`) can be read once: given twice, the second read would find it
+/// empty. A usage error.
+pub fn check_stdin_once<'a>(inputs: impl IntoIterator<Item = &'a PathBuf>) -> anyhow::Result<()> {
+    if inputs.into_iter().filter(|p| p.as_os_str() == "-").count() > 1 {
+        return Err(Usage(
+            "`-` (standard input) is given more than once; it can be read once".into(),
+        )
+        .into());
+    }
+    Ok(())
+}
+
 /// The same file given twice (by device and inode: another spelling or a hard link is
 /// the same file), for inputs that must be distinct (the disjoint parts of a merge). A
 /// usage error naming both.
