@@ -199,6 +199,13 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     }
     outputs.extend(plots.iter().flatten().map(|p| ("--plot", p.as_path())));
     common::check_output_not_input(&outputs, &inputs)?;
+    // --plot is a directory, created when the report is written.
+    common::check_output_dirs(
+        outputs
+            .iter()
+            .filter(|(what, _)| *what != "--plot")
+            .map(|(_, p)| *p),
+    )?;
     cli.run.init_threads()?;
     let start = Instant::now();
     let outcome = if let Some(model) = &cli.model_file {

@@ -105,6 +105,7 @@ fn run(cli: Cli, matches: &ArgMatches) -> anyhow::Result<()> {
         .map(|p| p.as_path())
         .collect();
     common::check_output_not_input(&[("the output", &cli.output)], &corpora)?;
+    common::check_output_dirs([cli.output.as_path()])?;
     cli.run.init_threads()?;
     let start = Instant::now();
     let calibration = match cli.calibration {

@@ -331,6 +331,29 @@ pub fn check_distinct(inputs: &[PathBuf], why: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The directory of each output file must exist before the work is done: a training
+/// run or a grid search would otherwise read and fit everything, then fail at the end
+/// on `-o missing/dir/model`. Bad data (exit 1), naming the output and its directory.
+pub fn check_output_dirs<'a>(outputs: impl IntoIterator<Item = &'a Path>) -> anyhow::Result<()> {
+    for p in outputs {
+        let dir = match p.parent() {
+            Some(d) if !d.as_os_str().is_empty() => d,
+            _ => Path::new("."),
+        };
+        let problem = match std::fs::metadata(dir) {
+            Ok(m) if m.is_dir() => continue,
+            Ok(_) => format!("{} is not a directory", dir.display()),
+            Err(_) => format!("the directory {} does not exist", dir.display()),
+        };
+        return Err(pitchsift::Error::Io {
+            location: pitchsift::error::Location::file(p),
+            source: std::io::Error::new(std::io::ErrorKind::NotFound, problem),
+        }
+        .into());
+    }
+    Ok(())
+}
+
 /// Total size in bytes of the inputs, when they are all regular files.
 pub fn total_size(inputs: &[PathBuf]) -> Option<u64> {
     let mut total = 0;
