@@ -997,7 +997,7 @@ fn missing_output_directory_is_found_before_the_work() {
     data.extend_from_slice(b"sales,caf\xE9 demo\n");
     fs::write(d.join("late.csv"), &data).unwrap();
     fs::write(d.join("afile"), b"").unwrap();
-    let cases: [(&str, &[&str], &str); 5] = [
+    let cases: [(&str, &[&str], &str); 7] = [
         (
             TRAIN,
             &["late.csv", "-o", "no/dir/m.model"],
@@ -1028,6 +1028,25 @@ fn missing_output_directory_is_found_before_the_work() {
         (
             MERGE,
             &["ref.model", "-o", "no/dir/m.model"],
+            "no/dir does not exist",
+        ),
+        (
+            PREDICT,
+            &["-m", "ref.model", "-i", "late.csv", "-o", "no/dir/p.csv"],
+            "no/dir does not exist",
+        ),
+        (
+            PREDICT,
+            &[
+                "-m",
+                "ref.model",
+                "-i",
+                "late.csv",
+                "-o",
+                "p.csv",
+                "--report",
+                "no/dir/r.html",
+            ],
             "no/dir does not exist",
         ),
     ];
