@@ -348,7 +348,10 @@ fn merge_keeps_the_first_calibration_marked_stale() {
         ));
         model_file::load(&out, Load::Full).unwrap()
     };
-    let both_raw = merged("rr.model", [&raw, &raw]);
+    // Two files: pitchsift-merge refuses the same file given twice.
+    let raw2 = d.join("raw2.model");
+    std::fs::copy(&raw, &raw2).unwrap();
+    let both_raw = merged("rr.model", [&raw, &raw2]);
     assert!(both_raw.calibration.is_none());
     let original = model_file::load(&cal, Load::Predict).unwrap();
     for (name, inputs) in [("cr.model", [&cal, &raw]), ("rc.model", [&raw, &cal])] {

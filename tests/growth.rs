@@ -218,6 +218,42 @@ fn merge_refuses_models_with_different_settings() {
     assert!(!dir.join("m.model").exists(), "no output after a refusal");
 }
 
+/// A merge adds the counts of disjoint parts: the same model file given twice (a glob
+/// and a name, another spelling, a hard link) would count its documents twice, so it is
+/// refused as usage (2) naming both, and nothing is written.
+#[test]
+fn merge_refuses_the_same_model_twice() {
+    let d = tempfile::tempdir().unwrap();
+    let dir = d.path();
+    write(dir, "a.csv", corpus(5, 30, &LABELS, &[]));
+    write(dir, "b.csv", corpus(6, 30, &LABELS, &[]));
+    train(dir, &["a.csv"], "a.model", &[]);
+    train(dir, &["b.csv"], "b.model", &[]);
+    std::fs::hard_link(dir.join("a.model"), dir.join("link.model")).unwrap();
+    for twice in [
+        ["a.model", "b.model", "a.model"],
+        ["a.model", "b.model", "./a.model"],
+        ["link.model", "b.model", "a.model"],
+    ] {
+        let mut args = twice.to_vec();
+        args.extend(["-o", "m.model"]);
+        let o = run_in(MERGE, &args, dir);
+        let err = stderr(&o);
+        assert_eq!(o.status.code(), Some(2), "{twice:?}: {err}");
+        assert!(
+            err.contains(&format!("{} and {} are the same file", twice[0], twice[2]))
+                && err.contains("count twice"),
+            "{twice:?}: {err}"
+        );
+        assert!(!dir.join("m.model").exists(), "{twice:?}");
+    }
+    assert_ok(&run_in(
+        MERGE,
+        &["a.model", "b.model", "-o", "m.model"],
+        dir,
+    ));
+}
+
 #[test]
 fn update_refuses_options_that_contradict_the_model() {
     let d = tempfile::tempdir().unwrap();

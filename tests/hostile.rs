@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{assert_ok, repo_file, run_in, stderr, EVAL, PREDICT, TRAIN};
+use common::{assert_ok, repo_file, run_in, stderr, EVAL, MERGE, PREDICT, TRAIN};
 use pitchsift::model_file::Load;
 
 /// The labelled fixture (30 messages, 5 labels) as (label, text) pairs.
@@ -868,6 +868,36 @@ fn unwritable_paths_are_clear_errors() {
     assert_bad_data(&o, &["/proc/pitchsift-out.csv"]);
 }
 
+/// Standard input is read once: `-` twice among the corpora is a usage error (it was
+/// read as an empty second file: "no column `text` in the header (columns: )").
+#[test]
+fn stdin_twice_is_a_usage_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    reference_model(d);
+    let cases: [(&str, &[&str]); 3] = [
+        (TRAIN, &["-", "-", "-o", "m.model"]),
+        (
+            TRAIN,
+            &["ref.csv", "-", "--always-train", "-", "-o", "m.model"],
+        ),
+        (
+            PREDICT,
+            &["-m", "ref.model", "-i", "-", "-i", "-", "-o", "m.model"],
+        ),
+    ];
+    for (bin, args) in cases {
+        let o = run_in(bin, args, d);
+        let e = stderr(&o);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {e}");
+        assert!(
+            e.contains("`-` (standard input) is given more than once"),
+            "{args:?}: {e}"
+        );
+        assert!(!d.join("m.model").exists(), "{args:?}");
+    }
+}
+
 /// An output that is one of the run's inputs (`pitchsift-train data.csv -o data.csv`, a
 /// predict `-o` naming the model, an eval report over the corpus): refused as usage (2)
 /// before anything is read, and the input stays as it was. `--update M ... -o M` is the
@@ -952,6 +982,80 @@ fn output_that_is_an_input_is_refused() {
         d,
     ));
     assert_ne!(fs::read(d.join("grown.model")).unwrap(), model);
+}
+
+/// An output in a directory that does not exist is refused before any input is read:
+/// the corpus here has invalid UTF-8 on line 32, and the error is about the directory
+/// (it used to read and fit everything, then fail on the output; a real corpus takes
+/// minutes). Exit 1, one line naming the output and its directory.
+#[test]
+fn missing_output_directory_is_found_before_the_work() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    reference_model(d);
+    let mut data = to_csv(&["label", "text"], &tiny_rows(), b',', b"\n");
+    data.extend_from_slice(b"sales,caf\xE9 demo\n");
+    fs::write(d.join("late.csv"), &data).unwrap();
+    fs::write(d.join("afile"), b"").unwrap();
+    let cases: [(&str, &[&str], &str); 7] = [
+        (
+            TRAIN,
+            &["late.csv", "-o", "no/dir/m.model"],
+            "the directory no/dir does not exist",
+        ),
+        (
+            TRAIN,
+            &["late.csv", "-o", "afile/m.model"],
+            "afile is not a directory",
+        ),
+        (
+            EVAL,
+            &["--cv", "2", "late.csv", "--json", "no/dir/r.json"],
+            "no/dir does not exist",
+        ),
+        (
+            EVAL,
+            &[
+                "--grid",
+                "late.csv",
+                "--grid-alpha",
+                "1",
+                "-o",
+                "no/dir/best.model",
+            ],
+            "no/dir does not exist",
+        ),
+        (
+            MERGE,
+            &["ref.model", "-o", "no/dir/m.model"],
+            "no/dir does not exist",
+        ),
+        (
+            PREDICT,
+            &["-m", "ref.model", "-i", "late.csv", "-o", "no/dir/p.csv"],
+            "no/dir does not exist",
+        ),
+        (
+            PREDICT,
+            &[
+                "-m",
+                "ref.model",
+                "-i",
+                "late.csv",
+                "-o",
+                "p.csv",
+                "--report",
+                "no/dir/r.html",
+            ],
+            "no/dir does not exist",
+        ),
+    ];
+    for (bin, args, what) in cases {
+        let o = run_in(bin, args, d);
+        assert_bad_data(&o, &[what]);
+        assert!(!stderr(&o).contains("UTF-8"), "{args:?}: {}", stderr(&o));
+    }
+    assert!(temps(d).is_empty());
 }
 
 /// `pitchsift-predict ... | head -1`: the reader goes away; predict ends quietly with 0.

@@ -199,6 +199,13 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     }
     outputs.extend(plots.iter().flatten().map(|p| ("--plot", p.as_path())));
     common::check_output_not_input(&outputs, &inputs)?;
+    // --plot is a directory, created when the report is written.
+    common::check_output_dirs(
+        outputs
+            .iter()
+            .filter(|(what, _)| *what != "--plot")
+            .map(|(_, p)| *p),
+    )?;
     cli.run.init_threads()?;
     let start = Instant::now();
     let outcome = if let Some(model) = &cli.model_file {
@@ -208,6 +215,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             return Err(Usage("--model needs labelled test files (--test FILE.csv)".into()).into());
         }
         common::check_inputs(&tests)?;
+        common::check_stdin_once(&tests)?;
         let mut clf = model_file::load(model, Load::Predict)?;
         if cli.no_calibration {
             clf.calibration = None;
@@ -257,6 +265,7 @@ fn cross_validate(cli: &Cli) -> anyhow::Result<Outcome> {
     let params = cli.train.params()?;
     common::check_inputs(&cli.inputs)?;
     common::check_inputs(&cli.always_train)?;
+    common::check_stdin_once(cli.inputs.iter().chain(&cli.always_train))?;
     let csv = cli.csv.options(Some(&cli.train.label_col));
     let sources = Sources {
         inputs: &cli.inputs,

@@ -34,6 +34,11 @@ fn main() -> ExitCode {
 
 fn run(cli: Cli) -> anyhow::Result<()> {
     common::check_inputs(&cli.models)?;
+    common::check_output_dirs([cli.output.as_path()])?;
+    common::check_distinct(
+        &cli.models,
+        "a merge adds the counts of disjoint parts, so a model given twice would count twice",
+    )?;
     cli.run.init_threads()?;
     let start = Instant::now();
     let total = common::total_size(&cli.models);

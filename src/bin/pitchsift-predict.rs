@@ -145,6 +145,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         }
     }
     common::check_inputs(&cli.input)?;
+    common::check_stdin_once(&cli.input)?;
     let inputs: Vec<&Path> = (cli.input.iter())
         .chain(&cli.model)
         .chain(&cli.linkedin)
@@ -155,6 +156,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         .filter_map(|(what, p)| p.as_deref().map(|p| (what, p)))
         .collect();
     common::check_output_not_input(&outputs, &inputs)?;
+    common::check_output_dirs(outputs.iter().map(|(_, p)| *p))?;
     let model_name = match &cli.model {
         Some(p) => p.display().to_string(),
         None => "<default model>".into(),

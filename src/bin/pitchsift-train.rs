@@ -93,6 +93,7 @@ fn run(cli: Cli, matches: &ArgMatches) -> anyhow::Result<()> {
     let params = cli.train.params()?;
     common::check_inputs(&cli.corpus)?;
     common::check_inputs(&cli.always_train)?;
+    common::check_stdin_once(cli.corpus.iter().chain(&cli.always_train))?;
     if let Some(base) = &cli.update {
         common::check_inputs(std::slice::from_ref(base))?;
     }
@@ -104,6 +105,7 @@ fn run(cli: Cli, matches: &ArgMatches) -> anyhow::Result<()> {
         .map(|p| p.as_path())
         .collect();
     common::check_output_not_input(&[("the output", &cli.output)], &corpora)?;
+    common::check_output_dirs([cli.output.as_path()])?;
     cli.run.init_threads()?;
     let start = Instant::now();
     let calibration = match cli.calibration {

@@ -287,6 +287,73 @@ pub fn check_output_not_input(outputs: &[(&str, &Path)], inputs: &[&Path]) -> an
     Ok(())
 }
 
+/// Standard input (`-`) can be read once: given twice, the second read would find it
+/// empty. A usage error.
+pub fn check_stdin_once<'a>(inputs: impl IntoIterator<Item = &'a PathBuf>) -> anyhow::Result<()> {
+    if inputs.into_iter().filter(|p| p.as_os_str() == "-").count() > 1 {
+        return Err(Usage(
+            "`-` (standard input) is given more than once; it can be read once".into(),
+        )
+        .into());
+    }
+    Ok(())
+}
+
+/// The same file given twice (by device and inode: another spelling or a hard link is
+/// the same file), for inputs that must be distinct (the disjoint parts of a merge). A
+/// usage error naming both.
+pub fn check_distinct(inputs: &[PathBuf], why: &str) -> anyhow::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        let mut seen: Vec<((u64, u64), &PathBuf)> = Vec::new();
+        for p in inputs {
+            let Ok(m) = std::fs::metadata(p) else {
+                continue;
+            };
+            if !m.is_file() {
+                continue;
+            }
+            let id = (m.dev(), m.ino());
+            if let Some((_, first)) = seen.iter().find(|(i, _)| *i == id) {
+                return Err(Usage(format!(
+                    "{} and {} are the same file; {why}",
+                    first.display(),
+                    p.display()
+                ))
+                .into());
+            }
+            seen.push((id, p));
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = (inputs, why);
+    Ok(())
+}
+
+/// The directory of each output file must exist before the work is done: a training
+/// run or a grid search would otherwise read and fit everything, then fail at the end
+/// on `-o missing/dir/model`. Bad data (exit 1), naming the output and its directory.
+pub fn check_output_dirs<'a>(outputs: impl IntoIterator<Item = &'a Path>) -> anyhow::Result<()> {
+    for p in outputs {
+        let dir = match p.parent() {
+            Some(d) if !d.as_os_str().is_empty() => d,
+            _ => Path::new("."),
+        };
+        let problem = match std::fs::metadata(dir) {
+            Ok(m) if m.is_dir() => continue,
+            Ok(_) => format!("{} is not a directory", dir.display()),
+            Err(_) => format!("the directory {} does not exist", dir.display()),
+        };
+        return Err(pitchsift::Error::Io {
+            location: pitchsift::error::Location::file(p),
+            source: std::io::Error::new(std::io::ErrorKind::NotFound, problem),
+        }
+        .into());
+    }
+    Ok(())
+}
+
 /// Total size in bytes of the inputs, when they are all regular files.
 pub fn total_size(inputs: &[PathBuf]) -> Option<u64> {
     let mut total = 0;
