@@ -647,7 +647,7 @@ fn outputs_that_would_replace_the_export_are_refused() {
         );
         assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
         assert!(
-            stderr(&o).contains("is a file of the export being read"),
+            stderr(&o).contains("it would be overwritten"),
             "{}",
             stderr(&o)
         );

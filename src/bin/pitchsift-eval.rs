@@ -3,7 +3,7 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Instant;
 
@@ -106,32 +106,16 @@ struct Cli {
     train: TrainArgs,
 }
 
-/// `--model` names the model file when `--test` is given (`pitchsift-eval --model M
-/// --test T.csv`) and the naive Bayes variant otherwise (the pitchsift-train option):
-/// rewrite the first form to `--model-file`.
-fn rewrite_args(args: Vec<std::ffi::OsString>) -> Vec<std::ffi::OsString> {
-    let has_test = args
-        .iter()
-        .any(|a| a == "--test" || a.to_string_lossy().starts_with("--test="));
-    if !has_test {
-        return args;
-    }
-    args.into_iter()
-        .map(|a| {
-            let s = a.to_string_lossy();
-            if s == "--model" {
-                "--model-file".into()
-            } else if let Some(v) = s.strip_prefix("--model=") {
-                format!("--model-file={v}").into()
-            } else {
-                a
-            }
-        })
-        .collect()
-}
-
 fn main() -> ExitCode {
-    let cli = Cli::parse_from(rewrite_args(std::env::args_os().collect()));
+    // `--model` names the model file when `--test` is given (`pitchsift-eval --model M
+    // --test T.csv`) and the naive Bayes variant otherwise (the pitchsift-train option).
+    let args = common::rename_option_if(
+        std::env::args_os().collect(),
+        "--test",
+        "--model",
+        "--model-file",
+    );
+    let cli = Cli::parse_from(args);
     common::main_with("pitchsift-eval", || run(cli))
 }
 
@@ -178,34 +162,19 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             .into());
         }
     }
-    let inputs: Vec<&Path> = (cli.inputs.iter())
-        .chain(&cli.test)
-        .chain(&cli.always_train)
-        .chain(&cli.model_file)
-        .map(|p| p.as_path())
-        .collect();
-    let plots = cli
-        .plot
-        .as_ref()
-        .map(|d| [d.join("confusion.svg"), d.join("reliability.svg")]);
-    let mut outputs: Vec<(&str, &Path)> = Vec::new();
-    for (what, p) in [
-        ("--json", &cli.json),
-        ("--markdown", &cli.markdown),
-        ("--predictions", &cli.predictions),
-        ("-o/--output", &cli.output),
-    ] {
-        outputs.extend(p.as_deref().map(|p| (what, p)));
-    }
-    outputs.extend(plots.iter().flatten().map(|p| ("--plot", p.as_path())));
-    common::check_output_not_input(&outputs, &inputs)?;
-    // --plot is a directory, created when the report is written.
-    common::check_output_dirs(
-        outputs
-            .iter()
-            .filter(|(what, _)| *what != "--plot")
-            .map(|(_, p)| *p),
-    )?;
+    common::Files::default()
+        .read(cli.inputs.iter().chain(&cli.test).chain(&cli.always_train))
+        .kept(&cli.model_file)
+        .writes("--json", cli.json.as_ref())
+        .writes("--markdown", cli.markdown.as_ref())
+        .writes("--predictions", cli.predictions.as_ref())
+        .writes("-o/--output", cli.output.as_ref())
+        .writes_in(
+            "--plot",
+            cli.plot.as_ref(),
+            &["confusion.svg", "reliability.svg"],
+        )
+        .check()?;
     cli.run.init_threads()?;
     let start = Instant::now();
     let outcome = if let Some(model) = &cli.model_file {
@@ -214,8 +183,6 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         if tests.is_empty() {
             return Err(Usage("--model needs labelled test files (--test FILE.csv)".into()).into());
         }
-        common::check_inputs(&tests)?;
-        common::check_stdin_once(&tests)?;
         let mut clf = model_file::load(model, Load::Predict)?;
         if cli.no_calibration {
             clf.calibration = None;
@@ -240,19 +207,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         write_atomic(path, render::markdown_report(&outcome).as_bytes())?;
     }
     if let Some(dir) = &cli.plot {
-        std::fs::create_dir_all(dir).map_err(|e| pitchsift::Error::Io {
-            location: pitchsift::error::Location::file(dir),
-            source: e,
-        })?;
-        let (r, title) = (&outcome.report, &outcome.title);
-        write_atomic(
-            &dir.join("confusion.svg"),
-            render::svg_confusion(r, title).as_bytes(),
-        )?;
-        write_atomic(
-            &dir.join("reliability.svg"),
-            render::svg_reliability(r, title).as_bytes(),
-        )?;
+        render::save_plots(dir, &outcome)?;
     }
     Ok(())
 }
@@ -263,9 +218,6 @@ fn cross_validate(cli: &Cli) -> anyhow::Result<Outcome> {
         return Err(Usage("give the labelled corpus files to cross-validate".into()).into());
     }
     let params = cli.train.params()?;
-    common::check_inputs(&cli.inputs)?;
-    common::check_inputs(&cli.always_train)?;
-    common::check_stdin_once(cli.inputs.iter().chain(&cli.always_train))?;
     let csv = cli.csv.options(Some(&cli.train.label_col));
     let sources = Sources {
         inputs: &cli.inputs,

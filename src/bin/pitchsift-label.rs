@@ -98,7 +98,9 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     if cli.seed != 0 && cli.strategy != StrategyArg::Random {
         return Err(Usage("--seed goes with --strategy random".into()).into());
     }
-    common::check_inputs(&[cli.model.clone(), cli.input.clone()])?;
+    common::Files::default()
+        .read([&cli.model, &cli.input])
+        .check()?;
     cli.run.init_threads()?;
     let strategy = match cli.strategy {
         StrategyArg::Margin => Strategy::Margin,

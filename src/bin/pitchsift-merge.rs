@@ -33,8 +33,10 @@ fn main() -> ExitCode {
 }
 
 fn run(cli: Cli) -> anyhow::Result<()> {
-    common::check_inputs(&cli.models)?;
-    common::check_output_dirs([cli.output.as_path()])?;
+    common::Files::default()
+        .replaceable(&cli.models)
+        .writes("the output", Some(&cli.output))
+        .check()?;
     common::check_distinct(
         &cli.models,
         "a merge adds the counts of disjoint parts, so a model given twice would count twice",

@@ -102,26 +102,6 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         )
         .into());
     }
-    if let (Some(o), Some(r)) = (&cli.output, &cli.report) {
-        if same_target(o, r) {
-            return Err(Usage(format!(
-                "--output and --report are the same file ({}): the report would replace the predictions",
-                r.display()
-            ))
-            .into());
-        }
-    }
-    if let Some(export) = &cli.linkedin {
-        for (flag, target) in [("--output", &cli.output), ("--report", &cli.report)] {
-            if let Some(t) = target.as_deref().filter(|t| overwrites_export(export, t)) {
-                return Err(Usage(format!(
-                    "{flag} {} is a file of the export being read: it would be replaced",
-                    t.display()
-                ))
-                .into());
-            }
-        }
-    }
     if cli.batch_size == 0 {
         return Err(Usage("--batch-size must be at least 1".into()).into());
     }
@@ -144,19 +124,13 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             return Err(Usage(format!("--min-confidence must be in [0, 1] (got {p})")).into());
         }
     }
-    common::check_inputs(&cli.input)?;
-    common::check_stdin_once(&cli.input)?;
-    let inputs: Vec<&Path> = (cli.input.iter())
-        .chain(&cli.model)
-        .chain(&cli.linkedin)
-        .map(|p| p.as_path())
-        .collect();
-    let outputs: Vec<(&str, &Path)> = [("the output", &cli.output), ("--report", &cli.report)]
-        .into_iter()
-        .filter_map(|(what, p)| p.as_deref().map(|p| (what, p)))
-        .collect();
-    common::check_output_not_input(&outputs, &inputs)?;
-    common::check_output_dirs(outputs.iter().map(|(_, p)| *p))?;
+    let export = cli.linkedin.as_deref().map(common::export_files);
+    common::Files::default()
+        .read(&cli.input)
+        .kept(cli.model.iter().chain(export.iter().flatten()))
+        .writes("--output", cli.output.as_ref())
+        .writes("--report", cli.report.as_ref())
+        .check()?;
     let model_name = match &cli.model {
         Some(p) => p.display().to_string(),
         None => "<default model>".into(),
@@ -273,44 +247,6 @@ fn texts(cli: &Cli) -> anyhow::Result<Vec<String>> {
         }
     }
     Ok(texts)
-}
-
-/// True when `a` and `b` name the same regular file (the same path, or the same file
-/// once their directories are resolved).
-fn same_target(a: &Path, b: &Path) -> bool {
-    if pitchsift::io::output::is_special(a) {
-        return false; // a device such as /dev/null takes both
-    }
-    if a == b {
-        return true;
-    }
-    let resolve = |p: &Path| {
-        let dir = match p.parent() {
-            Some(d) if !d.as_os_str().is_empty() => d,
-            _ => Path::new("."),
-        };
-        Some(std::fs::canonicalize(dir).ok()?.join(p.file_name()?))
-    };
-    matches!((resolve(a), resolve(b)), (Some(x), Some(y)) if x == y)
-}
-
-/// True when writing `target` would replace a file the export `export` is read from: the
-/// export itself (a zip or one of its CSV files), or a messages.csv / Invitations.csv of
-/// an export folder or of a folder in it (where the reader looks).
-fn overwrites_export(export: &Path, target: &Path) -> bool {
-    fn in_folder(dir: &Path, target: &Path, depth: usize) -> bool {
-        std::fs::read_dir(dir).is_ok_and(|entries| {
-            entries.flatten().any(|e| {
-                let p = e.path();
-                if p.is_dir() {
-                    return depth > 0 && in_folder(&p, target, depth - 1);
-                }
-                let name = e.file_name().to_string_lossy().to_lowercase();
-                (name == "messages.csv" || name == "invitations.csv") && same_target(&p, target)
-            })
-        })
-    }
-    same_target(export, target) || (export.is_dir() && in_folder(export, target, 1))
 }
 
 /// The report page, written atomically to `out` (opened before the work).

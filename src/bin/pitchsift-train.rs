@@ -2,7 +2,7 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Instant;
 
@@ -91,21 +91,12 @@ fn main() -> ExitCode {
 
 fn run(cli: Cli, matches: &ArgMatches) -> anyhow::Result<()> {
     let params = cli.train.params()?;
-    common::check_inputs(&cli.corpus)?;
-    common::check_inputs(&cli.always_train)?;
-    common::check_stdin_once(cli.corpus.iter().chain(&cli.always_train))?;
-    if let Some(base) = &cli.update {
-        common::check_inputs(std::slice::from_ref(base))?;
-    }
     // The corpora are never overwritten; the --update base model may be (documented).
-    let corpora: Vec<&Path> = cli
-        .corpus
-        .iter()
-        .chain(&cli.always_train)
-        .map(|p| p.as_path())
-        .collect();
-    common::check_output_not_input(&[("the output", &cli.output)], &corpora)?;
-    common::check_output_dirs([cli.output.as_path()])?;
+    common::Files::default()
+        .read(cli.corpus.iter().chain(&cli.always_train))
+        .replaceable(&cli.update)
+        .writes("the output", Some(&cli.output))
+        .check()?;
     cli.run.init_threads()?;
     let start = Instant::now();
     let calibration = match cli.calibration {

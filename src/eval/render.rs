@@ -4,6 +4,7 @@
 use std::fmt::Write as _;
 
 use crate::eval::metrics::Report;
+use crate::io::output::write_atomic;
 
 use super::Outcome;
 
@@ -162,6 +163,24 @@ fn esc(s: &str) -> String {
         .replace('<', "&lt;")
         .replace('>', "&gt;")
         .replace('"', "&quot;")
+}
+
+/// Write `confusion.svg` and `reliability.svg` of an outcome into `dir` (created if
+/// missing), each atomically.
+pub fn save_plots(dir: &std::path::Path, outcome: &Outcome) -> crate::error::Result<()> {
+    std::fs::create_dir_all(dir).map_err(|e| crate::error::Error::Io {
+        location: crate::error::Location::file(dir),
+        source: e,
+    })?;
+    let (r, title) = (&outcome.report, &outcome.title);
+    write_atomic(
+        &dir.join("confusion.svg"),
+        svg_confusion(r, title).as_bytes(),
+    )?;
+    write_atomic(
+        &dir.join("reliability.svg"),
+        svg_reliability(r, title).as_bytes(),
+    )
 }
 
 /// The confusion matrix as an SVG heat map, cells shaded by the share of their row.

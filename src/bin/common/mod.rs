@@ -1,7 +1,8 @@
 //! What the binaries share: exit codes, CSV and training options, the thread pool.
 #![allow(dead_code)]
 
-use std::path::{Path, PathBuf};
+use std::ffi::OsString;
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Args, ValueEnum};
@@ -9,7 +10,10 @@ use pitchsift::corpus::{CsvOptions, InvalidUtf8};
 use pitchsift::params::{DocNorm, ModelKind, Prior, TermWeight, TrainParams, ValidTrainParams};
 use pitchsift::text::AnalyzerConfig;
 
+mod files;
 mod progress;
+#[allow(unused_imports)] // each binary uses its own part
+pub use files::{check_distinct, export_files, Files};
 pub use progress::Progress;
 
 /// Run `f`; map its error to a one-line message and an exit code: 0 for a closed pipe
@@ -238,120 +242,25 @@ impl TrainArgs {
     }
 }
 
-/// Inputs must exist before anything is written (a missing file is bad data).
-pub fn check_inputs(inputs: &[PathBuf]) -> anyhow::Result<()> {
-    for p in inputs {
-        if p.as_os_str() != "-" && !p.exists() {
-            return Err(pitchsift::Error::Io {
-                location: pitchsift::error::Location::file(p),
-                source: std::io::Error::new(std::io::ErrorKind::NotFound, "no such file"),
-            }
-            .into());
-        }
+/// Rename option `from` to `to` (as `--from V` and `--from=V`) when option `when` is
+/// given: for an option whose meaning depends on another.
+pub fn rename_option_if(args: Vec<OsString>, when: &str, from: &str, to: &str) -> Vec<OsString> {
+    let given = |a: &OsString| {
+        let s = a.to_string_lossy();
+        s == when || s.strip_prefix(when).is_some_and(|r| r.starts_with('='))
+    };
+    if !args.iter().any(given) {
+        return args;
     }
-    Ok(())
-}
-
-/// An output must not be one of the inputs: writing it would replace a corpus or a model
-/// the run reads (`pitchsift-train data.csv -o data.csv`) with something else. Files are
-/// compared by device and inode (so another spelling or a hard link is the same file);
-/// an output that does not exist yet, `-` and devices (`/dev/null`) never clash. A
-/// usage error naming both.
-pub fn check_output_not_input(outputs: &[(&str, &Path)], inputs: &[&Path]) -> anyhow::Result<()> {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::MetadataExt;
-        let id = |p: &Path| {
-            if p.as_os_str() == "-" {
-                return None;
-            }
-            std::fs::metadata(p)
-                .ok()
-                .filter(|m| m.is_file())
-                .map(|m| (m.dev(), m.ino()))
-        };
-        for (what, out) in outputs {
-            let Some(o) = id(out) else { continue };
-            if let Some(i) = inputs.iter().find(|i| id(i) == Some(o)) {
-                return Err(Usage(format!(
-                    "{what} {} is the input {}: it would be overwritten; write to another file",
-                    out.display(),
-                    i.display()
-                ))
-                .into());
-            }
-        }
-    }
-    #[cfg(not(unix))]
-    let _ = (outputs, inputs);
-    Ok(())
-}
-
-/// Standard input (`-`) can be read once: given twice, the second read would find it
-/// empty. A usage error.
-pub fn check_stdin_once<'a>(inputs: impl IntoIterator<Item = &'a PathBuf>) -> anyhow::Result<()> {
-    if inputs.into_iter().filter(|p| p.as_os_str() == "-").count() > 1 {
-        return Err(Usage(
-            "`-` (standard input) is given more than once; it can be read once".into(),
-        )
-        .into());
-    }
-    Ok(())
-}
-
-/// The same file given twice (by device and inode: another spelling or a hard link is
-/// the same file), for inputs that must be distinct (the disjoint parts of a merge). A
-/// usage error naming both.
-pub fn check_distinct(inputs: &[PathBuf], why: &str) -> anyhow::Result<()> {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::MetadataExt;
-        let mut seen: Vec<((u64, u64), &PathBuf)> = Vec::new();
-        for p in inputs {
-            let Ok(m) = std::fs::metadata(p) else {
-                continue;
-            };
-            if !m.is_file() {
-                continue;
-            }
-            let id = (m.dev(), m.ino());
-            if let Some((_, first)) = seen.iter().find(|(i, _)| *i == id) {
-                return Err(Usage(format!(
-                    "{} and {} are the same file; {why}",
-                    first.display(),
-                    p.display()
-                ))
-                .into());
-            }
-            seen.push((id, p));
-        }
-    }
-    #[cfg(not(unix))]
-    let _ = (inputs, why);
-    Ok(())
-}
-
-/// The directory of each output file must exist before the work is done: a training
-/// run or a grid search would otherwise read and fit everything, then fail at the end
-/// on `-o missing/dir/model`. Bad data (exit 1), naming the output and its directory.
-pub fn check_output_dirs<'a>(outputs: impl IntoIterator<Item = &'a Path>) -> anyhow::Result<()> {
-    for p in outputs {
-        let dir = match p.parent() {
-            Some(d) if !d.as_os_str().is_empty() => d,
-            _ => Path::new("."),
-        };
-        let problem = match std::fs::metadata(dir) {
-            Ok(m) if m.is_dir() => continue,
-            Ok(_) => format!("{} is not a directory", dir.display()),
-            Err(_) => format!("the directory {} does not exist", dir.display()),
-        };
-        return Err(pitchsift::Error::Io {
-            location: pitchsift::error::Location::file(p),
-            source: std::io::Error::new(std::io::ErrorKind::NotFound, problem),
-        }
-        .into());
-    }
-    Ok(())
+    args.into_iter()
+        .map(|a| match a.to_string_lossy() {
+            s if s == from => to.into(),
+            s => match s.strip_prefix(from).and_then(|r| r.strip_prefix('=')) {
+                Some(v) => format!("{to}={v}").into(),
+                None => a,
+            },
+        })
+        .collect()
 }
 
 /// Total size in bytes of the inputs, when they are all regular files.

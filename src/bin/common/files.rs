@@ -1,0 +1,206 @@
+//! The files one run reads and writes, checked before any work: inputs exist, standard
+//! input is read once, no output replaces an input or another output, and every output's
+//! folder exists. A run that would fail on them fails at once, with nothing written.
+
+use std::path::{Path, PathBuf};
+
+use super::Usage;
+
+/// What a run reads (must exist), what it must not overwrite, and what it writes.
+#[derive(Default)]
+pub struct Files {
+    read: Vec<PathBuf>,
+    replaceable: Vec<PathBuf>,
+    kept: Vec<PathBuf>,
+    /// Output files, each with whether its folder must exist already.
+    written: Vec<(&'static str, PathBuf, bool)>,
+}
+
+impl Files {
+    /// Files the run reads: each must exist (`-` is standard input, at most once), and
+    /// none may be overwritten.
+    pub fn read<'a>(mut self, paths: impl IntoIterator<Item = &'a PathBuf>) -> Self {
+        self.read.extend(paths.into_iter().cloned());
+        self
+    }
+
+    /// Files the run reads that must exist but that an output may replace (the model of
+    /// `pitchsift-train --update M -o M`).
+    pub fn replaceable<'a>(mut self, paths: impl IntoIterator<Item = &'a PathBuf>) -> Self {
+        self.replaceable.extend(paths.into_iter().cloned());
+        self
+    }
+
+    /// Files the run reads that it checks itself (a model, an export): never overwritten.
+    pub fn kept<'a>(mut self, paths: impl IntoIterator<Item = &'a PathBuf>) -> Self {
+        self.kept.extend(paths.into_iter().cloned());
+        self
+    }
+
+    /// An output file, when given (`what` names its option in errors).
+    pub fn writes(mut self, what: &'static str, path: Option<&PathBuf>) -> Self {
+        self.written.extend(path.map(|p| (what, p.clone(), true)));
+        self
+    }
+
+    /// `files` in an output folder that the run creates.
+    pub fn writes_in(mut self, what: &'static str, dir: Option<&PathBuf>, files: &[&str]) -> Self {
+        if let Some(d) = dir {
+            self.written
+                .extend(files.iter().map(|f| (what, d.join(f), false)));
+        }
+        self
+    }
+
+    /// Check them all: a missing input or output folder is bad data (exit 1), the rest
+    /// usage errors (exit 2).
+    pub fn check(self) -> anyhow::Result<()> {
+        for p in self
+            .read
+            .iter()
+            .chain(&self.replaceable)
+            .filter(|p| !is_stdin(p))
+        {
+            if !p.exists() {
+                return Err(io_error(p, "no such file".into()));
+            }
+        }
+        if self.read.iter().filter(|p| is_stdin(p)).count() > 1 {
+            return Err(Usage(
+                "`-` (standard input) is given more than once; it can be read once".into(),
+            )
+            .into());
+        }
+        for (i, (what, out, _)) in self.written.iter().enumerate() {
+            if let Some((other, ..)) = self.written[..i]
+                .iter()
+                .find(|(_, o, _)| same_target(o, out))
+            {
+                return Err(Usage(format!(
+                    "{other} and {what} are the same file ({}): one would replace the other",
+                    out.display()
+                ))
+                .into());
+            }
+            let inputs = self.read.iter().chain(&self.kept);
+            if let Some(input) = inputs.into_iter().find(|i| same_file(i, out)) {
+                return Err(Usage(format!(
+                    "{what} {} is the input {}: it would be overwritten; write to another file",
+                    out.display(),
+                    input.display()
+                ))
+                .into());
+            }
+        }
+        for (_, p, _) in self.written.iter().filter(|w| w.2) {
+            let dir = folder_of(p);
+            match std::fs::metadata(dir) {
+                Ok(m) if m.is_dir() => {}
+                Ok(_) => return Err(io_error(p, format!("{} is not a directory", dir.display()))),
+                Err(_) => {
+                    return Err(io_error(
+                        p,
+                        format!("the directory {} does not exist", dir.display()),
+                    ))
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The same file given twice (another spelling or a hard link is the same file), for
+/// inputs that must be distinct (the disjoint parts of a merge). A usage error naming both.
+pub fn check_distinct(inputs: &[PathBuf], why: &str) -> anyhow::Result<()> {
+    for (i, p) in inputs.iter().enumerate() {
+        if let Some(first) = inputs[..i].iter().find(|q| same_file(q, p)) {
+            return Err(Usage(format!(
+                "{} and {} are the same file; {why}",
+                first.display(),
+                p.display()
+            ))
+            .into());
+        }
+    }
+    Ok(())
+}
+
+/// The files of a LinkedIn export that reading it opens: the export itself when it is a
+/// file (a zip, a messages.csv), else the messages.csv and Invitations.csv (any case) of
+/// the folder and of the folders in it.
+pub fn export_files(export: &Path) -> Vec<PathBuf> {
+    fn walk(dir: &Path, depth: usize, out: &mut Vec<PathBuf>) {
+        for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+            let p = e.path();
+            let name = e.file_name().to_string_lossy().to_lowercase();
+            if p.is_dir() && depth > 0 {
+                walk(&p, depth - 1, out);
+            } else if name == "messages.csv" || name == "invitations.csv" {
+                out.push(p);
+            }
+        }
+    }
+    let mut out = Vec::new();
+    if export.is_dir() {
+        walk(export, 1, &mut out);
+    } else {
+        out.push(export.to_path_buf());
+    }
+    out
+}
+
+fn is_stdin(p: &Path) -> bool {
+    p.as_os_str() == "-"
+}
+
+fn folder_of(p: &Path) -> &Path {
+    match p.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    }
+}
+
+fn io_error(p: &Path, problem: String) -> anyhow::Error {
+    pitchsift::Error::Io {
+        location: pitchsift::error::Location::file(p),
+        source: std::io::Error::new(std::io::ErrorKind::NotFound, problem),
+    }
+    .into()
+}
+
+/// Two existing regular files that are one (by device and inode: another spelling or a
+/// hard link is the same file). `-` and devices (`/dev/null`) are never the same file.
+fn same_file(a: &Path, b: &Path) -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        let id = |p: &Path| {
+            (!is_stdin(p))
+                .then(|| std::fs::metadata(p).ok())
+                .flatten()
+                .filter(|m| m.is_file())
+                .map(|m| (m.dev(), m.ino()))
+        };
+        matches!((id(a), id(b)), (Some(x), Some(y)) if x == y)
+    }
+    #[cfg(not(unix))]
+    {
+        same_target(a, b) && a.is_file()
+    }
+}
+
+/// Two outputs that would be one file, whether or not it exists yet: the same path once
+/// their folders are resolved. Devices (`/dev/null`) take any number of outputs.
+fn same_target(a: &Path, b: &Path) -> bool {
+    if pitchsift::io::output::is_special(a) {
+        return false;
+    }
+    let resolve = |p: &Path| {
+        Some(
+            std::fs::canonicalize(folder_of(p))
+                .ok()?
+                .join(p.file_name()?),
+        )
+    };
+    a == b || matches!((resolve(a), resolve(b)), (Some(x), Some(y)) if x == y)
+}
