@@ -82,7 +82,7 @@ pub enum Error {
         message: String,
     },
     /// A named column is not in the header.
-    #[error("{location}: no column `{column}` in the header (columns: {available})")]
+    #[error("{location}: no column `{column}` in the header (columns: {available}){}", delimiter_hint(*.hint))]
     MissingColumn {
         /// The file, at line 1.
         location: Location,
@@ -90,6 +90,9 @@ pub enum Error {
         column: String,
         /// The header, comma separated.
         available: String,
+        /// The delimiter the header seems to use instead (`;`, tab or `|`), when the
+        /// column is there between those.
+        hint: Option<u8>,
     },
     /// A field is not valid UTF-8.
     #[error("{location}: invalid UTF-8 at byte {byte} of the field")]
@@ -209,6 +212,19 @@ impl Error {
             path: path.to_string(),
             message: message.into(),
         }
+    }
+}
+
+/// What the message of [`Error::MissingColumn`] adds for a header that seems delimited by
+/// `d` instead.
+fn delimiter_hint(d: Option<u8>) -> String {
+    match d {
+        Some(b'\t') => "; the header looks tab-delimited (--delimiter 'tab')".into(),
+        Some(d) => format!(
+            "; the header looks `{0}`-delimited (--delimiter '{0}')",
+            d as char
+        ),
+        None => String::new(),
     }
 }
 

@@ -4,7 +4,6 @@
 use std::fmt::Write as _;
 
 use crate::eval::metrics::Report;
-use crate::io::output::write_atomic;
 
 use super::Outcome;
 
@@ -167,11 +166,13 @@ fn esc(s: &str) -> String {
 
 /// Write `confusion.svg` and `reliability.svg` of an outcome into `dir` (created if
 /// missing), each atomically.
+#[cfg(feature = "fs")]
 pub fn save_plots(dir: &std::path::Path, outcome: &Outcome) -> crate::error::Result<()> {
     std::fs::create_dir_all(dir).map_err(|e| crate::error::Error::Io {
         location: crate::error::Location::file(dir),
         source: e,
     })?;
+    use crate::io::output::write_atomic;
     let (r, title) = (&outcome.report, &outcome.title);
     write_atomic(
         &dir.join("confusion.svg"),

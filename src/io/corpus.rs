@@ -249,7 +249,24 @@ fn find_column(headers: &StringRecord, path: &Path, name: &str) -> Result<usize>
             location: Location::file(path).line(1),
             column: name.to_string(),
             available: headers.iter().collect::<Vec<_>>().join(","),
+            hint: delimiter_hint(headers, want),
         })
+}
+
+/// When the header is one field that holds the wanted column between `;`, tab or `|`
+/// separators, the file is most likely delimited by that character.
+fn delimiter_hint(headers: &StringRecord, want: &str) -> Option<u8> {
+    let [only] = headers.iter().collect::<Vec<_>>()[..] else {
+        return None;
+    };
+    let has = |h: &str| {
+        h.trim_start_matches('\u{feff}')
+            .trim()
+            .eq_ignore_ascii_case(want)
+    };
+    [b';', b'\t', b'|']
+        .into_iter()
+        .find(|&d| only.split(d as char).count() > 1 && only.split(d as char).any(has))
 }
 
 impl CsvSource {
@@ -630,6 +647,24 @@ mod tests {
             err.to_string(),
             "in.csv:1: no column `text` in the header (columns: label,body)"
         );
+    }
+
+    #[test]
+    fn missing_column_in_a_differently_delimited_header_says_so() {
+        let opts = CsvOptions::default();
+        let err = source("label;text\na;b\n", "semi.csv", &opts).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "semi.csv:1: no column `text` in the header (columns: label;text); the header looks \
+             `;`-delimited (--delimiter ';')"
+        );
+        let err = source("label\ttext\na\tb\n", "tab.csv", &opts).unwrap_err();
+        assert!(err
+            .to_string()
+            .ends_with("the header looks tab-delimited (--delimiter 'tab')"));
+        // No hint when the column is not there under any delimiter.
+        let err = source("label;body\n", "no.csv", &opts).unwrap_err();
+        assert!(err.to_string().ends_with("(columns: label;body)"), "{err}");
     }
 
     #[test]
