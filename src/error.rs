@@ -147,6 +147,12 @@ pub enum Error {
         /// The inputs, comma separated.
         inputs: String,
     },
+    /// No labelled row to evaluate a model on.
+    #[error("{inputs}: no labelled rows to evaluate the model on")]
+    EmptyTest {
+        /// The test files, comma separated.
+        inputs: String,
+    },
     /// Training needs at least two labels.
     #[error(
         "{inputs}: every document has the label `{label}`; training needs at least two labels"

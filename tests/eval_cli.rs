@@ -218,6 +218,18 @@ fn errors_name_the_problem_and_use_the_exit_codes() {
     assert_eq!(out.status.code(), Some(1));
     let err = stderr(&out);
     assert!(err.contains("bad.csv:1") && err.contains("label"), "{err}");
+    // A test file without rows: bad data (1), not a report of no rows with exit code 0.
+    let model = dir.path().join("m.model");
+    ok(&run(TRAIN, &[s(&c), "-o", s(&model), "-q"]));
+    let empty = write(dir.path(), "empty.csv", "label,text\n");
+    let out = eval(&["--model", s(&model), "--test", s(&empty)]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("empty.csv: no labelled rows to evaluate"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(out.stdout.is_empty());
     // A failed run leaves no report behind.
     let j = dir.path().join("none.json");
     let out = eval(&["--cv", "2", s(&bad), "--json", s(&j)]);

@@ -17,7 +17,7 @@ use std::path::{Path, PathBuf};
 use serde_json::{json, Value};
 
 use crate::corpus::{Columns, CsvOptions, CsvSource, RawRow};
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::eval::metrics::{Meter, Report};
 use crate::nb::calibrate::{coverage_curve, CURVE_THRESHOLDS};
 use crate::nb::classifier::Classifier;
@@ -99,6 +99,12 @@ pub fn evaluate_model(
             Ok(())
         };
         src.for_each_batch(crate::corpus::BATCH, &mut score, &mut |_, _| {})?;
+    }
+    if points.is_empty() {
+        // A report of no rows would print every metric as `-` and exit 0.
+        return Err(Error::EmptyTest {
+            inputs: crate::corpus::describe(tests),
+        });
     }
     let mut outcome = Outcome {
         title: format!("{} on {}", short(model), shorts(tests)),
