@@ -222,7 +222,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
 /// line ends with `\n` or `\r\n`). Invalid UTF-8 in a line is an error naming the line,
 /// or replaced with U+FFFD under `--invalid-utf8 replace`, as in a CSV text field.
 fn texts(cli: &Cli) -> anyhow::Result<Vec<String>> {
-    let replace = matches!(cli.csv.invalid_utf8, common::Utf8Arg::Replace);
+    let policy = cli.csv.options(None).invalid_utf8;
     let mut texts: Vec<String> = Vec::new();
     for t in &cli.texts {
         if t == "-" {
@@ -231,14 +231,12 @@ fn texts(cli: &Cli) -> anyhow::Result<Vec<String>> {
                 if line.last() == Some(&b'\r') {
                     line.pop();
                 }
-                texts.push(match String::from_utf8(line) {
-                    Ok(s) => s,
-                    Err(e) if replace => String::from_utf8_lossy(e.as_bytes()).into_owned(),
-                    Err(e) => anyhow::bail!(
-                        "standard input:{}: invalid UTF-8 at byte {} of the line \
+                texts.push(match policy.decode(&line) {
+                    Ok(s) => s.into_owned(),
+                    Err(byte) => anyhow::bail!(
+                        "standard input:{}: invalid UTF-8 at byte {byte} of the line \
                          (--invalid-utf8 replace reads it with U+FFFD)",
-                        n + 1,
-                        e.utf8_error().valid_up_to()
+                        n + 1
                     ),
                 });
             }

@@ -21,6 +21,18 @@ pub enum InvalidUtf8 {
     Replace,
 }
 
+impl InvalidUtf8 {
+    /// `bytes` as text under this policy; `Err(byte)` (the offset of the first invalid
+    /// byte) when they are not UTF-8 and the policy is [`InvalidUtf8::Error`].
+    pub fn decode(self, bytes: &[u8]) -> std::result::Result<std::borrow::Cow<'_, str>, usize> {
+        match std::str::from_utf8(bytes) {
+            Ok(s) => Ok(s.into()),
+            Err(_) if self == InvalidUtf8::Replace => Ok(String::from_utf8_lossy(bytes)),
+            Err(e) => Err(e.valid_up_to()),
+        }
+    }
+}
+
 /// How to read a CSV input.
 #[derive(Debug, Clone)]
 pub struct CsvOptions {
@@ -509,16 +521,13 @@ impl Columns {
     /// The text of a record, validated (or repaired) as UTF-8.
     pub fn text<'r>(&self, row: &'r RawRow) -> Result<std::borrow::Cow<'r, str>> {
         let field = row.record.get(self.text_idx).unwrap_or(b"");
-        match std::str::from_utf8(field) {
-            Ok(s) => Ok(s.into()),
-            Err(e) => match self.options.invalid_utf8 {
-                InvalidUtf8::Replace => Ok(String::from_utf8_lossy(field)),
-                InvalidUtf8::Error => Err(Error::InvalidUtf8 {
-                    location: self.location(row.line, self.text_idx),
-                    byte: e.valid_up_to(),
-                }),
-            },
-        }
+        self.options
+            .invalid_utf8
+            .decode(field)
+            .map_err(|byte| Error::InvalidUtf8 {
+                location: self.location(row.line, self.text_idx),
+                byte,
+            })
     }
 
     /// The label of a record (trimmed), `None` when it is empty and
