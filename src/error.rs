@@ -94,6 +94,18 @@ pub enum Error {
         /// column is there between those.
         hint: Option<u8>,
     },
+    /// A named column is in the header more than once (which one is meant is unknown).
+    #[error("{location}: column `{column}` is in the header twice (fields {first} and {second}); rename one")]
+    DuplicateColumn {
+        /// The file, at line 1.
+        location: Location,
+        /// The column asked for.
+        column: String,
+        /// Its first field, counted from 1.
+        first: usize,
+        /// Its second field, counted from 1.
+        second: usize,
+    },
     /// A field is not valid UTF-8.
     #[error("{location}: invalid UTF-8 at byte {byte} of the field")]
     InvalidUtf8 {

@@ -536,7 +536,7 @@ fn open_csv(entry: &Entry, text_col: &str, required: &[&str]) -> Result<CsvSourc
             let missing: Vec<&str> = required
                 .iter()
                 .copied()
-                .filter(|c| src.column(c).is_err())
+                .filter(|c| matches!(src.column(c), Err(Error::MissingColumn { .. })))
                 .collect();
             if missing.is_empty() {
                 Ok(src)

@@ -215,6 +215,29 @@ impl FitParams {
         Ok(())
     }
 
+    /// [`FitParams::check`], and refuse settings that the chosen variant ignores, which
+    /// would otherwise be recorded in the model as if they had acted. New parameters are
+    /// judged so ([`TrainParams::check`]); a saved model's are judged by `check` alone, so
+    /// that files written before this rule still load.
+    pub fn check_effective(&self) -> Result<()> {
+        self.check()?;
+        if self.model == ModelKind::Complement && self.prior != Prior::Empirical {
+            return Err(Error::InvalidParam(format!(
+                "prior `{}` has no effect on the complement model (its decision has no class \
+                 prior): drop the prior or use the multinomial model",
+                self.prior
+            )));
+        }
+        if self.model == ModelKind::Multinomial && self.weight_norm {
+            return Err(Error::InvalidParam(
+                "weight normalisation applies to the complement model only: drop it or use the \
+                 complement model"
+                    .into(),
+            ));
+        }
+        Ok(())
+    }
+
     /// Do per-document weights need fixed-point storage (anything but raw counts)?
     pub fn fractional_weights(&self) -> bool {
         self.tf != TermWeight::Raw || self.norm != DocNorm::None
@@ -293,7 +316,7 @@ impl ValidTrainParams {
     ///
     /// Errors: [`Error::InvalidParam`] naming the first invalid setting of `fit`.
     pub fn with_fit(&self, fit: FitParams) -> Result<ValidTrainParams> {
-        fit.check()?;
+        fit.check_effective()?;
         Ok(ValidTrainParams {
             analyzer: self.analyzer.clone(),
             fit,
@@ -405,7 +428,7 @@ impl TrainParams {
     /// Check all settings, by reference.
     pub fn check_ref(&self) -> Result<&ValidTrainParams> {
         self.0.analyzer.check()?;
-        self.0.fit.check()?;
+        self.0.fit.check_effective()?;
         Ok(&self.0)
     }
 }
@@ -453,9 +476,43 @@ mod tests {
     }
 
     #[test]
+    fn settings_the_variant_ignores_are_refused() {
+        let uniform = TrainParams::default()
+            .model(ModelKind::Complement)
+            .prior(Prior::Uniform)
+            .check()
+            .unwrap_err();
+        assert!(
+            uniform
+                .to_string()
+                .contains("prior `uniform` has no effect"),
+            "{uniform}"
+        );
+        let wn = TrainParams::default()
+            .weight_norm(true)
+            .check()
+            .unwrap_err();
+        assert!(wn.to_string().contains("complement model only"), "{wn}");
+        // Each is fine with the variant it acts on.
+        assert!(TrainParams::default().prior(Prior::Uniform).check().is_ok());
+        assert!(TrainParams::default()
+            .model(ModelKind::Complement)
+            .weight_norm(true)
+            .check()
+            .is_ok());
+        // A saved model's settings are judged by the ranges alone (files written before the
+        // rule still load).
+        let old = FitParams {
+            model: ModelKind::Complement,
+            prior: Prior::Uniform,
+            ..FitParams::default()
+        };
+        assert!(old.check().is_ok() && old.check_effective().is_err());
+    }
+
+    #[test]
     fn serde_round_trip() {
         let p = TrainParams::default()
-            .model(ModelKind::Complement)
             .prior(Prior::Given([("x".to_string(), 2.0)].into_iter().collect()))
             .check()
             .unwrap();

@@ -306,6 +306,83 @@ fn ragged_rows_name_the_line() {
     assert!(temps(d).is_empty(), "temporary output removed");
 }
 
+/// A column named twice in the header is ambiguous: bad data naming both fields, for
+/// training and prediction alike (it used to take the first silently).
+#[test]
+fn a_column_named_twice_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let rows: Vec<Vec<String>> = tiny_rows()
+        .into_iter()
+        .map(|r| vec![r[0].clone(), r[1].clone(), r[1].to_uppercase()])
+        .collect();
+    fs::write(
+        d.join("dup.csv"),
+        to_csv(&["label", "text", "Text"], &rows, b',', b"\n"),
+    )
+    .unwrap();
+    let o = train(d, "dup.csv", "m.model", &[]);
+    assert_bad_data(
+        &o,
+        &[
+            "dup.csv:1:",
+            "column `text` is in the header twice (fields 2 and 3)",
+        ],
+    );
+    assert!(!d.join("m.model").exists());
+    let o = run_in(PREDICT, &["-i", "dup.csv", "-o", "out.csv"], d);
+    assert_bad_data(&o, &["dup.csv:1:", "(fields 2 and 3)"]);
+    assert!(!d.join("out.csv").exists());
+}
+
+/// Settings that cannot act are usage errors before any work, not values recorded in the
+/// model as if they had acted: a prior with the complement model, weight normalisation with
+/// the multinomial one, more calibration folds than messages (it used to become
+/// leave-one-out silently).
+#[test]
+fn settings_that_cannot_act_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    fs::write(
+        d.join("t.csv"),
+        to_csv(&["label", "text"], &tiny_rows(), b',', b"\n"),
+    )
+    .unwrap();
+    let usage = |args: &[&str], part: &str| {
+        let o = train(d, "t.csv", "m.model", args);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {}", stderr(&o));
+        assert!(stderr(&o).contains(part), "{args:?}: {}", stderr(&o));
+        assert!(!d.join("m.model").exists() && temps(d).is_empty());
+    };
+    usage(
+        &["--model", "complement", "--prior", "uniform"],
+        "prior `uniform` has no effect on the complement model",
+    );
+    usage(
+        &["--weight-norm"],
+        "weight normalisation applies to the complement model only",
+    );
+    // The fixture has 30 messages.
+    usage(
+        &["--calibration", "isotonic", "--calibration-folds", "31"],
+        "cannot make 31 folds from 30 rows",
+    );
+    // Each is accepted where it acts.
+    assert_ok(&train(d, "t.csv", "m.model", &["--prior", "uniform"]));
+    assert_ok(&train(
+        d,
+        "t.csv",
+        "m.model",
+        &["--model", "complement", "--weight-norm"],
+    ));
+    assert_ok(&train(
+        d,
+        "t.csv",
+        "m.model",
+        &["--calibration", "isotonic", "--calibration-folds", "30"],
+    ));
+}
+
 #[test]
 fn invalid_utf8_names_the_line_or_is_replaced() {
     let dir = tempfile::tempdir().unwrap();

@@ -81,7 +81,8 @@ fn variants() -> impl Strategy<Value = ValidTrainParams> {
                 .ngrams(1, n)
                 .model(model)
                 .transforms(tf, idf, norm)
-                .weight_norm(wn)
+                // Weight normalisation exists for the complement model only.
+                .weight_norm(wn && model == ModelKind::Complement)
                 .alpha(alpha)
                 .check()
                 .unwrap()

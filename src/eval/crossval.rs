@@ -7,7 +7,7 @@ use std::path::PathBuf;
 
 use serde_json::json;
 
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::eval::cv::{check_k, Dataset, FoldCounts};
 use crate::eval::metrics::Meter;
 use crate::nb::calibrate::{Calibration, Method};
@@ -271,7 +271,8 @@ pub fn predictions_csv(data: &Dataset, per_row: &[Option<Prediction>]) -> Vec<u8
 /// Fit a calibration map for a model trained on `data` with `params`: `method` fitted on
 /// the out-of-fold joint log-likelihoods of `k`-fold cross-validation of `data`
 /// ([`Dataset::folds`]: stratified, or grouped when `data` has groups, with groups under
-/// `min_group` rows pooled; `k` is lowered to the number of rows when there are fewer).
+/// `min_group` rows pooled). More folds than held-out rows is an error, as in
+/// scikit-learn's `KFold`, not a silent leave-one-out.
 /// Always-train rows are in every training set and are not scored, so the map is fitted
 /// on the held-out rows only. Deterministic: the same data, settings and seed give the
 /// same map whatever the thread count.
@@ -283,8 +284,13 @@ pub fn fit_calibration(
     seed: u64,
     min_group: usize,
 ) -> Result<Calibration> {
-    let k = k.min(data.held_out_rows());
     check_k(data, k)?;
+    let held = data.held_out_rows();
+    if k > held {
+        return Err(Error::InvalidParam(format!(
+            "cannot make {k} calibration folds from {held} rows that can be held out"
+        )));
+    }
     let folds = data.folds(k, seed, min_group)?;
     let jll = FoldCounts::new(data, &folds, k, params)?.predict(params.fit())?;
     let (rows, classes): (Vec<Vec<f64>>, Vec<u32>) = (0..data.len())

@@ -250,19 +250,26 @@ impl std::ops::Deref for CsvSource {
 /// spaces ignored), or an error naming the file and the columns it has.
 fn find_column(headers: &StringRecord, path: &Path, name: &str) -> Result<usize> {
     let want = name.trim();
-    headers
-        .iter()
-        .position(|h| {
-            h.trim_start_matches('\u{feff}')
-                .trim()
-                .eq_ignore_ascii_case(want)
-        })
-        .ok_or_else(|| Error::MissingColumn {
+    let mut found = headers.iter().enumerate().filter(|(_, h)| {
+        h.trim_start_matches('\u{feff}')
+            .trim()
+            .eq_ignore_ascii_case(want)
+    });
+    let first = found.next().map(|(i, _)| i);
+    if let (Some(first), Some((second, _))) = (first, found.next()) {
+        return Err(Error::DuplicateColumn {
             location: Location::file(path).line(1),
             column: name.to_string(),
-            available: headers.iter().collect::<Vec<_>>().join(","),
-            hint: delimiter_hint(headers, want),
-        })
+            first: first + 1,
+            second: second + 1,
+        });
+    }
+    first.ok_or_else(|| Error::MissingColumn {
+        location: Location::file(path).line(1),
+        column: name.to_string(),
+        available: headers.iter().collect::<Vec<_>>().join(","),
+        hint: delimiter_hint(headers, want),
+    })
 }
 
 /// When the header is one field that holds the wanted column between `;`, tab or `|`
@@ -674,6 +681,20 @@ mod tests {
         // No hint when the column is not there under any delimiter.
         let err = source("label;body\n", "no.csv", &opts).unwrap_err();
         assert!(err.to_string().ends_with("(columns: label;body)"), "{err}");
+    }
+
+    #[test]
+    fn a_column_named_twice_is_an_error_naming_both_fields() {
+        let opts = CsvOptions::default();
+        // `Text` and ` text` are the same column to find_column (case and spaces ignored).
+        let err = source("label,Text,id, text\na,b,1,c\n", "dup.csv", &opts).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "dup.csv:1: column `text` is in the header twice (fields 2 and 4); rename one"
+        );
+        assert!(err.is_bad_data());
+        // A repeated column that is not asked for is no concern.
+        assert!(source("label,text,id,id\na,b,1,2\n", "ok.csv", &opts).is_ok());
     }
 
     #[test]

@@ -184,10 +184,11 @@ pub struct TrainArgs {
     /// Keep at most this many terms (the most frequent).
     #[arg(long)]
     pub max_features: Option<u64>,
-    /// Class priors: `empirical`, `uniform`, or `label=weight,label=weight,...`.
+    /// Class priors of the multinomial model: `empirical`, `uniform`, or
+    /// `label=weight,label=weight,...` (the complement model has none).
     #[arg(long, default_value = "empirical", value_parser = parse_prior)]
     pub prior: Prior,
-    /// Complement NB weight normalisation (Rennie et al. 2003).
+    /// Complement NB weight normalisation (Rennie et al. 2003); complement model only.
     #[arg(long)]
     pub weight_norm: bool,
     /// Per-document term weighting.
