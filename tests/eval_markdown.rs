@@ -6,7 +6,7 @@ mod common;
 
 use std::path::Path;
 
-use common::{ok, run, s, write, EVAL, TRAIN};
+use common::{ok, run, s, stderr, write, EVAL, TRAIN};
 
 /// The cells of a Markdown table row: split at each `|` that is not escaped.
 fn cells(line: &str) -> usize {
@@ -102,4 +102,38 @@ fn markdown_tables_keep_their_columns_whatever_the_labels() {
     assert!(text.contains("## Per group"), "{text}");
     assert_tables_whole(&text);
     assert!(text.contains("| a\\|0 |"), "{text}");
+}
+
+/// `--plot` naming a file (not a folder) is refused before any work, naming the option,
+/// and no other output is written: before, the report was computed, `--json` written, and
+/// then the plots failed with "File exists (os error 17)".
+#[test]
+fn plot_into_a_file_is_refused_before_any_output() {
+    let dir = tempfile::tempdir().unwrap();
+    let c = corpus(dir.path());
+    let model = dir.path().join("m.model");
+    ok(&run(TRAIN, &[s(&c), "-o", s(&model), "-q"]));
+    let not_a_dir = write(dir.path(), "plots", "a file");
+    let json = dir.path().join("r.json");
+    let o = run(
+        EVAL,
+        &[
+            "--model",
+            s(&model),
+            "--test",
+            s(&c),
+            "--json",
+            s(&json),
+            "--plot",
+            s(&not_a_dir),
+        ],
+    );
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(
+        err.contains("plots") && err.contains("--plot needs a directory"),
+        "{err}"
+    );
+    assert!(!json.exists(), "no output of a refused run");
+    assert_eq!(std::fs::read_to_string(&not_a_dir).unwrap(), "a file");
 }
