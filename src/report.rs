@@ -142,7 +142,8 @@ impl<S: Read + Write + Seek> Builder<S> {
         let k = self.labels.len();
         let c = row.class;
         self.counts[c] += 1;
-        if row.confidence < self.unsure_below {
+        let unsure = row.confidence < self.unsure_below;
+        if unsure {
             self.unsure += 1;
         }
         if let Some(month) = month_of(&row.date) {
@@ -165,14 +166,16 @@ impl<S: Read + Write + Seek> Builder<S> {
             e.0 += r.weight;
             e.1 += 1;
         }
-        // The table row: [date, sender, label index, confidence, first line].
-        let cell = serde_json::to_string(&(
-            &row.date,
-            &row.from,
-            c,
-            (row.confidence * 1000.0).round() / 1000.0,
-            &row.first_line,
-        ))
+        // The table row: [date, sender, label index, confidence, first line], then 1 when
+        // unsure. The mark is decided here, on the unrounded confidence, as the headline's
+        // count and the CSV's `unsure` are: the table's confidence is rounded to 3 decimals,
+        // and 0.5996 rounded is not below 0.6.
+        let rounded = (row.confidence * 1000.0).round() / 1000.0;
+        let cell = if unsure {
+            serde_json::to_string(&(&row.date, &row.from, c, rounded, &row.first_line, 1))
+        } else {
+            serde_json::to_string(&(&row.date, &row.from, c, rounded, &row.first_line))
+        }
         .map_err(io::Error::other)?;
         if self.n > 0 {
             self.buf.extend_from_slice(b",\n");
@@ -284,35 +287,50 @@ impl<S: Read + Write + Seek> Builder<S> {
             "<p class=\"headline\">Of <b>{}</b> messages, ",
             group(total)
         );
-        if let Some(n) = net {
+        // The default model's labels: networking against someone selling, recruiting,
+        // ...; a model with labels of its own: the share of each label.
+        let sentence = net.filter(|_| {
+            self.labels
+                .iter()
+                .all(|l| l == NETWORKING || phrase(l).is_some())
+        });
+        if let Some(n) = sentence {
             let _ = write!(
                 h,
                 "<b>{:.0}%</b> are genuine networking and <b>{:.0}%</b> are someone ",
                 pct(self.counts[n]),
                 100.0 - pct(self.counts[n])
             );
-        } else {
-            h.push_str("they are someone ");
-        }
-        let others: Vec<String> = self
-            .labels
-            .iter()
-            .enumerate()
-            .filter(|&(i, _)| Some(i) != net)
-            .map(|(i, l)| format!("{} ({:.0}%)", escape(phrase(l)), pct(self.counts[i])))
-            .collect();
-        match others.len() {
-            0 => {}
-            1 => h.push_str(&others[0]),
-            n => {
-                h.push_str(&others[..n - 1].join(", "));
-                h.push_str(" or ");
-                h.push_str(&others[n - 1]);
+            let others: Vec<String> = self
+                .labels
+                .iter()
+                .enumerate()
+                .filter_map(|(i, l)| {
+                    let p = phrase(l)?;
+                    Some(format!("{p} ({:.0}%)", pct(self.counts[i])))
+                })
+                .collect();
+            match others.len() {
+                0 => {}
+                1 => h.push_str(&others[0]),
+                n => {
+                    h.push_str(&others[..n - 1].join(", "));
+                    h.push_str(" or ");
+                    h.push_str(&others[n - 1]);
+                }
             }
+        } else {
+            let shares: Vec<String> = self
+                .labels
+                .iter()
+                .enumerate()
+                .map(|(i, l)| format!("<b>{:.0}%</b> {}", pct(self.counts[i]), escape(l)))
+                .collect();
+            h.push_str(&shares.join(", "));
         }
         let _ = write!(
             h,
-            ". The model is unsure about {} (confidence below {:.2}).</p>",
+            ". The model is unsure about {} (confidence below {}).</p>",
             group(self.unsure),
             self.unsure_below
         );
@@ -532,8 +550,9 @@ impl<S: Read + Write + Seek> Builder<S> {
             for (term, (w, n)) in top {
                 let _ = write!(
                     s,
-                    "<li><span class=\"term\">{}</span><span class=\"tbar c{i}\" style=\"width:{:.0}px\" \
+                    "<li><span class=\"term\" title=\"{}\">{}</span><span class=\"tbar c{i}\" style=\"width:{:.0}px\" \
                      title=\"{:.1} nats over {} messages\"></span><small>{}</small></li>",
+                    escape(term),
                     escape(term),
                     (w / max * 90.0).max(2.0),
                     w,
@@ -582,22 +601,27 @@ impl<S: Read + Write + Seek> Builder<S> {
     }
 }
 
-/// `YYYY-MM` of an ISO date.
+/// `YYYY-MM` of an ISO date (month 01 to 12: the chart walks the calendar from the first
+/// month to the last, and a month 13 would be counted in none of its columns).
 fn month_of(date: &str) -> Option<&str> {
     let m = date.get(..7)?;
     let b = m.as_bytes();
-    (b[..4].iter().all(u8::is_ascii_digit) && b[4] == b'-' && b[5..].iter().all(u8::is_ascii_digit))
-        .then_some(m)
+    let month = m.get(5..)?.parse::<u8>().ok();
+    (b[..4].iter().all(u8::is_ascii_digit)
+        && b[4] == b'-'
+        && b[5..].iter().all(u8::is_ascii_digit)
+        && matches!(month, Some(1..=12)))
+    .then_some(m)
 }
 
-/// What a label means, in the headline.
-fn phrase(label: &str) -> &str {
+/// What a label of the default model means, in the headline ("someone selling").
+fn phrase(label: &str) -> Option<&'static str> {
     match label {
-        "sales" => "selling",
-        "recruiting" => "recruiting",
-        "opportunity" => "pitching an opportunity",
-        "scam" => "attempting fraud",
-        l => l,
+        "sales" => Some("selling"),
+        "recruiting" => Some("recruiting"),
+        "opportunity" => Some("pitching an opportunity"),
+        "scam" => Some("attempting fraud"),
+        _ => None,
     }
 }
 
@@ -676,12 +700,12 @@ th{font-weight:600;color:var(--muted);white-space:nowrap}
 .num{text-align:right;font-variant-numeric:tabular-nums}
 .senders td:first-child{white-space:nowrap}
 .stack{display:flex;height:14px;border-radius:3px;overflow:hidden;min-width:4px}
-.cards{display:grid;grid-template-columns:repeat(auto-fill,minmax(250px,1fr));gap:14px}
+.cards{display:grid;grid-template-columns:repeat(auto-fill,minmax(280px,1fr));gap:14px}
 .card{border:1px solid var(--line);border-radius:6px;padding:10px 12px}
 .card small{color:var(--muted);font-weight:400}
 .card ol{margin:0;padding-left:20px;font-size:13px}
-.card li{margin:2px 0}
-.term{display:inline-block;min-width:110px}
+.card li{margin:2px 0;white-space:nowrap}
+.term{display:inline-block;min-width:110px;max-width:150px;overflow:hidden;text-overflow:ellipsis;vertical-align:bottom}
 .tbar{display:inline-block;height:8px;border-radius:2px;margin:0 6px}
 .filters{display:flex;flex-wrap:wrap;gap:6px;margin-bottom:10px;align-items:center}
 .f{border:1px solid var(--line);background:#fff;border-radius:16px;padding:4px 12px;font:inherit;font-size:13px;cursor:pointer}
@@ -693,6 +717,7 @@ th{font-weight:600;color:var(--muted);white-space:nowrap}
 #table th.sorted.desc::after{content:" \25BC"}
 #table td:nth-child(1){white-space:nowrap;color:var(--muted);font-variant-numeric:tabular-nums}
 #table td:nth-child(2){white-space:nowrap;max-width:220px;overflow:hidden;text-overflow:ellipsis}
+#table td:nth-child(5){overflow-wrap:anywhere}
 .pill{display:inline-block;color:#fff;border-radius:10px;padding:0 8px;font-size:12px}
 tr.unsure td{background:#fff8e1}
 .mark{display:inline-block;margin-left:6px;color:#9a6b00;font-size:12px;font-weight:600}
@@ -713,7 +738,7 @@ function cmp(a,b){var x=a[key],y=b[key];if(key===2){x=L[x];y=L[y];}
  return x<y?-dir:x>y?dir:0;}
 function compute(){view=[];var li=L.indexOf(label);
  for(var i=0;i<R.length;i++){var r=R[i];
-  if(label==="?unsure"){if(!(r[3]<UNSURE_BELOW))continue;}
+  if(label==="?unsure"){if(r[5]!==1)continue;}
   else if(label!=="all"&&r[2]!==li)continue;
   if(q&&(r[1]+"\n"+r[4]).toLowerCase().indexOf(q)<0)continue;
   view.push(r);}
@@ -725,10 +750,10 @@ function render(){var f=document.createDocumentFragment(),pages=Math.max(1,Math.
  var end=Math.min(view.length,(page+1)*PER);
  for(var i=page*PER;i<end;i++){var r=view[i],tr=document.createElement("tr");
   tr.setAttribute("data-label",L[r[2]]);
-  td(tr,r[0].replace("T"," ").replace("Z",""));td(tr,r[1]).title=r[1];
+  td(tr,/^\d{4}-\d\d-\d\dT/.test(r[0])?r[0].replace("T"," ").replace(/Z$/,""):r[0]);td(tr,r[1]).title=r[1];
   var lc=td(tr,""),p=document.createElement("span");p.className="pill c"+r[2];p.textContent=L[r[2]];lc.appendChild(p);
   var cc=td(tr,r[3].toFixed(2),"num");
-  if(r[3]<UNSURE_BELOW){tr.className="unsure";var m=document.createElement("span");m.className="mark";m.textContent="unsure";m.title="confidence below "+UNSURE_BELOW;cc.appendChild(m);}
+  if(r[5]===1){tr.className="unsure";var m=document.createElement("span");m.className="mark";m.textContent="unsure";m.title="confidence below "+UNSURE_BELOW;cc.appendChild(m);}
   td(tr,r[4]);f.appendChild(tr);}
  tbody.textContent="";tbody.appendChild(f);
  info.textContent=view.length?("messages "+(page*PER+1).toLocaleString()+"\u2013"+end.toLocaleString()+" of "+view.length.toLocaleString()+" \u00b7 page "+(page+1)+" of "+pages):"no messages";
@@ -877,6 +902,29 @@ mod tests {
     }
 
     #[test]
+    fn headline_of_a_model_with_labels_of_its_own() {
+        let own = vec!["ham".to_string(), "spam".to_string()];
+        let mut b = Builder::new(&own, 0.75, Cursor::new(Vec::new()));
+        for (c, conf) in [(0, 0.9), (1, 0.7), (1, 0.95), (1, 0.99)] {
+            b.add(&Row::new("", "", "text", c, conf, vec![])).unwrap();
+        }
+        let h = b.headline();
+        // 1 of 4 ham, 3 of 4 spam; one below 0.75. Not "they are someone ham".
+        assert_eq!(
+            h,
+            "<p class=\"headline\">Of <b>4</b> messages, <b>25%</b> ham, <b>75%</b> spam. \
+             The model is unsure about 1 (confidence below 0.75).</p>"
+        );
+        // The default model's labels keep the sentence; the threshold as given.
+        let mut b = Builder::new(&labels(), 0.625, Cursor::new(Vec::new()));
+        b.add(&Row::new("", "", "text", 3, 0.9, vec![])).unwrap();
+        assert!(b
+            .headline()
+            .contains("<b>0%</b> are genuine networking and <b>100%</b> are someone"));
+        assert!(b.headline().contains("(confidence below 0.625)"));
+    }
+
+    #[test]
     fn first_line_is_bounded() {
         let long = "x".repeat(500);
         let r = Row::new("", "", &format!("\n\n  {long}\nsecond"), 0, 1.0, vec![]);
@@ -885,5 +933,9 @@ mod tests {
         assert_eq!(group(12), "12");
         assert_eq!(month_of("2025-11-30T00:00:00Z"), Some("2025-11"));
         assert_eq!(month_of("11/30/2025"), None);
+        // A `date` column of a CSV is passed through when it is no date pitchsift reads.
+        assert_eq!(month_of("2025-13-45"), None);
+        assert_eq!(month_of("2025-00-01"), None);
+        assert_eq!(month_of("2025-12-31"), Some("2025-12"));
     }
 }

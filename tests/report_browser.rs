@@ -218,3 +218,142 @@ fn report_works_in_headless_chromium() {
     b.screenshot(&shot, false);
     assert!(std::fs::metadata(&shot).unwrap().len() > 10_000);
 }
+
+/// The predicted label and confidence of every row of a `pitchsift-predict` CSV output.
+fn predictions(path: &Path) -> Vec<(String, f64)> {
+    let mut r = csv::Reader::from_path(path).unwrap();
+    let h = r.headers().unwrap().clone();
+    let col = |name: &str| h.iter().position(|x| x == name).unwrap();
+    let (p, c) = (col("predicted"), col("confidence"));
+    r.records()
+        .map(|rec| {
+            let rec = rec.unwrap();
+            (rec[p].to_string(), rec[c].parse().unwrap())
+        })
+        .collect()
+}
+
+/// `--input FILE.csv --report`: the table marks unsure exactly the messages the CSV
+/// labels `unsure` (the headline and the filter count them so too), even when the
+/// confidence rounds up to the threshold; a first line with no space in it (a long URL)
+/// wraps inside the table instead of widening it past its section; and each top term's
+/// line keeps its bar and count on one line.
+#[test]
+fn report_of_a_csv_marks_the_csv_unsure_and_keeps_its_layout() {
+    let Some(bin) = browser_or_skip() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("inbox.csv");
+    let mut w = csv::Writer::from_path(&input).unwrap();
+    w.write_record(["date", "from", "text"]).unwrap();
+    for i in 0..60 {
+        let (from, text) = TEMPLATES[i % TEMPLATES.len()];
+        let text = if i == 7 {
+            // The first line: one 300-character "word"; the table keeps its first 160.
+            format!("https://example.invalid/{}\nsecond line", "x".repeat(300))
+        } else {
+            format!("{text} ({i}) </textarea> \"quoted\"")
+        };
+        // A date pitchsift cannot read is shown as it is written.
+        let date = if i == 8 {
+            "TBD".to_string()
+        } else {
+            format!("2025-{:02}-{:02} 09:{:02}:00", 1 + i % 12, 1 + i % 28, i)
+        };
+        w.write_record([date.as_str(), from, text.as_str()])
+            .unwrap();
+    }
+    w.flush().unwrap();
+    // Raw (uncalibrated) confidences vary continuously: pick a threshold that one of them
+    // is just below but that its value rounded to 3 decimals (the table's) is not.
+    let raw = dir.path().join("raw.csv");
+    let predict = |extra: &[&str]| {
+        let mut a = vec!["--input", input.to_str().unwrap(), "--no-calibration", "-q"];
+        a.extend_from_slice(extra);
+        assert_ok(&run(PREDICT, &a));
+    };
+    predict(&["--output", raw.to_str().unwrap()]);
+    let threshold = predictions(&raw)
+        .iter()
+        .map(|(_, c)| *c)
+        .find(|c| (c * 1000.0).round() / 1000.0 > *c && *c > 0.3 && *c < 0.99)
+        .map(|c| (c * 1000.0).round() / 1000.0)
+        .expect("a confidence that rounds up");
+    let out = dir.path().join("out.csv");
+    let report = dir.path().join("inbox.html");
+    predict(&[
+        "--min-confidence",
+        &threshold.to_string(),
+        "--output",
+        out.to_str().unwrap(),
+        "--report",
+        report.to_str().unwrap(),
+    ]);
+    let preds = predictions(&out);
+    let unsure = preds.iter().filter(|(p, _)| p == "unsure").count();
+    assert!(unsure > 0 && unsure < 60, "{unsure} unsure at {threshold}");
+    let html = std::fs::read_to_string(&report).unwrap();
+    assert!(
+        html.contains(&format!(">unsure <small>{unsure}</small>")),
+        "the filter's count"
+    );
+
+    let mut b = cdp::Browser::launch(&bin, 1280, 1600);
+    b.prepare();
+    b.open_file(&report);
+    assert!(
+        b.wait_for(
+            "document.body.getAttribute('data-ready')==='1'",
+            Duration::from_secs(30)
+        ),
+        "the table never became ready: {:?}",
+        b.problems()
+    );
+    // All 60 rows on the first page: those marked unsure are the CSV's unsure rows.
+    assert_eq!(b.eval("document.querySelectorAll('#tbody tr').length"), 60);
+    assert_eq!(
+        b.eval("document.querySelectorAll('#tbody tr.unsure').length"),
+        unsure as u64
+    );
+    assert_eq!(
+        b.eval(
+            "Array.from(document.querySelectorAll('#tbody td:first-child')).some(function(td){\
+             return td.textContent==='TBD'})"
+        ),
+        true,
+        "an unread date as written"
+    );
+    b.click(".f[data-label=\"?unsure\"]");
+    assert_eq!(
+        b.eval("document.querySelectorAll('#tbody tr').length"),
+        unsure as u64,
+        "the unsure filter shows the messages it counts"
+    );
+    b.click(".f[data-label=\"all\"]");
+    // The table fits its section: the long first line wraps.
+    let (table, section): (f64, f64) = serde_json::from_value(b.eval(
+        "[document.getElementById('table').scrollWidth,\
+          document.getElementById('messages').clientWidth]",
+    ))
+    .unwrap();
+    assert!(
+        table <= section,
+        "the table is {table}px wide in a {section}px section"
+    );
+    // Every top term on one line: no item of the lists is taller than the shortest one.
+    let heights: Vec<f64> = serde_json::from_value(b.eval(
+        "Array.from(document.querySelectorAll('.card li')).map(function(li){\
+         return li.getBoundingClientRect().height})",
+    ))
+    .unwrap();
+    let low = heights.iter().copied().fold(f64::INFINITY, f64::min);
+    assert!(!heights.is_empty());
+    assert!(
+        heights.iter().all(|h| *h < low * 1.5),
+        "a top term's line wraps: {heights:?}"
+    );
+    assert_eq!(b.problems(), Vec::<String>::new());
+    let shot = Path::new(env!("CARGO_TARGET_TMPDIR")).join("report-csv-browser-test.png");
+    b.screenshot(&shot, true);
+}

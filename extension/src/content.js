@@ -58,7 +58,11 @@ function badgeFor(item, a) {
   const head = corrected
     ? `you labelled this ${corrected} (model: ${a.label} ${Math.round(a.confidence * 100)}%)`
     : `${a.label} ${Math.round(a.confidence * 100)}%: why`;
-  const lines = a.reasons.map((r) => `${r.term} +${r.weight.toFixed(2)}`);
+  // A message of words the model does not know (another language, say) has no reasons:
+  // say so, rather than a "why" with nothing under it.
+  const lines = a.reasons.length
+    ? a.reasons.map((r) => `${r.term} +${r.weight.toFixed(2)}`)
+    : [`no word of it points to ${a.label}`];
   why.textContent = [head, ...lines, 'click to correct'].join('\n');
   badge.title = why.textContent;
   badge.append(why);

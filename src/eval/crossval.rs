@@ -121,7 +121,8 @@ impl GroupMeters {
             rows.push(json!({"group": name, "rows": r.n, "accuracy": r.accuracy, "macro_f1": r.macro_f1, "pooled": pooled}));
             let _ = writeln!(
                 md,
-                "| {name} | {} | {} | {} |",
+                "| {} | {} | {} | {} |",
+                crate::eval::render::md_cell(name),
                 r.n,
                 fmt(r.accuracy),
                 fmt(r.macro_f1)

@@ -16,10 +16,13 @@ pub fn num(v: Option<f64>) -> String {
 pub fn table(head: &[&str], body: &[Vec<String>], markdown: bool) -> String {
     let mut out = String::new();
     if markdown {
-        let _ = writeln!(out, "| {} |", head.join(" | "));
+        let row = |cells: &mut dyn Iterator<Item = &str>| {
+            cells.map(md_cell).collect::<Vec<_>>().join(" | ")
+        };
+        let _ = writeln!(out, "| {} |", row(&mut head.iter().copied()));
         let _ = writeln!(out, "|{}", head.iter().map(|_| "---|").collect::<String>());
         for r in body {
-            let _ = writeln!(out, "| {} |", r.join(" | "));
+            let _ = writeln!(out, "| {} |", row(&mut r.iter().map(String::as_str)));
         }
         return out;
     }
@@ -41,6 +44,22 @@ pub fn table(head: &[&str], body: &[Vec<String>], markdown: bool) -> String {
     let _ = writeln!(out, "{}", line(&mut head.iter().copied()));
     for r in body {
         let _ = writeln!(out, "{}", line(&mut r.iter().map(String::as_str)));
+    }
+    out
+}
+
+/// Text (a label, a group) as one cell of a Markdown table: a `|` would end the cell and
+/// a line break the row, and `<` would open HTML, which Markdown passes through.
+pub fn md_cell(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '|' => out.push_str("\\|"),
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '\r' | '\n' => out.push(' '),
+            c => out.push(c),
+        }
     }
     out
 }

@@ -298,3 +298,22 @@ test('Chromium: WebAssembly predictions equal pitchsift-predict on data/test.csv
   process.stderr.write(`wasm parity (chromium): ${identical} of ${lines.length} lines byte-identical, the rest within 1e-12\n`);
   await page.close();
 });
+
+test('a message of words the model does not know: the reasons say so', async () => {
+  const page = await open(`${origin}/messaging/`);
+  await ready(page);
+  const n = await page.$$eval('.pitchsift-badge', (b) => b.length);
+  await page.evaluate(() => {
+    const li = document.querySelector('li.msg-conversation-listitem').cloneNode(true);
+    li.removeAttribute('data-pitchsift-key');
+    li.querySelector('.pitchsift-badge')?.remove();
+    li.querySelector('.msg-conversation-card__message-snippet-body').textContent = 'Zorvex qeltrim vashunor plimbet';
+    li.id = 'unknown-words';
+    document.querySelector('.msg-conversations-container__conversations-list').append(li);
+  });
+  await until(page, (k) => document.querySelectorAll('.pitchsift-badge').length === k + 1, n);
+  const why = await page.$eval('#unknown-words .pitchsift-reasons', (e) => e.textContent);
+  // Before: "networking 20%: why\nclick to correct", a why with nothing under it.
+  assert.match(why, /^\w+ \d+%: why\nno word of it points to \w+\nclick to correct$/);
+  await page.close();
+});

@@ -92,6 +92,16 @@ impl Files {
                 .into());
             }
         }
+        // An output folder the run creates (eval's --plot) may exist, but as a folder.
+        for (what, p, _) in self.written.iter().filter(|w| !w.2) {
+            let dir = folder_of(p);
+            if dir.exists() && !dir.is_dir() {
+                return Err(io_error(
+                    dir,
+                    format!("{what} needs a directory, and this is a file"),
+                ));
+            }
+        }
         for (_, p, _) in self.written.iter().filter(|w| w.2) {
             let dir = folder_of(p);
             match std::fs::metadata(dir) {

@@ -1,0 +1,139 @@
+//! pitchsift-eval's Markdown report with labels and group names that hold Markdown's
+//! and HTML's special characters: every table row keeps its header's columns, and no
+//! text of the data becomes markup.
+
+mod common;
+
+use std::path::Path;
+
+use common::{ok, run, s, stderr, write, EVAL, TRAIN};
+
+/// The cells of a Markdown table row: split at each `|` that is not escaped.
+fn cells(line: &str) -> usize {
+    let b = line.as_bytes();
+    (0..b.len())
+        .filter(|&i| b[i] == b'|' && (i == 0 || b[i - 1] != b'\\'))
+        .count()
+        - 1
+}
+
+/// Every table of `md`: each row has as many cells as its header.
+fn assert_tables_whole(md: &str) {
+    let mut header: Option<usize> = None;
+    for line in md.lines() {
+        if !line.starts_with('|') {
+            header = None;
+            continue;
+        }
+        match header {
+            None => header = Some(cells(line)),
+            Some(n) => assert_eq!(cells(line), n, "a row out of its columns: {line}\n{md}"),
+        }
+    }
+}
+
+fn corpus(dir: &Path) -> std::path::PathBuf {
+    // Invented rows; the labels and the group names hold `|`, `<` and `&`.
+    let mut s = String::from("label,text,inbox\n");
+    for i in 0..12 {
+        s += &format!(
+            "sales|b2b,\"book a demo of our crm platform, offer {i}\",a|{}\n",
+            i % 3
+        );
+        s += &format!(
+            "<b>net</b>,great meeting you at the conference number {i},a|{}\n",
+            i % 3
+        );
+        s += &format!(
+            "scam & fraud,send a gift card now to claim your prize {i},a|{}\n",
+            i % 3
+        );
+    }
+    write(dir, "corpus.csv", s)
+}
+
+#[test]
+fn markdown_tables_keep_their_columns_whatever_the_labels() {
+    let dir = tempfile::tempdir().unwrap();
+    let c = corpus(dir.path());
+    let model = dir.path().join("m.model");
+    ok(&run(TRAIN, &[s(&c), "-o", s(&model), "-q"]));
+    // A test file with a label the model does not know, holding a `|` too.
+    let test = write(
+        dir.path(),
+        "test.csv",
+        "label,text\nsales|b2b,book a demo of the crm\nx|y <i>z</i>,great meeting you\n",
+    );
+    let md = dir.path().join("t.md");
+    ok(&run(
+        EVAL,
+        &[
+            "--model",
+            s(&model),
+            "--test",
+            s(&test),
+            "--markdown",
+            s(&md),
+        ],
+    ));
+    let text = std::fs::read_to_string(&md).unwrap();
+    assert_tables_whole(&text);
+    assert!(text.contains("| sales\\|b2b |"), "{text}");
+    assert!(text.contains("&lt;b>net&lt;/b>"), "{text}");
+    assert!(!text.contains("<b>") && !text.contains("<i>"), "{text}");
+    assert!(text.contains("scam &amp; fraud"), "{text}");
+
+    // Grouped cross-validation: the per-group table too.
+    let md = dir.path().join("cv.md");
+    ok(&run(
+        EVAL,
+        &[
+            "--cv",
+            "3",
+            s(&c),
+            "--group-col",
+            "inbox",
+            "--markdown",
+            s(&md),
+            "-q",
+        ],
+    ));
+    let text = std::fs::read_to_string(&md).unwrap();
+    assert!(text.contains("## Per group"), "{text}");
+    assert_tables_whole(&text);
+    assert!(text.contains("| a\\|0 |"), "{text}");
+}
+
+/// `--plot` naming a file (not a folder) is refused before any work, naming the option,
+/// and no other output is written: before, the report was computed, `--json` written, and
+/// then the plots failed with "File exists (os error 17)".
+#[test]
+fn plot_into_a_file_is_refused_before_any_output() {
+    let dir = tempfile::tempdir().unwrap();
+    let c = corpus(dir.path());
+    let model = dir.path().join("m.model");
+    ok(&run(TRAIN, &[s(&c), "-o", s(&model), "-q"]));
+    let not_a_dir = write(dir.path(), "plots", "a file");
+    let json = dir.path().join("r.json");
+    let o = run(
+        EVAL,
+        &[
+            "--model",
+            s(&model),
+            "--test",
+            s(&c),
+            "--json",
+            s(&json),
+            "--plot",
+            s(&not_a_dir),
+        ],
+    );
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(
+        err.contains("plots") && err.contains("--plot needs a directory"),
+        "{err}"
+    );
+    assert!(!json.exists(), "no output of a refused run");
+    assert_eq!(std::fs::read_to_string(&not_a_dir).unwrap(), "a file");
+}
