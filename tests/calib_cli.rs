@@ -293,6 +293,35 @@ fn inspect_text_and_json() {
 
     let missing = run(INSPECT, &[s(&dir.path().join("nope.model"))]);
     assert_eq!(missing.status.code(), Some(1));
+
+    // --top 0 shows no term section (it printed a heading over empty lists).
+    let text = ok(&run(INSPECT, &[s(&m), "--top", "0"]));
+    assert!(!text.contains("most indicative terms"), "{text}");
+    assert!(text.contains("calibration: temperature T="));
+}
+
+/// A label holding terminal control codes (from a training CSV) is printed escaped by
+/// pitchsift-inspect's text output, not sent to the terminal.
+#[test]
+fn inspect_escapes_control_characters_of_labels() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("esc.csv");
+    let mut w = csv::Writer::from_path(&csv).unwrap();
+    w.write_record(["label", "text"]).unwrap();
+    for (l, t) in [
+        ("\u{1b}[2Jspam", "win a free prize now"),
+        ("\u{1b}[2Jspam", "claim your free prize"),
+        ("ham", "lunch with the team tomorrow"),
+        ("ham", "see you at the team meeting"),
+    ] {
+        w.write_record([l, t]).unwrap();
+    }
+    w.flush().unwrap();
+    let m = dir.path().join("esc.model");
+    ok(&run(TRAIN, &[s(&csv), "-o", s(&m), "-q"]));
+    let text = ok(&run(INSPECT, &[s(&m)]));
+    assert!(!text.contains('\u{1b}'), "{text:?}");
+    assert!(text.contains("\\u{1b}[2Jspam"), "{text}");
 }
 
 #[test]

@@ -17,8 +17,16 @@ async function render() {
   const threshold = document.getElementById('threshold');
   threshold.value = settings.threshold;
   threshold.onchange = async () => {
-    const v = Number(threshold.value);
-    if (v >= 0 && v <= 1) await store.setSettings({ ...(await store.getSettings()), threshold: v });
+    const current = await store.getSettings();
+    const raw = threshold.value.trim();
+    const v = Number(raw);
+    if (raw !== '' && v >= 0 && v <= 1) {
+      await store.setSettings({ ...current, threshold: v });
+    } else {
+      // Empty (Number('') is 0: nothing would ever be unsure) or outside 0..1: the field
+      // shows again the threshold in force rather than a value that was not saved.
+      threshold.value = current.threshold;
+    }
   };
   const table = document.getElementById('labels');
   for (const tr of [...table.querySelectorAll('tr.label')]) tr.remove();

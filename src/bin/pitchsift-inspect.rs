@@ -46,7 +46,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         s.push('\n');
         s
     } else {
-        text(&clf, &v, &top)
+        printable(&text(&clf, &v, &top))
     };
     let mut out = std::io::stdout().lock();
     out.write_all(text.as_bytes())?;
@@ -154,6 +154,10 @@ fn text(clf: &Classifier, v: &Value, top: &[Vec<Reason>]) -> String {
     for note in &clf.info.stale {
         let _ = writeln!(s, "not exact:   {note}");
     }
+    if top.iter().all(|t| t.is_empty()) {
+        // `--top 0`: no section, not a heading over empty lists.
+        return s;
+    }
     let _ = writeln!(
         s,
         "most indicative terms (w[f, label] - mean over other labels, nats):"
@@ -166,4 +170,18 @@ fn text(clf: &Classifier, v: &Value, top: &[Vec<Reason>]) -> String {
         let _ = writeln!(s, "  {l:<width$}  {}", terms.join("; "));
     }
     s
+}
+
+/// Labels, terms and settings come from training files: their control characters are shown
+/// escaped (`\u{1b}`), so that a label cannot move the cursor or recolour the terminal.
+fn printable(s: &str) -> String {
+    s.chars()
+        .map(|c| {
+            if c.is_control() && c != '\n' {
+                c.escape_default().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
 }

@@ -192,6 +192,15 @@ test('options: threshold (unsure), dimming and this week\'s counts', async () =>
     e.dispatchEvent(new Event('change'));
   });
   await new Promise((r) => setTimeout(r, 200));
+  // An emptied field or a value outside 0..1 is not saved (an empty field used to save 0:
+  // nothing unsure); the field shows the threshold in force again.
+  for (const bad of ['', '1.5', '-0.2']) {
+    await opts.$eval('#threshold', (e, v) => {
+      e.value = v;
+      e.dispatchEvent(new Event('change'));
+    }, bad);
+    await until(opts, () => document.querySelector('#threshold').value === '0.99');
+  }
   await opts.$eval('input[name="dim-opportunity"]', (e) => e.click());
   await new Promise((r) => setTimeout(r, 300));
   const inv = await open(`${origin}/mynetwork/invitation-manager/`);
