@@ -7,7 +7,7 @@ mod common;
 use std::path::Path;
 use std::process::Command;
 
-use common::{ok, repo_file, run_in, s, stderr, TRAIN};
+use common::{ok, repo_file, run, run_in, s, stderr, EVAL, PREDICT, TRAIN};
 
 const LABEL: &str = env!("CARGO_BIN_EXE_pitchsift-label");
 
@@ -401,4 +401,19 @@ fn interactive_needs_a_terminal_and_a_label_folder_and_messages_before_it_starts
     assert!(sc.contains("hdr.csv: no messages to label"), "{sc}");
     assert_eq!(sc.matches("EXIT=1").count(), 2, "{sc}");
     assert!(!dir.join("l.csv").exists());
+}
+
+#[test]
+fn weight_col_is_an_option_of_train_and_eval_only() {
+    // Weights go with labels: predict and label read none, and --weight-col did nothing
+    // there (it was in their --help all the same).
+    let help = |bin: &str| ok(&run(bin, &["--help"]));
+    for bin in [PREDICT, LABEL] {
+        assert!(!help(bin).contains("--weight-col"), "{bin}");
+        let o = run(bin, &["--weight-col", "w", "--help"]);
+        assert_eq!(o.status.code(), Some(2), "{bin}");
+    }
+    for bin in [TRAIN, EVAL] {
+        assert_eq!(help(bin).matches("--weight-col").count(), 1, "{bin}");
+    }
 }

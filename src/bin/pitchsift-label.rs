@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Parser, ValueEnum};
-use common::{CsvArgs, Usage};
+use common::{ReadArgs, Usage};
 use pitchsift::active::{self, Pool, Strategy};
 use pitchsift::model_file::{self, Load};
 
@@ -75,7 +75,7 @@ struct Cli {
     #[command(flatten)]
     run: common::RunArgs,
     #[command(flatten)]
-    csv: CsvArgs,
+    csv: ReadArgs,
 }
 
 fn main() -> ExitCode {

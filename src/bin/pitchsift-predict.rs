@@ -9,7 +9,7 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::Parser;
-use common::{CsvArgs, RunArgs, Usage};
+use common::{ReadArgs, RunArgs, Usage};
 use pitchsift::io::output::Output;
 use pitchsift::linkedin;
 use pitchsift::model_file::{self, Load};
@@ -71,7 +71,7 @@ struct Cli {
     #[command(flatten)]
     run: RunArgs,
     #[command(flatten)]
-    csv: CsvArgs,
+    csv: ReadArgs,
 }
 
 fn main() -> ExitCode {
