@@ -395,12 +395,66 @@ fn interactive_needs_a_terminal_and_a_label_folder_and_messages_before_it_starts
     t.start("a", dir, &run);
     let sc = t.wait_for("a", "DONE");
     assert!(
-        sc.contains("nope/l.csv: cannot save answers there: the folder nope does not exist"),
+        sc.contains("nope/l.csv: the directory nope does not exist"),
         "{sc}"
     );
     assert!(sc.contains("hdr.csv: no messages to label"), "{sc}");
     assert_eq!(sc.matches("EXIT=1").count(), 2, "{sc}");
     assert!(!dir.join("l.csv").exists());
+}
+
+#[test]
+fn the_label_file_is_checked_as_an_output_of_the_run() {
+    // --labels is read back and rewritten with every answer: it may not be the input
+    // (the answers would replace the messages being read) nor the model; both used to
+    // be accepted. Checked before the terminal, so no pseudo-terminal is needed.
+    let d = setup();
+    let dir = d.path();
+    let before = std::fs::read(dir.join("pool.csv")).unwrap();
+    for labels in ["pool.csv", "./pool.csv", "m.model"] {
+        let o = run_in(
+            LABEL,
+            &[
+                "--model", "m.model", "--input", "pool.csv", "--labels", labels,
+            ],
+            dir,
+        );
+        assert_eq!(o.status.code(), Some(2), "{labels}: {}", stderr(&o));
+        assert!(
+            stderr(&o).contains(&format!("--labels {labels} is the input")),
+            "{}",
+            stderr(&o)
+        );
+    }
+    assert_eq!(std::fs::read(dir.join("pool.csv")).unwrap(), before);
+    // A folder that takes no new file (even for root): refused before any work.
+    let o = run_in(
+        LABEL,
+        &[
+            "--model",
+            "m.model",
+            "--input",
+            "pool.csv",
+            "--labels",
+            "/proc/l.csv",
+        ],
+        dir,
+    );
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("/proc/l.csv: cannot write in /proc"),
+        "{}",
+        stderr(&o)
+    );
+    // -o goes with --suggest only.
+    let o = run_in(
+        LABEL,
+        &[
+            "--model", "m.model", "--input", "pool.csv", "--labels", "l.csv", "-o", "x.csv",
+        ],
+        dir,
+    );
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
 }
 
 #[test]

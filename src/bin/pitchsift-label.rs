@@ -6,7 +6,7 @@ mod common;
 mod screen;
 
 use std::io::{IsTerminal, Write};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, ValueEnum};
@@ -67,7 +67,7 @@ struct Cli {
     #[arg(long, default_value_t = DEFAULT_WEIGHT)]
     weight: u32,
     /// With --suggest: write to FILE (atomically) instead of standard output.
-    #[arg(short, long, value_name = "FILE")]
+    #[arg(short, long, value_name = "FILE", requires = "suggest")]
     output: Option<PathBuf>,
     /// Interactive: update the model and re-rank after this many answers.
     #[arg(long, default_value_t = 5)]
@@ -100,6 +100,8 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     }
     common::Files::default()
         .read([&cli.model, &cli.input])
+        .writes("--output", cli.output.as_ref())
+        .appends("--labels", cli.labels.as_ref())
         .check()?;
     cli.run.init_threads()?;
     let strategy = match cli.strategy {
@@ -142,7 +144,6 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 )
                 .into());
             }
-            check_writable(&labels)?;
             let clf = model_file::load(&cli.model, Load::Full)?;
             let pool = Pool::read(&cli.input, &csv)?;
             if pool.is_empty() {
@@ -159,35 +160,6 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             })
         }
     }
-}
-
-/// The label file can be written where it is asked for: its folder exists and takes a
-/// new file (every answer is saved through a temporary file there).
-fn check_writable(labels: &Path) -> anyhow::Result<()> {
-    let dir = match labels.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d,
-        _ => Path::new("."),
-    };
-    if !dir.is_dir() {
-        anyhow::bail!(
-            "{}: cannot save answers there: the folder {} does not exist",
-            labels.display(),
-            dir.display()
-        );
-    }
-    tempfile::Builder::new()
-        .prefix(".pitchsift-")
-        .suffix(".tmp")
-        .tempfile_in(dir)
-        .map_err(|e| {
-            anyhow::anyhow!(
-                "{}: cannot save answers in the folder {}: {}",
-                labels.display(),
-                dir.display(),
-                std::io::Error::from(e.kind())
-            )
-        })?;
-    Ok(())
 }
 
 /// The suggestion CSV: input columns, empty `label`, `weight`, `predicted`,
