@@ -471,3 +471,72 @@ fn weight_col_is_an_option_of_train_and_eval_only() {
         assert_eq!(help(bin).matches("--weight-col").count(), 1, "{bin}");
     }
 }
+
+#[test]
+fn a_hashed_models_reasons_name_the_messages_words() {
+    // A hashed model (--hash-bits) keeps buckets, not words: its reasons used to read
+    // `#2817:+0.41`, in pitchsift-predict --explain, the report and the label screen.
+    // They now name the message's words in each bucket, and the output says so.
+    let d = setup();
+    let dir = d.path();
+    let f = repo_file("data/fixtures/tiny.csv");
+    ok(&run_in(
+        TRAIN,
+        &[s(&f), "-o", "h.model", "--hash-bits", "12", "-q"],
+        dir,
+    ));
+    let msg = "Do you have 15 minutes for a quick demo of our platform?";
+    let o = run_in(PREDICT, &["--model", "h.model", "--explain", "3", msg], dir);
+    let out = ok(&o);
+    assert!(
+        stderr(&o).contains("hashed model (--hash-bits 12): it names buckets, not words"),
+        "{}",
+        stderr(&o)
+    );
+    let reasons = out.trim_end().split('\t').nth(2).unwrap();
+    let words = "do you have __num__ minutes for a quick demo of our platform";
+    let mut n = 0;
+    for r in reasons.split("; ") {
+        // `word / other words (#bucket):+w`: each word an n-gram of the message whose
+        // bucket is that one.
+        let (named, _) = r.rsplit_once(':').unwrap();
+        let (ws, b) = named.strip_suffix(')').unwrap().rsplit_once(" (#").unwrap();
+        let b: u64 = b.parse().unwrap();
+        for w in ws.split(" / ") {
+            assert!(words.contains(w), "{w} in {reasons}");
+            assert_eq!(
+                pitchsift::features::fingerprint::bucket(w.as_bytes(), 12),
+                b,
+                "{r}"
+            );
+        }
+        n += 1;
+    }
+    assert_eq!(n, 3, "{reasons}");
+    // The report page says so too, and its terms per label carry words.
+    ok(&run_in(
+        PREDICT,
+        &[
+            "--model", "h.model", "--input", "pool.csv", "-o", "p.csv", "--report", "r.html", "-q",
+        ],
+        dir,
+    ));
+    let html = std::fs::read_to_string(dir.join("r.html")).unwrap();
+    assert!(html.contains("hashed model (--hash-bits 12): it names buckets, not words"));
+    assert!(html.contains("demo (#"), "the terms per label name words");
+    // And the label screen.
+    let t = Tmux::new(dir);
+    t.start("keep", dir, "sleep 600");
+    t.start(
+        "a",
+        dir,
+        &format!("exec {LABEL} --model h.model --input pool.csv --labels l.csv"),
+    );
+    let sc = t.wait_for("a", "confidence");
+    assert!(
+        sc.contains("hashed model: buckets #N, named by this message's words in them"),
+        "{sc}"
+    );
+    assert!(sc.contains(" (#"), "{sc}");
+    t.keys("a", &["q"]);
+}

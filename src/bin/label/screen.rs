@@ -265,8 +265,16 @@ impl Ui {
                 for r in reasons {
                     lines.push(Line::from(format!("  {:+.2}  {}", r.weight, r.term)));
                 }
+                // A hashed model keeps no words: its reasons are buckets, named by the
+                // words of this message that fall in them.
+                let title = match s.model().params.analyzer().hash_bits {
+                    Some(_) => {
+                        " why (hashed model: buckets #N, named by this message's words in them) "
+                    }
+                    None => " why ",
+                };
                 f.render_widget(
-                    Paragraph::new(lines).block(Block::bordered().title(" why ")),
+                    Paragraph::new(lines).block(Block::bordered().title(title)),
                     why,
                 );
             }
