@@ -42,6 +42,11 @@ const DEFAULT_WEIGHT: u32 = 10;
 ///
 /// Without --suggest: an interactive terminal program; every answer is saved to --labels
 /// at once, and a restart resumes.
+///
+/// The input may be pitchsift-predict's output (or a file this program wrote): its
+/// prediction columns (`predicted`, then `confidence`, `p_<label>`, `explanation`) are
+/// replaced by this model's, its `label` and `weight` columns written afresh, and a
+/// message that already has a label there is never suggested or asked.
 #[derive(Debug, Parser)]
 #[command(name = "pitchsift-label", version)]
 struct Cli {
@@ -116,18 +121,21 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Some(k) => {
             let clf = model_file::load(&cli.model, Load::Predict)?;
             let pool = Pool::read(&cli.input, &csv)?;
-            let picked = active::select(&clf, &pool.texts, strategy, k, |_| false);
+            let answered = |i: usize| pool.labels[i].is_some();
+            let picked = active::select(&clf, &pool.texts, strategy, k, answered);
             let bytes = suggestions(&clf, &pool, &picked, cli.weight)?;
             match &cli.output {
                 Some(path) => pitchsift::io::output::write_atomic(path, &bytes)?,
                 None => std::io::stdout().lock().write_all(&bytes)?,
             }
             if !cli.run.quiet {
-                eprintln!(
-                    "pitchsift-label: {} of {} messages suggested",
-                    picked.len(),
-                    pool.texts.len()
-                );
+                let given = match pool.labelled() {
+                    0 => String::new(),
+                    n => format!(" ({n} already labelled in the input: not suggested)"),
+                };
+                let (k, n) = (picked.len(), pool.len());
+                eprintln!("pitchsift-label: {k} of {n} messages suggested{given}");
+                note_dropped(&pool);
             }
             Ok(())
         }
@@ -149,6 +157,9 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             if pool.is_empty() {
                 anyhow::bail!("{}: no messages to label", cli.input.display());
             }
+            if !cli.run.quiet {
+                note_dropped(&pool);
+            }
             screen::run(screen::Setup {
                 clf,
                 pool,
@@ -159,6 +170,17 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 every: cli.every,
             })
         }
+    }
+}
+
+/// Say which columns of the input were left out (an earlier prediction's, a label
+/// file's): the output writes them afresh.
+fn note_dropped(pool: &Pool) {
+    if !pool.dropped.is_empty() {
+        eprintln!(
+            "pitchsift-label: the input's columns {} are replaced by this run's",
+            pool.dropped.join(", ")
+        );
     }
 }
 

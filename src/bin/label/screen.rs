@@ -56,17 +56,24 @@ pub fn run(setup: Setup) -> anyhow::Result<()> {
             inputs: "the input".into()
         });
     }
+    let given = pool.labelled();
     let session = Session::open(clf, pool, &labels, strategy, weight)?;
     let resumed = session.answers().len();
+    let mut status = Vec::new();
+    if resumed > 0 {
+        status.push(format!(
+            "resumed: {resumed} answers read from {}",
+            labels.display()
+        ));
+    }
+    if given > 0 {
+        status.push(format!("{given} messages labelled in the input: not asked"));
+    }
     let mut ui = Ui {
         session,
         every,
         mode: Mode::Normal,
-        status: if resumed > 0 {
-            format!("resumed: {resumed} answers read from {}", labels.display())
-        } else {
-            String::new()
-        },
+        status: status.join("; "),
         current: None,
     };
     ui.current = ui.session.next_message();
@@ -93,6 +100,13 @@ pub fn run(setup: Setup) -> anyhow::Result<()> {
         labels.display(),
         out.display()
     );
+    if given > 0 {
+        println!(
+            "The {given} messages labelled in the input are not in {}: if the model has not \
+             learnt them, fold the input in too (its rows without a label are skipped).",
+            labels.display()
+        );
+    }
     Ok(())
 }
 
