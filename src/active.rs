@@ -57,62 +57,109 @@ use crate::nb::counts::{CountBuilder, Doc};
 pub const ADDED_COLUMNS: [&str; 2] = ["label", "weight"];
 
 /// Unlabelled messages to choose from: an input CSV held in memory, every column kept so
-/// that it can be passed through.
+/// that it can be passed through, except the columns pitchsift writes itself (see
+/// [`Pool::read`]).
 #[derive(Debug, Clone)]
 pub struct Pool {
-    /// The input's header.
+    /// The input's header (the columns kept).
     pub headers: StringRecord,
-    /// Its records, in input order.
+    /// Its records (the columns kept), in input order.
     pub records: Vec<ByteRecord>,
     /// The 1-based line each record starts on.
     pub lines: Vec<u64>,
     /// Each record's text.
     pub texts: Vec<String>,
+    /// The label each record already has in the input's `label` column (`None`: empty
+    /// or no such column). A labelled message counts as answered: never suggested or
+    /// asked again.
+    pub labels: Vec<Option<String>>,
+    /// The input's columns left out: an earlier prediction's (`predicted` and the
+    /// `confidence`, `p_<label>` and `explanation` columns after it) and a label file's
+    /// (`label`, `weight`), all of which the output writes afresh.
+    pub dropped: Vec<String>,
+}
+
+/// Is `h` (trimmed, lower case) a column that `pitchsift-predict` adds after `predicted`?
+fn prediction_column(h: &str) -> bool {
+    h == "predicted" || h == "confidence" || h.starts_with("p_") || h == "explanation"
 }
 
 impl Pool {
-    /// Read a whole CSV input (`-` is standard input). Its header must not already have
-    /// a column that a label file adds ([`ADDED_COLUMNS`], `predicted`, `confidence`,
-    /// `p_*`): the output could not be read back unambiguously.
+    /// Read a whole CSV input (`-` is standard input). A predictions file
+    /// (`pitchsift-predict` output) and a label file are inputs like any other: the
+    /// columns of an earlier prediction (`predicted`, then `confidence`, `p_<label>`,
+    /// `explanation`) are left out, since the output has the model's own; `label` and
+    /// `weight` are left out too and written afresh, and a non-empty `label` is kept in
+    /// [`Pool::labels`] (the message is answered).
     ///
     /// Errors: any error of [`CsvSource`] (file, line and column); [`Error::BadField`]
-    /// for a header column that the output would repeat.
+    /// for a header with `label` twice, or a `confidence` or `p_*` column that is not
+    /// after `predicted` (the output would repeat it).
     pub fn read(path: &Path, csv: &CsvOptions) -> Result<Pool> {
         let opts = CsvOptions {
             label_col: None,
+            weight_col: None,
             ..csv.clone()
         };
         let mut src = CsvSource::open(path, &opts)?;
-        let headers = src.headers().clone();
-        for (i, h) in headers.iter().enumerate() {
-            let h = h.trim_start_matches('\u{feff}').trim().to_ascii_lowercase();
-            if ADDED_COLUMNS.contains(&h.as_str())
-                || h == "predicted"
-                || h == "confidence"
-                || h.starts_with("p_")
-            {
+        let text_idx = src.column(&opts.text_col)?;
+        let names: Vec<String> = src
+            .headers()
+            .iter()
+            .map(|h| h.trim_start_matches('\u{feff}').trim().to_ascii_lowercase())
+            .collect();
+        let predicted = names.iter().position(|h| h == "predicted");
+        let (mut keep, mut label_idx, mut dropped) = (Vec::new(), None, Vec::new());
+        for (i, h) in names.iter().enumerate() {
+            if i != text_idx && predicted.is_some_and(|p| i >= p) && prediction_column(h) {
+                dropped.push(src.headers()[i].to_string());
+            } else if i != text_idx && ADDED_COLUMNS.contains(&h.as_str()) {
+                if h == ADDED_COLUMNS[0] && label_idx.replace(i).is_some() {
+                    return Err(Error::BadField {
+                        location: src.location(1, i),
+                        message: "a second `label` column".into(),
+                    });
+                }
+                dropped.push(src.headers()[i].to_string());
+            } else if i != text_idx && prediction_column(h) {
                 return Err(Error::BadField {
                     location: src.location(1, i),
                     message: format!(
-                        "the input already has a column `{h}`, which the label file adds; \
-                         rename or drop it"
+                        "the input has a column `{h}` but no `predicted` column before it: \
+                         the output adds `{h}`; rename or drop it"
                     ),
                 });
+            } else {
+                keep.push(i);
             }
         }
+        let headers: StringRecord = keep.iter().map(|&i| &src.headers()[i]).collect();
         let mut pool = Pool {
             headers,
             records: Vec::new(),
             lines: Vec::new(),
             texts: Vec::new(),
+            labels: Vec::new(),
+            dropped,
         };
         let mut row = RawRow::default();
         while src.read(&mut row)? {
             pool.texts.push(src.text(&row)?.into_owned());
             pool.lines.push(row.line);
-            pool.records.push(row.record.clone());
+            let label = match label_idx {
+                Some(i) => Some(src.field(&row, i)?).filter(|l| !l.is_empty()),
+                None => None,
+            };
+            pool.labels.push(label.map(str::to_string));
+            let fields = keep.iter().map(|&i| row.record.get(i).unwrap_or(b""));
+            pool.records.push(fields.collect());
         }
         Ok(pool)
+    }
+
+    /// Messages that already have a label in the input.
+    pub fn labelled(&self) -> usize {
+        self.labels.iter().filter(|l| l.is_some()).count()
     }
 
     /// Number of messages.

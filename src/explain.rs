@@ -8,6 +8,11 @@
 //! `bias[p] - bias[r]`. An explanation lists the `k` largest positive terms, in nats
 //! (natural-log units of the odds between the two labels).
 //!
+//! A hashed model (`--hash-bits`) keeps no words, only buckets (`#<bucket>`): [`explain`]
+//! names each bucket by the n-grams of the message that fall in it, `quick demo (#4711)`
+//! (other words of the training data may share the bucket and its weight);
+//! [`indicative_terms`] has no message and names buckets only.
+//!
 //! ```
 //! use pitchsift::nb::counts::{CountBuilder, Doc};
 //! use pitchsift::nb::classifier::Classifier;
@@ -32,7 +37,9 @@
 use crate::par::*;
 use serde::Serialize;
 
+use crate::features::fingerprint::{bucket, bucket_of_term};
 use crate::nb::classifier::{Classifier, Prediction, Scorer};
+use crate::text::Analyzer;
 
 /// One term of an explanation.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -97,14 +104,51 @@ fn top_reasons(clf: &Classifier, mut all: Vec<(f64, u32)>, k: usize) -> Vec<Reas
 }
 
 /// Predict one message (exactly as [`Scorer::predict`]) and explain it with up to `k`
-/// terms against the runner-up.
+/// terms against the runner-up (a hashed model's buckets named by the message's words,
+/// see the module documentation).
 pub fn explain(scorer: &mut Scorer<'_>, text: &str, k: usize) -> (Prediction, Vec<Reason>) {
     let (p, jll, feats) = scorer.predict_with_features(text);
-    let why = match runner_up(&jll, p.class) {
-        Some(r) => reasons(scorer.classifier(), &feats, p.class, r, k),
+    let clf = scorer.classifier();
+    let mut why = match runner_up(&jll, p.class) {
+        Some(r) => reasons(clf, &feats, p.class, r, k),
         None => Vec::new(),
     };
+    name_buckets(clf, text, &mut why);
     (p, why)
+}
+
+/// With feature hashing, name each reason's bucket `#b` by the n-grams of `text` that
+/// fall in it: `word / other words (#b)`, in the message's order. The buckets are those
+/// the scorer found (the same analyzer, the same hash); anything else is left as it is.
+fn name_buckets(clf: &Classifier, text: &str, why: &mut [Reason]) {
+    let Some(bits) = clf.params.analyzer().hash_bits else {
+        return;
+    };
+    let wanted: Vec<Option<u64>> = why.iter().map(|r| bucket_of_term(&r.term)).collect();
+    if wanted.iter().all(Option::is_none) {
+        return;
+    }
+    let words_of = crate::text::AnalyzerConfig {
+        hash_bits: None,
+        ..clf.params.analyzer().clone()
+    };
+    let Ok(mut analyzer) = Analyzer::new(words_of) else {
+        return;
+    };
+    let mut words: Vec<Vec<String>> = vec![Vec::new(); why.len()];
+    analyzer.for_each_term(text, |t| {
+        let b = bucket(t.as_bytes(), bits);
+        for (w, want) in words.iter_mut().zip(&wanted) {
+            if *want == Some(b) && !w.iter().any(|x| x == t) {
+                w.push(t.to_string());
+            }
+        }
+    });
+    for (r, w) in why.iter_mut().zip(words) {
+        if !w.is_empty() {
+            r.term = format!("{} ({})", w.join(" / "), r.term);
+        }
+    }
 }
 
 /// [`explain`] many messages in parallel on the current rayon pool, in input order.
@@ -246,6 +290,49 @@ mod tests {
         assert!(top
             .iter()
             .all(|t| t.len() == 2 && t[0].weight >= t[1].weight));
+    }
+
+    #[test]
+    fn a_hashed_models_reasons_name_the_messages_words() {
+        // Unigrams in 2^20 buckets: every word of this tiny corpus has a bucket of its
+        // own, so the one reason (as in weights_by_hand: money) is named `money` and
+        // carries the bucket the scorer found for it; with --hash-bits it used to be
+        // the bucket alone, `#<bucket>`.
+        let analyzer = crate::text::AnalyzerConfig {
+            ngram_min: 1,
+            ngram_max: 1,
+            hash_bits: Some(20),
+            ..Default::default()
+        };
+        let clf = fit(TrainParams::default().analyzer(analyzer));
+        let (_, why) = explain(&mut clf.scorer(), "money money, part time", 10);
+        let b = bucket(b"money", 20);
+        assert_eq!(why.len(), 1, "{why:?}");
+        assert_eq!(why[0].term, format!("money (#{b})"));
+        // Two words of the message in one bucket are both named, in the message's order:
+        // with 1 bit, every word is in bucket 0 or 1.
+        let analyzer = crate::text::AnalyzerConfig {
+            ngram_min: 1,
+            ngram_max: 1,
+            hash_bits: Some(1),
+            ..Default::default()
+        };
+        let clf = fit(TrainParams::default().analyzer(analyzer));
+        let text = "money money, part time";
+        let (_, why) = explain(&mut clf.scorer(), text, 10);
+        for r in &why {
+            let (words, b) = r.term.strip_suffix(')').unwrap().split_once(" (#").unwrap();
+            let want: Vec<&str> = ["money", "part", "time"]
+                .into_iter()
+                .filter(|w| bucket(w.as_bytes(), 1).to_string() == b)
+                .collect();
+            assert_eq!(words, want.join(" / "), "{why:?}");
+        }
+        // The model's own terms per label have no message: buckets only.
+        assert!(indicative_terms(&clf, 1)
+            .iter()
+            .flatten()
+            .all(|r| bucket_of_term(&r.term).is_some()));
     }
 
     #[test]

@@ -10,7 +10,10 @@
 //! The file is the input's columns, then `label` (empty for a skip) and `weight`, one
 //! row per answer in the order given: `pitchsift-train --update MODEL FILE` folds it in
 //! (skips are left out with a count). Reopening a session reads it back and never asks
-//! an answered message again; each of its rows must be a message of the input.
+//! an answered message again; each of its rows must be a message of the input. A
+//! message with a label in the input itself ([`Pool::labels`]) is never asked either;
+//! its label is neither written to the label file nor folded into the model here (the
+//! model may have learnt it already).
 //!
 //! [`Session::refresh`] folds the labels given so far into the model exactly
 //! ([`crate::active::update`], from the base model's counts each time) and re-ranks the
@@ -76,7 +79,8 @@ impl Session {
             .iter()
             .map(|p| p.class)
             .collect();
-        let n = pool.len();
+        // A message labelled in the input is answered already: never asked.
+        let answered = pool.labels.iter().map(Option::is_some).collect();
         let mut s = Session {
             model: base.clone(),
             base,
@@ -85,7 +89,7 @@ impl Session {
             strategy,
             weight,
             answers: Vec::new(),
-            answered: vec![false; n],
+            answered,
             base_pred,
             changed: 0,
             queue: Vec::new(),
@@ -193,7 +197,7 @@ impl Session {
             self.answers.push(last);
             return Err(e);
         }
-        self.answered[last.row] = false;
+        self.answered[last.row] = self.pool.labels[last.row].is_some();
         if self.labelled() < self.folded {
             self.refresh()?;
         }

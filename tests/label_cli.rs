@@ -7,7 +7,7 @@ mod common;
 use std::path::Path;
 use std::process::Command;
 
-use common::{ok, repo_file, run_in, s, stderr, TRAIN};
+use common::{ok, repo_file, run, run_in, s, stderr, EVAL, PREDICT, TRAIN};
 
 const LABEL: &str = env!("CARGO_BIN_EXE_pitchsift-label");
 
@@ -122,8 +122,9 @@ fn bad_input_names_file_line_and_column_and_writes_nothing() {
         stderr(&o)
     );
     assert!(!d.path().join("s.csv").exists());
-    // An input that already has a column the label file adds.
-    std::fs::write(d.path().join("lab.csv"), "text,label\nhello,\n").unwrap();
+    // An input with two `label` columns (which one is the answer?); one `label` column
+    // is respected (a_label_column_of_the_predicted_input_is_respected).
+    std::fs::write(d.path().join("lab.csv"), "text,label,Label\nhello,,\n").unwrap();
     let o = run_in(
         LABEL,
         &["--model", "m.model", "--input", "lab.csv", "--suggest", "1"],
@@ -131,7 +132,7 @@ fn bad_input_names_file_line_and_column_and_writes_nothing() {
     );
     assert_eq!(o.status.code(), Some(1));
     assert!(
-        stderr(&o).contains("lab.csv:1: column `label`"),
+        stderr(&o).contains("lab.csv:1: column `Label`: a second `label` column"),
         "{}",
         stderr(&o)
     );
@@ -395,10 +396,573 @@ fn interactive_needs_a_terminal_and_a_label_folder_and_messages_before_it_starts
     t.start("a", dir, &run);
     let sc = t.wait_for("a", "DONE");
     assert!(
-        sc.contains("nope/l.csv: cannot save answers there: the folder nope does not exist"),
+        sc.contains("nope/l.csv: the directory nope does not exist"),
         "{sc}"
     );
     assert!(sc.contains("hdr.csv: no messages to label"), "{sc}");
     assert_eq!(sc.matches("EXIT=1").count(), 2, "{sc}");
     assert!(!dir.join("l.csv").exists());
+}
+
+/// A LinkedIn export as the README's "Classify your own inbox" starts from: a zip with
+/// messages.csv (the newer layout) and Invitations.csv. Every name and text is invented
+/// here. Six opening messages to the owner and one incoming invitation with a message
+/// are classified (7 rows); the owner's own conversation is not.
+fn export_zip(dir: &Path) -> std::path::PathBuf {
+    use std::io::Write;
+    const OWNER: &str = "Olivia Owner";
+    const ME: &str = "https://www.linkedin.com/in/olivia-owner-example";
+    let mut m = csv::Writer::from_writer(Vec::new());
+    m.write_record([
+        "CONVERSATION ID",
+        "CONVERSATION TITLE",
+        "FROM",
+        "SENDER PROFILE URL",
+        "TO",
+        "RECIPIENT PROFILE URLS",
+        "DATE",
+        "SUBJECT",
+        "CONTENT",
+        "FOLDER",
+        "ATTACHMENTS",
+        "IS MESSAGE DRAFT",
+        "IS CONVERSATION ARCHIVED",
+    ])
+    .unwrap();
+    let msgs = [
+        (
+            "c1",
+            "Sam Seller",
+            "2025-11-30 14:00:00 UTC",
+            "Do you have 15 minutes for a quick demo of our platform?",
+        ),
+        (
+            "c2",
+            "Rita Recruiter",
+            "2025-11-29 09:00:00 UTC",
+            "We are hiring a senior nurse for our clinic. Interested?",
+        ),
+        (
+            "c3",
+            "Nina Net",
+            "2025-11-28 10:00:00 UTC",
+            "Great to meet you at the conference last week!",
+        ),
+        (
+            "c4",
+            "Olga Opp",
+            "2025-11-27 11:00:00 UTC",
+            "Earn money from home with this amazing opportunity",
+        ),
+        (
+            "c5",
+            "Sid Scam",
+            "2025-11-26 12:00:00 UTC",
+            "Your account is locked. Send your password to unlock it",
+        ),
+        (
+            "c6",
+            "Mia Mixed",
+            "2025-11-25 13:00:00 UTC",
+            "Would love to connect and hear about your demo and our hiring",
+        ),
+        (
+            "c7",
+            OWNER,
+            "2025-11-24 13:00:00 UTC",
+            "Hi Tom, thanks for the intro.",
+        ),
+    ];
+    for (conv, from, date, text) in msgs {
+        let (to, url, to_url) = if from == OWNER {
+            (
+                "Tom Other",
+                ME.to_string(),
+                "https://www.linkedin.com/in/tom-other-example".to_string(),
+            )
+        } else {
+            (
+                OWNER,
+                format!("https://www.linkedin.com/in/{conv}-example"),
+                ME.to_string(),
+            )
+        };
+        m.write_record([
+            conv, "", from, &url, to, &to_url, date, "", text, "INBOX", "", "No", "No",
+        ])
+        .unwrap();
+    }
+    let messages = String::from_utf8(m.into_inner().unwrap()).unwrap();
+    let invitations = format!(
+        "From,To,Sent At,Message,Direction,inviterProfileUrl,inviteeProfileUrl\n\
+         Ivy Invite,{OWNER},\"1/29/26, 2:37 PM\",Loved your talk on teams; let us stay in touch,INCOMING,\
+         https://www.linkedin.com/in/ivy-invite-example,{ME}\n"
+    );
+    let p = dir.join("Basic_LinkedInDataExport_12-01-2025.zip");
+    let mut z = zip::ZipWriter::new(std::fs::File::create(&p).unwrap());
+    for (name, body) in [
+        ("messages.csv", &messages),
+        ("Invitations.csv", &invitations),
+    ] {
+        z.start_file(name, zip::write::SimpleFileOptions::default())
+            .unwrap();
+        z.write_all(body.as_bytes()).unwrap();
+    }
+    z.finish().unwrap();
+    p
+}
+
+/// The columns pitchsift-predict writes for a LinkedIn export, before its own.
+const EXPORT_COLUMNS: &str = "kind,conversation_id,from,sender_url,date,subject,text";
+const MODEL_COLUMNS: &str =
+    "predicted,confidence,p_networking,p_opportunity,p_recruiting,p_sales,p_scam";
+
+#[test]
+fn the_readmes_inbox_flow_predictions_are_suggested_labelled_and_folded_in() {
+    // README: predict --linkedin EXPORT --output inbox.csv --report inbox.html, then
+    // pitchsift-label --suggest on that file, then pitchsift-train --update. The label
+    // program used to refuse the predictions file (it "already has a column
+    // `predicted`"), so this flow stopped at its second step.
+    let d = setup();
+    let dir = d.path();
+    let zip = export_zip(dir);
+    let o = run_in(
+        PREDICT,
+        &[
+            "--model",
+            "m.model",
+            "--linkedin",
+            s(&zip),
+            "--output",
+            "inbox.csv",
+            "--report",
+            "inbox.html",
+            "--explain",
+            "2",
+            "-q",
+        ],
+        dir,
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let preds = std::fs::read_to_string(dir.join("inbox.csv")).unwrap();
+    assert!(preds.starts_with(&format!("{EXPORT_COLUMNS},{MODEL_COLUMNS},explanation\n")));
+    let args = [
+        "--model",
+        "m.model",
+        "--input",
+        "inbox.csv",
+        "--suggest",
+        "3",
+        "-o",
+        "to-label.csv",
+    ];
+    let o = run_in(LABEL, &args, dir);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(
+        stderr(&o),
+        "pitchsift-label: 3 of 7 messages suggested\npitchsift-label: the input's columns \
+         predicted, confidence, p_networking, p_opportunity, p_recruiting, p_sales, p_scam, \
+         explanation are replaced by this run's\n"
+    );
+    // The old prediction columns are replaced by this model's: one set, after label and weight.
+    let out = rows(&dir.join("to-label.csv"));
+    let header = std::fs::read_to_string(dir.join("to-label.csv")).unwrap();
+    assert_eq!(
+        header.lines().next().unwrap(),
+        format!("{EXPORT_COLUMNS},label,weight,{MODEL_COLUMNS}")
+    );
+    assert_eq!(out.len(), 3);
+    // The suggestion file may not replace the predictions it reads (exit 2, untouched).
+    let o = run_in(
+        LABEL,
+        &[
+            "--model",
+            "m.model",
+            "--input",
+            "inbox.csv",
+            "--suggest",
+            "3",
+            "-o",
+            "inbox.csv",
+        ],
+        dir,
+    );
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert_eq!(
+        std::fs::read_to_string(dir.join("inbox.csv")).unwrap(),
+        preds
+    );
+    // The user labels two of the three; the file folds into the model.
+    let mut w = csv::Writer::from_path(dir.join("answered.csv")).unwrap();
+    w.write_record(header.lines().next().unwrap().split(','))
+        .unwrap();
+    for (i, r) in out.iter().enumerate() {
+        let mut r = r.clone();
+        if i < 2 {
+            r[7] = "scam".into();
+        }
+        w.write_record(&r).unwrap();
+    }
+    w.flush().unwrap();
+    let o = run_in(
+        TRAIN,
+        &[
+            "--update",
+            "m.model",
+            "answered.csv",
+            "-o",
+            "m2.model",
+            "-q",
+        ],
+        dir,
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(
+        stderr(&o),
+        "pitchsift-train: 1 rows with an empty label skipped\n"
+    );
+    // The answered file is an input again: its two labelled rows count as answered and
+    // are not suggested; the third is, with the new model's predictions.
+    let o = run_in(
+        LABEL,
+        &[
+            "--model",
+            "m2.model",
+            "--input",
+            "answered.csv",
+            "--suggest",
+            "5",
+            "-q",
+        ],
+        dir,
+    );
+    let again = ok(&o);
+    let mut r = csv::Reader::from_reader(again.as_bytes());
+    let again: Vec<csv::StringRecord> = r.records().map(|r| r.unwrap()).collect();
+    assert_eq!(again.len(), 1, "{again:?}");
+    assert_eq!(&again[0][6], out[2][6].as_str());
+    assert!(again[0][7].is_empty());
+    let o = run_in(
+        LABEL,
+        &[
+            "--model",
+            "m2.model",
+            "--input",
+            "answered.csv",
+            "--suggest",
+            "5",
+        ],
+        dir,
+    );
+    assert!(
+        stderr(&o)
+            .contains("1 of 3 messages suggested (2 already labelled in the input: not suggested)"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn a_label_column_of_the_predicted_input_is_respected() {
+    // `pitchsift-predict --input x.csv -o preds.csv` of a file whose rows 1 and 5 (ids)
+    // are labelled already: those are never suggested.
+    let d = setup();
+    let dir = d.path();
+    let mut x = String::from("id,text,label\n");
+    for (i, line) in POOL.lines().skip(1).enumerate() {
+        let label = match i {
+            0 => "sales",
+            4 => " scam ",
+            _ => "",
+        };
+        x.push_str(&format!("{line},{label}\n"));
+    }
+    std::fs::write(dir.join("x.csv"), x).unwrap();
+    let o = run_in(
+        PREDICT,
+        &["--model", "m.model", "--input", "x.csv", "-o", "preds.csv"],
+        dir,
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = ok(&run_in(
+        LABEL,
+        &[
+            "--model",
+            "m.model",
+            "--input",
+            "preds.csv",
+            "--suggest",
+            "8",
+            "-q",
+        ],
+        dir,
+    ));
+    assert!(
+        out.starts_with(&format!("id,text,label,weight,{MODEL_COLUMNS}\n")),
+        "{out}"
+    );
+    let mut r = csv::Reader::from_reader(out.as_bytes());
+    let ids: Vec<String> = r.records().map(|r| r.unwrap()[0].to_string()).collect();
+    assert_eq!(ids.len(), 6, "{ids:?}");
+    assert!(
+        !ids.contains(&"1".to_string()) && !ids.contains(&"5".to_string()),
+        "{ids:?}"
+    );
+    // A `p_` column with no `predicted` before it is not an earlier prediction: refused
+    // as before, naming the file, line and column.
+    std::fs::write(dir.join("p.csv"), "text,p_value\nhello,1\n").unwrap();
+    let o = run_in(
+        LABEL,
+        &["--model", "m.model", "--input", "p.csv", "--suggest", "1"],
+        dir,
+    );
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("p.csv:1: column `p_value`"),
+        "{}",
+        stderr(&o)
+    );
+}
+
+#[test]
+fn the_label_file_is_checked_as_an_output_of_the_run() {
+    // --labels is read back and rewritten with every answer: it may not be the input
+    // (the answers would replace the messages being read) nor the model; both used to
+    // be accepted. Checked before the terminal, so no pseudo-terminal is needed.
+    let d = setup();
+    let dir = d.path();
+    let before = std::fs::read(dir.join("pool.csv")).unwrap();
+    for labels in ["pool.csv", "./pool.csv", "m.model"] {
+        let o = run_in(
+            LABEL,
+            &[
+                "--model", "m.model", "--input", "pool.csv", "--labels", labels,
+            ],
+            dir,
+        );
+        assert_eq!(o.status.code(), Some(2), "{labels}: {}", stderr(&o));
+        assert!(
+            stderr(&o).contains(&format!("--labels {labels} is the input")),
+            "{}",
+            stderr(&o)
+        );
+    }
+    assert_eq!(std::fs::read(dir.join("pool.csv")).unwrap(), before);
+    // A folder that takes no new file (even for root): refused before any work.
+    let o = run_in(
+        LABEL,
+        &[
+            "--model",
+            "m.model",
+            "--input",
+            "pool.csv",
+            "--labels",
+            "/proc/l.csv",
+        ],
+        dir,
+    );
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("/proc/l.csv: cannot write in /proc"),
+        "{}",
+        stderr(&o)
+    );
+    // -o goes with --suggest only.
+    let o = run_in(
+        LABEL,
+        &[
+            "--model", "m.model", "--input", "pool.csv", "--labels", "l.csv", "-o", "x.csv",
+        ],
+        dir,
+    );
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+}
+
+#[test]
+fn weight_col_is_an_option_of_train_and_eval_only() {
+    // Weights go with labels: predict and label read none, and --weight-col did nothing
+    // there (it was in their --help all the same).
+    let help = |bin: &str| ok(&run(bin, &["--help"]));
+    for bin in [PREDICT, LABEL] {
+        assert!(!help(bin).contains("--weight-col"), "{bin}");
+        let o = run(bin, &["--weight-col", "w", "--help"]);
+        assert_eq!(o.status.code(), Some(2), "{bin}");
+    }
+    for bin in [TRAIN, EVAL] {
+        assert_eq!(help(bin).matches("--weight-col").count(), 1, "{bin}");
+    }
+}
+
+#[test]
+fn the_inbox_flow_interactively_and_folded_in() {
+    // README: the predictions of an export, labelled in the terminal, the label file
+    // folded in with the printed command.
+    let d = setup();
+    let dir = d.path();
+    let zip = export_zip(dir);
+    ok(&run_in(
+        PREDICT,
+        &[
+            "--model",
+            "m.model",
+            "--linkedin",
+            s(&zip),
+            "-o",
+            "inbox.csv",
+            "-q",
+        ],
+        dir,
+    ));
+    let t = Tmux::new(dir);
+    t.start("keep", dir, "sleep 600");
+    let run = format!("{LABEL} --model m.model --input inbox.csv --labels l.csv --every 2");
+    t.start(
+        "a",
+        dir,
+        &format!("sh -c '{run}; echo EXITED $?; sleep 60'"),
+    );
+    let sc = t.wait_for("a", "confidence");
+    assert!(sc.contains("7 of 7 left"), "{sc}");
+    t.keys("a", &["1"]);
+    wait_rows(&dir.join("l.csv"), 1);
+    t.keys("a", &["s"]);
+    wait_rows(&dir.join("l.csv"), 2);
+    t.keys("a", &["q"]);
+    let sc = t.wait_for("a", "EXITED 0");
+    assert!(
+        sc.contains("pitchsift-train --update m.model l.csv -o m.mine.model"),
+        "{sc}"
+    );
+    let text = std::fs::read_to_string(dir.join("l.csv")).unwrap();
+    assert_eq!(
+        text.lines().next().unwrap(),
+        format!("{EXPORT_COLUMNS},label,weight")
+    );
+    let o = run_in(
+        TRAIN,
+        &["--update", "m.model", "l.csv", "-o", "m2.model", "-q"],
+        dir,
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(
+        stderr(&o),
+        "pitchsift-train: 1 rows with an empty label skipped\n"
+    );
+}
+
+#[test]
+fn labelled_rows_of_the_input_are_not_asked_interactively() {
+    let d = setup();
+    let dir = d.path();
+    let mut x = String::from("id,text,label\n");
+    for (i, line) in POOL.lines().skip(1).enumerate() {
+        x.push_str(&format!(
+            "{line},{}\n",
+            if i < 6 { "networking" } else { "" }
+        ));
+    }
+    std::fs::write(dir.join("x.csv"), x).unwrap();
+    ok(&run_in(
+        PREDICT,
+        &["--model", "m.model", "--input", "x.csv", "-o", "preds.csv"],
+        dir,
+    ));
+    let t = Tmux::new(dir);
+    t.start("keep", dir, "sleep 600");
+    let run = format!("{LABEL} --model m.model --input preds.csv --labels l.csv");
+    t.start(
+        "a",
+        dir,
+        &format!("sh -c '{run}; echo EXITED $?; sleep 60'"),
+    );
+    let sc = t.wait_for("a", "6 messages labelled in the input: not asked");
+    assert!(sc.contains("2 of 8 left"), "{sc}");
+    // Only ids 7 and 8 are asked; then every message is answered.
+    t.keys("a", &["s"]);
+    wait_rows(&dir.join("l.csv"), 1);
+    t.keys("a", &["s"]);
+    let r = wait_rows(&dir.join("l.csv"), 2);
+    let mut ids: Vec<&str> = r.iter().map(|r| r[0].as_str()).collect();
+    ids.sort();
+    assert_eq!(ids, ["7", "8"]);
+    t.wait_for("a", "Every message is answered");
+    // Undo gives back the last one asked, not a message labelled in the input.
+    t.keys("a", &["u"]);
+    wait_rows(&dir.join("l.csv"), 1);
+    t.wait_for("a", "1 of 8 left");
+    t.keys("a", &["q"]);
+    let sc = t.wait_for("a", "EXITED 0");
+    assert!(
+        sc.contains("The 6 messages labelled in the input are not in l.csv"),
+        "{sc}"
+    );
+}
+
+#[test]
+fn a_hashed_models_reasons_name_the_messages_words() {
+    // A hashed model (--hash-bits) keeps buckets, not words: its reasons used to read
+    // `#2817:+0.41`, in pitchsift-predict --explain, the report and the label screen.
+    // They now name the message's words in each bucket, and the output says so.
+    let d = setup();
+    let dir = d.path();
+    let f = repo_file("data/fixtures/tiny.csv");
+    ok(&run_in(
+        TRAIN,
+        &[s(&f), "-o", "h.model", "--hash-bits", "12", "-q"],
+        dir,
+    ));
+    let msg = "Do you have 15 minutes for a quick demo of our platform?";
+    let o = run_in(PREDICT, &["--model", "h.model", "--explain", "3", msg], dir);
+    let out = ok(&o);
+    assert!(
+        stderr(&o).contains("hashed model (--hash-bits 12): it names buckets, not words"),
+        "{}",
+        stderr(&o)
+    );
+    let reasons = out.trim_end().split('\t').nth(2).unwrap();
+    let words = "do you have __num__ minutes for a quick demo of our platform";
+    let mut n = 0;
+    for r in reasons.split("; ") {
+        // `word / other words (#bucket):+w`: each word an n-gram of the message whose
+        // bucket is that one.
+        let (named, _) = r.rsplit_once(':').unwrap();
+        let (ws, b) = named.strip_suffix(')').unwrap().rsplit_once(" (#").unwrap();
+        let b: u64 = b.parse().unwrap();
+        for w in ws.split(" / ") {
+            assert!(words.contains(w), "{w} in {reasons}");
+            assert_eq!(
+                pitchsift::features::fingerprint::bucket(w.as_bytes(), 12),
+                b,
+                "{r}"
+            );
+        }
+        n += 1;
+    }
+    assert_eq!(n, 3, "{reasons}");
+    // The report page says so too, and its terms per label carry words.
+    ok(&run_in(
+        PREDICT,
+        &[
+            "--model", "h.model", "--input", "pool.csv", "-o", "p.csv", "--report", "r.html", "-q",
+        ],
+        dir,
+    ));
+    let html = std::fs::read_to_string(dir.join("r.html")).unwrap();
+    assert!(html.contains("hashed model (--hash-bits 12): it names buckets, not words"));
+    assert!(html.contains("demo (#"), "the terms per label name words");
+    // And the label screen.
+    let t = Tmux::new(dir);
+    t.start("keep", dir, "sleep 600");
+    t.start(
+        "a",
+        dir,
+        &format!("exec {LABEL} --model h.model --input pool.csv --labels l.csv"),
+    );
+    let sc = t.wait_for("a", "confidence");
+    assert!(
+        sc.contains("hashed model: buckets #N, named by this message's words in them"),
+        "{sc}"
+    );
+    assert!(sc.contains(" (#"), "{sc}");
+    t.keys("a", &["q"]);
 }

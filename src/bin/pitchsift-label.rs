@@ -6,11 +6,11 @@ mod common;
 mod screen;
 
 use std::io::{IsTerminal, Write};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, ValueEnum};
-use common::{CsvArgs, Usage};
+use common::{ReadArgs, Usage};
 use pitchsift::active::{self, Pool, Strategy};
 use pitchsift::model_file::{self, Load};
 
@@ -42,6 +42,11 @@ const DEFAULT_WEIGHT: u32 = 10;
 ///
 /// Without --suggest: an interactive terminal program; every answer is saved to --labels
 /// at once, and a restart resumes.
+///
+/// The input may be pitchsift-predict's output (or a file this program wrote): its
+/// prediction columns (`predicted`, then `confidence`, `p_<label>`, `explanation`) are
+/// replaced by this model's, its `label` and `weight` columns written afresh, and a
+/// message that already has a label there is never suggested or asked.
 #[derive(Debug, Parser)]
 #[command(name = "pitchsift-label", version)]
 struct Cli {
@@ -67,7 +72,7 @@ struct Cli {
     #[arg(long, default_value_t = DEFAULT_WEIGHT)]
     weight: u32,
     /// With --suggest: write to FILE (atomically) instead of standard output.
-    #[arg(short, long, value_name = "FILE")]
+    #[arg(short, long, value_name = "FILE", requires = "suggest")]
     output: Option<PathBuf>,
     /// Interactive: update the model and re-rank after this many answers.
     #[arg(long, default_value_t = 5)]
@@ -75,7 +80,7 @@ struct Cli {
     #[command(flatten)]
     run: common::RunArgs,
     #[command(flatten)]
-    csv: CsvArgs,
+    csv: ReadArgs,
 }
 
 fn main() -> ExitCode {
@@ -100,6 +105,8 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     }
     common::Files::default()
         .read([&cli.model, &cli.input])
+        .writes("--output", cli.output.as_ref())
+        .appends("--labels", cli.labels.as_ref())
         .check()?;
     cli.run.init_threads()?;
     let strategy = match cli.strategy {
@@ -114,18 +121,21 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Some(k) => {
             let clf = model_file::load(&cli.model, Load::Predict)?;
             let pool = Pool::read(&cli.input, &csv)?;
-            let picked = active::select(&clf, &pool.texts, strategy, k, |_| false);
+            let answered = |i: usize| pool.labels[i].is_some();
+            let picked = active::select(&clf, &pool.texts, strategy, k, answered);
             let bytes = suggestions(&clf, &pool, &picked, cli.weight)?;
             match &cli.output {
                 Some(path) => pitchsift::io::output::write_atomic(path, &bytes)?,
                 None => std::io::stdout().lock().write_all(&bytes)?,
             }
             if !cli.run.quiet {
-                eprintln!(
-                    "pitchsift-label: {} of {} messages suggested",
-                    picked.len(),
-                    pool.texts.len()
-                );
+                let given = match pool.labelled() {
+                    0 => String::new(),
+                    n => format!(" ({n} already labelled in the input: not suggested)"),
+                };
+                let (k, n) = (picked.len(), pool.len());
+                eprintln!("pitchsift-label: {k} of {n} messages suggested{given}");
+                note_dropped(&pool);
             }
             Ok(())
         }
@@ -142,11 +152,13 @@ fn run(cli: Cli) -> anyhow::Result<()> {
                 )
                 .into());
             }
-            check_writable(&labels)?;
             let clf = model_file::load(&cli.model, Load::Full)?;
             let pool = Pool::read(&cli.input, &csv)?;
             if pool.is_empty() {
                 anyhow::bail!("{}: no messages to label", cli.input.display());
+            }
+            if !cli.run.quiet {
+                note_dropped(&pool);
             }
             screen::run(screen::Setup {
                 clf,
@@ -161,33 +173,15 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     }
 }
 
-/// The label file can be written where it is asked for: its folder exists and takes a
-/// new file (every answer is saved through a temporary file there).
-fn check_writable(labels: &Path) -> anyhow::Result<()> {
-    let dir = match labels.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d,
-        _ => Path::new("."),
-    };
-    if !dir.is_dir() {
-        anyhow::bail!(
-            "{}: cannot save answers there: the folder {} does not exist",
-            labels.display(),
-            dir.display()
+/// Say which columns of the input were left out (an earlier prediction's, a label
+/// file's): the output writes them afresh.
+fn note_dropped(pool: &Pool) {
+    if !pool.dropped.is_empty() {
+        eprintln!(
+            "pitchsift-label: the input's columns {} are replaced by this run's",
+            pool.dropped.join(", ")
         );
     }
-    tempfile::Builder::new()
-        .prefix(".pitchsift-")
-        .suffix(".tmp")
-        .tempfile_in(dir)
-        .map_err(|e| {
-            anyhow::anyhow!(
-                "{}: cannot save answers in the folder {}: {}",
-                labels.display(),
-                dir.display(),
-                std::io::Error::from(e.kind())
-            )
-        })?;
-    Ok(())
 }
 
 /// The suggestion CSV: input columns, empty `label`, `weight`, `predicted`,

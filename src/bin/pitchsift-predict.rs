@@ -9,7 +9,7 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::Parser;
-use common::{CsvArgs, RunArgs, Usage};
+use common::{ReadArgs, RunArgs, Usage};
 use pitchsift::io::output::Output;
 use pitchsift::linkedin;
 use pitchsift::model_file::{self, Load};
@@ -58,7 +58,8 @@ struct Cli {
     batch_size: usize,
     /// Explain each prediction with the K terms that pushed most toward the predicted
     /// label against the runner-up (column `explanation`, `term:+weight; ...`, weights
-    /// in nats).
+    /// in nats). Hashed models (--hash-bits) name buckets, not words: a reason is the
+    /// message's words in the bucket, `quick demo (#4711)`.
     #[arg(long, value_name = "K")]
     explain: Option<usize>,
     /// Label a message `unsure` when its top confidence is below P (the probabilities
@@ -71,7 +72,7 @@ struct Cli {
     #[command(flatten)]
     run: RunArgs,
     #[command(flatten)]
-    csv: CsvArgs,
+    csv: ReadArgs,
 }
 
 fn main() -> ExitCode {
@@ -207,6 +208,14 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         })
         .map_err(anyhow::Error::from)
     };
+    let hashed = clf.params.analyzer().hash_bits;
+    if let Some(bits) = hashed.filter(|_| cli.explain.is_some() || cli.report.is_some()) {
+        let n = format!("hashed model (--hash-bits {bits}): it names buckets, not words; a reason shows the message's words in its bucket, `word (#N)`, which other words may share");
+        if !cli.run.quiet {
+            eprintln!("pitchsift-predict: {n}");
+        }
+        notes.push(n);
+    }
     let written = match (written, report, report_out) {
         (Ok(()), Some(r), Some(ro)) => write_report(r, ro, &cli, notes),
         (w, _, _) => w,

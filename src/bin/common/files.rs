@@ -14,6 +14,8 @@ pub struct Files {
     kept: Vec<PathBuf>,
     /// Output files, each with whether its folder must exist already.
     written: Vec<(&'static str, PathBuf, bool)>,
+    /// Outputs whose folder must also take a new file now (see [`Files::appends`]).
+    appended: Vec<PathBuf>,
 }
 
 impl Files {
@@ -41,6 +43,15 @@ impl Files {
     pub fn writes(mut self, what: &'static str, path: Option<&PathBuf>) -> Self {
         self.written.extend(path.map(|p| (what, p.clone(), true)));
         self
+    }
+
+    /// A file the run reads back if it exists and rewrites with every change it appends
+    /// (pitchsift-label's answers): an output, so never one of the inputs, whose folder
+    /// must exist and take a new file before any work (a change lost to an unwritable
+    /// folder would be an answer lost).
+    pub fn appends(mut self, what: &'static str, path: Option<&PathBuf>) -> Self {
+        self.appended.extend(path.cloned());
+        self.writes(what, path)
     }
 
     /// `files` in an output folder that the run creates.
@@ -113,6 +124,20 @@ impl Files {
                         format!("the directory {} does not exist", dir.display()),
                     ))
                 }
+            }
+        }
+        for p in &self.appended {
+            let dir = folder_of(p);
+            let probe = tempfile::Builder::new()
+                .prefix(".pitchsift-")
+                .suffix(".tmp")
+                .tempfile_in(dir);
+            if let Err(e) = probe {
+                let e = std::io::Error::from(e.kind());
+                return Err(io_error(
+                    p,
+                    format!("cannot write in {}: {e}", dir.display()),
+                ));
             }
         }
         Ok(())

@@ -111,9 +111,9 @@ pub enum Utf8Arg {
     Replace,
 }
 
-/// How input CSV is read.
+/// How input CSV is read (every binary that reads CSV).
 #[derive(Debug, Clone, Args)]
-pub struct CsvArgs {
+pub struct ReadArgs {
     /// Name of the text column (case and surrounding spaces ignored).
     #[arg(long, default_value = "text")]
     pub text_col: String,
@@ -126,6 +126,14 @@ pub struct CsvArgs {
     /// Largest field accepted, in bytes.
     #[arg(long, default_value_t = 64 << 20)]
     pub max_field_bytes: usize,
+}
+
+/// How labelled CSV is read (pitchsift-train and pitchsift-eval): [`ReadArgs`] and the
+/// per-row weight column, which only rows with a label have.
+#[derive(Debug, Clone, Args)]
+pub struct CsvArgs {
+    #[command(flatten)]
+    pub read: ReadArgs,
     /// Per-row weight column for training: a row of weight W counts as W copies of it
     /// (a whole number 0..=1000; empty is 1). Default: a column named `weight`, when
     /// the file has one.
@@ -141,7 +149,8 @@ fn parse_delimiter(s: &str) -> Result<u8, String> {
     }
 }
 
-impl CsvArgs {
+impl ReadArgs {
+    /// The reading options (no weight column: weights go with labels, see [`CsvArgs`]).
     pub fn options(&self, label_col: Option<&str>) -> CsvOptions {
         CsvOptions {
             text_col: self.text_col.clone(),
@@ -152,13 +161,23 @@ impl CsvArgs {
                 Utf8Arg::Error => InvalidUtf8::Error,
                 Utf8Arg::Replace => InvalidUtf8::Replace,
             },
+            weight_col: None,
+            weight_required: false,
+            skip_empty_label: false,
+        }
+    }
+}
+
+impl CsvArgs {
+    pub fn options(&self, label_col: Option<&str>) -> CsvOptions {
+        CsvOptions {
             weight_col: Some(
                 self.weight_col
                     .clone()
                     .unwrap_or_else(|| pitchsift::corpus::WEIGHT_COL.into()),
             ),
             weight_required: self.weight_col.is_some(),
-            skip_empty_label: false,
+            ..self.read.options(label_col)
         }
     }
 }

@@ -56,17 +56,24 @@ pub fn run(setup: Setup) -> anyhow::Result<()> {
             inputs: "the input".into()
         });
     }
+    let given = pool.labelled();
     let session = Session::open(clf, pool, &labels, strategy, weight)?;
     let resumed = session.answers().len();
+    let mut status = Vec::new();
+    if resumed > 0 {
+        status.push(format!(
+            "resumed: {resumed} answers read from {}",
+            labels.display()
+        ));
+    }
+    if given > 0 {
+        status.push(format!("{given} messages labelled in the input: not asked"));
+    }
     let mut ui = Ui {
         session,
         every,
         mode: Mode::Normal,
-        status: if resumed > 0 {
-            format!("resumed: {resumed} answers read from {}", labels.display())
-        } else {
-            String::new()
-        },
+        status: status.join("; "),
         current: None,
     };
     ui.current = ui.session.next_message();
@@ -93,6 +100,13 @@ pub fn run(setup: Setup) -> anyhow::Result<()> {
         labels.display(),
         out.display()
     );
+    if given > 0 {
+        println!(
+            "The {given} messages labelled in the input are not in {}: if the model has not \
+             learnt them, fold the input in too (its rows without a label are skipped).",
+            labels.display()
+        );
+    }
     Ok(())
 }
 
@@ -265,8 +279,16 @@ impl Ui {
                 for r in reasons {
                     lines.push(Line::from(format!("  {:+.2}  {}", r.weight, r.term)));
                 }
+                // A hashed model keeps no words: its reasons are buckets, named by the
+                // words of this message that fall in them.
+                let title = match s.model().params.analyzer().hash_bits {
+                    Some(_) => {
+                        " why (hashed model: buckets #N, named by this message's words in them) "
+                    }
+                    None => " why ",
+                };
                 f.render_widget(
-                    Paragraph::new(lines).block(Block::bordered().title(" why ")),
+                    Paragraph::new(lines).block(Block::bordered().title(title)),
                     why,
                 );
             }
