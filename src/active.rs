@@ -45,7 +45,7 @@ use std::path::Path;
 use crate::par::*;
 use csv::{ByteRecord, StringRecord};
 
-use crate::corpus::{CsvOptions, CsvSource, RawRow};
+use crate::corpus::{is_prediction_column, CsvOptions, CsvSource, RawRow};
 use crate::error::{Error, Location, Result};
 use crate::eval::cv::SplitMix64;
 use crate::explain::runner_up;
@@ -79,11 +79,6 @@ pub struct Pool {
     pub dropped: Vec<String>,
 }
 
-/// Is `h` (trimmed, lower case) a column that `pitchsift-predict` adds after `predicted`?
-fn prediction_column(h: &str) -> bool {
-    h == "predicted" || h == "confidence" || h.starts_with("p_") || h == "explanation"
-}
-
 impl Pool {
     /// Read a whole CSV input (`-` is standard input). A predictions file
     /// (`pitchsift-predict` output) and a label file are inputs like any other: the
@@ -111,7 +106,7 @@ impl Pool {
         let predicted = names.iter().position(|h| h == "predicted");
         let (mut keep, mut label_idx, mut dropped) = (Vec::new(), None, Vec::new());
         for (i, h) in names.iter().enumerate() {
-            if i != text_idx && predicted.is_some_and(|p| i >= p) && prediction_column(h) {
+            if i != text_idx && predicted.is_some_and(|p| i >= p) && is_prediction_column(h) {
                 dropped.push(src.headers()[i].to_string());
             } else if i != text_idx && ADDED_COLUMNS.contains(&h.as_str()) {
                 if h == ADDED_COLUMNS[0] && label_idx.replace(i).is_some() {
@@ -121,7 +116,7 @@ impl Pool {
                     });
                 }
                 dropped.push(src.headers()[i].to_string());
-            } else if i != text_idx && prediction_column(h) {
+            } else if i != text_idx && is_prediction_column(h) {
                 return Err(Error::BadField {
                     location: src.location(1, i),
                     message: format!(

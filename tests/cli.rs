@@ -75,6 +75,56 @@ fn train_then_predict_messages_csv_and_jsonl() {
     assert_eq!(first["confidence"], first["probabilities"]["recruiting"]);
 }
 
+/// A predictions file classified again (another model, or --explain added) gets the new
+/// prediction in place of the old one, not a second `predicted`/`p_*` set under the same
+/// names; the columns before `predicted` are kept as they are.
+#[test]
+fn a_predictions_file_classified_again_replaces_its_prediction() {
+    let d = tempfile::tempdir().unwrap();
+    assert!(train(d.path(), &[]).status.success());
+    std::fs::write(
+        d.path().join("in.csv"),
+        "id,text,note\n7,\"we are hiring a nurse, interested?\",a\n8,buy our crm now,b\n",
+    )
+    .unwrap();
+    let first = ok(&run_in(
+        PREDICT,
+        &["-m", "m.model", "--input", "in.csv", "-o", "p1.csv"],
+        d.path(),
+    ));
+    assert!(first.is_empty());
+    let p1 = std::fs::read_to_string(d.path().join("p1.csv")).unwrap();
+    // The same model again: the same file, byte for byte.
+    ok(&run_in(
+        PREDICT,
+        &["-m", "m.model", "--input", "p1.csv", "-o", "p2.csv"],
+        d.path(),
+    ));
+    assert_eq!(
+        std::fs::read_to_string(d.path().join("p2.csv")).unwrap(),
+        p1
+    );
+    // With reasons: one `explanation` column, each prediction column once.
+    let out = ok(&run_in(
+        PREDICT,
+        &["-m", "m.model", "--input", "p1.csv", "--explain", "2"],
+        d.path(),
+    ));
+    assert_eq!(
+        out.lines().next().unwrap(),
+        "id,text,note,predicted,confidence,p_networking,p_opportunity,p_recruiting,p_sales,\
+         p_scam,explanation"
+    );
+    // And that file, without --explain, is the first prediction again.
+    std::fs::write(d.path().join("p3.csv"), &out).unwrap();
+    let again = ok(&run_in(
+        PREDICT,
+        &["-m", "m.model", "--input", "p3.csv"],
+        d.path(),
+    ));
+    assert_eq!(again, p1);
+}
+
 #[test]
 fn stdin_lines_and_output_file() {
     let d = tempfile::tempdir().unwrap();

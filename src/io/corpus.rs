@@ -246,6 +246,29 @@ impl std::ops::Deref for CsvSource {
     }
 }
 
+/// Is `name` (trimmed, lower case) a column that `pitchsift-predict` adds after
+/// `predicted`?
+pub fn is_prediction_column(name: &str) -> bool {
+    name == "predicted" || name == "confidence" || name.starts_with("p_") || name == "explanation"
+}
+
+/// The columns of an earlier `pitchsift-predict` output in `headers`: `predicted` and the
+/// `confidence`, `p_<label>` and `explanation` columns after it, never the text column
+/// (index `text`). A predictions file classified again gets fresh ones in their place
+/// rather than a second set under the same names.
+pub fn earlier_prediction(headers: &StringRecord, text: usize) -> Vec<usize> {
+    let names: Vec<String> = headers
+        .iter()
+        .map(|h| h.trim_start_matches('\u{feff}').trim().to_ascii_lowercase())
+        .collect();
+    let Some(first) = names.iter().position(|h| h == "predicted") else {
+        return Vec::new();
+    };
+    (first..names.len())
+        .filter(|&i| i != text && is_prediction_column(&names[i]))
+        .collect()
+}
+
 /// The index of column `name` in `headers` (a byte-order mark, case and surrounding
 /// spaces ignored), or an error naming the file and the columns it has.
 fn find_column(headers: &StringRecord, path: &Path, name: &str) -> Result<usize> {

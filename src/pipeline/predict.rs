@@ -5,7 +5,7 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use crate::corpus::{Columns, CsvOptions, CsvSource, InvalidUtf8, RawRow};
+use crate::corpus::{earlier_prediction, Columns, CsvOptions, CsvSource, InvalidUtf8, RawRow};
 use crate::error::{Error, Location, Result};
 use crate::explain::{explain_batch, format_reasons, Reason};
 use crate::io::output::Output;
@@ -184,7 +184,13 @@ pub fn csv_files(
     let (mut done_files, mut rows_done) = (0u64, 0u64);
     for path in inputs {
         let mut src = CsvSource::open(path, opts)?;
-        let h: Vec<String> = src.headers().iter().map(str::to_string).collect();
+        // A predictions file classified again: its earlier prediction's columns are left
+        // out and the model's own written in their place.
+        let earlier = earlier_prediction(src.headers(), src.column(&opts.text_col)?);
+        let keep: Vec<usize> = (0..src.headers().len())
+            .filter(|i| !earlier.contains(i))
+            .collect();
+        let h: Vec<String> = keep.iter().map(|&i| src.headers()[i].to_string()).collect();
         match &header {
             None => header = Some(h.clone()),
             Some(first) if o.format == Format::Csv && *first != h => {
@@ -222,6 +228,7 @@ pub fn csv_files(
                 .collect::<Result<Vec<_>, _>>()?;
             let rows = Rows::Csv {
                 rows: batch,
+                keep: &keep,
                 texts: &texts,
                 replace,
                 date_col,
@@ -531,6 +538,8 @@ const REPORT_REASONS: usize = 3;
 enum Rows<'r> {
     Csv {
         rows: &'r [RawRow],
+        /// The input columns echoed, in order.
+        keep: &'r [usize],
         texts: &'r [std::borrow::Cow<'r, str>],
         /// --invalid-utf8 replace: the echoed columns are repaired too, so the output is
         /// valid UTF-8.
@@ -592,12 +601,16 @@ impl Rows<'_> {
         buf: &mut Sink,
     ) {
         match self {
-            Rows::Csv { rows, replace, .. } => {
+            Rows::Csv {
+                rows,
+                keep,
+                replace,
+                ..
+            } => {
                 let r = &rows[k];
+                let fields = keep.iter().map(|&i| r.record.get(i).unwrap_or(b""));
                 if *replace {
-                    let owned: Vec<std::borrow::Cow<[u8]>> = r
-                        .record
-                        .iter()
+                    let owned: Vec<std::borrow::Cow<[u8]>> = fields
                         .map(|f| match String::from_utf8_lossy(f) {
                             std::borrow::Cow::Owned(s) => s.into_bytes().into(),
                             std::borrow::Cow::Borrowed(_) => f.into(),
@@ -605,7 +618,7 @@ impl Rows<'_> {
                         .collect();
                     fmt.row(row, input, owned.iter().map(|f| f.as_ref()), p, why, buf);
                 } else {
-                    fmt.row(row, input, r.record.iter(), p, why, buf);
+                    fmt.row(row, input, fields, p, why, buf);
                 }
             }
             Rows::Items(items) => {
