@@ -1,16 +1,18 @@
-//! Interrupts: SIGINT, SIGTERM or SIGHUP in the middle of a run leave no
+//! Interrupts and streams: SIGINT, SIGTERM or SIGHUP in the middle of a run leave no
 //! temporary file and every previous output as it was, and the process exits with
-//! 128 + the signal's number.
+//! 128 + the signal's number; `pitchsift-predict -` answers each line of a pipe that
+//! stays open before the next line is written.
 //!
 //! Every wait here is for a condition (a file appearing, the process catching the
-//! signals), with a generous deadline against a hung program; no test
+//! signals, an answer line), with a generous deadline against a hung program; no test
 //! asserts a duration.
 
 mod common;
 
-use std::io::Write;
+use std::io::{BufRead, BufReader, Read, Write};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use common::{ok, repo_file, run_in, s, write, EVAL, PREDICT, TRAIN};
@@ -329,4 +331,200 @@ fn labeller_interrupted_restores_the_terminal_and_keeps_every_answer() {
         assert_eq!(labels.lines().count(), i + 2, "{how}: {labels}");
         assert!(temps(dir).is_empty(), "{how}: {:?}", temps(dir));
     }
+}
+
+/// Lines of `r`, each sent as it is read.
+fn line_reader(r: impl Read + Send + 'static) -> mpsc::Receiver<String> {
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        for l in BufReader::new(r).lines() {
+            if tx.send(l.unwrap()).is_err() {
+                break;
+            }
+        }
+    });
+    rx
+}
+
+/// `pitchsift-predict -` from a pipe that stays open: each line's answer comes back
+/// before the next line is written (text, and JSON lines numbered across batches), and
+/// closing the pipe ends the run with 0. Before, nothing was answered until the input
+/// ended.
+#[test]
+fn predict_answers_each_line_of_an_open_pipe_before_the_next() {
+    let d = setup();
+    let dir = d.path();
+    let lines = [
+        "Do you have 15 minutes for a quick demo of our platform?",
+        "Great to meet you at the conference last week!",
+        "We are hiring a senior nurse for our clinic.",
+    ];
+    // The expected answers: the same messages as arguments, all at once.
+    let mut args = vec!["-m", "m.model"];
+    args.extend(lines);
+    let text = ok(&run_in(PREDICT, &args, dir));
+    args.extend(["-f", "jsonl"]);
+    let jsonl = ok(&run_in(PREDICT, &args, dir));
+    for (format, expected) in [("text", &text), ("jsonl", &jsonl)] {
+        let mut child = Command::new(PREDICT)
+            .args(["-m", "m.model", "-", "-f", format])
+            .current_dir(dir)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .unwrap();
+        let mut input = child.stdin.take().unwrap();
+        let answers = line_reader(child.stdout.take().unwrap());
+        for (line, want) in lines.iter().zip(expected.lines()) {
+            writeln!(input, "{line}").unwrap();
+            input.flush().unwrap();
+            let got = answers.recv_timeout(DEADLINE).unwrap_or_else(|_| {
+                panic!("{format}: no answer to `{line}` while the pipe is open")
+            });
+            assert_eq!(got, want, "{format}");
+        }
+        drop(input);
+        assert!(child.wait().unwrap().success());
+        assert!(answers.recv_timeout(DEADLINE).is_err(), "nothing more");
+    }
+}
+
+/// `n` messages written for these tests (varied, some with CRLF line ends).
+fn many_messages(n: usize) -> Vec<String> {
+    let parts = [
+        "quick demo of our platform",
+        "great to meet you",
+        "we are hiring",
+        "earn money from home",
+        "send your password",
+        "loved your talk",
+        "your account is locked",
+        "join my team",
+    ];
+    (0..n)
+        .map(|i| {
+            format!(
+                "{} {} {i} {}",
+                parts[i % parts.len()],
+                parts[(i / 8) % parts.len()],
+                parts[(i * 7 + 3) % parts.len()]
+            )
+        })
+        .collect()
+}
+
+/// Run `pitchsift-predict` with `input` on standard input (written from a thread while
+/// the output is read) and return its output.
+fn predict_piped(dir: &Path, args: &[&str], input: Vec<u8>) -> Vec<u8> {
+    let mut child = Command::new(PREDICT)
+        .args(args)
+        .current_dir(dir)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut w = child.stdin.take().unwrap();
+    let writer = std::thread::spawn(move || w.write_all(&input).unwrap());
+    let o = child.wait_with_output().unwrap();
+    writer.join().unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    o.stdout
+}
+
+/// The streamed answers are the same bytes as those of the messages given as arguments
+/// (one batch), for every --jobs and --batch-size, in text, CSV (with reasons) and JSON
+/// lines; CRLF line ends are not part of a message.
+#[test]
+fn streamed_stdin_gives_the_same_bytes_whatever_the_batching() {
+    let d = setup();
+    let dir = d.path();
+    let msgs = many_messages(2000);
+    let mut input = Vec::new();
+    for (i, m) in msgs.iter().enumerate() {
+        input.extend_from_slice(m.as_bytes());
+        input.extend_from_slice(if i % 3 == 0 { b"\r\n" } else { b"\n" });
+    }
+    for format in [
+        &["-f", "text"][..],
+        &["-f", "csv", "--explain", "2"],
+        &["-f", "jsonl"],
+    ] {
+        let mut args = vec!["-m", "m.model"];
+        args.extend(msgs.iter().map(String::as_str));
+        args.extend(format);
+        let expected = run_in(PREDICT, &args, dir);
+        assert!(expected.status.success());
+        for run in [
+            &["--jobs", "1", "--batch-size", "1"][..],
+            &["--jobs", "2", "--batch-size", "7"],
+            &["--jobs", "2"],
+        ] {
+            let mut args = vec!["-m", "m.model", "-"];
+            args.extend(format);
+            args.extend(run);
+            let got = predict_piped(dir, &args, input.clone());
+            assert!(got == expected.stdout, "{format:?} {run:?}");
+        }
+    }
+}
+
+/// Peak resident set (VmHWM) of a running process, in KiB.
+fn peak_rss_kib(pid: u32) -> Option<u64> {
+    let s = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    s.lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))?
+        .split_whitespace()
+        .next()?
+        .parse()
+        .ok()
+}
+
+/// 59 MiB of lines (262,144 of 236 bytes) through `pitchsift-predict -` (the default
+/// model) in bounded memory: every line answered, peak resident set under 48 MiB.
+/// Before, the whole input was read into memory first (the lines as strings, then every
+/// prediction).
+#[test]
+fn stdin_lines_are_classified_in_bounded_memory() {
+    let d = tempfile::tempdir().unwrap();
+    const LINES: usize = 256 * 1024;
+    let line = format!(
+        "{}\n",
+        "quick demo of our platform, great to meet you. ".repeat(5)
+    );
+    assert_eq!(line.len(), 236);
+    let mut child = Command::new(PREDICT)
+        .args(["-", "--jobs", "2"])
+        .current_dir(d.path())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let pid = child.id();
+    let mut w = child.stdin.take().unwrap();
+    let writer = std::thread::spawn(move || {
+        let block = line.repeat(1024);
+        for _ in 0..LINES / 1024 {
+            w.write_all(block.as_bytes()).unwrap();
+        }
+    });
+    let out = child.stdout.take().unwrap();
+    let counter = std::thread::spawn(move || BufReader::new(out).lines().count());
+    let mut peak = 0;
+    let status = loop {
+        if let Some(kib) = peak_rss_kib(pid) {
+            peak = peak.max(kib);
+        }
+        if let Some(st) = child.try_wait().unwrap() {
+            break st;
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    };
+    writer.join().unwrap();
+    assert!(status.success());
+    assert_eq!(counter.join().unwrap(), LINES);
+    eprintln!("{LINES} lines of 236 bytes: peak RSS {peak} KiB");
+    assert!(peak < 48 * 1024, "peak RSS {peak} KiB");
 }

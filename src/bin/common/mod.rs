@@ -11,10 +11,13 @@ use pitchsift::params::{DocNorm, ModelKind, Prior, TermWeight, TrainParams, Vali
 use pitchsift::text::AnalyzerConfig;
 
 mod files;
+mod lines;
 mod progress;
 mod signals;
 #[allow(unused_imports)] // each binary uses its own part
 pub use files::{check_distinct, export_files, Files};
+#[allow(unused_imports)]
+pub use lines::Lines;
 pub use progress::Progress;
 
 /// Run `f`; map its error to a one-line message and an exit code: 0 for a closed pipe
