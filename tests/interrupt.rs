@@ -284,7 +284,7 @@ fn labeller_interrupted_restores_the_terminal_and_keeps_every_answer() {
     let run = format!("{LABEL} --model m.model --input pool.csv --labels l.csv");
     // After the labeller: its exit code, and whether the terminal is in line mode again.
     let after = "echo EXITED $?; if stty -a | grep -q -- -icanon; then echo RAW; \
-                 else echo LINE; fi; sleep 600";
+                 else echo LINE; fi; echo END; sleep 600";
     for (i, (how, code)) in [("TERM", 143), ("HUP", 129), ("C-c", 0)].iter().enumerate() {
         let name = format!("s{i}");
         t.cmd(&[
@@ -319,7 +319,7 @@ fn labeller_interrupted_restores_the_terminal_and_keeps_every_answer() {
             assert_eq!(pids.len(), 1, "one labeller running: {pids:?}");
             kill(pids[0].parse().unwrap(), how);
         }
-        let sc = t.wait_for(&name, "EXITED");
+        let sc = t.wait_for(&name, "END");
         assert!(sc.contains(&format!("EXITED {code}")), "{how}:\n{sc}");
         assert!(
             sc.contains("LINE"),
