@@ -2,7 +2,6 @@
 
 mod common;
 
-use std::io::{self, BufRead};
 use std::path::Path;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -197,7 +196,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         })
         .map_err(anyhow::Error::from)
     } else if cli.input.is_empty() {
-        texts(&cli).and_then(|t| Ok(predict::messages(&clf, &t, &o, &mut out)?))
+        messages(&cli, &clf, &o, &mut out)
     } else {
         let total = common::total_size(&cli.input);
         let mut progress = cli.run.bytes(total, "pitchsift-predict");
@@ -228,32 +227,34 @@ fn run(cli: Cli) -> anyhow::Result<()> {
 }
 
 /// The messages: the arguments, with `-` read as one message a line from stdin (a
-/// line ends with `\n` or `\r\n`). Invalid UTF-8 in a line is an error naming the line,
-/// or replaced with U+FFFD under `--invalid-utf8 replace`, as in a CSV text field.
-fn texts(cli: &Cli) -> anyhow::Result<Vec<String>> {
-    let policy = cli.csv.options(None).invalid_utf8;
-    let mut texts: Vec<String> = Vec::new();
+/// line ends with `\n` or `\r\n`), in batches of the lines that have arrived (up to
+/// --batch-size), each written and flushed before the next is awaited. Invalid UTF-8 in
+/// a line is an error naming the line, or replaced with U+FFFD under `--invalid-utf8
+/// replace`, as in a CSV text field.
+fn messages(
+    cli: &Cli,
+    clf: &pitchsift::Classifier,
+    o: &PredictOptions,
+    out: &mut Output,
+) -> anyhow::Result<()> {
+    let mut m = predict::Messages::new(clf, o, out);
+    let mut args = Vec::new();
     for t in &cli.texts {
-        if t == "-" {
-            for (n, line) in io::stdin().lock().split(b'\n').enumerate() {
-                let mut line = line.context("standard input")?;
-                if line.last() == Some(&b'\r') {
-                    line.pop();
-                }
-                texts.push(match policy.decode(&line) {
-                    Ok(s) => s.into_owned(),
-                    Err(byte) => anyhow::bail!(
-                        "standard input:{}: invalid UTF-8 at byte {byte} of the line \
-                         (--invalid-utf8 replace reads it with U+FFFD)",
-                        n + 1
-                    ),
-                });
-            }
-        } else {
-            texts.push(t.clone());
+        if t != "-" {
+            args.push(t.clone());
+            continue;
+        }
+        if !args.is_empty() {
+            m.write(&std::mem::take(&mut args))?;
+        }
+        let mut lines = common::Lines::stdin(cli.csv.options(None).invalid_utf8);
+        let mut batch = Vec::new();
+        while lines.next_batch(o.batch_size, &mut batch)? {
+            m.write(&batch)?;
+            m.flush()?;
         }
     }
-    Ok(texts)
+    Ok(m.write(&args)?)
 }
 
 /// The report page, written atomically to `out` (opened before the work).

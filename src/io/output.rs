@@ -1,9 +1,15 @@
 //! The one atomic output: standard output, a device or FIFO written in place, or a
 //! regular file written to a temporary file in its directory, synced and renamed over
 //! the target when complete (on error the target is untouched).
+//!
+//! Every temporary file not yet renamed or removed is listed in a process-wide registry,
+//! so that a binary interrupted by a signal can remove them all ([`remove_pending`])
+//! before it exits: an interrupted run leaves neither a half-written target nor a
+//! temporary file beside it.
 
 use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
+use std::sync::{Mutex, MutexGuard};
 
 use crate::error::{Error, Result};
 
@@ -15,7 +21,7 @@ pub enum Output {
     /// A device or FIFO (`/dev/null`, `/dev/stdout`, ...), written in place.
     Special(BufWriter<std::fs::File>, PathBuf),
     /// A regular file: a temporary file renamed over `path` by [`Output::finish`].
-    File(BufWriter<tempfile::NamedTempFile>, PathBuf),
+    File(BufWriter<Pending>, PathBuf),
 }
 
 impl Output {
@@ -47,11 +53,7 @@ impl Output {
             Some(d) if !d.as_os_str().is_empty() => d,
             _ => Path::new("."),
         };
-        let tmp = tempfile::Builder::new()
-            .prefix(".pitchsift-")
-            .suffix(".tmp")
-            .tempfile_in(dir)
-            .map_err(|e| Error::io(path, e))?;
+        let tmp = Pending::new(dir).map_err(|e| Error::io(path, e))?;
         Ok(Output::File(
             BufWriter::with_capacity(1 << 16, tmp),
             path.to_path_buf(),
@@ -80,10 +82,9 @@ impl Output {
                 let tmp = w
                     .into_inner()
                     .map_err(|e| Error::io(&path, e.into_error()))?;
-                tmp.as_file().sync_all().map_err(|e| Error::io(&path, e))?;
-                set_readable(tmp.as_file()).map_err(|e| Error::io(&path, e))?;
-                tmp.persist(&path).map_err(|e| Error::io(&path, e.error))?;
-                Ok(())
+                tmp.file().sync_all().map_err(|e| Error::io(&path, e))?;
+                set_readable(tmp.file()).map_err(|e| Error::io(&path, e))?;
+                tmp.persist(&path).map_err(|e| Error::io(&path, e))
             }
         }
     }
@@ -150,4 +151,117 @@ pub fn set_readable(f: &std::fs::File) -> io::Result<()> {
     #[cfg(not(unix))]
     let _ = f;
     Ok(())
+}
+
+/// The temporary files of unfinished outputs.
+static PENDING: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
+
+/// The registry, locked (a panic elsewhere while it was held does not lose it).
+fn registry() -> MutexGuard<'static, Vec<PathBuf>> {
+    PENDING.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// A temporary file of an unfinished output, listed in the registry from its creation
+/// until it is renamed over its target ([`Pending::persist`]) or removed (drop). Each
+/// of these steps holds the registry's lock, so [`remove_pending`] sees every temporary
+/// file that exists and never one already renamed.
+pub struct Pending {
+    tmp: Option<tempfile::NamedTempFile>,
+}
+
+impl Pending {
+    /// A new temporary file `.pitchsift-*.tmp` in `dir`, registered.
+    fn new(dir: &Path) -> io::Result<Pending> {
+        let mut reg = registry();
+        let tmp = tempfile::Builder::new()
+            .prefix(".pitchsift-")
+            .suffix(".tmp")
+            .tempfile_in(dir)?;
+        reg.push(tmp.path().to_path_buf());
+        Ok(Pending { tmp: Some(tmp) })
+    }
+
+    fn file(&self) -> &std::fs::File {
+        self.tmp
+            .as_ref()
+            .expect("a pending file until persisted")
+            .as_file()
+    }
+
+    fn file_mut(&mut self) -> &mut std::fs::File {
+        self.tmp
+            .as_mut()
+            .expect("a pending file until persisted")
+            .as_file_mut()
+    }
+
+    /// Rename the temporary file over `path` and unregister it. After
+    /// [`remove_pending`] the file is gone and the rename fails: the target is untouched.
+    fn persist(mut self, path: &Path) -> io::Result<()> {
+        let tmp = self.tmp.take().expect("a pending file until persisted");
+        let mut reg = registry();
+        let name = tmp.path().to_path_buf();
+        let r = tmp.persist(path).map(drop).map_err(|e| e.error);
+        // On failure the temporary file was removed just now, still under the lock.
+        unregister(&mut reg, &name);
+        r
+    }
+}
+
+impl Drop for Pending {
+    /// An unfinished output: its temporary file is removed and unregistered together.
+    fn drop(&mut self) {
+        if let Some(tmp) = self.tmp.take() {
+            let mut reg = registry();
+            let name = tmp.path().to_path_buf();
+            drop(tmp);
+            unregister(&mut reg, &name);
+        }
+    }
+}
+
+impl Write for Pending {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.file_mut().write(buf)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.file_mut().flush()
+    }
+}
+
+fn unregister(reg: &mut Vec<PathBuf>, name: &Path) {
+    if let Some(i) = reg.iter().position(|p| p == name) {
+        reg.swap_remove(i);
+    }
+}
+
+/// The registry held closed by [`remove_pending`]: while it lives no output of this
+/// process creates, renames or removes a temporary file (they wait).
+#[must_use = "hold it until the process exits, or outputs may start again"]
+pub struct PendingRemoved {
+    /// How many temporary files were removed.
+    pub removed: usize,
+    _lock: MutexGuard<'static, Vec<PathBuf>>,
+}
+
+/// Remove the temporary file of every unfinished output of this process, for a process
+/// about to exit on a signal; their targets are left as they were. The returned guard
+/// keeps every other output waiting (none renamed, none started) until it is dropped:
+/// hold it until the process exits. Any thread may call it, at any time.
+pub fn remove_pending() -> PendingRemoved {
+    let mut reg = registry();
+    let removed = reg
+        .drain(..)
+        .filter(|p| std::fs::remove_file(p).is_ok())
+        .count();
+    PendingRemoved {
+        removed,
+        _lock: reg,
+    }
+}
+
+/// The temporary files of this process's unfinished outputs (see [`remove_pending`]).
+pub fn pending() -> Vec<PathBuf> {
+    registry().clone()
 }

@@ -54,44 +54,76 @@ pub fn messages(
     o: &PredictOptions,
     out: &mut Output,
 ) -> Result<()> {
-    let preds: Vec<(Prediction, Vec<Reason>)> = match o.explain {
-        Some(k) => explain_batch(clf, texts, k),
-        // A few messages: scored here, without the thread pool or a vocabulary table.
-        None if texts.len() <= FEW => texts.iter().map(|t| (clf.predict(t), Vec::new())).collect(),
-        None => clf
-            .predict_batch(texts)
-            .into_iter()
-            .map(|p| (p, Vec::new()))
-            .collect(),
-    };
-    let mut w = Writer::new(clf, o, out, &["text"]);
-    w.header()?;
-    if o.format == Format::Text {
-        let mut buf = Vec::new();
-        for (p, why) in &preds {
-            let label = decide(p, &clf.labels, o.min_confidence);
-            buf.clear();
-            let _ = write!(buf, "{label}\t{:.4}", p.confidence());
-            if o.explain.is_some() {
-                let _ = write!(buf, "\t{}", format_reasons(why));
-            }
-            buf.push(b'\n');
-            w.write(&buf)?;
+    Messages::new(clf, o, out).write(texts)
+}
+
+/// Messages classified batch by batch into one output (a stream of lines): the CSV
+/// header once, rows numbered across batches. Each message's output depends on that
+/// message only, so the bytes are the same however the messages are batched.
+pub struct Messages<'a> {
+    w: Writer<'a>,
+    rows: u64,
+}
+
+impl<'a> Messages<'a> {
+    /// Messages to `out`; nothing is written before the first [`Messages::write`].
+    pub fn new(clf: &'a Classifier, o: &PredictOptions, out: &'a mut Output) -> Self {
+        Messages {
+            w: Writer::new(clf, o, out, &["text"]),
+            rows: 0,
         }
-        return Ok(());
     }
-    let mut sink = Sink::new(o.format);
-    for (i, (t, (p, why))) in texts.iter().zip(&preds).enumerate() {
-        w.fmt.row(
-            i as u64 + 1,
-            None,
-            [t.as_bytes()].into_iter(),
-            p,
-            why,
-            &mut sink,
-        );
+
+    /// Classify a batch of messages and write them, in order (the CSV header first, once,
+    /// even for an empty batch).
+    pub fn write(&mut self, texts: &[String]) -> Result<()> {
+        self.w.header()?;
+        let clf = self.w.clf;
+        let explain = self.w.explain;
+        let preds: Vec<(Prediction, Vec<Reason>)> = match explain {
+            Some(k) => explain_batch(clf, texts, k),
+            // A few messages: scored here, without the thread pool or a vocabulary table.
+            None if texts.len() <= FEW => {
+                texts.iter().map(|t| (clf.predict(t), Vec::new())).collect()
+            }
+            None => clf
+                .predict_batch(texts)
+                .into_iter()
+                .map(|p| (p, Vec::new()))
+                .collect(),
+        };
+        let first = self.rows;
+        self.rows += texts.len() as u64;
+        if self.w.fmt.format == Format::Text {
+            let mut buf = Vec::new();
+            for (p, why) in &preds {
+                let label = decide(p, &clf.labels, self.w.fmt.min_confidence);
+                let _ = write!(buf, "{label}\t{:.4}", p.confidence());
+                if explain.is_some() {
+                    let _ = write!(buf, "\t{}", format_reasons(why));
+                }
+                buf.push(b'\n');
+            }
+            return self.w.write(&buf);
+        }
+        let mut sink = Sink::new(self.w.fmt.format);
+        for (i, (t, (p, why))) in texts.iter().zip(&preds).enumerate() {
+            self.w.fmt.row(
+                first + i as u64 + 1,
+                None,
+                [t.as_bytes()].into_iter(),
+                p,
+                why,
+                &mut sink,
+            );
+        }
+        self.w.write(&sink.into_bytes())
     }
-    w.write(&sink.into_bytes())
+
+    /// Flush what was written to the output (for a reader waiting on each answer).
+    pub fn flush(&mut self) -> Result<()> {
+        self.w.out.flush().map_err(|e| self.w.out.error(e))
+    }
 }
 
 /// Classify a LinkedIn export: the first pass finds the opening messages and the

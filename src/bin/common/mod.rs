@@ -11,14 +11,24 @@ use pitchsift::params::{DocNorm, ModelKind, Prior, TermWeight, TrainParams, Vali
 use pitchsift::text::AnalyzerConfig;
 
 mod files;
+mod lines;
 mod progress;
+mod signals;
 #[allow(unused_imports)] // each binary uses its own part
 pub use files::{check_distinct, export_files, Files};
+#[allow(unused_imports)]
+pub use lines::Lines;
 pub use progress::Progress;
 
 /// Run `f`; map its error to a one-line message and an exit code: 0 for a closed pipe
-/// downstream, 1 for bad data, 2 for bad usage.
+/// downstream, 1 for bad data, 2 for bad usage. An interrupt (SIGINT, SIGTERM, SIGHUP)
+/// during `f` removes its unfinished outputs' temporary files and exits with 128 + the
+/// signal's number ([`signals`]).
 pub fn main_with(name: &str, f: impl FnOnce() -> anyhow::Result<()>) -> ExitCode {
+    if let Err(e) = signals::install() {
+        eprintln!("{name}: error: cannot handle interrupts: {e}");
+        return ExitCode::from(1);
+    }
     match f() {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {

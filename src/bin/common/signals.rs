@@ -1,0 +1,31 @@
+//! Interrupts (SIGINT, SIGTERM, SIGHUP): a thread waits for them, removes the temporary
+//! files of the outputs still being written ([`pitchsift::io::output::remove_pending`]),
+//! gives the terminal back if the labeller had taken it, and exits with 128 + the
+//! signal's number (130, 143, 129), every target left as it was.
+
+/// Start the thread that handles interrupts (once, before any output is opened).
+#[cfg(unix)]
+pub fn install() -> std::io::Result<()> {
+    use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
+    use signal_hook::iterator::Signals;
+    let mut signals = Signals::new([SIGINT, SIGTERM, SIGHUP])?;
+    std::thread::Builder::new()
+        .name("signals".into())
+        .spawn(move || {
+            if let Some(sig) = signals.forever().next() {
+                // Held until the exit: no output starts or is renamed in between.
+                let _closed = pitchsift::io::output::remove_pending();
+                if ratatui::crossterm::terminal::is_raw_mode_enabled().unwrap_or(false) {
+                    ratatui::restore();
+                }
+                std::process::exit(128 + sig);
+            }
+        })?;
+    Ok(())
+}
+
+/// Elsewhere the default handling stays.
+#[cfg(not(unix))]
+pub fn install() -> std::io::Result<()> {
+    Ok(())
+}
