@@ -170,8 +170,9 @@ pub struct Pending {
 }
 
 impl Pending {
-    /// A new temporary file `.pitchsift-*.tmp` in `dir`, registered.
-    fn new(dir: &Path) -> io::Result<Pending> {
+    /// A new temporary file `.pitchsift-*.tmp` in `dir`, registered (removed when dropped,
+    /// or by [`remove_pending`]); also how a binary probes that it may create files in `dir`.
+    pub fn new(dir: &Path) -> io::Result<Pending> {
         let mut reg = registry();
         let tmp = tempfile::Builder::new()
             .prefix(".pitchsift-")

@@ -128,10 +128,8 @@ impl Files {
         }
         for p in &self.appended {
             let dir = folder_of(p);
-            let probe = tempfile::Builder::new()
-                .prefix(".pitchsift-")
-                .suffix(".tmp")
-                .tempfile_in(dir);
+            // Registered, so that an interrupt in this instant removes it too.
+            let probe = pitchsift::io::output::Pending::new(dir);
             if let Err(e) = probe {
                 let e = std::io::Error::from(e.kind());
                 return Err(io_error(
