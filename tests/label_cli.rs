@@ -413,22 +413,7 @@ fn export_zip(dir: &Path) -> std::path::PathBuf {
     const OWNER: &str = "Olivia Owner";
     const ME: &str = "https://www.linkedin.com/in/olivia-owner-example";
     let mut m = csv::Writer::from_writer(Vec::new());
-    m.write_record([
-        "CONVERSATION ID",
-        "CONVERSATION TITLE",
-        "FROM",
-        "SENDER PROFILE URL",
-        "TO",
-        "RECIPIENT PROFILE URLS",
-        "DATE",
-        "SUBJECT",
-        "CONTENT",
-        "FOLDER",
-        "ATTACHMENTS",
-        "IS MESSAGE DRAFT",
-        "IS CONVERSATION ARCHIVED",
-    ])
-    .unwrap();
+    m.write_record(common::LINKEDIN_MESSAGES_HEADER).unwrap();
     let msgs = [
         (
             "c1",

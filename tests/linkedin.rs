@@ -12,21 +12,7 @@ use std::path::{Path, PathBuf};
 use common::{assert_ok, run, stderr, PREDICT};
 
 /// The newer messages.csv layout (URL columns, attachments, draft and archive flags).
-const NEW_HEADER: &[&str] = &[
-    "CONVERSATION ID",
-    "CONVERSATION TITLE",
-    "FROM",
-    "SENDER PROFILE URL",
-    "TO",
-    "RECIPIENT PROFILE URLS",
-    "DATE",
-    "SUBJECT",
-    "CONTENT",
-    "FOLDER",
-    "ATTACHMENTS",
-    "IS MESSAGE DRAFT",
-    "IS CONVERSATION ARCHIVED",
-];
+const NEW_HEADER: &[&str] = common::LINKEDIN_MESSAGES_HEADER;
 
 /// The older layout: no URL columns, no flags.
 const OLD_HEADER: &[&str] = &[

@@ -8,6 +8,24 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
+/// The header of a LinkedIn export's messages.csv in its newer layout (URL columns,
+/// attachments, draft and archive flags), for the tests that write an export.
+pub const LINKEDIN_MESSAGES_HEADER: &[&str] = &[
+    "CONVERSATION ID",
+    "CONVERSATION TITLE",
+    "FROM",
+    "SENDER PROFILE URL",
+    "TO",
+    "RECIPIENT PROFILE URLS",
+    "DATE",
+    "SUBJECT",
+    "CONTENT",
+    "FOLDER",
+    "ATTACHMENTS",
+    "IS MESSAGE DRAFT",
+    "IS CONVERSATION ARCHIVED",
+];
+
 // What src/test_util.rs reaches through `super::`.
 use pitchsift::nb::{self, classifier};
 use pitchsift::params;
