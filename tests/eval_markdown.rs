@@ -1,6 +1,6 @@
-//! pitchsift-eval's Markdown report with labels and group names that hold Markdown's
-//! and HTML's special characters: every table row keeps its header's columns, and no
-//! text of the data becomes markup.
+//! pitchsift-eval's Markdown and text reports with labels and group names that hold
+//! Markdown's and HTML's special characters or control characters: every table row keeps
+//! its header's columns, and no text of the data becomes markup or a terminal code.
 
 mod common;
 
@@ -136,4 +136,36 @@ fn plot_into_a_file_is_refused_before_any_output() {
     );
     assert!(!json.exists(), "no output of a refused run");
     assert_eq!(std::fs::read_to_string(&not_a_dir).unwrap(), "a file");
+}
+
+/// The plain text report (stdout): a label holding a tab, a line break or an escape code
+/// is shown escaped, so each table row stays one line with its columns aligned and no
+/// control code reaches the terminal.
+#[test]
+fn text_tables_keep_their_rows_whatever_the_labels() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut csv = csv::Writer::from_writer(Vec::new());
+    csv.write_record(["label", "text"]).unwrap();
+    for i in 0..10 {
+        let sales = format!("book a demo of our crm platform, offer {i}");
+        let net = format!("great meeting you at the conference number {i}");
+        csv.write_record(["sales\tb2b", sales.as_str()]).unwrap();
+        csv.write_record(["net\nwork", net.as_str()]).unwrap();
+        csv.write_record(["\u{1b}[31mscam", "send a gift card now to claim your prize"])
+            .unwrap();
+    }
+    let c = dir.path().join("c.csv");
+    std::fs::write(&c, csv.into_inner().unwrap()).unwrap();
+    let model = dir.path().join("m.model");
+    ok(&run(TRAIN, &[s(&c), "-o", s(&model), "-q"]));
+    let out = ok(&run(EVAL, &["--model", s(&model), "--test", s(&c)]));
+    assert!(!out.contains('\t') && !out.contains('\u{1b}'), "{out:?}");
+    // The per-label table: one line per label, escaped.
+    for label in ["sales\\tb2b", "net\\nwork", "\\u{1b}[31mscam"] {
+        assert_eq!(
+            out.lines().filter(|l| l.starts_with(label)).count(),
+            2,
+            "{label} has one row in the label table and one in the confusion matrix:\n{out}"
+        );
+    }
 }

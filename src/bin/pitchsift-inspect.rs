@@ -8,6 +8,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Parser;
+use pitchsift::eval::render::escape_controls;
 use pitchsift::explain::{indicative_terms, Reason};
 use pitchsift::model_file::{self, Load, FORMAT_VERSION};
 use pitchsift::nb::calibrate::CalibrationMap;
@@ -173,15 +174,14 @@ fn text(clf: &Classifier, v: &Value, top: &[Vec<Reason>]) -> String {
 }
 
 /// Labels, terms and settings come from training files: their control characters are shown
-/// escaped (`\u{1b}`), so that a label cannot move the cursor or recolour the terminal.
+/// escaped line by line (`\u{1b}`), so that a label cannot move the cursor or recolour the
+/// terminal.
 fn printable(s: &str) -> String {
-    s.chars()
-        .map(|c| {
-            if c.is_control() && c != '\n' {
-                c.escape_default().to_string()
-            } else {
-                c.to_string()
-            }
-        })
-        .collect()
+    let mut out: String = s
+        .lines()
+        .map(escape_controls)
+        .collect::<Vec<_>>()
+        .join("\n");
+    out.push('\n');
+    out
 }

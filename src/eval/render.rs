@@ -26,8 +26,15 @@ pub fn table(head: &[&str], body: &[Vec<String>], markdown: bool) -> String {
         }
         return out;
     }
+    // Plain text: a tab or line break in a label would break the alignment or the row,
+    // and an escape code would reach the terminal.
+    let head: Vec<String> = head.iter().map(|h| escape_controls(h)).collect();
+    let body: Vec<Vec<String>> = body
+        .iter()
+        .map(|r| r.iter().map(|c| escape_controls(c)).collect())
+        .collect();
     let mut w: Vec<usize> = head.iter().map(|h| h.chars().count()).collect();
-    for r in body {
+    for r in &body {
         for (i, c) in r.iter().enumerate() {
             w[i] = w[i].max(c.chars().count());
         }
@@ -41,11 +48,29 @@ pub fn table(head: &[&str], body: &[Vec<String>], markdown: bool) -> String {
             .trim_end()
             .to_string()
     };
-    let _ = writeln!(out, "{}", line(&mut head.iter().copied()));
-    for r in body {
+    let _ = writeln!(out, "{}", line(&mut head.iter().map(String::as_str)));
+    for r in &body {
         let _ = writeln!(out, "{}", line(&mut r.iter().map(String::as_str)));
     }
     out
+}
+
+/// Text from the data (a label, a group, a term) for plain text output: control
+/// characters shown escaped (`\t`, `\n`, `\u{1b}`), so that a label can neither break a
+/// table's row nor move the cursor or recolour the terminal.
+pub fn escape_controls(s: &str) -> String {
+    if !s.chars().any(char::is_control) {
+        return s.to_string();
+    }
+    s.chars()
+        .map(|c| {
+            if c.is_control() {
+                c.escape_default().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
 }
 
 /// Text (a label, a group) as one cell of a Markdown table: a `|` would end the cell and
@@ -126,7 +151,7 @@ pub fn text_report(o: &Outcome) -> String {
         let list: Vec<String> = r
             .unknown_labels
             .iter()
-            .map(|(l, n)| format!("{l} ({n})"))
+            .map(|(l, n)| format!("{} ({n})", escape_controls(l)))
             .collect();
         let _ = write!(
             out,
