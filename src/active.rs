@@ -45,7 +45,9 @@ use std::path::Path;
 use crate::par::*;
 use csv::{ByteRecord, StringRecord};
 
-use crate::corpus::{is_prediction_column, CsvOptions, CsvSource, RawRow};
+use crate::corpus::{
+    column_name, earlier_prediction, is_prediction_column, CsvOptions, CsvSource, RawRow,
+};
 use crate::error::{Error, Location, Result};
 use crate::eval::cv::SplitMix64;
 use crate::explain::runner_up;
@@ -98,17 +100,19 @@ impl Pool {
         };
         let mut src = CsvSource::open(path, &opts)?;
         let text_idx = src.column(&opts.text_col)?;
+        let earlier = earlier_prediction(src.headers(), text_idx);
         let names: Vec<String> = src
             .headers()
             .iter()
-            .map(|h| h.trim_start_matches('\u{feff}').trim().to_ascii_lowercase())
+            .map(|h| column_name(h).to_ascii_lowercase())
             .collect();
-        let predicted = names.iter().position(|h| h == "predicted");
         let (mut keep, mut label_idx, mut dropped) = (Vec::new(), None, Vec::new());
         for (i, h) in names.iter().enumerate() {
-            if i != text_idx && predicted.is_some_and(|p| i >= p) && is_prediction_column(h) {
+            if i == text_idx {
+                keep.push(i);
+            } else if earlier.contains(&i) {
                 dropped.push(src.headers()[i].to_string());
-            } else if i != text_idx && ADDED_COLUMNS.contains(&h.as_str()) {
+            } else if ADDED_COLUMNS.contains(&h.as_str()) {
                 if h == ADDED_COLUMNS[0] && label_idx.replace(i).is_some() {
                     return Err(Error::BadField {
                         location: src.location(1, i),
@@ -116,7 +120,7 @@ impl Pool {
                     });
                 }
                 dropped.push(src.headers()[i].to_string());
-            } else if i != text_idx && is_prediction_column(h) {
+            } else if is_prediction_column(h) {
                 return Err(Error::BadField {
                     location: src.location(1, i),
                     message: format!(

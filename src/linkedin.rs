@@ -29,7 +29,7 @@ use std::io::{self, Read};
 use std::path::{Path, PathBuf};
 use std::sync::mpsc;
 
-use crate::corpus::{CsvOptions, CsvSource, InvalidUtf8, RawRow};
+use crate::corpus::{column_name, CsvOptions, CsvSource, InvalidUtf8, RawRow};
 use crate::error::{Error, Location, Result};
 
 /// Which file of the export a message comes from.
@@ -481,12 +481,7 @@ fn sniff_header(path: &Path) -> Result<Vec<String>> {
     let ok = r.read_byte_record(&mut rec).unwrap_or(false);
     Ok(if ok {
         rec.iter()
-            .map(|f| {
-                String::from_utf8_lossy(f)
-                    .trim_start_matches('\u{feff}')
-                    .trim()
-                    .to_string()
-            })
+            .map(|f| column_name(&String::from_utf8_lossy(f)).to_string())
             .collect()
     } else {
         Vec::new()
@@ -549,11 +544,9 @@ fn open_csv(entry: &Entry, text_col: &str, required: &[&str]) -> Result<CsvSourc
                 .iter()
                 .copied()
                 .filter(|c| {
-                    !available.split(',').any(|h| {
-                        h.trim_start_matches('\u{feff}')
-                            .trim()
-                            .eq_ignore_ascii_case(c)
-                    })
+                    !available
+                        .split(',')
+                        .any(|h| column_name(h).eq_ignore_ascii_case(c))
                 })
                 .collect();
             Err(unknown_layout(&name, &missing, available.split(',')))

@@ -246,6 +246,12 @@ impl std::ops::Deref for CsvSource {
     }
 }
 
+/// A header field as a column name: a byte-order mark and surrounding spaces left out
+/// (names are compared ignoring ASCII case).
+pub fn column_name(field: &str) -> &str {
+    field.trim_start_matches('\u{feff}').trim()
+}
+
 /// Is `name` (trimmed, lower case) a column that `pitchsift-predict` adds after
 /// `predicted`?
 pub fn is_prediction_column(name: &str) -> bool {
@@ -259,7 +265,7 @@ pub fn is_prediction_column(name: &str) -> bool {
 pub fn earlier_prediction(headers: &StringRecord, text: usize) -> Vec<usize> {
     let names: Vec<String> = headers
         .iter()
-        .map(|h| h.trim_start_matches('\u{feff}').trim().to_ascii_lowercase())
+        .map(|h| column_name(h).to_ascii_lowercase())
         .collect();
     let Some(first) = names.iter().position(|h| h == "predicted") else {
         return Vec::new();
@@ -273,11 +279,10 @@ pub fn earlier_prediction(headers: &StringRecord, text: usize) -> Vec<usize> {
 /// spaces ignored), or an error naming the file and the columns it has.
 fn find_column(headers: &StringRecord, path: &Path, name: &str) -> Result<usize> {
     let want = name.trim();
-    let mut found = headers.iter().enumerate().filter(|(_, h)| {
-        h.trim_start_matches('\u{feff}')
-            .trim()
-            .eq_ignore_ascii_case(want)
-    });
+    let mut found = headers
+        .iter()
+        .enumerate()
+        .filter(|(_, h)| column_name(h).eq_ignore_ascii_case(want));
     let first = found.next().map(|(i, _)| i);
     if let (Some(first), Some((second, _))) = (first, found.next()) {
         return Err(Error::DuplicateColumn {
@@ -301,11 +306,7 @@ fn delimiter_hint(headers: &StringRecord, want: &str) -> Option<u8> {
     let [only] = headers.iter().collect::<Vec<_>>()[..] else {
         return None;
     };
-    let has = |h: &str| {
-        h.trim_start_matches('\u{feff}')
-            .trim()
-            .eq_ignore_ascii_case(want)
-    };
+    let has = |h: &str| column_name(h).eq_ignore_ascii_case(want);
     [b';', b'\t', b'|']
         .into_iter()
         .find(|&d| only.split(d as char).count() > 1 && only.split(d as char).any(has))
