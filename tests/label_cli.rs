@@ -30,6 +30,21 @@ fn setup() -> tempfile::TempDir {
     d
 }
 
+/// `pitchsift-train --update m.model LABELS -o m2.model` in `dir`: it succeeds and skips
+/// the one row left unlabelled (every label file of these tests has one).
+fn fold_in(dir: &Path, labels: &str) {
+    let o = run_in(
+        TRAIN,
+        &["--update", "m.model", labels, "-o", "m2.model", "-q"],
+        dir,
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(
+        stderr(&o),
+        "pitchsift-train: 1 rows with an empty label skipped\n"
+    );
+}
+
 #[test]
 fn suggest_writes_a_label_file_that_update_takes() {
     let d = setup();
@@ -72,16 +87,7 @@ fn suggest_writes_a_label_file_that_update_takes() {
         w.write_record(&row).unwrap();
     }
     w.flush().unwrap();
-    let o = run_in(
-        TRAIN,
-        &["--update", "m.model", "mine.csv", "-o", "m2.model", "-q"],
-        d.path(),
-    );
-    assert!(o.status.success(), "{}", stderr(&o));
-    assert_eq!(
-        stderr(&o),
-        "pitchsift-train: 1 rows with an empty label skipped\n"
-    );
+    fold_in(d.path(), "mine.csv");
     // A corpus trained from scratch still refuses an empty label.
     let o = run_in(TRAIN, &["mine.csv", "-o", "m3.model", "-q"], d.path());
     assert_eq!(o.status.code(), Some(1));
@@ -352,16 +358,7 @@ fn interactive_labelling_through_a_pseudo_terminal_survives_sigkill() {
         sc.contains("pitchsift-train --update m.model l.csv -o m.mine.model"),
         "{sc}"
     );
-    let o = run_in(
-        TRAIN,
-        &["--update", "m.model", "l.csv", "-o", "m2.model", "-q"],
-        dir,
-    );
-    assert!(o.status.success(), "{}", stderr(&o));
-    assert_eq!(
-        stderr(&o),
-        "pitchsift-train: 1 rows with an empty label skipped\n"
-    );
+    fold_in(dir, "l.csv");
 }
 
 #[test]
@@ -589,23 +586,7 @@ fn the_readmes_inbox_flow_predictions_are_suggested_labelled_and_folded_in() {
         w.write_record(&r).unwrap();
     }
     w.flush().unwrap();
-    let o = run_in(
-        TRAIN,
-        &[
-            "--update",
-            "m.model",
-            "answered.csv",
-            "-o",
-            "m2.model",
-            "-q",
-        ],
-        dir,
-    );
-    assert!(o.status.success(), "{}", stderr(&o));
-    assert_eq!(
-        stderr(&o),
-        "pitchsift-train: 1 rows with an empty label skipped\n"
-    );
+    fold_in(dir, "answered.csv");
     // The answered file is an input again: its two labelled rows count as answered and
     // are not suggested; the third is, with the new model's predictions.
     let o = run_in(
@@ -823,16 +804,7 @@ fn the_inbox_flow_interactively_and_folded_in() {
         text.lines().next().unwrap(),
         format!("{EXPORT_COLUMNS},label,weight")
     );
-    let o = run_in(
-        TRAIN,
-        &["--update", "m.model", "l.csv", "-o", "m2.model", "-q"],
-        dir,
-    );
-    assert!(o.status.success(), "{}", stderr(&o));
-    assert_eq!(
-        stderr(&o),
-        "pitchsift-train: 1 rows with an empty label skipped\n"
-    );
+    fold_in(dir, "l.csv");
 }
 
 #[test]
