@@ -787,7 +787,9 @@ fn the_inbox_flow_interactively_and_folded_in() {
         dir,
         &format!("sh -c '{run}; echo EXITED $?; sleep 60'"),
     );
-    let sc = t.wait_for("a", "confidence");
+    // Not "confidence": the note on stderr that the input's prediction columns are replaced
+    // names that column before the screen opens.
+    let sc = t.wait_for("a", " left");
     assert!(sc.contains("7 of 7 left"), "{sc}");
     t.keys("a", &["1"]);
     wait_rows(&dir.join("l.csv"), 1);
