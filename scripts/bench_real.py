@@ -115,6 +115,36 @@ def score(rows, pred, fold_of):
     return m
 
 
+def two_way(rows, pred, fold_of, p_networking=None):
+    """The product's first question, networking or not: accuracy, and precision, recall and F1 of
+    "not networking" (the claim the user acts on), per inbox too; with pitchsift's probabilities
+    also the ECE of the two-way claim (its confidence: p_networking when it says networking,
+    1 - p_networking when it says anything else)."""
+    gold = [r["label"] != "networking" for r in rows]
+    said = [p != "networking" for p in pred]
+    tp = sum(g and s for g, s in zip(gold, said))
+    fp = sum(s and not g for g, s in zip(gold, said))
+    fn = sum(g and not s for g, s in zip(gold, said))
+    m = {
+        "accuracy": sum(g == s for g, s in zip(gold, said)) / len(gold),
+        "precision": tp / (tp + fp) if tp + fp else 0.0,
+        "recall": tp / (tp + fn) if tp + fn else 0.0,
+        "f1": 2 * tp / (2 * tp + fp + fn) if tp + fp + fn else 0.0,
+    }
+    per = {}
+    for g in sorted(set(fold_of.values())):
+        if g.startswith("("):
+            continue
+        ids = [i for i, r in enumerate(rows) if fold_of[r["source"]] == g]
+        per[g] = sum(gold[i] == said[i] for i in ids) / len(ids)
+    m["mean_group_accuracy"] = sum(per.values()) / len(per)
+    m["worst_group"] = min(per.items(), key=lambda kv: kv[1])
+    if p_networking is not None:
+        conf = [1 - p if s else p for p, s in zip(p_networking, said)]
+        m["ece"] = ece(conf, [g == s for g, s in zip(gold, said)])
+    return m
+
+
 def run(cmd, **kw):
     r = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, **kw)
     if r.returncode != 0:
@@ -150,6 +180,9 @@ def main():
     conf = [float(r["confidence"]) for r in ours]
     right = [r["predicted"] == r["label"] for r in ours]
     results["pitchsift (default recipe)"]["ece"] = ece(conf, right)
+    preds = {"pitchsift (default recipe)": [r["predicted"] for r in ours]}
+    two = {"pitchsift (default recipe)": two_way(rows, preds["pitchsift (default recipe)"], fold_of,
+                                                 [float(r["p_networking"]) for r in ours])}
 
     peer_dir = args.peer_predictions
     if not args.skip_peers and not peer_dir:
@@ -162,6 +195,7 @@ def main():
             p = read(os.path.join(peer_dir, name))
             assert [int(r["row"]) for r in p] == list(range(1, len(rows) + 1))
             results[name[:-4]] = score(rows, [r["predicted"] for r in p], fold_of)
+            two[name[:-4]] = two_way(rows, [r["predicted"] for r in p], fold_of)
 
     # The written test split, scored by the default model (trained on data/train.csv and the
     # real dev set; data/test.csv held out).
@@ -221,6 +255,31 @@ def main():
         )
     table = "\n".join(lines[lines.index("| tool | accuracy | macro-F1 | networking F1 | sales F1 | recruiting F1 | opportunity F1 | scam F1 | mean inbox macro-F1 | worst inbox | ECE |"):])
     ours_m = results["pitchsift (default recipe)"]
+    n_not = sum(r["label"] != "networking" for r in rows)
+    lines += [
+        "",
+        "## Networking or not",
+        "",
+        "The user's first question: is this genuine networking, or someone using me? The same "
+        "predictions read two ways: any label but `networking` is \"not networking\" "
+        f"({n_not} of the {len(rows)} messages). Precision, recall and F1 are those of \"not networking\"; "
+        "the ECE is that of the two-way claim (pitchsift's confidence in it: `p_networking` when it "
+        "says networking, 1 - `p_networking` otherwise).",
+        "",
+        "| tool | accuracy | precision | recall | F1 | mean inbox accuracy | worst inbox | ECE |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for name, m in sorted(two.items(), key=lambda kv: -kv[1]["accuracy"]):
+        bold = "**" if name.startswith("pitchsift") else ""
+        lines.append(
+            f"| {bold}{name}{bold} | {m['accuracy']:.4f} | {m['precision']:.4f} | {m['recall']:.4f} | "
+            f"{m['f1']:.4f} | {m['mean_group_accuracy']:.4f} | {m['worst_group'][1]:.3f} ({m['worst_group'][0]}) | "
+            + (f"{m['ece']:.4f}" if "ece" in m else "-")
+            + " |"
+        )
+    two_table = lines[lines.index("| tool | accuracy | precision | recall | F1 | mean inbox accuracy | worst inbox | ECE |"):]
+    table += ("\n\nNetworking or not (any other label is \"not networking\"; precision, recall and F1 of "
+              "\"not networking\"; ECE of the two-way claim):\n\n" + "\n".join(two_table))
     lines += [
         "",
         f"The written test split (`data/test.csv`, {written['n']} messages) scored by the default model: "
