@@ -598,6 +598,71 @@ fn fifty_megabyte_field_against_the_bound() {
     assert_ok(&train(d, "big.csv", "m.model", &[]));
 }
 
+/// `pitchsift-predict -` holds one line at a time, so --max-field-bytes (default 64 MiB)
+/// bounds it as it bounds a CSV field: a line that never ends is refused once that many
+/// bytes of it have arrived, naming the line, instead of growing without bound (a 300 MB
+/// line used to take 930 MB of memory and any --max-field-bytes was ignored).
+#[test]
+fn stdin_line_longer_than_the_field_bound_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    reference_model(d);
+    // A whole line one byte over the bound, and the same line under the default bound.
+    let long = format!("ok\n{}\n", "y".repeat(1001));
+    let o = predict_stdin(
+        d,
+        &["-m", "ref.model", "-", "--max-field-bytes", "1000"],
+        long.as_bytes(),
+    );
+    assert_bad_data(
+        &o,
+        &[
+            "standard input:2: line of 1001 bytes exceeds the limit of 1000 bytes",
+            "--max-field-bytes",
+        ],
+    );
+    let o = predict_stdin(d, &["-m", "ref.model", "-"], long.as_bytes());
+    assert_ok(&o);
+    assert_eq!(o.stdout.iter().filter(|&&b| b == b'\n').count(), 2);
+
+    // 200 MB without a line end against a 1 MB bound: refused early, in bounded memory.
+    let mut child = Command::new(PREDICT)
+        .args(["-m", "ref.model", "-", "--max-field-bytes", "1000000"])
+        .current_dir(d)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let writer = std::thread::spawn(move || {
+        let chunk = vec![b'a'; 1 << 20];
+        for _ in 0..200 {
+            if stdin.write_all(&chunk).is_err() {
+                return; // the reader has given up: what the test expects
+            }
+        }
+    });
+    let pid = child.id();
+    let mut peak = 0;
+    while child.try_wait().unwrap().is_none() {
+        if let Some(kib) = peak_rss_kib(pid) {
+            peak = peak.max(kib);
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    let o = child.wait_with_output().unwrap();
+    writer.join().unwrap();
+    assert_bad_data(
+        &o,
+        &[
+            "standard input:1: line still unfinished after",
+            "exceeds the limit of 1000000 bytes",
+        ],
+    );
+    assert!(peak < 60 * 1024, "the line was held: peak RSS {peak} KiB");
+}
+
 /// Ten million empty messages are classified in constant memory. Ignored by default: it
 /// writes ~600 MB of CSV through a pipe (about 10 s on a loaded 2-core machine). Run with
 /// `cargo test --release --test hostile -- --ignored ten_million`.
