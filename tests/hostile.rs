@@ -663,6 +663,44 @@ fn stdin_line_longer_than_the_field_bound_is_refused() {
     assert!(peak < 60 * 1024, "the line was held: peak RSS {peak} KiB");
 }
 
+/// A label given twice in `--prior` is refused (the last weight used to win silently);
+/// spaces around a label or a weight are allowed.
+#[test]
+fn prior_with_a_label_twice_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    fs::write(
+        d.join("t.csv"),
+        to_csv(&["label", "text"], &tiny_rows(), b',', b"\n"),
+    )
+    .unwrap();
+    let o = train(
+        d,
+        "t.csv",
+        "m.model",
+        &[
+            "--prior",
+            "networking=1,opportunity=1,recruiting=1,sales=1,scam=1,networking=5",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("gives label `networking` more than once"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(!d.join("m.model").exists() && temps(d).is_empty());
+    assert_ok(&train(
+        d,
+        "t.csv",
+        "m.model",
+        &[
+            "--prior",
+            "networking= 5, opportunity=1,recruiting=1,sales=1 ,scam=1",
+        ],
+    ));
+}
+
 /// Ten million empty messages are classified in constant memory. Ignored by default: it
 /// writes ~600 MB of CSV through a pipe (about 10 s on a loaded 2-core machine). Run with
 /// `cargo test --release --test hostile -- --ignored ten_million`.
