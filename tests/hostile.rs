@@ -808,6 +808,55 @@ fn bad_training_data_leaves_models_alone() {
     assert_untouched(d, &before);
 }
 
+/// A model that keeps no feature (`--min-df` above every term's document count, or a
+/// corpus whose texts have no word) used to be written with exit 0 and then refused by
+/// every tool that loads it ("non-finite or out-of-range parameter"): it is refused when
+/// training, as scikit-learn's CountVectorizer refuses ("After pruning, no terms remain"),
+/// and the model already at the output is left alone.
+#[test]
+fn a_model_without_features_is_refused_when_training() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let before = existing_model(d);
+    fs::write(
+        d.join("t.csv"),
+        to_csv(&["label", "text"], &tiny_rows(), b',', b"\n"),
+    )
+    .unwrap();
+    fs::write(
+        d.join("blank.csv"),
+        b"label,text\nsales,\nnetworking,\" \"\n",
+    )
+    .unwrap();
+    for out in ["keep.model", "new.model"] {
+        // The fixture has 30 messages: no term is in 31 of them.
+        let o = train(d, "t.csv", out, &["--min-df", "31"]);
+        assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+        assert!(
+            stderr(&o).contains("no term is kept as a feature")
+                && stderr(&o).contains("--min-df 31"),
+            "{}",
+            stderr(&o)
+        );
+        assert_untouched(d, &before);
+        let o = train(d, "blank.csv", out, &[]);
+        assert_bad_data(&o, &["blank.csv", "no word in any text"]);
+        assert_untouched(d, &before);
+    }
+    // The complement model and an update are refused alike.
+    let o = train(
+        d,
+        "t.csv",
+        "new.model",
+        &["--min-df", "31", "--model", "complement"],
+    );
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert_untouched(d, &before);
+    // Where a term is kept, the model loads and predicts.
+    assert_ok(&train(d, "t.csv", "new.model", &["--min-df", "3"]));
+    assert_ok(&run_in(PREDICT, &["-m", "new.model", "quick demo"], d));
+}
+
 // ---------------------------------------------------------------------------------------
 // Model files from elsewhere
 
