@@ -270,6 +270,27 @@ fn model_mode_refuses_cross_validation_options() {
     ok(&eval(&["--model", s(&model), "--test", s(&c)]));
 }
 
+/// `pitchsift-eval --model M T.csv` (the test files as arguments, as the help of the
+/// inputs says: "or test files with --model") gives the same report as `--model M
+/// --test T.csv`; it used to be refused by clap ("invalid value 'M' for '--model'"),
+/// `--model` being taken for the naive Bayes variant. With --cv, `--model` is still the
+/// variant.
+#[test]
+fn model_with_test_files_as_arguments() {
+    let dir = tempfile::tempdir().unwrap();
+    let c = corpus(dir.path());
+    let model = dir.path().join("m.model");
+    ok(&run(TRAIN, &[s(&c), "-o", s(&model), "-q"]));
+    let with_test = ok(&eval(&["--model", s(&model), "--test", s(&c), "-q"]));
+    let positional = ok(&eval(&["--model", s(&model), s(&c), "-q"]));
+    assert_eq!(positional, with_test);
+    let eq = format!("--model={}", s(&model));
+    assert_eq!(ok(&eval(&[&eq, s(&c), "-q"])), with_test);
+    assert!(with_test.contains("macro F1"), "{with_test}");
+    let cv = ok(&eval(&["--cv", "3", s(&c), "--model", "complement", "-q"]));
+    assert!(cv.starts_with("3-fold CV"), "{cv}");
+}
+
 #[test]
 fn grid_priors_apply_to_multinomial_only_and_placeholders_recount() {
     let dir = tempfile::tempdir().unwrap();

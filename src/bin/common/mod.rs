@@ -275,11 +275,7 @@ impl TrainArgs {
 /// Rename option `from` to `to` (as `--from V` and `--from=V`) when option `when` is
 /// given: for an option whose meaning depends on another.
 pub fn rename_option_if(args: Vec<OsString>, when: &str, from: &str, to: &str) -> Vec<OsString> {
-    let given = |a: &OsString| {
-        let s = a.to_string_lossy();
-        s == when || s.strip_prefix(when).is_some_and(|r| r.starts_with('='))
-    };
-    if !args.iter().any(given) {
+    if !option_given(&args, when) {
         return args;
     }
     args.into_iter()
@@ -291,6 +287,14 @@ pub fn rename_option_if(args: Vec<OsString>, when: &str, from: &str, to: &str) -
             },
         })
         .collect()
+}
+
+/// Is option `name` among `args` (as `--name` or `--name=V`)?
+pub fn option_given(args: &[OsString], name: &str) -> bool {
+    args.iter().any(|a| {
+        let s = a.to_string_lossy();
+        s == name || s.strip_prefix(name).is_some_and(|r| r.starts_with('='))
+    })
 }
 
 /// Total size in bytes of the inputs, when they are all regular files.
