@@ -116,9 +116,13 @@ fn main() -> ExitCode {
         .iter()
         .any(|o| common::option_given(&args, o));
     let when = if training { "--test" } else { "--model" };
+    let given = common::unused::eval_options(&args, training);
     let args = common::rename_option_if(args, when, "--model", "--model-file");
     let cli = Cli::parse_from(args);
-    common::main_with("pitchsift-eval", || run(cli))
+    common::main_with("pitchsift-eval", || match given {
+        Some(m) => Err(Usage(m).into()),
+        None => run(cli),
+    })
 }
 
 fn run(cli: Cli) -> anyhow::Result<()> {

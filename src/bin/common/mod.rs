@@ -14,6 +14,7 @@ mod files;
 mod lines;
 mod progress;
 mod signals;
+pub mod unused;
 #[allow(unused_imports)] // each binary uses its own part
 pub use files::{check_distinct, export_files, Files};
 #[allow(unused_imports)]
