@@ -159,6 +159,12 @@ pub enum Error {
         /// The inputs, comma separated.
         inputs: String,
     },
+    /// Documents, but no word in any of them (every text empty or blank).
+    #[error("{inputs}: no word in any text; nothing to train on")]
+    NoTerms {
+        /// The inputs, comma separated.
+        inputs: String,
+    },
     /// No labelled row to evaluate a model on.
     #[error("{inputs}: no labelled rows to evaluate the model on")]
     EmptyTest {

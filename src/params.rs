@@ -131,10 +131,15 @@ impl std::str::FromStr for Prior {
                             "bad --prior `{s}`: use empirical, uniform or label=weight,..."
                         ))
                     })?;
+                    let (k, v) = (k.trim(), v.trim());
                     let v: f64 = v.parse().map_err(|_| {
                         Error::InvalidParam(format!("bad prior weight `{v}` for `{k}`"))
                     })?;
-                    map.insert(k.trim().to_string(), v);
+                    if map.insert(k.to_string(), v).is_some() {
+                        return Err(Error::InvalidParam(format!(
+                            "--prior `{s}` gives label `{k}` more than once"
+                        )));
+                    }
                 }
                 Prior::Given(map)
             }

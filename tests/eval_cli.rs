@@ -270,6 +270,108 @@ fn model_mode_refuses_cross_validation_options() {
     ok(&eval(&["--model", s(&model), "--test", s(&c)]));
 }
 
+/// `pitchsift-eval --model M T.csv` (the test files as arguments, as the help of the
+/// inputs says: "or test files with --model") gives the same report as `--model M
+/// --test T.csv`; it used to be refused by clap ("invalid value 'M' for '--model'"),
+/// `--model` being taken for the naive Bayes variant. With --cv, `--model` is still the
+/// variant.
+#[test]
+fn model_with_test_files_as_arguments() {
+    let dir = tempfile::tempdir().unwrap();
+    let c = corpus(dir.path());
+    let model = dir.path().join("m.model");
+    ok(&run(TRAIN, &[s(&c), "-o", s(&model), "-q"]));
+    let with_test = ok(&eval(&["--model", s(&model), "--test", s(&c), "-q"]));
+    let positional = ok(&eval(&["--model", s(&model), s(&c), "-q"]));
+    assert_eq!(positional, with_test);
+    let eq = format!("--model={}", s(&model));
+    assert_eq!(ok(&eval(&[&eq, s(&c), "-q"])), with_test);
+    assert!(with_test.contains("macro F1"), "{with_test}");
+    let cv = ok(&eval(&["--cv", "3", s(&c), "--model", "complement", "-q"]));
+    assert!(cv.starts_with("3-fold CV"), "{cv}");
+}
+
+/// Options that a run would silently ignore are refused (exit 2, naming the option and
+/// where it belongs): training options with a model file (they used to be ignored: a
+/// report of the model's own settings), the settings a --grid takes from its --grid-*
+/// lists (`--grid --prior uniform` used to search the empirical prior only), and
+/// --no-calibration with --cv (scores are uncalibrated there unless --calibration).
+#[test]
+fn options_a_run_would_ignore_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let c = corpus(dir.path());
+    let model = dir.path().join("m.model");
+    ok(&run(TRAIN, &[s(&c), "-o", s(&model), "-q"]));
+    let grid = [
+        "--grid",
+        s(&c),
+        "--cv",
+        "3",
+        "--grid-alpha",
+        "1",
+        "--grid-ngrams",
+        "1..1",
+        "--grid-transform",
+        "raw",
+        "--grid-min-df",
+        "1",
+        "-q",
+    ];
+    let cases: [(Vec<&str>, &[&str]); 6] = [
+        (
+            vec!["--model", s(&model), "--test", s(&c), "--alpha", "0.5"],
+            &["--alpha has no use with --model", "--cv or --grid"],
+        ),
+        (
+            vec!["--model", s(&model), s(&c), "--seed", "3"],
+            &["--seed has no use with --model"],
+        ),
+        (
+            [&grid[..], &["--alpha", "0.5"]].concat(),
+            &["--alpha has no use with --grid", "--grid-alpha"],
+        ),
+        (
+            [&grid[..], &["--prior", "uniform"]].concat(),
+            &["--prior has no use with --grid", "--grid-prior"],
+        ),
+        (
+            [&grid[..], &["--model=complement"]].concat(),
+            &["--model has no use with --grid", "--grid-model"],
+        ),
+        (
+            vec!["--cv", "3", s(&c), "--no-calibration"],
+            &["--no-calibration is of --model"],
+        ),
+    ];
+    for (args, parts) in cases {
+        let out = eval(&args);
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        assert!(parts.iter().all(|p| err.contains(p)), "{args:?}: {err}");
+        assert!(out.stdout.is_empty(), "{args:?}: no report");
+    }
+    // Where they act, they are accepted.
+    ok(&eval(&[
+        "--cv",
+        "3",
+        s(&c),
+        "--alpha",
+        "0.5",
+        "--seed",
+        "3",
+        "-q",
+    ]));
+    ok(&eval(&[&grid[..], &["--max-features", "5"]].concat()));
+    ok(&eval(&[
+        "--model",
+        s(&model),
+        "--test",
+        s(&c),
+        "--no-calibration",
+        "-q",
+    ]));
+}
+
 #[test]
 fn grid_priors_apply_to_multinomial_only_and_placeholders_recount() {
     let dir = tempfile::tempdir().unwrap();

@@ -598,6 +598,109 @@ fn fifty_megabyte_field_against_the_bound() {
     assert_ok(&train(d, "big.csv", "m.model", &[]));
 }
 
+/// `pitchsift-predict -` holds one line at a time, so --max-field-bytes (default 64 MiB)
+/// bounds it as it bounds a CSV field: a line that never ends is refused once that many
+/// bytes of it have arrived, naming the line, instead of growing without bound (a 300 MB
+/// line used to take 930 MB of memory and any --max-field-bytes was ignored).
+#[test]
+fn stdin_line_longer_than_the_field_bound_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    reference_model(d);
+    // A whole line one byte over the bound, and the same line under the default bound.
+    let long = format!("ok\n{}\n", "y".repeat(1001));
+    let o = predict_stdin(
+        d,
+        &["-m", "ref.model", "-", "--max-field-bytes", "1000"],
+        long.as_bytes(),
+    );
+    assert_bad_data(
+        &o,
+        &[
+            "standard input:2: line of 1001 bytes exceeds the limit of 1000 bytes",
+            "--max-field-bytes",
+        ],
+    );
+    let o = predict_stdin(d, &["-m", "ref.model", "-"], long.as_bytes());
+    assert_ok(&o);
+    assert_eq!(o.stdout.iter().filter(|&&b| b == b'\n').count(), 2);
+
+    // 200 MB without a line end against a 1 MB bound: refused early, in bounded memory.
+    let mut child = Command::new(PREDICT)
+        .args(["-m", "ref.model", "-", "--max-field-bytes", "1000000"])
+        .current_dir(d)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let writer = std::thread::spawn(move || {
+        let chunk = vec![b'a'; 1 << 20];
+        for _ in 0..200 {
+            if stdin.write_all(&chunk).is_err() {
+                return; // the reader has given up: what the test expects
+            }
+        }
+    });
+    let pid = child.id();
+    let mut peak = 0;
+    while child.try_wait().unwrap().is_none() {
+        if let Some(kib) = peak_rss_kib(pid) {
+            peak = peak.max(kib);
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    let o = child.wait_with_output().unwrap();
+    writer.join().unwrap();
+    assert_bad_data(
+        &o,
+        &[
+            "standard input:1: line still unfinished after",
+            "exceeds the limit of 1000000 bytes",
+        ],
+    );
+    assert!(peak < 60 * 1024, "the line was held: peak RSS {peak} KiB");
+}
+
+/// A label given twice in `--prior` is refused (the last weight used to win silently);
+/// spaces around a label or a weight are allowed.
+#[test]
+fn prior_with_a_label_twice_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    fs::write(
+        d.join("t.csv"),
+        to_csv(&["label", "text"], &tiny_rows(), b',', b"\n"),
+    )
+    .unwrap();
+    let o = train(
+        d,
+        "t.csv",
+        "m.model",
+        &[
+            "--prior",
+            "networking=1,opportunity=1,recruiting=1,sales=1,scam=1,networking=5",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("gives label `networking` more than once"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(!d.join("m.model").exists() && temps(d).is_empty());
+    assert_ok(&train(
+        d,
+        "t.csv",
+        "m.model",
+        &[
+            "--prior",
+            "networking= 5, opportunity=1,recruiting=1,sales=1 ,scam=1",
+        ],
+    ));
+}
+
 /// Ten million empty messages are classified in constant memory. Ignored by default: it
 /// writes ~600 MB of CSV through a pipe (about 10 s on a loaded 2-core machine). Run with
 /// `cargo test --release --test hostile -- --ignored ten_million`.
@@ -703,6 +806,55 @@ fn bad_training_data_leaves_models_alone() {
     let o = run_in(TRAIN, &["ref.csv", "missing.csv", "-o", "keep.model"], d);
     assert_bad_data(&o, &["missing.csv"]);
     assert_untouched(d, &before);
+}
+
+/// A model that keeps no feature (`--min-df` above every term's document count, or a
+/// corpus whose texts have no word) used to be written with exit 0 and then refused by
+/// every tool that loads it ("non-finite or out-of-range parameter"): it is refused when
+/// training, as scikit-learn's CountVectorizer refuses ("After pruning, no terms remain"),
+/// and the model already at the output is left alone.
+#[test]
+fn a_model_without_features_is_refused_when_training() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let before = existing_model(d);
+    fs::write(
+        d.join("t.csv"),
+        to_csv(&["label", "text"], &tiny_rows(), b',', b"\n"),
+    )
+    .unwrap();
+    fs::write(
+        d.join("blank.csv"),
+        b"label,text\nsales,\nnetworking,\" \"\n",
+    )
+    .unwrap();
+    for out in ["keep.model", "new.model"] {
+        // The fixture has 30 messages: no term is in 31 of them.
+        let o = train(d, "t.csv", out, &["--min-df", "31"]);
+        assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+        assert!(
+            stderr(&o).contains("no term is kept as a feature")
+                && stderr(&o).contains("--min-df 31"),
+            "{}",
+            stderr(&o)
+        );
+        assert_untouched(d, &before);
+        let o = train(d, "blank.csv", out, &[]);
+        assert_bad_data(&o, &["blank.csv", "no word in any text"]);
+        assert_untouched(d, &before);
+    }
+    // The complement model and an update are refused alike.
+    let o = train(
+        d,
+        "t.csv",
+        "new.model",
+        &["--min-df", "31", "--model", "complement"],
+    );
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert_untouched(d, &before);
+    // Where a term is kept, the model loads and predicts.
+    assert_ok(&train(d, "t.csv", "new.model", &["--min-df", "3"]));
+    assert_ok(&run_in(PREDICT, &["-m", "new.model", "quick demo"], d));
 }
 
 // ---------------------------------------------------------------------------------------

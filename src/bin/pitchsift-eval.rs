@@ -31,8 +31,8 @@ use pitchsift::nb::calibrate::Method;
 struct Cli {
     /// Labelled CSV corpora for --cv and --grid (or test files with --model).
     inputs: Vec<PathBuf>,
-    /// The model file to evaluate on the --test files. With --test, `--model MODEL` means
-    /// this; otherwise `--model` is the naive Bayes variant of the training options.
+    /// The model file to evaluate on the --test files. Without --cv and --grid, `--model
+    /// MODEL` means this; with them `--model` is the naive Bayes variant to train.
     #[arg(long = "model-file", value_name = "MODEL", conflicts_with = "grid")]
     model_file: Option<PathBuf>,
     /// Labelled test CSV files to evaluate the --model file on.
@@ -108,15 +108,21 @@ struct Cli {
 
 fn main() -> ExitCode {
     // `--model` names the model file when `--test` is given (`pitchsift-eval --model M
-    // --test T.csv`) and the naive Bayes variant otherwise (the pitchsift-train option).
-    let args = common::rename_option_if(
-        std::env::args_os().collect(),
-        "--test",
-        "--model",
-        "--model-file",
-    );
+    // --test T.csv`), and also without --cv and --grid (`pitchsift-eval --model M T.csv`:
+    // the inputs are then the test files); with --cv or --grid it is the naive Bayes
+    // variant (the pitchsift-train option).
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    let training = ["--cv", "--grid"]
+        .iter()
+        .any(|o| common::option_given(&args, o));
+    let when = if training { "--test" } else { "--model" };
+    let given = common::unused::eval_options(&args, training);
+    let args = common::rename_option_if(args, when, "--model", "--model-file");
     let cli = Cli::parse_from(args);
-    common::main_with("pitchsift-eval", || run(cli))
+    common::main_with("pitchsift-eval", || match given {
+        Some(m) => Err(Usage(m).into()),
+        None => run(cli),
+    })
 }
 
 fn run(cli: Cli) -> anyhow::Result<()> {

@@ -247,7 +247,8 @@ fn messages(
         if !args.is_empty() {
             m.write(&std::mem::take(&mut args))?;
         }
-        let mut lines = common::Lines::stdin(cli.csv.options(None).invalid_utf8);
+        let read = cli.csv.options(None);
+        let mut lines = common::Lines::stdin(read.invalid_utf8, read.max_field_bytes);
         let mut batch = Vec::new();
         while lines.next_batch(o.batch_size, &mut batch)? {
             m.write(&batch)?;

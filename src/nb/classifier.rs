@@ -83,7 +83,8 @@ impl Classifier {
     /// Select the vocabulary and fit the model on full statistics.
     ///
     /// Errors: [`Error::EmptyCorpus`] with no document, [`Error::SingleLabel`] with one
-    /// label (`inputs` names the corpus in those messages).
+    /// label, [`Error::NoTerms`] with no word in any document, [`Error::InvalidParam`]
+    /// when `--min-df` keeps no term (`inputs` names the corpus in those messages).
     pub fn fit(counts: Counts, params: &ValidTrainParams, inputs: &str) -> Result<Classifier> {
         if counts.n_docs() == 0 {
             return Err(Error::EmptyCorpus {
@@ -97,6 +98,22 @@ impl Classifier {
             });
         }
         let selected = select_features(&counts, params.fit());
+        // A model of no feature has no finite weight to store (each label's default
+        // divides by a total of zero): no tool could load it, so it is not made.
+        if selected.is_empty() {
+            return Err(if counts.n_terms() == 0 {
+                Error::NoTerms {
+                    inputs: inputs.to_string(),
+                }
+            } else {
+                Error::InvalidParam(format!(
+                    "{inputs}: no term is kept as a feature: none of the {} terms counted is in \
+                     --min-df {} documents; lower --min-df",
+                    counts.n_terms(),
+                    params.fit().min_df
+                ))
+            });
+        }
         let model = fit_sparse(&counts, &selected, params.fit())?;
         let features: Terms = if selected.len() == counts.n_terms() {
             counts.terms.clone()

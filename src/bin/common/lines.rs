@@ -24,16 +24,19 @@ pub struct Lines {
     /// Lines handed out so far (errors name the line by its number).
     line: u64,
     policy: InvalidUtf8,
+    /// Longest line accepted, in bytes (`--max-field-bytes`): a longer one is an error
+    /// as soon as that many bytes of it have arrived, so memory stays bounded.
+    max_line: usize,
 }
 
 impl Lines {
     /// Standard input.
-    pub fn stdin(policy: InvalidUtf8) -> Lines {
-        Lines::new(std::io::stdin(), policy)
+    pub fn stdin(policy: InvalidUtf8, max_line: usize) -> Lines {
+        Lines::new(std::io::stdin(), policy, max_line)
     }
 
     /// Lines of `src`, read on a thread of their own.
-    pub fn new(mut src: impl Read + Send + 'static, policy: InvalidUtf8) -> Lines {
+    pub fn new(mut src: impl Read + Send + 'static, policy: InvalidUtf8, max_line: usize) -> Lines {
         let (tx, rx) = mpsc::sync_channel(QUEUED);
         std::thread::spawn(move || loop {
             let mut block = vec![0; BLOCK];
@@ -59,6 +62,7 @@ impl Lines {
             eof: false,
             line: 0,
             policy,
+            max_line,
         }
     }
 
@@ -110,6 +114,7 @@ impl Lines {
                 self.searched + i + 1,
             ),
             None if self.eof && !rest.is_empty() => (rest, self.buf.len()),
+            None if rest.len() > self.max_line => return Some(Err(self.too_long(None))),
             None => {
                 self.searched = self.buf.len();
                 return None;
@@ -117,6 +122,9 @@ impl Lines {
         };
         if line.last() == Some(&b'\r') {
             line = &line[..line.len() - 1];
+        }
+        if line.len() > self.max_line {
+            return Some(Err(self.too_long(Some(line.len()))));
         }
         self.line += 1;
         let r = match self.policy.decode(line) {
@@ -130,5 +138,21 @@ impl Lines {
         self.start = next;
         self.searched = next;
         Some(r)
+    }
+
+    /// The error of a line longer than `max_line` (`len`: its length, when it is whole).
+    fn too_long(&self, len: Option<usize>) -> anyhow::Error {
+        let what = match len {
+            Some(n) => format!("line of {n} bytes"),
+            None => format!(
+                "line still unfinished after {} bytes",
+                self.buf.len() - self.start
+            ),
+        };
+        anyhow::anyhow!(
+            "standard input:{}: {what} exceeds the limit of {} bytes (--max-field-bytes)",
+            self.line + 1,
+            self.max_line
+        )
     }
 }

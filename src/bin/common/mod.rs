@@ -14,6 +14,7 @@ mod files;
 mod lines;
 mod progress;
 mod signals;
+pub mod unused;
 #[allow(unused_imports)] // each binary uses its own part
 pub use files::{check_distinct, export_files, Files};
 #[allow(unused_imports)]
@@ -133,7 +134,7 @@ pub struct ReadArgs {
     /// Invalid UTF-8 in a text field: fail naming the line, or replace it with U+FFFD.
     #[arg(long, value_enum, default_value = "error")]
     pub invalid_utf8: Utf8Arg,
-    /// Largest field accepted, in bytes.
+    /// Largest field accepted, in bytes (also the longest line of `pitchsift-predict -`).
     #[arg(long, default_value_t = 64 << 20)]
     pub max_field_bytes: usize,
 }
@@ -275,11 +276,7 @@ impl TrainArgs {
 /// Rename option `from` to `to` (as `--from V` and `--from=V`) when option `when` is
 /// given: for an option whose meaning depends on another.
 pub fn rename_option_if(args: Vec<OsString>, when: &str, from: &str, to: &str) -> Vec<OsString> {
-    let given = |a: &OsString| {
-        let s = a.to_string_lossy();
-        s == when || s.strip_prefix(when).is_some_and(|r| r.starts_with('='))
-    };
-    if !args.iter().any(given) {
+    if !option_given(&args, when) {
         return args;
     }
     args.into_iter()
@@ -291,6 +288,14 @@ pub fn rename_option_if(args: Vec<OsString>, when: &str, from: &str, to: &str) -
             },
         })
         .collect()
+}
+
+/// Is option `name` among `args` (as `--name` or `--name=V`)?
+pub fn option_given(args: &[OsString], name: &str) -> bool {
+    args.iter().any(|a| {
+        let s = a.to_string_lossy();
+        s == name || s.strip_prefix(name).is_some_and(|r| r.starts_with('='))
+    })
 }
 
 /// Total size in bytes of the inputs, when they are all regular files.
