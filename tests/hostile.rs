@@ -308,6 +308,49 @@ fn ragged_rows_name_the_line() {
 
 /// A column named twice in the header is ambiguous: bad data naming both fields, for
 /// training and prediction alike (it used to take the first silently).
+/// A quote opened and never closed: the csv crate alone reads the rest of the file into
+/// that one field and reports nothing (2 rows of 4 trained, exit 0).
+#[test]
+fn a_quote_never_closed_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let good = reference_model(d);
+    fs::copy(d.join("ref.model"), d.join("m.model")).unwrap();
+    // The fixture's rows with plain texts; line 3 (the header is line 1) opens a quote
+    // that nothing closes.
+    let mut csv = String::from("label,text\n");
+    for (i, r) in tiny_rows().iter().enumerate() {
+        let text: String = r[1]
+            .chars()
+            .map(|c| {
+                if matches!(c, '"' | ',' | '\n' | '\r') {
+                    ' '
+                } else {
+                    c
+                }
+            })
+            .collect();
+        let quote = if i == 1 { "\"" } else { "" };
+        csv.push_str(&format!("{},{quote}{text}\n", r[0]));
+    }
+    fs::write(d.join("stray.csv"), &csv).unwrap();
+    let o = train(d, "stray.csv", "m.model", &[]);
+    assert_bad_data(
+        &o,
+        &[
+            "stray.csv:3: column `text`",
+            "a quoted field is never closed",
+        ],
+    );
+    assert_eq!(fs::read(d.join("m.model")).unwrap(), good);
+    assert!(temps(d).is_empty());
+    let o = run_in(PREDICT, &["-i", "stray.csv", "-o", "out.csv"], d);
+    assert_bad_data(&o, &["stray.csv:3: column `text`", "never closed"]);
+    assert!(!d.join("out.csv").exists());
+    let o = run_in(EVAL, &["--model", "ref.model", "--test", "stray.csv"], d);
+    assert_bad_data(&o, &["stray.csv:3: column `text`", "never closed"]);
+}
+
 #[test]
 fn a_column_named_twice_is_refused() {
     let dir = tempfile::tempdir().unwrap();

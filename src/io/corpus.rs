@@ -126,6 +126,75 @@ struct LineIndex {
     limit: usize,
     /// The field size bound the limit derives from, for messages.
     max_field_bytes: usize,
+    /// The field delimiter (for [`Quotes`]).
+    delimiter: u8,
+    /// Where the bytes before `base` leave the parser: inside a quoted field or not.
+    quotes: Quotes,
+    /// Line and field count of the last record read (to name an unclosed quote).
+    last: Option<(u64, usize)>,
+}
+
+/// Whether the bytes read so far end inside a quoted field, followed as csv-core reads
+/// them: a quote opens a quoted field only at a field's start (after a delimiter, a line
+/// end, or at the start of the input; elsewhere it is a literal character), and inside one
+/// a quote closes it unless another quote follows (`""`, an escaped quote). The csv crate
+/// ends the last record at the end of the input even inside quotes, so a stray opening
+/// quote would silently take in the rest of the file as one field; this is how it is seen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Quotes {
+    /// Outside quotes; `at_start`: the next byte starts a field.
+    Outside { at_start: bool },
+    /// Inside a quoted field.
+    Inside,
+    /// Inside a quoted field, just after a quote: it closes the field unless the next
+    /// byte is a quote too.
+    Closing,
+}
+
+impl Quotes {
+    /// The state after `bytes`.
+    fn advance(mut self, bytes: &[u8], delimiter: u8) -> Quotes {
+        let starts_field = |b: u8| b == delimiter || b == b'\n' || b == b'\r';
+        let mut i = 0;
+        while i < bytes.len() {
+            match self {
+                Quotes::Inside => match memchr::memchr(b'"', &bytes[i..]) {
+                    Some(j) => {
+                        i += j + 1;
+                        self = Quotes::Closing;
+                    }
+                    None => return Quotes::Inside,
+                },
+                Quotes::Closing if bytes[i] == b'"' => {
+                    i += 1;
+                    self = Quotes::Inside;
+                }
+                // The field is closed; byte `i` is read outside quotes.
+                Quotes::Closing => self = Quotes::Outside { at_start: false },
+                Quotes::Outside { at_start } => match memchr::memchr(b'"', &bytes[i..]) {
+                    Some(j) => {
+                        let opens = if j == 0 {
+                            at_start
+                        } else {
+                            starts_field(bytes[i + j - 1])
+                        };
+                        i += j + 1;
+                        self = if opens {
+                            Quotes::Inside
+                        } else {
+                            Quotes::Outside { at_start: false }
+                        };
+                    }
+                    None => {
+                        return Quotes::Outside {
+                            at_start: starts_field(bytes[bytes.len() - 1]),
+                        }
+                    }
+                },
+            }
+        }
+        self
+    }
 }
 
 /// Marks the I/O error that [`Tracked`] returns when a record outgrows the limit.
@@ -158,8 +227,29 @@ impl LineIndex {
             k -= 1;
         }
         self.breaks += (0..k).filter(|&i| self.is_break(i)).count() as u64;
+        let (a, b) = self.pending.as_slices();
+        let (a, b) = if k <= a.len() {
+            (&a[..k], &b[..0])
+        } else {
+            (a, &b[..k - a.len()])
+        };
+        self.quotes = self
+            .quotes
+            .advance(a, self.delimiter)
+            .advance(b, self.delimiter);
         self.pending.drain(..k);
         self.base += k as u64;
+    }
+
+    /// Count and drop a last pending `\r` that [`LineIndex::consume`] kept back (the input
+    /// has ended: it is no half of a CRLF).
+    fn consume_kept_back(&mut self) {
+        if self.pending.len() == 1 {
+            self.breaks += 1;
+            self.quotes = self.quotes.advance(b"\r", self.delimiter);
+            self.pending.clear();
+            self.base += 1;
+        }
     }
 
     /// How many pending bytes are line ends before the next record's first byte.
@@ -343,6 +433,9 @@ impl CsvSource {
             breaks: 0,
             limit: per_field.saturating_mul(4).saturating_add(1 << 16),
             max_field_bytes: options.max_field_bytes,
+            delimiter,
+            quotes: Quotes::Outside { at_start: true },
+            last: None,
         }));
         let mut reader = csv::ReaderBuilder::new()
             .delimiter(delimiter)
@@ -454,7 +547,25 @@ fn read_record(
     row: &mut RawRow,
 ) -> Result<bool> {
     match reader.read_byte_record(&mut row.record) {
-        Ok(false) => Ok(false),
+        Ok(false) => {
+            // The end of the input: did it come inside a quoted field?
+            let mut ix = lock(index);
+            let k = ix.pending.len();
+            ix.consume(k);
+            if let Some(&b'\r') = ix.pending.front() {
+                ix.consume_kept_back();
+            }
+            match (ix.quotes, ix.last) {
+                (Quotes::Inside, Some((line, fields))) => Err(Error::Csv {
+                    location: cols.location(line, fields.saturating_sub(1)),
+                    message: "a quoted field is never closed: its opening quote takes in the \
+                              rest of the file as one field (close it, or double a quote meant \
+                              inside a quoted field: \"\")"
+                        .into(),
+                }),
+                _ => Ok(false),
+            }
+        }
         Ok(true) => {
             {
                 let mut ix = lock(index);
@@ -462,6 +573,7 @@ fn read_record(
                 row.line = ix.record_line(start);
                 let k = reader.position().byte().saturating_sub(ix.base) as usize;
                 ix.consume(k);
+                ix.last = Some((row.line, row.record.len()));
             }
             if let Some((i, f)) = row
                 .record
@@ -884,5 +996,81 @@ mod tests {
             s.label(&row).unwrap_err().to_string(),
             "e.csv:2: column `label`: empty label"
         );
+    }
+
+    /// Every record of `input` read as the csv crate reads it (no header, any length).
+    fn records(input: &[u8]) -> Vec<csv::ByteRecord> {
+        csv::ReaderBuilder::new()
+            .has_headers(false)
+            .flexible(true)
+            .from_reader(input)
+            .byte_records()
+            .map(|r| r.unwrap())
+            .collect()
+    }
+
+    proptest::proptest! {
+        /// The oracle is the csv crate itself: the input ends inside a quoted field exactly
+        /// when one more line end changes what it reads (inside quotes the line end joins
+        /// the last field; outside it ends the record, or is a blank line). Split anywhere,
+        /// the state carries over.
+        #[test]
+        fn quotes_end_inside_exactly_when_csv_reads_on(
+            bytes in proptest::collection::vec(
+                proptest::sample::select(vec![b'a', b',', b'"', b'\n', b'\r', b' ']), 0..24),
+            cut in 0usize..24,
+        ) {
+            let mut more = bytes.clone();
+            more.push(b'\n');
+            let inside = records(&bytes) != records(&more);
+            let start = Quotes::Outside { at_start: true };
+            let end = start.advance(&bytes, b',');
+            proptest::prop_assert_eq!(end == Quotes::Inside, inside, "{:?}", String::from_utf8_lossy(&bytes));
+            let cut = cut.min(bytes.len());
+            let split = start.advance(&bytes[..cut], b',').advance(&bytes[cut..], b',');
+            proptest::prop_assert_eq!(split, end);
+        }
+    }
+
+    #[test]
+    fn a_quote_never_closed_is_an_error_naming_its_record() {
+        let opts = CsvOptions {
+            label_col: Some("label".into()),
+            ..CsvOptions::default()
+        };
+        // Line 3 opens a quote that nothing closes: the csv crate alone would read lines
+        // 3 to 5 as one record and stop, two rows of four.
+        let data = "label,text\nnetworking,hi\nsales,\"a stray quote\nnetworking,hello\nscam,pay\n";
+        let mut s = source(data, "stray.csv", &opts).unwrap();
+        let mut row = RawRow::default();
+        assert!(s.read(&mut row).unwrap());
+        assert!(s.read(&mut row).unwrap());
+        assert_eq!(row.line, 3);
+        let err = s.read(&mut row).unwrap_err();
+        assert!(err.is_bad_data());
+        assert!(
+            err.to_string().starts_with(
+                "stray.csv:3: column `text`: malformed CSV: a quoted field is never closed"
+            ),
+            "{err}"
+        );
+        // Without a final line end, in a later chunk, or with CRLF: the same.
+        for data in [
+            "label,text\r\nsales,\"open",
+            "label,text\r\nsales,\"open\r\nstill open\r",
+        ] {
+            let mut s = source(data, "s.csv", &opts).unwrap();
+            assert!(s.read(&mut row).unwrap());
+            let err = s.read(&mut row).unwrap_err().to_string();
+            assert!(err.starts_with("s.csv:2: column `text`"), "{err}");
+        }
+        // Closed quotes, escaped quotes, quotes inside unquoted fields: no error.
+        let data = "label,text\nsales,\"a \"\"b\"\" c\nd\"\nscam,5\" screen\nscam,\"\"\n";
+        let mut s = source(data, "ok.csv", &opts).unwrap();
+        let mut n = 0;
+        while s.read(&mut row).unwrap() {
+            n += 1;
+        }
+        assert_eq!(n, 3);
     }
 }
