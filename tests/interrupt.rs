@@ -94,6 +94,13 @@ fn kill(pid: u32, sig: &str) {
     assert!(st.success(), "kill -s {sig} {pid}");
 }
 
+/// The tests of this binary that use the process's registry of temporary files, one at a
+/// time: `remove_pending` drains it, whichever test's files are listed.
+fn in_process() -> std::sync::MutexGuard<'static, ()> {
+    static ONE: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    ONE.lock().unwrap_or_else(|e| e.into_inner())
+}
+
 /// The signals and the exit codes they end a run with (128 + the signal's number).
 const SIGNALS: [(&str, i32); 3] = [("INT", 130), ("TERM", 143), ("HUP", 129)];
 
@@ -203,6 +210,7 @@ fn runs_interrupted_while_reading_exit_with_the_signal_code_and_write_nothing() 
 /// renamed over its target, which stays as it was.
 #[test]
 fn remove_pending_removes_unfinished_outputs_and_their_targets_stay() {
+    let _one = in_process();
     use pitchsift::io::output::{pending, remove_pending, Output};
     let d = tempfile::tempdir().unwrap();
     let dir = d.path();
@@ -229,6 +237,90 @@ fn remove_pending_removes_unfinished_outputs_and_their_targets_stay() {
     assert!(pending().is_empty());
     assert_eq!(files(dir), ["t.txt"]);
     assert_eq!(std::fs::read_to_string(&target).unwrap(), "new\n");
+}
+
+/// A run's outputs are renamed as one group (`output::commit`) under the commit lock that
+/// `remove_pending` (the signal thread) takes first. A signal during the renames (here:
+/// a thread calling `remove_pending` right after the first of three renames) waits until
+/// the group is renamed, and then has nothing to remove: every target is new. A signal
+/// before the commit removes every temporary file: every target is old. Before, the
+/// outputs were renamed one by one with no lock between them, so a signal after the first
+/// rename removed the other two temporary files: one target new, two old.
+#[test]
+fn a_signal_during_a_group_commit_waits_for_the_whole_group() {
+    let _one = in_process();
+    use pitchsift::io::output::{commit, commit_each, pending, prepare, remove_pending};
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::Arc;
+    let d = tempfile::tempdir().unwrap();
+    let dir = d.path();
+    let names = ["a.json", "b.md", "c.svg"];
+    for n in names {
+        write(dir, n, "old\n");
+    }
+    let group = || {
+        names
+            .iter()
+            .map(|n| prepare(&dir.join(n), b"new\n").unwrap())
+            .collect::<Vec<_>>()
+    };
+    let contents = || {
+        names
+            .iter()
+            .map(|n| std::fs::read_to_string(dir.join(n)).unwrap())
+            .collect::<Vec<_>>()
+    };
+
+    // The signal during the renames.
+    let ready = group();
+    assert_eq!(temps(dir).len(), 3);
+    let (calling, returned) = (
+        Arc::new(AtomicBool::new(false)),
+        Arc::new(AtomicBool::new(false)),
+    );
+    let mut signal = None;
+    let mut renamed = 0;
+    commit_each(ready, &mut |_| {
+        renamed += 1;
+        if renamed == 1 {
+            let (c, r) = (calling.clone(), returned.clone());
+            signal = Some(std::thread::spawn(move || {
+                c.store(true, Ordering::SeqCst);
+                let removed = remove_pending();
+                r.store(true, Ordering::SeqCst);
+                removed.removed
+            }));
+            wait_until("the signal thread calling remove_pending", || {
+                calling.load(Ordering::SeqCst)
+            });
+            // Time for it to reach the lock: were it not held, remove_pending would
+            // return at once (a slow thread only makes this check weaker, never wrong).
+            std::thread::sleep(Duration::from_millis(200));
+        }
+        assert!(
+            !returned.load(Ordering::SeqCst),
+            "remove_pending returned between two renames of one group"
+        );
+    })
+    .unwrap();
+    assert_eq!(renamed, 3);
+    let removed = signal.unwrap().join().unwrap();
+    assert_eq!(removed, 0, "nothing was left to remove");
+    assert_eq!(contents(), ["new\n"; 3]);
+    assert!(temps(dir).is_empty());
+
+    // The signal before the commit.
+    for n in names {
+        write(dir, n, "old\n");
+    }
+    let ready = group();
+    let closed = remove_pending();
+    assert_eq!(closed.removed, 3);
+    drop(closed);
+    assert!(pending().is_empty());
+    assert!(commit(ready).is_err(), "the temporary files are gone");
+    assert_eq!(contents(), ["old\n"; 3]);
+    assert_eq!(files(dir), names);
 }
 
 /// A tmux server of its own (socket in the test directory), ended on drop.
