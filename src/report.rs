@@ -6,8 +6,10 @@
 //! recruiting, pitching an opportunity or attempting fraud (bars with counts and
 //! shares), the same per month (stacked columns), the senders of most non-networking
 //! messages, the top reasons (terms) per label, and a table of every message (date,
-//! sender, label, confidence, first line) that can be filtered by label, searched,
-//! sorted and paged, with the messages the model is unsure about marked.
+//! sender, label, confidence, first line; a longer message opens to its whole text) that
+//! can be filtered by label, searched, sorted (dates by time, whatever layout
+//! [`crate::linkedin::parse_date`] reads) and paged, with the messages the model is unsure
+//! about marked.
 //!
 //! Memory stays bounded: [`Builder::add`] keeps counts and appends the message's table
 //! row to a spool (a temporary file in the binary), which [`Builder::write_html`] copies
@@ -41,6 +43,9 @@ pub struct Row {
     pub from: String,
     /// The first non-empty line of the text, at most [`FIRST_LINE_CHARS`] characters.
     pub first_line: String,
+    /// The whole text (trimmed), at most [`FULL_TEXT_CHARS`] characters: the table's
+    /// row opens to it when it says more than the first line.
+    pub text: String,
     /// The predicted label's index.
     pub class: usize,
     /// Its probability.
@@ -52,8 +57,19 @@ pub struct Row {
 /// The longest first line kept for the table, in characters.
 pub const FIRST_LINE_CHARS: usize = 160;
 
+/// The longest whole text kept for the table, in characters.
+pub const FULL_TEXT_CHARS: usize = 20_000;
+
+/// At most `n` characters of `s`, an ellipsis after a cut.
+fn cut(s: &str, n: usize) -> String {
+    match s.char_indices().nth(n) {
+        Some((i, _)) => format!("{}\u{2026}", &s[..i]),
+        None => s.to_string(),
+    }
+}
+
 impl Row {
-    /// A row from a message's text (only its first line is kept).
+    /// A row from a message's text.
     pub fn new(
         date: &str,
         from: &str,
@@ -67,14 +83,11 @@ impl Row {
             .map(str::trim)
             .find(|l| !l.is_empty())
             .unwrap_or("");
-        let first_line = match line.char_indices().nth(FIRST_LINE_CHARS) {
-            Some((i, _)) => format!("{}\u{2026}", &line[..i]),
-            None => line.to_string(),
-        };
         Row {
             date: date.to_string(),
             from: from.to_string(),
-            first_line,
+            first_line: cut(line, FIRST_LINE_CHARS),
+            text: cut(text.trim(), FULL_TEXT_CHARS),
             class,
             confidence,
             reasons,
@@ -146,7 +159,11 @@ impl<S: Read + Write + Seek> Builder<S> {
         if unsure {
             self.unsure += 1;
         }
-        if let Some(month) = month_of(&row.date) {
+        // The date as a time (any layout the LinkedIn reader knows), for the month chart
+        // and the table's sort; the table shows it as written.
+        let time = crate::linkedin::parse_date(&row.date);
+        let iso = time.as_ref().map(|t| t.iso());
+        if let Some(month) = iso.as_deref().and_then(month_of) {
             match self.months.get_mut(month) {
                 Some(v) => v[c] += 1,
                 None => {
@@ -166,15 +183,18 @@ impl<S: Read + Write + Seek> Builder<S> {
             e.0 += r.weight;
             e.1 += 1;
         }
-        // The table row: [date, sender, label index, confidence, first line], then 1 when
-        // unsure. The mark is decided here, on the unrounded confidence, as the headline's
-        // count and the CSV's `unsure` are: the table's confidence is rounded to 3 decimals,
-        // and 0.5996 rounded is not below 0.6.
+        // The table row: [date, sender, label index, confidence, first line, 1 when unsure
+        // else 0, the date's seconds since 1970 or null when it is no date, then the whole
+        // text when it says more than the first line]. The mark is decided here, on the
+        // unrounded confidence, as the headline's count and the CSV's `unsure` are: the
+        // table's confidence is rounded to 3 decimals, and 0.5996 rounded is not below 0.6.
         let rounded = (row.confidence * 1000.0).round() / 1000.0;
-        let cell = if unsure {
-            serde_json::to_string(&(&row.date, &row.from, c, rounded, &row.first_line, 1))
+        let (mark, t) = (u8::from(unsure), time.map(|t| t.key()));
+        let cell = if row.text != row.first_line && !row.text.is_empty() {
+            let r = (&row.date, &row.from, c, rounded, &row.first_line, mark, t);
+            serde_json::to_string(&(r.0, r.1, r.2, r.3, r.4, r.5, r.6, &row.text))
         } else {
-            serde_json::to_string(&(&row.date, &row.from, c, rounded, &row.first_line))
+            serde_json::to_string(&(&row.date, &row.from, c, rounded, &row.first_line, mark, t))
         }
         .map_err(io::Error::other)?;
         if self.n > 0 {
@@ -571,13 +591,13 @@ impl<S: Read + Write + Seek> Builder<S> {
             String::from("<div class=\"filters\" role=\"toolbar\" aria-label=\"filter by label\">");
         let _ = write!(
             s,
-            "<button type=\"button\" class=\"f on\" data-label=\"all\">all <small>{}</small></button>",
+            "<button type=\"button\" class=\"f on\" data-filter=\"all\">all <small>{}</small></button>",
             group(self.total())
         );
         for (i, l) in self.labels.iter().enumerate() {
             let _ = write!(
                 s,
-                "<button type=\"button\" class=\"f\" data-label=\"{}\"><i class=\"sw c{i}\"></i>{} <small>{}</small></button>",
+                "<button type=\"button\" class=\"f\" data-filter=\"label\" data-index=\"{i}\" data-label=\"{}\"><i class=\"sw c{i}\"></i>{} <small>{}</small></button>",
                 escape(l),
                 escape(l),
                 group(self.counts[i])
@@ -585,7 +605,7 @@ impl<S: Read + Write + Seek> Builder<S> {
         }
         let _ = write!(
             s,
-            "<button type=\"button\" class=\"f\" data-label=\"?unsure\">unsure <small>{}</small></button>\
+            "<button type=\"button\" class=\"f\" data-filter=\"unsure\">unsure <small>{}</small></button>\
              <input id=\"q\" type=\"search\" placeholder=\"search sender or text\" aria-label=\"search\"></div>",
             group(self.unsure)
         );
@@ -718,6 +738,9 @@ th{font-weight:600;color:var(--muted);white-space:nowrap}
 #table td:nth-child(1){white-space:nowrap;color:var(--muted);font-variant-numeric:tabular-nums}
 #table td:nth-child(2){white-space:nowrap;max-width:220px;overflow:hidden;text-overflow:ellipsis}
 #table td:nth-child(5){overflow-wrap:anywhere}
+#table summary{cursor:pointer}
+#table .full{white-space:pre-wrap;margin:6px 0 2px;padding:6px 8px;background:var(--bg);border-radius:4px}
+#table details[open] summary{color:var(--muted)}
 .pill{display:inline-block;color:#fff;border-radius:10px;padding:0 8px;font-size:12px}
 tr.unsure td{background:#fff8e1}
 .mark{display:inline-block;margin-left:6px;color:#9a6b00;font-size:12px;font-weight:600}
@@ -731,16 +754,24 @@ const JS: &str = r##"(function(){
 "use strict";
 var L=JSON.parse(document.getElementById("labels").textContent);
 var R=JSON.parse(document.getElementById("rows").textContent);
-var PER=100,label="all",q="",key=0,dir=-1,page=0,view=[];
+// The filter: "all", "unsure" or "label" with the label's index (never its name, which
+// is the model's data and may be "all" or anything else).
+var PER=100,fk="all",fi=-1,q="",key=0,dir=-1,page=0,view=[];
 var tbody=document.getElementById("tbody"),info=document.getElementById("pageinfo");
 var prev=document.getElementById("prev"),next=document.getElementById("next");
-function cmp(a,b){var x=a[key],y=b[key];if(key===2){x=L[x];y=L[y];}
- return x<y?-dir:x>y?dir:0;}
-function compute(){view=[];var li=L.indexOf(label);
+// Dates by their time (r[6], seconds; null when no date could be read: last, whichever
+// the direction); ties keep the input's order (r.o).
+function cmp(a,b){var x,y,c;
+ if(key===0){x=a[6];y=b[6];
+  if(x===null||y===null)c=x===null?(y===null?0:1):-1;
+  else c=x<y?-dir:x>y?dir:0;}
+ else{x=a[key];y=b[key];if(key===2){x=L[x];y=L[y];}c=x<y?-dir:x>y?dir:0;}
+ return c||a.o-b.o;}
+function compute(){view=[];
  for(var i=0;i<R.length;i++){var r=R[i];
-  if(label==="?unsure"){if(r[5]!==1)continue;}
-  else if(label!=="all"&&r[2]!==li)continue;
-  if(q&&(r[1]+"\n"+r[4]).toLowerCase().indexOf(q)<0)continue;
+  if(fk==="unsure"){if(r[5]!==1)continue;}
+  else if(fk==="label"&&r[2]!==fi)continue;
+  if(q&&(r[1]+"\n"+(r.length>7?r[7]:r[4])).toLowerCase().indexOf(q)<0)continue;
   view.push(r);}
  if(!(key===0&&dir===-1))view.sort(cmp);
  page=0;}
@@ -754,14 +785,21 @@ function render(){var f=document.createDocumentFragment(),pages=Math.max(1,Math.
   var lc=td(tr,""),p=document.createElement("span");p.className="pill c"+r[2];p.textContent=L[r[2]];lc.appendChild(p);
   var cc=td(tr,r[3].toFixed(2),"num");
   if(r[5]===1){tr.className="unsure";var m=document.createElement("span");m.className="mark";m.textContent="unsure";m.title="confidence below "+UNSURE_BELOW;cc.appendChild(m);}
-  td(tr,r[4]);f.appendChild(tr);}
+  if(r.length>7){
+   // A longer message: its first line opens to the whole text (a details element:
+   // click, Enter or Space), as text, never as markup.
+   var mc=td(tr,""),d=document.createElement("details"),s=document.createElement("summary"),w=document.createElement("div");
+   s.textContent=r[4];w.className="full";w.textContent=r[7];d.appendChild(s);d.appendChild(w);mc.appendChild(d);}
+  else td(tr,r[4]);
+  f.appendChild(tr);}
  tbody.textContent="";tbody.appendChild(f);
  info.textContent=view.length?("messages "+(page*PER+1).toLocaleString()+"\u2013"+end.toLocaleString()+" of "+view.length.toLocaleString()+" \u00b7 page "+(page+1)+" of "+pages):"no messages";
  prev.disabled=page===0;next.disabled=page>=pages-1;}
 var buttons=document.querySelectorAll(".f");
 for(var b=0;b<buttons.length;b++)buttons[b].addEventListener("click",function(){
- for(var k=0;k<buttons.length;k++)buttons[k].classList.remove("on");
- this.classList.add("on");label=this.getAttribute("data-label");compute();render();});
+ for(var k=0;k<buttons.length;k++){buttons[k].classList.remove("on");buttons[k].setAttribute("aria-pressed","false");}
+ this.classList.add("on");this.setAttribute("aria-pressed","true");
+ fk=this.getAttribute("data-filter");fi=fk==="label"?+this.getAttribute("data-index"):-1;compute();render();});
 var timer=null;document.getElementById("q").addEventListener("input",function(){var v=this.value;
  clearTimeout(timer);timer=setTimeout(function(){q=v.trim().toLowerCase();compute();render();},120);});
 var ths=document.querySelectorAll("#table th[data-key]");
@@ -772,7 +810,8 @@ for(var t=0;t<ths.length;t++)ths[t].addEventListener("click",function(){var k=+t
  compute();render();});
 prev.addEventListener("click",function(){page--;render();});
 next.addEventListener("click",function(){page++;render();});
-R.sort(function(a,b){return a[0]<b[0]?1:a[0]>b[0]?-1:0;});
+for(var o=0;o<R.length;o++)R[o].o=o;
+R.sort(cmp);
 compute();render();
 document.body.setAttribute("data-ready","1");
 if(window.performance&&performance.mark)performance.mark("table-ready");
@@ -896,9 +935,13 @@ mod tests {
         );
         assert!(html.contains("selling (50%)"));
         assert!(html.contains("2 &middot; 50.0%"));
-        // Only the first line of a text goes into the table.
-        assert!(html.contains("\"Buy now\"]"));
-        assert!(!html.contains("more\""));
+        // The table shows the first line of a text and opens to the whole text.
+        assert!(
+            html.contains("\"Buy now\",0,1736071200,\"Buy now\\nmore\"]"),
+            "{html}"
+        );
+        // A one-line text once; a date as a time (2025-01-05T10:00:00Z: 1736071200 s, 2025-01-20T10:00:00Z: 1737367200 s, by `date +%s -d`).
+        assert!(html.contains("\"Demo?\",1,1737367200]"), "{html}");
     }
 
     #[test]

@@ -11,7 +11,7 @@ mod common;
 use std::path::Path;
 use std::time::Duration;
 
-use common::{assert_ok, run, PREDICT};
+use common::{assert_ok, run, s, PREDICT};
 
 /// Invented messages, a few per kind of sender.
 const TEMPLATES: &[(&str, &str)] = &[
@@ -205,7 +205,7 @@ fn report_works_in_headless_chromium() {
     assert!(conf.windows(2).all(|w| w[0] <= w[1]), "{conf:?}");
 
     // Back to all messages, then the second page.
-    b.click(".f[data-label=\"all\"]");
+    b.click(".f[data-filter=\"all\"]");
     b.click("#next");
     assert_eq!(b.eval("document.querySelectorAll('#tbody tr').length"), 100);
     assert_eq!(
@@ -324,13 +324,13 @@ fn report_of_a_csv_marks_the_csv_unsure_and_keeps_its_layout() {
         true,
         "an unread date as written"
     );
-    b.click(".f[data-label=\"?unsure\"]");
+    b.click(".f[data-filter=\"unsure\"]");
     assert_eq!(
         b.eval("document.querySelectorAll('#tbody tr').length"),
         unsure as u64,
         "the unsure filter shows the messages it counts"
     );
-    b.click(".f[data-label=\"all\"]");
+    b.click(".f[data-filter=\"all\"]");
     // The table fits its section: the long first line wraps.
     let (table, section): (f64, f64) = serde_json::from_value(b.eval(
         "[document.getElementById('table').scrollWidth,\
@@ -355,5 +355,182 @@ fn report_of_a_csv_marks_the_csv_unsure_and_keeps_its_layout() {
     );
     assert_eq!(b.problems(), Vec::<String>::new());
     let shot = Path::new(env!("CARGO_TARGET_TMPDIR")).join("report-csv-browser-test.png");
+    b.screenshot(&shot, true);
+}
+
+/// The labels of a model of one's own, each a name the page must not confuse with its own
+/// words or markup: `all` (the name of the "all" filter), quotes and `<b>`, a space, and
+/// non-ASCII letters; in byte order, as the model sorts them.
+const OWN_LABELS: [&str; 4] = ["all", "café ☕", "it's \"<b>x</b>\"", "with space"];
+
+/// The table as a person uses it, on a CSV inbox classified by a model with the labels
+/// above: (a) a message of several lines opens to its whole text (click, or Enter on its
+/// focused first line), as text; (b) the date column sorts by time, whatever layout the
+/// dates were written in, with dates that are none last in both directions and in input
+/// order; (c) the filter button of the label `all` shows that label's messages only.
+/// Before: the table showed first lines only; `TBD` sorted above every date and the empty
+/// date below them, or the other way round (text order); the `all` label's button showed
+/// every message (it shared its key with the "all" filter).
+#[test]
+fn report_table_opens_messages_sorts_dates_by_time_and_keys_filters_apart_from_labels() {
+    let Some(bin) = browser_or_skip() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    // The model: the fixture templates, each kind of sender one of the labels.
+    let train = d.join("train.csv");
+    let mut w = csv::Writer::from_path(&train).unwrap();
+    w.write_record(["text", "label"]).unwrap();
+    for round in 0..5 {
+        for (i, (_, text)) in TEMPLATES.iter().enumerate() {
+            let text = format!(
+                "{text} {}",
+                ["", "thanks", "regards", "cheers", "best"][round]
+            );
+            w.write_record([text.as_str(), OWN_LABELS[i / 2]]).unwrap();
+        }
+    }
+    w.flush().unwrap();
+    let model = d.join("own.model");
+    assert_ok(&run(common::TRAIN, &[s(&train), "-o", s(&model), "-q"]));
+    // The inbox: the dates in the layouts the reader knows, and two that are no date.
+    let dates = [
+        "5/1/2023, 10:02 AM",      // 2023-05-01 10:02
+        "TBD",                     // no date
+        "2025-12-01 08:00:00 UTC", // 2025-12-01 08:00
+        "2/29/24, 9:15 PM",        // 2024-02-29 21:15
+        "",                        // no date
+        "2023-04-30T09:00:00Z",    // 2023-04-30 09:00
+        "12/1/2025, 12:05 AM",     // 2025-12-01 00:05
+        "2024-03-01",              // 2024-03-01 00:00
+    ];
+    let input = d.join("inbox.csv");
+    let mut w = csv::Writer::from_path(&input).unwrap();
+    w.write_record(["date", "from", "text"]).unwrap();
+    for (i, date) in dates.iter().enumerate() {
+        let (from, text) = TEMPLATES[i];
+        let text = if i == 2 {
+            format!("{text}\nSecond line <i>not markup</i>\n\nThird paragraph, the end.")
+        } else {
+            text.to_string()
+        };
+        w.write_record([*date, from, &text]).unwrap();
+    }
+    w.flush().unwrap();
+    let (out, report) = (d.join("out.csv"), d.join("inbox.html"));
+    assert_ok(&run(
+        PREDICT,
+        &[
+            "--model",
+            s(&model),
+            "--input",
+            s(&input),
+            "--output",
+            s(&out),
+            "--report",
+            s(&report),
+            "-q",
+        ],
+    ));
+    let preds = predictions(&out);
+    let all_label = preds.iter().filter(|(p, _)| p == "all").count();
+    assert!(
+        all_label > 0 && all_label < dates.len(),
+        "the `all` label predicted for some, not every, message: {preds:?}"
+    );
+
+    let mut b = cdp::Browser::launch(&bin, 1280, 1100);
+    b.prepare();
+    b.open_file(&report);
+    assert!(
+        b.wait_for(
+            "document.body.getAttribute('data-ready')==='1'",
+            Duration::from_secs(30)
+        ),
+        "the table never became ready: {:?}",
+        b.problems()
+    );
+    let senders = |b: &mut cdp::Browser| -> Vec<String> {
+        serde_json::from_value(b.eval(
+            "Array.from(document.querySelectorAll('#tbody td:nth-child(2)')).map(function(td){\
+             return td.textContent})",
+        ))
+        .unwrap()
+    };
+    let names = |order: &[usize]| -> Vec<String> {
+        order.iter().map(|&i| TEMPLATES[i].0.to_string()).collect()
+    };
+
+    // (b) Newest first (the page's first order), then oldest first after a click on
+    // "date"; the rows without a date last both times, in input order (TBD, then empty).
+    assert_eq!(senders(&mut b), names(&[2, 6, 7, 3, 0, 5, 1, 4]));
+    b.click("#table th[data-key=\"0\"]");
+    assert_eq!(senders(&mut b), names(&[5, 0, 3, 7, 6, 2, 1, 4]));
+    // The dates are shown as pitchsift writes them, the unread one as written.
+    assert_eq!(
+        b.eval("document.querySelector('#tbody td:first-child').textContent"),
+        "2023-04-30 09:00:00"
+    );
+    b.click("#table th[data-key=\"0\"]");
+    assert_eq!(senders(&mut b), names(&[2, 6, 7, 3, 0, 5, 1, 4]));
+
+    // (a) The message of three lines shows its first line; a click opens the whole text.
+    let full = "document.querySelector('#tbody details .full')";
+    assert_eq!(
+        b.eval(&format!("{full}.checkVisibility()")),
+        false,
+        "closed at first"
+    );
+    b.click("#tbody details summary");
+    assert_eq!(b.eval(&format!("{full}.checkVisibility()")), true);
+    assert_eq!(
+        b.eval(&format!("{full}.innerText")),
+        format!(
+            "{}\nSecond line <i>not markup</i>\n\nThird paragraph, the end.",
+            TEMPLATES[2].1
+        )
+    );
+    assert_eq!(b.eval("document.querySelectorAll('#tbody i').length"), 0);
+    let shot = Path::new(env!("CARGO_TARGET_TMPDIR")).join("report-opened-message.png");
+    b.screenshot(&shot, false);
+    // Closed again, then opened from the keyboard: Enter on the focused first line.
+    b.click("#tbody details summary");
+    assert_eq!(
+        b.eval("document.querySelector('#tbody details').open"),
+        false
+    );
+    b.eval("document.querySelector('#tbody details summary').focus()");
+    for t in ["keyDown", "keyUp"] {
+        b.call(
+            "Input.dispatchKeyEvent",
+            serde_json::json!({"type": t, "key": "Enter", "code": "Enter",
+                "windowsVirtualKeyCode": 13, "text": "\r"}),
+        );
+    }
+    assert_eq!(
+        b.eval("document.querySelector('#tbody details').open"),
+        true
+    );
+
+    // (c) Each label's button, found as a person finds it (the label buttons follow
+    // "all", in label order), shows that label's messages only, whatever its name.
+    for (i, label) in OWN_LABELS.iter().enumerate() {
+        b.click(&format!(".filters button:nth-of-type({})", i + 2));
+        let want = preds.iter().filter(|(p, _)| p == label).count();
+        let shown: Vec<String> = serde_json::from_value(b.eval(
+            "Array.from(document.querySelectorAll('#tbody .pill')).map(function(p){\
+             return p.textContent})",
+        ))
+        .unwrap();
+        assert_eq!(shown, vec![label.to_string(); want], "the {label:?} button");
+    }
+    b.click(".filters button:nth-of-type(1)");
+    assert_eq!(
+        b.eval("document.querySelectorAll('#tbody tr').length"),
+        dates.len() as u64
+    );
+    assert_eq!(b.problems(), Vec::<String>::new());
+    let shot = Path::new(env!("CARGO_TARGET_TMPDIR")).join("report-own-labels.png");
     b.screenshot(&shot, true);
 }

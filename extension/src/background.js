@@ -1,7 +1,8 @@
 // The background (a service worker in Chromium, an event page in Firefox): the model
 // lives here, in WebAssembly (extension pages may compile WebAssembly; a site's
 // Content-Security-Policy would stop it in a content script). Content scripts send
-// {type: 'classify', texts} and get {labels, answers}.
+// {type: 'classify', texts} and get {labels, answers}, and send {type: 'seen', items}
+// (this week's counts, which only the background writes).
 // Chromium's service worker loads the shared scripts itself; Firefox's event page has them
 // from the manifest's background.scripts.
 if (typeof importScripts === 'function' && !globalThis.pitchsiftCore) {
@@ -23,6 +24,14 @@ async function model() {
 }
 
 api.runtime.onMessage.addListener((msg, _sender, reply) => {
+  if (msg?.type === 'seen') {
+    // This week's counts: written here only, one update after the other (store.js).
+    store
+      .countSeenInOrder(msg.items)
+      .then(() => reply({ ok: true }))
+      .catch((e) => reply({ error: String(e) }));
+    return true;
+  }
   if (msg?.type !== 'classify') return false;
   model()
     .then((m) => reply({ labels: m.labels, answers: msg.texts.map((t) => m.classify(t, REASONS)) }))

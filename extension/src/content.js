@@ -136,7 +136,8 @@ async function scan() {
     }
     seen.push([item.text, label]);
   }
-  if (seen.length) store.countSeen(seen).catch(() => {});
+  // Counted by the background, the one writer of the counts (store.countSeenInOrder).
+  if (seen.length) Promise.resolve(api.runtime.sendMessage({ type: 'seen', items: seen })).catch(() => {});
   document.documentElement.dataset.pitchsiftReady = '1';
 }
 

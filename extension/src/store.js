@@ -52,7 +52,8 @@ export function hash(s) {
   return h.toString(16).padStart(8, '0');
 }
 
-/** Count what was seen this week (each text once); `items` are [text, label]. */
+/** Count what was seen this week (each text once); `items` are [text, label]. Not safe
+ * to run twice at once (see countSeenInOrder, the one caller). */
 export async function countSeen(items) {
   const week = isoWeek();
   let { seen } = await api.storage.local.get('seen');
@@ -71,6 +72,21 @@ export async function countSeen(items) {
     await api.storage.local.set({ seen });
   }
   return seen;
+}
+
+// storage.local has no transaction: countSeen reads, adds and writes back, so two calls
+// that overlap (several conversations rendered at once, two LinkedIn tabs) each write
+// their own sum and one of them is lost. So there is one writer: content scripts send
+// their items to the background ({type: 'seen', items}), the one context every tab
+// talks to, which runs the updates one after the other on this promise chain. (A chain
+// in each content script would still lose counts between two tabs.)
+let seenChain = Promise.resolve();
+
+/** countSeen, queued after every earlier call of this context (the background's). */
+export function countSeenInOrder(items) {
+  const done = seenChain.then(() => countSeen(items));
+  seenChain = done.catch(() => {});
+  return done;
 }
 
 export async function getSeen() {

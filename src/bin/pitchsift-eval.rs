@@ -13,7 +13,7 @@ use pitchsift::eval::crossval::{self, CvOptions};
 use pitchsift::eval::cv::{check_k, Dataset, Sources};
 use pitchsift::eval::grid::{self, GridSpec};
 use pitchsift::eval::{self, render, Outcome};
-use pitchsift::io::output::write_atomic;
+use pitchsift::io::output::{self as output, prepare, Ready};
 use pitchsift::model_file::{self, Load};
 use pitchsift::nb::calibrate::Method;
 
@@ -183,6 +183,9 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         .check()?;
     cli.run.init_threads()?;
     let start = Instant::now();
+    // Every output is written completely first, then all are renamed together
+    // (output::commit): an interrupt leaves all of them old or all new.
+    let mut ready = Vec::new();
     let outcome = if let Some(model) = &cli.model_file {
         let mut tests = cli.test.clone();
         tests.extend(cli.inputs.iter().cloned());
@@ -196,7 +199,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         let csv = cli.csv.options(Some(&cli.train.label_col));
         eval::evaluate_model(&clf, model, &tests, &csv, cli.min_confidence)?
     } else {
-        cross_validate(&cli)?
+        cross_validate(&cli, &mut ready)?
     };
     print!("{}", outcome.text());
     if !cli.run.quiet {
@@ -207,19 +210,20 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         );
     }
     if let Some(path) = &cli.json {
-        write_atomic(path, &outcome.json())?;
+        ready.push(prepare(path, &outcome.json())?);
     }
     if let Some(path) = &cli.markdown {
-        write_atomic(path, render::markdown_report(&outcome).as_bytes())?;
+        ready.push(prepare(path, render::markdown_report(&outcome).as_bytes())?);
     }
     if let Some(dir) = &cli.plot {
-        render::save_plots(dir, &outcome)?;
+        ready.extend(render::prepare_plots(dir, &outcome)?);
     }
-    Ok(())
+    Ok(output::commit(ready)?)
 }
 
-/// --cv and --grid: read the corpora, check the folds, cross-validate.
-fn cross_validate(cli: &Cli) -> anyhow::Result<Outcome> {
+/// --cv and --grid: read the corpora, check the folds, cross-validate; the
+/// --predictions or -o file is added to `ready`.
+fn cross_validate(cli: &Cli, ready: &mut Vec<Ready>) -> anyhow::Result<Outcome> {
     if cli.inputs.is_empty() {
         return Err(Usage("give the labelled corpus files to cross-validate".into()).into());
     }
@@ -271,7 +275,7 @@ fn cross_validate(cli: &Cli) -> anyhow::Result<Outcome> {
         let (outcome, per_row) = crossval::cross_validate(&data, &params, &o, &progress)?;
         drop(progress);
         if let Some(path) = &cli.predictions {
-            write_atomic(path, &crossval::predictions_csv(&data, &per_row))?;
+            ready.push(prepare(path, &crossval::predictions_csv(&data, &per_row))?);
         }
         return Ok(outcome);
     }
@@ -282,7 +286,7 @@ fn cross_validate(cli: &Cli) -> anyhow::Result<Outcome> {
     println!("{}", found.table);
     if let Some(out) = &cli.output {
         let clf = data.train(&found.best, &pitchsift::corpus::describe(&cli.inputs))?;
-        model_file::save(&clf, out)?;
+        ready.push(model_file::prepare(&clf, out)?);
         if !cli.run.quiet {
             eprintln!(
                 "pitchsift-eval: best configuration trained on all {} rows, written to {}",

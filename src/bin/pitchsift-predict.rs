@@ -9,7 +9,7 @@ use std::process::ExitCode;
 use anyhow::Context;
 use clap::Parser;
 use common::{ReadArgs, RunArgs, Usage};
-use pitchsift::io::output::Output;
+use pitchsift::io::output::{self, Output, Ready};
 use pitchsift::linkedin;
 use pitchsift::model_file::{self, Load};
 use pitchsift::nb::calibrate::UNSURE;
@@ -215,11 +215,17 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         }
         notes.push(n);
     }
+    // Both outputs complete, then renamed together (an interrupt leaves both old or
+    // both new).
     let written = match (written, report, report_out) {
-        (Ok(()), Some(r), Some(ro)) => write_report(r, ro, &cli, notes),
-        (w, _, _) => w,
+        (Ok(()), Some(r), Some(ro)) => write_report(r, ro, &cli, notes).map(Some),
+        (w, _, _) => w.map(|()| None),
     }
-    .and_then(|()| Ok(out.finish()?));
+    .and_then(|report| {
+        Ok(output::commit(
+            report.into_iter().chain([out.ready()?]).collect(),
+        )?)
+    });
     // The process ends here: freeing the model's millions of small allocations one by
     // one would only delay the exit.
     std::mem::forget(clf);
@@ -258,13 +264,14 @@ fn messages(
     Ok(m.write(&args)?)
 }
 
-/// The report page, written atomically to `out` (opened before the work).
+/// The report page, written completely to `out` (opened before the work), to be
+/// renamed with the predictions.
 fn write_report(
     r: ReportBuilder,
     mut out: Output,
     cli: &Cli,
     notes: Vec<String>,
-) -> anyhow::Result<()> {
+) -> anyhow::Result<Ready> {
     let path = out.name();
     let source = match &cli.linkedin {
         Some(p) => p.display().to_string(),
@@ -288,6 +295,6 @@ fn write_report(
     };
     r.write_html(&mut out, &meta)
         .map_err(anyhow::Error::from)
-        .and_then(|()| Ok(out.finish()?))
+        .and_then(|()| Ok(out.ready()?))
         .with_context(|| path.display().to_string())
 }

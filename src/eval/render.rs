@@ -209,23 +209,35 @@ fn esc(s: &str) -> String {
 }
 
 /// Write `confusion.svg` and `reliability.svg` of an outcome into `dir` (created if
-/// missing), each atomically.
+/// missing), renamed into place together.
 #[cfg(feature = "fs")]
 pub fn save_plots(dir: &std::path::Path, outcome: &Outcome) -> crate::error::Result<()> {
+    crate::io::output::commit(prepare_plots(dir, outcome)?)
+}
+
+/// [`save_plots`] without the renames: both files complete, for
+/// [`crate::io::output::commit`] to rename with the run's other outputs.
+#[cfg(feature = "fs")]
+pub fn prepare_plots(
+    dir: &std::path::Path,
+    outcome: &Outcome,
+) -> crate::error::Result<Vec<crate::io::output::Ready>> {
     std::fs::create_dir_all(dir).map_err(|e| crate::error::Error::Io {
         location: crate::error::Location::file(dir),
         source: e,
     })?;
-    use crate::io::output::write_atomic;
+    use crate::io::output::prepare;
     let (r, title) = (&outcome.report, &outcome.title);
-    write_atomic(
-        &dir.join("confusion.svg"),
-        svg_confusion(r, title).as_bytes(),
-    )?;
-    write_atomic(
-        &dir.join("reliability.svg"),
-        svg_reliability(r, title).as_bytes(),
-    )
+    Ok(vec![
+        prepare(
+            &dir.join("confusion.svg"),
+            svg_confusion(r, title).as_bytes(),
+        )?,
+        prepare(
+            &dir.join("reliability.svg"),
+            svg_reliability(r, title).as_bytes(),
+        )?,
+    ])
 }
 
 /// The confusion matrix as an SVG heat map, cells shaded by the share of their row.

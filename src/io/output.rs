@@ -6,6 +6,12 @@
 //! so that a binary interrupted by a signal can remove them all ([`remove_pending`])
 //! before it exits: an interrupted run leaves neither a half-written target nor a
 //! temporary file beside it.
+//!
+//! A run that writes several outputs writes each completely ([`Output::ready`]) and then
+//! renames them together ([`commit`]) under a process-wide commit lock, which
+//! [`remove_pending`] takes first: a signal during the renames waits until the whole
+//! group is renamed, a signal before them removes every temporary file. So an
+//! interrupted run leaves either every target old or every target new, never a mix.
 
 use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
@@ -75,19 +81,89 @@ impl Output {
 
     /// Flush; a file is synced, made readable and renamed over its target.
     pub fn finish(self) -> Result<()> {
+        commit(vec![self.ready()?])
+    }
+
+    /// Flush; a file is synced and made readable, its temporary file left in place for
+    /// [`commit`] to rename with the run's other outputs (dropped instead, the
+    /// temporary file is removed and the target stays as it was).
+    pub fn ready(self) -> Result<Ready> {
         match self {
-            Output::Stdout(mut w) => w.flush().map_err(|e| Error::io("standard output", e)),
-            Output::Special(mut w, path) => w.flush().map_err(|e| Error::io(path, e)),
+            Output::Stdout(mut w) => w
+                .flush()
+                .map(|()| Ready(None))
+                .map_err(|e| Error::io("standard output", e)),
+            Output::Special(mut w, path) => w
+                .flush()
+                .map(|()| Ready(None))
+                .map_err(|e| Error::io(path, e)),
             Output::File(w, path) => {
                 let tmp = w
                     .into_inner()
                     .map_err(|e| Error::io(&path, e.into_error()))?;
                 tmp.file().sync_all().map_err(|e| Error::io(&path, e))?;
                 set_readable(tmp.file()).map_err(|e| Error::io(&path, e))?;
-                tmp.persist(&path).map_err(|e| Error::io(&path, e))
+                Ok(Ready(Some((tmp, path))))
             }
         }
     }
+}
+
+/// A complete output not yet in place: a file's temporary file, synced, waiting for
+/// [`commit`] (standard output and devices are written in place: nothing to rename).
+/// Dropped uncommitted, its temporary file is removed and the target stays as it was.
+pub struct Ready(Option<(Pending, PathBuf)>);
+
+impl Ready {
+    /// The target: the path, or `None` for standard output and devices.
+    pub fn target(&self) -> Option<&Path> {
+        self.0.as_ref().map(|(_, p)| p.as_path())
+    }
+}
+
+/// Held while a group of outputs is renamed ([`commit`]), and by [`remove_pending`]
+/// before it touches the registry, so that a signal never lands between two renames of
+/// one group. Always taken before the registry's lock, never after.
+static COMMIT: Mutex<()> = Mutex::new(());
+
+fn commit_lock() -> MutexGuard<'static, ()> {
+    COMMIT.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Rename a run's outputs over their targets, all under the commit lock: a signal
+/// arriving meanwhile ([`remove_pending`]) waits until the last is renamed; one that came
+/// before removed every temporary file, so none is renamed and every target stays as it
+/// was. A rename that fails (the disk, the folder gone) stops there: the outputs after
+/// it are removed and the error names its target; the ones before it are in place.
+pub fn commit(group: Vec<Ready>) -> Result<()> {
+    commit_each(group, &mut |_| {})
+}
+
+/// [`commit`], calling `after_each` with each target after its rename, with the commit
+/// lock held (how a test shows that a signal waits for the whole group).
+pub fn commit_each(group: Vec<Ready>, after_each: &mut dyn FnMut(&Path)) -> Result<()> {
+    let _lock = commit_lock();
+    for (tmp, path) in group.into_iter().flat_map(|r| r.0) {
+        tmp.persist(&path).map_err(|e| Error::io(&path, e))?;
+        after_each(&path);
+    }
+    Ok(())
+}
+
+/// [`write_atomic`] without the rename: the complete output of `fill`, ready for
+/// [`commit`] with the run's other outputs.
+pub fn prepare_with(
+    path: &Path,
+    fill: &mut dyn FnMut(&mut dyn Write) -> io::Result<()>,
+) -> Result<Ready> {
+    let mut out = Output::create(path)?;
+    fill(&mut out).map_err(|e| Error::io(path, e))?;
+    out.ready()
+}
+
+/// [`prepare_with`] of `bytes`.
+pub fn prepare(path: &Path, bytes: &[u8]) -> Result<Ready> {
+    prepare_with(path, &mut |w| w.write_all(bytes))
 }
 
 impl Write for Output {
@@ -130,9 +206,7 @@ pub fn write_atomic_with(
     path: &Path,
     fill: &mut dyn FnMut(&mut dyn Write) -> io::Result<()>,
 ) -> Result<()> {
-    let mut out = Output::create(path)?;
-    fill(&mut out).map_err(|e| Error::io(path, e))?;
-    out.finish()
+    commit(vec![prepare_with(path, fill)?])
 }
 
 /// True when `path` exists and is neither a regular file nor a directory (a device,
@@ -237,20 +311,25 @@ fn unregister(reg: &mut Vec<PathBuf>, name: &Path) {
     }
 }
 
-/// The registry held closed by [`remove_pending`]: while it lives no output of this
-/// process creates, renames or removes a temporary file (they wait).
+/// The registry and the commit lock held closed by [`remove_pending`]: while it lives no
+/// output of this process creates, renames or removes a temporary file (they wait).
 #[must_use = "hold it until the process exits, or outputs may start again"]
 pub struct PendingRemoved {
     /// How many temporary files were removed.
     pub removed: usize,
+    // Fields drop in order: the registry before the commit lock (taken in reverse).
     _lock: MutexGuard<'static, Vec<PathBuf>>,
+    _commit: MutexGuard<'static, ()>,
 }
 
 /// Remove the temporary file of every unfinished output of this process, for a process
-/// about to exit on a signal; their targets are left as they were. The returned guard
-/// keeps every other output waiting (none renamed, none started) until it is dropped:
-/// hold it until the process exits. Any thread may call it, at any time.
+/// about to exit on a signal; their targets are left as they were. It first takes the
+/// commit lock, so a group of outputs being renamed ([`commit`]) is renamed completely
+/// before (every target new, nothing left to remove). The returned guard keeps every
+/// other output waiting (none renamed, none started) until it is dropped: hold it until
+/// the process exits. Any thread may call it, at any time.
 pub fn remove_pending() -> PendingRemoved {
+    let commit = commit_lock();
     let mut reg = registry();
     let removed = reg
         .drain(..)
@@ -259,6 +338,7 @@ pub fn remove_pending() -> PendingRemoved {
     PendingRemoved {
         removed,
         _lock: reg,
+        _commit: commit,
     }
 }
 

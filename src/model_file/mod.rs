@@ -444,6 +444,14 @@ pub fn save(clf: &Classifier, path: &Path) -> Result<()> {
     write_atomic_with(path, &mut |w| write_model(clf, w))
 }
 
+/// [`save`] without the rename: the complete file, for
+/// [`crate::io::output::commit`] to rename with the run's other outputs.
+#[cfg(feature = "fs")]
+pub fn prepare(clf: &Classifier, path: &Path) -> Result<crate::io::output::Ready> {
+    check_has_counts(clf)?;
+    crate::io::output::prepare_with(path, &mut |w| write_model(clf, w))
+}
+
 // The atomic writing of files lives in `crate::io::output` (one for every output).
 #[cfg(feature = "fs")]
 pub use crate::io::output::{is_special, set_readable, write_atomic, write_atomic_with};

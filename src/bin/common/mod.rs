@@ -30,7 +30,13 @@ pub fn main_with(name: &str, f: impl FnOnce() -> anyhow::Result<()>) -> ExitCode
         eprintln!("{name}: error: cannot handle interrupts: {e}");
         return ExitCode::from(1);
     }
-    match f() {
+    let result = f();
+    if let Some(sig) = signals::caught() {
+        // The signal thread exits with this code as soon as the outputs' commit lock is
+        // free; this thread must not end the process with another one first.
+        return ExitCode::from(128 + sig as u8);
+    }
+    match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
             if err.chain().any(|e| {
