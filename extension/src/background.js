@@ -2,7 +2,8 @@
 // lives here, in WebAssembly (extension pages may compile WebAssembly; a site's
 // Content-Security-Policy would stop it in a content script). Content scripts send
 // {type: 'classify', texts} and get {labels, answers}, and send {type: 'seen', items}
-// (this week's counts, which only the background writes).
+// (this week's counts) and {type: 'correct', text, label} (a correction): only the
+// background writes those.
 // Chromium's service worker loads the shared scripts itself; Firefox's event page has them
 // from the manifest's background.scripts.
 if (typeof importScripts === 'function' && !globalThis.pitchsiftCore) {
@@ -29,6 +30,14 @@ api.runtime.onMessage.addListener((msg, _sender, reply) => {
     store
       .countSeenInOrder(msg.items)
       .then(() => reply({ ok: true }))
+      .catch((e) => reply({ error: String(e) }));
+    return true;
+  }
+  if (msg?.type === 'correct') {
+    // Corrections are written here only too, one after the other (store.js).
+    store
+      .addCorrectionInOrder(msg.text, msg.label)
+      .then((corrections) => reply({ corrections }))
       .catch((e) => reply({ error: String(e) }));
     return true;
   }

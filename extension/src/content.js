@@ -100,7 +100,10 @@ function closeMenus() {
 }
 
 async function correct(text, label) {
-  corrections = await store.addCorrection(text, label);
+  // Written by the background, the one writer of the corrections (store.js).
+  const r = await api.runtime.sendMessage({ type: 'correct', text, label });
+  if (!r || r.error) throw new Error(r?.error || 'no answer from the background');
+  corrections = r.corrections;
   scanning = scanning.then(rebuild).catch(() => {});
   await scanning;
 }

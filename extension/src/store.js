@@ -20,6 +20,7 @@ export async function getCorrections() {
   return corrections || [];
 }
 
+/** Add a correction. Not safe to run twice at once (see addCorrectionInOrder). */
 export async function addCorrection(text, label) {
   const list = await getCorrections();
   list.push({ text, label, at: new Date().toISOString() });
@@ -53,7 +54,7 @@ export function hash(s) {
 }
 
 /** Count what was seen this week (each text once); `items` are [text, label]. Not safe
- * to run twice at once (see countSeenInOrder, the one caller). */
+ * to run twice at once (see countSeenInOrder). */
 export async function countSeen(items) {
   const week = isoWeek();
   let { seen } = await api.storage.local.get('seen');
@@ -74,19 +75,30 @@ export async function countSeen(items) {
   return seen;
 }
 
-// storage.local has no transaction: countSeen reads, adds and writes back, so two calls
-// that overlap (several conversations rendered at once, two LinkedIn tabs) each write
-// their own sum and one of them is lost. So there is one writer: content scripts send
-// their items to the background ({type: 'seen', items}), the one context every tab
-// talks to, which runs the updates one after the other on this promise chain. (A chain
-// in each content script would still lose counts between two tabs.)
-let seenChain = Promise.resolve();
+// storage.local has no transaction: countSeen and addCorrection read, change and write
+// back, so two calls that overlap (several conversations rendered at once, two LinkedIn
+// tabs, two corrections in two tabs) each write their own version and one of them is
+// lost. So there is one writer: content scripts send their updates to the background
+// ({type: 'seen', items}, {type: 'correct', text, label}), the one context every tab
+// talks to, which runs them one after the other on this promise chain. (A chain in each
+// content script would still lose updates between two tabs.)
+let writes = Promise.resolve();
 
-/** countSeen, queued after every earlier call of this context (the background's). */
-export function countSeenInOrder(items) {
-  const done = seenChain.then(() => countSeen(items));
-  seenChain = done.catch(() => {});
+/** `update()`, queued after every earlier update of this context (the background's). */
+function inOrder(update) {
+  const done = writes.then(update);
+  writes = done.catch(() => {});
   return done;
+}
+
+/** countSeen, one update after the other. */
+export function countSeenInOrder(items) {
+  return inOrder(() => countSeen(items));
+}
+
+/** addCorrection, one update after the other. */
+export function addCorrectionInOrder(text, label) {
+  return inOrder(() => addCorrection(text, label));
 }
 
 export async function getSeen() {

@@ -76,3 +76,28 @@ test('a failed update does not stop the ones after it', async () => {
   await store.countSeenInOrder(tabB);
   assert.equal(total(await store.getSeen()), 3);
 });
+
+test('addCorrection alone, twice at once: the second write loses the first (the defect)', async () => {
+  delete data.corrections;
+  await Promise.all([store.addCorrection('hello there', 'sales'), store.addCorrection('quick demo?', 'networking')]);
+  assert.equal((await store.getCorrections()).length, 1);
+});
+
+test('corrections go through the background, one after the other: both are kept, in order', async () => {
+  delete data.corrections;
+  const send = (msg) =>
+    new Promise((resolve) => {
+      assert.equal(listener(msg, {}, resolve), true, 'it answers asynchronously');
+    });
+  const [a, b] = await Promise.all([
+    send({ type: 'correct', text: 'hello there', label: 'sales' }),
+    send({ type: 'correct', text: 'quick demo?', label: 'networking' }),
+  ]);
+  // Each reply is the list after its own correction: what the content script shows.
+  assert.deepEqual(a.corrections.map((c) => c.text), ['hello there']);
+  assert.deepEqual(b.corrections.map((c) => [c.text, c.label]), [
+    ['hello there', 'sales'],
+    ['quick demo?', 'networking'],
+  ]);
+  assert.equal((await store.getCorrections()).length, 2);
+});
