@@ -809,7 +809,11 @@ fn bad_training_data_leaves_models_alone() {
 
     let cases: &[(&str, &[&str], &[&str])] = &[
         ("empty.csv", &[], &["empty.csv", "no documents"]),
-        ("nothing.csv", &[], &["nothing.csv", "no column `text`"]),
+        (
+            "nothing.csv",
+            &[],
+            &["nothing.csv", "the input is empty: no header line"],
+        ),
         (
             "one.csv",
             &[],

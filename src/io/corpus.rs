@@ -468,6 +468,12 @@ impl CsvSource {
                 })
             }
         };
+        if headers.is_empty() {
+            return Err(Error::Csv {
+                location: Location::file(path),
+                message: "the input is empty: no header line".into(),
+            });
+        }
         let find = |name: &str| find_column(&headers, path, name);
         let text_idx = find(&options.text_col)?;
         let label_idx = options.label_col.as_deref().map(find).transpose()?;
@@ -480,6 +486,24 @@ impl CsvSource {
             },
             _ => None,
         };
+        let named = [
+            ("text", Some(text_idx)),
+            ("label", label_idx),
+            ("weight", weight_idx),
+        ];
+        for (i, (a, x)) in named.iter().enumerate() {
+            for (b, y) in &named[i + 1..] {
+                if let (Some(x), Some(y)) = (x, y) {
+                    if x == y {
+                        return Err(Error::InvalidParam(format!(
+                            "{}: the {a} column and the {b} column are the same column, `{}`",
+                            path.display(),
+                            column_name(&headers[*x])
+                        )));
+                    }
+                }
+            }
+        }
         Ok(CsvSource {
             cols: Columns {
                 path: path.to_path_buf(),
@@ -1072,5 +1096,37 @@ mod tests {
             n += 1;
         }
         assert_eq!(n, 3);
+    }
+
+    #[test]
+    fn an_empty_input_and_one_column_read_twice_are_refused() {
+        let err = source("", "empty.csv", &CsvOptions::default()).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "empty.csv: malformed CSV: the input is empty: no header line"
+        );
+        assert!(err.is_bad_data());
+        // A header-only input is no error (no rows).
+        assert!(source("label,text\n", "h.csv", &CsvOptions::default()).is_ok());
+        let same = CsvOptions {
+            text_col: "Label".into(),
+            label_col: Some("label".into()),
+            ..CsvOptions::default()
+        };
+        let err = source("label,text\na,b\n", "x.csv", &same).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "invalid parameter: x.csv: the text column and the label column are the same column, `label`"
+        );
+        assert!(!err.is_bad_data());
+        let weight = CsvOptions {
+            label_col: Some("label".into()),
+            weight_col: Some("label".into()),
+            ..CsvOptions::default()
+        };
+        let err = source("label,text\na,b\n", "x.csv", &weight).unwrap_err();
+        assert!(err
+            .to_string()
+            .ends_with("the label column and the weight column are the same column, `label`"));
     }
 }
