@@ -64,7 +64,7 @@ fn main() {
         );
         if run == runs {
             if let Some(p) = &shot {
-                b.click(".f[data-label=\"all\"]");
+                b.click(".f[data-filter=\"all\"]");
                 b.eval("window.scrollTo(0,0)");
                 b.screenshot(p, full);
                 println!("screenshot: {}", p.display());
