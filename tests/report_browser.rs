@@ -96,6 +96,22 @@ fn browser_or_skip() -> Option<std::path::PathBuf> {
     }
 }
 
+/// A fresh headless Chromium, `height` pixels tall, with `report` open and its table ready.
+fn open_report(bin: &Path, height: u32, report: &Path) -> cdp::Browser {
+    let mut b = cdp::Browser::launch(bin, 1280, height);
+    b.prepare();
+    b.open_file(report);
+    assert!(
+        b.wait_for(
+            "document.body.getAttribute('data-ready')==='1'",
+            Duration::from_secs(30)
+        ),
+        "the table never became ready: {:?}",
+        b.problems()
+    );
+    b
+}
+
 #[test]
 fn report_works_in_headless_chromium() {
     let Some(bin) = browser_or_skip() else {
@@ -138,17 +154,7 @@ fn report_works_in_headless_chromium() {
         .map(|(l, c)| (l.clone(), *c))
         .unwrap();
 
-    let mut b = cdp::Browser::launch(&bin, 1280, 1600);
-    b.prepare();
-    b.open_file(&report);
-    assert!(
-        b.wait_for(
-            "document.body.getAttribute('data-ready')==='1'",
-            Duration::from_secs(30)
-        ),
-        "the table never became ready: {:?}",
-        b.problems()
-    );
+    let mut b = open_report(&bin, 1600, &report);
     assert_eq!(
         b.problems(),
         Vec::<String>::new(),
@@ -299,17 +305,7 @@ fn report_of_a_csv_marks_the_csv_unsure_and_keeps_its_layout() {
         "the filter's count"
     );
 
-    let mut b = cdp::Browser::launch(&bin, 1280, 1600);
-    b.prepare();
-    b.open_file(&report);
-    assert!(
-        b.wait_for(
-            "document.body.getAttribute('data-ready')==='1'",
-            Duration::from_secs(30)
-        ),
-        "the table never became ready: {:?}",
-        b.problems()
-    );
+    let mut b = open_report(&bin, 1600, &report);
     // All 60 rows on the first page: those marked unsure are the CSV's unsure rows.
     assert_eq!(b.eval("document.querySelectorAll('#tbody tr').length"), 60);
     assert_eq!(
@@ -440,17 +436,7 @@ fn report_table_opens_messages_sorts_dates_by_time_and_keys_filters_apart_from_l
         "the `all` label predicted for some, not every, message: {preds:?}"
     );
 
-    let mut b = cdp::Browser::launch(&bin, 1280, 1100);
-    b.prepare();
-    b.open_file(&report);
-    assert!(
-        b.wait_for(
-            "document.body.getAttribute('data-ready')==='1'",
-            Duration::from_secs(30)
-        ),
-        "the table never became ready: {:?}",
-        b.problems()
-    );
+    let mut b = open_report(&bin, 1100, &report);
     let senders = |b: &mut cdp::Browser| -> Vec<String> {
         serde_json::from_value(b.eval(
             "Array.from(document.querySelectorAll('#tbody td:nth-child(2)')).map(function(td){\
