@@ -139,7 +139,7 @@ fn small_groups_pool_and_too_many_folds_is_a_usage_error() {
     );
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     assert!(
-        stderr(&o).contains("cannot make 2 folds from 1 groups"),
+        stderr(&o).contains("cannot make 2 folds from 1 group ("),
         "{}",
         stderr(&o)
     );

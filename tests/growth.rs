@@ -187,6 +187,14 @@ fn merge_of_shards_is_byte_identical_to_training_on_the_union() {
             );
         }
     }
+    // The summary counts the models given, in the singular for one.
+    let o = run_in(MERGE, &["-o", "one.model", "part0.model"], dir);
+    assert_ok(&o);
+    assert!(
+        stderr(&o).starts_with("pitchsift-merge: 1 model, "),
+        "{}",
+        stderr(&o)
+    );
 }
 
 #[test]

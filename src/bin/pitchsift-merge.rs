@@ -57,9 +57,10 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     if !cli.run.quiet {
         let n: u64 = clf.class_docs.iter().sum();
         eprintln!(
-            "pitchsift-merge: {} models, {n} documents, {} labels, {} terms counted, {} kept \
+            "pitchsift-merge: {} model{}, {n} documents, {} labels, {} terms counted, {} kept \
              as features, {:.2}s; model written to {}",
             cli.models.len(),
+            if cli.models.len() == 1 { "" } else { "s" },
             clf.labels.len(),
             clf.info.n_terms,
             clf.n_features(),

@@ -350,7 +350,8 @@ impl Dataset {
                 .len();
             if k > n_groups {
                 return Err(Error::InvalidParam(format!(
-                    "cannot make {k} folds from {n_groups} groups{}",
+                    "cannot make {k} folds from {n_groups} group{}{}",
+                    if n_groups == 1 { "" } else { "s" },
                     if min_group > 1 {
                         format!(" (groups under {min_group} rows pooled into one)")
                     } else {
