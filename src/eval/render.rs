@@ -208,15 +208,8 @@ fn esc(s: &str) -> String {
         .replace('"', "&quot;")
 }
 
-/// Write `confusion.svg` and `reliability.svg` of an outcome into `dir` (created if
-/// missing), renamed into place together.
-#[cfg(feature = "fs")]
-pub fn save_plots(dir: &std::path::Path, outcome: &Outcome) -> crate::error::Result<()> {
-    crate::io::output::commit(prepare_plots(dir, outcome)?)
-}
-
-/// [`save_plots`] without the renames: both files complete, for
-/// [`crate::io::output::commit`] to rename with the run's other outputs.
+/// `confusion.svg` and `reliability.svg` of an outcome, complete in `dir` (created if
+/// missing), for [`crate::io::output::commit`] to rename with the run's other outputs.
 #[cfg(feature = "fs")]
 pub fn prepare_plots(
     dir: &std::path::Path,

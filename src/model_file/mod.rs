@@ -440,8 +440,7 @@ fn varint(out: &mut Vec<u8>, mut v: u64) {
 /// flushed and synced, then renamed over `path`. On error `path` is untouched.
 #[cfg(feature = "fs")]
 pub fn save(clf: &Classifier, path: &Path) -> Result<()> {
-    check_has_counts(clf)?;
-    write_atomic_with(path, &mut |w| write_model(clf, w))
+    crate::io::output::commit(vec![prepare(clf, path)?])
 }
 
 /// [`save`] without the rename: the complete file, for
