@@ -317,7 +317,7 @@ fn options_a_run_would_ignore_are_refused() {
         "1",
         "-q",
     ];
-    let cases: [(Vec<&str>, &[&str]); 6] = [
+    let cases: [(Vec<&str>, &[&str]); 7] = [
         (
             vec!["--model", s(&model), "--test", s(&c), "--alpha", "0.5"],
             &["--alpha has no use with --model", "--cv or --grid"],
@@ -341,6 +341,15 @@ fn options_a_run_would_ignore_are_refused() {
         (
             vec!["--cv", "3", s(&c), "--no-calibration"],
             &["--no-calibration is of --model"],
+        ),
+        // A model file where --cv takes the variant: said so (clap said only "invalid
+        // value ... possible values: multinomial, complement").
+        (
+            vec!["--cv", "3", s(&c), "--model", s(&model)],
+            &[
+                "with --cv and --grid, --model is the naive Bayes variant",
+                "--test FILE.csv",
+            ],
         ),
     ];
     for (args, parts) in cases {
@@ -442,4 +451,44 @@ fn repeated_cv_validates_every_row_once_per_repeat() {
             .code(),
         Some(2)
     );
+}
+
+/// A training or test file given twice (or by another spelling) is refused, naming both
+/// (exit 2, nothing written): its rows used to be counted twice, and cross-validation then
+/// tested rows that its training folds also held (an optimistic score).
+#[test]
+fn a_file_given_twice_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let c = corpus(dir.path());
+    let again = format!("{}/./corpus.csv", dir.path().display());
+    let model = dir.path().join("m.model");
+    let twice = "are the same file; its rows would be";
+    let cases: [(&str, Vec<&str>); 5] = [
+        (TRAIN, vec![s(&c), &again, "-o", s(&model)]),
+        (
+            TRAIN,
+            vec![s(&c), "--always-train", &again, "-o", s(&model)],
+        ),
+        (EVAL, vec!["--cv", "3", s(&c), &again]),
+        (EVAL, vec!["--cv", "3", s(&c), "--always-train", &again]),
+        (EVAL, vec!["--grid", s(&c), &again, "-o", s(&model)]),
+    ];
+    for (bin, args) in cases {
+        let out = run(bin, &args);
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        assert!(
+            err.contains(twice) && err.contains(&again),
+            "{args:?}: {err}"
+        );
+        assert!(!model.exists(), "{args:?}: nothing written");
+    }
+    ok(&run(TRAIN, &[s(&c), "-o", s(&model), "-q"]));
+    let out = eval(&["--model", s(&model), "--test", s(&c), &again]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("its rows would be scored twice"));
+    // Another file with the same rows is another file: accepted.
+    let copy = dir.path().join("copy.csv");
+    std::fs::copy(&c, &copy).unwrap();
+    ok(&eval(&["--cv", "3", s(&c), s(&copy), "-q"]));
 }

@@ -116,13 +116,12 @@ fn main() -> ExitCode {
         .iter()
         .any(|o| common::option_given(&args, o));
     let when = if training { "--test" } else { "--model" };
-    let given = common::unused::eval_options(&args, training);
+    if let Some(m) = common::unused::eval_options(&args, training) {
+        return common::main_with("pitchsift-eval", || Err(Usage(m).into()));
+    }
     let args = common::rename_option_if(args, when, "--model", "--model-file");
     let cli = Cli::parse_from(args);
-    common::main_with("pitchsift-eval", || match given {
-        Some(m) => Err(Usage(m).into()),
-        None => run(cli),
-    })
+    common::main_with("pitchsift-eval", || run(cli))
 }
 
 fn run(cli: Cli) -> anyhow::Result<()> {
@@ -146,30 +145,16 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             return Err(Usage(format!("--min-confidence must be in [0, 1] (got {t})")).into());
         }
     }
-    if cli.model_file.is_some() {
-        // Options of cross-validation and search that a trained model has no use for:
-        // refused rather than silently ignored (clap's `requires = "grid"` does not
-        // fire here, as --model-file conflicts with --grid).
-        let cv_only = [
-            (
-                cli.output.is_some(),
-                "-o/--output (the best model of --grid)",
-            ),
-            (cli.calibration.is_some(), "--calibration"),
-            (cli.group_col.is_some(), "--group-col"),
-            (!cli.always_train.is_empty(), "--always-train"),
-            (cli.cv_repeat > 1, "--cv-repeat"),
-        ];
-        if let Some((_, name)) = cv_only.iter().find(|(given, _)| *given) {
-            return Err(Usage(format!(
-                "{name} has no use with --model MODEL --test FILE... (it belongs to --cv or \
-                 --grid); the report goes to stdout, --json, --markdown and --plot"
-            ))
-            .into());
-        }
-    }
     common::Files::default()
         .read(cli.inputs.iter().chain(&cli.test).chain(&cli.always_train))
+        .distinct(
+            cli.test.iter().chain(&cli.inputs),
+            "its rows would be scored twice",
+        )
+        .distinct(
+            cli.inputs.iter().chain(&cli.always_train),
+            common::COUNTED_TWICE,
+        )
         .kept(&cli.model_file)
         .writes("--json", cli.json.as_ref())
         .writes("--markdown", cli.markdown.as_ref())
@@ -186,6 +171,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     // Every output is written completely first, then all are renamed together
     // (output::commit): an interrupt leaves all of them old or all new.
     let mut ready = Vec::new();
+    let mut written = None;
     let outcome = if let Some(model) = &cli.model_file {
         let mut tests = cli.test.clone();
         tests.extend(cli.inputs.iter().cloned());
@@ -199,7 +185,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         let csv = cli.csv.options(Some(&cli.train.label_col));
         eval::evaluate_model(&clf, model, &tests, &csv, cli.min_confidence)?
     } else {
-        cross_validate(&cli, &mut ready)?
+        cross_validate(&cli, &mut ready, &mut written)?
     };
     print!("{}", outcome.text());
     if !cli.run.quiet {
@@ -218,12 +204,21 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     if let Some(dir) = &cli.plot {
         ready.extend(render::prepare_plots(dir, &outcome)?);
     }
-    Ok(output::commit(ready)?)
+    output::commit(ready)?;
+    if let (Some(note), false) = (written, cli.run.quiet) {
+        eprintln!("{note}");
+    }
+    Ok(())
 }
 
 /// --cv and --grid: read the corpora, check the folds, cross-validate; the
-/// --predictions or -o file is added to `ready`.
-fn cross_validate(cli: &Cli, ready: &mut Vec<Ready>) -> anyhow::Result<Outcome> {
+/// --predictions or -o file is added to `ready`, and what to say once -o is written to
+/// `written`.
+fn cross_validate(
+    cli: &Cli,
+    ready: &mut Vec<Ready>,
+    written: &mut Option<String>,
+) -> anyhow::Result<Outcome> {
     if cli.inputs.is_empty() {
         return Err(Usage("give the labelled corpus files to cross-validate".into()).into());
     }
@@ -287,13 +282,11 @@ fn cross_validate(cli: &Cli, ready: &mut Vec<Ready>) -> anyhow::Result<Outcome> 
     if let Some(out) = &cli.output {
         let clf = data.train(&found.best, &pitchsift::corpus::describe(&cli.inputs))?;
         ready.push(model_file::prepare(&clf, out)?);
-        if !cli.run.quiet {
-            eprintln!(
-                "pitchsift-eval: best configuration trained on all {} rows, written to {}",
-                data.len(),
-                out.display()
-            );
-        }
+        *written = Some(format!(
+            "pitchsift-eval: best configuration trained on all {} rows, written to {}",
+            data.len(),
+            out.display()
+        ));
     }
     Ok(found.outcome)
 }

@@ -94,6 +94,10 @@ fn run(cli: Cli, matches: &ArgMatches) -> anyhow::Result<()> {
     // The corpora are never overwritten; the --update base model may be (documented).
     common::Files::default()
         .read(cli.corpus.iter().chain(&cli.always_train))
+        .distinct(
+            cli.corpus.iter().chain(&cli.always_train),
+            common::COUNTED_TWICE,
+        )
         .replaceable(&cli.update)
         .writes("the output", Some(&cli.output))
         .check()?;

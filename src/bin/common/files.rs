@@ -16,6 +16,8 @@ pub struct Files {
     written: Vec<(&'static str, PathBuf, bool)>,
     /// Outputs whose folder must also take a new file now (see [`Files::appends`]).
     appended: Vec<PathBuf>,
+    /// Sets of inputs that must be distinct files, each with why (see [`check_distinct`]).
+    distinct: Vec<(Vec<PathBuf>, &'static str)>,
 }
 
 impl Files {
@@ -36,6 +38,17 @@ impl Files {
     /// Files the run reads that it checks itself (a model, an export): never overwritten.
     pub fn kept<'a>(mut self, paths: impl IntoIterator<Item = &'a PathBuf>) -> Self {
         self.kept.extend(paths.into_iter().cloned());
+        self
+    }
+
+    /// Inputs no two of which may be the same file (`why` ends the error).
+    pub fn distinct<'a>(
+        mut self,
+        paths: impl IntoIterator<Item = &'a PathBuf>,
+        why: &'static str,
+    ) -> Self {
+        self.distinct
+            .push((paths.into_iter().cloned().collect(), why));
         self
     }
 
@@ -81,6 +94,9 @@ impl Files {
                 "`-` (standard input) is given more than once; it can be read once".into(),
             )
             .into());
+        }
+        for (paths, why) in &self.distinct {
+            check_distinct(paths, why)?;
         }
         for (i, (what, out, _)) in self.written.iter().enumerate() {
             if let Some((other, ..)) = self.written[..i]
@@ -141,6 +157,11 @@ impl Files {
         Ok(())
     }
 }
+
+/// Why training files must be distinct: one given twice would count its rows twice (and a
+/// cross-validation would test rows that its training folds also hold).
+pub const COUNTED_TWICE: &str = "its rows would be counted twice (and cross-validation would \
+     test rows its training folds hold); to weigh a file's rows more, give them a weight column";
 
 /// The same file given twice (another spelling or a hard link is the same file), for
 /// inputs that must be distinct (the disjoint parts of a merge). A usage error naming both.
