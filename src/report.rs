@@ -376,10 +376,11 @@ impl<S: Read + Write + Seek> Builder<S> {
             let _ = write!(
                 s,
                 "<g><title>{l}: {n} ({share:.1}%)</title><text x=\"120\" y=\"{ty}\" \
-                 text-anchor=\"end\" class=\"lab\">{l}</text><rect x=\"130\" y=\"{y}\" \
+                 text-anchor=\"end\" class=\"lab\">{short}</text><rect x=\"130\" y=\"{y}\" \
                  width=\"{bw:.1}\" height=\"{bh}\" rx=\"3\" fill=\"{c}\"/><text x=\"{tx:.1}\" \
                  y=\"{ty}\" class=\"val\">{n} &middot; {share:.1}%</text></g>",
                 l = escape(l),
+                short = escape(&shorten(l, CHART_LABEL_CHARS)),
                 n = group(self.counts[i]),
                 ty = y + 18,
                 bh = row - 10,
@@ -673,6 +674,20 @@ fn group(n: u64) -> String {
     out
 }
 
+/// The most characters of a label that fit left of the share chart's bars (120 px at
+/// 14 px); a longer one is cut with an ellipsis there, whole in the bar's tooltip.
+const CHART_LABEL_CHARS: usize = 14;
+
+/// `l` cut to `n` characters, the last of them an ellipsis when it was longer.
+fn shorten(l: &str, n: usize) -> String {
+    if l.chars().count() <= n {
+        return l.to_string();
+    }
+    let mut s: String = l.chars().take(n - 1).collect();
+    s.push('\u{2026}');
+    s
+}
+
 /// Text made safe for HTML text and attribute values.
 pub fn escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
@@ -741,7 +756,7 @@ th{font-weight:600;color:var(--muted);white-space:nowrap}
 #table summary{cursor:pointer}
 #table .full{white-space:pre-wrap;margin:6px 0 2px;padding:6px 8px;background:var(--bg);border-radius:4px}
 #table details[open] summary{color:var(--muted)}
-.pill{display:inline-block;color:#fff;border-radius:10px;padding:0 8px;font-size:12px}
+.pill{display:inline-block;color:#fff;border-radius:10px;padding:0 8px;font-size:12px;white-space:nowrap;max-width:14em;overflow:hidden;text-overflow:ellipsis;vertical-align:middle}
 tr.unsure td{background:#fff8e1}
 .mark{display:inline-block;margin-left:6px;color:#9a6b00;font-size:12px;font-weight:600}
 .pager{display:flex;gap:12px;align-items:center;margin-top:10px}
@@ -782,7 +797,7 @@ function render(){var f=document.createDocumentFragment(),pages=Math.max(1,Math.
  for(var i=page*PER;i<end;i++){var r=view[i],tr=document.createElement("tr");
   tr.setAttribute("data-label",L[r[2]]);
   td(tr,/^\d{4}-\d\d-\d\dT/.test(r[0])?r[0].replace("T"," ").replace(/Z$/,""):r[0]);td(tr,r[1]).title=r[1];
-  var lc=td(tr,""),p=document.createElement("span");p.className="pill c"+r[2];p.textContent=L[r[2]];lc.appendChild(p);
+  var lc=td(tr,""),p=document.createElement("span");p.className="pill c"+r[2];p.textContent=p.title=L[r[2]];lc.appendChild(p);
   var cc=td(tr,r[3].toFixed(2),"num");
   if(r[5]===1){tr.className="unsure";var m=document.createElement("span");m.className="mark";m.textContent="unsure";m.title="confidence below "+UNSURE_BELOW;cc.appendChild(m);}
   if(r.length>7){
@@ -965,6 +980,22 @@ mod tests {
             .headline()
             .contains("<b>0%</b> are genuine networking and <b>100%</b> are someone"));
         assert!(b.headline().contains("(confidence below 0.625)"));
+    }
+
+    #[test]
+    fn a_long_label_is_cut_in_the_share_chart_and_whole_in_its_tooltip() {
+        let long = "with spaces, and a name longer than the chart's margin".to_string();
+        let own = vec!["café ☕".to_string(), long.clone()];
+        let mut b = Builder::new(&own, 0.6, Cursor::new(Vec::new()));
+        b.add(&Row::new("", "", "text", 1, 0.9, vec![])).unwrap();
+        let chart = b.share_chart();
+        // 13 characters and the ellipsis (CHART_LABEL_CHARS = 14) in the text, all of it in
+        // the title; a short label, accented or not, whole in both.
+        assert!(chart.contains(">with spaces, \u{2026}</text>"), "{chart}");
+        assert!(chart.contains(&format!("<title>{}: 1 (100.0%)</title>", escape(&long))));
+        assert!(chart.contains(">café ☕</text>"), "{chart}");
+        assert_eq!(shorten("abc", 3), "abc");
+        assert_eq!(shorten("abcd", 3), "ab\u{2026}");
     }
 
     #[test]

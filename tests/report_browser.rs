@@ -355,9 +355,14 @@ fn report_of_a_csv_marks_the_csv_unsure_and_keeps_its_layout() {
 }
 
 /// The labels of a model of one's own, each a name the page must not confuse with its own
-/// words or markup: `all` (the name of the "all" filter), quotes and `<b>`, a space, and
-/// non-ASCII letters; in byte order, as the model sorts them.
-const OWN_LABELS: [&str; 4] = ["all", "café ☕", "it's \"<b>x</b>\"", "with space"];
+/// words or markup: `all` (the name of the "all" filter), quotes and `<b>`, spaces and a
+/// long name, and non-ASCII letters; in byte order, as the model sorts them.
+const OWN_LABELS: [&str; 4] = [
+    "all",
+    "café ☕",
+    "it's \"<b>x</b>\"",
+    "with spaces, and a name long enough to wrap in its column",
+];
 
 /// The table as a person uses it, on a CSV inbox classified by a model with the labels
 /// above: (a) a message of several lines opens to its whole text (click, or Enter on its
@@ -516,6 +521,29 @@ fn report_table_opens_messages_sorts_dates_by_time_and_keys_filters_apart_from_l
         b.eval("document.querySelectorAll('#tbody tr').length"),
         dates.len() as u64
     );
+    // Every label's pill is one line high, the long name cut short with its whole name
+    // as the tooltip (a long name used to wrap, making its rows taller than the others).
+    let pills: Vec<(f64, String)> = serde_json::from_value(b.eval(
+        "Array.from(document.querySelectorAll('#tbody .pill')).map(function(p){\
+         return [p.getBoundingClientRect().height, p.title]})",
+    ))
+    .unwrap();
+    let one_line = pills.iter().map(|p| p.0).fold(f64::INFINITY, f64::min);
+    for (height, title) in &pills {
+        assert!(
+            *height <= one_line + 0.5,
+            "{title:?}: {height} px, one line is {one_line}"
+        );
+        assert!(OWN_LABELS.contains(&title.as_str()), "{title:?}");
+    }
+    assert!(pills.iter().any(|p| p.1 == OWN_LABELS[3]));
+    // The share chart's labels stay inside the page (the long one is cut short; it ran
+    // off the chart's left edge).
+    let clipped = b.eval(
+        "Array.from(document.querySelectorAll('svg.chart text.lab')).filter(function(t){\
+         return t.getBBox().x < 0}).map(function(t){return t.textContent})",
+    );
+    assert_eq!(clipped, serde_json::json!([]));
     assert_eq!(b.problems(), Vec::<String>::new());
     let shot = Path::new(env!("CARGO_TARGET_TMPDIR")).join("report-own-labels.png");
     b.screenshot(&shot, true);
