@@ -248,9 +248,27 @@ fn calibration_fits_the_grouped_out_of_fold_scores_of_the_non_written_rows() {
     assert_eq!(v["calibration"]["n_docs"], 30);
     assert_eq!(v["calibration"]["folds"], 3);
     assert_eq!(v["documents"], 45);
-    // --group-col without calibration is a usage error.
-    let o = run(TRAIN, &[s(&real), "--group-col", "source", "-o", s(&model)]);
-    assert_eq!(o.status.code(), Some(2));
+    // --group-col or --calibration-folds without calibration is a usage error that says
+    // why, also with `--calibration none` given (which used to ignore --group-col
+    // silently); the model is left as it was.
+    let before = std::fs::read(&model).unwrap();
+    let cases: [&[&str]; 3] = [
+        &["--group-col", "source"],
+        &["--group-col", "source", "--calibration", "none"],
+        &["--calibration-folds", "3"],
+    ];
+    for extra in cases {
+        let mut args = vec![s(&real), "-o", s(&model)];
+        args.extend_from_slice(extra);
+        let o = run(TRAIN, &args);
+        assert_eq!(o.status.code(), Some(2), "{extra:?}");
+        let err = stderr(&o);
+        assert!(
+            err.contains(&format!("{} has no use without --calibration", extra[0])),
+            "{extra:?}: {err}"
+        );
+    }
+    assert_eq!(std::fs::read(&model).unwrap(), before);
 }
 
 #[test]

@@ -66,7 +66,7 @@ struct Cli {
     /// With --calibration: the column naming each row's group (an inbox, a source):
     /// the calibration folds are grouped by it, so the map sees the scores of groups
     /// the model has not seen.
-    #[arg(long, value_name = "COLUMN", requires = "calibration")]
+    #[arg(long, value_name = "COLUMN")]
     group_col: Option<String>,
     /// Leave the terms that --min-df drops out of the stored counts too, so that the
     /// model file holds no term found in fewer than --min-df documents (for training
@@ -103,6 +103,19 @@ fn run(cli: Cli, matches: &ArgMatches) -> anyhow::Result<()> {
         .check()?;
     cli.run.init_threads()?;
     let start = Instant::now();
+    if matches!(cli.calibration, CalibrationArg::None) {
+        let given = |id: &str| matches.value_source(id) == Some(ValueSource::CommandLine);
+        if let Some(o) = ["group-col", "calibration-folds"]
+            .into_iter()
+            .find(|o| given(&o.replace('-', "_")))
+        {
+            return Err(Usage(format!(
+                "--{o} has no use without --calibration isotonic or temperature: it sets \
+                 the folds that fit the calibration map"
+            ))
+            .into());
+        }
+    }
     let calibration = match cli.calibration {
         CalibrationArg::Temperature => Some(Method::Temperature),
         CalibrationArg::Isotonic => Some(Method::Isotonic),
