@@ -323,6 +323,56 @@ fn a_signal_during_a_group_commit_waits_for_the_whole_group() {
     assert_eq!(files(dir), names);
 }
 
+/// A rename of a group that fails (here: its target became a directory) fails the whole
+/// group: the targets renamed before it get their old files back (or are removed when
+/// they had none), the ones after it are untouched, and no temporary or kept file is
+/// left. Before, the targets before it stayed new (an eval run that failed with
+/// "Is a directory" on --markdown had already replaced its --json file).
+#[test]
+fn a_failed_rename_puts_the_whole_group_back() {
+    let _one = in_process();
+    use pitchsift::io::output::{commit, prepare};
+    let d = tempfile::tempdir().unwrap();
+    let dir = d.path();
+    write(dir, "a.json", "old a\n");
+    write(dir, "c.svg", "old c\n");
+    std::fs::create_dir(dir.join("made-a-dir")).unwrap();
+    write(&dir.join("made-a-dir"), "inside", "x");
+    let targets = ["a.json", "b.md", "made-a-dir", "c.svg"];
+    let ready: Vec<_> = targets
+        .iter()
+        .map(|n| prepare(&dir.join(n), b"new\n").unwrap())
+        .collect();
+    let err = commit(ready).unwrap_err().to_string();
+    assert!(err.contains("made-a-dir"), "{err}");
+    assert_eq!(
+        std::fs::read_to_string(dir.join("a.json")).unwrap(),
+        "old a\n"
+    );
+    assert!(!dir.join("b.md").exists(), "b.md had no file before");
+    assert_eq!(
+        std::fs::read_to_string(dir.join("c.svg")).unwrap(),
+        "old c\n"
+    );
+    assert!(dir.join("made-a-dir/inside").exists());
+    assert_eq!(files(dir), ["a.json", "c.svg", "made-a-dir"]);
+    // The same group with the directory gone: every target new, nothing else left.
+    std::fs::remove_dir_all(dir.join("made-a-dir")).unwrap();
+    let ready: Vec<_> = targets
+        .iter()
+        .map(|n| prepare(&dir.join(n), b"new\n").unwrap())
+        .collect();
+    commit(ready).unwrap();
+    for n in targets {
+        assert_eq!(
+            std::fs::read_to_string(dir.join(n)).unwrap(),
+            "new\n",
+            "{n}"
+        );
+    }
+    assert_eq!(files(dir).len(), 4, "{:?}", files(dir));
+}
+
 /// A labelled corpus whose model is large (every bigram of random words is new: at
 /// 40,000 rows about 1.3 M features, a 40 MB model), so that pitchsift-train and
 /// pitchsift-merge spend a few hundred milliseconds saving it: `n` rows of 24 words from

@@ -55,11 +55,7 @@ impl Output {
                 path.to_path_buf(),
             ));
         }
-        let dir = match path.parent() {
-            Some(d) if !d.as_os_str().is_empty() => d,
-            _ => Path::new("."),
-        };
-        let tmp = Pending::new(dir).map_err(|e| Error::io(path, e))?;
+        let tmp = Pending::new(folder_of(path)).map_err(|e| Error::io(path, e))?;
         Ok(Output::File(
             BufWriter::with_capacity(1 << 16, tmp),
             path.to_path_buf(),
@@ -133,8 +129,10 @@ fn commit_lock() -> MutexGuard<'static, ()> {
 /// Rename a run's outputs over their targets, all under the commit lock: a signal
 /// arriving meanwhile ([`remove_pending`]) waits until the last is renamed; one that came
 /// before removed every temporary file, so none is renamed and every target stays as it
-/// was. A rename that fails (the disk, the folder gone) stops there: the outputs after
-/// it are removed and the error names its target; the ones before it are in place.
+/// was. A rename that fails (the folder gone, a directory made at the target since the
+/// run began) fails the whole group: the targets already renamed get their old files
+/// back (kept as hard links until the group is in place, [`Before`]), the outputs after
+/// it are removed, and the error names the target that failed.
 pub fn commit(group: Vec<Ready>) -> Result<()> {
     commit_each(group, &mut |_| {})
 }
@@ -143,11 +141,74 @@ pub fn commit(group: Vec<Ready>) -> Result<()> {
 /// lock held (how a test shows that a signal waits for the whole group).
 pub fn commit_each(group: Vec<Ready>, after_each: &mut dyn FnMut(&Path)) -> Result<()> {
     let _lock = commit_lock();
-    for (tmp, path) in group.into_iter().flat_map(|r| r.0) {
-        tmp.persist(&path).map_err(|e| Error::io(&path, e))?;
+    let files: Vec<(Pending, PathBuf)> = group.into_iter().flat_map(|r| r.0).collect();
+    let last = files.len().saturating_sub(1);
+    let mut done: Vec<(PathBuf, Before)> = Vec::new();
+    for (i, (tmp, path)) in files.into_iter().enumerate() {
+        // The last rename has none after it to fail: its old file need not be kept.
+        let before = if i < last {
+            Before::keep(&path)
+        } else {
+            Before::Lost
+        };
+        if let Err(e) = tmp.persist(&path) {
+            for (p, b) in done.into_iter().rev() {
+                b.restore(&p);
+            }
+            return Err(Error::io(&path, e));
+        }
         after_each(&path);
+        done.push((path, before));
     }
     Ok(())
+}
+
+/// What a target of a group held before its rename, kept until the whole group is in
+/// place so that a later failure can put it back. Dropped, a kept file's extra name is
+/// removed (the target's data is then only the new file's).
+enum Before {
+    /// No file: undoing removes the new one.
+    Nothing,
+    /// The old file, under a second name (a hard link `.pitchsift-*.old` beside it).
+    Kept(tempfile::TempPath),
+    /// Not kept (not a regular file, or the file system has no hard links): undoing
+    /// leaves the new file.
+    Lost,
+}
+
+impl Before {
+    fn keep(path: &Path) -> Before {
+        match std::fs::symlink_metadata(path) {
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Before::Nothing,
+            Ok(m) if m.is_file() => tempfile::Builder::new()
+                .prefix(".pitchsift-")
+                .suffix(".old")
+                .make_in(folder_of(path), |p| std::fs::hard_link(path, p))
+                .map_or(Before::Lost, |f| Before::Kept(f.into_temp_path())),
+            _ => Before::Lost,
+        }
+    }
+
+    /// Put the old file (or its absence) back at `path`, as far as it can.
+    fn restore(self, path: &Path) {
+        match self {
+            Before::Nothing => {
+                let _ = std::fs::remove_file(path);
+            }
+            Before::Kept(old) => {
+                let _ = old.persist(path);
+            }
+            Before::Lost => {}
+        }
+    }
+}
+
+/// The folder a target is renamed in.
+fn folder_of(path: &Path) -> &Path {
+    match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    }
 }
 
 /// [`write_atomic`] without the rename: the complete output of `fill`, ready for
