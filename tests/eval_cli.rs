@@ -492,3 +492,56 @@ fn a_file_given_twice_is_refused() {
     std::fs::copy(&c, &copy).unwrap();
     ok(&eval(&["--cv", "3", s(&c), s(&copy), "-q"]));
 }
+
+/// An output named like an existing directory is refused before any work (exit 1, naming
+/// it and its option), and the run's other outputs stay as they were: `--markdown DIR`
+/// used to fail only when the outputs were renamed, after `--json` had been replaced and
+/// the report printed.
+#[test]
+fn an_output_that_is_a_directory_is_refused_before_any_work() {
+    let dir = tempfile::tempdir().unwrap();
+    let c = corpus(dir.path());
+    let model = dir.path().join("m.model");
+    ok(&run(TRAIN, &[s(&c), "-o", s(&model), "-q"]));
+    let a_dir = dir.path().join("a-dir");
+    std::fs::create_dir(&a_dir).unwrap();
+    let json = write(dir.path(), "out.json", "old\n");
+    let cases: [(&str, Vec<&str>, &str); 3] = [
+        (
+            TRAIN,
+            vec![s(&c), "-o", s(&a_dir)],
+            "the output is a directory",
+        ),
+        (
+            EVAL,
+            vec![
+                "--model",
+                s(&model),
+                "--test",
+                s(&c),
+                "--json",
+                s(&json),
+                "--markdown",
+                s(&a_dir),
+            ],
+            "--markdown is a directory",
+        ),
+        (
+            common::PREDICT,
+            vec!["-m", s(&model), "-i", s(&c), "-o", s(&a_dir)],
+            "is a directory",
+        ),
+    ];
+    for (bin, args, says) in cases {
+        let out = run(bin, &args);
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {err}");
+        assert!(
+            err.contains(s(&a_dir)) && err.contains(says),
+            "{args:?}: {err}"
+        );
+        assert!(out.stdout.is_empty(), "{args:?}: no report");
+    }
+    assert_eq!(std::fs::read_to_string(&json).unwrap(), "old\n");
+    assert_eq!(std::fs::read_dir(&a_dir).unwrap().count(), 0);
+}

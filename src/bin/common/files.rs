@@ -129,7 +129,13 @@ impl Files {
                 ));
             }
         }
-        for (_, p, _) in self.written.iter().filter(|w| w.2) {
+        for (what, p, _) in self.written.iter().filter(|w| w.2) {
+            if p.is_dir() {
+                return Err(io_error(
+                    p,
+                    format!("{what} is a directory; give a file name"),
+                ));
+            }
             let dir = folder_of(p);
             match std::fs::metadata(dir) {
                 Ok(m) if m.is_dir() => {}
