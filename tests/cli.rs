@@ -161,7 +161,10 @@ fn stdin_lines_and_output_file() {
 fn jobs_do_not_change_the_model_file() {
     let d = tempfile::tempdir().unwrap();
     let f = fixture();
-    let f = s(&f);
+    // Two input files (the same rows twice: a file given twice is refused, a copy is not).
+    let copy = d.path().join("copy.csv");
+    std::fs::copy(&f, &copy).unwrap();
+    let (f, g) = (s(&f), s(&copy));
     let mut files = Vec::new();
     for (jobs, model) in [
         ("1", "complement"),
@@ -173,7 +176,7 @@ fn jobs_do_not_change_the_model_file() {
         let o = run_in(
             TRAIN,
             &[
-                f, f, "-o", &out, "-q", "--jobs", jobs, "--model", model, "--tf", "log", "--norm",
+                f, g, "-o", &out, "-q", "--jobs", jobs, "--model", model, "--tf", "log", "--norm",
                 "l2", "--idf",
             ],
             d.path(),
