@@ -23,6 +23,14 @@ fn corpus(dir: &Path) -> PathBuf {
     write(dir, "corpus.csv", s)
 }
 
+/// [`corpus`] and `m.model`, trained on it with the default options.
+fn corpus_and_model(dir: &Path) -> (PathBuf, PathBuf) {
+    let c = corpus(dir);
+    let model = dir.join("m.model");
+    ok(&run(TRAIN, &[s(&c), "-o", s(&model), "-q"]));
+    (c, model)
+}
+
 /// Runs pitchsift-eval with `args`.
 fn eval(args: &[&str]) -> Output {
     run(EVAL, args)
@@ -108,9 +116,7 @@ fn same_seed_same_result_for_any_thread_count() {
 #[test]
 fn model_mode_counts_unknown_test_labels() {
     let dir = tempfile::tempdir().unwrap();
-    let c = corpus(dir.path());
-    let model = dir.path().join("m.model");
-    ok(&run(TRAIN, &[s(&c), "-o", s(&model), "-q"]));
+    let (_, model) = corpus_and_model(dir.path());
     let test = write(
         dir.path(),
         "test.csv",
@@ -242,9 +248,7 @@ fn errors_name_the_problem_and_use_the_exit_codes() {
 #[test]
 fn model_mode_refuses_cross_validation_options() {
     let dir = tempfile::tempdir().unwrap();
-    let c = corpus(dir.path());
-    let model = dir.path().join("m.model");
-    ok(&run(TRAIN, &[s(&c), "-o", s(&model), "-q"]));
+    let (c, model) = corpus_and_model(dir.path());
     let out_model = dir.path().join("best.model");
     let cases: [(&[&str], &str); 5] = [
         (&["-o", s(&out_model)], "-o/--output"),
@@ -278,9 +282,7 @@ fn model_mode_refuses_cross_validation_options() {
 #[test]
 fn model_with_test_files_as_arguments() {
     let dir = tempfile::tempdir().unwrap();
-    let c = corpus(dir.path());
-    let model = dir.path().join("m.model");
-    ok(&run(TRAIN, &[s(&c), "-o", s(&model), "-q"]));
+    let (c, model) = corpus_and_model(dir.path());
     let with_test = ok(&eval(&["--model", s(&model), "--test", s(&c), "-q"]));
     let positional = ok(&eval(&["--model", s(&model), s(&c), "-q"]));
     assert_eq!(positional, with_test);
@@ -299,9 +301,7 @@ fn model_with_test_files_as_arguments() {
 #[test]
 fn options_a_run_would_ignore_are_refused() {
     let dir = tempfile::tempdir().unwrap();
-    let c = corpus(dir.path());
-    let model = dir.path().join("m.model");
-    ok(&run(TRAIN, &[s(&c), "-o", s(&model), "-q"]));
+    let (c, model) = corpus_and_model(dir.path());
     let grid = [
         "--grid",
         s(&c),
@@ -500,9 +500,7 @@ fn a_file_given_twice_is_refused() {
 #[test]
 fn an_output_that_is_a_directory_is_refused_before_any_work() {
     let dir = tempfile::tempdir().unwrap();
-    let c = corpus(dir.path());
-    let model = dir.path().join("m.model");
-    ok(&run(TRAIN, &[s(&c), "-o", s(&model), "-q"]));
+    let (c, model) = corpus_and_model(dir.path());
     let a_dir = dir.path().join("a-dir");
     std::fs::create_dir(&a_dir).unwrap();
     let json = write(dir.path(), "out.json", "old\n");
