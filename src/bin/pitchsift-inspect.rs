@@ -37,7 +37,9 @@ fn main() -> ExitCode {
 }
 
 fn run(cli: Cli) -> anyhow::Result<()> {
-    let clf = model_file::load(&cli.model, Load::Predict)?;
+    // Every section is read and checked, the counts too (prediction never reads them,
+    // but update and merge do): a model inspect passes is a whole file.
+    let clf = model_file::load(&cli.model, Load::Full)?;
     // Inspect shows terms: their section is checked first.
     clf.check_features(&cli.model.display().to_string())?;
     let top = indicative_terms(&clf, cli.top);
