@@ -4,6 +4,7 @@
 use std::path::PathBuf;
 
 use pitchsift::active::{Pool, Strategy};
+use pitchsift::eval::render::escape_controls;
 use pitchsift::explain::explain;
 use pitchsift::labelling::Session;
 use pitchsift::Classifier;
@@ -57,6 +58,7 @@ pub fn run(setup: Setup) -> anyhow::Result<()> {
         });
     }
     let given = pool.labelled();
+    let pool_blank = pool.blank();
     let session = Session::open(clf, pool, &labels, strategy, weight)?;
     let resumed = session.answers().len();
     let mut status = Vec::new();
@@ -68,6 +70,9 @@ pub fn run(setup: Setup) -> anyhow::Result<()> {
     }
     if given > 0 {
         status.push(format!("{given} messages labelled in the input: not asked"));
+    }
+    if let n @ 1.. = pool_blank {
+        status.push(format!("{n} empty messages: not asked"));
     }
     let mut ui = Ui {
         session,
@@ -96,9 +101,9 @@ pub fn run(setup: Setup) -> anyhow::Result<()> {
     let out = model_path.with_extension("mine.model");
     println!(
         "  pitchsift-train --update {} {} -o {}",
-        model_path.display(),
-        labels.display(),
-        out.display()
+        shell_word(&model_path),
+        shell_word(&labels),
+        shell_word(&out)
     );
     if given > 0 {
         println!(
@@ -259,7 +264,7 @@ impl Ui {
             Some(i) => {
                 let text = &s.pool().texts[i];
                 f.render_widget(
-                    Paragraph::new(text.as_str())
+                    Paragraph::new(shown_message(text))
                         .wrap(Wrap { trim: false })
                         .block(
                             Block::bordered()
@@ -271,7 +276,7 @@ impl Ui {
                 let mut lines = vec![Line::from(vec![
                     Span::raw("predicted: "),
                     Span::styled(
-                        s.model().labels[p.class].clone(),
+                        escape_controls(&s.model().labels[p.class]),
                         Style::default().add_modifier(Modifier::BOLD),
                     ),
                     Span::raw(format!("  confidence {:.2}", p.confidence())),
@@ -300,7 +305,7 @@ impl Ui {
         let choices: Vec<String> = labels
             .iter()
             .enumerate()
-            .map(|(i, l)| format!("{} {l}", i + 1))
+            .map(|(i, l)| format!("{} {}", i + 1, escape_controls(l)))
             .collect();
         let prompt = match &self.mode {
             Mode::Normal => format!(
@@ -309,17 +314,48 @@ impl Ui {
             ),
             Mode::Typing(b) => format!("label: {b}_   (Enter to give it, Esc to cancel)"),
             Mode::Confirm(l) => {
-                format!("`{l}` is not a label of the model: add it as a new label? y/n")
+                format!(
+                    "`{}` is not a label of the model: add it as a new label? y/n",
+                    escape_controls(l)
+                )
             }
         };
         f.render_widget(
             Paragraph::new(vec![
                 Line::from(prompt),
-                Line::styled(self.status.clone(), Style::default().fg(Color::Yellow)),
+                Line::styled(
+                    escape_controls(&self.status),
+                    Style::default().fg(Color::Yellow),
+                ),
             ])
             .wrap(Wrap { trim: true })
             .block(Block::bordered()),
             keys,
         );
+    }
+}
+
+/// A message as the screen shows it: its lines (`\n`, `\r\n` or a lone `\r` ends one), a
+/// tab as four spaces, and every other control character escaped (`\u{1b}`). Written
+/// raw, an escape sequence in a message would move the cursor, recolour or retitle the
+/// terminal, and a carriage return would overwrite the line drawn before it.
+fn shown_message(text: &str) -> Vec<Line<'static>> {
+    text.split('\n')
+        .flat_map(|l| l.strip_suffix('\r').unwrap_or(l).split('\r'))
+        .map(|l| Line::from(escape_controls(&l.replace('\t', "    "))))
+        .collect()
+}
+
+/// A path as one word of a POSIX shell command line: as it is when it holds only
+/// characters no shell treats specially, else in single quotes (a `'` in it as `'\''`),
+/// so that the printed command works when pasted (a label file named `my labels.csv`
+/// was two words).
+fn shell_word(path: &std::path::Path) -> String {
+    let s = path.to_string_lossy();
+    let plain = |c: char| c.is_ascii_alphanumeric() || "_-./,:=+@%".contains(c);
+    if !s.is_empty() && s.chars().all(plain) {
+        s.into_owned()
+    } else {
+        format!("'{}'", s.replace('\'', "'\\''"))
     }
 }
