@@ -391,3 +391,33 @@ fn merge_keeps_the_first_calibration_marked_stale() {
         assert_eq!(m.model, both_raw.model, "{name}");
     }
 }
+
+/// A hashed model's inspect text says it counts buckets and keeps no words: it said
+/// "N terms counted" and "most indicative terms" over a list of `#1455`-style names with
+/// nothing telling what they are.
+#[test]
+fn inspect_says_a_hashed_model_counts_buckets() {
+    let dir = tempfile::tempdir().unwrap();
+    let m = train(dir.path(), "h.model", &["--hash-bits", "10"]);
+    let clf = model_file::load(&m, Load::Predict).unwrap();
+    let text = ok(&run(INSPECT, &[s(&m), "--top", "2"]));
+    let want = format!(
+        "vocabulary:  hashed (--hash-bits 10): {} of 1024 buckets counted, {} kept as \
+         features; the file keeps no words\n",
+        clf.info.n_terms,
+        clf.n_features()
+    );
+    assert!(text.contains(&want), "{text}");
+    assert!(!text.contains("terms counted"), "{text}");
+    assert!(text.contains("most indicative buckets (#N: "), "{text}");
+    let scam = text.lines().rfind(|l| l.starts_with("  scam ")).unwrap();
+    assert!(scam.contains('#'), "{scam}");
+    // An unhashed model keeps its wording.
+    let plain = train(dir.path(), "p.model", &[]);
+    let text = ok(&run(INSPECT, &[s(&plain), "--top", "2"]));
+    assert!(text.contains(" terms counted, "), "{text}");
+    assert!(
+        text.contains("most indicative terms (w[f, label]"),
+        "{text}"
+    );
+}
