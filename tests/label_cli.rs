@@ -1021,3 +1021,42 @@ fn suggest_leaves_blank_messages_out() {
         "pitchsift-label: 1 of 3 messages suggested (2 empty: not suggested)\n"
     );
 }
+
+/// A message longer than its box scrolls (Up/Down, PgUp/PgDn) and its title says which
+/// lines are shown: the screen showed its first lines only, so the end of a long
+/// message could not be read before it was labelled.
+#[test]
+fn a_long_message_scrolls_to_its_end() {
+    let d = setup();
+    let dir = d.path();
+    let lines: Vec<String> = (1..=60).map(|i| format!("row number {i} here")).collect();
+    let mut w = csv::Writer::from_path(dir.join("long.csv")).unwrap();
+    w.write_record(["id", "text"]).unwrap();
+    w.write_record(["1", &lines.join("\n")]).unwrap();
+    w.flush().unwrap();
+    let t = Tmux::new(dir);
+    t.start("keep", dir, "sleep 600");
+    let run = format!("{LABEL} --model m.model --input long.csv --labels l.csv");
+    t.start("a", dir, &format!("exec {run}"));
+    let sc = t.wait_for("a", "confidence");
+    assert!(sc.contains("message (line 2): lines 1-"), "{sc}");
+    assert!(sc.contains(" of 60, Up/Down PgUp/PgDn scroll"), "{sc}");
+    assert!(
+        sc.contains("row number 1 here") && !sc.contains("row number 60 here"),
+        "{sc}"
+    );
+    t.keys(
+        "a",
+        &["PageDown", "PageDown", "PageDown", "PageDown", "PageDown"],
+    );
+    let sc = t.wait_for("a", "row number 60 here");
+    assert!(sc.contains("-60 of 60"), "{sc}");
+    assert!(!sc.contains("row number 1 here"), "{sc}");
+    // Up goes back a line; the answer is the same as ever.
+    t.keys("a", &["Up"]);
+    let sc = t.wait_for("a", "-59 of 60");
+    assert!(!sc.contains("row number 60 here"), "{sc}");
+    t.keys("a", &["1"]);
+    let r = wait_rows(&dir.join("l.csv"), 1);
+    assert_eq!(r[0][2], "networking");
+}

@@ -40,6 +40,11 @@ struct Ui {
     mode: Mode,
     status: String,
     current: Option<usize>,
+    /// The message row scrolled and by how many lines (another row starts at the top).
+    scroll: (usize, u16),
+    /// Set by each draw: the most the message can scroll, and its box's height.
+    max_scroll: u16,
+    page: u16,
 }
 
 pub fn run(setup: Setup) -> anyhow::Result<()> {
@@ -80,6 +85,9 @@ pub fn run(setup: Setup) -> anyhow::Result<()> {
         mode: Mode::Normal,
         status: status.join("; "),
         current: None,
+        scroll: (0, 0),
+        max_scroll: 0,
+        page: 1,
     };
     ui.current = ui.session.next_message();
     let mut terminal = match ratatui::try_init() {
@@ -187,6 +195,10 @@ impl Ui {
                 None => self.status = "nothing to undo".into(),
             },
             KeyCode::Char('+') => self.mode = Mode::Typing(String::new()),
+            KeyCode::Down => self.scroll_by(1),
+            KeyCode::Up => self.scroll_by(-1),
+            KeyCode::PageDown => self.scroll_by(i32::from(self.page)),
+            KeyCode::PageUp => self.scroll_by(-i32::from(self.page)),
             _ if self.current.is_none() => {
                 self.status = "every message is answered: q quits".into();
             }
@@ -238,7 +250,22 @@ impl Ui {
         Ok(())
     }
 
-    fn draw(&self, f: &mut Frame) {
+    /// Scroll the message shown by `d` lines (a message longer than its box: its end
+    /// could not be read before it was labelled).
+    fn scroll_by(&mut self, d: i32) {
+        let Some(row) = self.current else {
+            return;
+        };
+        let now = if self.scroll.0 == row {
+            self.scroll.1
+        } else {
+            0
+        };
+        let to = (i32::from(now) + d).clamp(0, i32::from(self.max_scroll));
+        self.scroll = (row, to as u16);
+    }
+
+    fn draw(&mut self, f: &mut Frame) {
         let [head, body, why, keys] = Layout::vertical([
             Constraint::Length(3),
             Constraint::Min(4),
@@ -263,13 +290,30 @@ impl Ui {
         match self.current {
             Some(i) => {
                 let text = &s.pool().texts[i];
+                let message = Paragraph::new(shown_message(text)).wrap(Wrap { trim: false });
+                let total = message.line_count(body.width.saturating_sub(2));
+                let seen = body.height.saturating_sub(2);
+                self.page = seen.max(1);
+                self.max_scroll =
+                    u16::try_from(total.saturating_sub(usize::from(seen))).unwrap_or(u16::MAX);
+                let top = match self.scroll {
+                    (row, by) if row == i => by.min(self.max_scroll),
+                    _ => 0,
+                };
+                let title = if self.max_scroll > 0 {
+                    format!(
+                        " message (line {}): lines {}-{} of {total}, Up/Down PgUp/PgDn scroll ",
+                        s.pool().lines[i],
+                        top + 1,
+                        usize::from(top + seen).min(total)
+                    )
+                } else {
+                    format!(" message (line {}) ", s.pool().lines[i])
+                };
                 f.render_widget(
-                    Paragraph::new(shown_message(text))
-                        .wrap(Wrap { trim: false })
-                        .block(
-                            Block::bordered()
-                                .title(format!(" message (line {}) ", s.pool().lines[i])),
-                        ),
+                    message
+                        .scroll((top, 0))
+                        .block(Block::bordered().title(title)),
                     body,
                 );
                 let (p, reasons) = explain(&mut s.model().scorer(), text, 5);
