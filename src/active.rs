@@ -161,6 +161,26 @@ impl Pool {
         self.labels.iter().filter(|l| l.is_some()).count()
     }
 
+    /// Is message `i` blank (empty or only white space)? A blank message is never
+    /// suggested or asked: every model gives it the prior, so it always looks the most
+    /// uncertain, and a label for it teaches the model nothing about any word.
+    pub fn is_blank(&self, i: usize) -> bool {
+        self.texts[i].trim().is_empty()
+    }
+
+    /// Is message `i` settled before any answer: labelled in the input, or blank?
+    /// Such a message is never suggested or asked.
+    pub fn settled(&self, i: usize) -> bool {
+        self.labels[i].is_some() || self.is_blank(i)
+    }
+
+    /// Blank messages without a label in the input (see [`Pool::is_blank`]).
+    pub fn blank(&self) -> usize {
+        (0..self.len())
+            .filter(|&i| self.labels[i].is_none() && self.is_blank(i))
+            .count()
+    }
+
     /// Number of messages.
     pub fn len(&self) -> usize {
         self.records.len()

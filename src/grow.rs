@@ -162,8 +162,12 @@ where
     let mut clf = Classifier::fit(acc.counts, &acc.params, &names.join(", "))?;
     // The first calibrated source's map, kept but marked stale: it was fitted on that
     // source's data only. Without calibrated sources nothing changes, so merging stays
-    // byte-identical to training on all the data.
-    clf.calibration = calibration.map(crate::nb::calibrate::Calibration::into_stale);
+    // byte-identical to training on all the data. A "merge" of one model changes
+    // nothing: its map still fits it and is kept as it was (it was marked stale).
+    clf.calibration = match names.len() {
+        1 => calibration,
+        _ => calibration.map(crate::nb::calibrate::Calibration::into_stale),
+    };
     Ok(carry_over(&infos.iter().collect::<Vec<_>>(), clf))
 }
 

@@ -79,8 +79,9 @@ impl Session {
             .iter()
             .map(|p| p.class)
             .collect();
-        // A message labelled in the input is answered already: never asked.
-        let answered = pool.labels.iter().map(Option::is_some).collect();
+        // A message labelled in the input is answered already, and a blank one has
+        // nothing to label: neither is asked.
+        let answered = (0..pool.len()).map(|i| pool.settled(i)).collect();
         let mut s = Session {
             model: base.clone(),
             base,
@@ -197,7 +198,7 @@ impl Session {
             self.answers.push(last);
             return Err(e);
         }
-        self.answered[last.row] = self.pool.labels[last.row].is_some();
+        self.answered[last.row] = self.pool.settled(last.row);
         if self.labelled() < self.folded {
             self.refresh()?;
         }

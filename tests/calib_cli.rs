@@ -391,3 +391,75 @@ fn merge_keeps_the_first_calibration_marked_stale() {
         assert_eq!(m.model, both_raw.model, "{name}");
     }
 }
+
+/// A hashed model's inspect text says it counts buckets and keeps no words: it said
+/// "N terms counted" and "most indicative terms" over a list of `#1455`-style names with
+/// nothing telling what they are.
+#[test]
+fn inspect_says_a_hashed_model_counts_buckets() {
+    let dir = tempfile::tempdir().unwrap();
+    let m = train(dir.path(), "h.model", &["--hash-bits", "10"]);
+    let clf = model_file::load(&m, Load::Predict).unwrap();
+    let text = ok(&run(INSPECT, &[s(&m), "--top", "2"]));
+    let want = format!(
+        "vocabulary:  hashed (--hash-bits 10): {} of 1024 buckets counted, {} kept as \
+         features; the file keeps no words\n",
+        clf.info.n_terms,
+        clf.n_features()
+    );
+    assert!(text.contains(&want), "{text}");
+    assert!(!text.contains("terms counted"), "{text}");
+    assert!(text.contains("most indicative buckets (#N: "), "{text}");
+    let scam = text.lines().rfind(|l| l.starts_with("  scam ")).unwrap();
+    assert!(scam.contains('#'), "{scam}");
+    // An unhashed model keeps its wording.
+    let plain = train(dir.path(), "p.model", &[]);
+    let text = ok(&run(INSPECT, &[s(&plain), "--top", "2"]));
+    assert!(text.contains(" terms counted, "), "{text}");
+    assert!(
+        text.contains("most indicative terms (w[f, label]"),
+        "{text}"
+    );
+}
+
+/// A merge of one calibrated model is that model, byte for byte, its map not stale (it
+/// was marked stale: "the model changed after fitting", though nothing changed). A merge
+/// of two, and an update, keep a map that is stale, and their stderr says so (the update
+/// said "fitted on 5-fold out-of-fold scores", as if it had been refitted).
+#[test]
+fn one_model_merges_to_itself_and_stale_maps_are_said_stale() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let cal = train(d, "cal.model", &["--calibration", "isotonic"]);
+    let one = d.join("one.model");
+    let o = run(MERGE, &[s(&cal), "-o", s(&one)]);
+    ok(&o);
+    assert!(
+        !common::stderr(&o).contains("STALE"),
+        "{}",
+        common::stderr(&o)
+    );
+    assert_eq!(std::fs::read(&one).unwrap(), std::fs::read(&cal).unwrap());
+    let text = ok(&run(INSPECT, &[s(&one)]));
+    assert!(!text.contains("STALE"), "{text}");
+
+    let cal2 = d.join("cal2.model");
+    std::fs::copy(&cal, &cal2).unwrap();
+    let two = d.join("two.model");
+    let o = run(MERGE, &[s(&cal), s(&cal2), "-o", s(&two)]);
+    ok(&o);
+    assert!(
+        common::stderr(&o)
+            .contains("the calibration map is the first calibrated model's, kept STALE"),
+        "{}",
+        common::stderr(&o)
+    );
+
+    let new = write(d, "new.csv", "text,label\nquick demo of our tool,sales\n");
+    let up = d.join("up.model");
+    let o = run(TRAIN, &["--update", s(&cal), s(&new), "-o", s(&up)]);
+    ok(&o);
+    let err = common::stderr(&o);
+    assert!(err.contains("kept from the model, STALE"), "{err}");
+    assert!(!err.contains("out-of-fold"), "{err}");
+}

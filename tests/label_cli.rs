@@ -925,3 +925,138 @@ fn a_hashed_models_reasons_name_the_messages_words() {
     assert!(sc.contains(" (#"), "{sc}");
     t.keys("a", &["q"]);
 }
+
+/// Messages are third parties' text, and the terminal interprets what is written to it:
+/// a message's escape sequences are shown escaped (`\u{1b}`), not run (they recoloured
+/// the screen and moved the cursor), and a carriage return ends a line (it made the
+/// line after it overwrite the one before). A blank message is never asked (every model
+/// gives it the prior, so it came first, and its label taught nothing), and the command
+/// printed on exit works when pasted into a shell, here with a label file named with a
+/// space (it was printed unquoted, as two words).
+#[test]
+fn hostile_messages_stay_in_their_box_and_the_printed_command_runs() {
+    let d = setup();
+    let dir = d.path();
+    let pool = "id,text\n\
+                1,\"\u{1b}[2J\u{1b}[31mred alert\u{1b}[0m, quick demo of our platform?\"\n\
+                2,\"   \"\n\
+                3,\"first line here\rsecond\"\n\
+                4,\n";
+    std::fs::write(dir.join("hostile.csv"), pool).unwrap();
+    let t = Tmux::new(dir);
+    t.start("keep", dir, "sleep 600");
+    let bin_dir = Path::new(LABEL).parent().unwrap();
+    let run = format!(
+        "sh -c 'PATH={}:$PATH; {LABEL} --model m.model --input hostile.csv \
+         --labels \"my labels.csv\"; echo EXITED $?; sleep 60'",
+        s(bin_dir)
+    );
+    t.start("a", dir, &run);
+    let sc = t.wait_for("a", "confidence");
+    assert!(sc.contains("2 empty messages: not asked"), "{sc}");
+    assert!(sc.contains("2 of 4 left"), "{sc}");
+    for n in 0..2 {
+        let sc = t.wait_for("a", &format!("{n} labels given"));
+        if sc.contains("red alert") {
+            assert!(sc.contains(r"\u{1b}[31mred alert\u{1b}[0m"), "{sc}");
+        } else {
+            assert!(sc.contains("first line here"), "{sc}");
+            let second = sc.lines().find(|l| l.contains("second")).unwrap();
+            assert!(!second.contains("line here"), "{sc}");
+        }
+        t.keys("a", &["1"]);
+    }
+    let r = wait_rows(&dir.join("my labels.csv"), 2);
+    assert!(r.iter().all(|r| !r[1].trim().is_empty()), "{r:?}");
+    t.wait_for("a", "Every message is answered");
+    t.keys("a", &["q"]);
+    let sc = t.wait_for("a", "EXITED 0");
+    let cmd = sc
+        .lines()
+        .map(str::trim)
+        .find(|l| l.starts_with("pitchsift-train --update"))
+        .unwrap_or_else(|| panic!("no command printed:\n{sc}"));
+    assert_eq!(
+        cmd,
+        "pitchsift-train --update m.model 'my labels.csv' -o m.mine.model"
+    );
+    let o = Command::new("sh")
+        .args(["-c", cmd])
+        .env(
+            "PATH",
+            format!("{}:{}", s(bin_dir), std::env::var("PATH").unwrap()),
+        )
+        .current_dir(dir)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(dir.join("m.mine.model").exists());
+}
+
+/// `--suggest` leaves blank messages out and says how many (a blank message has the
+/// prior under every model, so margin and entropy ranked it first, every time).
+#[test]
+fn suggest_leaves_blank_messages_out() {
+    let d = setup();
+    let dir = d.path();
+    std::fs::write(
+        dir.join("p.csv"),
+        "id,text\n1,\n2,Quick demo of our platform this week?\n3,\"  \"\n",
+    )
+    .unwrap();
+    let o = run_in(
+        LABEL,
+        &["--model", "m.model", "--input", "p.csv", "--suggest", "3"],
+        dir,
+    );
+    let out = ok(&o);
+    let ids: Vec<&str> = out
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').next().unwrap())
+        .collect();
+    assert_eq!(ids, ["2"], "{out}");
+    assert_eq!(
+        stderr(&o),
+        "pitchsift-label: 1 of 3 messages suggested (2 empty: not suggested)\n"
+    );
+}
+
+/// A message longer than its box scrolls (Up/Down, PgUp/PgDn) and its title says which
+/// lines are shown: the screen showed its first lines only, so the end of a long
+/// message could not be read before it was labelled.
+#[test]
+fn a_long_message_scrolls_to_its_end() {
+    let d = setup();
+    let dir = d.path();
+    let lines: Vec<String> = (1..=60).map(|i| format!("row number {i} here")).collect();
+    let mut w = csv::Writer::from_path(dir.join("long.csv")).unwrap();
+    w.write_record(["id", "text"]).unwrap();
+    w.write_record(["1", &lines.join("\n")]).unwrap();
+    w.flush().unwrap();
+    let t = Tmux::new(dir);
+    t.start("keep", dir, "sleep 600");
+    let run = format!("{LABEL} --model m.model --input long.csv --labels l.csv");
+    t.start("a", dir, &format!("exec {run}"));
+    let sc = t.wait_for("a", "confidence");
+    assert!(sc.contains("message (line 2): lines 1-"), "{sc}");
+    assert!(sc.contains(" of 60, Up/Down PgUp/PgDn scroll"), "{sc}");
+    assert!(
+        sc.contains("row number 1 here") && !sc.contains("row number 60 here"),
+        "{sc}"
+    );
+    t.keys(
+        "a",
+        &["PageDown", "PageDown", "PageDown", "PageDown", "PageDown"],
+    );
+    let sc = t.wait_for("a", "row number 60 here");
+    assert!(sc.contains("-60 of 60"), "{sc}");
+    assert!(!sc.contains("row number 1 here"), "{sc}");
+    // Up goes back a line; the answer is the same as ever.
+    t.keys("a", &["Up"]);
+    let sc = t.wait_for("a", "-59 of 60");
+    assert!(!sc.contains("row number 60 here"), "{sc}");
+    t.keys("a", &["1"]);
+    let r = wait_rows(&dir.join("l.csv"), 1);
+    assert_eq!(r[0][2], "networking");
+}

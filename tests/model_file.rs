@@ -583,3 +583,31 @@ fn tools_that_show_terms_refuse_damaged_terms() {
     assert_eq!(o.status.code(), Some(1), "{}", common::stderr(&o));
     assert!(!report.exists());
 }
+
+/// `pitchsift-inspect` reads every section: a model whose counts are damaged predicts
+/// (prediction never reads them) but cannot be updated or merged, and inspect, the tool
+/// that tells what a model file is, used to print it as sound (exit 0). Now exit 1,
+/// naming the file and the section.
+#[test]
+fn inspect_refuses_damaged_counts() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut bytes = small_model();
+    let secs = sections(&bytes);
+    let mid = (secs[COUNTS].start + secs[COUNTS].end) / 2;
+    bytes[mid] ^= 0x20;
+    let model = common::write(dir.path(), "m.model", &bytes);
+    let m = common::s(&model);
+    let run = |bin: &str, args: &[&str]| common::run_in(bin, args, dir.path());
+    let plain = run(common::PREDICT, &["--model", m, "a message"]);
+    assert!(plain.status.success(), "{}", common::stderr(&plain));
+    for args in [vec![m], vec![m, "--json"]] {
+        let o = run(common::INSPECT, &args);
+        assert_eq!(o.status.code(), Some(1), "{args:?}");
+        let err = common::stderr(&o);
+        assert!(
+            err.contains("m.model") && err.contains("corrupted") && err.contains("counts"),
+            "{err}"
+        );
+        assert!(o.stdout.is_empty(), "inspect printed before refusing");
+    }
+}

@@ -37,7 +37,9 @@ fn main() -> ExitCode {
 }
 
 fn run(cli: Cli) -> anyhow::Result<()> {
-    let clf = model_file::load(&cli.model, Load::Predict)?;
+    // Every section is read and checked, the counts too (prediction never reads them,
+    // but update and merge do): a model inspect passes is a whole file.
+    let clf = model_file::load(&cli.model, Load::Full)?;
     // Inspect shows terms: their section is checked first.
     clf.check_features(&cli.model.display().to_string())?;
     let top = indicative_terms(&clf, cli.top);
@@ -112,12 +114,28 @@ fn text(clf: &Classifier, v: &Value, top: &[Vec<Reason>]) -> String {
     for (l, d) in clf.labels.iter().zip(&clf.class_docs) {
         let _ = writeln!(s, "  {l:<width$}  {d}");
     }
-    let _ = writeln!(
-        s,
-        "vocabulary:  {} terms counted, {} kept as features",
-        clf.info.n_terms,
-        clf.n_features()
-    );
+    let hash_bits = clf.params.analyzer().hash_bits;
+    match hash_bits {
+        // A hashed model counts buckets, not words: saying "terms" there misled.
+        Some(b) => {
+            let _ = writeln!(
+                s,
+                "vocabulary:  hashed (--hash-bits {b}): {} of {} buckets counted, {} kept as \
+                 features; the file keeps no words",
+                clf.info.n_terms,
+                1u64 << b,
+                clf.n_features()
+            );
+        }
+        None => {
+            let _ = writeln!(
+                s,
+                "vocabulary:  {} terms counted, {} kept as features",
+                clf.info.n_terms,
+                clf.n_features()
+            );
+        }
+    }
     let _ = writeln!(s, "analyzer:    {}", settings(&v["analyzer"]));
     let _ = writeln!(s, "training:    {}", settings(&v["training"]));
     match &clf.calibration {
@@ -159,9 +177,13 @@ fn text(clf: &Classifier, v: &Value, top: &[Vec<Reason>]) -> String {
         // `--top 0`: no section, not a heading over empty lists.
         return s;
     }
+    let what = match hash_bits {
+        Some(_) => "buckets (#N: every word or n-gram that hashes to bucket N)",
+        None => "terms",
+    };
     let _ = writeln!(
         s,
-        "most indicative terms (w[f, label] - mean over other labels, nats):"
+        "most indicative {what} (w[f, label] - mean over other labels, nats):"
     );
     for (l, t) in clf.labels.iter().zip(top) {
         let terms: Vec<String> = t

@@ -122,17 +122,24 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         Some(k) => {
             let clf = model_file::load(&cli.model, Load::Predict)?;
             let pool = Pool::read(&cli.input, &csv)?;
-            let answered = |i: usize| pool.labels[i].is_some();
-            let picked = active::select(&clf, &pool.texts, strategy, k, answered);
+            let picked = active::select(&clf, &pool.texts, strategy, k, |i| pool.settled(i));
             let bytes = suggestions(&clf, &pool, &picked, cli.weight)?;
             match &cli.output {
                 Some(path) => pitchsift::io::output::write_atomic(path, &bytes)?,
                 None => std::io::stdout().lock().write_all(&bytes)?,
             }
             if !cli.run.quiet {
-                let given = match pool.labelled() {
-                    0 => String::new(),
-                    n => format!(" ({n} already labelled in the input: not suggested)"),
+                let mut not = Vec::new();
+                if let n @ 1.. = pool.labelled() {
+                    not.push(format!("{n} already labelled in the input"));
+                }
+                if let n @ 1.. = pool.blank() {
+                    not.push(format!("{n} empty"));
+                }
+                let given = if not.is_empty() {
+                    String::new()
+                } else {
+                    format!(" ({}: not suggested)", not.join(", "))
                 };
                 let (k, n) = (picked.len(), pool.len());
                 eprintln!("pitchsift-label: {k} of {n} messages suggested{given}");
@@ -155,8 +162,12 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             }
             let clf = model_file::load(&cli.model, Load::Full)?;
             let pool = Pool::read(&cli.input, &csv)?;
-            if pool.is_empty() {
-                anyhow::bail!("{}: no messages to label", cli.input.display());
+            if (0..pool.len()).all(|i| pool.is_blank(i)) {
+                let blank = match pool.len() {
+                    0 => String::new(),
+                    n => format!(" (its {n} messages are empty)"),
+                };
+                anyhow::bail!("{}: no messages to label{blank}", cli.input.display());
             }
             if !cli.run.quiet {
                 note_dropped(&pool);

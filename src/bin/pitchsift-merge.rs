@@ -67,6 +67,12 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             start.elapsed().as_secs_f64(),
             cli.output.display()
         );
+        if clf.calibration.as_ref().is_some_and(|c| c.stale) {
+            eprintln!(
+                "pitchsift-merge: the calibration map is the first calibrated model's, kept \
+                 STALE (not refitted on the merged model; retrain with --calibration to refit)"
+            );
+        }
     }
     Ok(())
 }

@@ -204,11 +204,19 @@ fn run(cli: Cli, matches: &ArgMatches) -> anyhow::Result<()> {
             (start.elapsed() - trained).as_secs_f64()
         );
         if let Some(c) = &clf.calibration {
+            // An update keeps the base model's map without refitting it: saying
+            // "fitted" there read as if it had been refitted on the new rows.
             eprintln!(
-                "  calibration: {} ({}), fitted on {}-fold out-of-fold scores",
+                "  calibration: {} ({}), {}",
                 c.method().name(),
                 describe_map(&c.map),
-                c.folds
+                if c.stale {
+                    "kept from the model, STALE: not refitted on the new rows (retrain with \
+                     --calibration to refit)"
+                        .to_string()
+                } else {
+                    format!("fitted on {}-fold out-of-fold scores", c.folds)
+                }
             );
         }
     }

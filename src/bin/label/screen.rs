@@ -4,6 +4,7 @@
 use std::path::PathBuf;
 
 use pitchsift::active::{Pool, Strategy};
+use pitchsift::eval::render::escape_controls;
 use pitchsift::explain::explain;
 use pitchsift::labelling::Session;
 use pitchsift::Classifier;
@@ -39,6 +40,11 @@ struct Ui {
     mode: Mode,
     status: String,
     current: Option<usize>,
+    /// The message row scrolled and by how many lines (another row starts at the top).
+    scroll: (usize, u16),
+    /// Set by each draw: the most the message can scroll, and its box's height.
+    max_scroll: u16,
+    page: u16,
 }
 
 pub fn run(setup: Setup) -> anyhow::Result<()> {
@@ -57,6 +63,7 @@ pub fn run(setup: Setup) -> anyhow::Result<()> {
         });
     }
     let given = pool.labelled();
+    let pool_blank = pool.blank();
     let session = Session::open(clf, pool, &labels, strategy, weight)?;
     let resumed = session.answers().len();
     let mut status = Vec::new();
@@ -69,12 +76,18 @@ pub fn run(setup: Setup) -> anyhow::Result<()> {
     if given > 0 {
         status.push(format!("{given} messages labelled in the input: not asked"));
     }
+    if let n @ 1.. = pool_blank {
+        status.push(format!("{n} empty messages: not asked"));
+    }
     let mut ui = Ui {
         session,
         every,
         mode: Mode::Normal,
         status: status.join("; "),
         current: None,
+        scroll: (0, 0),
+        max_scroll: 0,
+        page: 1,
     };
     ui.current = ui.session.next_message();
     let mut terminal = match ratatui::try_init() {
@@ -96,9 +109,9 @@ pub fn run(setup: Setup) -> anyhow::Result<()> {
     let out = model_path.with_extension("mine.model");
     println!(
         "  pitchsift-train --update {} {} -o {}",
-        model_path.display(),
-        labels.display(),
-        out.display()
+        shell_word(&model_path),
+        shell_word(&labels),
+        shell_word(&out)
     );
     if given > 0 {
         println!(
@@ -182,6 +195,10 @@ impl Ui {
                 None => self.status = "nothing to undo".into(),
             },
             KeyCode::Char('+') => self.mode = Mode::Typing(String::new()),
+            KeyCode::Down => self.scroll_by(1),
+            KeyCode::Up => self.scroll_by(-1),
+            KeyCode::PageDown => self.scroll_by(i32::from(self.page)),
+            KeyCode::PageUp => self.scroll_by(-i32::from(self.page)),
             _ if self.current.is_none() => {
                 self.status = "every message is answered: q quits".into();
             }
@@ -233,7 +250,22 @@ impl Ui {
         Ok(())
     }
 
-    fn draw(&self, f: &mut Frame) {
+    /// Scroll the message shown by `d` lines (a message longer than its box: its end
+    /// could not be read before it was labelled).
+    fn scroll_by(&mut self, d: i32) {
+        let Some(row) = self.current else {
+            return;
+        };
+        let now = if self.scroll.0 == row {
+            self.scroll.1
+        } else {
+            0
+        };
+        let to = (i32::from(now) + d).clamp(0, i32::from(self.max_scroll));
+        self.scroll = (row, to as u16);
+    }
+
+    fn draw(&mut self, f: &mut Frame) {
         let [head, body, why, keys] = Layout::vertical([
             Constraint::Length(3),
             Constraint::Min(4),
@@ -258,20 +290,37 @@ impl Ui {
         match self.current {
             Some(i) => {
                 let text = &s.pool().texts[i];
+                let message = Paragraph::new(shown_message(text)).wrap(Wrap { trim: false });
+                let total = message.line_count(body.width.saturating_sub(2));
+                let seen = body.height.saturating_sub(2);
+                self.page = seen.max(1);
+                self.max_scroll =
+                    u16::try_from(total.saturating_sub(usize::from(seen))).unwrap_or(u16::MAX);
+                let top = match self.scroll {
+                    (row, by) if row == i => by.min(self.max_scroll),
+                    _ => 0,
+                };
+                let title = if self.max_scroll > 0 {
+                    format!(
+                        " message (line {}): lines {}-{} of {total}, Up/Down PgUp/PgDn scroll ",
+                        s.pool().lines[i],
+                        top + 1,
+                        usize::from(top + seen).min(total)
+                    )
+                } else {
+                    format!(" message (line {}) ", s.pool().lines[i])
+                };
                 f.render_widget(
-                    Paragraph::new(text.as_str())
-                        .wrap(Wrap { trim: false })
-                        .block(
-                            Block::bordered()
-                                .title(format!(" message (line {}) ", s.pool().lines[i])),
-                        ),
+                    message
+                        .scroll((top, 0))
+                        .block(Block::bordered().title(title)),
                     body,
                 );
                 let (p, reasons) = explain(&mut s.model().scorer(), text, 5);
                 let mut lines = vec![Line::from(vec![
                     Span::raw("predicted: "),
                     Span::styled(
-                        s.model().labels[p.class].clone(),
+                        escape_controls(&s.model().labels[p.class]),
                         Style::default().add_modifier(Modifier::BOLD),
                     ),
                     Span::raw(format!("  confidence {:.2}", p.confidence())),
@@ -300,7 +349,7 @@ impl Ui {
         let choices: Vec<String> = labels
             .iter()
             .enumerate()
-            .map(|(i, l)| format!("{} {l}", i + 1))
+            .map(|(i, l)| format!("{} {}", i + 1, escape_controls(l)))
             .collect();
         let prompt = match &self.mode {
             Mode::Normal => format!(
@@ -309,17 +358,48 @@ impl Ui {
             ),
             Mode::Typing(b) => format!("label: {b}_   (Enter to give it, Esc to cancel)"),
             Mode::Confirm(l) => {
-                format!("`{l}` is not a label of the model: add it as a new label? y/n")
+                format!(
+                    "`{}` is not a label of the model: add it as a new label? y/n",
+                    escape_controls(l)
+                )
             }
         };
         f.render_widget(
             Paragraph::new(vec![
                 Line::from(prompt),
-                Line::styled(self.status.clone(), Style::default().fg(Color::Yellow)),
+                Line::styled(
+                    escape_controls(&self.status),
+                    Style::default().fg(Color::Yellow),
+                ),
             ])
             .wrap(Wrap { trim: true })
             .block(Block::bordered()),
             keys,
         );
+    }
+}
+
+/// A message as the screen shows it: its lines (`\n`, `\r\n` or a lone `\r` ends one), a
+/// tab as four spaces, and every other control character escaped (`\u{1b}`). Written
+/// raw, an escape sequence in a message would move the cursor, recolour or retitle the
+/// terminal, and a carriage return would overwrite the line drawn before it.
+fn shown_message(text: &str) -> Vec<Line<'static>> {
+    text.split('\n')
+        .flat_map(|l| l.strip_suffix('\r').unwrap_or(l).split('\r'))
+        .map(|l| Line::from(escape_controls(&l.replace('\t', "    "))))
+        .collect()
+}
+
+/// A path as one word of a POSIX shell command line: as it is when it holds only
+/// characters no shell treats specially, else in single quotes (a `'` in it as `'\''`),
+/// so that the printed command works when pasted (a label file named `my labels.csv`
+/// was two words).
+fn shell_word(path: &std::path::Path) -> String {
+    let s = path.to_string_lossy();
+    let plain = |c: char| c.is_ascii_alphanumeric() || "_-./,:=+@%".contains(c);
+    if !s.is_empty() && s.chars().all(plain) {
+        s.into_owned()
+    } else {
+        format!("'{}'", s.replace('\'', "'\\''"))
     }
 }
