@@ -3,8 +3,8 @@
 //! of its `messages.csv` / `Invitations.csv`.
 //!
 //! What is classified:
-//! - from `messages.csv`, the opening message of each conversation, when someone other
-//!   than the export's owner sent it. The owner is the participant found in every
+//! - from `messages.csv`, the opening message of each conversation (its oldest message
+//!   with text), when someone other than the export's owner sent it. The owner is the participant found in every
 //!   message (by profile URL where the export has them, else by name), or the one named
 //!   with [`Reader::open`]'s `owner`. Replies, drafts, empty messages and the
 //!   conversations the owner started are counted in [`Stats`], not classified.
@@ -638,11 +638,29 @@ fn truthy(s: &str) -> bool {
     matches!(s.to_ascii_lowercase().as_str(), "yes" | "true" | "1" | "y")
 }
 
-/// Where a conversation's opening message is.
+/// Where a conversation's opening message is: its oldest message with text, or its
+/// oldest message when none has text (an attachment or a deleted message first, then
+/// text: the text opens the conversation).
 #[derive(Debug, Clone, Copy)]
 struct Opening {
     record: u64,
     time: i64,
+    text: bool,
+}
+
+impl Opening {
+    /// Does `self` open its conversation rather than `other`? Text first, then the
+    /// older; at equal times the later row (rows come newest first).
+    fn before(&self, other: &Opening) -> bool {
+        (self.text, other.time) >= (other.text, self.time)
+    }
+}
+
+/// Does a message's CONTENT hold text once its HTML is read? (The cheap answer without
+/// HTML or entities, [`html_to_text`] otherwise.)
+fn has_text(content: &str) -> bool {
+    let t = content.trim();
+    !t.is_empty() && (!t.contains(['<', '&']) || !html_to_text(t).is_empty())
 }
 
 /// What the first pass over `messages.csv` found.
@@ -838,10 +856,10 @@ impl Reader {
                 self.stats.drafts += 1;
             } else {
                 let id = field(&row, cols.conversation);
-                let this = Opening { record, time };
-                // Rows come newest first: at equal times the later row is the older.
+                let text = has_text(&field(&row, cols.content));
+                let this = Opening { record, time, text };
                 match conversations.get_mut(id.as_ref()) {
-                    Some(o) if time <= o.time => *o = this,
+                    Some(o) if this.before(o) => *o = this,
                     Some(_) => {}
                     None => {
                         conversations.insert(id.into_owned().into_boxed_str(), this);

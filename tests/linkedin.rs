@@ -58,8 +58,9 @@ const HOSTILE: &str =
     "Congratulations, you won a prize! <script>alert('x')</script> Send your bank details to claim it.";
 
 /// The inbox, newest first as in an export. Expected: conversations c-sales, c-group,
-/// c-member, c-hostile are classified (their opening messages); c-own is the owner's,
-/// c-empty opens with an empty message, c-draft holds only a draft.
+/// c-member, c-hostile are classified (their opening messages), and c-empty by its
+/// first message with text (its first message is blank, as an attachment's is); c-own
+/// is the owner's, c-blank has no text at all, c-draft holds only a draft.
 fn inbox() -> Vec<Msg> {
     let m = |conv, from, to, date, subject, content, draft| Msg {
         conv,
@@ -81,6 +82,7 @@ fn inbox() -> Vec<Msg> {
         m("c-group", "Rita Recruiter", &[OWNER, "Gus Group"], "2025-11-10 09:00:00 UTC", "Senior engineer role", "We are hiring a senior backend engineer for a remote team; would you be open to a call about the role?", false),
         m("c-own", OWNER, &["Nina Net"], "2025-11-05 10:00:00 UTC", "", "Great meeting you at the meetup last week, let's stay in touch!", false),
         m("c-empty", "Eve Empty", &[OWNER], "2025-11-04 09:00:00 UTC", "", "   ", false),
+        m("c-blank", "Bo Blank", &[OWNER], "2025-11-03 09:00:00 UTC", "", "<p>&nbsp;</p>", false),
         m("c-member", "LinkedIn Member", &[OWNER], "2025-10-02 07:00:00 UTC", "Partnership", "Hi %FIRSTNAME%, join my team and earn passive income from home with our wellness products.", false),
     ]
 }
@@ -221,6 +223,7 @@ fn expected(new_layout: bool) -> Vec<[String; 6]> {
     vec![
         r("message", "c-hostile", "Harry Hostile", "2025-11-30T12:00:00Z", "", HOSTILE),
         r("message", "c-sales", "Sam Seller", "2025-11-30T14:02:11Z", "Quick demo?", SALES_TEXT),
+        r("message", "c-empty", "Eve Empty", "2025-11-11T09:00:00Z", "", "Are you open to a new role?"),
         r("message", "c-group", "Rita Recruiter", "2025-11-10T09:00:00Z", "Senior engineer role", "We are hiring a senior backend engineer for a remote team; would you be open to a call about the role?"),
         r("message", "c-member", "LinkedIn Member", "2025-10-02T07:00:00Z", "Partnership", "Hi %FIRSTNAME%, join my team and earn passive income from home with our wellness products."),
         r("invitation", "", "Ivy Invite", "2026-01-29T14:37:00", "", "Hi Olivia, I enjoyed your talk on data pipelines and would love to connect."),
@@ -275,11 +278,12 @@ fn check_export(new_layout: bool) {
     let urls: Vec<&str> = rows.iter().map(|r| r[3].as_str()).collect();
     if new_layout {
         assert_eq!(urls[1], url("Sam Seller"));
-        assert_eq!(urls[3], "");
+        assert_eq!(urls[2], url("Eve Empty"));
+        assert_eq!(urls[4], "");
     } else {
-        assert_eq!(&urls[..4], &["", "", "", ""]);
+        assert_eq!(&urls[..5], &["", "", "", "", ""]);
     }
-    assert_eq!(urls[4], url("Ivy Invite"));
+    assert_eq!(urls[5], url("Ivy Invite"));
 
     // The same predictions as classifying those texts directly.
     let texts = dir.path().join("texts.csv");
@@ -308,10 +312,10 @@ fn check_export(new_layout: bool) {
     // The summary: what was read, classified, and why the rest was not.
     let err = stderr(&o);
     let drafts = if new_layout { ", 1 draft" } else { "" };
-    let n_messages = if new_layout { 11 } else { 10 };
+    let n_messages = if new_layout { 12 } else { 11 };
     assert!(
         err.contains(&format!(
-            "messages.csv: {n_messages} messages in 6 conversations; 4 classified (opening messages \
+            "messages.csv: {n_messages} messages in 7 conversations; 5 classified (opening messages \
              sent to you); not classified: 1 conversation you started, 4 replies, 1 empty opening \
              message{drafts}"
         )),
@@ -322,7 +326,7 @@ fn check_export(new_layout: bool) {
         "{err}"
     );
     assert!(err.contains(&format!("owner: {OWNER}")), "{err}");
-    assert!(err.contains("classified 6: "), "{err}");
+    assert!(err.contains("classified 7: "), "{err}");
 }
 
 #[test]
@@ -359,11 +363,11 @@ fn unpacked_folder_and_single_files_and_jsonl() {
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())
         .collect();
-    assert_eq!(lines.len(), 6);
+    assert_eq!(lines.len(), 7);
     assert_eq!(lines[1]["kind"], "message");
     assert_eq!(lines[1]["conversation_id"], "c-sales");
     assert_eq!(lines[1]["text"], SALES_TEXT);
-    assert_eq!(lines[4]["kind"], "invitation");
+    assert_eq!(lines[5]["kind"], "invitation");
     assert!(lines[0]["probabilities"]["scam"].is_number());
     // --quiet: no summary.
     assert!(o.stderr.is_empty(), "{}", stderr(&o));
@@ -386,8 +390,8 @@ fn unpacked_folder_and_single_files_and_jsonl() {
         &["--linkedin", folder.join("messages.csv").to_str().unwrap()],
     );
     assert_ok(&o);
-    // Four opening messages (one of them three lines long).
-    assert_eq!(csv::Reader::from_reader(&o.stdout[..]).records().count(), 4);
+    // Five opening messages (one of them three lines long).
+    assert_eq!(csv::Reader::from_reader(&o.stdout[..]).records().count(), 5);
 }
 
 #[test]
