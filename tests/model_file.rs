@@ -11,7 +11,7 @@ mod fuzz_checks;
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use pitchsift::model_file::ENTRY;
 use pitchsift::model_file::{self, Load, FORMAT_VERSION, MAGIC, META_AT, N_SECTIONS};
@@ -535,17 +535,23 @@ fn streamed_load_equals_in_memory_load_and_refuses_damage() {
     }
 }
 
+/// `small_model()` written to `dir/m.model` with one byte of section `section` flipped
+/// (in its middle).
+fn damaged(dir: &Path, section: usize) -> PathBuf {
+    let mut bytes = small_model();
+    let secs = sections(&bytes);
+    let mid = (secs[section].start + secs[section].end) / 2;
+    bytes[mid] ^= 0x20;
+    common::write(dir, "m.model", &bytes)
+}
+
 /// A model whose terms section is damaged still predicts (prediction never reads the
 /// terms), but every command that would show terms refuses it, exit 1, naming the file:
 /// `pitchsift-predict --explain`, `--report`, and `pitchsift-inspect`.
 #[test]
 fn tools_that_show_terms_refuse_damaged_terms() {
     let dir = tempfile::tempdir().unwrap();
-    let mut bytes = small_model();
-    let secs = sections(&bytes);
-    let mid = (secs[TERM_BLOCKS].start + secs[TERM_BLOCKS].end) / 2;
-    bytes[mid] ^= 0x20;
-    let model = common::write(dir.path(), "m.model", &bytes);
+    let model = damaged(dir.path(), TERM_BLOCKS);
     let m = common::s(&model);
     let run = |bin: &str, args: &[&str]| common::run_in(bin, args, dir.path());
 
@@ -591,11 +597,7 @@ fn tools_that_show_terms_refuse_damaged_terms() {
 #[test]
 fn inspect_refuses_damaged_counts() {
     let dir = tempfile::tempdir().unwrap();
-    let mut bytes = small_model();
-    let secs = sections(&bytes);
-    let mid = (secs[COUNTS].start + secs[COUNTS].end) / 2;
-    bytes[mid] ^= 0x20;
-    let model = common::write(dir.path(), "m.model", &bytes);
+    let model = damaged(dir.path(), COUNTS);
     let m = common::s(&model);
     let run = |bin: &str, args: &[&str]| common::run_in(bin, args, dir.path());
     let plain = run(common::PREDICT, &["--model", m, "a message"]);
