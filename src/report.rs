@@ -380,7 +380,7 @@ impl<S: Read + Write + Seek> Builder<S> {
                  width=\"{bw:.1}\" height=\"{bh}\" rx=\"3\" fill=\"{c}\"/><text x=\"{tx:.1}\" \
                  y=\"{ty}\" class=\"val\">{n} &middot; {share:.1}%</text></g>",
                 l = escape(l),
-                short = escape(&shorten(l, CHART_LABEL_CHARS)),
+                short = escape(&chart_label(l)),
                 n = group(self.counts[i]),
                 ty = y + 18,
                 bh = row - 10,
@@ -678,14 +678,14 @@ fn group(n: u64) -> String {
 /// 14 px); a longer one is cut with an ellipsis there, whole in the bar's tooltip.
 const CHART_LABEL_CHARS: usize = 14;
 
-/// `l` cut to `n` characters, the last of them an ellipsis when it was longer.
-fn shorten(l: &str, n: usize) -> String {
-    if l.chars().count() <= n {
-        return l.to_string();
+/// A label as the share chart shows it: whole when it fits, else [`cut`] to leave room
+/// for the ellipsis within [`CHART_LABEL_CHARS`].
+fn chart_label(l: &str) -> String {
+    if l.chars().count() <= CHART_LABEL_CHARS {
+        l.to_string()
+    } else {
+        cut(l, CHART_LABEL_CHARS - 1)
     }
-    let mut s: String = l.chars().take(n - 1).collect();
-    s.push('\u{2026}');
-    s
 }
 
 /// Text made safe for HTML text and attribute values.
@@ -994,8 +994,8 @@ mod tests {
         assert!(chart.contains(">with spaces, \u{2026}</text>"), "{chart}");
         assert!(chart.contains(&format!("<title>{}: 1 (100.0%)</title>", escape(&long))));
         assert!(chart.contains(">café ☕</text>"), "{chart}");
-        assert_eq!(shorten("abc", 3), "abc");
-        assert_eq!(shorten("abcd", 3), "ab\u{2026}");
+        assert_eq!(chart_label("fourteen chars"), "fourteen chars");
+        assert_eq!(chart_label("fifteen chars!!"), "fifteen chars\u{2026}");
     }
 
     #[test]
