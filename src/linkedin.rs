@@ -4,9 +4,9 @@
 //!
 //! What is classified:
 //! - from `messages.csv`, the opening message of each conversation (its oldest message
-//!   with text), when someone other than the export's owner sent it. The owner is the participant found in every
-//!   message (by profile URL where the export has them, else by name), or the one named
-//!   with [`Reader::open`]'s `owner`. Replies, drafts, empty messages and the
+//!   with text), when someone other than the export's owner sent it. The owner is the
+//!   participant found in every message (by profile URL where the export has them, else
+//!   by name), or the one named with [`Reader::open`]'s `owner`. Replies, drafts, empty messages and the
 //!   conversations the owner started are counted in [`Stats`], not classified.
 //!   Sponsored InMails carry HTML bodies: [`html_to_text`] turns them into text, one
 //!   paragraph a line.
@@ -656,11 +656,14 @@ impl Opening {
     }
 }
 
-/// Does a message's CONTENT hold text once its HTML is read? (The cheap answer without
-/// HTML or entities, [`html_to_text`] otherwise.)
+/// Does a message's CONTENT hold text once its HTML is read: is [`html_to_text`] of it
+/// non-empty (the second pass's test)? Without a `<` it is no HTML and only trimmed, so
+/// the answer needs no copy of the text.
 fn has_text(content: &str) -> bool {
-    let t = content.trim();
-    !t.is_empty() && (!t.contains(['<', '&']) || !html_to_text(t).is_empty())
+    match content.contains('<') {
+        false => !content.trim().is_empty(),
+        true => !html_to_text(content).is_empty(),
+    }
 }
 
 /// What the first pass over `messages.csv` found.
@@ -1508,6 +1511,23 @@ mod tests {
             url_key("https://www.linkedin.com/in/Ada-Example/"),
             url_key("linkedin.com/in/ada-example")
         );
+    }
+
+    #[test]
+    fn has_text_is_html_to_text_not_empty() {
+        for s in [
+            "",
+            "   ",
+            "hi",
+            " <p>&nbsp;</p> ",
+            "<p>hello</p>",
+            "&nbsp;",
+            "x < 5",
+            "<br/>",
+            "<p> </p><p>a</p>",
+        ] {
+            assert_eq!(has_text(s), !html_to_text(s).is_empty(), "{s:?}");
+        }
     }
 
     #[test]
