@@ -35,12 +35,12 @@ fn main() -> ExitCode {
 fn run(cli: Cli) -> anyhow::Result<()> {
     common::Files::default()
         .replaceable(&cli.models)
+        .distinct(
+            &cli.models,
+            "a merge adds the counts of disjoint parts, so a model given twice would count twice",
+        )
         .writes("the output", Some(&cli.output))
         .check()?;
-    common::check_distinct(
-        &cli.models,
-        "a merge adds the counts of disjoint parts, so a model given twice would count twice",
-    )?;
     cli.run.init_threads()?;
     let start = Instant::now();
     let total = common::total_size(&cli.models);

@@ -171,7 +171,7 @@ pub const COUNTED_TWICE: &str = "its rows would be counted twice (and cross-vali
 
 /// The same file given twice (another spelling or a hard link is the same file), for
 /// inputs that must be distinct (the disjoint parts of a merge). A usage error naming both.
-pub fn check_distinct(inputs: &[PathBuf], why: &str) -> anyhow::Result<()> {
+fn check_distinct(inputs: &[PathBuf], why: &str) -> anyhow::Result<()> {
     for (i, p) in inputs.iter().enumerate() {
         if let Some(first) = inputs[..i].iter().find(|q| same_file(q, p)) {
             return Err(Usage(format!(
