@@ -115,27 +115,23 @@ fn text(clf: &Classifier, v: &Value, top: &[Vec<Reason>]) -> String {
         let _ = writeln!(s, "  {l:<width$}  {d}");
     }
     let hash_bits = clf.params.analyzer().hash_bits;
-    match hash_bits {
-        // A hashed model counts buckets, not words: saying "terms" there misled.
-        Some(b) => {
-            let _ = writeln!(
-                s,
-                "vocabulary:  hashed (--hash-bits {b}): {} of {} buckets counted, {} kept as \
-                 features; the file keeps no words",
+    // A hashed model counts buckets, not words: saying "terms" there misled.
+    let (counted, words) = match hash_bits {
+        Some(b) => (
+            format!(
+                "hashed (--hash-bits {b}): {} of {} buckets",
                 clf.info.n_terms,
-                1u64 << b,
-                clf.n_features()
-            );
-        }
-        None => {
-            let _ = writeln!(
-                s,
-                "vocabulary:  {} terms counted, {} kept as features",
-                clf.info.n_terms,
-                clf.n_features()
-            );
-        }
-    }
+                1u64 << b
+            ),
+            "; the file keeps no words",
+        ),
+        None => (format!("{} terms", clf.info.n_terms), ""),
+    };
+    let _ = writeln!(
+        s,
+        "vocabulary:  {counted} counted, {} kept as features{words}",
+        clf.n_features()
+    );
     let _ = writeln!(s, "analyzer:    {}", settings(&v["analyzer"]));
     let _ = writeln!(s, "training:    {}", settings(&v["training"]));
     match &clf.calibration {
