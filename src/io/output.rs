@@ -171,8 +171,8 @@ enum Before {
     Nothing,
     /// The old file, under a second name (a hard link `.pitchsift-*.old` beside it).
     Kept(tempfile::TempPath),
-    /// Not kept (not a regular file, or the file system has no hard links): undoing
-    /// leaves the new file.
+    /// Not kept (not a regular file, the file system has no hard links, or the group's
+    /// last target, which no later rename can fail after): undoing leaves the new file.
     Lost,
 }
 
