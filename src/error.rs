@@ -57,6 +57,11 @@ impl fmt::Display for Location {
 /// What can go wrong in pitchsift.
 ///
 /// Every variant that comes from input names where: the file, the line and the column.
+/// What [`Error::InvalidUtf8`] adds for a message's text: most such files are Latin-1 or
+/// Windows-1252 (spreadsheets, older mail tools), and the replacement policy reads them.
+const TEXT_NOT_UTF8: &str = " (a file saved as Latin-1 or Windows-1252? convert it, e.g. \
+     `iconv -f windows-1252 -t utf-8`, or read it with --invalid-utf8 replace)";
+
 /// [`Error::is_bad_data`] tells bad data (exit code 1 in the binaries) from bad usage (2).
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -107,12 +112,18 @@ pub enum Error {
         second: usize,
     },
     /// A field is not valid UTF-8.
-    #[error("{location}: invalid UTF-8 at byte {byte} of the field")]
+    #[error(
+        "{location}: invalid UTF-8 at byte {byte} of the field{}",
+        if *.text { TEXT_NOT_UTF8 } else { "" }
+    )]
     InvalidUtf8 {
         /// Where.
         location: Location,
         /// Offset of the first invalid byte inside the field.
         byte: usize,
+        /// The field is a message's text, which `--invalid-utf8 replace` may repair (the
+        /// error then says how); labels, weights, groups and headers must be UTF-8.
+        text: bool,
     },
     /// A field is larger than the configured bound.
     #[error("{location}: field of {size} bytes exceeds the limit of {limit} bytes")]
@@ -261,12 +272,24 @@ mod tests {
         let loc = Location::file("data/x.csv").line(7).column("text");
         assert_eq!(loc.to_string(), "data/x.csv:7: column `text`");
         let err = Error::InvalidUtf8 {
-            location: loc,
+            location: loc.clone(),
             byte: 3,
+            text: false,
         };
         assert_eq!(
             err.to_string(),
             "data/x.csv:7: column `text`: invalid UTF-8 at byte 3 of the field"
+        );
+        let err = Error::InvalidUtf8 {
+            location: loc,
+            byte: 3,
+            text: true,
+        };
+        assert_eq!(
+            err.to_string(),
+            format!(
+                "data/x.csv:7: column `text`: invalid UTF-8 at byte 3 of the field{TEXT_NOT_UTF8}"
+            )
         );
         assert!(err.is_bad_data());
         assert!(!Error::InvalidParam("alpha".into()).is_bad_data());

@@ -437,7 +437,15 @@ fn invalid_utf8_names_the_line_or_is_replaced() {
     let o = train(d, "latin1.csv", "m.model", &[]);
     assert_bad_data(
         &o,
-        &["latin1.csv:32:", "column `text`", "invalid UTF-8 at byte 3"],
+        &[
+            "latin1.csv:32:",
+            "column `text`",
+            "invalid UTF-8 at byte 3",
+            // A text field says how to read such a file (a label's error, below, does not:
+            // the replacement policy is for texts only).
+            "Windows-1252? convert it, e.g. `iconv -f windows-1252 -t utf-8`, or read it with \
+             --invalid-utf8 replace",
+        ],
     );
     assert!(!d.join("m.model").exists());
     let o = train(d, "latin1.csv", "m.model", &["--invalid-utf8", "replace"]);
@@ -452,6 +460,7 @@ fn invalid_utf8_names_the_line_or_is_replaced() {
     .unwrap();
     let o = train(d, "badlabel.csv", "l.model", &["--invalid-utf8", "replace"]);
     assert_bad_data(&o, &["badlabel.csv:3:", "column `label`", "invalid UTF-8"]);
+    assert!(!stderr(&o).contains("--invalid-utf8"), "{}", stderr(&o));
 
     // Predict: an error naming the line by default, U+FFFD with replace; the echoed
     // columns of the CSV output are then valid UTF-8 too.

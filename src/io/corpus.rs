@@ -465,6 +465,7 @@ impl CsvSource {
                         .line(1)
                         .column(format!("#{}", e.utf8_error().field() + 1)),
                     byte: e.utf8_error().valid_up_to(),
+                    text: false,
                 })
             }
         };
@@ -652,6 +653,7 @@ impl Columns {
             .map_err(|e| Error::InvalidUtf8 {
                 location: self.location(row.line, idx),
                 byte: e.valid_up_to(),
+                text: false,
             })?
             .trim())
     }
@@ -694,6 +696,7 @@ impl Columns {
             .map_err(|byte| Error::InvalidUtf8 {
                 location: self.location(row.line, self.text_idx),
                 byte,
+                text: true,
             })
     }
 
@@ -970,10 +973,11 @@ mod tests {
         .unwrap();
         let mut rows = Vec::new();
         assert_eq!(s.read_batch(&mut rows, 10).unwrap(), 2);
-        let err = s.text(&rows[1]).unwrap_err();
-        assert_eq!(
-            err.to_string(),
-            "u.csv:3: column `text`: invalid UTF-8 at byte 3 of the field"
+        let err = s.text(&rows[1]).unwrap_err().to_string();
+        assert!(
+            err.starts_with("u.csv:3: column `text`: invalid UTF-8 at byte 3 of the field (")
+                && err.ends_with("or read it with --invalid-utf8 replace)"),
+            "{err}"
         );
         let opts = CsvOptions {
             invalid_utf8: InvalidUtf8::Replace,
