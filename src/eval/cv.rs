@@ -2,8 +2,8 @@
 //! [`Dataset`], and out-of-fold joint log-likelihoods.
 //!
 //! Counting is the expensive part of training, so each fold is counted once
-//! ([`FoldCounts::new`]) and every training set is the [`Counts::merge`] of the other
-//! folds. Settings that only change fitting (model, alpha, prior, min_df,
+//! ([`FoldCounts::new`]) and every training set is the whole dataset's counts
+//! [`Counts::minus`] the fold's. Settings that only change fitting (model, alpha, prior, min_df,
 //! max_features, weight_norm, idf) reuse those counts ([`FoldCounts::predict`]); only
 //! the analyzer and the per-document transforms (tf, norm) need a recount
 //! ([`FoldCounts::compatible`]).
@@ -436,6 +436,9 @@ struct HeldOut {
     norm: f64,
 }
 
+/// The out-of-fold joint log-likelihoods of one fold's rows: `(row, jll)`.
+type FoldScores = Vec<(usize, Vec<f64>)>;
+
 /// One fold: the statistics of its training set (every other fold) and its held-out
 /// documents.
 struct Fold {
@@ -445,20 +448,31 @@ struct Fold {
 
 /// The folds of a dataset counted once for one analyzer and one per-document
 /// transform (tf, norm), ready to fit and score any [`FitParams`] that share them.
-pub struct FoldCounts {
-    analyzer: AnalyzerConfig,
-    fit: FitParams,
-    labels: Vec<String>,
-    n_rows: usize,
-    folds: Vec<Fold>,
+///
+/// Kept are the whole dataset's counts and each fold's own; a fold's training set (the
+/// whole minus the fold, [`Counts::minus`]) is built when it is scored and dropped after,
+/// at most as many at a time as there are threads, so memory grows with the counts of
+/// the whole dataset and the threads, not with `k` (`--calibration-folds 15` held fifteen
+/// near-whole tables at once before).
+pub struct FoldCounts<'d> {
+    data: &'d Dataset,
+    folds: &'d [u32],
+    params: ValidTrainParams,
+    k: usize,
+    /// The counts of every row.
+    all: Counts,
+    /// The counts of fold `f`'s rows, `f` in `0..k`, and of the always-train rows last
+    /// when there are some.
+    parts: Vec<Counts>,
+    step: &'d (dyn Fn() + Sync),
 }
 
-impl std::fmt::Debug for FoldCounts {
+impl std::fmt::Debug for FoldCounts<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("FoldCounts")
-            .field("analyzer", &self.analyzer)
-            .field("k", &self.folds.len())
-            .field("n_rows", &self.n_rows)
+            .field("analyzer", self.params.analyzer())
+            .field("k", &self.k)
+            .field("n_rows", &self.data.len())
             .finish()
     }
 }
@@ -479,43 +493,48 @@ pub fn check_k(data: &Dataset, k: usize) -> Result<()> {
     Ok(())
 }
 
-impl FoldCounts {
-    /// Count every fold of `folds` (the fold of each row, `0..k`) once, in parallel,
-    /// then build each fold's training statistics by merging the other folds and
-    /// analyse its held-out documents against them.
+/// The progress callback of [`FoldCounts::new`].
+fn no_step() {}
+
+impl<'d> FoldCounts<'d> {
+    /// Count every fold of `folds` (the fold of each row, `0..k`) once, in parallel.
+    /// Each fold's training statistics (the other folds merged) are built, and its
+    /// held-out documents analysed against them, when the folds are scored.
     pub fn new(
-        data: &Dataset,
-        folds: &[u32],
+        data: &'d Dataset,
+        folds: &'d [u32],
         k: usize,
         params: &ValidTrainParams,
-    ) -> Result<FoldCounts> {
-        Self::with_progress(data, folds, k, params, &|| {})
+    ) -> Result<FoldCounts<'d>> {
+        Self::with_progress(data, folds, k, params, &no_step)
     }
 
     /// [`FoldCounts::new`], calling `step` (from any worker thread) after each of its
-    /// `2 k` steps: every fold counted, then every fold's training set built and its
-    /// held-out rows analysed. Binaries drive progress bars with it.
+    /// `2 k` steps: every fold counted (here), then every fold's training set built and
+    /// its held-out rows analysed (in the first [`FoldCounts::predict`] or
+    /// [`FoldCounts::predict_many`]). Binaries drive progress bars with it.
     pub fn with_progress(
-        data: &Dataset,
-        folds: &[u32],
+        data: &'d Dataset,
+        folds: &'d [u32],
         k: usize,
         params: &ValidTrainParams,
-        step: &(dyn Fn() + Sync),
-    ) -> Result<FoldCounts> {
+        step: &'d (dyn Fn() + Sync),
+    ) -> Result<FoldCounts<'d>> {
         check_k(data, k)?;
-        // Fold `k` holds the always-train rows: in every training set, never held out.
+        // Fold `k` holds the always-train rows: in every training set (in `all`, never
+        // taken away), never held out.
         if folds.len() != data.len() || folds.iter().any(|&f| f as usize > k) {
             return Err(Error::InvalidParam(
                 "fold assignment does not match the data".into(),
             ));
         }
         let (analyzer, fit) = (params.analyzer(), params.fit());
-        let parts = if folds.iter().any(|&f| f as usize == k) {
+        let n_parts = if folds.iter().any(|&f| f as usize == k) {
             k + 1
         } else {
             k
         };
-        let per_fold: Vec<Counts> = (0..parts)
+        let parts: Vec<Counts> = (0..n_parts)
             .into_par_iter()
             .map(|f| {
                 let c = data.count(analyzer, fit, Some(&|i| folds[i] as usize == f));
@@ -523,67 +542,98 @@ impl FoldCounts {
                 c
             })
             .collect::<Result<_>>()?;
-        let built: Vec<Fold> = (0..k)
-            .into_par_iter()
-            .map(|f| -> Result<Fold> {
-                let mut train: Option<Counts> = None;
-                for (g, c) in per_fold.iter().enumerate() {
-                    if g != f {
-                        train = Some(match train {
-                            None => c.clone(),
-                            Some(t) => t.merge(c)?,
-                        });
-                    }
-                }
-                let train = train.expect("k >= 2");
-                let held_out = analyse_held_out(data, folds, f as u32, &train, params)?;
-                step();
-                Ok(Fold { train, held_out })
-            })
-            .collect::<Result<_>>()?;
+        let all = merge_tree(&parts)?;
         Ok(FoldCounts {
-            analyzer: analyzer.clone(),
-            fit: fit.clone(),
-            labels: data.labels.clone(),
-            n_rows: data.len(),
-            folds: built,
+            data,
+            folds,
+            params: params.clone(),
+            k,
+            all,
+            parts,
+            step,
         })
     }
 
     /// Number of folds.
     pub fn k(&self) -> usize {
-        self.folds.len()
+        self.k
     }
 
     /// Can `params` be fitted from these counts (same analyzer, tf and norm)?
     pub fn compatible(&self, params: &ValidTrainParams) -> bool {
-        self.analyzer == *params.analyzer()
-            && self.fit.tf == params.fit().tf
-            && self.fit.norm == params.fit().norm
+        self.params.analyzer() == params.analyzer()
+            && self.params.fit().tf == params.fit().tf
+            && self.params.fit().norm == params.fit().norm
     }
 
     /// Out-of-fold joint log-likelihoods for fitting settings `fit` (which must share
     /// tf and norm with the counts): for every row, the jll of every label of the whole
     /// dataset (sorted), from the model trained without the row's fold. A label absent
     /// from a fold's training set gets `-inf` (probability 0). Always-train rows (fold
-    /// `k`) get an empty vector. The folds are fitted and scored in parallel.
+    /// `k`) get an empty vector.
     pub fn predict(&self, fit: &FitParams) -> Result<Vec<Vec<f64>>> {
-        fit.check()?;
-        if fit.tf != self.fit.tf || fit.norm != self.fit.norm {
-            return Err(Error::InvalidParam(
-                "tf and norm must match the settings the folds were counted with".into(),
-            ));
+        let mut all = self.predict_many(std::slice::from_ref(fit))?;
+        Ok(all.pop().expect("one setting"))
+    }
+
+    /// [`FoldCounts::predict`] for each of `fits` (a grid's settings): each fold's
+    /// training set is built once for all of them. Folds are scored as many at a time as
+    /// there are threads, the settings of a fold in parallel.
+    pub fn predict_many(&self, fits: &[FitParams]) -> Result<Vec<Vec<Vec<f64>>>> {
+        for fit in fits {
+            fit.check()?;
+            if fit.tf != self.params.fit().tf || fit.norm != self.params.fit().norm {
+                return Err(Error::InvalidParam(
+                    "tf and norm must match the settings the folds were counted with".into(),
+                ));
+            }
         }
-        let parts: Vec<Vec<(usize, Vec<f64>)>> = self
-            .folds
-            .par_iter()
-            .map(|fold| predict_fold(fold, &self.labels, fit))
-            .collect::<Result<_>>()?;
-        let mut out = vec![Vec::new(); self.n_rows];
-        for (row, jll) in parts.into_iter().flatten() {
-            out[row] = jll;
+        let labels = &self.data.labels;
+        let mut out = vec![vec![Vec::new(); self.data.len()]; fits.len()];
+        let at_once = current_num_threads().max(1);
+        for first in (0..self.k).step_by(at_once) {
+            let scored: Vec<Vec<FoldScores>> = (first..(first + at_once).min(self.k))
+                .into_par_iter()
+                .map(|f| -> Result<_> {
+                    let fold = self.fold(f)?;
+                    fits.par_iter()
+                        .map(|fit| predict_fold(&fold, labels, fit))
+                        .collect()
+                })
+                .collect::<Result<_>>()?;
+            for per_fit in scored {
+                for (o, rows) in out.iter_mut().zip(per_fit) {
+                    for (row, jll) in rows {
+                        o[row] = jll;
+                    }
+                }
+            }
         }
         Ok(out)
+    }
+
+    /// Fold `f`'s training set (every row but the fold's) and its held-out rows
+    /// analysed against it.
+    fn fold(&self, f: usize) -> Result<Fold> {
+        let train = self.all.minus(&self.parts[f])?;
+        let held_out = analyse_held_out(self.data, self.folds, f as u32, &train, &self.params)?;
+        (self.step)();
+        Ok(Fold { train, held_out })
+    }
+}
+
+/// The sum of `parts` ([`Counts::merge`] is associative), merged pairwise in parallel:
+/// cheaper than counting the rows again.
+fn merge_tree(parts: &[Counts]) -> Result<Counts> {
+    match parts {
+        [] => Err(Error::InvalidParam("no folds".into())),
+        [one] => Ok(one.clone()),
+        [a, b] => a.merge(b),
+        _ => {
+            let (left, right) = parts.split_at(parts.len() / 2);
+            let (l, r) = join(|| merge_tree(left), || merge_tree(right));
+            l?.merge(&r?)
+        }
     }
 }
 
@@ -639,7 +689,7 @@ fn analyse_held_out(
         .collect())
 }
 
-fn predict_fold(fold: &Fold, labels: &[String], fit: &FitParams) -> Result<Vec<(usize, Vec<f64>)>> {
+fn predict_fold(fold: &Fold, labels: &[String], fit: &FitParams) -> Result<FoldScores> {
     let train = &fold.train;
     // Position of each training label among the dataset's labels.
     let to_data: Vec<usize> = train
@@ -987,8 +1037,8 @@ mod tests {
         let params = TrainParams::default().check().unwrap();
         assert!(cross_val_predict(&data, &params, 1, 0).is_err());
         assert!(cross_val_predict(&data, &params, data.len() + 1, 0).is_err());
-        let counted =
-            FoldCounts::new(&data, &stratified_folds(&data.classes, 3, 0), 3, &params).unwrap();
+        let folds = stratified_folds(&data.classes, 3, 0);
+        let counted = FoldCounts::new(&data, &folds, 3, &params).unwrap();
         let other = FitParams {
             tf: TermWeight::Log,
             ..FitParams::default()

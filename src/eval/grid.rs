@@ -11,7 +11,7 @@ use crate::error::{Error, Result};
 use crate::eval::cv::{Dataset, FoldCounts};
 use crate::eval::metrics::{Meter, Report};
 use crate::par::*;
-use crate::params::{DocNorm, ModelKind, Prior, TermWeight, ValidTrainParams};
+use crate::params::{DocNorm, FitParams, ModelKind, Prior, TermWeight, ValidTrainParams};
 
 use super::crossval::{meter_of, CvOptions};
 use super::render::{num, table};
@@ -294,16 +294,19 @@ pub fn search(
         for seed in o.seeds() {
             let t1 = Instant::now();
             let folds = data.folds(k, seed, o.min_group)?;
-            let counted = FoldCounts::with_progress(data, &folds, k, key, &|| progress.step())?;
+            let step = || progress.step();
+            let counted = FoldCounts::with_progress(data, &folds, k, key, &step)?;
             t_count += t1.elapsed().as_secs_f64();
-            let these: Vec<Meter> = configs
+            let fits: Vec<FitParams> = configs.iter().map(|p| p.fit().clone()).collect();
+            let these: Vec<Meter> = counted
+                .predict_many(&fits)?
                 .par_iter()
-                .map(|p| -> Result<Meter> {
-                    let m = meter_of(data, &counted.predict(p.fit())?);
+                .map(|jll| {
+                    let m = meter_of(data, jll);
                     progress.step();
-                    Ok(m)
+                    m
                 })
-                .collect::<Result<_>>()?;
+                .collect();
             for (m, t) in meters.iter_mut().zip(&these) {
                 m.merge(t);
             }

@@ -200,6 +200,87 @@ impl Counts {
     }
 }
 
+impl Counts {
+    /// Take away `part`, the statistics of some of the documents these were counted from
+    /// (a cross-validation fold): the result equals counting the other documents, so it
+    /// equals [`Counts::merge`] of the other parts. A label left with no document and a
+    /// term left in no document go, as they would be absent from those counts (a
+    /// document of weight 0 is never counted, so every statistic kept holds one).
+    pub fn minus(&self, part: &Counts) -> Result<Counts> {
+        let not_a_part = || Error::InvalidParam("the counts to take away are not a part".into());
+        if part.weight_scale_bits != self.weight_scale_bits {
+            return Err(not_a_part());
+        }
+        // Each of part's labels among ours; then ours that keep a document, renumbered.
+        let to_self: Vec<usize> = part
+            .labels
+            .iter()
+            .map(|l| self.labels.binary_search(l).map_err(|_| not_a_part()))
+            .collect::<Result<_>>()?;
+        let mut docs = self.class_docs.clone();
+        for (i, &c) in to_self.iter().enumerate() {
+            docs[c] = docs[c]
+                .checked_sub(part.class_docs[i])
+                .ok_or_else(not_a_part)?;
+        }
+        let mut new_class = vec![u32::MAX; self.labels.len()];
+        let mut out = Counts {
+            labels: Vec::new(),
+            class_docs: Vec::new(),
+            weight_scale_bits: self.weight_scale_bits,
+            terms: Terms::with_capacity(self.terms.len(), self.terms.total_bytes()),
+            offsets: vec![0],
+            stats: Vec::with_capacity(self.stats.len()),
+        };
+        for (c, &d) in docs.iter().enumerate() {
+            if d > 0 {
+                new_class[c] = out.labels.len() as u32;
+                out.labels.push(self.labels[c].clone());
+                out.class_docs.push(d);
+            }
+        }
+        let mut j = 0;
+        for i in 0..self.terms.len() {
+            let start = out.stats.len();
+            let mine = self.term_stats(i);
+            if term_at(&part.terms, j) == Some(self.terms.bytes(i)) {
+                // Both sorted by class, and `to_self` keeps the order of the labels.
+                let mut theirs = part.term_stats(j).iter().peekable();
+                for s in mine {
+                    let mut left = *s;
+                    if let Some(t) =
+                        theirs.next_if(|t| to_self[t.class as usize] == s.class as usize)
+                    {
+                        left.df = left.df.checked_sub(t.df).ok_or_else(not_a_part)?;
+                        left.weight = left.weight.checked_sub(t.weight).ok_or_else(not_a_part)?;
+                    }
+                    if left.df > 0 {
+                        left.class = new_class[s.class as usize];
+                        out.stats.push(left);
+                    }
+                }
+                if theirs.next().is_some() {
+                    return Err(not_a_part());
+                }
+                j += 1;
+            } else {
+                out.stats.extend(mine.iter().map(|s| ClassStat {
+                    class: new_class[s.class as usize],
+                    ..*s
+                }));
+            }
+            if out.stats.len() > start {
+                out.terms.push(self.terms.get(i));
+                out.offsets.push(out.stats.len() as u64);
+            }
+        }
+        if j != part.terms.len() {
+            return Err(not_a_part());
+        }
+        Ok(out)
+    }
+}
+
 /// Term `i` of `t`, if there is one.
 fn term_at(t: &Terms, i: usize) -> Option<&[u8]> {
     (i < t.len()).then(|| t.bytes(i))
@@ -1625,6 +1706,57 @@ mod tests {
             count(&a, &p).merge(&count(&b, &p)).unwrap(),
             count(&all, &p)
         );
+    }
+
+    #[test]
+    fn minus_a_part_equals_counting_the_rest() {
+        let p = TrainParams::default()
+            .fit_params(FitParams {
+                tf: TermWeight::Log,
+                norm: DocNorm::L2,
+                ..FitParams::default()
+            })
+            .check()
+            .unwrap();
+        // Four parts: labels that only some parts have (taking away part 2 takes `zoo`
+        // away), terms shared by some parts, terms only one part has.
+        let parts: [&[(&str, &str)]; 4] = [
+            &[("buy now", "sales"), ("hello there", "net")],
+            &[
+                ("now hiring", "jobs"),
+                ("buy buy", "sales"),
+                ("hello hello", "net"),
+            ],
+            &[("zebra", "zoo"), ("hello now", "net")],
+            &[
+                ("hello now", "net"),
+                ("hiring now buy", "jobs"),
+                ("aardvark", "sales"),
+            ],
+        ];
+        let union = |skip: usize| -> Vec<(&str, &str)> {
+            parts
+                .iter()
+                .enumerate()
+                .filter(|&(g, _)| g != skip)
+                .flat_map(|(_, d)| d.iter().copied())
+                .collect()
+        };
+        let all = count(&union(usize::MAX), &p);
+        for (f, part) in parts.iter().enumerate() {
+            let rest = all.minus(&count(part, &p)).unwrap();
+            assert_eq!(rest, count(&union(f), &p), "without part {f}");
+            assert!(rest.validate().is_ok());
+        }
+        // Not a part: a term, a label or a count the whole does not have.
+        let part0 = count(parts[0], &p);
+        for other in [
+            &[("buy unicorns", "sales")][..],
+            &[("buy now", "elsewhere")],
+            &[("buy now", "sales"), ("buy now", "sales")],
+        ] {
+            assert!(part0.minus(&count(other, &p)).is_err(), "{other:?}");
+        }
     }
 
     #[test]
