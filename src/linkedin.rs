@@ -12,6 +12,10 @@
 //!   paragraph a line.
 //! - from `Invitations.csv`, the incoming invitations that carry a message.
 //!
+//! An empty date (`DATE`, `Sent At`) is missing data: the message is classified without
+//! one and counted in [`Stats`]; a date that is not empty and in no form [`parse_date`]
+//! knows is an error naming file, line and column.
+//!
 //! `messages.csv` is read twice, so memory stays bounded whatever its size: a first pass
 //! keeps a little state per conversation (where its opening message is) and per
 //! participant (in how many messages they appear), the second pass yields the opening
@@ -63,7 +67,7 @@ pub struct Item {
     /// The sender's profile URL, when the export has it.
     pub sender_url: String,
     /// When it was sent, ISO 8601 (`2025-11-30T14:02:11Z`; without `Z` when the export
-    /// does not say the time is UTC).
+    /// does not say the time is UTC); empty when the export's date field is empty.
     pub date: String,
     /// The subject (messages only).
     pub subject: String,
@@ -114,6 +118,8 @@ pub struct Stats {
     pub drafts: u64,
     /// Opening messages without text.
     pub empty: u64,
+    /// Opening messages classified whose DATE is empty (classified without a date).
+    pub messages_undated: u64,
     /// Rows of `Invitations.csv`.
     pub invitations: u64,
     /// Incoming invitations with a message, classified.
@@ -122,10 +128,20 @@ pub struct Stats {
     pub outgoing: u64,
     /// Incoming invitations without a message.
     pub without_message: u64,
+    /// Invitations classified whose `Sent At` is empty (classified without a date).
+    pub invitations_undated: u64,
 }
 
 fn plural(n: u64, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
+}
+
+/// `, N of them without a date` when N > 0.
+fn undated(n: u64) -> String {
+    match n {
+        0 => String::new(),
+        n => format!(", {n} of them without a date"),
+    }
 }
 
 impl Stats {
@@ -154,11 +170,12 @@ impl Stats {
                 }
             }
             lines.push(format!(
-                "{}: {} in {}; {} classified (opening messages sent to you){}",
+                "{}: {} in {}; {} classified (opening messages sent to you){}{}",
                 name.display(),
                 plural(self.messages, "message", "messages"),
                 plural(self.conversations, "conversation", "conversations"),
                 self.messages_classified,
+                undated(self.messages_undated),
                 if why.is_empty() {
                     String::new()
                 } else {
@@ -175,10 +192,11 @@ impl Stats {
                 why.push(format!("{} without a message", self.without_message));
             }
             lines.push(format!(
-                "{}: {}; {} classified (incoming, with a message){}",
+                "{}: {}; {} classified (incoming, with a message){}{}",
                 name.display(),
                 plural(self.invitations, "invitation", "invitations"),
                 self.invitations_classified,
+                undated(self.invitations_undated),
                 if why.is_empty() {
                     String::new()
                 } else {
@@ -644,13 +662,20 @@ fn truthy(s: &str) -> bool {
 #[derive(Debug, Clone, Copy)]
 struct Opening {
     record: u64,
+    /// [`DateTime::key`], or [`NO_DATE`].
     time: i64,
     text: bool,
 }
 
+/// The time of a message whose DATE is empty: later than every date, so that a message
+/// without a date opens its conversation only when no message with text has one (it
+/// cannot be shown to be the oldest); among messages without a date, as at equal times,
+/// the later row (the oldest, as rows come newest first).
+const NO_DATE: i64 = i64::MAX;
+
 impl Opening {
     /// Does `self` open its conversation rather than `other`? Text first, then the
-    /// older; at equal times the later row (rows come newest first).
+    /// older ([`NO_DATE`] last); at equal times the later row (rows come newest first).
     fn before(&self, other: &Opening) -> bool {
         (self.text, other.time) >= (other.text, self.time)
     }
@@ -793,10 +818,7 @@ impl Reader {
         while src.read(&mut row)? {
             self.stats.messages += 1;
             let draft = truthy(&opt_field(&row, cols.draft));
-            let date = field(&row, cols.date);
-            let time = parse_date(&date)
-                .ok_or_else(|| bad_date(&src, &row, cols.date, &date))?
-                .key();
+            let time = read_date(&src, &row, cols.date)?.map_or(NO_DATE, |d| d.key());
             // Everyone in this message: the sender and the recipients, by URL when known.
             in_row.clear();
             let from = field(&row, cols.from);
@@ -973,10 +995,9 @@ impl Reader {
                         self.stats.empty += 1;
                         continue;
                     }
-                    let date = field(row, cols.date);
-                    let date =
-                        parse_date(&date).ok_or_else(|| bad_date(src, row, cols.date, &date))?;
+                    let date = read_date(src, row, cols.date)?;
                     self.stats.messages_classified += 1;
+                    self.stats.messages_undated += u64::from(date.is_none());
                     fill(
                         item,
                         Kind::Message,
@@ -984,7 +1005,7 @@ impl Reader {
                         &from,
                         &url,
                     );
-                    item.date = date.iso();
+                    set_date(item, date);
                     item.subject.clear();
                     item.subject.push_str(&opt_field(row, cols.subject));
                     item.text = text;
@@ -1007,10 +1028,9 @@ impl Reader {
                         self.stats.without_message += 1;
                         continue;
                     }
-                    let date = field(row, cols.sent_at);
-                    let date =
-                        parse_date(&date).ok_or_else(|| bad_date(src, row, cols.sent_at, &date))?;
+                    let date = read_date(src, row, cols.sent_at)?;
                     self.stats.invitations_classified += 1;
+                    self.stats.invitations_undated += u64::from(date.is_none());
                     fill(
                         item,
                         Kind::Invitation,
@@ -1018,7 +1038,7 @@ impl Reader {
                         &field(row, cols.from),
                         &opt_field(row, cols.inviter_url),
                     );
-                    item.date = date.iso();
+                    set_date(item, date);
                     item.subject.clear();
                     item.text = text;
                     return Ok(true);
@@ -1048,6 +1068,26 @@ fn fill(item: &mut Item, kind: Kind, conversation: &str, from: &str, url: &str) 
     item.from.push_str(from);
     item.sender_url.clear();
     item.sender_url.push_str(url);
+}
+
+fn set_date(item: &mut Item, date: Option<DateTime>) {
+    match date {
+        Some(d) => item.date = d.iso(),
+        None => item.date.clear(),
+    }
+}
+
+/// The date in column `idx`: `None` when the field is empty (missing data: the message
+/// is read without a date); a date in a form pitchsift does not know is an error naming
+/// file, line and column (it may be a layout LinkedIn has started to use).
+fn read_date(src: &CsvSource, row: &RawRow, idx: usize) -> Result<Option<DateTime>> {
+    let value = field(row, idx);
+    if value.is_empty() {
+        return Ok(None);
+    }
+    parse_date(&value)
+        .map(Some)
+        .ok_or_else(|| bad_date(src, row, idx, &value))
 }
 
 fn bad_date(src: &CsvSource, row: &RawRow, idx: usize, value: &str) -> Error {

@@ -757,3 +757,145 @@ fn an_owner_given_who_is_in_no_message_is_an_error() {
         ],
     ));
 }
+
+#[test]
+fn an_empty_date_is_missing_data_not_an_error() {
+    // An empty DATE or `Sent At` used to stop the whole run (exit 1, "date `` is not in a
+    // form pitchsift knows"). The message is now classified without a date, and the
+    // summary says how many were. A date that is not empty and not in a known form is
+    // still an error naming file, line and column.
+    let dir = tempdir();
+    let folder = dir.path().join("export");
+    std::fs::create_dir(&folder).unwrap();
+    // Rows newest first, as in an export.
+    std::fs::write(
+        folder.join("messages.csv"),
+        "CONVERSATION ID,FROM,TO,DATE,CONTENT\n\
+         c1,Sam Seller,Olivia Owner,,Can I book a demo of our product next week?\n\
+         c2,Olivia Owner,Ann Example,2025-11-12 09:00:00 UTC,Thanks Ann!\n\
+         c2,Ann Example,Olivia Owner,2025-11-10 09:00:00 UTC,Great to meet you at the meetup.\n\
+         c2,Ann Example,Olivia Owner,,An undated message after the dated one in the file.\n\
+         c3,Bob Example,Olivia Owner,,The second of two undated messages.\n\
+         c3,Bob Example,Olivia Owner,,The first of two undated messages.\n",
+    )
+    .unwrap();
+    std::fs::write(
+        folder.join("Invitations.csv"),
+        "From,To,Sent At,Message,Direction\n\
+         Ivy Invite,Olivia Owner,1/29/26 2:37 PM,I enjoyed your talk and would love to connect.,INCOMING\n\
+         Paul Pitch,Olivia Owner,,We help founders get more leads with our outreach tool.,INCOMING\n",
+    )
+    .unwrap();
+    let out = dir.path().join("out.csv");
+    let report = dir.path().join("r.html");
+    let o = run(
+        PREDICT,
+        &[
+            "--linkedin",
+            folder.to_str().unwrap(),
+            "--output",
+            out.to_str().unwrap(),
+            "--report",
+            report.to_str().unwrap(),
+        ],
+    );
+    assert_ok(&o);
+    let (h, rows) = read_csv(&out);
+    let col = |n: &str| h.iter().position(|x| x == n).unwrap();
+    let got: Vec<[&str; 3]> = rows
+        .iter()
+        .map(|r| [&r[col("from")], &r[col("date")], &r[col("text")]].map(String::as_str))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            // Its only message, without a date.
+            [
+                "Sam Seller",
+                "",
+                "Can I book a demo of our product next week?"
+            ],
+            // A dated message opens its conversation before an undated one, wherever the
+            // undated one is in the file: it cannot be shown to be the oldest.
+            [
+                "Ann Example",
+                "2025-11-10T09:00:00Z",
+                "Great to meet you at the meetup."
+            ],
+            // Among undated messages, the later row (rows come newest first).
+            ["Bob Example", "", "The first of two undated messages."],
+            [
+                "Ivy Invite",
+                "2026-01-29T14:37:00",
+                "I enjoyed your talk and would love to connect."
+            ],
+            [
+                "Paul Pitch",
+                "",
+                "We help founders get more leads with our outreach tool."
+            ],
+        ]
+    );
+    let err = stderr(&o);
+    assert!(
+        err.contains(
+            "messages.csv: 6 messages in 3 conversations; 3 classified (opening messages sent \
+             to you), 2 of them without a date; not classified: 3 replies"
+        ),
+        "{err}"
+    );
+    assert!(
+        err.contains(
+            "Invitations.csv: 2 invitations; 2 classified (incoming, with a message), 1 of \
+             them without a date"
+        ),
+        "{err}"
+    );
+    // The report's table rows: an undated one has an empty date and no time (null: the
+    // table sorts it last and shows an empty cell, tests/report_browser.rs).
+    let html = std::fs::read_to_string(&report).unwrap();
+    assert!(html.contains("[\"\",\"Sam Seller\","), "{html}");
+    assert!(html.contains("2 of them without a date"), "{html}");
+
+    // JSONL: the same empty date.
+    let o = run(
+        PREDICT,
+        &[
+            "--linkedin",
+            folder.to_str().unwrap(),
+            "--format",
+            "jsonl",
+            "-q",
+        ],
+    );
+    assert_ok(&o);
+    let first: serde_json::Value =
+        serde_json::from_str(String::from_utf8_lossy(&o.stdout).lines().next().unwrap()).unwrap();
+    assert_eq!(first["date"], "");
+
+    // Not empty and not a date: an error naming file, line and column, nothing written.
+    std::fs::write(
+        folder.join("Invitations.csv"),
+        "From,To,Sent At,Message,Direction\n\
+         Ivy Invite,Olivia Owner,1/29/26 2:37 PM,Hello there.,INCOMING\n\
+         Paul Pitch,Olivia Owner,yesterday,We help founders get more leads.,INCOMING\n",
+    )
+    .unwrap();
+    let out2 = dir.path().join("out2.csv");
+    let o = run(
+        PREDICT,
+        &[
+            "--linkedin",
+            folder.to_str().unwrap(),
+            "--output",
+            out2.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("Invitations.csv:3: column `Sent At`: date `yesterday`"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(!out2.exists());
+}
