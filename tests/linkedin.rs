@@ -899,3 +899,114 @@ fn an_empty_date_is_missing_data_not_an_error() {
     );
     assert!(!out2.exists());
 }
+
+/// An export with the owner under two names (a name changed, or misspelt in a
+/// conversation): "Olivia Owner" in c1, c3, c4; "Olivia Smith" in c2 only. c5 lists no
+/// recipients and its sender is not the owner: the reader cannot tell whether the owner is
+/// in it, and classifies it as before. Rows newest first.
+const TWO_NAMES: &str = "CONVERSATION ID,FROM,TO,DATE,CONTENT\n\
+    c1,Sam Seller,Olivia Owner,2025-11-30 14:00:00 UTC,Can I book a demo of our product?\n\
+    c2,Ann Example,Olivia Smith,2025-11-29 15:00:00 UTC,Likewise!\n\
+    c2,Olivia Smith,Ann Example,2025-11-29 14:00:00 UTC,Great to meet you at the meetup!\n\
+    c3,Olivia Owner,Rita Recruiter,2025-11-20 10:00:00 UTC,Thanks for reaching out.\n\
+    c3,Rita Recruiter,Olivia Owner,2025-11-19 10:00:00 UTC,We are hiring a backend engineer.\n\
+    c4,Bob Example,Olivia Owner,2025-11-18 10:00:00 UTC,Hello from the conference.\n\
+    c5,Zed Example,,2025-11-17 10:00:00 UTC,Join my team and earn from home.\n";
+
+fn froms(o: &std::process::Output) -> Vec<String> {
+    let mut r = csv::Reader::from_reader(&o.stdout[..]);
+    let h = r.headers().unwrap().clone();
+    let from = h.iter().position(|x| x == "from").unwrap();
+    r.records().map(|x| x.unwrap()[from].to_string()).collect()
+}
+
+#[test]
+fn conversations_the_owner_given_is_not_in_are_not_classified_as_sent_to_them() {
+    // `--linkedin-owner "Olivia Owner"` used to classify c2, where the owner writes as
+    // "Olivia Smith", as a message Olivia Smith sent to the owner (4 rows, exit 0).
+    let dir = tempdir();
+    let m = dir.path().join("messages.csv");
+    std::fs::write(&m, TWO_NAMES).unwrap();
+    let o = run(
+        PREDICT,
+        &[
+            "--linkedin",
+            m.to_str().unwrap(),
+            "--linkedin-owner",
+            "Olivia Owner",
+        ],
+    );
+    assert_ok(&o);
+    assert_eq!(
+        froms(&o),
+        ["Sam Seller", "Rita Recruiter", "Bob Example", "Zed Example"]
+    );
+    let err = stderr(&o);
+    // 7 messages: 4 classified, 2 replies (c2, c3), 1 opening of c2 not classified.
+    assert!(
+        err.contains(
+            "messages.csv: 7 messages in 5 conversations; 4 classified (opening messages sent \
+             to you); not classified: 2 replies, 1 conversation without the owner"
+        ),
+        "{err}"
+    );
+    assert!(
+        err.contains(
+            "messages.csv: 1 conversation not classified: the owner is in none of its \
+             messages (who is: Ann Example in 1, Olivia Smith in 1)"
+        ),
+        "{err}"
+    );
+    assert!(err.contains("owner: Olivia Owner, as given"), "{err}");
+
+    // Named as in c2 only: in none of the messages of 4 of the 5 conversations (c5 cannot
+    // be told). Most of the export: an error naming who is in most messages, and no
+    // output, where the run used to classify the other conversations as sent to her.
+    let out = dir.path().join("out.csv");
+    let o = run(
+        PREDICT,
+        &[
+            "--linkedin",
+            m.to_str().unwrap(),
+            "--linkedin-owner",
+            "Olivia Smith",
+            "--output",
+            out.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(
+        err.contains(
+            "messages.csv: the owner given, `Olivia Smith`, is in none of the messages of 3 of \
+             its 5 conversations (in most of its 7 messages: Olivia Owner in 4,"
+        ),
+        "{err}"
+    );
+    assert!(!out.exists());
+}
+
+#[test]
+fn conversations_the_owner_found_is_not_in_are_not_classified_as_sent_to_them() {
+    // Without --linkedin-owner the owner is the person in most messages, Olivia Owner
+    // (4 of 7); c2 is not hers by the data and was classified as sent to her, with the
+    // summary saying she was "found in every conversation".
+    let dir = tempdir();
+    let m = dir.path().join("messages.csv");
+    std::fs::write(&m, TWO_NAMES).unwrap();
+    let o = run(PREDICT, &["--linkedin", m.to_str().unwrap()]);
+    assert_ok(&o);
+    assert_eq!(
+        froms(&o),
+        ["Sam Seller", "Rita Recruiter", "Bob Example", "Zed Example"]
+    );
+    let err = stderr(&o);
+    assert!(
+        err.contains("owner: Olivia Owner, found in 4 of 5 conversations"),
+        "{err}"
+    );
+    assert!(
+        err.contains("1 conversation not classified: the owner is in none of its messages"),
+        "{err}"
+    );
+}
