@@ -6,11 +6,18 @@
 //! - from `messages.csv`, the opening message of each conversation (its oldest message
 //!   with text), when someone other than the export's owner sent it. The owner is the
 //!   participant found in every message (by profile URL where the export has them, else
-//!   by name), or the one named with [`Reader::open`]'s `owner`. Replies, drafts, empty messages and the
-//!   conversations the owner started are counted in [`Stats`], not classified.
+//!   by name), or the one named with [`Reader::open`]'s `owner`. Replies, drafts, empty messages,
+//!   the conversations the owner started and those the owner is in none of the messages of
+//!   (neither sender nor listed recipient: a name changed or misspelt) are counted in
+//!   [`Stats`], not classified; a given owner who is in none of the messages of most
+//!   conversations is an error.
 //!   Sponsored InMails carry HTML bodies: [`html_to_text`] turns them into text, one
 //!   paragraph a line.
 //! - from `Invitations.csv`, the incoming invitations that carry a message.
+//!
+//! An empty date (`DATE`, `Sent At`) is missing data: the message is classified without
+//! one and counted in [`Stats`]; a date that is not empty and in no form [`parse_date`]
+//! knows is an error naming file, line and column.
 //!
 //! `messages.csv` is read twice, so memory stays bounded whatever its size: a first pass
 //! keeps a little state per conversation (where its opening message is) and per
@@ -63,7 +70,7 @@ pub struct Item {
     /// The sender's profile URL, when the export has it.
     pub sender_url: String,
     /// When it was sent, ISO 8601 (`2025-11-30T14:02:11Z`; without `Z` when the export
-    /// does not say the time is UTC).
+    /// does not say the time is UTC); empty when the export's date field is empty.
     pub date: String,
     /// The subject (messages only).
     pub subject: String,
@@ -114,6 +121,15 @@ pub struct Stats {
     pub drafts: u64,
     /// Opening messages without text.
     pub empty: u64,
+    /// Opening messages classified whose DATE is empty (classified without a date).
+    pub messages_undated: u64,
+    /// Conversations the owner is in none of the messages of (neither a sender nor a
+    /// recipient, where its messages list their recipients): not classified, since the
+    /// reader cannot tell who the owner is there.
+    pub without_owner: u64,
+    /// Who is in those conversations: up to three names (the profile URL when no name
+    /// was seen) with the number of them each is in, most first.
+    pub without_owner_names: Vec<(String, u64)>,
     /// Rows of `Invitations.csv`.
     pub invitations: u64,
     /// Incoming invitations with a message, classified.
@@ -122,10 +138,20 @@ pub struct Stats {
     pub outgoing: u64,
     /// Incoming invitations without a message.
     pub without_message: u64,
+    /// Invitations classified whose `Sent At` is empty (classified without a date).
+    pub invitations_undated: u64,
 }
 
 fn plural(n: u64, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
+}
+
+/// `, N of them without a date` when N > 0.
+fn undated(n: u64) -> String {
+    match n {
+        0 => String::new(),
+        n => format!(", {n} of them without a date"),
+    }
 }
 
 impl Stats {
@@ -148,23 +174,46 @@ impl Stats {
                     "empty opening messages",
                 ),
                 (self.drafts, "draft", "drafts"),
+                (
+                    self.without_owner,
+                    "conversation without the owner",
+                    "conversations without the owner",
+                ),
             ] {
                 if n > 0 {
                     why.push(plural(n, one, many));
                 }
             }
             lines.push(format!(
-                "{}: {} in {}; {} classified (opening messages sent to you){}",
+                "{}: {} in {}; {} classified (opening messages sent to you){}{}",
                 name.display(),
                 plural(self.messages, "message", "messages"),
                 plural(self.conversations, "conversation", "conversations"),
                 self.messages_classified,
+                undated(self.messages_undated),
                 if why.is_empty() {
                     String::new()
                 } else {
                     format!("; not classified: {}", why.join(", "))
                 }
             ));
+            if self.without_owner > 0 {
+                lines.push(format!(
+                    "{}: {} not classified: the owner is in none of {} messages (who is: {})",
+                    name.display(),
+                    plural(self.without_owner, "conversation", "conversations"),
+                    if self.without_owner == 1 {
+                        "its"
+                    } else {
+                        "their"
+                    },
+                    self.without_owner_names
+                        .iter()
+                        .map(|(who, n)| format!("{who} in {n}"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ));
+            }
         }
         if let Some(name) = export.invitations_name() {
             let mut why = Vec::new();
@@ -175,10 +224,11 @@ impl Stats {
                 why.push(format!("{} without a message", self.without_message));
             }
             lines.push(format!(
-                "{}: {}; {} classified (incoming, with a message){}",
+                "{}: {}; {} classified (incoming, with a message){}{}",
                 name.display(),
                 plural(self.invitations, "invitation", "invitations"),
                 self.invitations_classified,
+                undated(self.invitations_undated),
                 if why.is_empty() {
                     String::new()
                 } else {
@@ -644,15 +694,104 @@ fn truthy(s: &str) -> bool {
 #[derive(Debug, Clone, Copy)]
 struct Opening {
     record: u64,
+    /// [`DateTime::key`], or [`NO_DATE`].
     time: i64,
     text: bool,
 }
 
+/// The time of a message whose DATE is empty: later than every date, so that a message
+/// without a date opens its conversation only when no message with text has one (it
+/// cannot be shown to be the oldest); among messages without a date, as at equal times,
+/// the later row (the oldest, as rows come newest first).
+const NO_DATE: i64 = i64::MAX;
+
 impl Opening {
     /// Does `self` open its conversation rather than `other`? Text first, then the
-    /// older; at equal times the later row (rows come newest first).
+    /// older ([`NO_DATE`] last); at equal times the later row (rows come newest first).
     fn before(&self, other: &Opening) -> bool {
         (self.text, other.time) >= (other.text, self.time)
+    }
+}
+
+/// No participant (an empty slot of [`Conversation::people`], the end of a list).
+const NOBODY: u32 = u32::MAX;
+
+/// What the first pass keeps of a conversation: its [`Opening`] (the fields inline, so
+/// that the state stays 32 bytes) and who is in it, to tell the conversations the owner
+/// is in none of.
+#[derive(Debug, Clone, Copy)]
+struct Conversation {
+    record: u64,
+    time: i64,
+    /// Two of its participants (ids of [`Reader::scan`]'s people), [`NOBODY`] when
+    /// fewer: most conversations have two.
+    people: [u32; 2],
+    /// The others: the head of a list in an arena of (id, next) ([`NOBODY`] when none).
+    more: u32,
+    text: bool,
+    /// Some message of it lists its recipients (TO or recipient URLs): without that, only
+    /// the senders are known, and a conversation the owner never wrote in cannot be told
+    /// from one they are not in.
+    told: bool,
+}
+
+impl Conversation {
+    fn new(o: Opening) -> Conversation {
+        Conversation {
+            record: o.record,
+            time: o.time,
+            people: [NOBODY; 2],
+            more: NOBODY,
+            text: o.text,
+            told: false,
+        }
+    }
+
+    fn opening(&self) -> Opening {
+        Opening {
+            record: self.record,
+            time: self.time,
+            text: self.text,
+        }
+    }
+
+    fn open_with(&mut self, o: Opening) {
+        (self.record, self.time, self.text) = (o.record, o.time, o.text);
+    }
+
+    /// Add a participant (once).
+    fn add(&mut self, id: u32, arena: &mut Vec<(u32, u32)>) {
+        if self.people.contains(&id) {
+            return;
+        }
+        if let Some(slot) = self.people.iter_mut().find(|p| **p == NOBODY) {
+            *slot = id;
+            return;
+        }
+        let mut at = self.more;
+        while at != NOBODY {
+            let (p, next) = arena[at as usize];
+            if p == id {
+                return;
+            }
+            at = next;
+        }
+        arena.push((id, self.more));
+        self.more = u32::try_from(arena.len() - 1).expect("fewer than 2^32 participations");
+    }
+
+    /// Its participants.
+    fn each(&self, arena: &[(u32, u32)], mut f: impl FnMut(u32)) {
+        self.people
+            .iter()
+            .filter(|p| **p != NOBODY)
+            .for_each(|p| f(*p));
+        let mut at = self.more;
+        while at != NOBODY {
+            let (p, next) = arena[at as usize];
+            f(p);
+            at = next;
+        }
     }
 }
 
@@ -682,6 +821,16 @@ struct OwnerMatch {
 }
 
 impl OwnerMatch {
+    /// Is the participant with this key (`url:...` or `name:...`, as the first pass
+    /// keys them) and a name seen with it the owner? As [`OwnerMatch::sent`] tells a
+    /// sender: the key, the owner's name where no URL was given, any of the given name.
+    fn is(&self, key: &str, name: &str) -> bool {
+        let owner_name = name_key(&self.owner.name);
+        key == self.key
+            || (!self.owner.name.is_empty()
+                && (key == owner_name || (self.owner.given && name_key(name) == owner_name)))
+    }
+
     fn sent(&self, from: &str, url: &str) -> bool {
         if self.key.starts_with("url:") {
             (!url.is_empty() && url_key(url) == self.key)
@@ -783,9 +932,12 @@ impl Reader {
         let name = entry.display();
         let mut src = open_csv(&entry, "CONTENT", &MessageCols::REQUIRED)?;
         let cols = MessageCols::find(&src)?;
-        let mut conversations: HashMap<Box<str>, Opening> = HashMap::new();
-        // Participant key -> (messages they are in, a name seen).
-        let mut people: HashMap<String, (u64, String)> = HashMap::new();
+        let mut conversations: HashMap<Box<str>, Conversation> = HashMap::new();
+        // The third and later participants of conversations: (id, next).
+        let mut arena: Vec<(u32, u32)> = Vec::new();
+        // Participant key -> (messages they are in, a name seen, id).
+        let mut people: HashMap<String, (u64, String, u32)> = HashMap::new();
+        let mut row_ids: Vec<u32> = Vec::new();
         let mut row = RawRow::default();
         let mut record = 0u64;
         let mut counted = 0u64;
@@ -793,10 +945,7 @@ impl Reader {
         while src.read(&mut row)? {
             self.stats.messages += 1;
             let draft = truthy(&opt_field(&row, cols.draft));
-            let date = field(&row, cols.date);
-            let time = parse_date(&date)
-                .ok_or_else(|| bad_date(&src, &row, cols.date, &date))?
-                .key();
+            let time = read_date(&src, &row, cols.date)?.map_or(NO_DATE, |d| d.key());
             // Everyone in this message: the sender and the recipients, by URL when known.
             in_row.clear();
             let from = field(&row, cols.from);
@@ -825,11 +974,13 @@ impl Reader {
             } else {
                 in_row.extend(names.iter().map(|n| name_key(n)));
             }
+            let told = !urls.is_empty() || !names.is_empty();
             in_row.sort();
             in_row.dedup();
             if !in_row.is_empty() {
                 counted += 1;
             }
+            row_ids.clear();
             for key in &in_row {
                 let name = if *key == url_key(&from_url) || *key == name_key(&from) {
                     from.to_string()
@@ -849,9 +1000,12 @@ impl Reader {
                         if p.1.is_empty() {
                             p.1 = name;
                         }
+                        row_ids.push(p.2);
                     }
                     None => {
-                        people.insert(key.clone(), (1, name));
+                        let id = u32::try_from(people.len()).expect("fewer than 2^32 people");
+                        people.insert(key.clone(), (1, name, id));
+                        row_ids.push(id);
                     }
                 }
             }
@@ -861,12 +1015,16 @@ impl Reader {
                 let id = field(&row, cols.conversation);
                 let text = has_text(&field(&row, cols.content));
                 let this = Opening { record, time, text };
-                match conversations.get_mut(id.as_ref()) {
-                    Some(o) if this.before(o) => *o = this,
-                    Some(_) => {}
-                    None => {
-                        conversations.insert(id.into_owned().into_boxed_str(), this);
-                    }
+                if !conversations.contains_key(id.as_ref()) {
+                    conversations.insert(Box::from(id.as_ref()), Conversation::new(this));
+                }
+                let c = conversations.get_mut(id.as_ref()).expect("inserted above");
+                if this.before(&c.opening()) {
+                    c.open_with(this);
+                }
+                c.told |= told;
+                for &p in &row_ids {
+                    c.add(p, &mut arena);
                 }
             }
             record += 1;
@@ -875,11 +1033,8 @@ impl Reader {
             }
         }
         self.stats.conversations = conversations.len() as u64;
-        let mut openings: Vec<u64> = conversations.into_values().map(|o| o.record).collect();
-        openings.sort_unstable();
-        self.stats.replies = self.stats.messages - self.stats.drafts - openings.len() as u64;
-        self.plan.openings = openings;
-        self.plan.owner = match &self.owner_given {
+        self.stats.replies = self.stats.messages - self.stats.drafts - conversations.len() as u64;
+        let owner = match &self.owner_given {
             Some(given) => {
                 let m = given_owner(given, &people);
                 let seen = people.contains_key(&m.key)
@@ -894,8 +1049,47 @@ impl Reader {
                 Some(m)
             }
             None if counted == 0 => None,
-            None => Some(find_owner(&name, people, counted)?),
+            None => Some(find_owner(&name, &people, counted)?),
         };
+        // The conversations the owner is in none of the messages of: who the owner is
+        // there is not known, so their opening messages are not taken as sent to them.
+        let mut is_owner = vec![false; people.len()];
+        let mut names = vec![""; people.len()];
+        for (key, p) in &people {
+            is_owner[p.2 as usize] = owner.as_ref().is_some_and(|o| o.is(key, &p.1));
+            names[p.2 as usize] = if p.1.is_empty() { key.as_str() } else { &p.1 };
+        }
+        let mut openings = Vec::with_capacity(conversations.len());
+        let mut in_skipped: HashMap<u32, u64> = HashMap::new();
+        for c in conversations.into_values() {
+            let mut has_owner = owner.is_none() || !c.told;
+            c.each(&arena, |p| has_owner |= is_owner[p as usize]);
+            if has_owner {
+                openings.push(c.record);
+            } else {
+                self.stats.without_owner += 1;
+                c.each(&arena, |p| *in_skipped.entry(p).or_default() += 1);
+            }
+        }
+        let mut who: Vec<(&str, u64)> = in_skipped
+            .into_iter()
+            .map(|(p, n)| (names[p as usize], n))
+            .collect();
+        who.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+        self.stats.without_owner_names = who
+            .iter()
+            .take(3)
+            .map(|(w, n)| (w.to_string(), *n))
+            .collect();
+        if let (Some(given), Some(_)) = (&self.owner_given, &owner) {
+            if self.stats.without_owner * 2 > self.stats.conversations {
+                // Most of the export without them: the name is wrong, not the export.
+                return Err(not_in_most(&name, given, &self.stats, &people, counted));
+            }
+        }
+        openings.sort_unstable();
+        self.plan.openings = openings;
+        self.plan.owner = owner;
         self.bytes_done = src.bytes_read();
         progress(self.bytes_done);
         Ok(())
@@ -973,10 +1167,9 @@ impl Reader {
                         self.stats.empty += 1;
                         continue;
                     }
-                    let date = field(row, cols.date);
-                    let date =
-                        parse_date(&date).ok_or_else(|| bad_date(src, row, cols.date, &date))?;
+                    let date = read_date(src, row, cols.date)?;
                     self.stats.messages_classified += 1;
+                    self.stats.messages_undated += u64::from(date.is_none());
                     fill(
                         item,
                         Kind::Message,
@@ -984,7 +1177,7 @@ impl Reader {
                         &from,
                         &url,
                     );
-                    item.date = date.iso();
+                    set_date(item, date);
                     item.subject.clear();
                     item.subject.push_str(&opt_field(row, cols.subject));
                     item.text = text;
@@ -1007,10 +1200,9 @@ impl Reader {
                         self.stats.without_message += 1;
                         continue;
                     }
-                    let date = field(row, cols.sent_at);
-                    let date =
-                        parse_date(&date).ok_or_else(|| bad_date(src, row, cols.sent_at, &date))?;
+                    let date = read_date(src, row, cols.sent_at)?;
                     self.stats.invitations_classified += 1;
+                    self.stats.invitations_undated += u64::from(date.is_none());
                     fill(
                         item,
                         Kind::Invitation,
@@ -1018,7 +1210,7 @@ impl Reader {
                         &field(row, cols.from),
                         &opt_field(row, cols.inviter_url),
                     );
-                    item.date = date.iso();
+                    set_date(item, date);
                     item.subject.clear();
                     item.text = text;
                     return Ok(true);
@@ -1050,6 +1242,26 @@ fn fill(item: &mut Item, kind: Kind, conversation: &str, from: &str, url: &str) 
     item.sender_url.push_str(url);
 }
 
+fn set_date(item: &mut Item, date: Option<DateTime>) {
+    match date {
+        Some(d) => item.date = d.iso(),
+        None => item.date.clear(),
+    }
+}
+
+/// The date in column `idx`: `None` when the field is empty (missing data: the message
+/// is read without a date); a date in a form pitchsift does not know is an error naming
+/// file, line and column (it may be a layout LinkedIn has started to use).
+fn read_date(src: &CsvSource, row: &RawRow, idx: usize) -> Result<Option<DateTime>> {
+    let value = field(row, idx);
+    if value.is_empty() {
+        return Ok(None);
+    }
+    parse_date(&value)
+        .map(Some)
+        .ok_or_else(|| bad_date(src, row, idx, &value))
+}
+
 fn bad_date(src: &CsvSource, row: &RawRow, idx: usize, value: &str) -> Error {
     Error::BadField {
         location: src.location(row.line, idx),
@@ -1064,9 +1276,43 @@ fn bad_date(src: &CsvSource, row: &RawRow, idx: usize, value: &str) -> Error {
 fn not_in_export(
     name: &Path,
     given: &str,
-    people: &HashMap<String, (u64, String)>,
+    people: &HashMap<String, (u64, String, u32)>,
     counted: u64,
 ) -> Error {
+    Error::LinkedIn {
+        location: Location::file(name),
+        message: format!(
+            "the owner given, `{}`, is in none of its {counted} messages (in most: {})",
+            given.trim(),
+            in_most(people)
+        ),
+    }
+}
+
+/// The owner given is in none of the messages of most conversations: a name misspelt
+/// or changed; the error names the people in most messages.
+fn not_in_most(
+    name: &Path,
+    given: &str,
+    stats: &Stats,
+    people: &HashMap<String, (u64, String, u32)>,
+    counted: u64,
+) -> Error {
+    Error::LinkedIn {
+        location: Location::file(name),
+        message: format!(
+            "the owner given, `{}`, is in none of the messages of {} of its {} conversations \
+             (in most of its {counted} messages: {}); name the owner as the export does",
+            given.trim(),
+            stats.without_owner,
+            stats.conversations,
+            in_most(people)
+        ),
+    }
+}
+
+/// The three people in most messages: `Name in N, ...`.
+fn in_most(people: &HashMap<String, (u64, String, u32)>) -> String {
     let mut top: Vec<(&u64, &str)> = people
         .iter()
         .map(|(k, p)| {
@@ -1081,21 +1327,14 @@ fn not_in_export(
         })
         .collect();
     top.sort_by(|a, b| b.0.cmp(a.0).then(a.1.cmp(b.1)));
-    Error::LinkedIn {
-        location: Location::file(name),
-        message: format!(
-            "the owner given, `{}`, is in none of its {counted} messages (in most: {})",
-            given.trim(),
-            top.iter()
-                .take(3)
-                .map(|(n, who)| format!("{who} in {n}"))
-                .collect::<Vec<_>>()
-                .join(", ")
-        ),
-    }
+    top.iter()
+        .take(3)
+        .map(|(n, who)| format!("{who} in {n}"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
-fn given_owner(given: &str, people: &HashMap<String, (u64, String)>) -> OwnerMatch {
+fn given_owner(given: &str, people: &HashMap<String, (u64, String, u32)>) -> OwnerMatch {
     let g = given.trim();
     let is_url = g.contains("linkedin.com/") || g.starts_with("http");
     if is_url {
@@ -1130,14 +1369,14 @@ fn given_owner(given: &str, people: &HashMap<String, (u64, String)>) -> OwnerMat
 /// in an export of a single conversation, is an error asking for the owner's name.
 fn find_owner(
     name: &Path,
-    people: HashMap<String, (u64, String)>,
+    people: &HashMap<String, (u64, String, u32)>,
     counted: u64,
 ) -> Result<OwnerMatch> {
     let top = people.values().map(|p| p.0).max().unwrap_or(0);
     let mut best: Vec<(String, String)> = people
-        .into_iter()
+        .iter()
         .filter(|(_, p)| p.0 == top && !p.1.eq_ignore_ascii_case("LinkedIn Member"))
-        .map(|(k, p)| (k, p.1))
+        .map(|(k, p)| (k.clone(), p.1.clone()))
         .collect();
     best.sort();
     match best.len() {
@@ -1531,20 +1770,53 @@ mod tests {
     }
 
     #[test]
+    fn a_conversation_keeps_each_participant_once() {
+        // Two inline, the rest in the arena (a group), each once however often added.
+        let mut arena = Vec::new();
+        let o = Opening {
+            record: 0,
+            time: 0,
+            text: true,
+        };
+        let (mut a, mut b) = (Conversation::new(o), Conversation::new(o));
+        for p in [7, 3, 7, 9, 3, 11, 9] {
+            a.add(p, &mut arena);
+        }
+        b.add(5, &mut arena);
+        b.add(9, &mut arena);
+        b.add(12, &mut arena);
+        let all = |c: &Conversation, arena: &[(u32, u32)]| {
+            let mut v = Vec::new();
+            c.each(arena, |p| v.push(p));
+            v.sort_unstable();
+            v
+        };
+        assert_eq!(all(&a, &arena), [3, 7, 9, 11]);
+        assert_eq!(all(&b, &arena), [5, 9, 12]);
+        assert_eq!(arena.len(), 3);
+    }
+
+    #[test]
     fn owner_is_in_every_message() {
         let mut people = HashMap::new();
         people.insert(
             url_key("https://x.example.com/in/owner"),
-            (5, "Olivia Owner".into()),
+            (5, "Olivia Owner".into(), 0),
         );
-        people.insert(url_key("https://x.example.com/in/bob"), (2, "Bob".into()));
-        let o = find_owner(Path::new("m.csv"), people.clone(), 5).unwrap();
+        people.insert(
+            url_key("https://x.example.com/in/bob"),
+            (2, "Bob".into(), 1),
+        );
+        let o = find_owner(Path::new("m.csv"), &people, 5).unwrap();
         assert_eq!(o.owner.name, "Olivia Owner");
         assert!(o.sent("Olivia Owner", "https://x.example.com/in/owner/"));
         assert!(!o.sent("Olivia Owner", "https://x.example.com/in/bob"));
         // Two people in every message: the export does not say whose it is.
-        people.insert(url_key("https://x.example.com/in/bob"), (5, "Bob".into()));
-        let err = find_owner(Path::new("m.csv"), people.clone(), 5).unwrap_err();
+        people.insert(
+            url_key("https://x.example.com/in/bob"),
+            (5, "Bob".into(), 1),
+        );
+        let err = find_owner(Path::new("m.csv"), &people, 5).unwrap_err();
         assert!(err.to_string().contains("--linkedin-owner"), "{err}");
         // Named by the user: matched by the URL seen with that name.
         let g = given_owner("olivia owner", &people);

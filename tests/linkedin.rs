@@ -757,3 +757,256 @@ fn an_owner_given_who_is_in_no_message_is_an_error() {
         ],
     ));
 }
+
+#[test]
+fn an_empty_date_is_missing_data_not_an_error() {
+    // An empty DATE or `Sent At` used to stop the whole run (exit 1, "date `` is not in a
+    // form pitchsift knows"). The message is now classified without a date, and the
+    // summary says how many were. A date that is not empty and not in a known form is
+    // still an error naming file, line and column.
+    let dir = tempdir();
+    let folder = dir.path().join("export");
+    std::fs::create_dir(&folder).unwrap();
+    // Rows newest first, as in an export.
+    std::fs::write(
+        folder.join("messages.csv"),
+        "CONVERSATION ID,FROM,TO,DATE,CONTENT\n\
+         c1,Sam Seller,Olivia Owner,,Can I book a demo of our product next week?\n\
+         c2,Olivia Owner,Ann Example,2025-11-12 09:00:00 UTC,Thanks Ann!\n\
+         c2,Ann Example,Olivia Owner,2025-11-10 09:00:00 UTC,Great to meet you at the meetup.\n\
+         c2,Ann Example,Olivia Owner,,An undated message after the dated one in the file.\n\
+         c3,Bob Example,Olivia Owner,,The second of two undated messages.\n\
+         c3,Bob Example,Olivia Owner,,The first of two undated messages.\n",
+    )
+    .unwrap();
+    std::fs::write(
+        folder.join("Invitations.csv"),
+        "From,To,Sent At,Message,Direction\n\
+         Ivy Invite,Olivia Owner,1/29/26 2:37 PM,I enjoyed your talk and would love to connect.,INCOMING\n\
+         Paul Pitch,Olivia Owner,,We help founders get more leads with our outreach tool.,INCOMING\n",
+    )
+    .unwrap();
+    let out = dir.path().join("out.csv");
+    let report = dir.path().join("r.html");
+    let o = run(
+        PREDICT,
+        &[
+            "--linkedin",
+            folder.to_str().unwrap(),
+            "--output",
+            out.to_str().unwrap(),
+            "--report",
+            report.to_str().unwrap(),
+        ],
+    );
+    assert_ok(&o);
+    let (h, rows) = read_csv(&out);
+    let col = |n: &str| h.iter().position(|x| x == n).unwrap();
+    let got: Vec<[&str; 3]> = rows
+        .iter()
+        .map(|r| [&r[col("from")], &r[col("date")], &r[col("text")]].map(String::as_str))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            // Its only message, without a date.
+            [
+                "Sam Seller",
+                "",
+                "Can I book a demo of our product next week?"
+            ],
+            // A dated message opens its conversation before an undated one, wherever the
+            // undated one is in the file: it cannot be shown to be the oldest.
+            [
+                "Ann Example",
+                "2025-11-10T09:00:00Z",
+                "Great to meet you at the meetup."
+            ],
+            // Among undated messages, the later row (rows come newest first).
+            ["Bob Example", "", "The first of two undated messages."],
+            [
+                "Ivy Invite",
+                "2026-01-29T14:37:00",
+                "I enjoyed your talk and would love to connect."
+            ],
+            [
+                "Paul Pitch",
+                "",
+                "We help founders get more leads with our outreach tool."
+            ],
+        ]
+    );
+    let err = stderr(&o);
+    assert!(
+        err.contains(
+            "messages.csv: 6 messages in 3 conversations; 3 classified (opening messages sent \
+             to you), 2 of them without a date; not classified: 3 replies"
+        ),
+        "{err}"
+    );
+    assert!(
+        err.contains(
+            "Invitations.csv: 2 invitations; 2 classified (incoming, with a message), 1 of \
+             them without a date"
+        ),
+        "{err}"
+    );
+    // The report's table rows: an undated one has an empty date and no time (null: the
+    // table sorts it last and shows an empty cell, tests/report_browser.rs).
+    let html = std::fs::read_to_string(&report).unwrap();
+    assert!(html.contains("[\"\",\"Sam Seller\","), "{html}");
+    assert!(html.contains("2 of them without a date"), "{html}");
+
+    // JSONL: the same empty date.
+    let o = run(
+        PREDICT,
+        &[
+            "--linkedin",
+            folder.to_str().unwrap(),
+            "--format",
+            "jsonl",
+            "-q",
+        ],
+    );
+    assert_ok(&o);
+    let first: serde_json::Value =
+        serde_json::from_str(String::from_utf8_lossy(&o.stdout).lines().next().unwrap()).unwrap();
+    assert_eq!(first["date"], "");
+
+    // Not empty and not a date: an error naming file, line and column, nothing written.
+    std::fs::write(
+        folder.join("Invitations.csv"),
+        "From,To,Sent At,Message,Direction\n\
+         Ivy Invite,Olivia Owner,1/29/26 2:37 PM,Hello there.,INCOMING\n\
+         Paul Pitch,Olivia Owner,yesterday,We help founders get more leads.,INCOMING\n",
+    )
+    .unwrap();
+    let out2 = dir.path().join("out2.csv");
+    let o = run(
+        PREDICT,
+        &[
+            "--linkedin",
+            folder.to_str().unwrap(),
+            "--output",
+            out2.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("Invitations.csv:3: column `Sent At`: date `yesterday`"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(!out2.exists());
+}
+
+/// An export with the owner under two names (a name changed, or misspelt in a
+/// conversation): "Olivia Owner" in c1, c3, c4; "Olivia Smith" in c2 only. c5 lists no
+/// recipients and its sender is not the owner: the reader cannot tell whether the owner is
+/// in it, and classifies it as before. Rows newest first.
+const TWO_NAMES: &str = "CONVERSATION ID,FROM,TO,DATE,CONTENT\n\
+    c1,Sam Seller,Olivia Owner,2025-11-30 14:00:00 UTC,Can I book a demo of our product?\n\
+    c2,Ann Example,Olivia Smith,2025-11-29 15:00:00 UTC,Likewise!\n\
+    c2,Olivia Smith,Ann Example,2025-11-29 14:00:00 UTC,Great to meet you at the meetup!\n\
+    c3,Olivia Owner,Rita Recruiter,2025-11-20 10:00:00 UTC,Thanks for reaching out.\n\
+    c3,Rita Recruiter,Olivia Owner,2025-11-19 10:00:00 UTC,We are hiring a backend engineer.\n\
+    c4,Bob Example,Olivia Owner,2025-11-18 10:00:00 UTC,Hello from the conference.\n\
+    c5,Zed Example,,2025-11-17 10:00:00 UTC,Join my team and earn from home.\n";
+
+fn froms(o: &std::process::Output) -> Vec<String> {
+    let mut r = csv::Reader::from_reader(&o.stdout[..]);
+    let h = r.headers().unwrap().clone();
+    let from = h.iter().position(|x| x == "from").unwrap();
+    r.records().map(|x| x.unwrap()[from].to_string()).collect()
+}
+
+#[test]
+fn conversations_the_owner_given_is_not_in_are_not_classified_as_sent_to_them() {
+    // `--linkedin-owner "Olivia Owner"` used to classify c2, where the owner writes as
+    // "Olivia Smith", as a message Olivia Smith sent to the owner (4 rows, exit 0).
+    let dir = tempdir();
+    let m = dir.path().join("messages.csv");
+    std::fs::write(&m, TWO_NAMES).unwrap();
+    let o = run(
+        PREDICT,
+        &[
+            "--linkedin",
+            m.to_str().unwrap(),
+            "--linkedin-owner",
+            "Olivia Owner",
+        ],
+    );
+    assert_ok(&o);
+    assert_eq!(
+        froms(&o),
+        ["Sam Seller", "Rita Recruiter", "Bob Example", "Zed Example"]
+    );
+    let err = stderr(&o);
+    // 7 messages: 4 classified, 2 replies (c2, c3), 1 opening of c2 not classified.
+    assert!(
+        err.contains(
+            "messages.csv: 7 messages in 5 conversations; 4 classified (opening messages sent \
+             to you); not classified: 2 replies, 1 conversation without the owner"
+        ),
+        "{err}"
+    );
+    assert!(
+        err.contains(
+            "messages.csv: 1 conversation not classified: the owner is in none of its \
+             messages (who is: Ann Example in 1, Olivia Smith in 1)"
+        ),
+        "{err}"
+    );
+    assert!(err.contains("owner: Olivia Owner, as given"), "{err}");
+
+    // Named as in c2 only: in none of the messages of 4 of the 5 conversations (c5 cannot
+    // be told). Most of the export: an error naming who is in most messages, and no
+    // output, where the run used to classify the other conversations as sent to her.
+    let out = dir.path().join("out.csv");
+    let o = run(
+        PREDICT,
+        &[
+            "--linkedin",
+            m.to_str().unwrap(),
+            "--linkedin-owner",
+            "Olivia Smith",
+            "--output",
+            out.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(
+        err.contains(
+            "messages.csv: the owner given, `Olivia Smith`, is in none of the messages of 3 of \
+             its 5 conversations (in most of its 7 messages: Olivia Owner in 4,"
+        ),
+        "{err}"
+    );
+    assert!(!out.exists());
+}
+
+#[test]
+fn conversations_the_owner_found_is_not_in_are_not_classified_as_sent_to_them() {
+    // Without --linkedin-owner the owner is the person in most messages, Olivia Owner
+    // (4 of 7); c2 is not hers by the data and was classified as sent to her, with the
+    // summary saying she was "found in every conversation".
+    let dir = tempdir();
+    let m = dir.path().join("messages.csv");
+    std::fs::write(&m, TWO_NAMES).unwrap();
+    let o = run(PREDICT, &["--linkedin", m.to_str().unwrap()]);
+    assert_ok(&o);
+    assert_eq!(
+        froms(&o),
+        ["Sam Seller", "Rita Recruiter", "Bob Example", "Zed Example"]
+    );
+    let err = stderr(&o);
+    assert!(
+        err.contains("owner: Olivia Owner, found in 4 of 5 conversations"),
+        "{err}"
+    );
+    assert!(
+        err.contains("1 conversation not classified: the owner is in none of its messages"),
+        "{err}"
+    );
+}

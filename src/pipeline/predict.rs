@@ -174,10 +174,14 @@ pub fn linkedin(
                 .url
                 .as_ref()
                 .map_or(String::new(), |u| format!(" ({u})")),
-            if owner.given {
-                ", as given"
-            } else {
-                ", found in every conversation"
+            match reader.stats() {
+                _ if owner.given => ", as given".to_string(),
+                s if s.without_owner == 0 => ", found in every conversation".to_string(),
+                s => format!(
+                    ", found in {} of {} conversations",
+                    s.conversations - s.without_owner,
+                    s.conversations
+                ),
             }
         ));
     }
