@@ -239,7 +239,8 @@ pub struct Scored {
     /// The joint log-likelihood gap between the predicted label and the runner-up
     /// (breaks ties in the calibrated probabilities, which are flat between knots).
     pub gap: f64,
-    /// The document's unit-length feature vector, sorted by feature id.
+    /// The document's unit-length feature vector, sorted by feature id; empty unless the
+    /// strategy is [`Strategy::Dense`] or [`Strategy::Diverse`], the two that use it.
     vector: Vec<(u32, f64)>,
 }
 
@@ -266,18 +267,26 @@ pub fn entropy_uncertainty(p: &[f64]) -> f64 {
     h / (p.len() as f64).ln()
 }
 
-/// Score every text against `clf` (in parallel, in input order).
+/// Score every text against `clf` (in parallel, in input order). Only `Dense` and
+/// `Diverse` keep each document's vector (see [`typicality`]): the others need none, and
+/// 100,000 messages' vectors took hundreds of megabytes.
 pub fn score<S: AsRef<str> + Sync>(
     clf: &Classifier,
     texts: &[S],
     strategy: Strategy,
 ) -> Vec<Scored> {
+    let vectors = matches!(strategy, Strategy::Dense | Strategy::Diverse);
     texts
         .par_iter()
         .map_init(
             || clf.scorer(),
             |s, t| {
-                let (prediction, jll, feats) = s.predict_with_features(t.as_ref());
+                let (prediction, jll, feats) = if vectors {
+                    s.predict_with_features(t.as_ref())
+                } else {
+                    let (p, jll) = s.predict_with_jll(t.as_ref());
+                    (p, jll, Vec::new())
+                };
                 let gap = runner_up(&jll, prediction.class)
                     .map_or(f64::INFINITY, |r| jll[prediction.class] - jll[r]);
                 let uncertainty = match strategy {
@@ -303,7 +312,8 @@ pub fn score<S: AsRef<str> + Sync>(
 }
 
 /// Each candidate's typicality: its mean cosine similarity to the other candidates
-/// (`x_i . (sum_j x_j - x_i) / (n - 1)`); all 1 for fewer than two candidates.
+/// (`x_i . (sum_j x_j - x_i) / (n - 1)`); all 1 for fewer than two candidates. `scored`
+/// comes from [`score`] with `Dense` or `Diverse` (the others keep no vectors: all 0).
 pub fn typicality(scored: &[Scored], candidates: &[usize]) -> Vec<f64> {
     let n = candidates.len();
     if n < 2 {
@@ -505,7 +515,7 @@ mod tests {
     fn typicality_is_the_mean_cosine_to_the_others() {
         let clf = model();
         let pool = ["book a demo", "book a demo", "loved your talk"];
-        let s = score(&clf, &pool, Strategy::Margin);
+        let s = score(&clf, &pool, Strategy::Dense);
         let t = typicality(&s, &[0, 1, 2]);
         // Two identical messages share half their mean with each other (cosine 1) and
         // nothing with the third: (1 + 0) / 2.

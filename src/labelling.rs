@@ -17,9 +17,13 @@
 //!
 //! [`Session::refresh`] folds the labels given so far into the model exactly
 //! ([`crate::active::update`], from the base model's counts each time) and re-ranks the
-//! queue.
+//! queue. The same work can run away from the session, on another thread, while answers
+//! go on from the current queue: [`Session::refresh_job`] takes what it needs,
+//! [`Refresh::run`] does it, [`Session::apply`] puts the result in (a message answered
+//! meanwhile is still never asked again; a result an undo made stale is refused).
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use csv::ByteRecord;
 
@@ -45,19 +49,79 @@ pub struct Answer {
 /// A labelling session (see the module documentation).
 #[derive(Debug)]
 pub struct Session {
-    base: Classifier,
-    model: Classifier,
-    pool: Pool,
+    base: Arc<Classifier>,
+    model: Arc<Classifier>,
+    pool: Arc<Pool>,
     path: PathBuf,
     strategy: Strategy,
     weight: u32,
     answers: Vec<Answer>,
     answered: Vec<bool>,
-    base_pred: Vec<usize>,
+    base_pred: Arc<Vec<usize>>,
     changed: usize,
     queue: Vec<usize>,
     /// Labels folded into `model` (answers with a label at the last refresh).
     folded: usize,
+    /// Undos so far: a refresh started before an undo may hold the label taken back.
+    undos: u64,
+}
+
+/// What a refresh needs, taken from a [`Session`] ([`Session::refresh_job`]); `Send`,
+/// so that it can run on another thread.
+#[derive(Debug)]
+pub struct Refresh {
+    base: Arc<Classifier>,
+    pool: Arc<Pool>,
+    base_pred: Arc<Vec<usize>>,
+    strategy: Strategy,
+    /// (row, label, weight) of every answer with a label, in the order given.
+    labelled: Vec<(usize, String, u32)>,
+    answered: Vec<bool>,
+    undos: u64,
+}
+
+/// A refresh's result, for [`Session::apply`].
+#[derive(Debug)]
+pub struct Refreshed {
+    model: Arc<Classifier>,
+    queue: Vec<usize>,
+    changed: usize,
+    folded: usize,
+    undos: u64,
+}
+
+impl Refresh {
+    /// Fold the labels into the base model and rank the messages not answered then.
+    ///
+    /// Errors: as [`active::update`].
+    pub fn run(self) -> Result<Refreshed> {
+        let model = if self.labelled.is_empty() {
+            Arc::clone(&self.base)
+        } else {
+            let texts: Vec<(String, String, u32)> = self
+                .labelled
+                .iter()
+                .map(|(row, l, w)| (self.pool.texts[*row].clone(), l.clone(), *w))
+                .collect();
+            Arc::new(active::update(&self.base, &texts)?)
+        };
+        // One pass over the messages gives both the predictions and the ranking.
+        let scored = active::score(&model, &self.pool.texts, self.strategy);
+        let changed = scored
+            .iter()
+            .zip(self.base_pred.iter())
+            .filter(|(p, &b)| model.labels[p.prediction.class] != self.base.labels[b])
+            .count();
+        let answered = &self.answered;
+        let queue = active::select_scored(&scored, self.strategy, QUEUE, |i| answered[i]);
+        Ok(Refreshed {
+            model,
+            queue,
+            changed,
+            folded: self.labelled.len(),
+            undos: self.undos,
+        })
+    }
 }
 
 impl Session {
@@ -74,32 +138,38 @@ impl Session {
         strategy: Strategy,
         weight: u32,
     ) -> Result<Session> {
-        let base_pred = base
-            .predict_batch(&pool.texts)
-            .iter()
-            .map(|p| p.class)
-            .collect();
+        // One pass over the messages: the base model's predictions and, until a label is
+        // given, its ranking.
+        let scored = active::score(&base, &pool.texts, strategy);
+        let base_pred = scored.iter().map(|s| s.prediction.class).collect();
         // A message labelled in the input is answered already, and a blank one has
         // nothing to label: neither is asked.
         let answered = (0..pool.len()).map(|i| pool.settled(i)).collect();
+        let base = Arc::new(base);
         let mut s = Session {
-            model: base.clone(),
+            model: Arc::clone(&base),
             base,
-            pool,
+            pool: Arc::new(pool),
             path: path.to_path_buf(),
             strategy,
             weight,
             answers: Vec::new(),
             answered,
-            base_pred,
+            base_pred: Arc::new(base_pred),
             changed: 0,
             queue: Vec::new(),
             folded: 0,
+            undos: 0,
         };
         if path.exists() {
             s.read_answers()?;
         }
-        s.refresh()?;
+        if s.labelled() > 0 {
+            s.refresh()?;
+        } else {
+            let answered = &s.answered;
+            s.queue = active::select_scored(&scored, strategy, QUEUE, |i| answered[i]);
+        }
         Ok(s)
     }
 
@@ -198,6 +268,7 @@ impl Session {
             self.answers.push(last);
             return Err(e);
         }
+        self.undos += 1;
         self.answered[last.row] = self.pool.settled(last.row);
         if self.labelled() < self.folded {
             self.refresh()?;
@@ -228,32 +299,44 @@ impl Session {
     /// Fold every label given so far into the base model (exactly, from its counts) and
     /// re-rank the queue; counts the inbox's predictions that changed.
     pub fn refresh(&mut self) -> Result<()> {
-        let labelled: Vec<(String, String, u32)> = self
-            .answers
-            .iter()
-            .filter_map(|a| {
-                a.label
-                    .as_ref()
-                    .map(|l| (self.pool.texts[a.row].clone(), l.clone(), a.weight))
-            })
-            .collect();
-        self.model = if labelled.is_empty() {
-            self.base.clone()
-        } else {
-            active::update(&self.base, &labelled)?
-        };
-        self.folded = labelled.len();
-        let preds = self.model.predict_batch(&self.pool.texts);
-        self.changed = preds
-            .iter()
-            .zip(&self.base_pred)
-            .filter(|(p, &b)| self.model.labels[p.class] != self.base.labels[b])
-            .count();
-        let answered = &self.answered;
-        self.queue = active::select(&self.model, &self.pool.texts, self.strategy, QUEUE, |i| {
-            answered[i]
-        });
+        let done = self.refresh_job().run()?;
+        let applied = self.apply(done);
+        debug_assert!(applied, "nothing happened between the job and its result");
         Ok(())
+    }
+
+    /// What [`Session::refresh`] does, to run elsewhere ([`Refresh::run`]) while the
+    /// session goes on; its result goes in with [`Session::apply`].
+    pub fn refresh_job(&self) -> Refresh {
+        Refresh {
+            base: Arc::clone(&self.base),
+            pool: Arc::clone(&self.pool),
+            base_pred: Arc::clone(&self.base_pred),
+            strategy: self.strategy,
+            labelled: self
+                .answers
+                .iter()
+                .filter_map(|a| a.label.as_ref().map(|l| (a.row, l.clone(), a.weight)))
+                .collect(),
+            answered: self.answered.clone(),
+            undos: self.undos,
+        }
+    }
+
+    /// Put a refresh's result in: the new model and queue (a message answered since the
+    /// job was taken is left out of it, so never asked again). Returns false, changing
+    /// nothing, when an undo came after the job was taken (the result may hold the label
+    /// taken back): take a new job.
+    pub fn apply(&mut self, done: Refreshed) -> bool {
+        if done.undos != self.undos {
+            return false;
+        }
+        self.model = done.model;
+        self.changed = done.changed;
+        self.folded = done.folded;
+        let answered = &self.answered;
+        self.queue = done.queue.into_iter().filter(|&i| !answered[i]).collect();
+        true
     }
 
     /// The next message to ask, if any is left.
@@ -417,6 +500,37 @@ mod tests {
         let whole = fit(&all, &TrainParams::default().check().unwrap());
         assert_eq!(s.model().model, whole.model);
         assert!(s.changed() >= 1);
+    }
+
+    #[test]
+    fn a_refresh_run_elsewhere_never_asks_an_answer_given_meanwhile() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = open(dir.path()).unwrap();
+        s.answer(2, Some("recruiting")).unwrap();
+        let job = s.refresh_job();
+        // While the job runs, every other message is answered from the current queue.
+        let mut asked = Vec::new();
+        while let Some(i) = s.next_message() {
+            asked.push(i);
+            s.answer(i, None).unwrap();
+        }
+        assert_eq!(asked.len(), 3, "{asked:?}");
+        let done = std::thread::spawn(move || job.run())
+            .join()
+            .unwrap()
+            .unwrap();
+        assert!(s.apply(done));
+        // The label is folded in, and nothing answered comes back.
+        assert_eq!(s.pending(), 0);
+        assert_eq!(s.model().labels, ["networking", "recruiting", "sales"]);
+        assert_eq!(s.next_message(), None);
+        // A result taken before an undo is refused (it may hold the label taken back).
+        let job = s.refresh_job();
+        s.undo().unwrap();
+        assert!(!s.apply(job.run().unwrap()));
+        let job = s.refresh_job();
+        assert!(s.apply(job.run().unwrap()));
+        assert_eq!(s.next_message(), Some(*asked.last().unwrap()));
     }
 
     #[test]

@@ -324,6 +324,83 @@ fn inspect_escapes_control_characters_of_labels() {
     assert!(text.contains("\\u{1b}[2Jspam"), "{text}");
 }
 
+/// Labels are aligned by the columns a terminal draws, not by bytes: `réseau` is 7 bytes
+/// and 6 columns, `営業` 6 bytes and 4 columns (two wide characters), so the document
+/// counts beside them were pushed out of line. Labels and texts written for this test.
+#[test]
+fn inspect_aligns_non_ascii_labels_by_display_width() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = write(
+        dir.path(),
+        "uni.csv",
+        "label,text\n\
+         réseau,great to meet you at the conference\n\
+         réseau,loved your talk let us stay in touch\n\
+         営業,book a quick demo of our platform\n\
+         営業,pricing for your team this quarter\n\
+         営業,a discount on the pricing of our platform\n\
+         sales,buy our product today with a discount\n",
+    );
+    let m = dir.path().join("uni.model");
+    ok(&run(TRAIN, &[s(&csv), "-o", s(&m), "-q"]));
+    let text = ok(&run(INSPECT, &[s(&m), "--top", "1"]));
+    // Each label padded to the widest (`réseau`, 6 columns) then two spaces: what
+    // follows starts in column 10 (it was 11 after `réseau` and 13 after `営業`).
+    for line in ["  réseau  2\n", "  sales   1\n", "  営業    3\n"] {
+        assert!(text.contains(line), "{line:?} in\n{text}");
+    }
+    // The indicative terms' lines too.
+    for label in ["réseau  ", "sales   ", "営業    "] {
+        let term_line = format!("\n  {label}");
+        assert_eq!(text.matches(&term_line).count(), 2, "{label:?} in\n{text}");
+    }
+}
+
+/// Complement NB has no class prior (its bias is 0, as scikit-learn's ComplementNB):
+/// inspect said `prior=empirical`, as if one were used. `--prior` with `--model
+/// complement` is refused (exit 2) rather than ignored.
+#[test]
+fn inspect_says_complement_nb_uses_no_prior() {
+    let dir = tempfile::tempdir().unwrap();
+    let c = corpus(dir.path());
+    let m = dir.path().join("c.model");
+    ok(&run(
+        TRAIN,
+        &[s(&c), "-o", s(&m), "--model", "complement", "-q"],
+    ));
+    let text = ok(&run(INSPECT, &[s(&m), "--top", "0"]));
+    let training = text.lines().find(|l| l.starts_with("training:")).unwrap();
+    assert!(!training.contains("prior=empirical"), "{training}");
+    assert!(
+        training.contains("prior=unused (complement NB has no class prior)"),
+        "{training}"
+    );
+    // A multinomial model's prior is still shown as it is.
+    let mm = train(dir.path(), "m.model", &[]);
+    let text = ok(&run(INSPECT, &[s(&mm), "--top", "0"]));
+    assert!(text.contains("prior=empirical"), "{text}");
+    let u = dir.path().join("u.model");
+    let o = run(
+        TRAIN,
+        &[
+            s(&c),
+            "-o",
+            s(&u),
+            "--model",
+            "complement",
+            "--prior",
+            "uniform",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("has no effect on the complement model"),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(!u.exists());
+}
+
 #[test]
 fn eval_reports_coverage_at_min_confidence() {
     let dir = tempfile::tempdir().unwrap();

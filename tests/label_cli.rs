@@ -206,19 +206,30 @@ impl Tmux {
     }
 
     fn start(&self, name: &str, dir: &Path, shell: &str) {
+        self.start_sized(name, dir, shell, (110, 34));
+    }
+
+    /// `start` in a terminal of `(columns, rows)`.
+    fn start_sized(&self, name: &str, dir: &Path, shell: &str, size: (u16, u16)) {
+        let (x, y) = (size.0.to_string(), size.1.to_string());
         self.cmd(&[
             "new-session",
             "-d",
             "-s",
             name,
             "-x",
-            "110",
+            &x,
             "-y",
-            "34",
+            &y,
             "-c",
             s(dir),
             shell,
         ]);
+    }
+
+    fn resize(&self, name: &str, size: (u16, u16)) {
+        let (x, y) = (size.0.to_string(), size.1.to_string());
+        self.cmd(&["resize-window", "-t", name, "-x", &x, "-y", &y]);
     }
 
     fn screen(&self, name: &str) -> String {
@@ -1059,4 +1070,128 @@ fn a_long_message_scrolls_to_its_end() {
     t.keys("a", &["1"]);
     let r = wait_rows(&dir.join("l.csv"), 1);
     assert_eq!(r[0][2], "networking");
+}
+
+/// In a small terminal (40 x 12) the keys box shrank to its borders: which key gives
+/// which label could not be seen. The screen now turns compact (header, prediction and
+/// keys as lines without borders) and keeps every key in sight; smaller than it can
+/// show, it says how large a terminal it needs and takes no answer (none given blind),
+/// and the labelling screen comes back when the terminal grows.
+#[test]
+fn a_small_terminal_still_shows_every_key_or_says_it_is_too_small() {
+    let d = setup();
+    let dir = d.path();
+    let labels = dir.join("l.csv");
+    let t = Tmux::new(dir);
+    t.start("keep", dir, "sleep 600");
+    let run = format!("{LABEL} --model m.model --input pool.csv --labels l.csv");
+    t.start_sized("a", dir, &format!("exec {run}"), (40, 12));
+    let sc = t.wait_for("a", "confidence");
+    assert_eq!(sc.lines().count(), 12, "{sc}");
+    for key in [
+        "1 networking",
+        "2 opportunity",
+        "3 recruiting",
+        "4 sales",
+        "5 scam",
+        "s skip",
+        "u undo",
+        "+ new",
+        "q quit",
+    ] {
+        assert!(sc.contains(key), "`{key}` not shown:\n{sc}");
+    }
+    assert!(sc.contains("0 labels given, 8 of 8 left"), "{sc}");
+    assert!(sc.contains("message (line "), "{sc}");
+    // Taller: the bordered boxes come back, the keys still whole.
+    t.resize("a", (40, 24));
+    let sc = t.wait_for("a", "pitchsift-label");
+    assert!(sc.contains(" why "), "{sc}");
+    assert!(sc.contains("s skip  u undo  + new label  q quit"), "{sc}");
+    // Too small: said, with the size needed; a label key does nothing.
+    t.resize("a", (25, 8));
+    let sc = t.wait_for("a", "too small");
+    // Wrapped at 25 columns; 30x9: the compact screen's keys take 4 rows at 30 columns
+    // (3 of keys, the status), plus header, message box (3) and prediction.
+    let words = sc.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(words.contains("need at least 30x9 (now 25x8)"), "{sc}");
+    t.keys("a", &["1"]);
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    assert!(!labels.exists(), "an answer given blind");
+    // Grown again: the message is back, and answers are taken.
+    t.resize("a", (40, 12));
+    t.wait_for("a", "confidence");
+    t.keys("a", &["1"]);
+    let r = wait_rows(&labels, 1);
+    assert_eq!(r[0][2], "networking");
+    t.keys("a", &["q"]);
+}
+
+/// Joined emoji sequences have no width every terminal agrees on (tmux 3.3 draws a
+/// thumbs-up with a skin tone in 4 columns where the layout counted 2, a heart with the
+/// emoji selector in 1 where it counted 2), so the message box's right border moved and
+/// stale characters were left between them. They are shown as their parts, each of one
+/// width everywhere: every line of the box is then 80 columns, border last.
+/// The messages are written for this test.
+#[test]
+fn joined_emoji_keep_the_message_box_border_in_its_column() {
+    use unicode_width::UnicodeWidthChar;
+    let d = setup();
+    let dir = d.path();
+    let msgs = [
+        (
+            "Family trip \u{1f468}\u{200d}\u{1f469}\u{200d}\u{1f467} was great, see you at the conference",
+            "Family trip \u{1f468}\u{1f469}\u{1f467} was great",
+        ),
+        (
+            "Coder \u{1f469}\u{200d}\u{1f4bb} here: quick demo of our platform?",
+            "Coder \u{1f469}\u{1f4bb} here",
+        ),
+        (
+            "Thanks \u{1f44d}\u{1f3fd} \u{1f44d}\u{1f3fd} \u{1f44d}\u{1f3fd} for the talk, let us stay in touch",
+            "Thanks \u{1f44d} \u{1f44d} \u{1f44d} for the talk",
+        ),
+        (
+            "Greetings from \u{1f1eb}\u{1f1f7} and \u{2764}\u{fe0f} \u{2764}\u{fe0f} \u{2764}\u{fe0f} your work, hiring now",
+            "Greetings from [FR] and \u{2764} \u{2764} \u{2764} your work",
+        ),
+        (
+            "Keycap 1\u{fe0f}\u{20e3} 2\u{fe0f}\u{20e3} and \u{1f3f4}\u{e0067}\u{e0062}\u{e0065}\u{e006e}\u{e0067}\u{e007f} book a demo",
+            "Keycap 1\u{20e3} 2\u{20e3} and \u{1f3f4} book a demo",
+        ),
+    ];
+    let mut w = csv::Writer::from_path(dir.join("emoji.csv")).unwrap();
+    w.write_record(["id", "text"]).unwrap();
+    for (i, (m, _)) in msgs.iter().enumerate() {
+        w.write_record([&(i + 1).to_string(), *m]).unwrap();
+    }
+    w.flush().unwrap();
+    let t = Tmux::new(dir);
+    t.start("keep", dir, "sleep 600");
+    let run = format!("{LABEL} --model m.model --input emoji.csv --labels l.csv");
+    t.start_sized("a", dir, &format!("exec {run}"), (80, 30));
+    let mut seen = Vec::new();
+    for n in 0..msgs.len() {
+        let sc = t.wait_for("a", &format!("{n} labels given"));
+        let (i, shown) = msgs
+            .iter()
+            .enumerate()
+            .find(|(_, (_, shown))| sc.contains(shown))
+            .map(|(i, (_, shown))| (i, *shown))
+            .unwrap_or_else(|| panic!("no message shown as expected:\n{sc}"));
+        seen.push(i);
+        let line = sc.lines().find(|l| l.contains(shown)).unwrap();
+        // Columns as drawn: every character left has one width everywhere.
+        let width: usize = line.chars().map(|c| c.width().unwrap_or(0)).sum();
+        assert_eq!(width, 80, "{line:?}");
+        assert!(
+            line.starts_with('\u{2502}') && line.ends_with('\u{2502}'),
+            "{line:?}"
+        );
+        t.keys("a", &["1"]);
+        wait_rows(&dir.join("l.csv"), n + 1);
+    }
+    seen.sort();
+    assert_eq!(seen, [0, 1, 2, 3, 4]);
+    t.keys("a", &["q"]);
 }

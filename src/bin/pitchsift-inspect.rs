@@ -12,8 +12,10 @@ use pitchsift::eval::render::escape_controls;
 use pitchsift::explain::{indicative_terms, Reason};
 use pitchsift::model_file::{self, Load, FORMAT_VERSION};
 use pitchsift::nb::calibrate::CalibrationMap;
+use pitchsift::params::ModelKind;
 use pitchsift::Classifier;
 use serde_json::{json, Value};
+use unicode_width::UnicodeWidthStr;
 
 /// Print what a pitchsift model is: format version, labels and their training document
 /// counts, vocabulary size, analyzer and training settings, calibration, and the most
@@ -110,9 +112,13 @@ fn text(clf: &Classifier, v: &Value, top: &[Vec<Reason>]) -> String {
         clf.labels.len(),
         v["documents"]
     );
-    let width = clf.labels.iter().map(|l| l.len()).max().unwrap_or(0);
-    for (l, d) in clf.labels.iter().zip(&clf.class_docs) {
-        let _ = writeln!(s, "  {l:<width$}  {d}");
+    // Aligned by the width a terminal draws (`réseau` is 7 bytes, `営業` 6 bytes and 4
+    // columns), control characters as `printable` shows them.
+    let shown: Vec<String> = clf.labels.iter().map(|l| escape_controls(l)).collect();
+    let width = shown.iter().map(|l| l.width()).max().unwrap_or(0);
+    let pad = |l: &str| format!("{l}{}", " ".repeat(width - l.width()));
+    for (l, d) in shown.iter().zip(&clf.class_docs) {
+        let _ = writeln!(s, "  {}  {d}", pad(l));
     }
     let hash_bits = clf.params.analyzer().hash_bits;
     // A hashed model counts buckets, not words: saying "terms" there misled.
@@ -133,7 +139,13 @@ fn text(clf: &Classifier, v: &Value, top: &[Vec<Reason>]) -> String {
         clf.n_features()
     );
     let _ = writeln!(s, "analyzer:    {}", settings(&v["analyzer"]));
-    let _ = writeln!(s, "training:    {}", settings(&v["training"]));
+    let mut training = v["training"].clone();
+    if clf.params.fit().model == ModelKind::Complement {
+        // Complement NB scores with no class prior (its bias is 0, as scikit-learn's
+        // ComplementNB): the stored `empirical` default was shown as if it were used.
+        training["prior"] = "unused (complement NB has no class prior)".into();
+    }
+    let _ = writeln!(s, "training:    {}", settings(&training));
     match &clf.calibration {
         None => {
             let _ = writeln!(s, "calibration: none (raw naive Bayes posteriors)");
@@ -181,12 +193,12 @@ fn text(clf: &Classifier, v: &Value, top: &[Vec<Reason>]) -> String {
         s,
         "most indicative {what} (w[f, label] - mean over other labels, nats):"
     );
-    for (l, t) in clf.labels.iter().zip(top) {
+    for (l, t) in shown.iter().zip(top) {
         let terms: Vec<String> = t
             .iter()
             .map(|r| format!("{}:{:+.2}", r.term, r.weight))
             .collect();
-        let _ = writeln!(s, "  {l:<width$}  {}", terms.join("; "));
+        let _ = writeln!(s, "  {}  {}", pad(l), terms.join("; "));
     }
     s
 }

@@ -2,6 +2,10 @@
 //! them one at a time in the terminal (`--labels FILE`).
 
 mod common;
+#[path = "label/glyphs.rs"]
+mod glyphs;
+#[path = "label/layout.rs"]
+mod layout;
 #[path = "label/screen.rs"]
 mod screen;
 

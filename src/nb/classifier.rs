@@ -379,6 +379,13 @@ impl<'m> Scorer<'m> {
         self.posteriors(p)
     }
 
+    /// Predict one message (exactly as [`Scorer::predict`]) and also return its joint
+    /// log-likelihoods.
+    pub fn predict_with_jll(&mut self, text: &str) -> (Prediction, Vec<f64>) {
+        let jll = self.jll(text).to_vec();
+        (self.posteriors(jll.clone()), jll)
+    }
+
     /// The prediction from joint log-likelihoods (see [`Prediction::from_jll`]).
     fn posteriors(&self, p: Vec<f64>) -> Prediction {
         Prediction::from_jll(p, self.clf.calibration.as_ref().map(|c| &c.map))

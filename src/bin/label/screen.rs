@@ -1,19 +1,29 @@
 //! The interactive labelling screen (ratatui + crossterm) over a
 //! [`pitchsift::labelling::Session`], which saves every answer at once.
+//!
+//! The screen opens at once ("scoring N messages"), while the session scores the inbox
+//! on another thread; the model's refresh every `--every` labels runs on another thread
+//! too, the questions going on from the current queue meanwhile.
 
 use std::path::PathBuf;
+use std::sync::mpsc::{self, Receiver, TryRecvError};
+use std::time::Duration;
 
+use crate::glyphs::unambiguous;
+use crate::layout::{self, Plan};
 use pitchsift::active::{Pool, Strategy};
 use pitchsift::eval::render::escape_controls;
 use pitchsift::explain::explain;
-use pitchsift::labelling::Session;
+use pitchsift::labelling::{Refreshed, Session};
 use pitchsift::Classifier;
-use ratatui::crossterm::event::{self, Event, KeyCode, KeyEventKind, KeyModifiers};
-use ratatui::layout::{Constraint, Layout};
+use ratatui::crossterm::event::{self, Event, KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph, Wrap};
 use ratatui::Frame;
+
+/// How often the screen looks for a result of the other thread while no key comes.
+const POLL: Duration = Duration::from_millis(50);
 
 /// What the screen starts from.
 pub struct Setup {
@@ -45,6 +55,61 @@ struct Ui {
     /// Set by each draw: the most the message can scroll, and its box's height.
     max_scroll: u16,
     page: u16,
+    /// The model refresh running on another thread, if one is.
+    refreshing: Option<Receiver<pitchsift::Result<Refreshed>>>,
+    /// Set by each draw: the terminal is too small to show the message (keys other than
+    /// quitting are ignored: no answer given blind).
+    too_small: bool,
+}
+
+/// A key pressed (not released), as the screens take it.
+fn pressed(ev: Event) -> Option<KeyEvent> {
+    match ev {
+        Event::Key(k) if k.kind == KeyEventKind::Press => Some(k),
+        _ => None,
+    }
+}
+
+fn quits(k: &KeyEvent) -> bool {
+    (k.modifiers.contains(KeyModifiers::CONTROL) && k.code == KeyCode::Char('c'))
+        || matches!(k.code, KeyCode::Char('q') | KeyCode::Esc)
+}
+
+/// Open the session on another thread, showing "scoring N messages" meanwhile (a
+/// 100,000-message inbox took seconds before its first message, on a blank screen).
+/// `None`: the user quit first.
+fn open_session(
+    terminal: &mut ratatui::DefaultTerminal,
+    open: impl FnOnce() -> pitchsift::Result<Session> + Send + 'static,
+    n: usize,
+) -> anyhow::Result<Option<Session>> {
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = tx.send(open());
+    });
+    let text = format!("scoring {n} messages\u{2026} (q quits)");
+    loop {
+        terminal.draw(|f| {
+            f.render_widget(
+                Paragraph::new(text.as_str())
+                    .wrap(Wrap { trim: true })
+                    .block(Block::bordered().title(" pitchsift-label ")),
+                f.area(),
+            )
+        })?;
+        match rx.try_recv() {
+            Ok(session) => return Ok(Some(session?)),
+            Err(TryRecvError::Disconnected) => anyhow::bail!("the scoring thread failed"),
+            Err(TryRecvError::Empty) => {}
+        }
+        if event::poll(POLL)? {
+            if let Some(k) = pressed(event::read()?) {
+                if quits(&k) {
+                    return Ok(None);
+                }
+            }
+        }
+    }
 }
 
 pub fn run(setup: Setup) -> anyhow::Result<()> {
@@ -64,7 +129,32 @@ pub fn run(setup: Setup) -> anyhow::Result<()> {
     }
     let given = pool.labelled();
     let pool_blank = pool.blank();
-    let session = Session::open(clf, pool, &labels, strategy, weight)?;
+    let n = pool.len();
+    let mut terminal = match ratatui::try_init() {
+        Ok(t) => t,
+        Err(e) => {
+            ratatui::restore();
+            anyhow::bail!("cannot start the terminal screen: {e}");
+        }
+    };
+    let path = labels.clone();
+    let opened = open_session(
+        &mut terminal,
+        move || Session::open(clf, pool, &path, strategy, weight),
+        n,
+    );
+    let session = match opened {
+        Ok(Some(s)) => s,
+        Ok(None) => {
+            ratatui::restore();
+            println!("Quit before the first message: nothing answered.");
+            return Ok(());
+        }
+        Err(e) => {
+            ratatui::restore();
+            return Err(e);
+        }
+    };
     let resumed = session.answers().len();
     let mut status = Vec::new();
     if resumed > 0 {
@@ -88,15 +178,10 @@ pub fn run(setup: Setup) -> anyhow::Result<()> {
         scroll: (0, 0),
         max_scroll: 0,
         page: 1,
+        refreshing: None,
+        too_small: false,
     };
     ui.current = ui.session.next_message();
-    let mut terminal = match ratatui::try_init() {
-        Ok(t) => t,
-        Err(e) => {
-            ratatui::restore();
-            anyhow::bail!("cannot start the terminal screen: {e}");
-        }
-    };
     let result = ui.main_loop(&mut terminal);
     ratatui::restore();
     result?;
@@ -127,14 +212,21 @@ impl Ui {
     fn main_loop(&mut self, terminal: &mut ratatui::DefaultTerminal) -> anyhow::Result<()> {
         loop {
             terminal.draw(|f| self.draw(f))?;
-            let Event::Key(key) = event::read()? else {
-                continue;
-            };
-            if key.kind != KeyEventKind::Press {
+            if self.refreshing.is_some() && !event::poll(POLL)? {
+                self.take_refresh()?;
                 continue;
             }
+            let Some(key) = pressed(event::read()?) else {
+                continue;
+            };
             if key.modifiers.contains(KeyModifiers::CONTROL) && key.code == KeyCode::Char('c') {
                 return Ok(());
+            }
+            if self.too_small {
+                if quits(&key) {
+                    return Ok(());
+                }
+                continue;
             }
             let mode = std::mem::replace(&mut self.mode, Mode::Normal);
             match mode {
@@ -242,11 +334,46 @@ impl Ui {
             Some(l) => format!("saved `{l}`"),
             None => "skipped".into(),
         };
-        if self.session.pending() >= self.every {
-            self.session.refresh()?;
-            self.status.push_str("; model updated, queue re-ranked");
-        }
+        self.start_refresh();
         self.current = self.session.next_message();
+        Ok(())
+    }
+
+    /// Start the model's refresh on another thread when `--every` labels wait for it and
+    /// none runs.
+    fn start_refresh(&mut self) {
+        if self.refreshing.is_some() || self.session.pending() < self.every {
+            return;
+        }
+        let job = self.session.refresh_job();
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            let _ = tx.send(job.run());
+        });
+        self.refreshing = Some(rx);
+        self.status.push_str("; updating the model");
+    }
+
+    /// Put in the refresh's result if it is ready (one an undo made stale is dropped and
+    /// the refresh started again).
+    fn take_refresh(&mut self) -> anyhow::Result<()> {
+        let Some(rx) = &self.refreshing else {
+            return Ok(());
+        };
+        let done = match rx.try_recv() {
+            Ok(done) => done?,
+            Err(TryRecvError::Empty) => return Ok(()),
+            Err(TryRecvError::Disconnected) => anyhow::bail!("the model update failed"),
+        };
+        self.refreshing = None;
+        if self.session.apply(done) {
+            let status = self.status.replace("; updating the model", "");
+            self.status = format!("{status}; model updated, queue re-ranked");
+            if self.current.is_none() {
+                self.current = self.session.next_message();
+            }
+        }
+        self.start_refresh();
         Ok(())
     }
 
@@ -265,28 +392,111 @@ impl Ui {
         self.scroll = (row, to as u16);
     }
 
+    /// The keys line's items (the labels' numbers, then the other keys); `compact`:
+    /// shorter.
+    fn key_items(&self, labels: &[String], compact: bool) -> Vec<String> {
+        match &self.mode {
+            Mode::Normal => {
+                let mut items: Vec<String> = labels
+                    .iter()
+                    .enumerate()
+                    .map(|(i, l)| format!("{} {}", i + 1, shown(l)))
+                    .collect();
+                if compact {
+                    items.extend(["s skip", "u undo", "+ new", "q quit"].map(String::from));
+                } else {
+                    items.extend(
+                        ["|", "s skip", "u undo", "+ new label", "q quit"].map(String::from),
+                    );
+                }
+                items
+            }
+            Mode::Typing(b) => vec![
+                format!("label: {}_", shown(b)),
+                "(Enter to give it,".into(),
+                "Esc to cancel)".into(),
+            ],
+            Mode::Confirm(l) => vec![
+                format!("`{}` is not a label of the model:", shown(l)),
+                "add it as a new label? y/n".into(),
+            ],
+        }
+    }
+
+    /// The keys and the status line at `width` columns.
+    fn keys_lines(&self, labels: &[String], width: u16, compact: bool) -> Vec<Line<'static>> {
+        let gap = if compact { 1 } else { 2 };
+        let items = self.key_items(labels, compact);
+        let mut lines: Vec<Line> = layout::pack(&items, usize::from(width), gap)
+            .into_iter()
+            .map(Line::from)
+            .collect();
+        lines.push(Line::styled(
+            shown(&self.status),
+            Style::default().fg(Color::Yellow),
+        ));
+        lines
+    }
+
     fn draw(&mut self, f: &mut Frame) {
-        let [head, body, why, keys] = Layout::vertical([
-            Constraint::Length(3),
-            Constraint::Min(4),
-            Constraint::Length(8),
-            Constraint::Length(5),
-        ])
-        .areas(f.area());
+        let labels = self.session.labels();
+        // Rows the keys take: wrapped when bordered; the status one line when compact.
+        let rows = |width: u16, compact: bool| -> u16 {
+            let lines = self.keys_lines(&labels, width, compact);
+            let n = if compact {
+                lines.len()
+            } else {
+                Paragraph::new(lines)
+                    .wrap(Wrap { trim: true })
+                    .line_count(width)
+            };
+            u16::try_from(n).unwrap_or(u16::MAX)
+        };
+        let area = f.area();
+        let a = match layout::plan(area, rows) {
+            Plan::Fits(a) => a,
+            Plan::TooSmall { width, height } => {
+                self.too_small = true;
+                f.render_widget(
+                    Paragraph::new(format!(
+                        "terminal too small: need at least {width}x{height} (now {}x{}); \
+                         q quits",
+                        area.width, area.height
+                    ))
+                    .wrap(Wrap { trim: true }),
+                    area,
+                );
+                return;
+            }
+        };
+        self.too_small = false;
         let s = &self.session;
         let n = s.pool().len();
-        f.render_widget(
-            Paragraph::new(format!(
-                "{} labels given, {} answers, {} of {n} left; predictions changed: {} of {n}",
-                s.labelled(),
-                s.answers().len(),
-                s.left(),
-                s.changed()
-            ))
-            .block(Block::bordered().title(" pitchsift-label ")),
-            head,
-        );
-        let labels = s.labels();
+        if a.compact {
+            f.render_widget(
+                Paragraph::new(format!(
+                    "{} labels given, {} of {n} left, {} changed",
+                    s.labelled(),
+                    s.left(),
+                    s.changed()
+                ))
+                .style(Style::default().add_modifier(Modifier::REVERSED)),
+                a.head,
+            );
+        } else {
+            f.render_widget(
+                Paragraph::new(format!(
+                    "{} labels given, {} answers, {} of {n} left; predictions changed: {} of {n}",
+                    s.labelled(),
+                    s.answers().len(),
+                    s.left(),
+                    s.changed()
+                ))
+                .block(Block::bordered().title(" pitchsift-label ")),
+                a.head,
+            );
+        }
+        let body = a.body;
         match self.current {
             Some(i) => {
                 let text = &s.pool().texts[i];
@@ -300,15 +510,22 @@ impl Ui {
                     (row, by) if row == i => by.min(self.max_scroll),
                     _ => 0,
                 };
+                let line = s.pool().lines[i];
                 let title = if self.max_scroll > 0 {
-                    format!(
-                        " message (line {}): lines {}-{} of {total}, Up/Down PgUp/PgDn scroll ",
-                        s.pool().lines[i],
-                        top + 1,
-                        usize::from(top + seen).min(total)
-                    )
+                    let (from, to) = (top + 1, usize::from(top + seen).min(total));
+                    // The longest title that fits the box's top border.
+                    [
+                        format!(
+                            " message (line {line}): lines {from}-{to} of {total}, Up/Down PgUp/PgDn scroll "
+                        ),
+                        format!(" line {line}: {from}-{to} of {total}, Up/Down scroll "),
+                        format!(" {from}-{to}/{total} "),
+                    ]
+                    .into_iter()
+                    .find(|t| t.chars().count() + 2 <= usize::from(body.width))
+                    .unwrap_or_default()
                 } else {
-                    format!(" message (line {}) ", s.pool().lines[i])
+                    format!(" message (line {line}) ")
                 };
                 f.render_widget(
                     message
@@ -317,66 +534,76 @@ impl Ui {
                     body,
                 );
                 let (p, reasons) = explain(&mut s.model().scorer(), text, 5);
-                let mut lines = vec![Line::from(vec![
-                    Span::raw("predicted: "),
-                    Span::styled(
-                        escape_controls(&s.model().labels[p.class]),
-                        Style::default().add_modifier(Modifier::BOLD),
-                    ),
-                    Span::raw(format!("  confidence {:.2}", p.confidence())),
-                ])];
-                for r in reasons {
-                    lines.push(Line::from(format!("  {:+.2}  {}", r.weight, r.term)));
-                }
-                // A hashed model keeps no words: its reasons are buckets, named by the
-                // words of this message that fall in them.
-                let title = match s.model().params.analyzer().hash_bits {
-                    Some(_) => {
-                        " why (hashed model: buckets #N, named by this message's words in them) "
-                    }
-                    None => " why ",
-                };
-                f.render_widget(
-                    Paragraph::new(lines).block(Block::bordered().title(title)),
-                    why,
+                let predicted = Span::styled(
+                    shown(&s.model().labels[p.class]),
+                    Style::default().add_modifier(Modifier::BOLD),
                 );
+                if a.compact {
+                    // One line: the prediction, then as many reasons as fit.
+                    let mut spans = vec![
+                        Span::raw("predicted: "),
+                        predicted,
+                        Span::raw(format!(", confidence {:.2}", p.confidence())),
+                    ];
+                    for r in reasons {
+                        spans.push(Span::raw(format!("  {} {:+.2}", shown(&r.term), r.weight)));
+                    }
+                    f.render_widget(Paragraph::new(Line::from(spans)), a.why);
+                } else {
+                    let mut lines = vec![Line::from(vec![
+                        Span::raw("predicted: "),
+                        predicted,
+                        Span::raw(format!("  confidence {:.2}", p.confidence())),
+                    ])];
+                    for r in reasons {
+                        lines.push(Line::from(format!(
+                            "  {:+.2}  {}",
+                            r.weight,
+                            shown(&r.term)
+                        )));
+                    }
+                    // A hashed model keeps no words: its reasons are buckets, named by the
+                    // words of this message that fall in them.
+                    let title = match s.model().params.analyzer().hash_bits {
+                        Some(_) => {
+                            " why (hashed model: buckets #N, named by this message's words in them) "
+                        }
+                        None => " why ",
+                    };
+                    f.render_widget(
+                        Paragraph::new(lines).block(Block::bordered().title(title)),
+                        a.why,
+                    );
+                }
             }
             None => f.render_widget(
-                Paragraph::new("Every message is answered. q quits.").block(Block::bordered()),
+                Paragraph::new("Every message is answered. q quits.")
+                    .wrap(Wrap { trim: true })
+                    .block(Block::bordered()),
                 body,
             ),
         }
-        let choices: Vec<String> = labels
-            .iter()
-            .enumerate()
-            .map(|(i, l)| format!("{} {}", i + 1, escape_controls(l)))
-            .collect();
-        let prompt = match &self.mode {
-            Mode::Normal => format!(
-                "{}  |  s skip  u undo  + new label  q quit",
-                choices.join("  ")
-            ),
-            Mode::Typing(b) => format!("label: {b}_   (Enter to give it, Esc to cancel)"),
-            Mode::Confirm(l) => {
-                format!(
-                    "`{}` is not a label of the model: add it as a new label? y/n",
-                    escape_controls(l)
-                )
-            }
-        };
-        f.render_widget(
-            Paragraph::new(vec![
-                Line::from(prompt),
-                Line::styled(
-                    escape_controls(&self.status),
-                    Style::default().fg(Color::Yellow),
-                ),
-            ])
-            .wrap(Wrap { trim: true })
-            .block(Block::bordered()),
-            keys,
-        );
+        if a.compact {
+            f.render_widget(
+                Paragraph::new(self.keys_lines(&labels, a.keys.width, true)),
+                a.keys,
+            );
+        } else {
+            let inner = a.keys.width.saturating_sub(2);
+            f.render_widget(
+                Paragraph::new(self.keys_lines(&labels, inner, false))
+                    .wrap(Wrap { trim: true })
+                    .block(Block::bordered()),
+                a.keys,
+            );
+        }
     }
+}
+
+/// A label, term or status as the screen shows it: control characters escaped, joined
+/// emoji sequences as their parts ([`unambiguous`]).
+fn shown(s: &str) -> String {
+    unambiguous(&escape_controls(s)).into_owned()
 }
 
 /// A message as the screen shows it: its lines (`\n`, `\r\n` or a lone `\r` ends one), a
@@ -386,7 +613,7 @@ impl Ui {
 fn shown_message(text: &str) -> Vec<Line<'static>> {
     text.split('\n')
         .flat_map(|l| l.strip_suffix('\r').unwrap_or(l).split('\r'))
-        .map(|l| Line::from(escape_controls(&l.replace('\t', "    "))))
+        .map(|l| Line::from(shown(&l.replace('\t', "    "))))
         .collect()
 }
 
