@@ -498,8 +498,8 @@ fn no_step() {}
 
 impl<'d> FoldCounts<'d> {
     /// Count every fold of `folds` (the fold of each row, `0..k`) once, in parallel.
-    /// Each fold's training statistics (the other folds merged) are built, and its
-    /// held-out documents analysed against them, when the folds are scored.
+    /// Each fold's training statistics (every row's counts minus the fold's) are built,
+    /// and its held-out documents analysed against them, when the folds are scored.
     pub fn new(
         data: &'d Dataset,
         folds: &'d [u32],
@@ -511,8 +511,9 @@ impl<'d> FoldCounts<'d> {
 
     /// [`FoldCounts::new`], calling `step` (from any worker thread) after each of its
     /// `2 k` steps: every fold counted (here), then every fold's training set built and
-    /// its held-out rows analysed (in the first [`FoldCounts::predict`] or
-    /// [`FoldCounts::predict_many`]). Binaries drive progress bars with it.
+    /// its held-out rows analysed (in [`FoldCounts::predict`] or
+    /// [`FoldCounts::predict_many`], which the binaries call once). Binaries drive
+    /// progress bars with it.
     pub fn with_progress(
         data: &'d Dataset,
         folds: &'d [u32],
