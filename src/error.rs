@@ -87,7 +87,10 @@ pub enum Error {
         message: String,
     },
     /// A named column is not in the header.
-    #[error("{location}: no column `{column}` in the header (columns: {available}){}", delimiter_hint(*.hint))]
+    #[error(
+        "{location}: no column `{column}` in the header (columns: {available}){}",
+        column_hint(*.hint, *.text_col_option)
+    )]
     MissingColumn {
         /// The file, at line 1.
         location: Location,
@@ -98,6 +101,9 @@ pub enum Error {
         /// The delimiter the header seems to use instead (`;`, tab or `|`), when the
         /// column is there between those.
         hint: Option<u8>,
+        /// The column is the text column, which `--text-col` names on the command line:
+        /// the message says so when no delimiter explains the miss.
+        text_col_option: bool,
     },
     /// A named column is in the header more than once (which one is meant is unknown).
     #[error("{location}: column `{column}` is in the header twice (fields {first} and {second}); rename one")]
@@ -252,6 +258,13 @@ impl Error {
 
 /// What the message of [`Error::MissingColumn`] adds for a header that seems delimited by
 /// `d` instead.
+fn column_hint(d: Option<u8>, text_col_option: bool) -> String {
+    match (d, text_col_option) {
+        (None, true) => "; name the column to read with --text-col".into(),
+        _ => delimiter_hint(d),
+    }
+}
+
 fn delimiter_hint(d: Option<u8>) -> String {
     match d {
         Some(b'\t') => "; the header looks tab-delimited (--delimiter 'tab')".into(),

@@ -232,7 +232,9 @@ fn bad_inputs_name_the_place_and_leave_no_model() {
         (
             "missing_column.csv",
             b"label,body\nsales,hi\n",
-            "missing_column.csv:1: no column `text` in the header (columns: label,body)",
+            // The binaries name the option that picks the text column.
+            "missing_column.csv:1: no column `text` in the header (columns: label,body); name \
+             the column to read with --text-col",
         ),
         (
             "ragged.csv",

@@ -56,6 +56,10 @@ pub struct CsvOptions {
     /// `pitchsift-train --update`, whose label files (`pitchsift-label --suggest`) hold
     /// rows the user has not labelled yet.
     pub skip_empty_label: bool,
+    /// Is the text column named by the command line's `--text-col` (the binaries' own
+    /// inputs)? A missing text column's error then names the option; not where the
+    /// column is not the user's to choose (a LinkedIn export, a label file).
+    pub text_col_option: bool,
 }
 
 /// The default name of the weight column: a file such as `pitchsift-label --suggest`
@@ -89,6 +93,7 @@ impl Default for CsvOptions {
             weight_col: Some(WEIGHT_COL.into()),
             weight_required: false,
             skip_empty_label: false,
+            text_col_option: false,
         }
     }
 }
@@ -387,6 +392,7 @@ fn find_column(headers: &StringRecord, path: &Path, name: &str) -> Result<usize>
         column: name.to_string(),
         available: headers.iter().collect::<Vec<_>>().join(","),
         hint: delimiter_hint(headers, want),
+        text_col_option: false,
     })
 }
 
@@ -476,7 +482,15 @@ impl CsvSource {
             });
         }
         let find = |name: &str| find_column(&headers, path, name);
-        let text_idx = find(&options.text_col)?;
+        let text_idx = find(&options.text_col).map_err(|mut e| {
+            if let Error::MissingColumn {
+                text_col_option, ..
+            } = &mut e
+            {
+                *text_col_option = options.text_col_option;
+            }
+            e
+        })?;
         let label_idx = options.label_col.as_deref().map(find).transpose()?;
         let weight_idx = match &options.weight_col {
             // Weights matter only with labels (training and evaluation).
@@ -826,6 +840,43 @@ mod tests {
             err.to_string(),
             "in.csv:1: no column `text` in the header (columns: label,body)"
         );
+        // Read for a command line whose --text-col names the column: the error says so
+        // (not for another column, nor when a delimiter explains the miss).
+        let cli = CsvOptions {
+            text_col_option: true,
+            ..CsvOptions::default()
+        };
+        let err = source(
+            "label,body
+",
+            "in.csv",
+            &cli,
+        )
+        .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "in.csv:1: no column `text` in the header (columns: label,body); name the column \
+             to read with --text-col"
+        );
+        let err = source(
+            "text,body
+",
+            "in.csv",
+            &cli,
+        )
+        .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "in.csv:1: no column `label` in the header (columns: text,body)"
+        );
+        let err = source(
+            "label;body;text
+",
+            "in.csv",
+            &cli,
+        )
+        .unwrap_err();
+        assert!(err.to_string().ends_with("(--delimiter ';')"), "{err}");
     }
 
     #[test]
