@@ -304,6 +304,18 @@ fn ragged_rows_name_the_line() {
     );
     assert!(!d.join("out.csv").exists(), "no half-written output");
     assert!(temps(d).is_empty(), "temporary output removed");
+    // To standard output: a batch with a bad row is not written, and neither is the
+    // header before it (an empty output, not a header alone).
+    let o = run_in(PREDICT, &["-i", "short.csv"], d);
+    assert_bad_data(
+        &o,
+        &["short.csv:3:", "record has 1 fields, the header has 2"],
+    );
+    assert!(
+        o.stdout.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&o.stdout)
+    );
 }
 
 /// A column named twice in the header is ambiguous: bad data naming both fields, for

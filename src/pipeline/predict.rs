@@ -245,9 +245,6 @@ pub fn csv_files(
             w = Some(Writer::new(clf, o, out, &names));
         }
         let w = w.as_mut().unwrap();
-        // The CSV header even when no row follows: a header-only input gives a
-        // header-only output, still a CSV with the output's columns.
-        w.header()?;
         let input = many.then_some(path.as_path());
         // What the report shows of a row besides its text, when the file has it.
         let find = |names: &[&str]| names.iter().find_map(|c| src.column(c).ok());
@@ -284,6 +281,12 @@ pub fn csv_files(
             progress(done_files + end, rows_done);
         })?;
         done_files += src.bytes_read();
+    }
+    // The CSV header comes with the first batch of rows, so that an error in it leaves
+    // standard output empty; and when no row followed, here: a header-only input gives a
+    // header-only output, still a CSV with the output's columns.
+    if let Some(w) = w.as_mut() {
+        w.header()?;
     }
     Ok(())
 }
