@@ -1,5 +1,5 @@
 //! Reasons for a prediction: the terms that pushed the message most toward the
-//! predicted label and away from the runner-up.
+//! predicted label and away from the runner-up, or from a label the user names.
 //!
 //! Naive Bayes is linear in the document's features:
 //! `jll[c] = bias[c] + sum_f x[f] * w[f, c]`, so the gap between the predicted label `p`
@@ -7,6 +7,12 @@
 //! exactly into one term per feature, `x[f] * (w[f, p] - w[f, r])`, plus the prior gap
 //! `bias[p] - bias[r]`. An explanation lists the `k` largest positive terms, in nats
 //! (natural-log units of the odds between the two labels).
+//!
+//! The runner-up answers "why this label and not the next most likely one". The
+//! question may be another: for a message taken for `sales` whose runner-up is
+//! `recruiting`, "why is this not networking?" is answered by the same split against
+//! `networking` ([`explain_against`]; the gap to any label splits the same way, and it
+//! is positive, since the prediction has the largest joint log-likelihood).
 //!
 //! A hashed model (`--hash-bits`) keeps no words, only buckets (`#<bucket>`): [`explain`]
 //! names each bucket by the n-grams of the message that fall in it, `quick demo (#4711)`
@@ -107,9 +113,24 @@ fn top_reasons(clf: &Classifier, mut all: Vec<(f64, u32)>, k: usize) -> Vec<Reas
 /// terms against the runner-up (a hashed model's buckets named by the message's words,
 /// see the module documentation).
 pub fn explain(scorer: &mut Scorer<'_>, text: &str, k: usize) -> (Prediction, Vec<Reason>) {
+    explain_against(scorer, text, k, None)
+}
+
+/// [`explain`] against label `against` (a class id) instead of the runner-up; when the
+/// prediction is `against` itself, or with `None`, against the runner-up.
+pub fn explain_against(
+    scorer: &mut Scorer<'_>,
+    text: &str,
+    k: usize,
+    against: Option<usize>,
+) -> (Prediction, Vec<Reason>) {
     let (p, jll, feats) = scorer.predict_with_features(text);
     let clf = scorer.classifier();
-    let mut why = match runner_up(&jll, p.class) {
+    let other = match against {
+        Some(a) if a != p.class && a < jll.len() => Some(a),
+        _ => runner_up(&jll, p.class),
+    };
+    let mut why = match other {
         Some(r) => reasons(clf, &feats, p.class, r, k),
         None => Vec::new(),
     };
@@ -151,15 +172,20 @@ fn name_buckets(clf: &Classifier, text: &str, why: &mut [Reason]) {
     }
 }
 
-/// [`explain`] many messages in parallel on the current rayon pool, in input order.
+/// [`explain`] many messages in parallel on the current rayon pool, in input order
+/// (against `against`, see [`explain_against`]).
 pub fn explain_batch<S: AsRef<str> + Sync>(
     clf: &Classifier,
     texts: &[S],
     k: usize,
+    against: Option<usize>,
 ) -> Vec<(Prediction, Vec<Reason>)> {
     texts
         .par_iter()
-        .map_init(|| clf.scorer(), |s, t| explain(s, t.as_ref(), k))
+        .map_init(
+            || clf.scorer(),
+            |s, t| explain_against(s, t.as_ref(), k, against),
+        )
         .collect()
 }
 
@@ -185,6 +211,17 @@ pub fn indicative_terms(clf: &Classifier, n: usize) -> Vec<Vec<Reason>> {
             top_reasons(clf, all, n)
         })
         .collect()
+}
+
+/// The class id of label `name` of `clf`, or a message for `option` naming the
+/// model's labels.
+pub fn label_id(clf: &Classifier, name: &str, option: &str) -> Result<usize, String> {
+    clf.labels.iter().position(|l| l == name).ok_or_else(|| {
+        format!(
+            "{option} {name}: the model has no such label (its labels: {})",
+            clf.labels.join(", ")
+        )
+    })
 }
 
 /// `term:+w.ww; term:+w.ww` (two decimals), the CSV form of an explanation.
@@ -254,6 +291,58 @@ mod tests {
             money + 2.0 * part + prior,
             epsilon = 1e-9
         );
+    }
+
+    #[test]
+    fn reasons_against_a_named_label_by_hand() {
+        // weights_by_hand's model and message (predicted scam, runner-up recruiting),
+        // explained against networking (4 tokens: great to meet you), which knows none
+        // of the message's words: P(t|networking) = 1 / (4 + V). Every word now speaks
+        // for scam: money 2 x (ln(4/19) - ln(1/16)), part and time ln(2/19) - ln(1/16)
+        // each (equal weights: by term).
+        let analyzer = crate::text::AnalyzerConfig {
+            ngram_min: 1,
+            ngram_max: 1,
+            ..Default::default()
+        };
+        let clf = fit(TrainParams::default().analyzer(analyzer));
+        let id = |l: &str| label_id(&clf, l, "--explain-against").unwrap();
+        let (scam, net) = (id("scam"), id("networking"));
+        let text = "money money, part time";
+        let (p, why) = explain_against(&mut clf.scorer(), text, 10, Some(net));
+        assert_eq!(p, clf.predict(text));
+        assert_eq!(p.class, scam);
+        let money = 2.0 * ((4.0f64 / 19.0).ln() - (1.0f64 / 16.0).ln());
+        let part = (2.0f64 / 19.0).ln() - (1.0f64 / 16.0).ln();
+        let terms: Vec<&str> = why.iter().map(|r| r.term.as_str()).collect();
+        assert_eq!(terms, ["money", "part", "time"]);
+        assert_abs_diff_eq!(why[0].weight, money, epsilon = 1e-12);
+        assert_abs_diff_eq!(why[1].weight, part, epsilon = 1e-12);
+        assert_abs_diff_eq!(why[2].weight, part, epsilon = 1e-12);
+        // They and the prior gap (2/4 against 1/4) are the whole jll gap.
+        let jll = clf.scorer().jll(text).to_vec();
+        let prior = 2.0f64.ln();
+        assert_abs_diff_eq!(
+            jll[scam] - jll[net],
+            money + 2.0 * part + prior,
+            epsilon = 1e-9
+        );
+        // Against the predicted label itself, or no label: against the runner-up.
+        let runner = explain(&mut clf.scorer(), text, 10);
+        assert_eq!(runner.1.len(), 1);
+        assert_eq!(
+            explain_against(&mut clf.scorer(), text, 10, Some(scam)),
+            runner
+        );
+        assert_eq!(explain_against(&mut clf.scorer(), text, 10, None), runner);
+        let batch = explain_batch(&clf, &[text, "great to meet you"], 10, Some(net));
+        assert_eq!(batch[0], (p, why));
+        assert_eq!(
+            batch[1],
+            explain(&mut clf.scorer(), "great to meet you", 10)
+        );
+        let e = label_id(&clf, "sales", "--explain-against").unwrap_err();
+        assert!(e.contains("networking, recruiting, scam"), "{e}");
     }
 
     #[test]

@@ -106,6 +106,35 @@ pub struct Meta {
     pub notes: Vec<String>,
 }
 
+impl Meta {
+    /// What a run read: the LinkedIn export, or else the CSV inputs (`-`: standard
+    /// input); the model file (`None`: the default model).
+    pub fn of_run(
+        linkedin: Option<&std::path::Path>,
+        inputs: &[std::path::PathBuf],
+        model: Option<&std::path::Path>,
+        notes: Vec<String>,
+    ) -> Meta {
+        let source = match linkedin {
+            Some(p) => p.display().to_string(),
+            None => inputs
+                .iter()
+                .map(|p| match p.to_str() {
+                    Some("-") => "standard input".to_string(),
+                    _ => p.display().to_string(),
+                })
+                .collect::<Vec<_>>()
+                .join(", "),
+        };
+        let model = model.map_or("the default model".into(), |m| m.display().to_string());
+        Meta {
+            source,
+            model,
+            notes,
+        }
+    }
+}
+
 /// Collects the counts of the report as messages are classified.
 #[derive(Debug)]
 pub struct Builder<S> {

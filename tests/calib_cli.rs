@@ -228,6 +228,72 @@ fn explanation_column_and_json_array() {
     );
 }
 
+/// `--explain-against LABEL`: the reasons are the library's `explain_against` (the
+/// terms of the gap to LABEL), in the CSV column, in JSONL and for messages; a label the
+/// model lacks is a usage error naming the model's labels.
+#[test]
+fn explanations_against_a_named_label() {
+    let dir = tempfile::tempdir().unwrap();
+    let m = train(dir.path(), "m.model", &[]);
+    let clf = model_file::load(&m, Load::Full).unwrap();
+    let text = "earn extra money part time from home";
+    let input = write(dir.path(), "in.csv", format!("text\n{text}\n"));
+    let mut scorer = clf.scorer();
+    let (p, runner) = pitchsift::explain::explain(&mut scorer, text, 3);
+    assert_eq!(clf.labels[p.class], "scam");
+    // Every other label but the runner-up: its own reasons.
+    let mut differ = 0;
+    for (c, label) in clf.labels.iter().enumerate() {
+        let (_, want) = pitchsift::explain::explain_against(&mut scorer, text, 3, Some(c));
+        let args = ["-m", s(&m), "--explain", "3", "--explain-against", label];
+        let line = ok(&run(PREDICT, &[&args[..], &["-f", "jsonl", text]].concat()));
+        let v: Value = serde_json::from_str(line.trim()).unwrap();
+        let got: Vec<(String, f64)> = v["explanation"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|x| {
+                (
+                    x["term"].as_str().unwrap().into(),
+                    x["weight"].as_f64().unwrap(),
+                )
+            })
+            .collect();
+        let want: Vec<(String, f64)> = want.into_iter().map(|r| (r.term, r.weight)).collect();
+        assert_eq!(got, want, "{label}");
+        let csv = ok(&run(PREDICT, &[&args[..], &["-i", s(&input)]].concat()));
+        let row = csv.lines().nth(1).unwrap();
+        assert!(row.ends_with(&pitchsift::explain::format_reasons(
+            &pitchsift::explain::explain_against(&mut scorer, text, 3, Some(c)).1
+        )));
+        let runner: Vec<(String, f64)> =
+            runner.iter().map(|r| (r.term.clone(), r.weight)).collect();
+        differ += usize::from(got != runner);
+    }
+    assert!(
+        differ >= 1,
+        "some label gives other reasons than the runner-up"
+    );
+    let bad = run(
+        PREDICT,
+        &[
+            "-m",
+            s(&m),
+            "--explain",
+            "3",
+            "--explain-against",
+            "nope",
+            text,
+        ],
+    );
+    assert_eq!(bad.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&bad.stderr);
+    assert!(
+        err.contains("--explain-against nope") && err.contains("scam"),
+        "{err}"
+    );
+}
+
 #[test]
 fn inspect_text_and_json() {
     let dir = tempfile::tempdir().unwrap();

@@ -2,19 +2,18 @@
 
 mod common;
 
-use std::path::Path;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::Parser;
 use common::{ReadArgs, RunArgs, Usage};
 use pitchsift::io::output::{self, Output, Ready};
-use pitchsift::linkedin;
 use pitchsift::model_file::{self, Load};
 use pitchsift::nb::calibrate::UNSURE;
 use pitchsift::pipeline::predict::{self, Format, PredictOptions, ReportBuilder, FEW};
 use pitchsift::report;
+use pitchsift::{explain, linkedin};
 
 /// The default model, trained on the shipped invitation corpus (scripts/build-default-model.sh).
 static DEFAULT_MODEL: &[u8] = include_bytes!("../../models/default.model");
@@ -61,6 +60,11 @@ struct Cli {
     /// message's words in the bucket, `quick demo (#4711)`.
     #[arg(long, value_name = "K")]
     explain: Option<usize>,
+    /// Reasons against LABEL instead of the runner-up (a message predicted LABEL: against
+    /// the runner-up), here and in the report: `--explain-against networking` says why
+    /// a message is not networking.
+    #[arg(long, value_name = "LABEL")]
+    explain_against: Option<String>,
     /// Label a message `unsure` when its top confidence is below P (the probabilities
     /// are still printed).
     #[arg(long, value_name = "P")]
@@ -131,10 +135,10 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         .writes("--output", cli.output.as_ref())
         .writes("--report", cli.report.as_ref())
         .check()?;
-    let model_name = match &cli.model {
-        Some(p) => p.display().to_string(),
-        None => "<default model>".into(),
-    };
+    let model_name = cli
+        .model
+        .as_ref()
+        .map_or("<default model>".into(), |p| p.display().to_string());
     let mut clf = match &cli.model {
         Some(p) => model_file::load(p, Load::Predict)?,
         None => model_file::from_bytes(DEFAULT_MODEL, &model_name, Load::Predict)?,
@@ -152,6 +156,9 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     if cli.no_calibration {
         clf.calibration = None;
     }
+    let against = cli.explain_against.as_deref();
+    let against = against.map(|l| explain::label_id(&clf, l, "--explain-against"));
+    let against = against.transpose().map_err(Usage)?;
     // One or a few messages are scored on this thread: no pool to start.
     if cli.texts.is_empty() || cli.texts.len() > FEW || cli.texts.iter().any(|t| t == "-") {
         cli.run.init_threads()?;
@@ -159,10 +166,11 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     let mut out = Output::open(cli.output.as_deref())?;
     // Opened before the work: a report that cannot be written fails the run at once, and
     // the predictions are only renamed into place once the report is complete too.
-    let report_out = match &cli.report {
-        Some(p) => Some(Output::open(Some(p))?),
-        None => None,
-    };
+    let report_out = cli
+        .report
+        .as_deref()
+        .map(|p| Output::open(Some(p)))
+        .transpose()?;
     let mut report = match &cli.report {
         Some(_) => Some(report::Builder::new(
             &clf.labels,
@@ -176,6 +184,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         format,
         min_confidence: cli.min_confidence,
         explain: cli.explain,
+        explain_against: against,
         batch_size: cli.batch_size,
     };
     let written = if let Some(path) = &cli.linkedin {
@@ -215,8 +224,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         }
         notes.push(n);
     }
-    // Both outputs complete, then renamed together (an interrupt leaves both old or
-    // both new).
+    // Both outputs complete, then renamed together (an interrupt: both old or both new).
     let written = match (written, report, report_out) {
         (Ok(()), Some(r), Some(ro)) => write_report(r, ro, &cli, notes).map(Some),
         (w, _, _) => w.map(|()| None),
@@ -226,8 +234,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             report.into_iter().chain([out.ready()?]).collect(),
         )?)
     });
-    // The process ends here: freeing the model's millions of small allocations one by
-    // one would only delay the exit.
+    // The process ends here: freeing the model's many allocations would delay the exit.
     std::mem::forget(clf);
     written
 }
@@ -273,26 +280,8 @@ fn write_report(
     notes: Vec<String>,
 ) -> anyhow::Result<Ready> {
     let path = out.name();
-    let source = match &cli.linkedin {
-        Some(p) => p.display().to_string(),
-        None => cli
-            .input
-            .iter()
-            .map(|p| match p.to_str() {
-                Some("-") => "standard input".to_string(),
-                _ => p.display().to_string(),
-            })
-            .collect::<Vec<_>>()
-            .join(", "),
-    };
-    let meta = report::Meta {
-        source,
-        model: cli
-            .model
-            .as_ref()
-            .map_or("the default model".into(), |m| m.display().to_string()),
-        notes,
-    };
+    let (inputs, model) = (&cli.input, cli.model.as_deref());
+    let meta = report::Meta::of_run(cli.linkedin.as_deref(), inputs, model, notes);
     r.write_html(&mut out, &meta)
         .map_err(anyhow::Error::from)
         .and_then(|()| Ok(out.ready()?))

@@ -36,6 +36,9 @@ pub struct PredictOptions {
     pub min_confidence: Option<f64>,
     /// Explain each prediction with this many terms.
     pub explain: Option<usize>,
+    /// Explain against this label (a class id) instead of the runner-up, see
+    /// [`crate::explain::explain_against`]; also the report's reasons.
+    pub explain_against: Option<usize>,
     /// Records classified per parallel batch.
     pub batch_size: usize,
 }
@@ -81,7 +84,7 @@ impl<'a> Messages<'a> {
         let clf = self.w.clf;
         let explain = self.w.explain;
         let preds: Vec<(Prediction, Vec<Reason>)> = match explain {
-            Some(k) => explain_batch(clf, texts, k),
+            Some(k) => explain_batch(clf, texts, k, self.w.against),
             // A few messages: scored here, without the thread pool or a vocabulary table.
             None if texts.len() <= FEW => {
                 texts.iter().map(|t| (clf.predict(t), Vec::new())).collect()
@@ -454,6 +457,7 @@ impl Fmt {
 struct Writer<'a> {
     clf: &'a Classifier,
     explain: Option<usize>,
+    against: Option<usize>,
     fmt: Fmt,
     out: &'a mut Output,
     header_done: bool,
@@ -477,6 +481,7 @@ impl<'a> Writer<'a> {
         Writer {
             clf,
             explain: o.explain,
+            against: o.explain_against,
             fmt: Fmt {
                 format: o.format,
                 min_confidence: o.min_confidence,
@@ -518,7 +523,7 @@ impl<'a> Writer<'a> {
         report: bool,
     ) -> Result<(Vec<Row>, Vec<u64>)> {
         self.header()?;
-        let (clf, fmt) = (self.clf, &self.fmt);
+        let (clf, fmt, against) = (self.clf, &self.fmt, self.against);
         // The report's top terms need reasons even without --explain.
         let explain = self.explain.or(report.then_some(REPORT_REASONS));
         let n = rows.len();
@@ -534,7 +539,7 @@ impl<'a> Writer<'a> {
                     for k in range {
                         let t = rows.text(k);
                         let (p, why) = match explain {
-                            Some(e) => crate::explain::explain(scorer, t, e),
+                            Some(e) => crate::explain::explain_against(scorer, t, e, against),
                             None => (scorer.predict(t), Vec::new()),
                         };
                         let unsure = fmt.min_confidence.is_some_and(|m| p.confidence() < m);
