@@ -405,6 +405,41 @@ impl Session {
     }
 }
 
+/// Keys the labelling screen keeps for itself: skip, undo, quit, type a new label.
+pub const RESERVED_KEYS: [char; 4] = ['s', 'u', 'q', '+'];
+
+/// The one key that gives each of `labels` (in their order), as the labelling screen
+/// shows it: `1`-`9` for the first nine, then for each further label the first letter of
+/// its name that is free, else the first free letter `a`-`z`, then `A`-`Z`; `None` once
+/// every key is taken (such a label is given by typing its name). A letter is free when it
+/// is not reserved ([`RESERVED_KEYS`]), not an earlier label's key, and not the first
+/// character of an earlier label (which the screen also takes for that label when no
+/// other starts with it: `a` stays alt.atheism's). A label's key depends only on the labels before
+/// it, so a label added during a session leaves the others' keys as they were. Before,
+/// the tenth label was shown as `10`, a key that gave the first label, and the
+/// eleventh-and-on were reachable only by a first letter they shared with others.
+pub fn label_keys(labels: &[String]) -> Vec<Option<char>> {
+    let mut taken: Vec<char> = RESERVED_KEYS.to_vec();
+    let spare = ('a'..='z').chain('A'..='Z');
+    labels
+        .iter()
+        .enumerate()
+        .map(|(i, l)| {
+            let key = if i < 9 {
+                char::from_digit(i as u32 + 1, 10)
+            } else {
+                let own = l.chars().map(|c| c.to_ascii_lowercase());
+                own.filter(char::is_ascii_lowercase)
+                    .chain(spare.clone())
+                    .find(|c| !taken.contains(c))
+            };
+            taken.extend(key);
+            taken.extend(l.chars().next());
+            key
+        })
+        .collect()
+}
+
 fn key<'a>(fields: impl Iterator<Item = &'a [u8]>) -> Vec<u8> {
     let mut k = Vec::new();
     for f in fields {
@@ -551,5 +586,62 @@ mod tests {
             err.contains("labels.csv:1:") && err.contains("header"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn label_keys_are_digits_then_free_letters_and_never_reserved() {
+        let l = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        let five = l(&["networking", "opportunity", "recruiting", "sales", "scam"]);
+        assert_eq!(
+            label_keys(&five),
+            ['1', '2', '3', '4', '5'].map(Some).to_vec()
+        );
+        // 20 Newsgroups' labels: the tenth on get letters, no two the same, none of
+        // s/u/q/+ nor a digit, nor an earlier label's first letter: rec.sport.baseball
+        // gets `e` (`r` starts rec.autos), sci.crypt `i` (`s` skips, `c` starts comp.*).
+        let news = l(&[
+            "alt.atheism",
+            "comp.graphics",
+            "comp.os.ms-windows.misc",
+            "comp.sys.ibm.pc.hardware",
+            "comp.sys.mac.hardware",
+            "comp.windows.x",
+            "misc.forsale",
+            "rec.autos",
+            "rec.motorcycles",
+            "rec.sport.baseball",
+            "rec.sport.hockey",
+            "sci.crypt",
+            "sci.electronics",
+            "sci.med",
+            "sci.space",
+            "soc.religion.christian",
+            "talk.politics.guns",
+            "talk.politics.mideast",
+            "talk.politics.misc",
+            "talk.religion.misc",
+        ]);
+        let keys: Vec<char> = label_keys(&news).into_iter().map(Option::unwrap).collect();
+        assert_eq!(keys[9..12], ['e', 'p', 'i']);
+        for (i, k) in keys.iter().enumerate().skip(9) {
+            assert!(!news[..i].iter().any(|l| l.starts_with(*k)), "{k}");
+        }
+        let mut seen = keys.clone();
+        seen.sort_unstable();
+        seen.dedup();
+        assert_eq!(seen.len(), 20, "{keys:?}");
+        for k in &keys[9..] {
+            assert!(k.is_ascii_alphabetic() && !RESERVED_KEYS.contains(k), "{k}");
+        }
+        // Adding a label keeps the earlier keys.
+        let mut more = news.clone();
+        more.push("zzz".into());
+        assert_eq!(label_keys(&more)[..20], label_keys(&news)[..]);
+        // More labels than keys: the last have none (typed by name). 9 digits, the 26
+        // lower-case letters but s, u, q and x (x0's first), the 26 capitals.
+        let many: Vec<String> = (0..70).map(|i| format!("x{i}")).collect();
+        let k = label_keys(&many);
+        assert_eq!(k.iter().filter(|k| k.is_some()).count(), 9 + 22 + 26);
+        assert_eq!(k[69], None);
     }
 }

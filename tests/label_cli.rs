@@ -1127,6 +1127,125 @@ fn a_small_terminal_still_shows_every_key_or_says_it_is_too_small() {
     t.keys("a", &["q"]);
 }
 
+/// The 20 Newsgroups' labels, for a model of many labels.
+const NEWS: [&str; 20] = [
+    "alt.atheism",
+    "comp.graphics",
+    "comp.os.ms-windows.misc",
+    "comp.sys.ibm.pc.hardware",
+    "comp.sys.mac.hardware",
+    "comp.windows.x",
+    "misc.forsale",
+    "rec.autos",
+    "rec.motorcycles",
+    "rec.sport.baseball",
+    "rec.sport.hockey",
+    "sci.crypt",
+    "sci.electronics",
+    "sci.med",
+    "sci.space",
+    "soc.religion.christian",
+    "talk.politics.guns",
+    "talk.politics.mideast",
+    "talk.politics.misc",
+    "talk.religion.misc",
+];
+
+/// The key the screen shows for `label`: the word before it (`K label`), as the keys
+/// line packs them; `None` if the label is not shown whole after a word.
+fn shown_key(screen: &str, label: &str) -> Option<String> {
+    screen.lines().find_map(|line| {
+        let words: Vec<&str> = line.split_whitespace().collect();
+        let i = words.iter().position(|w| *w == label)?;
+        Some(words.get(i.checked_sub(1)?)?.to_string())
+    })
+}
+
+/// With 20 labels (a 20 Newsgroups model) the keys showed `10 rec.sport.baseball` to
+/// `20 talk.religion.misc`: pressing 1 gave alt.atheism at once, and those labels shared
+/// their first letters, so no key gave them. At 40x12 the screen asked for 30x20, at
+/// which it still said too small (its keys take more rows at 30 columns), and at 30
+/// columns the prediction was cut to `predicted: comp.sys.ibm.pc.ha`. Each label now has
+/// one key, shown; the size asked for fits, and one row less does not; the prediction's
+/// label is whole. Messages and training rows are written for this test.
+#[test]
+fn twenty_labels_each_show_a_key_that_gives_it_at_the_least_size() {
+    let d = tempfile::tempdir().unwrap();
+    let dir = d.path();
+    let mut train = String::from("label,text\n");
+    for (i, l) in NEWS.iter().enumerate() {
+        let words = l.replace(['.', '-'], " ");
+        for j in 0..3 {
+            train.push_str(&format!("{l},{words} topic{i} note{j} about {words}\n"));
+        }
+    }
+    std::fs::write(dir.join("train.csv"), train).unwrap();
+    ok(&run_in(TRAIN, &["train.csv", "-o", "m.model", "-q"], dir));
+    let pool = "id,text\n\
+                1,comp sys ibm pc hardware topic3 ibm pc hardware\n\
+                2,comp sys ibm pc hardware topic3 again\n\
+                3,comp sys ibm pc hardware topic3 once more\n";
+    std::fs::write(dir.join("pool.csv"), pool).unwrap();
+    let labels = dir.join("l.csv");
+    let t = Tmux::new(dir);
+    t.start("keep", dir, "sleep 600");
+    let run = format!("{LABEL} --model m.model --input pool.csv --labels l.csv");
+    t.start_sized("a", dir, &format!("exec {run}"), (40, 12));
+    let sc = t.wait_for("a", "too small");
+    let words = sc.split_whitespace().collect::<Vec<_>>().join(" ");
+    let need = words
+        .split("need at least ")
+        .nth(1)
+        .and_then(|r| r.split(' ').next())
+        .unwrap_or_else(|| panic!("{sc}"));
+    let (w, h) = need.split_once('x').unwrap();
+    let (w, h): (u16, u16) = (w.parse().unwrap(), h.parse().unwrap());
+    assert!(words.contains(&format!("{need} (now 40x12)")), "{sc}");
+    // 30 columns: 17 lines of keys, the status, header, message box and prediction.
+    assert_eq!((w, h), (30, 23), "{sc}");
+    t.keys("a", &["1"]);
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    assert!(!labels.exists(), "an answer given blind");
+    // One row less than asked: still too small.
+    t.resize("a", (w, h - 1));
+    t.wait_for("a", &format!("(now {w}x{})", h - 1));
+    // The size asked for: every label whole, each after a key of one character, no two
+    // the same and none of skip, undo, new or quit.
+    t.resize("a", (w, h));
+    let sc = t.wait_for("a", "0 labels given");
+    assert_eq!(sc.lines().count(), usize::from(h), "{sc}");
+    let mut keys = Vec::new();
+    for l in NEWS {
+        let k = shown_key(&sc, l).unwrap_or_else(|| panic!("`{l}` not shown:\n{sc}"));
+        assert_eq!(k.chars().count(), 1, "`{l}`'s key is `{k}`:\n{sc}");
+        assert!(
+            !["s", "u", "+", "q"].contains(&k.as_str()),
+            "{l}: {k}\n{sc}"
+        );
+        keys.push(k);
+    }
+    let mut distinct = keys.clone();
+    distinct.sort();
+    distinct.dedup();
+    assert_eq!(distinct.len(), 20, "{keys:?}\n{sc}");
+    for k in ["s skip", "u undo", "+ new", "q quit"] {
+        assert!(sc.contains(k), "`{k}` not shown:\n{sc}");
+    }
+    // The prediction's line names the label whole.
+    assert!(
+        sc.lines().any(|l| l.contains("comp.sys.ibm.pc.hardware 0.")
+            || l.contains("comp.sys.ibm.pc.hardware 1.")),
+        "{sc}"
+    );
+    // The keys shown give their labels: the 12th, the 20th, the 1st.
+    for (n, i) in [(1, 11), (2, 19), (3, 0)] {
+        t.keys("a", &[keys[i].as_str()]);
+        let r = wait_rows(&labels, n);
+        assert_eq!(r[n - 1][2], NEWS[i], "key `{}`", keys[i]);
+    }
+    t.keys("a", &["q"]);
+}
+
 /// Joined emoji sequences have no width every terminal agrees on (tmux 3.3 draws a
 /// thumbs-up with a skin tone in 4 columns where the layout counted 2, a heart with the
 /// emoji selector in 1 where it counted 2), so the message box's right border moved and

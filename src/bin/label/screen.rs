@@ -14,13 +14,14 @@ use crate::layout::{self, Plan};
 use pitchsift::active::{Pool, Strategy};
 use pitchsift::eval::render::escape_controls;
 use pitchsift::explain::explain;
-use pitchsift::labelling::{Refreshed, Session};
+use pitchsift::labelling::{label_keys, Refreshed, Session};
 use pitchsift::Classifier;
 use ratatui::crossterm::event::{self, Event, KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph, Wrap};
 use ratatui::Frame;
+use unicode_width::UnicodeWidthStr;
 
 /// How often the screen looks for a result of the other thread while no key comes.
 const POLL: Duration = Duration::from_millis(50);
@@ -272,6 +273,7 @@ impl Ui {
     /// Handle a key in normal mode; false to quit.
     fn normal_key(&mut self, code: KeyCode) -> anyhow::Result<bool> {
         let labels = self.session.labels();
+        let keys = label_keys(&labels);
         match code {
             KeyCode::Char('q') | KeyCode::Esc => return Ok(false),
             KeyCode::Char('u') => match self.session.undo()? {
@@ -295,17 +297,16 @@ impl Ui {
                 self.status = "every message is answered: q quits".into();
             }
             KeyCode::Char('s') => self.give(None)?,
-            KeyCode::Char(c) if c.is_ascii_digit() && c != '0' => {
-                let d = c as usize - '0' as usize;
-                match labels.get(d - 1) {
-                    Some(l) => self.give(Some(&l.clone()))?,
-                    None => {
-                        self.status = format!(
-                            "no label {d}: the labels are 1-{}; + types a new one",
-                            labels.len()
-                        )
-                    }
-                }
+            // The key shown next to a label gives it (digits, then letters).
+            KeyCode::Char(c) if keys.contains(&Some(c)) => {
+                let i = keys.iter().position(|k| *k == Some(c)).unwrap_or_default();
+                self.give(Some(&labels[i]))?
+            }
+            KeyCode::Char(c) if c.is_ascii_digit() => {
+                self.status = format!(
+                    "no label {c}: the labels are 1-{}; + types a new one",
+                    labels.len().min(9)
+                )
             }
             KeyCode::Char(c) => {
                 let hits: Vec<&String> = labels.iter().filter(|l| l.starts_with(c)).collect();
@@ -397,10 +398,11 @@ impl Ui {
     fn key_items(&self, labels: &[String], compact: bool) -> Vec<String> {
         match &self.mode {
             Mode::Normal => {
+                // A label with no key left (past 58 labels) is given by typing it: `+`.
                 let mut items: Vec<String> = labels
                     .iter()
-                    .enumerate()
-                    .map(|(i, l)| format!("{} {}", i + 1, shown(l)))
+                    .zip(label_keys(labels))
+                    .map(|(l, k)| format!("{} {}", k.unwrap_or('+'), shown(l)))
                     .collect();
                 if compact {
                     items.extend(["s skip", "u undo", "+ new", "q quit"].map(String::from));
@@ -452,8 +454,12 @@ impl Ui {
             };
             u16::try_from(n).unwrap_or(u16::MAX)
         };
+        // The widest line that cannot be broken: a label's key, or the prediction in its
+        // shortest form ("LABEL 0.62"), for any label the model may predict.
+        let need = labels.iter().map(|l| shown(l).width() + 5).max();
+        let need = u16::try_from(need.unwrap_or(0)).unwrap_or(u16::MAX);
         let area = f.area();
-        let a = match layout::plan(area, rows) {
+        let a = match layout::plan(area, need, rows) {
             Plan::Fits(a) => a,
             Plan::TooSmall { width, height } => {
                 self.too_small = true;
@@ -534,27 +540,20 @@ impl Ui {
                     body,
                 );
                 let (p, reasons) = explain(&mut s.model().scorer(), text, 5);
-                let predicted = Span::styled(
-                    shown(&s.model().labels[p.class]),
-                    Style::default().add_modifier(Modifier::BOLD),
-                );
+                let label = shown(&s.model().labels[p.class]);
+                let conf = p.confidence();
                 if a.compact {
                     // One line: the prediction, then as many reasons as fit.
-                    let mut spans = vec![
-                        Span::raw("predicted: "),
-                        predicted,
-                        Span::raw(format!(", confidence {:.2}", p.confidence())),
-                    ];
+                    let long = format!(", confidence {conf:.2}");
+                    let mut spans = predicted(&label, &long, conf, a.why.width);
                     for r in reasons {
                         spans.push(Span::raw(format!("  {} {:+.2}", shown(&r.term), r.weight)));
                     }
                     f.render_widget(Paragraph::new(Line::from(spans)), a.why);
                 } else {
-                    let mut lines = vec![Line::from(vec![
-                        Span::raw("predicted: "),
-                        predicted,
-                        Span::raw(format!("  confidence {:.2}", p.confidence())),
-                    ])];
+                    let long = format!("  confidence {conf:.2}");
+                    let inner = a.why.width.saturating_sub(2);
+                    let mut lines = vec![Line::from(predicted(&label, &long, conf, inner))];
                     for r in reasons {
                         lines.push(Line::from(format!(
                             "  {:+.2}  {}",
@@ -598,6 +597,27 @@ impl Ui {
             );
         }
     }
+}
+
+/// The prediction's line in `width` columns, the label whole: `predicted: LABEL` then
+/// `long` (the confidence said in words) when it fits, else `predicted: LABEL 0.62`, else
+/// `LABEL 0.62` (a 24-column label was cut to `predicted: comp.sys.ibm.pc.ha` at 30).
+fn predicted(label: &str, long: &str, conf: f64, width: u16) -> Vec<Span<'static>> {
+    let short = format!(" {conf:.2}");
+    let fits = |s: &str| label.width() + s.width() <= usize::from(width);
+    let (head, tail) = if fits(&format!("predicted: {long}")) {
+        ("predicted: ", long.to_string())
+    } else if fits(&format!("predicted: {short}")) {
+        ("predicted: ", short)
+    } else {
+        ("", short)
+    };
+    let bold = Style::default().add_modifier(Modifier::BOLD);
+    vec![
+        Span::raw(head),
+        Span::styled(label.to_string(), bold),
+        Span::raw(tail),
+    ]
 }
 
 /// A label, term or status as the screen shows it: control characters escaped, joined
