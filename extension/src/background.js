@@ -13,6 +13,10 @@ import * as store from './store.js';
 
 const api = globalThis.browser?.runtime ? globalThis.browser : globalThis.chrome;
 const REASONS = 5;
+// The user's question is whether a message is networking: a message the model calls
+// anything else is explained against `networking` (why it is not networking), not
+// against the runner-up, when the model has that label.
+const AGAINST = 'networking';
 let current = null; // { key, model: Promise<Model> }: the model for these corrections
 
 async function model() {
@@ -43,7 +47,10 @@ api.runtime.onMessage.addListener((msg, _sender, reply) => {
   }
   if (msg?.type !== 'classify') return false;
   model()
-    .then((m) => reply({ labels: m.labels, answers: msg.texts.map((t) => m.classify(t, REASONS)) }))
+    .then((m) => {
+      const against = m.labels.includes(AGAINST) ? AGAINST : undefined;
+      reply({ labels: m.labels, against, answers: msg.texts.map((t) => m.classify(t, REASONS, against)) });
+    })
     .catch((e) => reply({ error: String(e) }));
   return true;
 });

@@ -18,6 +18,7 @@ const COLOURS = {
 const DEBOUNCE_MS = 250;
 
 let labels = null; // the model's labels, once it answered
+let against = null; // the label reasons are against (networking), if the model has it
 let settings = store.DEFAULT_SETTINGS;
 let corrections = [];
 const answers = new Map(); // text -> classify() answer, for the current model
@@ -36,6 +37,7 @@ async function classifyAll(texts) {
   const r = await api.runtime.sendMessage({ type: 'classify', texts: todo });
   if (!r || r.error) throw new Error(r?.error || 'no answer');
   labels = r.labels;
+  against = r.against ?? null;
   todo.forEach((t, i) => answers.set(t, r.answers[i]));
 }
 
@@ -57,7 +59,7 @@ function badgeFor(item, a) {
   why.className = 'pitchsift-reasons';
   const head = corrected
     ? `you labelled this ${corrected} (model: ${a.label} ${Math.round(a.confidence * 100)}%)`
-    : `${a.label} ${Math.round(a.confidence * 100)}%: why`;
+    : `${a.label} ${Math.round(a.confidence * 100)}%: why${against && a.label !== against ? ` not ${against}` : ''}`;
   // A message of words the model does not know (another language, say) has no reasons:
   // say so, rather than a "why" with nothing under it.
   const lines = a.reasons.length

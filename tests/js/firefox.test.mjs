@@ -180,7 +180,7 @@ test('Firefox: a badge on each conversation and each opened message, reasons on 
   await first.hover();
   const why = await first.$eval('.pitchsift-reasons', (e) => [getComputedStyle(e).display, e.textContent]);
   assert.equal(why[0], 'block');
-  assert.match(why[1], /^scam \d+%: why\n.+ \+\d+\.\d\d\n/);
+  assert.match(why[1], /^scam \d+%: why not networking\n.+ \+\d+\.\d\d\n/);
   assert.match(why[1], /passport|full name|keep/);
   await page.screenshot({ path: `${root}docs/extension-firefox.png`, clip: { x: 0, y: 0, width: 1180, height: 470 } });
   // A conversation added later is labelled too (MutationObserver, debounced), after the

@@ -102,6 +102,24 @@ test('classify answers label, confidence, probabilities and reasons', () => {
   assert.throws(() => Model.load(new Uint8Array([1, 2, 3])), /not a pitchsift model/);
 });
 
+test('classify(text, k, against) gives the reasons of pitchsift-predict --explain-against', () => {
+  const m = Model.load(readFileSync(model));
+  const text = 'Would you share your contact list with me? I can offer your connections a great deal on our CRM.';
+  for (const against of m.labels) {
+    const native = JSON.parse(
+      run(bin('pitchsift-predict'), ['--model', model, '--explain', '3', '--explain-against', against, '-f', 'jsonl', text]),
+    );
+    const a = m.classify(text, 3, against);
+    assert.equal(a.label, native.predicted);
+    assert.deepEqual(a.reasons.map((r) => r.term), native.explanation.map((r) => r.term), against);
+    a.reasons.forEach((r, i) => assert.ok(Math.abs(r.weight - native.explanation[i].weight) < 1e-12, against));
+  }
+  // Without `against`: the runner-up, as --explain alone.
+  const plain = JSON.parse(run(bin('pitchsift-predict'), ['--model', model, '--explain', '3', '-f', 'jsonl', text]));
+  assert.deepEqual(m.classify(text, 3).reasons.map((r) => r.term), plain.explanation.map((r) => r.term));
+  assert.throws(() => m.classify(text, 3, 'nope'), /against nope: the model has no such label/);
+});
+
 test('update(texts, labels) gives the bytes of pitchsift-train --update of the same CSV', () => {
   const rows = [
     ['Loved your talk on supply chains, would be glad to stay in touch', 'networking'],

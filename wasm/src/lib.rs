@@ -3,9 +3,9 @@
 //!
 //! - `Model.load(bytes)`: [`pitchsift::model_file::from_bytes`] (the whole model, counts
 //!   included, so it can be updated and saved);
-//! - `model.classify(text, k)` -> `{label, confidence, probabilities, reasons}`:
-//!   [`pitchsift::explain::explain`] (the prediction is exactly
-//!   `pitchsift-predict`'s);
+//! - `model.classify(text, k, against)` -> `{label, confidence, probabilities, reasons}`:
+//!   [`pitchsift::explain::explain_against`] (the prediction is exactly
+//!   `pitchsift-predict`'s, the reasons its `--explain k [--explain-against against]`);
 //! - `model.update(texts, labels)`: [`pitchsift::grow::update_docs`], the exact update
 //!   of the counts that `pitchsift-train --update` makes from a CSV of these rows;
 //! - `model.save()` -> bytes: [`pitchsift::model_file::to_bytes`].
@@ -13,7 +13,7 @@
 //! The library is built without its `parallel`, `fs`, `cli` and `linfa` features: one
 //! thread, no file writing.
 
-use pitchsift::explain::{explain, Reason};
+use pitchsift::explain::{explain, explain_against, label_id, Reason};
 use pitchsift::model_file::{self, Load};
 use pitchsift::nb::classifier::Classifier;
 use serde::Serialize;
@@ -65,17 +65,33 @@ impl Model {
     }
 
     /// Classify one message: `{label, confidence, probabilities: {label: p},
-    /// reasons: [{term, weight}]}` with up to `reasons` reasons (default 5).
-    pub fn classify(&self, text: &str, reasons: Option<u32>) -> Result<JsValue, JsError> {
-        let json = self.classify_json(text, reasons);
+    /// reasons: [{term, weight}]}` with up to `reasons` reasons (default 5), against the
+    /// label `against` (a message predicted `against`, or without it: against the
+    /// runner-up; a label the model lacks is an error).
+    pub fn classify(
+        &self,
+        text: &str,
+        reasons: Option<u32>,
+        against: Option<String>,
+    ) -> Result<JsValue, JsError> {
+        let json = self.classify_json(text, reasons, against)?;
         js_sys::JSON::parse(&json).map_err(|_| JsError::new("classify: bad JSON"))
     }
 
     /// [`Model::classify`] as a JSON string (the numbers round-trip exactly).
     #[wasm_bindgen(js_name = classifyJson)]
-    pub fn classify_json(&self, text: &str, reasons: Option<u32>) -> String {
+    pub fn classify_json(
+        &self,
+        text: &str,
+        reasons: Option<u32>,
+        against: Option<String>,
+    ) -> Result<String, JsError> {
         let k = reasons.unwrap_or(DEFAULT_REASONS) as usize;
-        let (p, why) = explain(&mut self.clf.scorer(), text, k);
+        let against = against
+            .map(|l| label_id(&self.clf, &l, "against"))
+            .transpose()
+            .map_err(|e| JsError::new(&e))?;
+        let (p, why) = explain_against(&mut self.clf.scorer(), text, k, against);
         let probabilities = self
             .clf
             .labels
@@ -89,7 +105,7 @@ impl Model {
             probabilities,
             reasons: why,
         };
-        serde_json::to_string(&answer).expect("answers serialise")
+        Ok(serde_json::to_string(&answer).expect("answers serialise"))
     }
 
     /// Add labelled messages to the model's counts and refit: the same model, byte for
