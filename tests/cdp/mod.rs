@@ -121,7 +121,16 @@ impl Browser {
 
     fn recv(&mut self) -> Value {
         loop {
-            match self.ws.read().expect("read from chromium") {
+            // A signal may interrupt the read (EINTR); the socket's state is intact, so
+            // read again (it once failed a CI run: "Interrupted system call").
+            let read = loop {
+                match self.ws.read() {
+                    Err(tungstenite::Error::Io(e))
+                        if e.kind() == std::io::ErrorKind::Interrupted => {}
+                    r => break r,
+                }
+            };
+            match read.expect("read from chromium") {
                 tungstenite::Message::Text(t) => {
                     return serde_json::from_str(t.as_str()).expect("JSON from chromium")
                 }
@@ -136,9 +145,15 @@ impl Browser {
         self.next_id += 1;
         let id = self.next_id;
         let msg = json!({"id": id, "method": method, "params": params}).to_string();
-        self.ws
-            .send(tungstenite::Message::Text(msg.into()))
-            .expect("send to chromium");
+        let mut sent = self.ws.send(tungstenite::Message::Text(msg.into()));
+        // Interrupted by a signal (EINTR): the message is queued; write it out.
+        while let Err(tungstenite::Error::Io(e)) = &sent {
+            if e.kind() != std::io::ErrorKind::Interrupted {
+                break;
+            }
+            sent = self.ws.flush();
+        }
+        sent.expect("send to chromium");
         loop {
             let v = self.recv();
             if v["id"] == id {
