@@ -1010,3 +1010,40 @@ fn conversations_the_owner_found_is_not_in_are_not_classified_as_sent_to_them() 
         "{err}"
     );
 }
+
+#[test]
+fn an_export_with_nothing_to_classify_gives_the_header_alone() {
+    // Every conversation was opened by the owner: nothing was sent to them. CSV output
+    // (here standard output) is still a CSV with the output's columns, the same header
+    // as a run that classifies messages; JSON lines output is empty.
+    let dir = tempdir();
+    let m = dir.path().join("messages.csv");
+    std::fs::write(
+        &m,
+        "CONVERSATION ID,FROM,TO,DATE,CONTENT\n\
+         c1,Olivia Owner,Sam Seller,2025-11-30 14:00:00 UTC,Hello Sam.\n\
+         c1,Sam Seller,Olivia Owner,2025-11-30 15:00:00 UTC,Can I book a demo of our product?\n\
+         c2,Olivia Owner,Ann Example,2025-11-29 14:00:00 UTC,Great to meet you!\n",
+    )
+    .unwrap();
+    let args = |owner: &str, format: &str| {
+        let mut a = vec!["--linkedin", m.to_str().unwrap(), "--format"];
+        a.push(if format == "csv" { "csv" } else { "jsonl" });
+        a.extend(["--linkedin-owner", owner]);
+        a.iter().map(|s| s.to_string()).collect::<Vec<_>>()
+    };
+    let call = |owner: &str, format: &str| {
+        let a = args(owner, format);
+        let o = run(PREDICT, &a.iter().map(String::as_str).collect::<Vec<_>>());
+        assert_ok(&o);
+        String::from_utf8(o.stdout).unwrap()
+    };
+    let none = call(OWNER, "csv");
+    assert_eq!(none.lines().count(), 1, "{none}");
+    // Sam's view of the same conversations: both are sent to him, header first.
+    let some = call("Sam Seller", "csv");
+    assert_eq!(some.lines().count(), 2, "{some}");
+    assert_eq!(none.lines().next(), some.lines().next());
+    assert!(none.starts_with("kind,conversation_id,from,"), "{none}");
+    assert_eq!(call(OWNER, "jsonl"), "");
+}

@@ -145,7 +145,6 @@ pub fn linkedin(
     reader.scan(&mut |b| progress(b, "finding opening messages".into()))?;
     let mut w = Writer::new(clf, o, out, &linkedin::COLUMNS);
     w.fmt.json_names = Some(linkedin::COLUMNS.iter().map(|c| c.to_string()).collect());
-    w.header()?;
     let (mut cur, mut next): (Vec<Item>, Vec<Item>) = (Vec::new(), Vec::new());
     let mut per_label = vec![0u64; clf.labels.len() + 1];
     let mut done = 0u64;
@@ -169,6 +168,7 @@ pub fn linkedin(
         n = read?;
         progress(reader.bytes_read(), format!("{done} classified"));
     }
+    w.finish()?;
     if let Some(owner) = reader.owner() {
         notes.push(format!(
             "owner: {}{}{}",
@@ -285,11 +285,8 @@ pub fn csv_files(
         })?;
         done_files += src.bytes_read();
     }
-    // The CSV header comes with the first batch of rows, so that an error in it leaves
-    // standard output empty; and when no row followed, here: a header-only input gives a
-    // header-only output, still a CSV with the output's columns.
     if let Some(w) = w.as_mut() {
-        w.header()?;
+        w.finish()?;
     }
     Ok(())
 }
@@ -500,7 +497,9 @@ impl<'a> Writer<'a> {
         self.out.write_all(bytes).map_err(|e| self.out.error(e))
     }
 
-    /// The CSV header, once.
+    /// The CSV header, once. It comes with the first batch of rows, so that an error
+    /// before any row leaves standard output empty ([`Writer::finish`] writes it when no
+    /// row came).
     fn header(&mut self) -> Result<()> {
         if self.fmt.format == Format::Csv && !self.header_done {
             self.header_done = true;
@@ -510,6 +509,12 @@ impl<'a> Writer<'a> {
             self.write(&l)?;
         }
         Ok(())
+    }
+
+    /// The end of the output: a CSV header when no batch came (an input without rows
+    /// gives a header-only CSV, still with the output's columns).
+    fn finish(&mut self) -> Result<()> {
+        self.header()
     }
 
     /// Score a batch in parallel, format each row on its worker, write in input order.
