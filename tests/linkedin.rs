@@ -231,6 +231,13 @@ fn expected(new_layout: bool) -> Vec<[String; 6]> {
     ]
 }
 
+/// `pitchsift-predict --linkedin EXPORT ARGS...`.
+fn predict_linkedin(export: &Path, args: &[&str]) -> std::process::Output {
+    let mut a = vec!["--linkedin", export.to_str().unwrap()];
+    a.extend_from_slice(args);
+    run(PREDICT, &a)
+}
+
 fn read_csv(path: &Path) -> (Vec<String>, Vec<Vec<String>>) {
     let mut r = csv::Reader::from_path(path).unwrap();
     let h = r.headers().unwrap().iter().map(str::to_string).collect();
@@ -245,15 +252,7 @@ fn check_export(new_layout: bool) {
     let dir = tempdir();
     let zip = export_zip(dir.path(), new_layout);
     let out = dir.path().join("inbox.csv");
-    let o = run(
-        PREDICT,
-        &[
-            "--linkedin",
-            zip.to_str().unwrap(),
-            "--output",
-            out.to_str().unwrap(),
-        ],
-    );
+    let o = predict_linkedin(&zip, &["--output", out.to_str().unwrap()]);
     assert_ok(&o);
     let (h, rows) = read_csv(&out);
     assert_eq!(
@@ -347,16 +346,7 @@ fn unpacked_folder_and_single_files_and_jsonl() {
     std::fs::write(folder.join("messages.csv"), messages_csv(true)).unwrap();
     std::fs::write(folder.join("Invitations.csv"), invitations_csv()).unwrap();
     std::fs::write(folder.join("Connections.csv"), CONNECTIONS).unwrap();
-    let o = run(
-        PREDICT,
-        &[
-            "--linkedin",
-            folder.to_str().unwrap(),
-            "--format",
-            "jsonl",
-            "-q",
-        ],
-    );
+    let o = predict_linkedin(&folder, &["--format", "jsonl", "-q"]);
     assert_ok(&o);
     let lines: Vec<serde_json::Value> = String::from_utf8(o.stdout.clone())
         .unwrap()
@@ -373,22 +363,13 @@ fn unpacked_folder_and_single_files_and_jsonl() {
     assert!(o.stderr.is_empty(), "{}", stderr(&o));
 
     // One file of the export alone.
-    let o = run(
-        PREDICT,
-        &[
-            "--linkedin",
-            folder.join("Invitations.csv").to_str().unwrap(),
-        ],
-    );
+    let o = predict_linkedin(&folder.join("Invitations.csv"), &[]);
     assert_ok(&o);
     assert_eq!(
         String::from_utf8(o.stdout.clone()).unwrap().lines().count(),
         3
     );
-    let o = run(
-        PREDICT,
-        &["--linkedin", folder.join("messages.csv").to_str().unwrap()],
-    );
+    let o = predict_linkedin(&folder.join("messages.csv"), &[]);
     assert_ok(&o);
     // Five opening messages (one of them three lines long).
     assert_eq!(csv::Reader::from_reader(&o.stdout[..]).records().count(), 5);
@@ -406,31 +387,15 @@ fn owner_given_when_the_data_cannot_tell() {
          c1,Sam Seller,Olivia Owner,2025-11-30 14:00:00 UTC,Can I book a demo of our product?\n",
     )
     .unwrap();
-    let o = run(PREDICT, &["--linkedin", m.to_str().unwrap()]);
+    let o = predict_linkedin(&m, &[]);
     assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
     assert!(stderr(&o).contains("--linkedin-owner"), "{}", stderr(&o));
-    let o = run(
-        PREDICT,
-        &[
-            "--linkedin",
-            m.to_str().unwrap(),
-            "--linkedin-owner",
-            "olivia owner",
-        ],
-    );
+    let o = predict_linkedin(&m, &["--linkedin-owner", "olivia owner"]);
     assert_ok(&o);
     let out = String::from_utf8(o.stdout.clone()).unwrap();
     assert!(out.contains("Can I book a demo"), "{out}");
     // Named the other way round, Sam is the owner and Olivia's reply is not an opening.
-    let o = run(
-        PREDICT,
-        &[
-            "--linkedin",
-            m.to_str().unwrap(),
-            "--linkedin-owner",
-            "Sam Seller",
-        ],
-    );
+    let o = predict_linkedin(&m, &["--linkedin-owner", "Sam Seller"]);
     assert_ok(&o);
     assert_eq!(
         String::from_utf8(o.stdout.clone()).unwrap().lines().count(),
@@ -448,15 +413,7 @@ fn bad_exports_are_clear_errors_and_write_nothing() {
     let dir = tempdir();
     let out = dir.path().join("out.csv");
     let check = |path: &Path, want: &[&str]| {
-        let o = run(
-            PREDICT,
-            &[
-                "--linkedin",
-                path.to_str().unwrap(),
-                "--output",
-                out.to_str().unwrap(),
-            ],
-        );
+        let o = predict_linkedin(path, &["--output", out.to_str().unwrap()]);
         assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
         let err = stderr(&o);
         assert_eq!(err.lines().count(), 1, "{err}");
@@ -538,11 +495,9 @@ fn a_report_that_cannot_be_written_fails_first_and_keeps_the_predictions_file() 
     // The report's folder does not exist: exit 1 naming it, the old output untouched
     // (it used to be replaced by this run's predictions before the report failed).
     let bad = dir.path().join("no-such-folder").join("r.html");
-    let o = run(
-        PREDICT,
+    let o = predict_linkedin(
+        &zip,
         &[
-            "--linkedin",
-            zip.to_str().unwrap(),
             "--output",
             out.to_str().unwrap(),
             "--report",
@@ -560,11 +515,9 @@ fn a_report_that_cannot_be_written_fails_first_and_keeps_the_predictions_file() 
     // error, where the report used to replace the predictions with exit code 0.
     let same = dir.path().join("same.out");
     let same_too = dir.path().join(".").join("same.out");
-    let o = run(
-        PREDICT,
+    let o = predict_linkedin(
+        &zip,
         &[
-            "--linkedin",
-            zip.to_str().unwrap(),
             "--output",
             same.to_str().unwrap(),
             "--report",
@@ -576,11 +529,9 @@ fn a_report_that_cannot_be_written_fails_first_and_keeps_the_predictions_file() 
     assert!(!same.exists());
     // Both fine: both written.
     let report = dir.path().join("r.html");
-    assert_ok(&run(
-        PREDICT,
+    assert_ok(&predict_linkedin(
+        &zip,
         &[
-            "--linkedin",
-            zip.to_str().unwrap(),
             "--output",
             out.to_str().unwrap(),
             "--report",
@@ -626,15 +577,7 @@ fn outputs_that_would_replace_the_export_are_refused() {
         (&folder, "--output", sub.join(".").join("messages.csv")),
     ];
     for (export, flag, target) in &cases {
-        let o = run(
-            PREDICT,
-            &[
-                "--linkedin",
-                export.to_str().unwrap(),
-                flag,
-                target.to_str().unwrap(),
-            ],
-        );
+        let o = predict_linkedin(export, &[flag, target.to_str().unwrap()]);
         assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
         assert!(
             stderr(&o).contains("it would be overwritten"),
@@ -686,11 +629,9 @@ fn a_plain_message_that_mentions_a_tag_keeps_its_comparisons() {
         c2,Bob Example,Olivia Owner,2025-01-03 10:00:00 UTC,<p>Hello &amp; welcome</p><p>second</p>\n";
     std::fs::write(dir.path().join("messages.csv"), messages).unwrap();
     let out = dir.path().join("out.csv");
-    assert_ok(&run(
-        PREDICT,
+    assert_ok(&predict_linkedin(
+        dir.path(),
         &[
-            "--linkedin",
-            dir.path().to_str().unwrap(),
             "--linkedin-owner",
             "Olivia Owner",
             "--output",
@@ -723,16 +664,9 @@ fn an_owner_given_who_is_in_no_message_is_an_error() {
     .unwrap();
     let out = dir.path().join("out.csv");
     for given in ["Olivia Ownr", "https://www.linkedin.com/in/nobody-example"] {
-        let o = run(
-            PREDICT,
-            &[
-                "--linkedin",
-                m.to_str().unwrap(),
-                "--linkedin-owner",
-                given,
-                "--output",
-                out.to_str().unwrap(),
-            ],
+        let o = predict_linkedin(
+            &m,
+            &["--linkedin-owner", given, "--output", out.to_str().unwrap()],
         );
         assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
         let err = stderr(&o);
@@ -745,11 +679,9 @@ fn an_owner_given_who_is_in_no_message_is_an_error() {
         assert!(!out.exists());
     }
     // Spelt another way (case, spaces) it is found.
-    assert_ok(&run(
-        PREDICT,
+    assert_ok(&predict_linkedin(
+        &m,
         &[
-            "--linkedin",
-            m.to_str().unwrap(),
             "--linkedin-owner",
             " OLIVIA owner ",
             "--output",
@@ -788,11 +720,9 @@ fn an_empty_date_is_missing_data_not_an_error() {
     .unwrap();
     let out = dir.path().join("out.csv");
     let report = dir.path().join("r.html");
-    let o = run(
-        PREDICT,
+    let o = predict_linkedin(
+        &folder,
         &[
-            "--linkedin",
-            folder.to_str().unwrap(),
             "--output",
             out.to_str().unwrap(),
             "--report",
@@ -858,16 +788,7 @@ fn an_empty_date_is_missing_data_not_an_error() {
     assert!(html.contains("2 of them without a date"), "{html}");
 
     // JSONL: the same empty date.
-    let o = run(
-        PREDICT,
-        &[
-            "--linkedin",
-            folder.to_str().unwrap(),
-            "--format",
-            "jsonl",
-            "-q",
-        ],
-    );
+    let o = predict_linkedin(&folder, &["--format", "jsonl", "-q"]);
     assert_ok(&o);
     let first: serde_json::Value =
         serde_json::from_str(String::from_utf8_lossy(&o.stdout).lines().next().unwrap()).unwrap();
@@ -882,15 +803,7 @@ fn an_empty_date_is_missing_data_not_an_error() {
     )
     .unwrap();
     let out2 = dir.path().join("out2.csv");
-    let o = run(
-        PREDICT,
-        &[
-            "--linkedin",
-            folder.to_str().unwrap(),
-            "--output",
-            out2.to_str().unwrap(),
-        ],
-    );
+    let o = predict_linkedin(&folder, &["--output", out2.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
     assert!(
         stderr(&o).contains("Invitations.csv:3: column `Sent At`: date `yesterday`"),
@@ -927,15 +840,7 @@ fn conversations_the_owner_given_is_not_in_are_not_classified_as_sent_to_them() 
     let dir = tempdir();
     let m = dir.path().join("messages.csv");
     std::fs::write(&m, TWO_NAMES).unwrap();
-    let o = run(
-        PREDICT,
-        &[
-            "--linkedin",
-            m.to_str().unwrap(),
-            "--linkedin-owner",
-            "Olivia Owner",
-        ],
-    );
+    let o = predict_linkedin(&m, &["--linkedin-owner", "Olivia Owner"]);
     assert_ok(&o);
     assert_eq!(
         froms(&o),
@@ -963,11 +868,9 @@ fn conversations_the_owner_given_is_not_in_are_not_classified_as_sent_to_them() 
     // be told). Most of the export: an error naming who is in most messages, and no
     // output, where the run used to classify the other conversations as sent to her.
     let out = dir.path().join("out.csv");
-    let o = run(
-        PREDICT,
+    let o = predict_linkedin(
+        &m,
         &[
-            "--linkedin",
-            m.to_str().unwrap(),
             "--linkedin-owner",
             "Olivia Smith",
             "--output",
@@ -994,7 +897,7 @@ fn conversations_the_owner_found_is_not_in_are_not_classified_as_sent_to_them() 
     let dir = tempdir();
     let m = dir.path().join("messages.csv");
     std::fs::write(&m, TWO_NAMES).unwrap();
-    let o = run(PREDICT, &["--linkedin", m.to_str().unwrap()]);
+    let o = predict_linkedin(&m, &[]);
     assert_ok(&o);
     assert_eq!(
         froms(&o),
@@ -1026,24 +929,18 @@ fn an_export_with_nothing_to_classify_gives_the_header_alone() {
          c2,Olivia Owner,Ann Example,2025-11-29 14:00:00 UTC,Great to meet you!\n",
     )
     .unwrap();
-    let args = |owner: &str, format: &str| {
-        let mut a = vec!["--linkedin", m.to_str().unwrap(), "--format"];
-        a.push(if format == "csv" { "csv" } else { "jsonl" });
-        a.extend(["--linkedin-owner", owner]);
-        a.iter().map(|s| s.to_string()).collect::<Vec<_>>()
-    };
     let call = |owner: &str, format: &str| {
-        let a = args(owner, format);
-        let o = run(PREDICT, &a.iter().map(String::as_str).collect::<Vec<_>>());
+        let o = predict_linkedin(&m, &["--format", format, "--linkedin-owner", owner]);
         assert_ok(&o);
         String::from_utf8(o.stdout).unwrap()
     };
     let none = call(OWNER, "csv");
     assert_eq!(none.lines().count(), 1, "{none}");
-    // Sam's view of the same conversations: both are sent to him, header first.
+    // Sam's view: the conversation Olivia opened with him was sent to him, header first.
     let some = call("Sam Seller", "csv");
     assert_eq!(some.lines().count(), 2, "{some}");
     assert_eq!(none.lines().next(), some.lines().next());
     assert!(none.starts_with("kind,conversation_id,from,"), "{none}");
     assert_eq!(call(OWNER, "jsonl"), "");
+    assert_eq!(call("Sam Seller", "jsonl").lines().count(), 1);
 }
