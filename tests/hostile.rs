@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{assert_ok, repo_file, run_in, stderr, EVAL, MERGE, PREDICT, TRAIN};
+use common::{assert_ok, repo_file, run_in, s, stderr, EVAL, MERGE, PREDICT, TRAIN};
 use pitchsift::model_file::Load;
 
 /// The labelled fixture (30 messages, 5 labels) as (label, text) pairs.
@@ -436,6 +436,47 @@ fn settings_that_cannot_act_are_refused() {
         "m.model",
         &["--calibration", "isotonic", "--calibration-folds", "30"],
     ));
+}
+
+#[test]
+fn too_many_jobs_is_a_usage_error_in_every_binary() {
+    // A mistyped `--jobs 100000` used to start that many threads (minutes of a machine
+    // at a load of hundreds, and memory growing with every worker's tables).
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    fs::write(
+        d.join("t.csv"),
+        to_csv(&["label", "text"], &tiny_rows(), b',', b"\n"),
+    )
+    .unwrap();
+    assert_ok(&run_in(
+        TRAIN,
+        &["t.csv", "-o", "m.model", "--jobs", "256"],
+        d,
+    ));
+    let (t, m) = (
+        s(&d.join("t.csv")).to_string(),
+        s(&d.join("m.model")).to_string(),
+    );
+    let label = env!("CARGO_BIN_EXE_pitchsift-label");
+    for jobs in ["257", "100000", "-1"] {
+        let flag = format!("--jobs={jobs}");
+        let runs: [(&str, Vec<&str>); 5] = [
+            (TRAIN, vec![&t, "-o", "new.model"]),
+            (PREDICT, vec!["-m", &m, "some text"]),
+            (EVAL, vec!["--cv", "3", &t]),
+            (MERGE, vec![&m, &m, "-o", "new.model"]),
+            (label, vec!["--model", &m, "--input", &t, "--suggest", "3"]),
+        ];
+        for (bin, mut args) in runs {
+            args.push(&flag);
+            let o = run_in(bin, &args, d);
+            assert_eq!(o.status.code(), Some(2), "{bin} {args:?}: {}", stderr(&o));
+            assert!(stderr(&o).contains("--jobs"), "{bin}: {}", stderr(&o));
+            assert!(o.stdout.is_empty(), "{bin}");
+            assert!(!d.join("new.model").exists());
+        }
+    }
 }
 
 #[test]

@@ -85,12 +85,18 @@ pub fn usage(e: pitchsift::Error) -> anyhow::Error {
     }
 }
 
+/// The most `--jobs` accepts (a usage error above it: a mistyped `--jobs 100000` used to
+/// start a hundred thousand threads).
+pub const MAX_JOBS: i64 = 256;
+
 /// `--jobs` and `--quiet`, the same in every binary.
 #[derive(Debug, Clone, Args)]
 pub struct RunArgs {
-    /// Worker threads (0 = all cores).
-    #[arg(short, long, default_value_t = 0)]
-    pub jobs: usize,
+    /// Worker threads (0 = all cores; at most 256: every worker keeps its own tables, so
+    /// memory grows with the threads, and threads beyond the cores add no speed).
+    #[arg(short, long, default_value_t = 0,
+          value_parser = clap::value_parser!(u16).range(0..=MAX_JOBS))]
+    pub jobs: u16,
     /// No progress bar and no summary on stderr (the bar is shown only when stderr is a
     /// terminal).
     #[arg(short, long)]
@@ -103,7 +109,7 @@ impl RunArgs {
         let n = if self.jobs == 0 {
             std::thread::available_parallelism().map_or(1, |n| n.get())
         } else {
-            self.jobs
+            usize::from(self.jobs)
         };
         rayon::ThreadPoolBuilder::new()
             .num_threads(n)
