@@ -1527,7 +1527,7 @@ pub fn parse_date(s: &str) -> Option<DateTime> {
         hour = hour % 12 + if is_pm { 12 } else { 0 };
     }
     let valid = (1..=12).contains(&month)
-        && (1..=31).contains(&day)
+        && (1..=days_in_month(year, month)).contains(&day)
         && hour < 24
         && minute < 60
         && second < 61
@@ -1541,6 +1541,17 @@ pub fn parse_date(s: &str) -> Option<DateTime> {
         second,
         utc,
     })
+}
+
+/// Days in `month` (1-12) of `year` (Gregorian: a leap year is divisible by 4, and by
+/// 400 if by 100).
+fn days_in_month(year: i32, month: u32) -> u32 {
+    match month {
+        2 if year % 4 == 0 && (year % 100 != 0 || year % 400 == 0) => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    }
 }
 
 /// Does this message body look like HTML (a sponsored InMail) rather than plain text
@@ -1728,11 +1739,24 @@ mod tests {
             parse_date("2024-02-29").unwrap().iso(),
             "2024-02-29T00:00:00"
         );
+        assert_eq!(
+            parse_date("2000-02-29").unwrap().iso(),
+            "2000-02-29T00:00:00"
+        );
+        assert_eq!(
+            parse_date("12/31/25, 1:00 PM").unwrap().iso(),
+            "2025-12-31T13:00:00"
+        );
         for bad in [
             "",
             "yesterday",
             "2025-13-01 00:00:00",
             "1/29/26, 13:00 PM",
+            // Days the month does not have (2025 is not a leap year, 1900 is not, 2000 is).
+            "2025-02-30 10:00:00 UTC",
+            "2/29/25, 2:37 PM",
+            "2025-04-31",
+            "1900-02-29",
             "2025-1-1-1",
         ] {
             assert!(parse_date(bad).is_none(), "{bad}");
