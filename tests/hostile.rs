@@ -868,6 +868,18 @@ fn bad_training_data_leaves_models_alone() {
     .unwrap();
     fs::write(d.join("nolabel.csv"), b"category,text\nsales,buy now\n").unwrap();
     fs::write(d.join("emptylabel.csv"), b"label,text\nsales,a\n  ,b\n").unwrap();
+    // A line break or tab inside a label (quoted) used to become a label that broke
+    // every one-line output (text predictions printed it across two lines).
+    fs::write(
+        d.join("breaklabel.csv"),
+        b"label,text\nsales,a\nnetworking,b\n\"net\nwork\",c\n",
+    )
+    .unwrap();
+    fs::write(
+        d.join("tablabel.csv"),
+        b"label,text\n\"sa\tles\",a\nnet,b\n",
+    )
+    .unwrap();
 
     let cases: &[(&str, &[&str], &[&str])] = &[
         ("empty.csv", &[], &["empty.csv", "no documents"]),
@@ -896,6 +908,21 @@ fn bad_training_data_leaves_models_alone() {
             "emptylabel.csv",
             &[],
             &["emptylabel.csv:3", "column `label`", "empty label"],
+        ),
+        (
+            "breaklabel.csv",
+            &[],
+            &[
+                "breaklabel.csv:4",
+                "column `label`",
+                "`net\\nwork`",
+                "line break",
+            ],
+        ),
+        (
+            "tablabel.csv",
+            &[],
+            &["tablabel.csv:2", "column `label`", "`sa\\tles`"],
         ),
     ];
     for (corpus, extra, parts) in cases {

@@ -724,13 +724,25 @@ impl Columns {
         }
     }
 
-    /// The label of a record (trimmed); an error when empty or not UTF-8.
+    /// The label of a record (trimmed); an error when empty, not UTF-8, or holding a
+    /// control character (a line break or tab in a label would break every one-line
+    /// output: text predictions, the labeller's keys, reports).
     pub fn label<'r>(&self, row: &'r RawRow) -> Result<&'r str> {
         let idx = self.label_idx.expect("label column requested");
         let label = self.field(row, idx)?;
         if label.is_empty() {
             return Err(Error::EmptyLabel {
                 location: self.location(row.line, idx),
+            });
+        }
+        if label.chars().any(char::is_control) {
+            return Err(Error::BadField {
+                location: self.location(row.line, idx),
+                message: format!(
+                    "label `{}` holds a line break, tab or other control character; a label \
+                     is one line of text",
+                    label.escape_debug()
+                ),
             });
         }
         Ok(label)
