@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{assert_ok, repo_file, run_in, s, stderr, EVAL, MERGE, PREDICT, TRAIN};
+use common::{assert_ok, ok, repo_file, run_in, s, stderr, EVAL, MERGE, PREDICT, TRAIN};
 use pitchsift::model_file::Load;
 
 /// The labelled fixture (30 messages, 5 labels) as (label, text) pairs.
@@ -550,6 +550,8 @@ fn predict_stdin(dir: &Path, args: &[&str], input: &[u8]) -> Output {
 
 /// `pitchsift-predict -` (one message a line): invalid UTF-8 names the line, like a CSV
 /// field, and `--invalid-utf8 replace` applies; CRLF line ends are not part of a message.
+/// The lines before the bad one are answered, as they are when they arrive one by one
+/// (they used to get no answer when they came in the same block as the bad line).
 #[test]
 fn invalid_utf8_on_stdin_lines_names_the_line_or_is_replaced() {
     let dir = tempfile::tempdir().unwrap();
@@ -565,7 +567,10 @@ fn invalid_utf8_on_stdin_lines_names_the_line_or_is_replaced() {
             "--invalid-utf8",
         ],
     );
-    assert!(o.stdout.is_empty());
+    let answers = String::from_utf8(o.stdout).unwrap();
+    assert_eq!(answers.lines().count(), 2, "{answers}");
+    let alone = predict_stdin(d, &["-m", "ref.model", "-"], b"fine\r\nstill fine\n");
+    assert_eq!(answers.as_bytes(), ok(&alone).as_bytes());
     let o = predict_stdin(
         d,
         &[

@@ -27,6 +27,8 @@ pub struct Lines {
     /// Longest line accepted, in bytes (`--max-field-bytes`): a longer one is an error
     /// as soon as that many bytes of it have arrived, so memory stays bounded.
     max_line: usize,
+    /// The error of a bad line, held back while the lines before it are answered.
+    pending: Option<anyhow::Error>,
 }
 
 impl Lines {
@@ -63,19 +65,33 @@ impl Lines {
             line: 0,
             policy,
             max_line,
+            pending: None,
         }
     }
 
     /// The next batch into `batch` (cleared first): at least one line unless the input
     /// has ended (then `false`), at most `max`, waiting only while the batch is empty.
-    /// A line that is not UTF-8 is an error naming it (or is repaired under
-    /// `--invalid-utf8 replace`); the batch it is in is not returned.
+    /// A line that is not UTF-8 (or too long) is an error naming it (or is repaired
+    /// under `--invalid-utf8 replace`), returned once the lines before it have been
+    /// handed out: every line before a bad one is answered, however the input arrived
+    /// (in one block or line by line).
     pub fn next_batch(&mut self, max: usize, batch: &mut Vec<String>) -> anyhow::Result<bool> {
         batch.clear();
+        if let Some(e) = self.pending.take() {
+            return Err(e);
+        }
         while batch.len() < max {
-            if let Some(line) = self.cut() {
-                batch.push(line?);
-                continue;
+            match self.cut() {
+                Some(Ok(line)) => {
+                    batch.push(line);
+                    continue;
+                }
+                Some(Err(e)) if batch.is_empty() => return Err(e),
+                Some(Err(e)) => {
+                    self.pending = Some(e);
+                    break;
+                }
+                None => {}
             }
             if self.eof {
                 break;
