@@ -5,7 +5,7 @@ mod common;
 
 use std::path::{Path, PathBuf};
 
-use common::{ok, run, s, write, EVAL, INSPECT, MERGE, PREDICT, TRAIN};
+use common::{ok, run, s, stderr, write, EVAL, INSPECT, MERGE, PREDICT, TRAIN};
 use pitchsift::model_file::{self, Load};
 use pitchsift::nb::calibrate::CalibrationMap;
 use serde_json::Value;
@@ -366,25 +366,51 @@ fn inspect_text_and_json() {
     assert!(text.contains("calibration: temperature T="));
 }
 
-/// A label holding terminal control codes (from a training CSV) is printed escaped by
-/// pitchsift-inspect's text output, not sent to the terminal.
+/// A label holding terminal control codes is refused when training (file, line and
+/// column), and one in a model made by other means (the library, or a model file from
+/// before training refused it) is printed escaped by pitchsift-inspect's text output, not
+/// sent to the terminal.
 #[test]
 fn inspect_escapes_control_characters_of_labels() {
     let dir = tempfile::tempdir().unwrap();
     let csv = dir.path().join("esc.csv");
     let mut w = csv::Writer::from_path(&csv).unwrap();
     w.write_record(["label", "text"]).unwrap();
-    for (l, t) in [
+    let docs = [
+        ("ham", "lunch with the team tomorrow"),
         ("\u{1b}[2Jspam", "win a free prize now"),
         ("\u{1b}[2Jspam", "claim your free prize"),
-        ("ham", "lunch with the team tomorrow"),
         ("ham", "see you at the team meeting"),
-    ] {
+    ];
+    for (l, t) in docs {
         w.write_record([l, t]).unwrap();
     }
     w.flush().unwrap();
     let m = dir.path().join("esc.model");
-    ok(&run(TRAIN, &[s(&csv), "-o", s(&m), "-q"]));
+    let o = run(TRAIN, &[s(&csv), "-o", s(&m), "-q"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stderr(&o).contains("esc.csv:3: column `label`"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(!m.exists());
+    // The same corpus counted through the library.
+    let params = pitchsift::params::TrainParams::default().check().unwrap();
+    let mut b = pitchsift::nb::counts::CountBuilder::new(params.analyzer(), params.fit()).unwrap();
+    let classes: Vec<u32> = docs.iter().map(|(l, _)| b.class_id(l)).collect();
+    let batch: Vec<pitchsift::nb::counts::Doc> = docs
+        .iter()
+        .zip(&classes)
+        .map(|((_, text), &class)| pitchsift::nb::counts::Doc {
+            text,
+            class,
+            weight: 1,
+        })
+        .collect();
+    b.add(&batch);
+    let clf = pitchsift::nb::classifier::Classifier::fit(b.finish(), &params, "esc").unwrap();
+    pitchsift::model_file::save(&clf, &m).unwrap();
     let text = ok(&run(INSPECT, &[s(&m)]));
     assert!(!text.contains('\u{1b}'), "{text:?}");
     assert!(text.contains("\\u{1b}[2Jspam"), "{text}");
