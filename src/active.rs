@@ -46,7 +46,7 @@ use crate::par::*;
 use csv::{ByteRecord, StringRecord};
 
 use crate::corpus::{
-    column_name, earlier_prediction, is_prediction_column, CsvOptions, CsvSource, RawRow,
+    column_name, earlier_prediction, output_column_names, CsvOptions, CsvSource, RawRow,
 };
 use crate::error::{Error, Location, Result};
 use crate::eval::cv::SplitMix64;
@@ -120,19 +120,13 @@ impl Pool {
                     });
                 }
                 dropped.push(src.headers()[i].to_string());
-            } else if is_prediction_column(h) {
-                return Err(Error::BadField {
-                    location: src.location(1, i),
-                    message: format!(
-                        "the input has a column `{h}` but no `predicted` column before it: \
-                         the output adds `{h}`; rename or drop it"
-                    ),
-                });
             } else {
                 keep.push(i);
             }
         }
-        let headers: StringRecord = keep.iter().map(|&i| &src.headers()[i]).collect();
+        let headers: StringRecord = output_column_names(src.headers(), &keep, text_idx)
+            .into_iter()
+            .collect();
         let mut pool = Pool {
             headers,
             records: Vec::new(),

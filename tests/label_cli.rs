@@ -685,20 +685,50 @@ fn a_label_column_of_the_predicted_input_is_respected() {
         !ids.contains(&"1".to_string()) && !ids.contains(&"5".to_string()),
         "{ids:?}"
     );
-    // A `p_` column with no `predicted` before it is not an earlier prediction: refused
-    // as before, naming the file, line and column.
-    std::fs::write(dir.join("p.csv"), "text,p_value\nhello,1\n").unwrap();
-    let o = run_in(
-        LABEL,
-        &["--model", "m.model", "--input", "p.csv", "--suggest", "1"],
-        dir,
-    );
-    assert_eq!(o.status.code(), Some(1));
+    // A `p_` or `confidence` column with no `predicted` before it is not an earlier
+    // prediction: it is kept as `input_<name>` (again prefixed while that name is taken),
+    // by the labeller and by pitchsift-predict alike, so no name is there twice and
+    // nothing is lost (the labeller used to refuse it, predict to write the name twice).
+    std::fs::write(
+        dir.join("p.csv"),
+        "text,p_value,Confidence,input_confidence\nhello,1,high,x\n",
+    )
+    .unwrap();
+    let kept = "text,input_p_value,input_input_Confidence,input_confidence";
+    let suggest = |input: &str| {
+        ok(&run_in(
+            LABEL,
+            &[
+                "--model",
+                "m.model",
+                "--input",
+                input,
+                "--suggest",
+                "1",
+                "-q",
+            ],
+            dir,
+        ))
+    };
+    let out = suggest("p.csv");
     assert!(
-        stderr(&o).contains("p.csv:1: column `p_value`"),
-        "{}",
-        stderr(&o)
+        out.starts_with(&format!(
+            "{kept},label,weight,{MODEL_COLUMNS}\nhello,1,high,x,,10,"
+        )),
+        "{out}"
     );
+    let preds = ok(&run_in(
+        PREDICT,
+        &["--model", "m.model", "--input", "p.csv"],
+        dir,
+    ));
+    assert!(
+        preds.starts_with(&format!("{kept},{MODEL_COLUMNS}\nhello,1,high,x,")),
+        "{preds}"
+    );
+    // Its predictions labelled: the same rows (the earlier prediction replaced).
+    std::fs::write(dir.join("p-preds.csv"), &preds).unwrap();
+    assert_eq!(suggest("p-preds.csv"), out);
 }
 
 #[test]

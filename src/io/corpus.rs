@@ -353,6 +353,31 @@ pub fn is_prediction_column(name: &str) -> bool {
     name == "predicted" || name == "confidence" || name.starts_with("p_") || name == "explanation"
 }
 
+/// The output's names for the input columns `keep` of `headers` (never an earlier
+/// prediction's, see [`earlier_prediction`]): a column the output of `pitchsift-predict`
+/// adds (`confidence`, `p_<label>`, `explanation`; the text column `text` aside) is
+/// written as `input_<name>`, so that no name is there twice for whoever reads the output
+/// (a dict reader keeps the last of two) and nothing of the input is lost.
+pub fn output_column_names(headers: &StringRecord, keep: &[usize], text: usize) -> Vec<String> {
+    let taken: Vec<String> = keep
+        .iter()
+        .map(|&i| column_name(&headers[i]).to_ascii_lowercase())
+        .collect();
+    keep.iter()
+        .zip(&taken)
+        .map(|(&i, lower)| {
+            let mut name = headers[i].to_string();
+            if i != text && is_prediction_column(lower) {
+                name = format!("input_{}", column_name(&name));
+                while taken.contains(&name.to_ascii_lowercase()) {
+                    name = format!("input_{name}");
+                }
+            }
+            name
+        })
+        .collect()
+}
+
 /// The columns of an earlier `pitchsift-predict` output in `headers`: `predicted` and the
 /// `confidence`, `p_<label>` and `explanation` columns after it, never the text column
 /// (index `text`). A predictions file classified again gets fresh ones in their place

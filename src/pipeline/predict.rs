@@ -5,7 +5,9 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use crate::corpus::{earlier_prediction, Columns, CsvOptions, CsvSource, InvalidUtf8, RawRow};
+use crate::corpus::{
+    earlier_prediction, output_column_names, Columns, CsvOptions, CsvSource, InvalidUtf8, RawRow,
+};
 use crate::error::{Error, Location, Result};
 use crate::explain::{explain_batch, format_reasons, Reason};
 use crate::io::output::Output;
@@ -225,11 +227,12 @@ pub fn csv_files(
         let mut src = CsvSource::open(path, opts)?;
         // A predictions file classified again: its earlier prediction's columns are left
         // out and the model's own written in their place.
-        let earlier = earlier_prediction(src.headers(), src.column(&opts.text_col)?);
+        let text = src.column(&opts.text_col)?;
+        let earlier = earlier_prediction(src.headers(), text);
         let keep: Vec<usize> = (0..src.headers().len())
             .filter(|i| !earlier.contains(i))
             .collect();
-        let h: Vec<String> = keep.iter().map(|&i| src.headers()[i].to_string()).collect();
+        let h = output_column_names(src.headers(), &keep, text);
         match &header {
             None => header = Some(h.clone()),
             Some(first) if o.format == Format::Csv && *first != h => {
