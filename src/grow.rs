@@ -13,7 +13,7 @@
 //! kept without being refitted is listed in [`TrainInfo::stale`] so tools can say so.
 
 use crate::error::{Error, Result};
-use crate::nb::classifier::{Classifier, TrainInfo};
+use crate::nb::classifier::{Classifier, TrainInfo, PRUNED};
 use crate::nb::counts::Counts;
 use crate::params::ValidTrainParams;
 
@@ -292,7 +292,20 @@ fn diff_json(
 pub fn carry_over(sources: &[&TrainInfo], mut grown: Classifier) -> Classifier {
     let mut stale: Vec<String> = sources
         .iter()
-        .flat_map(|s| s.stale.iter().cloned())
+        .flat_map(|s| s.stale.iter())
+        .map(|s| {
+            // A pruned source's note said the stored counts lack every rare term; the
+            // grown counts hold those of the data added (unless pruned again).
+            if s.starts_with(PRUNED) {
+                format!(
+                    "{PRUNED}a model it grew from had its rare terms left out of its stored \
+                     counts (--prune-counts), so update and merge are not exact; the counts \
+                     added since keep every term (--prune-counts again leaves them out)"
+                )
+            } else {
+                s.clone()
+            }
+        })
         .collect();
     stale.sort();
     stale.dedup();

@@ -7,7 +7,7 @@ mod common;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use common::{ok, run, s, stderr, write, EVAL, INSPECT, PREDICT, TRAIN};
+use common::{ok, run, s, stderr, write, EVAL, INSPECT, MERGE, PREDICT, TRAIN};
 use serde_json::Value;
 
 /// Messages of three "inboxes" (`source`), written for this test: each inbox has its own
@@ -308,6 +308,52 @@ fn pruned_counts_keep_the_answers_and_say_growing_is_not_exact() {
         "{info}"
     );
     assert!(!ok(&run(INSPECT, &[s(&full)])).contains("not exact"));
+    // Grown with data whose rare terms are kept (a merge, an update), the note no longer
+    // says the stored counts lack every rare term: they hold the added data's.
+    let merged = dir.path().join("merged.model");
+    ok(&run(MERGE, &[s(&pruned), s(&full), "-o", s(&merged)]));
+    let updated = dir.path().join("updated.model");
+    let more = write(
+        dir.path(),
+        "more.csv",
+        "label,text\nsales,a zorblat offer for your team\n",
+    );
+    ok(&run(
+        TRAIN,
+        &["--update", s(&pruned), s(&more), "-o", s(&updated), "-q"],
+    ));
+    for grown in [&merged, &updated] {
+        let v = vocab(grown);
+        assert!(v["terms_counted"].as_u64() > v["features"].as_u64());
+        let info = ok(&run(INSPECT, &[s(grown)]));
+        assert!(
+            info.contains("a model it grew from had its rare terms left out"),
+            "{info}"
+        );
+        assert!(!info.contains("terms in fewer than"), "{info}");
+    }
+    // Pruned again: the stored counts lack every rare term again, and say so once.
+    let again = dir.path().join("again.model");
+    ok(&run(
+        TRAIN,
+        &[
+            "--update",
+            s(&pruned),
+            s(&more),
+            "-o",
+            s(&again),
+            "--prune-counts",
+            "-q",
+        ],
+    ));
+    let v = vocab(&again);
+    assert_eq!(v["terms_counted"], v["features"]);
+    let info = ok(&run(INSPECT, &[s(&again)]));
+    assert!(
+        info.contains("counts: terms in fewer than 2 documents"),
+        "{info}"
+    );
+    assert!(!info.contains("a model it grew from"), "{info}");
 }
 
 #[test]

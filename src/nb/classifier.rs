@@ -58,6 +58,9 @@ pub struct TrainInfo {
     pub stale: Vec<String>,
 }
 
+/// How the note of [`Classifier::prune_counts`] in [`TrainInfo::stale`] starts.
+pub(crate) const PRUNED: &str = "counts: ";
+
 impl Classifier {
     /// Drop from the stored counts every term found in fewer than `min_df` documents,
     /// the terms the fitted model already leaves out: the file then holds no trace of
@@ -72,8 +75,11 @@ impl Classifier {
             self.info.n_terms = kept.n_terms() as u64;
             self.counts = Some(kept);
         }
+        // This note replaces one carried over from a pruned model this one grew from: the
+        // counts now lack every rare term.
+        self.info.stale.retain(|s| !s.starts_with(PRUNED));
         self.info.stale.push(format!(
-            "counts: terms in fewer than {min_df} documents were left out of the stored counts \
+            "{PRUNED}terms in fewer than {min_df} documents were left out of the stored counts \
              (--prune-counts), so update and merge are not exact"
         ));
         self.info.stale.sort();
