@@ -5,7 +5,7 @@ mod common;
 
 use std::path::{Path, PathBuf};
 
-use common::{ok, run, s, stderr, write, EVAL, INSPECT, MERGE, PREDICT, TRAIN};
+use common::{ok, run, s, save_model_of, stderr, write, EVAL, INSPECT, MERGE, PREDICT, TRAIN};
 use pitchsift::model_file::{self, Load};
 use pitchsift::nb::calibrate::CalibrationMap;
 use serde_json::Value;
@@ -396,21 +396,7 @@ fn inspect_escapes_control_characters_of_labels() {
     );
     assert!(!m.exists());
     // The same corpus counted through the library.
-    let params = pitchsift::params::TrainParams::default().check().unwrap();
-    let mut b = pitchsift::nb::counts::CountBuilder::new(params.analyzer(), params.fit()).unwrap();
-    let classes: Vec<u32> = docs.iter().map(|(l, _)| b.class_id(l)).collect();
-    let batch: Vec<pitchsift::nb::counts::Doc> = docs
-        .iter()
-        .zip(&classes)
-        .map(|((_, text), &class)| pitchsift::nb::counts::Doc {
-            text,
-            class,
-            weight: 1,
-        })
-        .collect();
-    b.add(&batch);
-    let clf = pitchsift::nb::classifier::Classifier::fit(b.finish(), &params, "esc").unwrap();
-    pitchsift::model_file::save(&clf, &m).unwrap();
+    save_model_of(&docs, &m);
     let text = ok(&run(INSPECT, &[s(&m)]));
     assert!(!text.contains('\u{1b}'), "{text:?}");
     assert!(text.contains("\\u{1b}[2Jspam"), "{text}");

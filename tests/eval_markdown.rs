@@ -6,7 +6,7 @@ mod common;
 
 use std::path::Path;
 
-use common::{ok, run, s, stderr, write, EVAL, TRAIN};
+use common::{ok, run, s, save_model_of, stderr, write, EVAL, TRAIN};
 
 /// The cells of a Markdown table row: split at each `|` that is not escaped.
 fn cells(line: &str) -> usize {
@@ -140,24 +140,33 @@ fn plot_into_a_file_is_refused_before_any_output() {
 
 /// The plain text report (stdout): a label holding a tab, a line break or an escape code
 /// is shown escaped, so each table row stays one line with its columns aligned and no
-/// control code reaches the terminal.
+/// control code reaches the terminal. Training and test CSVs refuse such labels now
+/// (file, line, column); a model can still have them (made through the library, or a
+/// file from before), so its labels are what is checked here.
 #[test]
 fn text_tables_keep_their_rows_whatever_the_labels() {
     let dir = tempfile::tempdir().unwrap();
+    let mut docs = Vec::new();
+    for i in 0..10 {
+        docs.push((0, format!("book a demo of our crm platform, offer {i}")));
+        docs.push((1, format!("great meeting you at the conference number {i}")));
+        docs.push((2, "send a gift card now to claim your prize".to_string()));
+    }
+    let (odd, plain) = (
+        ["sales\tb2b", "net\nwork", "\u{1b}[31mscam"],
+        ["sales", "net", "scam"],
+    );
     let mut csv = csv::Writer::from_writer(Vec::new());
     csv.write_record(["label", "text"]).unwrap();
-    for i in 0..10 {
-        let sales = format!("book a demo of our crm platform, offer {i}");
-        let net = format!("great meeting you at the conference number {i}");
-        csv.write_record(["sales\tb2b", sales.as_str()]).unwrap();
-        csv.write_record(["net\nwork", net.as_str()]).unwrap();
-        csv.write_record(["\u{1b}[31mscam", "send a gift card now to claim your prize"])
-            .unwrap();
+    for (l, t) in &docs {
+        csv.write_record([plain[*l], t.as_str()]).unwrap();
     }
     let c = dir.path().join("c.csv");
     std::fs::write(&c, csv.into_inner().unwrap()).unwrap();
+    // The same corpus with the odd labels, counted through the library.
     let model = dir.path().join("m.model");
-    ok(&run(TRAIN, &[s(&c), "-o", s(&model), "-q"]));
+    let odd_docs: Vec<(&str, &str)> = docs.iter().map(|(l, t)| (odd[*l], t.as_str())).collect();
+    save_model_of(&odd_docs, &model);
     let out = ok(&run(EVAL, &["--model", s(&model), "--test", s(&c)]));
     assert!(!out.contains('\t') && !out.contains('\u{1b}'), "{out:?}");
     // The per-label table: one line per label, escaped.
