@@ -543,3 +543,101 @@ fn an_output_that_is_a_directory_is_refused_before_any_work() {
     assert_eq!(std::fs::read_to_string(&json).unwrap(), "old\n");
     assert_eq!(std::fs::read_dir(&a_dir).unwrap().count(), 0);
 }
+
+/// The two runs of [`a_closed_or_full_stdout_keeps_the_exit_codes_and_the_files`]: a
+/// model file scored with `--json TAG.json`, and a grid with `--json TAG.json -o
+/// TAG.model`; with the files each writes.
+fn runs_with_files(
+    dir: &Path,
+    c: &Path,
+    model: &Path,
+    tag: &str,
+) -> [(Vec<String>, Vec<PathBuf>); 2] {
+    let (j, m) = (
+        dir.join(format!("{tag}.json")),
+        dir.join(format!("{tag}.model")),
+    );
+    let args = |a: &[&str]| a.iter().map(|a| a.to_string()).collect::<Vec<_>>();
+    [
+        (
+            args(&["--model", s(model), "--test", s(c), "--json", s(&j), "-q"]),
+            vec![j.clone()],
+        ),
+        (
+            args(&[
+                "--grid",
+                s(c),
+                "--cv",
+                "3",
+                "--grid-alpha",
+                "1",
+                "--grid-model",
+                "complement",
+                "--json",
+                s(&j),
+                "-o",
+                s(&m),
+                "-q",
+            ]),
+            vec![j.clone(), m],
+        ),
+    ]
+}
+
+/// The report on standard output is written before the files are renamed into place, and
+/// through an error instead of `print!`: a reader that has gone away (`| head`, a closed
+/// pipe) ends the run quietly with 0 and every file output is still written; a full
+/// standard output (`> /dev/full`) is a one-line error, exit 1, with no file written.
+/// Both used to panic ("failed printing to stdout", exit 101) before any file was
+/// written, with a model file and with --grid -o.
+#[test]
+fn a_closed_or_full_stdout_keeps_the_exit_codes_and_the_files() {
+    use std::process::{Command, Stdio};
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let (c, model) = corpus_and_model(d);
+    // A closed pipe: the reader is gone before the report is written.
+    for (i, (args, files)) in runs_with_files(d, &c, &model, "closed")
+        .into_iter()
+        .enumerate()
+    {
+        let mut child = Command::new(EVAL)
+            .args(&args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        drop(child.stdout.take());
+        let o = child.wait_with_output().unwrap();
+        assert_eq!(o.status.code(), Some(0), "{args:?}: {}", stderr(&o));
+        assert_eq!(stderr(&o), "", "{args:?}");
+        assert!(json(&files[0])["accuracy"].is_number(), "{args:?}");
+        if i == 1 {
+            let m = pitchsift::model_file::load(&files[1], pitchsift::model_file::Load::Full);
+            assert!(m.is_ok(), "{:?}", m.err());
+        }
+        for f in files {
+            std::fs::remove_file(f).unwrap();
+        }
+    }
+    // A full standard output: an error naming it, and nothing written.
+    for (args, files) in runs_with_files(d, &c, &model, "full") {
+        let full = std::fs::OpenOptions::new()
+            .write(true)
+            .open("/dev/full")
+            .unwrap();
+        let o = Command::new(EVAL)
+            .args(&args)
+            .stdout(full)
+            .output()
+            .unwrap();
+        let err = stderr(&o);
+        assert_eq!(o.status.code(), Some(1), "{args:?}: {err}");
+        assert!(
+            err.starts_with("pitchsift-eval: error: standard output: No space left on device")
+                && err.lines().count() == 1,
+            "{args:?}: {err}"
+        );
+        assert!(files.iter().all(|f| !f.exists()), "{args:?}");
+    }
+}

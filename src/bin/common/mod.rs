@@ -64,6 +64,25 @@ pub fn main_with(name: &str, f: impl FnOnce() -> anyhow::Result<()>) -> ExitCode
     }
 }
 
+/// Write `text` to standard output. A reader that has gone away (a closed pipe) is no
+/// error, so that the run still writes its files and ends with 0; any other failure (a
+/// full disk) is an error naming standard output.
+pub fn print(text: &str) -> anyhow::Result<()> {
+    use std::io::Write;
+    let mut out = pitchsift::io::output::Output::open(None)?;
+    match out.write_all(text.as_bytes()).map_err(|e| out.error(e)) {
+        Ok(()) => out.ready().map(drop),
+        Err(e) => Err(e),
+    }
+    .or_else(|e| {
+        if e.is_broken_pipe() {
+            Ok(())
+        } else {
+            Err(e.into())
+        }
+    })
+}
+
 /// A usage error (exit code 2).
 #[derive(Debug)]
 pub struct Usage(pub String);
