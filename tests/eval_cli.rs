@@ -236,6 +236,15 @@ fn errors_name_the_problem_and_use_the_exit_codes() {
         stderr(&out)
     );
     assert!(out.stdout.is_empty());
+    // A corpus of a header and no row: bad data (1) naming it, as pitchsift-train says
+    // it (it used to be a usage error, "cannot make 3 folds from 0 rows").
+    for mode in [&["--cv", "3"][..], &["--grid"]] {
+        let out = eval(&[mode, &[s(&empty)]].concat());
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(1), "{mode:?}: {err}");
+        assert!(err.contains("empty.csv: no documents to train on"), "{err}");
+        assert_eq!(err.lines().count(), 1, "{err}");
+    }
     // A failed run leaves no report behind.
     let j = dir.path().join("none.json");
     let out = eval(&["--cv", "2", s(&bad), "--json", s(&j)]);

@@ -232,6 +232,10 @@ fn cross_validate(
         group_col: cli.group_col.as_deref(),
     };
     let data = Dataset::from_sources(&sources, &csv)?;
+    if data.held_out_rows() == 0 {
+        let inputs = pitchsift::corpus::describe(&cli.inputs);
+        return Err(pitchsift::Error::EmptyCorpus { inputs }.into());
+    }
     let k = cli.cv.unwrap_or(5);
     check_k(&data, k).map_err(|e| Usage(e.to_string()))?;
     // The fold assignment is checked once here (too many folds for the groups is a
