@@ -259,21 +259,24 @@ fn model_mode_refuses_cross_validation_options() {
     let dir = tempfile::tempdir().unwrap();
     let (c, model) = corpus_and_model(dir.path());
     let out_model = dir.path().join("best.model");
-    let cases: [(&[&str], &str); 5] = [
-        (&["-o", s(&out_model)], "-o/--output"),
-        (&["--calibration", "isotonic"], "--calibration"),
-        (&["--group-col", "label"], "--group-col"),
-        (&["--always-train", s(&c)], "--always-train"),
-        (&["--cv-repeat", "3"], "--cv-repeat"),
+    // Where each belongs: -o is the best model of --grid only (it used to say "--cv or
+    // --grid").
+    let (grid, both) = ("(it belongs to --grid)", "(it belongs to --cv or --grid)");
+    let cases: [(&[&str], &str, &str); 5] = [
+        (&["-o", s(&out_model)], "-o/--output", grid),
+        (&["--calibration", "isotonic"], "--calibration", both),
+        (&["--group-col", "label"], "--group-col", both),
+        (&["--always-train", s(&c)], "--always-train", both),
+        (&["--cv-repeat", "3"], "--cv-repeat", both),
     ];
-    for (extra, name) in cases {
+    for (extra, name, belongs) in cases {
         let mut args = vec!["--model", s(&model), "--test", s(&c)];
         args.extend_from_slice(extra);
         let out = eval(&args);
         let err = stderr(&out);
         assert_eq!(out.status.code(), Some(2), "{extra:?}: {err}");
         assert!(
-            err.contains(name) && err.contains("--cv"),
+            err.contains(name) && err.contains(belongs),
             "{extra:?}: {err}"
         );
         assert!(out.stdout.is_empty(), "{extra:?}: no report");
@@ -326,7 +329,29 @@ fn options_a_run_would_ignore_are_refused() {
         "1",
         "-q",
     ];
-    let cases: [(Vec<&str>, &[&str]); 7] = [
+    let cases: [(Vec<&str>, &[&str]); 10] = [
+        // The --grid-* lists without --grid (they used to be ignored, exit 0).
+        (
+            vec!["--cv", "3", s(&c), "--grid-alpha", "1"],
+            &["--grid-alpha has no use without --grid"],
+        ),
+        (
+            vec![
+                "--model",
+                s(&model),
+                "--test",
+                s(&c),
+                "--grid-model",
+                "complement",
+                "--grid-min-df",
+                "3",
+            ],
+            &["--grid-model has no use without --grid"],
+        ),
+        (
+            vec!["--cv", "3", s(&c), "--grid-placeholders=off"],
+            &["--grid-placeholders has no use without --grid"],
+        ),
         (
             vec!["--model", s(&model), "--test", s(&c), "--alpha", "0.5"],
             &["--alpha has no use with --model", "--cv or --grid"],
