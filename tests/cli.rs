@@ -239,7 +239,7 @@ fn bad_inputs_name_the_place_and_leave_no_model() {
         (
             "ragged.csv",
             b"label,text\nsales,hi\nnetworking\n",
-            "ragged.csv:3: malformed CSV: record has 1 fields, the header has 2",
+            "ragged.csv:3: malformed CSV: record has 1 field, the header has 2",
         ),
         (
             "bad_quote.csv",

@@ -41,7 +41,7 @@ fn fold_in(dir: &Path, labels: &str) {
     assert!(o.status.success(), "{}", stderr(&o));
     assert_eq!(
         stderr(&o),
-        "pitchsift-train: 1 rows with an empty label skipped\n"
+        "pitchsift-train: 1 row with an empty label skipped\n"
     );
 }
 

@@ -166,10 +166,8 @@ fn run(cli: Cli, matches: &ArgMatches) -> anyhow::Result<()> {
     progress.finish();
     if trained.skipped > 0 {
         // Said even with --quiet: rows of the input were not used.
-        eprintln!(
-            "pitchsift-train: {} rows with an empty label skipped",
-            trained.skipped
-        );
+        let (n, s) = (trained.skipped, if trained.skipped == 1 { "" } else { "s" });
+        eprintln!("pitchsift-train: {n} row{s} with an empty label skipped");
     }
     let clf = trained.classifier;
     let trained = start.elapsed();
