@@ -239,7 +239,7 @@ fn bad_inputs_name_the_place_and_leave_no_model() {
         (
             "ragged.csv",
             b"label,text\nsales,hi\nnetworking\n",
-            "ragged.csv:3: malformed CSV: record has 1 fields, the header has 2",
+            "ragged.csv:3: malformed CSV: record has 1 field, the header has 2",
         ),
         (
             "bad_quote.csv",
@@ -418,4 +418,102 @@ fn progress_bars_on_a_terminal_only_and_not_with_quiet() {
         assert!(o.status.success());
         assert!(!bar(&stderr(&o)), "{cmd}: {}", stderr(&o));
     }
+}
+
+/// pitchsift-predict refuses an option that cannot act (exit 2, naming it and saying
+/// where it belongs, nothing written), as README says: --report with messages (tested
+/// here for the first time), --explain-against without
+/// --explain or --report, and the CSV reading options where no CSV is read (--linkedin
+/// reads the export its own way; messages as arguments and `-` lines have no columns).
+/// They used to be ignored with exit 0. Where they act they are accepted.
+#[test]
+fn predict_refuses_options_it_would_ignore() {
+    let d = tempfile::tempdir().unwrap();
+    std::fs::write(d.path().join("a.csv"), b"id;body\n1;quick demo this week\n").unwrap();
+    let cases: [(&[&str], &str); 8] = [
+        (
+            &["--report", "r.html", "hi"],
+            "--report needs --input or --linkedin",
+        ),
+        (
+            &["--explain-against", "networking", "quick demo"],
+            "--explain-against has no use without --explain K or --report",
+        ),
+        (
+            &["--linkedin", "exp", "--text-col", "foo", "--delimiter", ";"],
+            "--text-col has no use with --linkedin",
+        ),
+        (
+            &["--linkedin", "exp", "--invalid-utf8", "error"],
+            "--invalid-utf8 has no use with --linkedin",
+        ),
+        (
+            &["--text-col", "foo", "msg"],
+            "--text-col has no use with messages given as arguments; it is for --input",
+        ),
+        (
+            &["--max-field-bytes=100", "msg"],
+            "--max-field-bytes has no use with messages given as arguments",
+        ),
+        (
+            &["--delimiter", ";", "-"],
+            "--delimiter has no use with `-` (one message a line, no columns)",
+        ),
+        (
+            &["--text-col=body", "hi", "-", "there"],
+            "--text-col has no use with `-`",
+        ),
+    ];
+    for (args, says) in cases {
+        let args = [args, &["-o", "out.txt"]].concat();
+        let o = run_in(PREDICT, &args, d.path());
+        let err = stderr(&o);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {err}");
+        assert!(
+            err.contains(says) && err.lines().count() == 1,
+            "{args:?}: {err}"
+        );
+        assert!(!d.path().join("out.txt").exists(), "{args:?}");
+        assert!(!d.path().join("r.html").exists(), "{args:?}");
+    }
+    // Where they act.
+    let explained = ok(&run_in(
+        PREDICT,
+        &[
+            "--explain",
+            "2",
+            "--explain-against",
+            "networking",
+            "quick demo",
+        ],
+        d.path(),
+    ));
+    assert_eq!(explained.lines().count(), 1, "{explained}");
+    let csv = ok(&run_in(
+        PREDICT,
+        &["-i", "a.csv", "--text-col", "body", "--delimiter", ";"],
+        d.path(),
+    ));
+    assert!(csv.contains("\n1,quick demo this week,"), "{csv}");
+    let report = [
+        "--report",
+        "r.html",
+        "--explain-against",
+        "networking",
+        "-q",
+    ];
+    let args = ["-i", "a.csv", "--delimiter", ";", "--text-col", "body"];
+    ok(&run_in(PREDICT, &[&args[..], &report].concat(), d.path()));
+    assert!(d.path().join("r.html").is_file());
+    ok(&run_in(
+        PREDICT,
+        &[
+            "--invalid-utf8",
+            "replace",
+            "--max-field-bytes",
+            "1000",
+            "-",
+        ],
+        d.path(),
+    ));
 }

@@ -236,6 +236,15 @@ fn errors_name_the_problem_and_use_the_exit_codes() {
         stderr(&out)
     );
     assert!(out.stdout.is_empty());
+    // A corpus of a header and no row: bad data (1) naming it, as pitchsift-train says
+    // it (it used to be a usage error, "cannot make 3 folds from 0 rows").
+    for mode in [&["--cv", "3"][..], &["--grid"]] {
+        let out = eval(&[mode, &[s(&empty)]].concat());
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(1), "{mode:?}: {err}");
+        assert!(err.contains("empty.csv: no documents to train on"), "{err}");
+        assert_eq!(err.lines().count(), 1, "{err}");
+    }
     // A failed run leaves no report behind.
     let j = dir.path().join("none.json");
     let out = eval(&["--cv", "2", s(&bad), "--json", s(&j)]);
@@ -250,21 +259,24 @@ fn model_mode_refuses_cross_validation_options() {
     let dir = tempfile::tempdir().unwrap();
     let (c, model) = corpus_and_model(dir.path());
     let out_model = dir.path().join("best.model");
-    let cases: [(&[&str], &str); 5] = [
-        (&["-o", s(&out_model)], "-o/--output"),
-        (&["--calibration", "isotonic"], "--calibration"),
-        (&["--group-col", "label"], "--group-col"),
-        (&["--always-train", s(&c)], "--always-train"),
-        (&["--cv-repeat", "3"], "--cv-repeat"),
+    // Where each belongs: -o is the best model of --grid only (it used to say "--cv or
+    // --grid").
+    let (grid, both) = ("(it belongs to --grid)", "(it belongs to --cv or --grid)");
+    let cases: [(&[&str], &str, &str); 5] = [
+        (&["-o", s(&out_model)], "-o/--output", grid),
+        (&["--calibration", "isotonic"], "--calibration", both),
+        (&["--group-col", "label"], "--group-col", both),
+        (&["--always-train", s(&c)], "--always-train", both),
+        (&["--cv-repeat", "3"], "--cv-repeat", both),
     ];
-    for (extra, name) in cases {
+    for (extra, name, belongs) in cases {
         let mut args = vec!["--model", s(&model), "--test", s(&c)];
         args.extend_from_slice(extra);
         let out = eval(&args);
         let err = stderr(&out);
         assert_eq!(out.status.code(), Some(2), "{extra:?}: {err}");
         assert!(
-            err.contains(name) && err.contains("--cv"),
+            err.contains(name) && err.contains(belongs),
             "{extra:?}: {err}"
         );
         assert!(out.stdout.is_empty(), "{extra:?}: no report");
@@ -317,7 +329,29 @@ fn options_a_run_would_ignore_are_refused() {
         "1",
         "-q",
     ];
-    let cases: [(Vec<&str>, &[&str]); 7] = [
+    let cases: [(Vec<&str>, &[&str]); 10] = [
+        // The --grid-* lists without --grid (they used to be ignored, exit 0).
+        (
+            vec!["--cv", "3", s(&c), "--grid-alpha", "1"],
+            &["--grid-alpha has no use without --grid"],
+        ),
+        (
+            vec![
+                "--model",
+                s(&model),
+                "--test",
+                s(&c),
+                "--grid-model",
+                "complement",
+                "--grid-min-df",
+                "3",
+            ],
+            &["--grid-model has no use without --grid"],
+        ),
+        (
+            vec!["--cv", "3", s(&c), "--grid-placeholders=off"],
+            &["--grid-placeholders has no use without --grid"],
+        ),
         (
             vec!["--model", s(&model), "--test", s(&c), "--alpha", "0.5"],
             &["--alpha has no use with --model", "--cv or --grid"],
@@ -542,4 +576,102 @@ fn an_output_that_is_a_directory_is_refused_before_any_work() {
     }
     assert_eq!(std::fs::read_to_string(&json).unwrap(), "old\n");
     assert_eq!(std::fs::read_dir(&a_dir).unwrap().count(), 0);
+}
+
+/// The two runs of [`a_closed_or_full_stdout_keeps_the_exit_codes_and_the_files`]: a
+/// model file scored with `--json TAG.json`, and a grid with `--json TAG.json -o
+/// TAG.model`; with the files each writes.
+fn runs_with_files(
+    dir: &Path,
+    c: &Path,
+    model: &Path,
+    tag: &str,
+) -> [(Vec<String>, Vec<PathBuf>); 2] {
+    let (j, m) = (
+        dir.join(format!("{tag}.json")),
+        dir.join(format!("{tag}.model")),
+    );
+    let args = |a: &[&str]| a.iter().map(|a| a.to_string()).collect::<Vec<_>>();
+    [
+        (
+            args(&["--model", s(model), "--test", s(c), "--json", s(&j), "-q"]),
+            vec![j.clone()],
+        ),
+        (
+            args(&[
+                "--grid",
+                s(c),
+                "--cv",
+                "3",
+                "--grid-alpha",
+                "1",
+                "--grid-model",
+                "complement",
+                "--json",
+                s(&j),
+                "-o",
+                s(&m),
+                "-q",
+            ]),
+            vec![j.clone(), m],
+        ),
+    ]
+}
+
+/// The report on standard output is written before the files are renamed into place, and
+/// through an error instead of `print!`: a reader that has gone away (`| head`, a closed
+/// pipe) ends the run quietly with 0 and every file output is still written; a full
+/// standard output (`> /dev/full`) is a one-line error, exit 1, with no file written.
+/// Both used to panic ("failed printing to stdout", exit 101) before any file was
+/// written, with a model file and with --grid -o.
+#[test]
+fn a_closed_or_full_stdout_keeps_the_exit_codes_and_the_files() {
+    use std::process::{Command, Stdio};
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let (c, model) = corpus_and_model(d);
+    // A closed pipe: the reader is gone before the report is written.
+    for (i, (args, files)) in runs_with_files(d, &c, &model, "closed")
+        .into_iter()
+        .enumerate()
+    {
+        let mut child = Command::new(EVAL)
+            .args(&args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        drop(child.stdout.take());
+        let o = child.wait_with_output().unwrap();
+        assert_eq!(o.status.code(), Some(0), "{args:?}: {}", stderr(&o));
+        assert_eq!(stderr(&o), "", "{args:?}");
+        assert!(json(&files[0])["accuracy"].is_number(), "{args:?}");
+        if i == 1 {
+            let m = pitchsift::model_file::load(&files[1], pitchsift::model_file::Load::Full);
+            assert!(m.is_ok(), "{:?}", m.err());
+        }
+        for f in files {
+            std::fs::remove_file(f).unwrap();
+        }
+    }
+    // A full standard output: an error naming it, and nothing written.
+    for (args, files) in runs_with_files(d, &c, &model, "full") {
+        let full = std::fs::OpenOptions::new()
+            .write(true)
+            .open("/dev/full")
+            .unwrap();
+        let o = Command::new(EVAL)
+            .args(&args)
+            .stdout(full)
+            .output()
+            .unwrap();
+        let err = stderr(&o);
+        assert_eq!(o.status.code(), Some(1), "{args:?}: {err}");
+        assert!(
+            err.starts_with("pitchsift-eval: error: standard output: No space left on device")
+                && err.lines().count() == 1,
+            "{args:?}: {err}"
+        );
+        assert!(files.iter().all(|f| !f.exists()), "{args:?}");
+    }
 }

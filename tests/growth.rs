@@ -324,6 +324,85 @@ fn update_refuses_options_that_contradict_the_model() {
     assert!(bytes(dir, "up.model") == whole);
 }
 
+/// On --update the options given are compared with the model's settings, not judged
+/// alone with the command line's defaults: `--weight-norm` on a complement model with
+/// weight normalisation agrees and is accepted (it was refused, "weight normalisation
+/// applies to the complement model only", the default --model being multinomial). A
+/// conflict names both values in words ("it has no feature hashing", never "null" or
+/// "false"); an option the model's variant cannot use says so (`--prior uniform` on a
+/// complement model was "it has empirical").
+#[test]
+fn update_judges_options_against_the_models_settings() {
+    let d = tempfile::tempdir().unwrap();
+    let dir = d.path();
+    write(dir, "a.csv", corpus(7, 30, &LABELS, &[]));
+    write(dir, "b.csv", corpus(8, 10, &LABELS, &[]));
+    let cwn = ["--model", "complement", "--weight-norm"];
+    train(dir, &["a.csv"], "cwn.model", &cwn);
+    train(dir, &["a.csv"], "mnb.model", &[]);
+    let update = |model: &str, opts: &[&str]| {
+        let mut args = vec!["--update", model, "b.csv", "-o", "up.model", "-q"];
+        args.extend_from_slice(opts);
+        run_in(TRAIN, &args, dir)
+    };
+    // Agreeing options, alone or with --model: accepted, the same bytes as training on all.
+    let whole = train(dir, &["a.csv", "b.csv"], "whole.model", &cwn);
+    for opts in [&["--weight-norm"][..], &cwn, &["--prior", "empirical"]] {
+        assert_ok(&update("cwn.model", opts));
+        assert!(bytes(dir, "up.model") == whole, "{opts:?}");
+        std::fs::remove_file(dir.join("up.model")).unwrap();
+    }
+    let cases: [(&str, &[&str], &[&str]); 7] = [
+        (
+            "cwn.model",
+            &["--model", "multinomial"],
+            &["--model contradicts cwn.model: it has the complement model, --model asks for the multinomial model"],
+        ),
+        (
+            "cwn.model",
+            &["--prior", "uniform"],
+            &["prior `uniform` has no effect on the complement model", "cwn.model has the complement model"],
+        ),
+        (
+            "mnb.model",
+            &["--weight-norm"],
+            &["weight normalisation applies to the complement model only", "mnb.model has the multinomial model"],
+        ),
+        (
+            "mnb.model",
+            &["--max-features", "10"],
+            &["--max-features contradicts mnb.model: it has no --max-features cap, --max-features asks for at most 10 features"],
+        ),
+        (
+            "mnb.model",
+            &["--idf"],
+            &["--idf contradicts mnb.model: it has idf off, --idf asks for idf on"],
+        ),
+        (
+            "mnb.model",
+            &["--hash-bits", "12"],
+            &["it has no feature hashing, --hash-bits asks for 12 hash bits"],
+        ),
+        (
+            "mnb.model",
+            &["--alpha", "0"],
+            &["alpha must be a finite number > 0 (got 0)"],
+        ),
+    ];
+    for (model, opts, says) in cases {
+        let o = update(model, opts);
+        let err = stderr(&o);
+        assert_eq!(o.status.code(), Some(2), "{opts:?}: {err}");
+        assert!(says.iter().all(|p| err.contains(p)), "{opts:?}: {err}");
+        assert!(
+            !err.contains("null") && !err.contains("false"),
+            "{opts:?}: {err}"
+        );
+        assert_eq!(err.lines().count(), 1, "{opts:?}: {err}");
+        assert!(!dir.join("up.model").exists(), "{opts:?}");
+    }
+}
+
 #[test]
 fn stale_parts_survive_update_and_merge() {
     // A part of a model that is not refitted from counts (such as a future calibration)

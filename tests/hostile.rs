@@ -276,7 +276,7 @@ fn quoted_fields_with_newlines() {
         &o,
         &[
             &format!("nl_bad.csv:{line}:"),
-            "record has 1 fields, the header has 2",
+            "record has 1 field, the header has 2",
         ],
     );
 }
@@ -300,7 +300,7 @@ fn ragged_rows_name_the_line() {
     let o = run_in(PREDICT, &["-i", "short.csv", "-o", "out.csv"], d);
     assert_bad_data(
         &o,
-        &["short.csv:3:", "record has 1 fields, the header has 2"],
+        &["short.csv:3:", "record has 1 field, the header has 2"],
     );
     assert!(!d.join("out.csv").exists(), "no half-written output");
     assert!(temps(d).is_empty(), "temporary output removed");
@@ -309,7 +309,7 @@ fn ragged_rows_name_the_line() {
     let o = run_in(PREDICT, &["-i", "short.csv"], d);
     assert_bad_data(
         &o,
-        &["short.csv:3:", "record has 1 fields, the header has 2"],
+        &["short.csv:3:", "record has 1 field, the header has 2"],
     );
     assert!(
         o.stdout.is_empty(),

@@ -41,7 +41,7 @@ fn fold_in(dir: &Path, labels: &str) {
     assert!(o.status.success(), "{}", stderr(&o));
     assert_eq!(
         stderr(&o),
-        "pitchsift-train: 1 rows with an empty label skipped\n"
+        "pitchsift-train: 1 row with an empty label skipped\n"
     );
 }
 
@@ -97,6 +97,46 @@ fn suggest_writes_a_label_file_that_update_takes() {
         stderr(&o)
     );
     assert!(!d.path().join("m3.model").exists());
+}
+
+/// `--suggest K` refuses what cannot act (exit 2, one line, nothing written): --every,
+/// the interactive program's re-ranking, and K = 0, which wrote a header alone (as
+/// pitchsift-predict refuses `--explain 0`). Both used to exit 0.
+#[test]
+fn suggest_refuses_every_and_zero_rows() {
+    let d = setup();
+    let base = ["--model", "m.model", "--input", "pool.csv", "-o", "s.csv"];
+    let cases: [(&[&str], &str); 3] = [
+        (
+            &["--suggest", "3", "--every", "5"],
+            "--every has no use with --suggest",
+        ),
+        (
+            &["--every=10", "--suggest=3"],
+            "--every has no use with --suggest",
+        ),
+        (&["--suggest", "0"], "--suggest needs at least 1 row"),
+    ];
+    for (extra, says) in cases {
+        let o = run_in(LABEL, &[&base[..], extra].concat(), d.path());
+        let err = stderr(&o);
+        assert_eq!(o.status.code(), Some(2), "{extra:?}: {err}");
+        assert!(
+            err.contains(says) && err.lines().count() == 1,
+            "{extra:?}: {err}"
+        );
+        assert!(!d.path().join("s.csv").exists(), "{extra:?}");
+    }
+    ok(&run_in(
+        LABEL,
+        &[&base[..], &["--suggest", "1"]].concat(),
+        d.path(),
+    ));
+    let rows = csv::Reader::from_path(d.path().join("s.csv"))
+        .unwrap()
+        .records()
+        .count();
+    assert_eq!(rows, 1);
 }
 
 #[test]

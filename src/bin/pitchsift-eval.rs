@@ -172,7 +172,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     // (output::commit): an interrupt leaves all of them old or all new.
     let mut ready = Vec::new();
     let mut written = None;
-    let outcome = if let Some(model) = &cli.model_file {
+    let (outcome, table) = if let Some(model) = &cli.model_file {
         let mut tests = cli.test.clone();
         tests.extend(cli.inputs.iter().cloned());
         if tests.is_empty() {
@@ -183,11 +183,13 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             clf.calibration = None;
         }
         let csv = cli.csv.options(Some(&cli.train.label_col));
-        eval::evaluate_model(&clf, model, &tests, &csv, cli.min_confidence)?
+        let outcome = eval::evaluate_model(&clf, model, &tests, &csv, cli.min_confidence)?;
+        (outcome, String::new())
     } else {
         cross_validate(&cli, &mut ready, &mut written)?
     };
-    print!("{}", outcome.text());
+    // Before the files are renamed: a full stdout fails the run, a closed pipe does not.
+    common::print(&format!("{table}{}", outcome.text()))?;
     if !cli.run.quiet {
         eprintln!(
             "pitchsift-eval: {} rows evaluated in {:.2}s",
@@ -211,14 +213,14 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// --cv and --grid: read the corpora, check the folds, cross-validate; the
-/// --predictions or -o file is added to `ready`, and what to say once -o is written to
-/// `written`.
+/// --cv and --grid: read the corpora, check the folds, cross-validate; the outcome and
+/// the grid's table (for stdout). The --predictions or -o file is added to `ready`, and
+/// what to say once -o is written to `written`.
 fn cross_validate(
     cli: &Cli,
     ready: &mut Vec<Ready>,
     written: &mut Option<String>,
-) -> anyhow::Result<Outcome> {
+) -> anyhow::Result<(Outcome, String)> {
     if cli.inputs.is_empty() {
         return Err(Usage("give the labelled corpus files to cross-validate".into()).into());
     }
@@ -230,6 +232,10 @@ fn cross_validate(
         group_col: cli.group_col.as_deref(),
     };
     let data = Dataset::from_sources(&sources, &csv)?;
+    if data.held_out_rows() == 0 {
+        let inputs = pitchsift::corpus::describe(&cli.inputs);
+        return Err(pitchsift::Error::EmptyCorpus { inputs }.into());
+    }
     let k = cli.cv.unwrap_or(5);
     check_k(&data, k).map_err(|e| Usage(e.to_string()))?;
     // The fold assignment is checked once here (too many folds for the groups is a
@@ -260,25 +266,19 @@ fn cross_validate(
                 Usage("--predictions takes one cross-validation (no --cv-repeat)".into()).into(),
             );
         }
-        let steps = if o.calibration.is_some() {
-            1
-        } else {
-            o.seeds().len()
-        } * 2
-            * k;
-        let progress = cli.run.steps(steps, "pitchsift-eval");
+        let runs = o.calibration.map_or(o.seeds().len(), |_| 1);
+        let progress = cli.run.steps(runs * 2 * k, "pitchsift-eval");
         let (outcome, per_row) = crossval::cross_validate(&data, &params, &o, &progress)?;
         drop(progress);
         if let Some(path) = &cli.predictions {
             ready.push(prepare(path, &crossval::predictions_csv(&data, &per_row))?);
         }
-        return Ok(outcome);
+        return Ok((outcome, String::new()));
     }
     let groups = grid::configurations(&cli.grid_spec, &params).map_err(common::usage)?;
     let progress = cli.run.steps(grid::steps(&groups, &o), "pitchsift-eval");
     let found = grid::search(&data, &groups, &o, &progress)?;
     drop(progress);
-    println!("{}", found.table);
     if let Some(out) = &cli.output {
         let clf = data.train(&found.best, &pitchsift::corpus::describe(&cli.inputs))?;
         ready.push(model_file::prepare(&clf, out)?);
@@ -288,5 +288,5 @@ fn cross_validate(
             out.display()
         ));
     }
-    Ok(found.outcome)
+    Ok((found.outcome, format!("{}\n", found.table)))
 }

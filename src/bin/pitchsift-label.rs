@@ -105,6 +105,10 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     if cli.every == 0 {
         return Err(Usage("--every must be at least 1".into()).into());
     }
+    if cli.suggest == Some(0) {
+        return Err(Usage("--suggest needs at least 1 row".into()).into());
+    }
+    common::unused::label_options()?;
     if cli.seed != 0 && cli.strategy != StrategyArg::Random {
         return Err(Usage("--seed goes with --strategy random".into()).into());
     }

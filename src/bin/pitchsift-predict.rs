@@ -96,9 +96,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         )
         .into());
     }
-    if cli.report.is_some() && !cli.texts.is_empty() {
-        return Err(Usage("--report needs --input or --linkedin".into()).into());
-    }
+    common::unused::predict_options(&cli.texts, !cli.input.is_empty())?;
     if cli.linkedin.as_deref() == Some(Path::new("-")) {
         return Err(Usage(
             "--linkedin reads a file or folder (messages.csv is read twice), not standard input `-`"

@@ -7,12 +7,10 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use clap::parser::ValueSource;
-use clap::{ArgMatches, Args, CommandFactory, FromArgMatches, Parser, ValueEnum};
+use clap::{ArgMatches, CommandFactory, FromArgMatches, Parser, ValueEnum};
 use common::{CsvArgs, TrainArgs, Usage};
-use pitchsift::grow;
 use pitchsift::model_file::{self, Load};
 use pitchsift::nb::calibrate::{self, Method};
-use pitchsift::params::ValidTrainParams;
 use pitchsift::pipeline::train::{self, Calibrate, Corpora, Trainer};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -90,7 +88,13 @@ fn main() -> ExitCode {
 }
 
 fn run(cli: Cli, matches: &ArgMatches) -> anyhow::Result<()> {
-    let params = cli.train.params()?;
+    let given = |id: &str| matches.value_source(id) == Some(ValueSource::CommandLine);
+    // With --update the options are judged against the model's settings, once read.
+    let params = cli
+        .update
+        .is_none()
+        .then(|| cli.train.params())
+        .transpose()?;
     // The corpora are never overwritten; the --update base model may be (documented).
     common::Files::default()
         .read(cli.corpus.iter().chain(&cli.always_train))
@@ -104,7 +108,6 @@ fn run(cli: Cli, matches: &ArgMatches) -> anyhow::Result<()> {
     cli.run.init_threads()?;
     let start = Instant::now();
     if matches!(cli.calibration, CalibrationArg::None) {
-        let given = |id: &str| matches.value_source(id) == Some(ValueSource::CommandLine);
         if let Some(o) = ["group-col", "calibration-folds"]
             .into_iter()
             .find(|o| given(&o.replace('-', "_")))
@@ -130,10 +133,10 @@ fn run(cli: Cli, matches: &ArgMatches) -> anyhow::Result<()> {
     let trainer = match &cli.update {
         Some(path) => {
             let base = model_file::load(path, Load::Full)?;
-            refuse_conflicts(matches, &params, &base.params, path)?;
+            common::update::refuse_conflicts(&cli.train, given, &base.params, path)?;
             Trainer::update(base)
         }
-        None => Trainer::new(params),
+        None => Trainer::new(params.expect("checked without --update")),
     };
     let corpora = Corpora {
         inputs: &cli.corpus,
@@ -163,10 +166,8 @@ fn run(cli: Cli, matches: &ArgMatches) -> anyhow::Result<()> {
     progress.finish();
     if trained.skipped > 0 {
         // Said even with --quiet: rows of the input were not used.
-        eprintln!(
-            "pitchsift-train: {} rows with an empty label skipped",
-            trained.skipped
-        );
+        let (n, s) = (trained.skipped, if trained.skipped == 1 { "" } else { "s" });
+        eprintln!("pitchsift-train: {n} row{s} with an empty label skipped");
     }
     let clf = trained.classifier;
     let trained = start.elapsed();
@@ -223,59 +224,6 @@ fn run(cli: Cli, matches: &ArgMatches) -> anyhow::Result<()> {
     // The process ends here: leave the model's memory (hundreds of MB for a big
     // vocabulary) to the OS instead of freeing it piece by piece.
     std::mem::forget(clf);
-    Ok(())
-}
-
-/// With --update the model's settings rule: a training option given on the command line
-/// must agree with the model, or it is a usage error (a silent override would make the
-/// grown model mean something else than the user asked for). The settings that differ
-/// come from [`grow::differences`]; each is refused when its option was given.
-fn refuse_conflicts(
-    matches: &ArgMatches,
-    given: &ValidTrainParams,
-    model: &ValidTrainParams,
-    path: &std::path::Path,
-) -> anyhow::Result<()> {
-    // The option that sets each setting (`fit.min_df` -> `min_df`, `fit.prior.given.x`
-    // -> `prior`).
-    let option = |setting: &str| match setting.split('.').nth(1).unwrap_or(setting) {
-        "ngram_min" | "ngram_max" => "ngrams".to_string(),
-        "placeholders" => "no_placeholders".into(),
-        "lowercase" => "no_lowercase".into(),
-        s => s.to_string(),
-    };
-    let on_command_line = |id: &str| matches.value_source(id) == Some(ValueSource::CommandLine);
-    let options = TrainArgs::augment_args(clap::Command::new("train"));
-    for (setting, model_value, _) in grow::differences(model, given) {
-        let id = option(&setting);
-        let Some(arg) = options.get_arguments().find(|a| a.get_id() == id.as_str()) else {
-            continue; // a setting no option sets (the tokenisation rules' version)
-        };
-        if !on_command_line(&id) {
-            continue;
-        }
-        let v = model_value.trim_matches('"');
-        let model_value = match id.as_str() {
-            "ngrams" => format!(
-                "{}..{}",
-                model.analyzer().ngram_min,
-                model.analyzer().ngram_max
-            ),
-            "no_placeholders" => format!("placeholders {}", if v == "true" { "on" } else { "off" }),
-            "no_lowercase" => format!("lowercase {}", if v == "true" { "on" } else { "off" }),
-            "hash_bits" if v == "null" => "no feature hashing".into(),
-            "hash_bits" => format!("{v} hash bits"),
-            "prior" => model.fit().prior.to_string(),
-            _ => v.to_string(),
-        };
-        let flag = arg.get_long().unwrap_or(&id);
-        return Err(Usage(format!(
-            "--{flag} contradicts {} (it has {model_value}): --update trains with the \
-             model's own settings; drop --{flag}, or train a new model on all the data",
-            path.display()
-        ))
-        .into());
-    }
     Ok(())
 }
 

@@ -811,7 +811,10 @@ fn csv_error(path: &Path, index: &Mutex<LineIndex>, e: csv::Error) -> Error {
                 line,
                 column: None,
             },
-            message: format!("record has {len} fields, the header has {expected_len}"),
+            message: format!(
+                "record has {len} field{}, the header has {expected_len}",
+                if len == 1 { "" } else { "s" }
+            ),
         },
         other => Error::Csv {
             location: Location {
@@ -866,7 +869,7 @@ mod tests {
         assert_eq!(lines, [3, 5, 7]);
         assert_eq!(
             s.read(&mut row).unwrap_err().to_string(),
-            "l.csv:8: malformed CSV: record has 1 fields, the header has 2"
+            "l.csv:8: malformed CSV: record has 1 field, the header has 2"
         );
     }
 
@@ -956,7 +959,7 @@ mod tests {
         let err = s.read(&mut row).unwrap_err();
         assert_eq!(
             err.to_string(),
-            "r.csv:3: malformed CSV: record has 1 fields, the header has 2"
+            "r.csv:3: malformed CSV: record has 1 field, the header has 2"
         );
     }
 
@@ -1013,7 +1016,7 @@ mod tests {
         assert_eq!(row.line, 2);
         assert_eq!(
             s.read(&mut row).unwrap_err().to_string(),
-            "r.csv:4: malformed CSV: record has 1 fields, the header has 2"
+            "r.csv:4: malformed CSV: record has 1 field, the header has 2"
         );
     }
 

@@ -7,14 +7,14 @@ use std::process::ExitCode;
 
 use clap::{Args, ValueEnum};
 use pitchsift::corpus::{CsvOptions, InvalidUtf8};
-use pitchsift::params::{DocNorm, ModelKind, Prior, TermWeight, TrainParams, ValidTrainParams};
-use pitchsift::text::AnalyzerConfig;
+use pitchsift::params::{DocNorm, ModelKind, Prior, TermWeight};
 
 mod files;
 mod lines;
 mod progress;
 mod signals;
 pub mod unused;
+pub mod update;
 #[allow(unused_imports)] // each binary uses its own part
 pub use files::{export_files, Files, COUNTED_TWICE};
 #[allow(unused_imports)]
@@ -62,6 +62,25 @@ pub fn main_with(name: &str, f: impl FnOnce() -> anyhow::Result<()>) -> ExitCode
             ExitCode::from(if usage { 2 } else { 1 })
         }
     }
+}
+
+/// Write `text` to standard output. A reader that has gone away (a closed pipe) is no
+/// error, so that the run still writes its files and ends with 0; any other failure (a
+/// full disk) is an error naming standard output.
+pub fn print(text: &str) -> anyhow::Result<()> {
+    use std::io::Write;
+    let mut out = pitchsift::io::output::Output::open(None)?;
+    match out.write_all(text.as_bytes()).map_err(|e| out.error(e)) {
+        Ok(()) => out.ready().map(drop),
+        Err(e) => Err(e),
+    }
+    .or_else(|e| {
+        if e.is_broken_pipe() {
+            Ok(())
+        } else {
+            Err(e.into())
+        }
+    })
 }
 
 /// A usage error (exit code 2).
@@ -260,30 +279,6 @@ fn parse_prior(s: &str) -> Result<Prior, String> {
         pitchsift::Error::InvalidParam(m) => m,
         e => e.to_string(),
     })
-}
-
-impl TrainArgs {
-    /// The checked parameters (an invalid value is a usage error).
-    pub fn params(&self) -> anyhow::Result<ValidTrainParams> {
-        let analyzer = AnalyzerConfig {
-            lowercase: !self.no_lowercase,
-            placeholders: !self.no_placeholders,
-            ngram_min: self.ngrams.0,
-            ngram_max: self.ngrams.1,
-            hash_bits: self.hash_bits,
-            ..AnalyzerConfig::default()
-        };
-        let p = TrainParams::default()
-            .analyzer(analyzer)
-            .model(self.model)
-            .alpha(self.alpha)
-            .prior(self.prior.clone())
-            .weight_norm(self.weight_norm)
-            .transforms(self.tf, self.idf, self.norm)
-            .min_df(self.min_df)
-            .max_features(self.max_features);
-        p.check().map_err(|e| Usage(e.to_string()).into())
-    }
 }
 
 /// Rename option `from` to `to` (as `--from V` and `--from=V`) when option `when` is
