@@ -1468,3 +1468,150 @@ fn closed_pipe_downstream_ends_quietly() {
         assert_eq!(stderr(&o), "", "{args:?}");
     }
 }
+
+// ---------------------------------------------------------------------------------------
+// What every output is: its mode, its folder, standard output
+
+const LABEL: &str = env!("CARGO_BIN_EXE_pitchsift-label");
+
+/// `bin args` in `dir` under `umask` (set by a shell for the child alone).
+#[cfg(unix)]
+fn run_umask(bin: &str, args: &[&str], dir: &Path, umask: &str) -> Output {
+    Command::new("sh")
+        .arg("-c")
+        .arg(format!("umask {umask}; exec \"$0\" \"$@\""))
+        .arg(bin)
+        .args(args)
+        .current_dir(dir)
+        .stdin(Stdio::null())
+        .output()
+        .unwrap()
+}
+
+#[cfg(unix)]
+fn mode(p: &Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    fs::metadata(p).unwrap().permissions().mode() & 0o7777
+}
+
+/// Runs that write every kind of output (predictions, report, model, merged model, eval
+/// reports, plots, grid model, suggestions), with the files each writes.
+fn every_output() -> Vec<(&'static str, Vec<&'static str>, Vec<&'static str>)> {
+    vec![
+        (
+            PREDICT,
+            vec![
+                "-m",
+                "ref.model",
+                "-i",
+                "in.csv",
+                "-o",
+                "p.csv",
+                "--report",
+                "r.html",
+            ],
+            vec!["p.csv", "r.html"],
+        ),
+        (TRAIN, vec!["ref.csv", "-o", "t.model"], vec!["t.model"]),
+        (MERGE, vec!["ref.model", "-o", "m.model"], vec!["m.model"]),
+        (
+            EVAL,
+            vec![
+                "--cv",
+                "2",
+                "ref.csv",
+                "--json",
+                "e.json",
+                "--markdown",
+                "e.md",
+                "--predictions",
+                "e.csv",
+                "--plot",
+                "plots",
+            ],
+            vec![
+                "e.json",
+                "e.md",
+                "e.csv",
+                "plots/confusion.svg",
+                "plots/reliability.svg",
+            ],
+        ),
+        (
+            EVAL,
+            vec!["--grid", "ref.csv", "--grid-alpha", "1", "-o", "g.model"],
+            vec!["g.model"],
+        ),
+        (
+            LABEL,
+            vec![
+                "--model",
+                "ref.model",
+                "--input",
+                "in.csv",
+                "--suggest",
+                "1",
+                "-o",
+                "s.csv",
+            ],
+            vec!["s.csv"],
+        ),
+    ]
+}
+
+/// Outputs hold people's messages: a new output file gets 0666 less the umask, like any
+/// program's new file, and a replaced one keeps its mode. Every output was 0644 whatever
+/// the umask (`umask 077` gave world-readable predictions) and whatever the mode of the
+/// file it replaced (a 0600 file became 0644).
+#[cfg(unix)]
+#[test]
+fn outputs_follow_the_umask_and_keep_a_replaced_files_mode() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    reference_model(d);
+    fs::write(
+        d.join("in.csv"),
+        b"id,text\n1,quick demo this week?\n2,lunch?\n",
+    )
+    .unwrap();
+    for (umask, want) in [("077", 0o600), ("027", 0o640), ("022", 0o644)] {
+        for (bin, args, files) in every_output() {
+            for f in &files {
+                let _ = fs::remove_file(d.join(f));
+            }
+            let mut args = args.clone();
+            args.push("-q");
+            let o = run_umask(bin, &args, d, umask);
+            assert_ok(&o);
+            for f in &files {
+                assert_eq!(mode(&d.join(f)), want, "umask {umask}: {f} of {args:?}");
+            }
+        }
+    }
+    // A replaced file keeps its mode, narrower or wider than the umask gives.
+    for (umask, old) in [("022", 0o600), ("077", 0o640), ("077", 0o664)] {
+        for (bin, args, files) in every_output() {
+            for f in &files {
+                fs::write(d.join(f), b"old").unwrap();
+                fs::set_permissions(d.join(f), fs::Permissions::from_mode(old)).unwrap();
+            }
+            let mut args = args.clone();
+            args.push("-q");
+            assert_ok(&run_umask(bin, &args, d, umask));
+            for f in &files {
+                assert_ne!(fs::read(d.join(f)).unwrap(), b"old", "{f} replaced");
+                assert_eq!(mode(&d.join(f)), old, "umask {umask}: {f} of {args:?}");
+            }
+        }
+    }
+    // An output that is a symbolic link is replaced by a regular file (README): the link's
+    // target is untouched.
+    fs::write(d.join("target.csv"), b"kept").unwrap();
+    std::os::unix::fs::symlink("target.csv", d.join("link.csv")).unwrap();
+    let args = ["-m", "ref.model", "-i", "in.csv", "-o", "link.csv", "-q"];
+    assert_ok(&run_in(PREDICT, &args, d));
+    assert!(fs::symlink_metadata(d.join("link.csv")).unwrap().is_file());
+    assert_eq!(fs::read(d.join("target.csv")).unwrap(), b"kept");
+    assert!(temps(d).is_empty());
+}
