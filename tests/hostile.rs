@@ -1615,3 +1615,102 @@ fn outputs_follow_the_umask_and_keep_a_replaced_files_mode() {
     assert_eq!(fs::read(d.join("target.csv")).unwrap(), b"kept");
     assert!(temps(d).is_empty());
 }
+
+/// An output folder that takes no new file (procfs, even for root) is found before any
+/// input is read, for every output of every binary: the corpus here has invalid UTF-8 on
+/// its last line and the merge's second model is not a model, and the error is about the
+/// output, naming the path given (not a temporary file). Train, merge and eval used to
+/// read and fit everything first, then fail on `.pitchsift-XXXX.tmp`.
+#[test]
+fn unwritable_output_folder_is_found_before_the_work() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    reference_model(d);
+    let mut data = to_csv(&["label", "text"], &tiny_rows(), b',', b"\n");
+    data.extend_from_slice(b"sales,caf\xE9 demo\n");
+    fs::write(d.join("late.csv"), &data).unwrap();
+    fs::write(d.join("bad.model"), b"not a model").unwrap();
+    let cases: [(&str, &[&str], &str); 10] = [
+        (TRAIN, &["late.csv", "-o", "/proc/m.model"], "/proc/m.model"),
+        (
+            MERGE,
+            &["ref.model", "bad.model", "-o", "/proc/m.model"],
+            "/proc/m.model",
+        ),
+        (
+            EVAL,
+            &["--cv", "2", "late.csv", "--json", "/proc/r.json"],
+            "/proc/r.json",
+        ),
+        (
+            EVAL,
+            &["--cv", "2", "late.csv", "--markdown", "/proc/r.md"],
+            "/proc/r.md",
+        ),
+        (
+            EVAL,
+            &["--cv", "2", "late.csv", "--predictions", "/proc/p.csv"],
+            "/proc/p.csv",
+        ),
+        (
+            EVAL,
+            &["--cv", "2", "late.csv", "--plot", "/proc/plots"],
+            "/proc/plots",
+        ),
+        (
+            EVAL,
+            &[
+                "--grid",
+                "late.csv",
+                "--grid-alpha",
+                "1",
+                "-o",
+                "/proc/b.model",
+            ],
+            "/proc/b.model",
+        ),
+        (
+            EVAL,
+            &[
+                "--model",
+                "bad.model",
+                "--test",
+                "late.csv",
+                "--json",
+                "/proc/r.json",
+            ],
+            "/proc/r.json",
+        ),
+        (
+            PREDICT,
+            &["-m", "ref.model", "-i", "late.csv", "-o", "/proc/p.csv"],
+            "/proc/p.csv",
+        ),
+        (
+            LABEL,
+            &[
+                "--model",
+                "ref.model",
+                "--input",
+                "late.csv",
+                "--suggest",
+                "2",
+                "-o",
+                "/proc/s.csv",
+            ],
+            "/proc/s.csv",
+        ),
+    ];
+    for (bin, args, path) in cases {
+        let o = run_in(bin, args, d);
+        assert_bad_data(&o, &[path, "cannot write in /proc"]);
+        let e = stderr(&o);
+        assert!(
+            !e.contains("UTF-8") && !e.contains("bad.model"),
+            "{args:?}: {e}"
+        );
+        assert!(!e.contains(".pitchsift-"), "{args:?}: {e}");
+        assert!(o.stdout.is_empty(), "{args:?}");
+    }
+    assert!(temps(d).is_empty());
+}

@@ -335,7 +335,7 @@ impl Pending {
             use std::os::unix::fs::PermissionsExt;
             b.permissions(std::fs::Permissions::from_mode(m.unwrap_or(0o666)));
         }
-        let tmp = b.tempfile_in(dir)?;
+        let tmp = b.tempfile_in(dir).map_err(bare)?;
         reg.push(tmp.path().to_path_buf());
         Ok(Pending {
             tmp: Some(tmp),
@@ -375,7 +375,7 @@ impl Pending {
         let tmp = self.tmp.take().expect("a pending file until persisted");
         let mut reg = registry();
         let name = tmp.path().to_path_buf();
-        let r = tmp.persist(path).map(drop).map_err(|e| e.error);
+        let r = tmp.persist(path).map(drop).map_err(|e| bare(e.error));
         // On failure the temporary file was removed just now, still under the lock.
         unregister(&mut reg, &name);
         r
@@ -401,6 +401,19 @@ impl Write for Pending {
 
     fn flush(&mut self) -> io::Result<()> {
         self.file_mut().flush()
+    }
+}
+
+/// An error of the temporary file without its name (tempfile adds ` at path "..."`):
+/// errors name the output the user gave, never a temporary file.
+fn bare(e: io::Error) -> io::Error {
+    if e.raw_os_error().is_some() {
+        return e;
+    }
+    let msg = e.to_string();
+    match msg.split_once(" at path ") {
+        Some((m, _)) => io::Error::new(e.kind(), m.to_string()),
+        None => e,
     }
 }
 
@@ -444,4 +457,21 @@ pub fn remove_pending() -> PendingRemoved {
 /// The temporary files of this process's unfinished outputs (see [`remove_pending`]).
 pub fn pending() -> Vec<PathBuf> {
     registry().clone()
+}
+
+#[cfg(all(test, target_os = "linux"))]
+mod tests {
+    use super::*;
+
+    /// A temporary file that cannot be created (procfs takes none, even from root): the
+    /// error names the output, never the temporary file's name.
+    #[test]
+    fn an_output_that_cannot_be_created_is_named_not_its_temporary_file() {
+        let e = Output::create(Path::new("/proc/out.csv"))
+            .err()
+            .expect("procfs takes no new file")
+            .to_string();
+        assert!(e.contains("/proc/out.csv"), "{e}");
+        assert!(!e.contains(".pitchsift-"), "{e}");
+    }
 }

@@ -1,6 +1,7 @@
 //! The files one run reads and writes, checked before any work: inputs exist, standard
 //! input is read once, no output replaces an input or another output, and every output's
-//! folder exists. A run that would fail on them fails at once, with nothing written.
+//! folder exists and takes a new file. A run that would fail on them fails at once, with
+//! nothing written.
 
 use std::path::{Path, PathBuf};
 
@@ -14,8 +15,6 @@ pub struct Files {
     kept: Vec<PathBuf>,
     /// Output files, each with whether its folder must exist already.
     written: Vec<(&'static str, PathBuf, bool)>,
-    /// Outputs whose folder must also take a new file now (see [`Files::appends`]).
-    appended: Vec<PathBuf>,
     /// Sets of inputs that must be distinct files, each with why (see [`check_distinct`]).
     distinct: Vec<(Vec<PathBuf>, &'static str)>,
 }
@@ -62,8 +61,7 @@ impl Files {
     /// (pitchsift-label's answers): an output, so never one of the inputs, whose folder
     /// must exist and take a new file before any work (a change lost to an unwritable
     /// folder would be an answer lost).
-    pub fn appends(mut self, what: &'static str, path: Option<&PathBuf>) -> Self {
-        self.appended.extend(path.cloned());
+    pub fn appends(self, what: &'static str, path: Option<&PathBuf>) -> Self {
         self.writes(what, path)
     }
 
@@ -129,7 +127,13 @@ impl Files {
                 ));
             }
         }
-        for (what, p, _) in self.written.iter().filter(|w| w.2) {
+        // Devices (`/dev/null`) are written in place.
+        let files = || {
+            self.written
+                .iter()
+                .filter(|(_, p, _)| !pitchsift::io::output::is_special(p))
+        };
+        for (what, p, _) in files().filter(|w| w.2) {
             if p.is_dir() {
                 return Err(io_error(
                     p,
@@ -148,12 +152,16 @@ impl Files {
                 }
             }
         }
-        for p in &self.appended {
-            let dir = folder_of(p);
+        // Every folder must take a new file now, not after the work (a read-only file
+        // system, no permission). A folder the run creates is probed in its nearest
+        // existing ancestor, where it will be created.
+        for (_, p, _) in files() {
+            let mut dir = folder_of(p);
+            while !dir.exists() && folder_of(dir) != dir {
+                dir = folder_of(dir);
+            }
             // Registered, so that an interrupt in this instant removes it too.
-            let probe = pitchsift::io::output::Pending::new(dir);
-            if let Err(e) = probe {
-                let e = std::io::Error::from(e.kind());
+            if let Err(e) = pitchsift::io::output::Pending::new(dir) {
                 return Err(io_error(
                     p,
                     format!("cannot write in {}: {e}", dir.display()),
