@@ -1714,3 +1714,136 @@ fn unwritable_output_folder_is_found_before_the_work() {
     }
     assert!(temps(d).is_empty());
 }
+
+/// `-o -` is standard output, as `-` is everywhere else, for the outputs that are text:
+/// predict's predictions and report, eval's JSON, Markdown and predictions (written
+/// instead of the text report), label's suggestions; a model cannot be standard output
+/// (train, merge, eval --grid -o: usage, exit 2), nor the label file or a plot folder.
+/// Every tool used to write a file named `-` and nothing to standard output.
+#[test]
+fn dash_output_is_standard_output_or_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    reference_model(d);
+    fs::write(
+        d.join("in.csv"),
+        b"id,text\n1,quick demo this week?\n2,lunch?\n",
+    )
+    .unwrap();
+    let out = |bin: &str, args: &[&str]| {
+        let o = run_in(bin, args, d);
+        assert_ok(&o);
+        o.stdout
+    };
+    // The same run to a file and to `-`: standard output holds the file's bytes alone
+    // (eval's text report is left out).
+    let cases: [(&str, &[&str], &str); 7] = [
+        (
+            PREDICT,
+            &["-m", "ref.model", "-i", "in.csv", "-q", "-o"],
+            "p.csv",
+        ),
+        (
+            PREDICT,
+            &["-m", "ref.model", "-i", "in.csv", "-q", "-f", "jsonl", "-o"],
+            "p.jsonl",
+        ),
+        (EVAL, &["--cv", "2", "ref.csv", "-q", "--json"], "e.json"),
+        (EVAL, &["--cv", "2", "ref.csv", "-q", "--markdown"], "e.md"),
+        (
+            EVAL,
+            &["--cv", "2", "ref.csv", "-q", "--predictions"],
+            "e.csv",
+        ),
+        (
+            EVAL,
+            &["--grid", "ref.csv", "--grid-alpha", "0.5,1", "-q", "--json"],
+            "g.json",
+        ),
+        (
+            LABEL,
+            &[
+                "--model",
+                "ref.model",
+                "--input",
+                "in.csv",
+                "--suggest",
+                "2",
+                "-q",
+                "-o",
+            ],
+            "s.csv",
+        ),
+    ];
+    for (bin, args, file) in cases {
+        out(bin, &[args, &[file]].concat());
+        let written = fs::read(d.join(file)).unwrap();
+        assert!(!written.is_empty());
+        assert_eq!(out(bin, &[args, &["-"]].concat()), written, "{args:?}");
+        assert!(!d.join("-").exists(), "{args:?}");
+    }
+    // The predictions to a file, the report to standard output.
+    let args = [
+        "-m",
+        "ref.model",
+        "-i",
+        "in.csv",
+        "-q",
+        "-o",
+        "p2.csv",
+        "--report",
+        "-",
+    ];
+    let html = String::from_utf8(out(PREDICT, &args)).unwrap();
+    assert!(html.starts_with("<!DOCTYPE html>"), "{html:.100}");
+    assert_eq!(
+        fs::read(d.join("p2.csv")).unwrap(),
+        fs::read(d.join("p.csv")).unwrap()
+    );
+    // Refused: two outputs on standard output, a model, a label file, a plot folder.
+    let refused: [(&str, &[&str], &str); 7] = [
+        (
+            PREDICT,
+            &["-m", "ref.model", "-i", "in.csv", "--report", "-"],
+            "both be written to standard output",
+        ),
+        (
+            EVAL,
+            &["--cv", "2", "ref.csv", "--json", "-", "--markdown", "-"],
+            "both be written to standard output",
+        ),
+        (
+            TRAIN,
+            &["ref.csv", "-o", "-"],
+            "the output -: a model cannot be written to standard output",
+        ),
+        (
+            MERGE,
+            &["ref.model", "-o", "-"],
+            "the output -: a model cannot be written to standard output",
+        ),
+        (
+            EVAL,
+            &["--grid", "ref.csv", "--grid-alpha", "1", "-o", "-"],
+            "-o/--output -: a model cannot be written to standard output",
+        ),
+        (
+            LABEL,
+            &["--model", "ref.model", "--input", "in.csv", "--labels", "-"],
+            "--labels -: it is read back",
+        ),
+        (
+            EVAL,
+            &["--cv", "2", "ref.csv", "--plot", "-"],
+            "--plot -: it writes files into a folder",
+        ),
+    ];
+    for (bin, args, what) in refused {
+        let o = run_in(bin, args, d);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {}", stderr(&o));
+        assert!(stderr(&o).contains(what), "{args:?}: {}", stderr(&o));
+        assert_eq!(stderr(&o).trim_end().lines().count(), 1, "{}", stderr(&o));
+        assert!(o.stdout.is_empty(), "{args:?}");
+        assert!(!d.join("-").exists(), "{args:?}");
+    }
+}

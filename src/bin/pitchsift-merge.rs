@@ -39,7 +39,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             &cli.models,
             "a merge adds the counts of disjoint parts, so a model given twice would count twice",
         )
-        .writes("the output", Some(&cli.output))
+        .writes_model("the output", Some(&cli.output))
         .check()?;
     cli.run.init_threads()?;
     let start = Instant::now();
