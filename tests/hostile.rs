@@ -1847,3 +1847,42 @@ fn dash_output_is_standard_output_or_refused() {
         assert!(!d.join("-").exists(), "{args:?}");
     }
 }
+
+/// `pitchsift-merge a.model b.model -o a.model` replaced one of its inputs (exit 0);
+/// like every other tool it now refuses an output that is an input, under any spelling
+/// or hard link, as usage (exit 2), and leaves the model as it was.
+#[test]
+fn merge_refuses_to_replace_one_of_its_models() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let model = reference_model(d);
+    fs::write(
+        d.join("b.csv"),
+        b"label,text\nsales,a brand new demo offer\nhr,a job\n",
+    )
+    .unwrap();
+    assert_ok(&train(d, "b.csv", "b.model", &[]));
+    fs::hard_link(d.join("ref.model"), d.join("link.model")).unwrap();
+    let cases: [&[&str]; 3] = [
+        &["ref.model", "b.model", "-o", "ref.model"],
+        &["b.model", "ref.model", "-o", "./ref.model"],
+        &["link.model", "b.model", "-o", "ref.model"],
+    ];
+    for args in cases {
+        let o = run_in(MERGE, args, d);
+        let e = stderr(&o);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {e}");
+        assert!(
+            e.contains("is the input") && e.contains("overwritten"),
+            "{args:?}: {e}"
+        );
+        assert_eq!(fs::read(d.join("ref.model")).unwrap(), model, "{args:?}");
+    }
+    assert!(temps(d).is_empty());
+    // Another output file is fine.
+    assert_ok(&run_in(
+        MERGE,
+        &["ref.model", "b.model", "-o", "ab.model", "-q"],
+        d,
+    ));
+}
