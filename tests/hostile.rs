@@ -1468,3 +1468,421 @@ fn closed_pipe_downstream_ends_quietly() {
         assert_eq!(stderr(&o), "", "{args:?}");
     }
 }
+
+// ---------------------------------------------------------------------------------------
+// What every output is: its mode, its folder, standard output
+
+const LABEL: &str = env!("CARGO_BIN_EXE_pitchsift-label");
+
+/// `bin args` in `dir` under `umask` (set by a shell for the child alone).
+#[cfg(unix)]
+fn run_umask(bin: &str, args: &[&str], dir: &Path, umask: &str) -> Output {
+    Command::new("sh")
+        .arg("-c")
+        .arg(format!("umask {umask}; exec \"$0\" \"$@\""))
+        .arg(bin)
+        .args(args)
+        .current_dir(dir)
+        .stdin(Stdio::null())
+        .output()
+        .unwrap()
+}
+
+#[cfg(unix)]
+fn mode(p: &Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    fs::metadata(p).unwrap().permissions().mode() & 0o7777
+}
+
+/// Runs that write every kind of output (predictions, report, model, merged model, eval
+/// reports, plots, grid model, suggestions), with the files each writes.
+fn every_output() -> Vec<(&'static str, Vec<&'static str>, Vec<&'static str>)> {
+    vec![
+        (
+            PREDICT,
+            vec![
+                "-m",
+                "ref.model",
+                "-i",
+                "in.csv",
+                "-o",
+                "p.csv",
+                "--report",
+                "r.html",
+            ],
+            vec!["p.csv", "r.html"],
+        ),
+        (TRAIN, vec!["ref.csv", "-o", "t.model"], vec!["t.model"]),
+        (MERGE, vec!["ref.model", "-o", "m.model"], vec!["m.model"]),
+        (
+            EVAL,
+            vec![
+                "--cv",
+                "2",
+                "ref.csv",
+                "--json",
+                "e.json",
+                "--markdown",
+                "e.md",
+                "--predictions",
+                "e.csv",
+                "--plot",
+                "plots",
+            ],
+            vec![
+                "e.json",
+                "e.md",
+                "e.csv",
+                "plots/confusion.svg",
+                "plots/reliability.svg",
+            ],
+        ),
+        (
+            EVAL,
+            vec!["--grid", "ref.csv", "--grid-alpha", "1", "-o", "g.model"],
+            vec!["g.model"],
+        ),
+        (
+            LABEL,
+            vec![
+                "--model",
+                "ref.model",
+                "--input",
+                "in.csv",
+                "--suggest",
+                "1",
+                "-o",
+                "s.csv",
+            ],
+            vec!["s.csv"],
+        ),
+    ]
+}
+
+/// Outputs hold people's messages: a new output file gets 0666 less the umask, like any
+/// program's new file, and a replaced one keeps its mode. Every output was 0644 whatever
+/// the umask (`umask 077` gave world-readable predictions) and whatever the mode of the
+/// file it replaced (a 0600 file became 0644).
+#[cfg(unix)]
+#[test]
+fn outputs_follow_the_umask_and_keep_a_replaced_files_mode() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    reference_model(d);
+    fs::write(
+        d.join("in.csv"),
+        b"id,text\n1,quick demo this week?\n2,lunch?\n",
+    )
+    .unwrap();
+    for (umask, want) in [("077", 0o600), ("027", 0o640), ("022", 0o644)] {
+        for (bin, args, files) in every_output() {
+            for f in &files {
+                let _ = fs::remove_file(d.join(f));
+            }
+            let mut args = args.clone();
+            args.push("-q");
+            let o = run_umask(bin, &args, d, umask);
+            assert_ok(&o);
+            for f in &files {
+                assert_eq!(mode(&d.join(f)), want, "umask {umask}: {f} of {args:?}");
+            }
+        }
+    }
+    // A replaced file keeps its mode, narrower or wider than the umask gives.
+    for (umask, old) in [("022", 0o600), ("077", 0o640), ("077", 0o664)] {
+        for (bin, args, files) in every_output() {
+            for f in &files {
+                fs::write(d.join(f), b"old").unwrap();
+                fs::set_permissions(d.join(f), fs::Permissions::from_mode(old)).unwrap();
+            }
+            let mut args = args.clone();
+            args.push("-q");
+            assert_ok(&run_umask(bin, &args, d, umask));
+            for f in &files {
+                assert_ne!(fs::read(d.join(f)).unwrap(), b"old", "{f} replaced");
+                assert_eq!(mode(&d.join(f)), old, "umask {umask}: {f} of {args:?}");
+            }
+        }
+    }
+    // An output that is a symbolic link is replaced by a regular file (README): the link's
+    // target is untouched.
+    fs::write(d.join("target.csv"), b"kept").unwrap();
+    std::os::unix::fs::symlink("target.csv", d.join("link.csv")).unwrap();
+    let args = ["-m", "ref.model", "-i", "in.csv", "-o", "link.csv", "-q"];
+    assert_ok(&run_in(PREDICT, &args, d));
+    assert!(fs::symlink_metadata(d.join("link.csv")).unwrap().is_file());
+    assert_eq!(fs::read(d.join("target.csv")).unwrap(), b"kept");
+    assert!(temps(d).is_empty());
+}
+
+/// An output folder that takes no new file (procfs, even for root) is found before any
+/// input is read, for every output of every binary: the corpus here has invalid UTF-8 on
+/// its last line and the merge's second model is not a model, and the error is about the
+/// output, naming the path given (not a temporary file). Train, merge and eval used to
+/// read and fit everything first, then fail on `.pitchsift-XXXX.tmp`.
+#[test]
+fn unwritable_output_folder_is_found_before_the_work() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    reference_model(d);
+    let mut data = to_csv(&["label", "text"], &tiny_rows(), b',', b"\n");
+    data.extend_from_slice(b"sales,caf\xE9 demo\n");
+    fs::write(d.join("late.csv"), &data).unwrap();
+    fs::write(d.join("bad.model"), b"not a model").unwrap();
+    let cases: [(&str, &[&str], &str); 10] = [
+        (TRAIN, &["late.csv", "-o", "/proc/m.model"], "/proc/m.model"),
+        (
+            MERGE,
+            &["ref.model", "bad.model", "-o", "/proc/m.model"],
+            "/proc/m.model",
+        ),
+        (
+            EVAL,
+            &["--cv", "2", "late.csv", "--json", "/proc/r.json"],
+            "/proc/r.json",
+        ),
+        (
+            EVAL,
+            &["--cv", "2", "late.csv", "--markdown", "/proc/r.md"],
+            "/proc/r.md",
+        ),
+        (
+            EVAL,
+            &["--cv", "2", "late.csv", "--predictions", "/proc/p.csv"],
+            "/proc/p.csv",
+        ),
+        (
+            EVAL,
+            &["--cv", "2", "late.csv", "--plot", "/proc/plots"],
+            "/proc/plots",
+        ),
+        (
+            EVAL,
+            &[
+                "--grid",
+                "late.csv",
+                "--grid-alpha",
+                "1",
+                "-o",
+                "/proc/b.model",
+            ],
+            "/proc/b.model",
+        ),
+        (
+            EVAL,
+            &[
+                "--model",
+                "bad.model",
+                "--test",
+                "late.csv",
+                "--json",
+                "/proc/r.json",
+            ],
+            "/proc/r.json",
+        ),
+        (
+            PREDICT,
+            &["-m", "ref.model", "-i", "late.csv", "-o", "/proc/p.csv"],
+            "/proc/p.csv",
+        ),
+        (
+            LABEL,
+            &[
+                "--model",
+                "ref.model",
+                "--input",
+                "late.csv",
+                "--suggest",
+                "2",
+                "-o",
+                "/proc/s.csv",
+            ],
+            "/proc/s.csv",
+        ),
+    ];
+    for (bin, args, path) in cases {
+        let o = run_in(bin, args, d);
+        assert_bad_data(&o, &[path, "cannot write in /proc"]);
+        let e = stderr(&o);
+        assert!(
+            !e.contains("UTF-8") && !e.contains("bad.model"),
+            "{args:?}: {e}"
+        );
+        assert!(!e.contains(".pitchsift-"), "{args:?}: {e}");
+        assert!(o.stdout.is_empty(), "{args:?}");
+    }
+    assert!(temps(d).is_empty());
+}
+
+/// `-o -` is standard output, as `-` is everywhere else, for the outputs that are text:
+/// predict's predictions and report, eval's JSON, Markdown and predictions (written
+/// instead of the text report), label's suggestions; a model cannot be standard output
+/// (train, merge, eval --grid -o: usage, exit 2), nor the label file or a plot folder.
+/// Every tool used to write a file named `-` and nothing to standard output.
+#[test]
+fn dash_output_is_standard_output_or_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    reference_model(d);
+    fs::write(
+        d.join("in.csv"),
+        b"id,text\n1,quick demo this week?\n2,lunch?\n",
+    )
+    .unwrap();
+    let out = |bin: &str, args: &[&str]| {
+        let o = run_in(bin, args, d);
+        assert_ok(&o);
+        o.stdout
+    };
+    // The same run to a file and to `-`: standard output holds the file's bytes alone
+    // (eval's text report is left out).
+    let cases: [(&str, &[&str], &str); 7] = [
+        (
+            PREDICT,
+            &["-m", "ref.model", "-i", "in.csv", "-q", "-o"],
+            "p.csv",
+        ),
+        (
+            PREDICT,
+            &["-m", "ref.model", "-i", "in.csv", "-q", "-f", "jsonl", "-o"],
+            "p.jsonl",
+        ),
+        (EVAL, &["--cv", "2", "ref.csv", "-q", "--json"], "e.json"),
+        (EVAL, &["--cv", "2", "ref.csv", "-q", "--markdown"], "e.md"),
+        (
+            EVAL,
+            &["--cv", "2", "ref.csv", "-q", "--predictions"],
+            "e.csv",
+        ),
+        (
+            EVAL,
+            &["--grid", "ref.csv", "--grid-alpha", "0.5,1", "-q", "--json"],
+            "g.json",
+        ),
+        (
+            LABEL,
+            &[
+                "--model",
+                "ref.model",
+                "--input",
+                "in.csv",
+                "--suggest",
+                "2",
+                "-q",
+                "-o",
+            ],
+            "s.csv",
+        ),
+    ];
+    for (bin, args, file) in cases {
+        out(bin, &[args, &[file]].concat());
+        let written = fs::read(d.join(file)).unwrap();
+        assert!(!written.is_empty());
+        assert_eq!(out(bin, &[args, &["-"]].concat()), written, "{args:?}");
+        assert!(!d.join("-").exists(), "{args:?}");
+    }
+    // The predictions to a file, the report to standard output.
+    let args = [
+        "-m",
+        "ref.model",
+        "-i",
+        "in.csv",
+        "-q",
+        "-o",
+        "p2.csv",
+        "--report",
+        "-",
+    ];
+    let html = String::from_utf8(out(PREDICT, &args)).unwrap();
+    assert!(html.starts_with("<!DOCTYPE html>"), "{html:.100}");
+    assert_eq!(
+        fs::read(d.join("p2.csv")).unwrap(),
+        fs::read(d.join("p.csv")).unwrap()
+    );
+    // Refused: two outputs on standard output, a model, a label file, a plot folder.
+    let refused: [(&str, &[&str], &str); 7] = [
+        (
+            PREDICT,
+            &["-m", "ref.model", "-i", "in.csv", "--report", "-"],
+            "both be written to standard output",
+        ),
+        (
+            EVAL,
+            &["--cv", "2", "ref.csv", "--json", "-", "--markdown", "-"],
+            "both be written to standard output",
+        ),
+        (
+            TRAIN,
+            &["ref.csv", "-o", "-"],
+            "the output -: a model cannot be written to standard output",
+        ),
+        (
+            MERGE,
+            &["ref.model", "-o", "-"],
+            "the output -: a model cannot be written to standard output",
+        ),
+        (
+            EVAL,
+            &["--grid", "ref.csv", "--grid-alpha", "1", "-o", "-"],
+            "-o/--output -: a model cannot be written to standard output",
+        ),
+        (
+            LABEL,
+            &["--model", "ref.model", "--input", "in.csv", "--labels", "-"],
+            "--labels -: it is read back",
+        ),
+        (
+            EVAL,
+            &["--cv", "2", "ref.csv", "--plot", "-"],
+            "--plot -: it writes files into a folder",
+        ),
+    ];
+    for (bin, args, what) in refused {
+        let o = run_in(bin, args, d);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {}", stderr(&o));
+        assert!(stderr(&o).contains(what), "{args:?}: {}", stderr(&o));
+        assert_eq!(stderr(&o).trim_end().lines().count(), 1, "{}", stderr(&o));
+        assert!(o.stdout.is_empty(), "{args:?}");
+        assert!(!d.join("-").exists(), "{args:?}");
+    }
+}
+
+/// `pitchsift-merge a.model b.model -o a.model` replaced one of its inputs (exit 0);
+/// like every other tool it now refuses an output that is an input, under any spelling
+/// or hard link, as usage (exit 2), and leaves the model as it was.
+#[test]
+fn merge_refuses_to_replace_one_of_its_models() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let model = reference_model(d);
+    fs::write(
+        d.join("b.csv"),
+        b"label,text\nsales,a brand new demo offer\nhr,a job\n",
+    )
+    .unwrap();
+    assert_ok(&train(d, "b.csv", "b.model", &[]));
+    fs::hard_link(d.join("ref.model"), d.join("link.model")).unwrap();
+    let cases: [&[&str]; 3] = [
+        &["ref.model", "b.model", "-o", "ref.model"],
+        &["b.model", "ref.model", "-o", "./ref.model"],
+        &["link.model", "b.model", "-o", "ref.model"],
+    ];
+    for args in cases {
+        let o = run_in(MERGE, args, d);
+        let e = stderr(&o);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {e}");
+        assert!(
+            e.contains("is the input") && e.contains("overwritten"),
+            "{args:?}: {e}"
+        );
+        assert_eq!(fs::read(d.join("ref.model")).unwrap(), model, "{args:?}");
+    }
+    assert!(temps(d).is_empty());
+    // Another output file is fine.
+    assert_ok(&run_in(
+        MERGE,
+        &["ref.model", "b.model", "-o", "ab.model", "-q"],
+        d,
+    ));
+}

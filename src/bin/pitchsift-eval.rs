@@ -8,12 +8,12 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use clap::Parser;
-use common::{CsvArgs, RunArgs, TrainArgs, Usage};
+use common::{prepare, CsvArgs, RunArgs, TrainArgs, Usage};
 use pitchsift::eval::crossval::{self, CvOptions};
 use pitchsift::eval::cv::{check_k, Dataset, Sources};
 use pitchsift::eval::grid::{self, GridSpec};
 use pitchsift::eval::{self, render, Outcome};
-use pitchsift::io::output::{self as output, prepare, Ready};
+use pitchsift::io::output::{self as output, Ready};
 use pitchsift::model_file::{self, Load};
 use pitchsift::nb::calibrate::Method;
 
@@ -159,7 +159,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         .writes("--json", cli.json.as_ref())
         .writes("--markdown", cli.markdown.as_ref())
         .writes("--predictions", cli.predictions.as_ref())
-        .writes("-o/--output", cli.output.as_ref())
+        .writes_model("-o/--output", cli.output.as_ref())
         .writes_in(
             "--plot",
             cli.plot.as_ref(),
@@ -188,8 +188,11 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     } else {
         cross_validate(&cli, &mut ready, &mut written)?
     };
-    // Before the files are renamed: a full stdout fails the run, a closed pipe does not.
-    common::print(&format!("{table}{}", outcome.text()))?;
+    // An output given as `-` takes standard output instead of the report. Before the
+    // files are renamed: a full stdout fails the run, a closed pipe does not.
+    if !common::any_stdout([&cli.json, &cli.markdown, &cli.predictions]) {
+        common::print(&format!("{table}{}", outcome.text()))?;
+    }
     if !cli.run.quiet {
         eprintln!(
             "pitchsift-eval: {} rows evaluated in {:.2}s",

@@ -132,7 +132,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             let pool = Pool::read(&cli.input, &csv)?;
             let picked = active::select(&clf, &pool.texts, strategy, k, |i| pool.settled(i));
             let bytes = suggestions(&clf, &pool, &picked, cli.weight)?;
-            match &cli.output {
+            match common::file_or_stdout(cli.output.as_deref()) {
                 Some(path) => pitchsift::io::output::write_atomic(path, &bytes)?,
                 None => std::io::stdout().lock().write_all(&bytes)?,
             }

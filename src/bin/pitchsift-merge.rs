@@ -33,13 +33,15 @@ fn main() -> ExitCode {
 }
 
 fn run(cli: Cli) -> anyhow::Result<()> {
+    // Every model must exist, and none may be replaced by the output.
     common::Files::default()
         .replaceable(&cli.models)
+        .kept(&cli.models)
         .distinct(
             &cli.models,
             "a merge adds the counts of disjoint parts, so a model given twice would count twice",
         )
-        .writes("the output", Some(&cli.output))
+        .writes_model("the output", Some(&cli.output))
         .check()?;
     cli.run.init_threads()?;
     let start = Instant::now();

@@ -130,7 +130,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     common::Files::default()
         .read(&cli.input)
         .kept(cli.model.iter().chain(export.iter().flatten()))
-        .writes("--output", cli.output.as_ref())
+        .prints("--output", cli.output.as_ref())
         .writes("--report", cli.report.as_ref())
         .check()?;
     let model_name = cli
@@ -161,13 +161,13 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     if cli.texts.is_empty() || cli.texts.len() > FEW || cli.texts.iter().any(|t| t == "-") {
         cli.run.init_threads()?;
     }
-    let mut out = Output::open(cli.output.as_deref())?;
+    let mut out = Output::open(common::file_or_stdout(cli.output.as_deref()))?;
     // Opened before the work: a report that cannot be written fails the run at once, and
     // the predictions are only renamed into place once the report is complete too.
     let report_out = cli
         .report
         .as_deref()
-        .map(|p| Output::open(Some(p)))
+        .map(|p| Output::open(common::file_or_stdout(Some(p))))
         .transpose()?;
     let mut report = match &cli.report {
         Some(_) => Some(report::Builder::new(

@@ -103,7 +103,7 @@ fn run(cli: Cli, matches: &ArgMatches) -> anyhow::Result<()> {
             common::COUNTED_TWICE,
         )
         .replaceable(&cli.update)
-        .writes("the output", Some(&cli.output))
+        .writes_model("the output", Some(&cli.output))
         .check()?;
     cli.run.init_threads()?;
     let start = Instant::now();

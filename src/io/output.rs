@@ -55,7 +55,7 @@ impl Output {
                 path.to_path_buf(),
             ));
         }
-        let tmp = Pending::new(folder_of(path)).map_err(|e| Error::io(path, e))?;
+        let tmp = Pending::replacing(path).map_err(|e| Error::io(path, e))?;
         Ok(Output::File(
             BufWriter::with_capacity(1 << 16, tmp),
             path.to_path_buf(),
@@ -75,12 +75,13 @@ impl Output {
         Error::io(self.name(), e)
     }
 
-    /// Flush; a file is synced, made readable and renamed over its target.
+    /// Flush; a file is synced and renamed over its target.
     pub fn finish(self) -> Result<()> {
         commit(vec![self.ready()?])
     }
 
-    /// Flush; a file is synced and made readable, its temporary file left in place for
+    /// Flush; a file is synced (with its mode, see [`Pending::replacing`]), its temporary
+    /// file left in place for
     /// [`commit`] to rename with the run's other outputs (dropped instead, the
     /// temporary file is removed and the target stays as it was).
     pub fn ready(self) -> Result<Ready> {
@@ -97,8 +98,8 @@ impl Output {
                 let tmp = w
                     .into_inner()
                     .map_err(|e| Error::io(&path, e.into_error()))?;
+                tmp.set_mode().map_err(|e| Error::io(&path, e))?;
                 tmp.file().sync_all().map_err(|e| Error::io(&path, e))?;
-                set_readable(tmp.file()).map_err(|e| Error::io(&path, e))?;
                 Ok(Ready(Some((tmp, path))))
             }
         }
@@ -276,18 +277,6 @@ pub fn is_special(path: &Path) -> bool {
     std::fs::metadata(path).is_ok_and(|m| !m.is_file() && !m.is_dir())
 }
 
-/// Temporary files are created private (0600); a finished output is an ordinary file.
-pub fn set_readable(f: &std::fs::File) -> io::Result<()> {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        f.set_permissions(std::fs::Permissions::from_mode(0o644))?;
-    }
-    #[cfg(not(unix))]
-    let _ = f;
-    Ok(())
-}
-
 /// The temporary files of unfinished outputs.
 static PENDING: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
 
@@ -302,19 +291,68 @@ fn registry() -> MutexGuard<'static, Vec<PathBuf>> {
 /// file that exists and never one already renamed.
 pub struct Pending {
     tmp: Option<tempfile::NamedTempFile>,
+    /// The mode of the file it replaces, set once complete ([`Pending::set_mode`]).
+    mode: Option<u32>,
 }
 
 impl Pending {
-    /// A new temporary file `.pitchsift-*.tmp` in `dir`, registered (removed when dropped,
-    /// or by [`remove_pending`]); also how a binary probes that it may create files in `dir`.
+    /// A new temporary file `.pitchsift-*.tmp` in `dir`, private (0600), registered
+    /// (removed when dropped, or by [`remove_pending`]); also how a binary probes that it
+    /// may create files in `dir`.
     pub fn new(dir: &Path) -> io::Result<Pending> {
+        Pending::create(dir, None)
+    }
+
+    /// The temporary file of an output to `path`, in its folder, created with the mode
+    /// the finished file gets: the mode of the regular file it replaces (of a symbolic
+    /// link's target), else 0666, both narrowed by the umask as the kernel creates it, as
+    /// for any program's new file. A replaced file's mode is set again exactly once the
+    /// output is complete ([`Pending::set_mode`]): its bits the umask removed come back
+    /// then, never earlier (a file that holds messages is never readable by more users
+    /// than the one it replaces, not even while written).
+    pub fn replacing(path: &Path) -> io::Result<Pending> {
+        #[cfg(unix)]
+        let mode = {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::metadata(path)
+                .ok()
+                .filter(|m| m.is_file())
+                .map(|m| m.permissions().mode() & 0o777)
+        };
+        #[cfg(not(unix))]
+        let mode = None;
+        Pending::create(folder_of(path), Some(mode))
+    }
+
+    /// `mode`: `None` private (0600); `Some(None)` 0666, `Some(Some(m))` `m` (both less
+    /// the umask, applied by the kernel).
+    fn create(dir: &Path, mode: Option<Option<u32>>) -> io::Result<Pending> {
         let mut reg = registry();
-        let tmp = tempfile::Builder::new()
-            .prefix(".pitchsift-")
-            .suffix(".tmp")
-            .tempfile_in(dir)?;
+        let mut b = tempfile::Builder::new();
+        b.prefix(".pitchsift-").suffix(".tmp");
+        #[cfg(unix)]
+        if let Some(m) = mode {
+            use std::os::unix::fs::PermissionsExt;
+            b.permissions(std::fs::Permissions::from_mode(m.unwrap_or(0o666)));
+        }
+        let tmp = b.tempfile_in(dir).map_err(bare)?;
         reg.push(tmp.path().to_path_buf());
-        Ok(Pending { tmp: Some(tmp) })
+        Ok(Pending {
+            tmp: Some(tmp),
+            mode: mode.flatten(),
+        })
+    }
+
+    /// Give a complete output the mode of the file it replaces ([`Pending::replacing`]);
+    /// a new file keeps the mode it was created with.
+    fn set_mode(&self) -> io::Result<()> {
+        #[cfg(unix)]
+        if let Some(m) = self.mode {
+            use std::os::unix::fs::PermissionsExt;
+            self.file()
+                .set_permissions(std::fs::Permissions::from_mode(m))?;
+        }
+        Ok(())
     }
 
     fn file(&self) -> &std::fs::File {
@@ -337,7 +375,7 @@ impl Pending {
         let tmp = self.tmp.take().expect("a pending file until persisted");
         let mut reg = registry();
         let name = tmp.path().to_path_buf();
-        let r = tmp.persist(path).map(drop).map_err(|e| e.error);
+        let r = tmp.persist(path).map(drop).map_err(|e| bare(e.error));
         // On failure the temporary file was removed just now, still under the lock.
         unregister(&mut reg, &name);
         r
@@ -363,6 +401,19 @@ impl Write for Pending {
 
     fn flush(&mut self) -> io::Result<()> {
         self.file_mut().flush()
+    }
+}
+
+/// An error of the temporary file without its name (tempfile adds ` at path "..."`):
+/// errors name the output the user gave, never a temporary file.
+fn bare(e: io::Error) -> io::Error {
+    if e.raw_os_error().is_some() {
+        return e;
+    }
+    let msg = e.to_string();
+    match msg.split_once(" at path ") {
+        Some((m, _)) => io::Error::new(e.kind(), m.to_string()),
+        None => e,
     }
 }
 
@@ -406,4 +457,21 @@ pub fn remove_pending() -> PendingRemoved {
 /// The temporary files of this process's unfinished outputs (see [`remove_pending`]).
 pub fn pending() -> Vec<PathBuf> {
     registry().clone()
+}
+
+#[cfg(all(test, target_os = "linux"))]
+mod tests {
+    use super::*;
+
+    /// A temporary file that cannot be created (procfs takes none, even from root): the
+    /// error names the output, never the temporary file's name.
+    #[test]
+    fn an_output_that_cannot_be_created_is_named_not_its_temporary_file() {
+        let e = Output::create(Path::new("/proc/out.csv"))
+            .err()
+            .expect("procfs takes no new file")
+            .to_string();
+        assert!(e.contains("/proc/out.csv"), "{e}");
+        assert!(!e.contains(".pitchsift-"), "{e}");
+    }
 }

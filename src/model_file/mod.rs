@@ -453,7 +453,7 @@ pub fn prepare(clf: &Classifier, path: &Path) -> Result<crate::io::output::Ready
 
 // The atomic writing of files lives in `crate::io::output` (one for every output).
 #[cfg(feature = "fs")]
-pub use crate::io::output::{is_special, set_readable, write_atomic, write_atomic_with};
+pub use crate::io::output::{is_special, write_atomic, write_atomic_with};
 
 /// Load a model file. Files of 64 KiB and more are memory-mapped (read-only; a model
 /// is replaced by renaming a new file over it, never rewritten in place), smaller ones

@@ -1,8 +1,15 @@
 //! The files one run reads and writes, checked before any work: inputs exist, standard
 //! input is read once, no output replaces an input or another output, and every output's
-//! folder exists. A run that would fail on them fails at once, with nothing written.
+//! folder exists and takes a new file. A run that would fail on them fails at once, with
+//! nothing written.
+//!
+//! `-` as an output is standard output, except for the outputs that must be files (a
+//! model, a label file): there it is a usage error.
 
+use std::io::Write;
 use std::path::{Path, PathBuf};
+
+use pitchsift::io::output::{Output, Ready};
 
 use super::Usage;
 
@@ -14,8 +21,8 @@ pub struct Files {
     kept: Vec<PathBuf>,
     /// Output files, each with whether its folder must exist already.
     written: Vec<(&'static str, PathBuf, bool)>,
-    /// Outputs whose folder must also take a new file now (see [`Files::appends`]).
-    appended: Vec<PathBuf>,
+    /// Outputs that may not be standard output (`-`), each with why.
+    files_only: Vec<(&'static str, PathBuf, &'static str)>,
     /// Sets of inputs that must be distinct files, each with why (see [`check_distinct`]).
     distinct: Vec<(Vec<PathBuf>, &'static str)>,
 }
@@ -52,24 +59,42 @@ impl Files {
         self
     }
 
-    /// An output file, when given (`what` names its option in errors).
+    /// An output file, when given (`what` names its option in errors); `-` is standard
+    /// output ([`file_or_stdout`]).
     pub fn writes(mut self, what: &'static str, path: Option<&PathBuf>) -> Self {
         self.written.extend(path.map(|p| (what, p.clone(), true)));
         self
     }
 
-    /// A file the run reads back if it exists and rewrites with every change it appends
-    /// (pitchsift-label's answers): an output, so never one of the inputs, whose folder
-    /// must exist and take a new file before any work (a change lost to an unwritable
-    /// folder would be an answer lost).
-    pub fn appends(mut self, what: &'static str, path: Option<&PathBuf>) -> Self {
-        self.appended.extend(path.cloned());
+    /// An output that is standard output when not given (or given as `-`).
+    pub fn prints(mut self, what: &'static str, path: Option<&PathBuf>) -> Self {
+        let path = path.cloned().unwrap_or_else(|| PathBuf::from("-"));
+        self.written.push((what, path, true));
+        self
+    }
+
+    /// A model file the run writes: an output that cannot be standard output.
+    pub fn writes_model(mut self, what: &'static str, path: Option<&PathBuf>) -> Self {
+        let why = "a model cannot be written to standard output; give a file name";
+        self.files_only.extend(path.map(|p| (what, p.clone(), why)));
         self.writes(what, path)
     }
 
-    /// `files` in an output folder that the run creates.
+    /// A file the run reads back if it exists and rewrites with every change it appends
+    /// (pitchsift-label's answers): an output, so never one of the inputs nor standard
+    /// output, whose folder must exist and take a new file before any work (a change
+    /// lost to an unwritable folder would be an answer lost).
+    pub fn appends(mut self, what: &'static str, path: Option<&PathBuf>) -> Self {
+        let why = "it is read back and rewritten with every answer, so it must be a file";
+        self.files_only.extend(path.map(|p| (what, p.clone(), why)));
+        self.writes(what, path)
+    }
+
+    /// `files` in an output folder that the run creates (not standard output).
     pub fn writes_in(mut self, what: &'static str, dir: Option<&PathBuf>, files: &[&str]) -> Self {
         if let Some(d) = dir {
+            let why = "it writes files into a folder; give the folder's name";
+            self.files_only.push((what, d.clone(), why));
             self.written
                 .extend(files.iter().map(|f| (what, d.join(f), false)));
         }
@@ -95,6 +120,9 @@ impl Files {
             )
             .into());
         }
+        if let Some((what, _, why)) = self.files_only.iter().find(|(_, p, _)| is_stdin(p)) {
+            return Err(Usage(format!("{what} -: {why}")).into());
+        }
         for (paths, why) in &self.distinct {
             check_distinct(paths, why)?;
         }
@@ -103,6 +131,12 @@ impl Files {
                 .iter()
                 .find(|(_, o, _)| same_target(o, out))
             {
+                if is_stdin(out) {
+                    return Err(Usage(format!(
+                        "{other} and {what} would both be written to standard output (-)"
+                    ))
+                    .into());
+                }
                 return Err(Usage(format!(
                     "{other} and {what} are the same file ({}): one would replace the other",
                     out.display()
@@ -129,7 +163,13 @@ impl Files {
                 ));
             }
         }
-        for (what, p, _) in self.written.iter().filter(|w| w.2) {
+        // Standard output and devices (`/dev/null`) are written in place.
+        let files = || {
+            self.written
+                .iter()
+                .filter(|(_, p, _)| !is_stdin(p) && !pitchsift::io::output::is_special(p))
+        };
+        for (what, p, _) in files().filter(|w| w.2) {
             if p.is_dir() {
                 return Err(io_error(
                     p,
@@ -148,12 +188,16 @@ impl Files {
                 }
             }
         }
-        for p in &self.appended {
-            let dir = folder_of(p);
+        // Every folder must take a new file now, not after the work (a read-only file
+        // system, no permission). A folder the run creates is probed in its nearest
+        // existing ancestor, where it will be created.
+        for (_, p, _) in files() {
+            let mut dir = folder_of(p);
+            while !dir.exists() && folder_of(dir) != dir {
+                dir = folder_of(dir);
+            }
             // Registered, so that an interrupt in this instant removes it too.
-            let probe = pitchsift::io::output::Pending::new(dir);
-            if let Err(e) = probe {
-                let e = std::io::Error::from(e.kind());
+            if let Err(e) = pitchsift::io::output::Pending::new(dir) {
                 return Err(io_error(
                     p,
                     format!("cannot write in {}: {e}", dir.display()),
@@ -211,6 +255,23 @@ pub fn export_files(export: &Path) -> Vec<PathBuf> {
 
 fn is_stdin(p: &Path) -> bool {
     p.as_os_str() == "-"
+}
+
+/// An output's file, `None` for standard output (not given, or `-`).
+pub fn file_or_stdout(p: Option<&Path>) -> Option<&Path> {
+    p.filter(|p| !is_stdin(p))
+}
+
+/// Is any of these outputs standard output (`-`)?
+pub fn any_stdout<const N: usize>(outputs: [&Option<PathBuf>; N]) -> bool {
+    outputs.iter().any(|p| p.as_deref().is_some_and(is_stdin))
+}
+
+/// [`pitchsift::io::output::prepare`], or `bytes` written to standard output for `-`.
+pub fn prepare(path: &Path, bytes: &[u8]) -> pitchsift::Result<Ready> {
+    let mut out = Output::open(file_or_stdout(Some(path)))?;
+    out.write_all(bytes).map_err(|e| out.error(e))?;
+    out.ready()
 }
 
 fn folder_of(p: &Path) -> &Path {

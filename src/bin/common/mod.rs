@@ -16,7 +16,7 @@ mod signals;
 pub mod unused;
 pub mod update;
 #[allow(unused_imports)] // each binary uses its own part
-pub use files::{export_files, Files, COUNTED_TWICE};
+pub use files::{any_stdout, export_files, file_or_stdout, prepare, Files, COUNTED_TWICE};
 #[allow(unused_imports)]
 pub use lines::Lines;
 pub use progress::Progress;
