@@ -373,6 +373,8 @@ pub struct Export {
     path: PathBuf,
     messages: Option<Entry>,
     invitations: Option<Entry>,
+    /// How many folders down the messages and invitations files were found.
+    depths: [Option<usize>; 2],
 }
 
 const MESSAGES: &str = "messages.csv";
@@ -388,6 +390,7 @@ impl Export {
             path: path.to_path_buf(),
             messages: None,
             invitations: None,
+            depths: [None; 2],
         };
         let mut seen: Vec<String> = Vec::new();
         if meta.is_dir() {
@@ -411,7 +414,7 @@ impl Export {
                         continue;
                     }
                     seen.push(name.clone());
-                    export.take(&name, || Entry::File(p.clone()));
+                    export.take(&name, usize::from(i > 0), || Entry::File(p.clone()))?;
                 }
                 i += 1;
             }
@@ -433,12 +436,13 @@ impl Export {
             for (index, name, size) in entries {
                 let base = name.rsplit('/').next().unwrap_or(&name).to_string();
                 seen.push(name.clone());
-                export.take(&base, || Entry::Zip {
+                let depth = name.matches('/').count();
+                export.take(&base, depth, || Entry::Zip {
                     zip: path.to_path_buf(),
                     index,
                     name: name.clone(),
                     size,
-                });
+                })?;
             }
         } else {
             // One CSV: by its name, else by its header.
@@ -482,16 +486,35 @@ impl Export {
         Ok(export)
     }
 
-    fn take(&mut self, base: &str, entry: impl FnOnce() -> Entry) {
+    /// Take `entry` (a file named `base`, `depth` folders down) if it is one of the files
+    /// read and none was taken yet: a shallower one wins (the export's own file over one
+    /// in a subfolder); two at the same depth (two exports unpacked side by side,
+    /// `MESSAGES.CSV` beside `messages.csv`) are an error naming both, not a guess.
+    fn take(&mut self, base: &str, depth: usize, entry: impl FnOnce() -> Entry) -> Result<()> {
         let lower = base.to_lowercase();
-        let slot = match lower.as_str() {
-            MESSAGES => &mut self.messages,
-            INVITATIONS => &mut self.invitations,
-            _ => return,
+        let (slot, taken) = match lower.as_str() {
+            MESSAGES => (&mut self.messages, &mut self.depths[0]),
+            INVITATIONS => (&mut self.invitations, &mut self.depths[1]),
+            _ => return Ok(()),
         };
-        if slot.is_none() {
-            *slot = Some(entry());
+        match (slot.as_ref(), *taken) {
+            (None, _) => {
+                *slot = Some(entry());
+                *taken = Some(depth);
+            }
+            (Some(first), Some(d)) if d == depth => {
+                return Err(Error::LinkedIn {
+                    location: Location::file(&self.path),
+                    message: format!(
+                        "two {base} files, {} and {}: give the folder or zip of one export",
+                        first.display().display(),
+                        entry().display().display()
+                    ),
+                })
+            }
+            _ => {}
         }
+        Ok(())
     }
 
     /// The path given.

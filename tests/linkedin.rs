@@ -470,6 +470,27 @@ fn bad_exports_are_clear_errors_and_write_nothing() {
         &z,
         &["dates.zip/messages.csv:3: column `DATE`", "last Tuesday"],
     );
+    // Two exports side by side, or two files of one name at one level: which one is
+    // meant cannot be told (the first in name order used to be read, silently).
+    let msgs = "CONVERSATION ID,FROM,TO,DATE,CONTENT\nc1,A,B,2025-01-01 00:00:00 UTC,hi\n";
+    let two = dir.path().join("two");
+    for sub in ["a", "b"] {
+        std::fs::create_dir_all(two.join(sub)).unwrap();
+        std::fs::write(two.join(sub).join("messages.csv"), msgs).unwrap();
+    }
+    check(
+        &two,
+        &["two messages.csv files", "a/messages.csv", "b/messages.csv"],
+    );
+    let z = dir.path().join("cases.zip");
+    zip_of(&z, &[("messages.csv", msgs), ("MESSAGES.CSV", msgs)]);
+    check(
+        &z,
+        &["two ", "cases.zip/messages.csv", "cases.zip/MESSAGES.CSV"],
+    );
+    // One at the top and one a folder down: the export's own file is read.
+    std::fs::write(two.join("messages.csv"), msgs).unwrap();
+    assert_ok(&predict_linkedin(&two, &["-q", "--linkedin-owner", "B"]));
     // Neither an export nor one of its files.
     let c = dir.path().join("Connections.csv");
     std::fs::write(&c, CONNECTIONS).unwrap();
