@@ -34,7 +34,33 @@ Variants (`--variants`, comma-separated; all by default):
   nearest-c10      margin-c10, then every scored message whose word 1..2-grams overlap an
                    answered message's by Jaccard >= 0.5 takes that answer's label (a memory of
                    the user's answers, as a spam filter's "I told you this one")
+  emans-L-Rm[-aW|-dW]  margin picks and answers (weight W, 10 by default: margin-cW's model;
+                   dW: margin-docsW's label weights, scale S = 1000 / the largest), then R
+                   rounds of EM (Nigam et al. 2000) over the inbox's unanswered rows (the scored
+                   rows: transductive, a user's inbox is there unlabelled): the current model's
+                   posteriors p (m = c: pitchsift-predict's calibrated output, the base's isotonic
+                   map, in the first round; the EM model has no map, so later rounds use t;
+                   r: raw softmax(jll); t: softmax(jll / T), T the base map's temperature) and
+                   each unanswered row added once per label with weight lambda L x p(label) of a
+                   training message. Fractional weights are made exact by retraining from
+                   scratch at scale S = 1000 / max(W, 10) (the weight column's maximum is 1000):
+                   every training row weight S, answers W x S, unlabelled rows round(L x S x p), alpha
+                   0.1 x S (complement NB's weights are ratios of counts + alpha, so multiplying
+                   counts and alpha by S changes no weight; checked: L = 0 predicts as
+                   margin-cW on every row: --variants emans-0-1c,emans-0-1c-d10). No calibration
+                   map (it never changes the argmax).
+                   Caveat: a row added under several labels counts once per label in document
+                   frequency, so an unlabelled row's own rare terms pass min-df 2 (as in
+                   scripts/unlabeled_eval.py).
+  emhard-L-Rm[-aW|-dW]  the same with hard pseudo-labels: each unanswered row once, with its
+                   argmax label and weight round(L x S) (document frequency exact)
+  emconf-L-Rm[-aW|-dW]  emans on the unanswered rows whose top posterior is >= 0.9 only
+  emstable-L-Rm[-aW|-dW]  emans on the unanswered rows whose prediction the answers did not
+                   change (the current model's argmax = the unadapted model's)
+  emnoans-L-Rm     emans without the answers (EM from the base model alone, S = 100), scored on
+                   the same rows as the others: what the answers add to EM
   random-cW, random-docsW  seeds 1..--seeds, the baselines for "vs random"
+  (--variants em-answers: margin-c10, random-c10, margin-docs10 and a grid of the em* variants)
 
 --metric macro-f1-5 (labels with >= 5 scored rows) or accuracy: the same comparisons without
 the inboxes' one-to-four-message labels, whose F1 flips between 0 and 1 on a single row.
@@ -62,6 +88,7 @@ import re
 import statistics
 import sys
 import tempfile
+import threading
 
 sys.dont_write_bytecode = True  # no scripts/__pycache__ from the import below
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -73,6 +100,17 @@ ALL = ("margin-c5,margin-c10,margin-c20,balanced-c10,margin-answers,margin-docs5
        "margin-docs20,balanced-docs10,copies-2x5,nearest-c10,rerank10,rerank5,rerank10-docs10,em-uniform,em-fit,em-freq,"
        "random-c5,random-c10,random-c20,random-docs5,random-docs10,random-docs20")
 
+# `--variants em-answers`: margin answers + EM over the unanswered rows (docs/active-learning/
+# screen-em-answers.json).
+EM_ANSWERS = ",".join(
+    ["margin-c10", "random-c10", "margin-docs10"]
+    + [f"emans-{l}-{r}{m}" for l in ("0.05", "0.1", "0.2") for r in (1, 2) for m in "crt"]
+    + [f"{v}-{l}-{r}" for l in ("0.05", "0.1", "0.2")
+       for v, r in (("emans", "1c-a20"), ("emans", "1c-a50"), ("emhard", "1c"), ("emhard", "2c"),
+                    ("emconf", "1c"), ("emstable", "1c"), ("emnoans", "1c"))]
+    + ["emhard-0.1-1c-a20", "emnoans-0.1-1r", "emans-0.2-1c-d10", "emhard-0.1-1c-d10",
+       "emconf-0.1-1c-d10", "emconf-0.2-1c-d10", "emstable-0.1-1c-d10"])
+
 
 class Inbox:
     def __init__(self, a, name, rows, mine, work):
@@ -81,6 +119,7 @@ class Inbox:
         self.truth = {r["_row"]: r["label"] for r in mine}
         self.text = {r["_row"]: r["text"] for r in mine}
         others = [r for r in rows if r["source"] != name]
+        self.others = [{"label": r["label"], "text": r["text"]} for r in others]
         path = os.path.join(work, f"others-{name}.csv")
         cols = [c for c in rows[0].keys() if c != "_row"]
         ale.write_csv(path, cols, [[r[c] for c in cols] for r in others])
@@ -115,7 +154,8 @@ class Inbox:
         return path
 
     def predict(self, model, pool, raw=False):
-        out = f"{model}.{os.path.basename(pool)}.{'raw' if raw else 'cal'}.csv"
+        # The thread in the name: two trials may predict with the base model at once.
+        out = f"{model}.{os.path.basename(pool)}.{'raw' if raw else 'cal'}.{threading.get_ident()}.csv"
         cmd = [f"{self.b}/pitchsift-predict", "--model", model, "--input", pool, "--output", out,
                "--jobs", "1", "--quiet"]
         ale.run(cmd + (["--no-calibration"] if raw else []))
@@ -153,6 +193,66 @@ class Inbox:
         ale.run([f"{self.b}/pitchsift-train", "--update", self.model, sug, "-o", model, "--jobs", "1", "--quiet"])
         os.unlink(sug)
         return model
+
+    def em_answers(self, picked, variant, tag):
+        """emans / emhard / emconf / emstable / emnoans (see the module doc): the final
+        model's predictions and figures of the pseudo-labelled data (no texts)."""
+        kind, _, rule = variant.partition("-")
+        parts = rule.split("-")
+        lam, rounds, mode = float(parts[0]), int(parts[1][:-1]), parts[1][-1]
+        opt = parts[2] if len(parts) > 2 else "a10"
+        # Answer weights: W each (aW) or margin-docsW's label weights (dW).
+        aw = [int(opt[1:])] * len(picked) if opt[0] == "a" else self.w_docs(int(opt[1:]))(picked)
+        S = 1000 // max(aw + [10])
+        rest = [i for i in self.ids if i not in set(picked)]
+        noans = kind == "emnoans"
+        answered = self.model if noans else self.update(picked, aw, tag)
+        post = self.posteriors(answered, mode)
+        check = {i: r["predicted"] for i, r in self.predict(answered, self.pool).items()}
+        if not noans:
+            os.unlink(answered)
+        base = [[r["label"], r["text"], S] for r in train_rows(self.a.train) + self.others]
+        base += [] if noans else [[self.truth[r], self.text[r], w * S] for r, w in zip(picked, aw)]
+        recipe = list(ale.RECIPE)
+        recipe[recipe.index("--alpha") + 1] = repr(round(0.1 * S, 10))
+        info = {"S": S}
+        for it in range(rounds):
+            extra = []
+            for i in rest:
+                p = post[i]
+                if kind == "emhard":
+                    extra.append([self.labels[argmax(p)], self.text[i], round(lam * S)])
+                    continue
+                if kind == "emconf" and max(p) < 0.9:
+                    continue
+                if kind == "emstable" and self.base[i]["predicted"] != self.labels[argmax(p)]:
+                    continue
+                for l, pl in zip(self.labels, p):
+                    extra.append([l, self.text[i], round(lam * S * pl)])
+            extra = [x for x in extra if x[2] > 0]
+            info[f"round{it + 1}"] = {"rows": len(extra), "messages": len({x[1] for x in extra}),
+                                      "weight_in_messages": sum(x[2] for x in extra) / S}
+            path = os.path.join(self.work, f"em-{tag}.csv")
+            ale.write_csv(path, ["label", "text", "weight"], base + extra)
+            model = os.path.join(self.work, f"em-{tag}.model")
+            ale.run([f"{self.b}/pitchsift-train", path, *recipe, "--jobs", "1", "--quiet", "-o", model])
+            os.unlink(path)
+            post = self.posteriors(model, "t" if mode == "c" else mode)
+            pred = {i: r["predicted"] for i, r in self.predict(model, self.pool).items()}
+            os.unlink(model)
+        if lam == 0:
+            info["differs_from_answered_model"] = sum(1 for i in self.ids if pred[i] != check[i])
+        return pred, info
+
+    def posteriors(self, model, mode):
+        """Per row, the label probabilities (self.labels' order): c calibrated, r raw
+        softmax(jll), t softmax(jll / T)."""
+        if mode == "c":
+            res = self.predict(model, self.pool)
+            return {i: [float(r["p_" + l]) for l in self.labels] for i, r in res.items()}
+        raw = self.predict(model, self.pool, raw=True)
+        T = self.T if mode == "t" else 1.0
+        return {i: softmax([v / T for v in self.logp(r)]) for i, r in raw.items()}
 
     # Picks.
     def balanced(self, k):
@@ -205,6 +305,10 @@ class Inbox:
                    "answers": self.w_answers, "docs5": self.w_docs(5), "docs10": self.w_docs(10),
                    "docs20": self.w_docs(20)}
         copies = 1
+        if kind in ("emans", "emhard", "emconf", "emstable", "emnoans"):
+            picked = self.order[:k]
+            pred, info = self.em_answers(picked, variant, tag)
+            return {**self.score(picked, pred), "em": info}
         if kind == "em":
             picked, weight = self.order[:k], weights["c10"]
         elif kind == "copies":
@@ -289,6 +393,17 @@ class Inbox:
                     if v > best + 1e-12:
                         best, b = v, bb
         return best - f0
+
+
+_TRAIN = {}
+
+
+def train_rows(path):
+    """The written training corpus's rows (label, text), read once."""
+    if path not in _TRAIN:
+        with open(path, newline="", encoding="utf-8") as f:
+            _TRAIN[path] = [{"label": r["label"], "text": r["text"]} for r in csv.DictReader(f)]
+    return _TRAIN[path]
 
 
 def macro_f1_5(truth, pred):
@@ -376,7 +491,7 @@ def run(a, work):
         r["_row"] = str(i)
     sizes = collections.Counter(r["source"] for r in rows)
     names = sorted(s for s, n in sizes.items() if n >= a.min_rows)
-    variants = a.variants.split(",")
+    variants = (EM_ANSWERS if a.variants == "em-answers" else a.variants).split(",")
     with cf.ThreadPoolExecutor(a.jobs) as ex:
         inboxes = list(ex.map(lambda n: Inbox(a, n, rows, [r for r in rows if r["source"] == n], work), names))
         jobs = [(ib, v, k, s) for ib in inboxes for v in variants for k in ks
@@ -394,6 +509,8 @@ def run(a, work):
             "f1": {n: statistics.mean(x["f1"] for x in rs) for n, rs in by.items()},
             "gain": {n: statistics.mean(x["gain"] for x in rs) for n, rs in by.items()},
         }
+        if "em" in by[names[0]][0]:
+            summary[v][str(k)]["em"] = {n: rs[0]["em"] for n, rs in by.items()}
         if "priors" in by[names[0]][0]:
             summary[v][str(k)]["priors"] = {n: rs[0]["priors"] for n, rs in by.items()}
             summary[v][str(k)]["true_shares"] = {n: rs[0]["true_shares"] for n, rs in by.items()}
@@ -413,6 +530,9 @@ def run(a, work):
                 line += " " * 17
             print(line + "  " + " ".join(f"{g[n]:+.3f}" for n in names))
     for (ib, v, k, s), r in results:
+        if "differs_from_answered_model" in r.get("em", {}):
+            print(f"{v} K={k} {ib.name}: lambda 0 at scale S = {r['em']['S']} predicts "
+                  f"{r['em']['differs_from_answered_model']} rows unlike the --update model")
         if "relabelled" in r:
             print(f"{v} K={k} {ib.name}: {r['relabelled']} scored messages took an answer's label")
     for v in variants:
