@@ -485,3 +485,47 @@ fn sharded_recipe_with_gnu_parallel() {
         "sharded recipe differs from one training run"
     );
 }
+
+/// An update says which labels it added; one that differs from a label of the model
+/// only by case or spaces (`Sales ` for `sales`, filled in a spreadsheet) is a warning
+/// even with --quiet: it became a second label, where the labeller would have asked.
+#[test]
+fn update_names_new_labels_and_warns_of_a_label_twin() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    write(d, "base.csv", corpus(1, 60, &["networking", "sales"], &[]));
+    write(
+        d,
+        "more.csv",
+        corpus(2, 20, &["SALES", "recruiting", "networking"], &[]),
+    );
+    train(d, &["base.csv"], "base.model", &[]);
+    let update = |quiet: bool| {
+        let mut args = vec!["--update", "base.model", "more.csv", "-o", "new.model"];
+        if quiet {
+            args.push("-q");
+        }
+        let o = run_in(TRAIN, &args, d);
+        assert_ok(&o);
+        stderr(&o)
+    };
+    let twin = "warning: new label `SALES`";
+    let quiet = update(true);
+    assert_eq!(quiet.lines().count(), 1, "{quiet}");
+    assert!(
+        quiet.contains(twin) && quiet.contains("beside the model's `sales`"),
+        "{quiet}"
+    );
+    let loud = update(false);
+    assert!(loud.contains(twin), "{loud}");
+    assert!(loud.contains("new label `recruiting` ("), "{loud}");
+    assert!(!loud.contains("new label `networking`"), "{loud}");
+    // Labels the model has: nothing said.
+    write(d, "same.csv", corpus(3, 20, &["networking", "sales"], &[]));
+    let o = run_in(
+        TRAIN,
+        &["--update", "base.model", "same.csv", "-o", "same.model"],
+        d,
+    );
+    assert!(!stderr(&o).contains("new label"), "{}", stderr(&o));
+}

@@ -169,6 +169,7 @@ fn run(cli: Cli, matches: &ArgMatches) -> anyhow::Result<()> {
         let (n, s) = (trained.skipped, if trained.skipped == 1 { "" } else { "s" });
         eprintln!("pitchsift-train: {n} row{s} with an empty label skipped");
     }
+    common::say_new_labels(&trained, cli.run.quiet);
     let clf = trained.classifier;
     let trained = start.elapsed();
     model_file::save(&clf, &cli.output)?;

@@ -120,6 +120,8 @@ pub struct Trained {
     pub classifier: Classifier,
     /// Rows left out for an empty label (an update only).
     pub skipped: u64,
+    /// Labels an update added to its base model, in the model's order (empty otherwise).
+    pub new_labels: Vec<String>,
 }
 
 /// Where a model starts from.
@@ -189,6 +191,7 @@ impl Trainer {
     pub fn train(self, data: &Corpora<'_>, progress: &mut dyn FnMut(Progress)) -> Result<Trained> {
         let all = data.all();
         let mut skipped = 0;
+        let mut base_labels: Option<Vec<String>> = None;
         if let Some(c) = &self.calibration {
             if !matches!(self.start, Start::New(_)) {
                 return Err(Error::InvalidParam(
@@ -222,6 +225,7 @@ impl Trainer {
                 Some(c) => calibrated(&params, data, c, progress)?,
             },
             Start::Update(base) => {
+                base_labels = Some(base.labels.clone());
                 let csv = CsvOptions {
                     skip_empty_label: true,
                     ..data.csv.clone()
@@ -238,9 +242,17 @@ impl Trainer {
         if self.prune_counts {
             clf.prune_counts();
         }
+        let new_labels = base_labels.map_or_else(Vec::new, |old| {
+            clf.labels
+                .iter()
+                .filter(|l| !old.contains(l))
+                .cloned()
+                .collect()
+        });
         Ok(Trained {
             classifier: clf,
             skipped,
+            new_labels,
         })
     }
 }

@@ -317,3 +317,36 @@ pub fn total_size(inputs: &[PathBuf]) -> Option<u64> {
     }
     Some(total)
 }
+
+/// What an update added to its base model's labels, on stderr: a label that differs from
+/// one of the model's only by case or spaces is said even with `--quiet` (it is most
+/// likely a typo, `Sales` for `sales`, and it became a label of its own).
+pub fn say_new_labels(trained: &pitchsift::pipeline::train::Trained, quiet: bool) {
+    let clf = &trained.classifier;
+    let fold = |l: &str| {
+        l.split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+            .to_lowercase()
+    };
+    for new in &trained.new_labels {
+        let docs = clf
+            .labels
+            .iter()
+            .position(|l| l == new)
+            .map_or(0, |i| clf.class_docs[i]);
+        let like = clf
+            .labels
+            .iter()
+            .find(|l| *l != new && !trained.new_labels.contains(l) && fold(l) == fold(new));
+        match like {
+            Some(old) => eprintln!(
+                "pitchsift-train: warning: new label `{new}` ({docs} documents) beside the \
+                 model's `{old}`: labels that differ by case or spaces are two labels; if it \
+                 was meant as `{old}`, correct it and update the base model again"
+            ),
+            None if !quiet => eprintln!("pitchsift-train: new label `{new}` ({docs} documents)"),
+            None => {}
+        }
+    }
+}
