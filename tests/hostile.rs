@@ -363,6 +363,40 @@ fn a_quote_never_closed_is_refused() {
     assert_bad_data(&o, &["stray.csv:3: column `text`", "never closed"]);
 }
 
+/// A quote opened in a column before the last takes in the delimiters after it, so the
+/// record it starts is short of fields: the message names the quote (its line and column),
+/// not the field count ("record has 1 field, the header has 2").
+#[test]
+fn a_quote_never_closed_before_the_last_column_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let cases: [(&str, &str, &[&str]); 2] = [
+        // The quote opens the first field of the record on line 3.
+        (
+            "q3.csv",
+            "text,label\nok,sales\n\"unterminated,sales\nfoo,bar\nbaz,qux\n",
+            &["q3.csv:3: column `text`", "a quoted field is never closed"],
+        ),
+        // The record starts on line 3 with a closed two-line field; the quote that
+        // nothing closes opens the second field, on line 4.
+        (
+            "q4.csv",
+            "text,note,label\nok,a,sales\n\"two\nlines\",\"open,sales\nfoo,bar,baz\n",
+            &["q4.csv:4: column `note`", "a quoted field is never closed"],
+        ),
+    ];
+    for (name, csv, want) in cases {
+        fs::write(d.join(name), csv).unwrap();
+        let o = train(d, name, "m.model", &[]);
+        assert_bad_data(&o, want);
+        assert!(!d.join("m.model").exists());
+        let o = run_in(PREDICT, &["--input", name, "-o", "out.csv"], d);
+        assert_bad_data(&o, want);
+        assert!(!d.join("out.csv").exists());
+        assert!(temps(d).is_empty());
+    }
+}
+
 #[test]
 fn a_column_named_twice_is_refused() {
     let dir = tempfile::tempdir().unwrap();

@@ -135,7 +135,8 @@ struct LineIndex {
     delimiter: u8,
     /// Where the bytes before `base` leave the parser: inside a quoted field or not.
     quotes: Quotes,
-    /// Line and field count of the last record read (to name an unclosed quote).
+    /// The line of the last record read, or of its last field's opening quote when the
+    /// input ends inside it, and its field count (to name an unclosed quote).
     last: Option<(u64, usize)>,
 }
 
@@ -272,6 +273,33 @@ impl LineIndex {
         let skip = self.leading_line_ends();
         self.consume(skip);
         self.breaks + 1
+    }
+
+    /// The pending bytes up to offset `end` (a record that begins at `base`, after
+    /// [`LineIndex::record_line`]) read as the parser reads them: when they end inside a
+    /// quoted field, the line and field index of its opening quote.
+    fn unclosed_quote(&self, end: u64) -> Option<(u64, usize)> {
+        let n = (end.saturating_sub(self.base) as usize).min(self.pending.len());
+        let (mut quotes, mut breaks, mut field) = (self.quotes, self.breaks, 0);
+        let mut opened = None;
+        for i in 0..n {
+            let b = self.pending[i];
+            let before = quotes;
+            quotes = quotes.advance(&[b], self.delimiter);
+            match (before, quotes) {
+                (Quotes::Outside { .. }, Quotes::Inside) => opened = Some((breaks + 1, field)),
+                (Quotes::Outside { .. } | Quotes::Closing, Quotes::Outside { .. })
+                    if b == self.delimiter =>
+                {
+                    field += 1
+                }
+                _ => {}
+            }
+            if self.is_break(i) {
+                breaks += 1;
+            }
+        }
+        opened.filter(|_| quotes == Quotes::Inside)
     }
 
     /// The line on which the first record of the pending bytes starts (for an error
@@ -620,13 +648,9 @@ fn read_record(
                 ix.consume_kept_back();
             }
             match (ix.quotes, ix.last) {
-                (Quotes::Inside, Some((line, fields))) => Err(Error::Csv {
-                    location: cols.location(line, fields.saturating_sub(1)),
-                    message: "a quoted field is never closed: its opening quote takes in the \
-                              rest of the file as one field (close it, or double a quote meant \
-                              inside a quoted field: \"\")"
-                        .into(),
-                }),
+                (Quotes::Inside, Some((line, fields))) => {
+                    Err(never_closed(cols.location(line, fields.saturating_sub(1))))
+                }
                 _ => Ok(false),
             }
         }
@@ -637,7 +661,14 @@ fn read_record(
                 row.line = ix.record_line(start);
                 let k = reader.position().byte().saturating_sub(ix.base) as usize;
                 ix.consume(k);
-                ix.last = Some((row.line, row.record.len()));
+                let mut line = row.line;
+                if ix.quotes == Quotes::Inside {
+                    // The input ends inside this record's last field: name the line its
+                    // quote opens on, after the line breaks of the fields before it.
+                    let before = row.record.len().saturating_sub(1);
+                    line += row.record.iter().take(before).map(line_breaks).sum::<u64>();
+                }
+                ix.last = Some((line, row.record.len()));
             }
             if let Some((i, f)) = row
                 .record
@@ -653,7 +684,42 @@ fn read_record(
             }
             Ok(true)
         }
-        Err(e) => Err(csv_error(&cols.path, index, e)),
+        Err(e) => {
+            // A record with an open quote ends only at the end of the input, and with
+            // fields taken in by the quote its field count is wrong: name the quote, not
+            // the count.
+            if let csv::ErrorKind::UnequalLengths { pos: Some(pos), .. } = e.kind() {
+                let end = reader.position().byte();
+                let mut ix = lock(index);
+                ix.record_line(pos.byte());
+                if let Some((line, field)) = ix.unclosed_quote(end) {
+                    return Err(never_closed(cols.location(line, field)));
+                }
+            }
+            Err(csv_error(&cols.path, index, e))
+        }
+    }
+}
+
+/// Line breaks in `bytes`: `\n`, and `\r` not followed by `\n` (as [`LineIndex`] counts).
+fn line_breaks(bytes: &[u8]) -> u64 {
+    let cr = bytes
+        .iter()
+        .enumerate()
+        .filter(|&(i, &b)| b == b'\r' && bytes.get(i + 1) != Some(&b'\n'))
+        .count();
+    (memchr::memchr_iter(b'\n', bytes).count() + cr) as u64
+}
+
+/// The error of a quoted field that the end of the input finds open (`at`: where its
+/// opening quote is).
+fn never_closed(at: Location) -> Error {
+    Error::Csv {
+        location: at,
+        message: "a quoted field is never closed: its opening quote takes in the rest of the \
+                  file as one field (close it, or double a quote meant inside a quoted field: \
+                  \"\")"
+            .into(),
     }
 }
 
@@ -1149,6 +1215,57 @@ mod tests {
             let split = start.advance(&bytes[..cut], b',').advance(&bytes[cut..], b',');
             proptest::prop_assert_eq!(split, end);
         }
+    }
+
+    #[test]
+    fn a_quote_never_closed_before_the_last_column_names_the_quote() {
+        // The quote takes in the delimiters after it: the record is short of fields, and
+        // the error is the quote's, at the line and column where it opens (past the
+        // parser's first buffer too, with CRLF, and after a closed two-line field).
+        let tail = "foo,bar\r\n".repeat(3000);
+        for (data, want) in [
+            (
+                "text,label\nok,sales\n\"unterminated,sales\nfoo,bar\nbaz,qux\n".to_string(),
+                "q.csv:3: column `text`",
+            ),
+            (
+                format!("text,label\r\nok,sales\r\n\"open,sales\r\n{tail}"),
+                "q.csv:3: column `text`",
+            ),
+            (
+                "id,text,label\n1,ok,sales\n2,\"two\nlines\",\"open,x\n3,y,z\n".to_string(),
+                "q.csv:4: column `label`",
+            ),
+        ] {
+            let mut s = source(&data, "q.csv", &CsvOptions::default()).unwrap();
+            let mut row = RawRow::default();
+            let err = loop {
+                match s.read(&mut row) {
+                    Ok(true) => continue,
+                    Ok(false) => panic!("{want}: no error"),
+                    Err(e) => break e.to_string(),
+                }
+            };
+            assert!(
+                err.starts_with(&format!(
+                    "{want}: malformed CSV: a quoted field is never closed"
+                )),
+                "{err}"
+            );
+        }
+        // A short record whose quotes are closed keeps its field-count message.
+        let mut s = source(
+            "text,label\nok,sales\n\"closed\"\nfoo,bar\n",
+            "q.csv",
+            &CsvOptions::default(),
+        )
+        .unwrap();
+        let mut row = RawRow::default();
+        assert!(s.read(&mut row).unwrap());
+        assert_eq!(
+            s.read(&mut row).unwrap_err().to_string(),
+            "q.csv:3: malformed CSV: record has 1 field, the header has 2"
+        );
     }
 
     #[test]
