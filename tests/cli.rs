@@ -6,7 +6,7 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
-use common::{ok, repo_file, run_in, s, stderr, EVAL, PREDICT, TRAIN};
+use common::{ok, repo_file, run_in, s, stderr, EVAL, INSPECT, MERGE, PREDICT, TRAIN};
 
 fn fixture() -> PathBuf {
     repo_file("data/fixtures/tiny.csv")
@@ -292,6 +292,67 @@ fn bad_inputs_name_the_place_and_leave_no_model() {
             .collect();
         assert_eq!(leftovers.len(), 2, "{name}: stray files {leftovers:?}");
     }
+}
+
+/// A model file that is not there reads the same in all six binaries (before, predict,
+/// inspect and eval said "No such file or directory (os error 2)", the others "no such
+/// file"), and a model given as `-` is a usage error saying why, in each of them (before:
+/// "-: No such file or directory").
+#[test]
+fn a_missing_model_and_a_model_from_standard_input_read_alike_everywhere() {
+    const LABEL: &str = env!("CARGO_BIN_EXE_pitchsift-label");
+    let d = tempfile::tempdir().unwrap();
+    let f = fixture();
+    let f = s(&f);
+    // Each binary's way to name the model, `M` standing for it.
+    let runs: [(&str, &str, Vec<&str>); 8] = [
+        (
+            "pitchsift-train",
+            TRAIN,
+            vec![f, "-o", "out.model", "--update", "M"],
+        ),
+        ("pitchsift-predict", PREDICT, vec!["-m", "M", "hi"]),
+        ("pitchsift-predict", PREDICT, vec!["--model", "M", "-i", f]),
+        ("pitchsift-eval", EVAL, vec!["--model", "M", "--test", f]),
+        ("pitchsift-merge", MERGE, vec!["M", "-o", "out.model"]),
+        ("pitchsift-inspect", INSPECT, vec!["M"]),
+        (
+            "pitchsift-label",
+            LABEL,
+            vec!["--model", "M", "--input", f, "--suggest", "2"],
+        ),
+        (
+            "pitchsift-label",
+            LABEL,
+            vec!["--model", "M", "--input", f, "--labels", "l.csv"],
+        ),
+    ];
+    fn with<'a>(args: &[&'a str], model: &'a str) -> Vec<&'a str> {
+        args.iter()
+            .map(|&a| if a == "M" { model } else { a })
+            .collect()
+    }
+    for (name, bin, args) in &runs {
+        let o = run_in(bin, &with(args, "gone.model"), d.path());
+        assert_eq!(o.status.code(), Some(1), "{name} {args:?}: {}", stderr(&o));
+        assert_eq!(
+            stderr(&o),
+            format!("{name}: error: gone.model: no such file\n"),
+            "{args:?}"
+        );
+        let o = run_in(bin, &with(args, "-"), d.path());
+        assert_eq!(o.status.code(), Some(2), "{name} {args:?}: {}", stderr(&o));
+        let e = stderr(&o);
+        assert!(
+            e.contains(" -: a model cannot be read from standard input; give a file name"),
+            "{name} {args:?}: {e}"
+        );
+        assert_eq!(e.lines().count(), 1, "{e}");
+        assert!(o.stdout.is_empty(), "{name} {args:?}");
+    }
+    // Nothing was written.
+    let left: Vec<_> = std::fs::read_dir(d.path()).unwrap().collect();
+    assert!(left.is_empty(), "{left:?}");
 }
 
 #[test]

@@ -155,7 +155,7 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             cli.inputs.iter().chain(&cli.always_train),
             common::COUNTED_TWICE,
         )
-        .kept(&cli.model_file)
+        .models("--model", &cli.model_file)
         .writes("--json", cli.json.as_ref())
         .writes("--markdown", cli.markdown.as_ref())
         .writes("--predictions", cli.predictions.as_ref())

@@ -41,6 +41,9 @@ fn main() -> ExitCode {
 fn run(cli: Cli) -> anyhow::Result<()> {
     // Every section is read and checked, the counts too (prediction never reads them,
     // but update and merge do): a model inspect passes is a whole file.
+    common::Files::default()
+        .models("the model", [&cli.model])
+        .check()?;
     let clf = model_file::load(&cli.model, Load::Full)?;
     // Inspect shows terms: their section is checked first.
     clf.check_features(&cli.model.display().to_string())?;

@@ -113,7 +113,8 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         return Err(Usage("--seed goes with --strategy random".into()).into());
     }
     common::Files::default()
-        .read([&cli.model, &cli.input])
+        .read([&cli.input])
+        .models("-m/--model", [&cli.model])
         .writes("--output", cli.output.as_ref())
         .appends("--labels", cli.labels.as_ref())
         .check()?;

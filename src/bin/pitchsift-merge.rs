@@ -35,8 +35,7 @@ fn main() -> ExitCode {
 fn run(cli: Cli) -> anyhow::Result<()> {
     // Every model must exist, and none may be replaced by the output.
     common::Files::default()
-        .replaceable(&cli.models)
-        .kept(&cli.models)
+        .models("the model", &cli.models)
         .distinct(
             &cli.models,
             "a merge adds the counts of disjoint parts, so a model given twice would count twice",

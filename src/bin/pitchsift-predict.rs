@@ -129,7 +129,8 @@ fn run(cli: Cli) -> anyhow::Result<()> {
     let export = cli.linkedin.as_deref().map(common::export_files);
     common::Files::default()
         .read(&cli.input)
-        .kept(cli.model.iter().chain(export.iter().flatten()))
+        .models("-m/--model", &cli.model)
+        .kept(export.iter().flatten())
         .prints("--output", cli.output.as_ref())
         .writes("--report", cli.report.as_ref())
         .check()?;

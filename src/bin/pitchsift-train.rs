@@ -102,7 +102,7 @@ fn run(cli: Cli, matches: &ArgMatches) -> anyhow::Result<()> {
             cli.corpus.iter().chain(&cli.always_train),
             common::COUNTED_TWICE,
         )
-        .replaceable(&cli.update)
+        .replaceable_models("--update", &cli.update)
         .writes_model("the output", Some(&cli.output))
         .check()?;
     cli.run.init_threads()?;

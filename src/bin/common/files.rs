@@ -25,6 +25,8 @@ pub struct Files {
     files_only: Vec<(&'static str, PathBuf, &'static str)>,
     /// Sets of inputs that must be distinct files, each with why (see [`check_distinct`]).
     distinct: Vec<(Vec<PathBuf>, &'static str)>,
+    /// Model files read, each with the option naming it (see [`Files::models`]).
+    models: Vec<(&'static str, PathBuf)>,
 }
 
 impl Files {
@@ -45,6 +47,31 @@ impl Files {
     /// Files the run reads that it checks itself (a model, an export): never overwritten.
     pub fn kept<'a>(mut self, paths: impl IntoIterator<Item = &'a PathBuf>) -> Self {
         self.kept.extend(paths.into_iter().cloned());
+        self
+    }
+
+    /// Model files the run reads (`what` names their option in errors), never
+    /// overwritten: each must exist, and `-` is a usage error (a model is read from a
+    /// file, not standard input). Every binary's missing model gets the same message.
+    pub fn models<'a>(
+        self,
+        what: &'static str,
+        paths: impl IntoIterator<Item = &'a PathBuf>,
+    ) -> Self {
+        let paths: Vec<&PathBuf> = paths.into_iter().collect();
+        self.replaceable_models(what, paths.iter().copied())
+            .kept(paths)
+    }
+
+    /// Model files the run reads that an output may replace (`pitchsift-train --update
+    /// M -o M`), checked as [`Files::models`].
+    pub fn replaceable_models<'a>(
+        mut self,
+        what: &'static str,
+        paths: impl IntoIterator<Item = &'a PathBuf>,
+    ) -> Self {
+        self.models
+            .extend(paths.into_iter().map(|p| (what, p.clone())));
         self
     }
 
@@ -104,9 +131,19 @@ impl Files {
     /// Check them all: a missing input or output folder is bad data (exit 1), the rest
     /// usage errors (exit 2).
     pub fn check(self) -> anyhow::Result<()> {
+        for (what, p) in &self.models {
+            if is_stdin(p) {
+                return Err(Usage(format!(
+                    "{what} -: a model cannot be read from standard input; give a file name"
+                ))
+                .into());
+            }
+        }
         for p in self
-            .read
+            .models
             .iter()
+            .map(|(_, p)| p)
+            .chain(&self.read)
             .chain(&self.replaceable)
             .filter(|p| !is_stdin(p))
         {
