@@ -89,7 +89,7 @@ pub enum Error {
     /// A named column is not in the header.
     #[error(
         "{location}: no column `{column}` in the header (columns: {available}){}",
-        column_hint(*.hint, *.text_col_option)
+        column_hint(*.hint, *.option)
     )]
     MissingColumn {
         /// The file, at line 1.
@@ -101,9 +101,10 @@ pub enum Error {
         /// The delimiter the header seems to use instead (`;`, tab or `|`), when the
         /// column is there between those.
         hint: Option<u8>,
-        /// The column is the text column, which `--text-col` names on the command line:
-        /// the message says so when no delimiter explains the miss.
-        text_col_option: bool,
+        /// The command-line option that names the column (`--text-col`, `--label-col`),
+        /// when the column is the user's to choose: the message says so when no
+        /// delimiter explains the miss.
+        option: Option<&'static str>,
     },
     /// A named column is in the header more than once (which one is meant is unknown).
     #[error("{location}: column `{column}` is in the header twice (fields {first} and {second}); rename one")]
@@ -258,9 +259,9 @@ impl Error {
 
 /// What the message of [`Error::MissingColumn`] adds for a header that seems delimited by
 /// `d` instead.
-fn column_hint(d: Option<u8>, text_col_option: bool) -> String {
-    match (d, text_col_option) {
-        (None, true) => "; name the column to read with --text-col".into(),
+fn column_hint(d: Option<u8>, option: Option<&str>) -> String {
+    match (d, option) {
+        (None, Some(option)) => format!("; name the column to read with {option}"),
         _ => delimiter_hint(d),
     }
 }

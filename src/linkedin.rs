@@ -598,7 +598,7 @@ fn open_csv(entry: &Entry, text_col: &str, required: &[&str]) -> Result<CsvSourc
         weight_col: None,
         weight_required: false,
         skip_empty_label: false,
-        text_col_option: false,
+        column_options: false,
     };
     match CsvSource::from_reader(&name, entry.open()?, &options) {
         Ok(src) => {

@@ -237,6 +237,13 @@ fn bad_inputs_name_the_place_and_leave_no_model() {
              the column to read with --text-col",
         ),
         (
+            "missing_label.csv",
+            b"text,category\nhi,sales\n",
+            // And the option that picks the label column.
+            "missing_label.csv:1: no column `label` in the header (columns: text,category); \
+             name the column to read with --label-col",
+        ),
+        (
             "ragged.csv",
             b"label,text\nsales,hi\nnetworking\n",
             "ragged.csv:3: malformed CSV: record has 1 field, the header has 2",

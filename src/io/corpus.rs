@@ -56,10 +56,11 @@ pub struct CsvOptions {
     /// `pitchsift-train --update`, whose label files (`pitchsift-label --suggest`) hold
     /// rows the user has not labelled yet.
     pub skip_empty_label: bool,
-    /// Is the text column named by the command line's `--text-col` (the binaries' own
-    /// inputs)? A missing text column's error then names the option; not where the
-    /// column is not the user's to choose (a LinkedIn export, a label file).
-    pub text_col_option: bool,
+    /// Are the text and label columns named by the command line's `--text-col` and
+    /// `--label-col` (the binaries' own inputs)? A missing column's error then names the
+    /// option; not where the column is not the user's to choose (a LinkedIn export, a
+    /// label file).
+    pub column_options: bool,
 }
 
 /// The default name of the weight column: a file such as `pitchsift-label --suggest`
@@ -93,7 +94,7 @@ impl Default for CsvOptions {
             weight_col: Some(WEIGHT_COL.into()),
             weight_required: false,
             skip_empty_label: false,
-            text_col_option: false,
+            column_options: false,
         }
     }
 }
@@ -445,7 +446,7 @@ fn find_column(headers: &StringRecord, path: &Path, name: &str) -> Result<usize>
         column: name.to_string(),
         available: headers.iter().collect::<Vec<_>>().join(","),
         hint: delimiter_hint(headers, want),
-        text_col_option: false,
+        option: None,
     })
 }
 
@@ -535,21 +536,26 @@ impl CsvSource {
             });
         }
         let find = |name: &str| find_column(&headers, path, name);
-        let text_idx = find(&options.text_col).map_err(|mut e| {
-            if let Error::MissingColumn {
-                text_col_option, ..
-            } = &mut e
-            {
-                *text_col_option = options.text_col_option;
+        // A missing column: the option that names it, for the binaries' own inputs.
+        let named_by = |flag: &'static str| {
+            move |mut e: Error| {
+                if let Error::MissingColumn { option, .. } = &mut e {
+                    *option = options.column_options.then_some(flag);
+                }
+                e
             }
-            e
-        })?;
-        let label_idx = options.label_col.as_deref().map(find).transpose()?;
+        };
+        let text_idx = find(&options.text_col).map_err(named_by("--text-col"))?;
+        let label_idx = options
+            .label_col
+            .as_deref()
+            .map(|l| find(l).map_err(named_by("--label-col")))
+            .transpose()?;
         let weight_idx = match &options.weight_col {
             // Weights matter only with labels (training and evaluation).
             Some(name) if label_idx.is_some() => match find(name) {
                 Ok(i) => Some(i),
-                Err(e) if options.weight_required => return Err(e),
+                Err(e) if options.weight_required => return Err(named_by("--weight-col")(e)),
                 Err(_) => None,
             },
             _ => None,
@@ -946,10 +952,10 @@ mod tests {
             err.to_string(),
             "in.csv:1: no column `text` in the header (columns: label,body)"
         );
-        // Read for a command line whose --text-col names the column: the error says so
-        // (not for another column, nor when a delimiter explains the miss).
+        // Read for a command line whose --text-col and --label-col name the columns: the
+        // error names the option (not when a delimiter explains the miss).
         let cli = CsvOptions {
-            text_col_option: true,
+            column_options: true,
             ..CsvOptions::default()
         };
         let err = source(
@@ -973,7 +979,8 @@ mod tests {
         .unwrap_err();
         assert_eq!(
             err.to_string(),
-            "in.csv:1: no column `label` in the header (columns: text,body)"
+            "in.csv:1: no column `label` in the header (columns: text,body); name the column \
+             to read with --label-col"
         );
         let err = source(
             "label;body;text

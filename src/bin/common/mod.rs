@@ -206,7 +206,7 @@ impl ReadArgs {
             weight_col: None,
             weight_required: false,
             skip_empty_label: false,
-            text_col_option: true,
+            column_options: true,
         }
     }
 }
