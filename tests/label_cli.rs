@@ -67,8 +67,11 @@ fn suggest_writes_a_label_file_that_update_takes() {
     let mut r = csv::Reader::from_reader(out.as_bytes());
     let rows: Vec<csv::StringRecord> = r.records().map(|r| r.unwrap()).collect();
     assert!(rows.iter().all(|r| r[2].is_empty() && &r[3] == "10"));
-    // Same input, same suggestions.
+    // Same input, same suggestions; also with the short forms of pitchsift-predict,
+    // `-m` and `-i`.
     assert_eq!(ok(&run_in(LABEL, &args, d.path())), out);
+    let short = ["-m", "m.model", "-i", "pool.csv", "--suggest", "3"];
+    assert_eq!(ok(&run_in(LABEL, &short, d.path())), out);
     // A seeded random baseline: same seed, same rows.
     let rnd = |seed: &str| {
         let mut a = args.to_vec();

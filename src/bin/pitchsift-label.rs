@@ -55,10 +55,10 @@ const DEFAULT_WEIGHT: u32 = 10;
 #[command(name = "pitchsift-label", version)]
 struct Cli {
     /// The model (with its counts, as pitchsift-train writes it).
-    #[arg(long, value_name = "MODEL")]
+    #[arg(short, long, value_name = "MODEL")]
     model: PathBuf,
     /// The unlabelled messages (CSV with a header; `-` reads standard input).
-    #[arg(long, value_name = "FILE")]
+    #[arg(short, long, value_name = "FILE")]
     input: PathBuf,
     /// Write the K rows most worth labelling and exit.
     #[arg(long, value_name = "K", conflicts_with = "labels")]
