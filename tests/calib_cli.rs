@@ -485,6 +485,7 @@ fn eval_reports_coverage_at_min_confidence() {
     let m = train(dir.path(), "m.model", &[]);
     let c = dir.path().join("corpus.csv");
     let j = dir.path().join("r.json");
+    let md = dir.path().join("r.md");
     let out = ok(&run(
         EVAL,
         &[
@@ -497,9 +498,30 @@ fn eval_reports_coverage_at_min_confidence() {
             "0.9",
             "--json",
             s(&j),
+            "--markdown",
+            s(&md),
         ],
     ));
-    assert!(out.contains("## Unsure below 0.9"), "{out}");
+    // The text report is plain text throughout: the unsure section too (it used to be
+    // the Markdown section, `## Unsure below 0.9` and `| ... |` rows).
+    assert!(out.contains("\nunsure below 0.9: coverage "), "{out}");
+    assert!(
+        out.lines()
+            .any(|l| l.starts_with("threshold  coverage  accuracy")),
+        "{out}"
+    );
+    assert!(!out.contains("##"), "{out}");
+    assert!(
+        !out.lines().any(|l| l.trim_start().starts_with('|')),
+        "{out}"
+    );
+    // The Markdown report keeps its Markdown section.
+    let md = std::fs::read_to_string(&md).unwrap();
+    assert!(md.contains("## Unsure below 0.9\n\ncoverage "), "{md}");
+    assert!(
+        md.contains("| threshold | coverage | accuracy |\n|---|---|---|\n| 0 | 1.0000 |"),
+        "{md}"
+    );
     let v: Value = serde_json::from_slice(&std::fs::read(&j).unwrap()).unwrap();
     let cov = &v["coverage"];
     assert_eq!(cov["min_confidence"], 0.9);

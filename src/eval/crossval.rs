@@ -101,12 +101,11 @@ impl GroupMeters {
     }
 
     /// JSON (`groups`: name, rows, accuracy, macro-F1 per group; mean and worst over
-    /// the groups that are not pooled) and a Markdown table.
+    /// the groups that are not pooled) and a table, in Markdown and in plain text.
     fn finish(&self, o: &mut Outcome) {
+        use crate::eval::render::{escape_controls, table};
         let mut rows = Vec::new();
-        let mut md = String::from(
-            "## Per group\n\n| group | rows | accuracy | macro-F1 |\n|---|---|---|---|\n",
-        );
+        let mut body: Vec<Vec<String>> = Vec::new();
         let fmt = |a: Option<f64>| a.map_or("-".to_string(), |v| format!("{v:.4}"));
         let mut f1s: Vec<(f64, &str)> = Vec::new();
         for (i, (name, m)) in self.names.iter().zip(&self.meters).enumerate() {
@@ -119,30 +118,41 @@ impl GroupMeters {
                 f1s.push((f, name));
             }
             rows.push(json!({"group": name, "rows": r.n, "accuracy": r.accuracy, "macro_f1": r.macro_f1, "pooled": pooled}));
-            let _ = writeln!(
-                md,
-                "| {} | {} | {} | {} |",
-                crate::eval::render::md_cell(name),
-                r.n,
+            body.push(vec![
+                name.clone(),
+                r.n.to_string(),
                 fmt(r.accuracy),
-                fmt(r.macro_f1)
-            );
+                fmt(r.macro_f1),
+            ]);
         }
         let mean =
             (!f1s.is_empty()).then(|| f1s.iter().map(|x| x.0).sum::<f64>() / f1s.len() as f64);
         let worst = f1s.iter().min_by(|a, b| a.0.total_cmp(&b.0));
-        let _ = writeln!(
-            md,
-            "\nmean group macro-F1 {} (groups not pooled: {}); worst {}",
-            fmt(mean),
-            f1s.len(),
-            worst.map_or("-".into(), |w| format!("{:.4} ({})", w.0, w.1))
-        );
+        let summary = |name: &dyn Fn(&str) -> String| {
+            format!(
+                "mean group macro-F1 {} (groups not pooled: {}); worst {}",
+                fmt(mean),
+                f1s.len(),
+                worst.map_or("-".into(), |w| format!("{:.4} ({})", w.0, name(w.1)))
+            )
+        };
         o.extra.push((
             "groups".into(),
             json!({"groups": rows, "mean_group_macro_f1": mean, "worst_group": worst.map(|w| w.1), "worst_group_macro_f1": worst.map(|w| w.0)}),
         ));
-        o.markdown.push_str(&md);
+        let head = ["group", "rows", "accuracy", "macro-F1"];
+        let _ = write!(
+            o.markdown,
+            "## Per group\n\n{}\n{}\n",
+            table(&head, &body, true),
+            summary(&|n| n.to_string())
+        );
+        let _ = write!(
+            o.text,
+            "\nper group\n\n{}\n{}\n",
+            table(&head, &body, false),
+            summary(&escape_controls)
+        );
     }
 }
 
@@ -229,6 +239,7 @@ pub fn cross_validate(
             ("train_args".into(), json!(params.train_args())),
         ],
         markdown: String::new(),
+        text: String::new(),
     };
     if let Some(g) = &groups {
         g.finish(&mut outcome);

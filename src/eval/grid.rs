@@ -391,6 +391,7 @@ pub fn search(
             ),
         ],
         markdown: format!("## Grid (by macro-F1)\n\n{}\n", grid_table(&rows, true)),
+        text: String::new(),
     };
     Ok(GridResult {
         outcome,

@@ -33,18 +33,17 @@ pub struct Outcome {
     pub extra: Vec<(String, Value)>,
     /// Markdown sections after the report's tables (per group, unsure, grid).
     pub markdown: String,
+    /// The same sections as plain text, for the text report (per group, unsure; the
+    /// grid's ranked table is printed on its own), each starting with a blank line.
+    pub text: String,
 }
 
 impl Outcome {
     /// What goes to standard output: the text report, then the per-group and unsure
-    /// sections of the Markdown, when there are.
+    /// sections, when there are, as plain text too.
     pub fn text(&self) -> String {
         let mut out = render::text_report(self);
-        let sections = ["## Per group", "## Unsure"];
-        if let Some(i) = sections.iter().filter_map(|h| self.markdown.find(h)).min() {
-            out.push('\n');
-            out.push_str(&self.markdown[i..]);
-        }
+        out.push_str(&self.text);
         out
     }
 
@@ -119,13 +118,15 @@ pub fn evaluate_model(
             ),
         ],
         markdown: String::new(),
+        text: String::new(),
     };
     add_coverage(&mut outcome, &points, min_confidence);
     Ok(outcome)
 }
 
 /// With a threshold `t` (in [0, 1]): coverage and accuracy when messages below `t` are
-/// answered `unsure`, and the accuracy-coverage curve, as JSON (`coverage`) and Markdown.
+/// answered `unsure`, and the accuracy-coverage curve, as JSON (`coverage`), Markdown and
+/// text.
 /// `points` are each row's (top confidence, right).
 pub fn add_coverage(o: &mut Outcome, points: &[(f64, bool)], min_confidence: Option<f64>) {
     let Some(t) = min_confidence else {
@@ -138,21 +139,28 @@ pub fn add_coverage(o: &mut Outcome, points: &[(f64, bool)], min_confidence: Opt
         json!({"min_confidence": t, "coverage": at.coverage, "accuracy": at.accuracy, "curve": curve}),
     ));
     let fmt = |a: Option<f64>| a.map_or("-".to_string(), |v| format!("{v:.4}"));
-    let mut md = format!(
-        "## Unsure below {t}\n\ncoverage {:.4}, accuracy {}\n\n| threshold | coverage | accuracy |\n|---|---|---|\n",
-        at.coverage,
-        fmt(at.accuracy)
+    let at = format!("coverage {:.4}, accuracy {}", at.coverage, fmt(at.accuracy));
+    let head = ["threshold", "coverage", "accuracy"];
+    let body: Vec<Vec<String>> = curve
+        .iter()
+        .map(|p| {
+            vec![
+                p.threshold.to_string(),
+                format!("{:.4}", p.coverage),
+                fmt(p.accuracy),
+            ]
+        })
+        .collect();
+    let _ = write!(
+        o.markdown,
+        "## Unsure below {t}\n\n{at}\n\n{}",
+        render::table(&head, &body, true)
     );
-    for p in &curve {
-        let _ = writeln!(
-            md,
-            "| {} | {:.4} | {} |",
-            p.threshold,
-            p.coverage,
-            fmt(p.accuracy)
-        );
-    }
-    o.markdown.push_str(&md);
+    let _ = write!(
+        o.text,
+        "\nunsure below {t}: {at}\n\n{}",
+        render::table(&head, &body, false)
+    );
 }
 
 /// A short name for titles: the last two components of the path.
