@@ -585,3 +585,32 @@ fn predict_refuses_options_it_would_ignore() {
         d.path(),
     ));
 }
+
+/// `--max-field-bytes` is one option of every CSV-reading binary; its help used to say
+/// "also the longest line of `pitchsift-predict -`" in train, eval and label too. Each
+/// binary's help now speaks of that binary: only pitchsift-predict reads message lines.
+#[test]
+fn max_field_bytes_help_speaks_of_its_own_binary() {
+    const LABEL: &str = env!("CARGO_BIN_EXE_pitchsift-label");
+    let help = |bin: &str| {
+        let o = run_in(bin, &["--help"], Path::new("."));
+        let out = ok(&o);
+        let i = out.find("--max-field-bytes").expect("option listed");
+        out[i..].lines().take(3).collect::<Vec<_>>().join(" ")
+    };
+    for bin in [TRAIN, EVAL, LABEL] {
+        let h = help(bin);
+        assert!(h.contains("Largest field accepted, in bytes"), "{h}");
+        assert!(
+            !h.contains("pitchsift-predict") && !h.contains("line"),
+            "{h}"
+        );
+    }
+    let h = help(PREDICT);
+    assert!(
+        h.contains(
+            "Largest field accepted, in bytes (also the longest line of messages read from `-`)"
+        ),
+        "{h}"
+    );
+}

@@ -22,7 +22,8 @@ static DEFAULT_MODEL: &[u8] = include_bytes!("../../models/default.model");
 /// message a line from stdin), or whole CSV files with --input, streamed in constant
 /// memory, in parallel, in input order.
 #[derive(Debug, Parser)]
-#[command(name = "pitchsift-predict", version)]
+#[command(name = "pitchsift-predict", version, mut_arg("max_field_bytes", |a| a.help(
+    "Largest field accepted, in bytes (also the longest line of messages read from `-`)")))]
 struct Cli {
     /// Messages to classify; `-` reads one message a line from standard input.
     texts: Vec<String>,

@@ -165,7 +165,7 @@ pub struct ReadArgs {
     /// Invalid UTF-8 in a text field: fail naming the line, or replace it with U+FFFD.
     #[arg(long, value_enum, default_value = "error")]
     pub invalid_utf8: Utf8Arg,
-    /// Largest field accepted, in bytes (also the longest line of `pitchsift-predict -`).
+    /// Largest field accepted, in bytes.
     #[arg(long, default_value_t = 64 << 20)]
     pub max_field_bytes: usize,
 }
