@@ -62,6 +62,27 @@ impl fmt::Display for Location {
 const TEXT_NOT_UTF8: &str = " (a file saved as Latin-1 or Windows-1252? convert it, e.g. \
      `iconv -f windows-1252 -t utf-8`, or read it with --invalid-utf8 replace)";
 
+/// The command-line option that names a column (for [`Error::MissingColumn`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ColumnOption {
+    /// `--text-col`.
+    Text,
+    /// `--label-col`.
+    Label,
+    /// `--weight-col`.
+    Weight,
+}
+
+impl fmt::Display for ColumnOption {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            ColumnOption::Text => "--text-col",
+            ColumnOption::Label => "--label-col",
+            ColumnOption::Weight => "--weight-col",
+        })
+    }
+}
+
 /// [`Error::is_bad_data`] tells bad data (exit code 1 in the binaries) from bad usage (2).
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -101,10 +122,10 @@ pub enum Error {
         /// The delimiter the header seems to use instead (`;`, tab or `|`), when the
         /// column is there between those.
         hint: Option<u8>,
-        /// The command-line option that names the column (`--text-col`, `--label-col`),
-        /// when the column is the user's to choose: the message says so when no
-        /// delimiter explains the miss.
-        option: Option<&'static str>,
+        /// The command-line option that names the column (`--text-col`, `--label-col`,
+        /// `--weight-col`), when the column is the user's to choose: the message says so
+        /// when no delimiter explains the miss.
+        option: Option<ColumnOption>,
     },
     /// A named column is in the header more than once (which one is meant is unknown).
     #[error("{location}: column `{column}` is in the header twice (fields {first} and {second}); rename one")]
@@ -259,7 +280,7 @@ impl Error {
 
 /// What the message of [`Error::MissingColumn`] adds for a header that seems delimited by
 /// `d` instead.
-fn column_hint(d: Option<u8>, option: Option<&str>) -> String {
+fn column_hint(d: Option<u8>, option: Option<ColumnOption>) -> String {
     match (d, option) {
         (None, Some(option)) => format!("; name the column to read with {option}"),
         _ => delimiter_hint(d),

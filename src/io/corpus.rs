@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use csv::{ByteRecord, StringRecord};
 
-use crate::error::{Error, Location, Result};
+use crate::error::{ColumnOption, Error, Location, Result};
 
 /// How invalid UTF-8 in a text field is handled.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -537,7 +537,7 @@ impl CsvSource {
         }
         let find = |name: &str| find_column(&headers, path, name);
         // A missing column: the option that names it, for the binaries' own inputs.
-        let named_by = |flag: &'static str| {
+        let named_by = |flag: ColumnOption| {
             move |mut e: Error| {
                 if let Error::MissingColumn { option, .. } = &mut e {
                     *option = options.column_options.then_some(flag);
@@ -545,17 +545,17 @@ impl CsvSource {
                 e
             }
         };
-        let text_idx = find(&options.text_col).map_err(named_by("--text-col"))?;
+        let text_idx = find(&options.text_col).map_err(named_by(ColumnOption::Text))?;
         let label_idx = options
             .label_col
             .as_deref()
-            .map(|l| find(l).map_err(named_by("--label-col")))
+            .map(|l| find(l).map_err(named_by(ColumnOption::Label)))
             .transpose()?;
         let weight_idx = match &options.weight_col {
             // Weights matter only with labels (training and evaluation).
             Some(name) if label_idx.is_some() => match find(name) {
                 Ok(i) => Some(i),
-                Err(e) if options.weight_required => return Err(named_by("--weight-col")(e)),
+                Err(e) if options.weight_required => return Err(named_by(ColumnOption::Weight)(e)),
                 Err(_) => None,
             },
             _ => None,
