@@ -10,7 +10,9 @@
 #   shard_recipe.sh all CORPUS.csv N DIR MODEL [OPTS...]   split, train, merge
 #
 # OPTS are pitchsift-train options (--model, --ngrams, --min-df, ...); give every task the
-# same ones, or the merge is refused. `task` is the unit a batch engine runs: GNU parallel
+# same ones, or the merge is refused. Each shard is trained as a model of its own, so it
+# must be one: two labels or more, and a term in at least --min-df of its documents (a
+# shard of a few rows may not be; use fewer, larger shards). `task` is the unit a batch engine runs: GNU parallel
 # here, a Slurm array task or a Kubernetes Indexed Job pod on many machines.
 #
 # Environment:
@@ -74,7 +76,12 @@ task() {
     local base
     base=$(shard_name "$dir" "$index")
     [ -f "$base.csv" ] || { echo "shard_recipe.sh: $base.csv: no such shard" >&2; exit 1; }
-    "$(bin pitchsift-train)" --quiet --jobs "${THREADS_PER_JOB:-1}" "$@" "$base.csv" -o "$base.model"
+    local rc=0
+    "$(bin pitchsift-train)" --quiet --jobs "${THREADS_PER_JOB:-1}" "$@" "$base.csv" -o "$base.model" || rc=$?
+    if [ "$rc" -eq 1 ]; then
+        echo "shard_recipe.sh: shard $index is not a model of its own (it needs two labels and a term in --min-df of its documents); use fewer, larger shards" >&2
+    fi
+    return "$rc"
 }
 
 train_all() {

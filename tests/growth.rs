@@ -484,6 +484,25 @@ fn sharded_recipe_with_gnu_parallel() {
         bytes(dir, "merged.model") == whole,
         "sharded recipe differs from one training run"
     );
+    // A shard that is no model of its own (here: one label) fails its task with the
+    // trainer's error and what to do about it.
+    write(
+        dir,
+        "tiny.csv",
+        "label,text\nsales,book a demo\nnetworking,great talk\nsales,our pricing\nnetworking,nice meetup\n",
+    );
+    let o = Command::new(&script)
+        .args(["all", "tiny.csv", "2", "tiny", "tiny.model"])
+        .current_dir(dir)
+        .env("PITCHSIFT_BIN_DIR", bin_dir)
+        .stdin(Stdio::null())
+        .output()
+        .expect("script runs");
+    assert!(!o.status.success());
+    let err = stderr(&o);
+    assert!(err.contains("every document has the label"), "{err}");
+    assert!(err.contains("use fewer, larger shards"), "{err}");
+    assert!(!dir.join("tiny.model").exists());
 }
 
 /// An update says which labels it added; one that differs from a label of the model
