@@ -100,7 +100,9 @@ impl<T: Pod> Arr<T> {
         let size = len.checked_mul(std::mem::size_of::<T>())?;
         let end = off.checked_add(size)?;
         let bytes = buf.bytes();
-        if end > bytes.len() || (bytes.as_ptr() as usize + off) % std::mem::align_of::<T>() != 0 {
+        if end > bytes.len()
+            || !(bytes.as_ptr() as usize + off).is_multiple_of(std::mem::align_of::<T>())
+        {
             return None;
         }
         Some(Arr::Shared {

@@ -62,7 +62,7 @@ pub struct Reason {
 pub fn runner_up(jll: &[f64], top: usize) -> Option<usize> {
     let mut best: Option<usize> = None;
     for (i, &v) in jll.iter().enumerate() {
-        if i != top && best.map_or(true, |b| v > jll[b]) {
+        if i != top && best.is_none_or(|b| v > jll[b]) {
             best = Some(i);
         }
     }

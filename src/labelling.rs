@@ -64,6 +64,50 @@ pub struct Session {
     folded: usize,
     /// Undos so far: a refresh started before an undo may hold the label taken back.
     undos: u64,
+    /// The label file's lock, held for the session.
+    _lock: Lock,
+}
+
+/// A lock on a label file for one session, `.NAME.lock` beside it (the file itself is
+/// replaced by each save, so a lock on it would not last): a second session on the same
+/// file would overwrite the first one's answers with its own. The operating system
+/// releases it when the process ends, however it ends; the file is removed on drop.
+#[derive(Debug)]
+struct Lock {
+    path: PathBuf,
+    _file: std::fs::File,
+}
+
+impl Lock {
+    fn take(labels: &Path) -> Result<Lock> {
+        let name = labels
+            .file_name()
+            .map_or_else(|| "labels".into(), |n| n.to_string_lossy().into_owned());
+        let path = labels.with_file_name(format!(".{name}.lock"));
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .map_err(|e| Error::io(&path, e))?;
+        match file.try_lock() {
+            Ok(()) => Ok(Lock { path, _file: file }),
+            Err(std::fs::TryLockError::WouldBlock) => Err(Error::Io {
+                location: Location::file(labels),
+                source: std::io::Error::other(
+                    "another pitchsift-label session is saving its answers to this file (two \
+                     would overwrite each other's); finish that one first",
+                ),
+            }),
+            Err(std::fs::TryLockError::Error(e)) => Err(Error::io(&path, e)),
+        }
+    }
+}
+
+impl Drop for Lock {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.path);
+    }
 }
 
 /// What a refresh needs, taken from a [`Session`] ([`Session::refresh_job`]); `Send`,
@@ -138,6 +182,7 @@ impl Session {
         strategy: Strategy,
         weight: u32,
     ) -> Result<Session> {
+        let lock = Lock::take(path)?;
         // One pass over the messages: the base model's predictions and, until a label is
         // given, its ranking.
         let scored = active::score(&base, &pool.texts, strategy);
@@ -160,8 +205,10 @@ impl Session {
             queue: Vec::new(),
             folded: 0,
             undos: 0,
+            _lock: lock,
         };
-        if path.exists() {
+        // A missing or empty file (`: > labels.csv`) holds no answer yet.
+        if std::fs::metadata(path).is_ok_and(|m| m.len() > 0) {
             s.read_answers()?;
         }
         if s.labelled() > 0 {
@@ -403,6 +450,24 @@ impl Session {
     pub fn knows(&self, label: &str) -> bool {
         self.labels().iter().any(|l| l == label)
     }
+
+    /// A label of the session that `label` (not one of them) differs from only by case or
+    /// spaces: most likely what was meant (`Sales` for `sales`).
+    pub fn twin(&self, label: &str) -> Option<String> {
+        self.labels()
+            .into_iter()
+            .find(|l| l != label && folded(l) == folded(label))
+    }
+}
+
+/// A label as compared for a likely typo: lower case, runs of white space as one space,
+/// none at the ends (`Sales ` and `sales` fold alike; they are still two labels).
+pub fn folded(label: &str) -> String {
+    label
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .to_lowercase()
 }
 
 /// Keys the labelling screen keeps for itself: skip, undo, quit, type a new label.
@@ -474,6 +539,27 @@ mod tests {
             Strategy::Margin,
             5,
         )
+    }
+
+    /// Two sessions on one label file would overwrite each other's answers: the second
+    /// is refused while the first is open, and welcome once it has ended.
+    #[test]
+    fn one_session_at_a_time_per_label_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let first = open(dir.path()).unwrap();
+        let err = open(dir.path()).unwrap_err().to_string();
+        assert!(
+            err.contains("labels.csv: another pitchsift-label session"),
+            "{err}"
+        );
+        drop(first);
+        assert!(!dir.path().join(".labels.csv.lock").exists());
+        let again = open(dir.path()).unwrap();
+        assert!(dir.path().join(".labels.csv.lock").exists());
+        drop(again);
+        // An empty file (`: > labels.csv`) is a file without answers, as a missing one.
+        std::fs::write(dir.path().join("labels.csv"), b"").unwrap();
+        assert_eq!(open(dir.path()).unwrap().answers().len(), 0);
     }
 
     #[test]

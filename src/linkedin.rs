@@ -1052,7 +1052,7 @@ impl Reader {
                 }
             }
             record += 1;
-            if record % 4096 == 0 {
+            if record.is_multiple_of(4096) {
                 progress(src.bytes_read());
             }
         }

@@ -257,7 +257,7 @@ fn jobs_one_and_two_write_identical_models() {
             x ^= x << 17;
             t.push_str(WORDS[(x % WORDS.len() as u64) as usize]);
             t.push(' ');
-            if x % 5 == 0 {
+            if x.is_multiple_of(5) {
                 t.push_str(&format!("w{} ", x % 5000));
             }
         }

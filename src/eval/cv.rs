@@ -402,7 +402,7 @@ impl Dataset {
         let mut b = CountBuilder::new(analyzer, fit)?;
         let mut docs = Vec::new();
         for (i, text) in self.texts.iter().enumerate() {
-            if keep.map_or(true, |k| k(i)) {
+            if keep.is_none_or(|k| k(i)) {
                 let weight = self.weights.get(i).copied().unwrap_or(1);
                 if weight > 0 {
                     let class = b.class_id(self.label(i));

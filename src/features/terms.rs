@@ -92,7 +92,7 @@ impl Terms {
         // The buffer is valid UTF-8 and every term starts on a character boundary:
         // then every term is valid UTF-8 on its own.
         std::str::from_utf8(&bytes).ok()?;
-        let boundary = |at: u64| !bytes.get(at as usize).is_some_and(|&b| (b as i8) < -0x40);
+        let boundary = |at: u64| bytes.get(at as usize).is_none_or(|&b| (b as i8) >= -0x40);
         if !ends.iter().all(|&e| boundary(e)) {
             return None;
         }

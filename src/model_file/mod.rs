@@ -631,7 +631,7 @@ fn parse(buf: Arc<Buf>, name: &str, what: Load) -> Result<Classifier> {
     fn view<T: Pod>(buf: &Arc<Buf>, sec: (usize, usize), count: Option<usize>) -> Option<Arr<T>> {
         let size = std::mem::size_of::<T>();
         let len = sec.1 / size;
-        if sec.1 % size != 0 || count.is_some_and(|c| c != len) {
+        if !sec.1.is_multiple_of(size) || count.is_some_and(|c| c != len) {
             return None;
         }
         Arr::view(buf, sec.0, len)

@@ -387,7 +387,7 @@ pub fn fit_isotonic(jll: &[Vec<f64>], classes: &[u32]) -> (Vec<f64>, Vec<f64>) {
     for &(sum, count, first, last) in &blocks {
         let y = (sum / count).clamp(lo, hi);
         for x in [first, last] {
-            if xs.last().map_or(true, |&p| x > p) {
+            if xs.last().is_none_or(|&p| x > p) {
                 xs.push(x);
                 ys.push(y);
             }

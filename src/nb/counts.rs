@@ -1109,7 +1109,7 @@ impl TokenRanks {
         let mut ranks: Vec<Vec<u32>> = locals.iter().map(|l| vec![0; l.toks.len()]).collect();
         let mut tokens: Vec<(u32, u32)> = Vec::new();
         for t in &all {
-            if tokens.last().map_or(true, |last| bytes(last) != bytes(t)) {
+            if tokens.last().is_none_or(|last| bytes(last) != bytes(t)) {
                 tokens.push(*t);
             }
             ranks[t.0 as usize][t.1 as usize] = tokens.len() as u32;

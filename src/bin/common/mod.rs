@@ -323,12 +323,7 @@ pub fn total_size(inputs: &[PathBuf]) -> Option<u64> {
 /// likely a typo, `Sales` for `sales`, and it became a label of its own).
 pub fn say_new_labels(trained: &pitchsift::pipeline::train::Trained, quiet: bool) {
     let clf = &trained.classifier;
-    let fold = |l: &str| {
-        l.split_whitespace()
-            .collect::<Vec<_>>()
-            .join(" ")
-            .to_lowercase()
-    };
+    use pitchsift::labelling::folded;
     for new in &trained.new_labels {
         let docs = clf
             .labels
@@ -338,7 +333,7 @@ pub fn say_new_labels(trained: &pitchsift::pipeline::train::Trained, quiet: bool
         let like = clf
             .labels
             .iter()
-            .find(|l| *l != new && !trained.new_labels.contains(l) && fold(l) == fold(new));
+            .find(|l| *l != new && !trained.new_labels.contains(l) && folded(l) == folded(new));
         match like {
             Some(old) => eprintln!(
                 "pitchsift-train: warning: new label `{new}` ({docs} documents) beside the \

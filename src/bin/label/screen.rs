@@ -73,7 +73,7 @@ fn pressed(ev: Event) -> Option<KeyEvent> {
 
 fn quits(k: &KeyEvent) -> bool {
     (k.modifiers.contains(KeyModifiers::CONTROL) && k.code == KeyCode::Char('c'))
-        || matches!(k.code, KeyCode::Char('q') | KeyCode::Esc)
+        || k.code == KeyCode::Char('q')
 }
 
 /// Open the session on another thread, showing "scoring N messages" meanwhile (a
@@ -187,18 +187,27 @@ pub fn run(setup: Setup) -> anyhow::Result<()> {
     ratatui::restore();
     result?;
     let n = ui.session.labelled();
+    let skips = ui.session.answers().len() - n;
     println!(
-        "{n} labels saved to {} ({} answers with skips). Fold them into the model with:",
+        "{n} label{} saved to {}{}.",
+        if n == 1 { "" } else { "s" },
         labels.display(),
-        ui.session.answers().len()
+        match skips {
+            0 => String::new(),
+            1 => " (and 1 skip)".into(),
+            k => format!(" (and {k} skips)"),
+        }
     );
-    let out = model_path.with_extension("mine.model");
-    println!(
-        "  pitchsift-train --update {} {} -o {}",
-        shell_word(&model_path),
-        shell_word(&labels),
-        shell_word(&out)
-    );
+    if n > 0 {
+        let out = model_path.with_extension("mine.model");
+        println!(
+            "Fold them into the model with (the model they were given with: one that already \
+             holds some of them would count those twice):\n  pitchsift-train --update {} {} -o {}",
+            shell_word(&model_path),
+            shell_word(&labels),
+            shell_word(&out)
+        );
+    }
     if given > 0 {
         println!(
             "The {given} messages labelled in the input are not in {}: if the model has not \
@@ -259,7 +268,7 @@ impl Ui {
                     _ => self.mode = Mode::Typing(buf),
                 },
                 Mode::Confirm(label) => {
-                    if key.code == KeyCode::Char('y') {
+                    if matches!(key.code, KeyCode::Char('y' | 'Y')) {
                         self.give(Some(&label))?;
                         self.status = format!("new label `{label}` added; {}", self.status);
                     } else {
@@ -275,7 +284,9 @@ impl Ui {
         let labels = self.session.labels();
         let keys = label_keys(&labels);
         match code {
-            KeyCode::Char('q') | KeyCode::Esc => return Ok(false),
+            // Not Esc: it cancels a typed label, and pressed once too often it left the
+            // program.
+            KeyCode::Char('q') => return Ok(false),
             KeyCode::Char('u') => match self.session.undo()? {
                 Some(a) => {
                     self.current = Some(a.row);
@@ -418,10 +429,14 @@ impl Ui {
                 "(Enter to give it,".into(),
                 "Esc to cancel)".into(),
             ],
-            Mode::Confirm(l) => vec![
-                format!("`{}` is not a label of the model:", shown(l)),
-                "add it as a new label? y/n".into(),
-            ],
+            Mode::Confirm(l) => {
+                let mut v = vec![format!("`{}` is not a label of the model:", shown(l))];
+                if let Some(twin) = self.session.twin(l) {
+                    v.push(format!("(it has `{}`)", shown(&twin)));
+                }
+                v.push("add it as a new label? y/n".into());
+                v
+            }
         }
     }
 
