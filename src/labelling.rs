@@ -259,7 +259,10 @@ impl Session {
             let Some(i) = by_fields.get_mut(&k).and_then(|v| v.pop()) else {
                 return Err(Error::BadField {
                     location: Location::file(&self.path).line(row.line),
-                    message: "this row is no message of the input (or is answered twice)".into(),
+                    message: "this row is no message of the input (or is answered twice); if the \
+                              input changed since (a newer export), fold the label file in as it \
+                              is and start a new one for this input"
+                        .into(),
                 });
             };
             let label = src.field(&row, width)?;
@@ -666,6 +669,7 @@ mod tests {
         let err = open(dir.path()).unwrap_err().to_string();
         assert!(err.contains("labels.csv:3:"), "{err}");
         assert!(err.contains("no message of the input"), "{err}");
+        assert!(err.contains("start a new one for this input"), "{err}");
         std::fs::write(&labels, "text,label\n").unwrap();
         let err = open(dir.path()).unwrap_err().to_string();
         assert!(

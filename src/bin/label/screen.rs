@@ -261,7 +261,11 @@ impl Ui {
                         buf.pop();
                         self.mode = Mode::Typing(buf);
                     }
-                    KeyCode::Char(c) if c != ',' && !c.is_control() => {
+                    KeyCode::Char(',') => {
+                        self.status = "a label holds no comma".into();
+                        self.mode = Mode::Typing(buf);
+                    }
+                    KeyCode::Char(c) if !c.is_control() => {
                         buf.push(c);
                         self.mode = Mode::Typing(buf);
                     }
