@@ -457,15 +457,21 @@ impl Session {
     /// A label of the session that `label` (not one of them) differs from only by case or
     /// spaces: most likely what was meant (`Sales` for `sales`).
     pub fn twin(&self, label: &str) -> Option<String> {
-        self.labels()
-            .into_iter()
-            .find(|l| l != label && folded(l) == folded(label))
+        twin(label, &self.labels()).cloned()
     }
 }
 
+/// The label of `among` that `label` differs from only by case or spaces (not `label`
+/// itself): most likely what was meant (`Sales` for `sales`; they are still two labels).
+pub fn twin<'a>(label: &str, among: impl IntoIterator<Item = &'a String>) -> Option<&'a String> {
+    among
+        .into_iter()
+        .find(|l| *l != label && folded(l) == folded(label))
+}
+
 /// A label as compared for a likely typo: lower case, runs of white space as one space,
-/// none at the ends (`Sales ` and `sales` fold alike; they are still two labels).
-pub fn folded(label: &str) -> String {
+/// none at the ends.
+fn folded(label: &str) -> String {
     label
         .split_whitespace()
         .collect::<Vec<_>>()

@@ -323,18 +323,18 @@ pub fn total_size(inputs: &[PathBuf]) -> Option<u64> {
 /// likely a typo, `Sales` for `sales`, and it became a label of its own).
 pub fn say_new_labels(trained: &pitchsift::pipeline::train::Trained, quiet: bool) {
     let clf = &trained.classifier;
-    use pitchsift::labelling::folded;
+    use pitchsift::labelling::twin;
     for new in &trained.new_labels {
         let docs = clf
             .labels
             .iter()
             .position(|l| l == new)
             .map_or(0, |i| clf.class_docs[i]);
-        let like = clf
+        let before = clf
             .labels
             .iter()
-            .find(|l| *l != new && !trained.new_labels.contains(l) && folded(l) == folded(new));
-        match like {
+            .filter(|l| !trained.new_labels.contains(l));
+        match twin(new, before) {
             Some(old) => eprintln!(
                 "pitchsift-train: warning: new label `{new}` ({docs} documents) beside the \
                  model's `{old}`: labels that differ by case or spaces are two labels; if it \
