@@ -255,6 +255,16 @@ mod tests {
         )
     }
 
+    /// `fit`'s model of unigrams only.
+    fn unigrams() -> Classifier {
+        let analyzer = crate::text::AnalyzerConfig {
+            ngram_min: 1,
+            ngram_max: 1,
+            ..Default::default()
+        };
+        fit(TrainParams::default().analyzer(analyzer))
+    }
+
     #[test]
     fn weights_by_hand() {
         // Unigrams only, alpha = 1. Vocabulary (V = 12 terms): are extra fast great
@@ -262,12 +272,7 @@ mod tests {
         //   scam (7 tokens):        extra 1, money 3, part 1, time 1, fast 1
         //   recruiting (5 tokens):  we 1, are 1, hiring 1, part 1, time 1
         // P(t|c) = (n_tc + 1) / (n_c + V).
-        let analyzer = crate::text::AnalyzerConfig {
-            ngram_min: 1,
-            ngram_max: 1,
-            ..Default::default()
-        };
-        let clf = fit(TrainParams::default().analyzer(analyzer));
+        let clf = unigrams();
         let v = clf.n_features() as f64;
         assert_eq!(v, 12.0);
         let (p, why) = explain(&mut clf.scorer(), "money money, part time", 10);
@@ -300,12 +305,7 @@ mod tests {
         // of the message's words: P(t|networking) = 1 / (4 + V). Every word now speaks
         // for scam: money 2 x (ln(4/19) - ln(1/16)), part and time ln(2/19) - ln(1/16)
         // each (equal weights: by term).
-        let analyzer = crate::text::AnalyzerConfig {
-            ngram_min: 1,
-            ngram_max: 1,
-            ..Default::default()
-        };
-        let clf = fit(TrainParams::default().analyzer(analyzer));
+        let clf = unigrams();
         let id = |l: &str| label_id(&clf, l, "--explain-against").unwrap();
         let (scam, net) = (id("scam"), id("networking"));
         let text = "money money, part time";
@@ -362,12 +362,7 @@ mod tests {
 
     #[test]
     fn indicative_by_hand() {
-        let analyzer = crate::text::AnalyzerConfig {
-            ngram_min: 1,
-            ngram_max: 1,
-            ..Default::default()
-        };
-        let clf = fit(TrainParams::default().analyzer(analyzer));
+        let clf = unigrams();
         let top = indicative_terms(&clf, 2);
         let scam = clf.labels.iter().position(|l| l == "scam").unwrap();
         // money: ln(4/19) in scam; ln(1/16) (networking, 4 tokens) and ln(1/17)
