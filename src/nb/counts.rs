@@ -364,10 +364,17 @@ struct Local {
 /// `1 << hash_bits` cells indexed by bucket, so counting an occurrence is one access to
 /// memory that mostly stays in cache (no key hashing, no probing). Cells hold 32-bit
 /// counts; they are added to the worker's table (and zeroed) before they could overflow.
+///
+/// A cell is one `u64` (see [`Cell`]), 8 bytes where a cell with its own stamp took 12:
+/// which document counted a bucket last is kept once per bucket, not per class (a
+/// document has one class). The arrays come zeroed from the allocator, not written
+/// with zeros (see [`zeroed`]).
 #[derive(Clone)]
 struct Dense {
     classes: Vec<DenseClass>,
-    /// Documents counted since the cells were last emptied (the last one's `stamp`).
+    /// Per bucket, the last document (a `docs` value) that counted it, in any class.
+    stamps: Vec<u32>,
+    /// Documents counted since the cells were last emptied (the last one's stamp).
     docs: u32,
     /// Occurrences counted since the cells were last emptied.
     occurrences: u64,
@@ -387,16 +394,34 @@ enum DenseClass {
     Cells(Box<[Cell]>),
 }
 
-/// One (bucket, class): the last document (`Dense::docs`) that counted it, the
-/// documents and the occurrences.
-#[derive(Clone, Copy, Default)]
-struct Cell {
-    stamp: u32,
-    df: u32,
-    weight: u32,
+/// One (bucket, class): the documents that counted it in the high 32 bits, its
+/// occurrences in the low 32 bits (a plain `u64`, so that `vec![0; n]` allocates zeroed
+/// memory without writing it).
+type Cell = u64;
+
+/// `n` zeros, allocated zeroed and each page written once: a page the allocator maps
+/// fresh is then faulted in once, by the write, not first read (mapping the shared zero
+/// page) and then written (copying it), as counting's read-modify-write would have it.
+fn zeroed<T: Copy + Default>(n: usize) -> Vec<T> {
+    let mut v = vec![T::default(); n];
+    let per_page = (4096 / std::mem::size_of::<T>().max(1)).max(1);
+    for i in (0..n).step_by(per_page) {
+        v[i] = std::hint::black_box(T::default());
+    }
+    v
 }
 
-/// Bytes of dense arrays one worker may hold (2^18 buckets are 3 MiB per class); classes
+/// The documents of a [`Cell`].
+fn cell_df(c: Cell) -> u64 {
+    c >> 32
+}
+
+/// The occurrences of a [`Cell`].
+fn cell_weight(c: Cell) -> u64 {
+    c & u64::from(u32::MAX)
+}
+
+/// Bytes of dense arrays one worker may hold (2^18 buckets are 2 MiB per class); classes
 /// beyond it are counted in the table.
 const DENSE_BUDGET: usize = 64 << 20;
 
@@ -420,7 +445,10 @@ impl Dense {
                 .filter(|d| matches!(d, DenseClass::Cells(_)))
                 .count();
             self.classes[class] = if bits <= 24 && (held + 1) * size <= DENSE_BUDGET {
-                DenseClass::Cells(vec![Cell::default(); 1 << bits].into_boxed_slice())
+                if self.stamps.len() != 1 << bits {
+                    self.stamps = zeroed(1 << bits);
+                }
+                DenseClass::Cells(zeroed(1 << bits).into_boxed_slice())
             } else {
                 DenseClass::Table
             };
@@ -455,16 +483,18 @@ impl Local {
                 continue;
             };
             let class = class as u32;
-            for (b, c) in cells.iter_mut().enumerate().filter(|(_, c)| c.df > 0) {
+            for (b, c) in cells.iter_mut().enumerate().filter(|(_, c)| **c != 0) {
                 let head = table.head([b as u32, class, 0]);
                 if head.class == NONE {
                     head.class = class;
                 }
-                head.df += c.df as u64;
-                head.weight += c.weight as u64;
-                *c = Cell::default();
+                head.df += cell_df(*c);
+                head.weight += cell_weight(*c);
+                *c = 0;
             }
         }
+        // The stamps restart with the document count.
+        dense.stamps.fill(0);
         dense.docs = 0;
         dense.occurrences = 0;
     }
@@ -502,12 +532,17 @@ impl Local {
         analyzer.for_each_bucket(doc.text, |b| buckets.push(b as u32));
         dense.docs += 1;
         let stamp = dense.docs;
-        let cells = dense.cells(doc.class, bits).expect("checked above");
+        let Dense {
+            classes, stamps, ..
+        } = dense;
+        let DenseClass::Cells(cells) = &mut classes[doc.class as usize] else {
+            unreachable!("checked above")
+        };
         for &b in buckets.iter() {
-            let c = &mut cells[b as usize];
-            c.df += (c.stamp != stamp) as u32;
-            c.stamp = stamp;
-            c.weight += 1;
+            let b = b as usize;
+            let new = stamps[b] != stamp;
+            stamps[b] = stamp;
+            cells[b] += 1 + (u64::from(new) << 32);
         }
         let occurrences = buckets.len() as u64;
         dense.occurrences += occurrences;
@@ -597,6 +632,7 @@ impl CountBuilder {
                 classes: Vec::new(),
                 docs: 0,
                 occurrences: 0,
+                stamps: Vec::new(),
                 limit: u32::MAX as u64,
             },
         };
@@ -873,9 +909,9 @@ fn parts_by_dense(locals: &[Local], remap: &[u32]) -> Option<Vec<Part>> {
                 for (class, of_class) in cells.iter().enumerate() {
                     let (mut df, mut weight) = (0u64, 0u64);
                     for c in of_class {
-                        let cell = &c[b as usize];
-                        df += cell.df as u64;
-                        weight += cell.weight as u64;
+                        let cell = c[b as usize];
+                        df += cell_df(cell);
+                        weight += cell_weight(cell);
                     }
                     if df > 0 {
                         out.push(ClassStat {
@@ -936,7 +972,7 @@ fn parts_by_buckets(locals: &mut [Local], remap: &[u32]) -> Vec<Part> {
                 _ => None,
             });
             let n = cells
-                .map(|c| c.iter().filter(|c| c.df > 0).count())
+                .map(|c| c.iter().filter(|&&c| c != 0).count())
                 .sum::<usize>();
             let mut out = Vec::with_capacity(l.table.len() + n);
             for e in l.table.iter() {
@@ -945,8 +981,8 @@ fn parts_by_buckets(locals: &mut [Local], remap: &[u32]) -> Vec<Part> {
             }
             for (class, d) in l.dense.classes.iter().enumerate() {
                 if let DenseClass::Cells(cells) = d {
-                    for (b, c) in cells.iter().enumerate().filter(|(_, c)| c.df > 0) {
-                        out.push((b as u32, class as u32, c.df as u64, c.weight as u64));
+                    for (b, &c) in cells.iter().enumerate().filter(|(_, &c)| c != 0) {
+                        out.push((b as u32, class as u32, cell_df(c), cell_weight(c)));
                     }
                 }
             }

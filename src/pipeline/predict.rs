@@ -150,10 +150,12 @@ pub fn linkedin(
     let (mut cur, mut next): (Vec<Item>, Vec<Item>) = (Vec::new(), Vec::new());
     let mut per_label = vec![0u64; clf.labels.len() + 1];
     let mut done = 0u64;
-    let mut n = reader.read_batch(&mut cur, o.batch_size)?;
+    let mut size = crate::corpus::ramp(0, o.batch_size);
+    let mut n = reader.read_batch(&mut cur, size)?;
     while n > 0 {
+        size = crate::corpus::ramp(size, o.batch_size);
         let (read, written) = join(
-            || reader.read_batch(&mut next, o.batch_size),
+            || reader.read_batch(&mut next, size),
             || w.write_batch(done, None, Rows::Items(&cur[..n]), report.is_some()),
         );
         let (rows, counts) = written?;
