@@ -415,6 +415,59 @@ fn interactive_labelling_through_a_pseudo_terminal_survives_sigkill() {
     fold_in(dir, "l.csv");
 }
 
+/// The screen's count of labels given: "1 label given", "2 labels given".
+fn given(n: usize) -> String {
+    format!("{n} label{} given", if n == 1 { "" } else { "s" })
+}
+
+/// The message's line as the screen names it (`(line N)`).
+fn shown_line(screen: &str) -> String {
+    let line = screen.split("(line ").nth(1).expect("a message is shown");
+    line.split(')').next().unwrap().to_string()
+}
+
+/// A label file that cannot be written (here: a folder took its name) does not end the
+/// session: the answer is not recorded, the screen says so and keeps the message, and
+/// the same key answers it once the file can be written again.
+#[test]
+fn an_answer_that_cannot_be_saved_is_asked_again() {
+    let d = setup();
+    let dir = d.path();
+    let labels = dir.join("l.csv");
+    let t = Tmux::new(dir);
+    t.start("keep", dir, "sleep 600");
+    let run = format!("{LABEL} --model m.model --input pool.csv --labels l.csv");
+    t.start(
+        "a",
+        dir,
+        &format!("sh -c '{run}; echo EXITED $?; sleep 60'"),
+    );
+    t.wait_for("a", "confidence");
+    t.keys("a", &["1"]);
+    wait_rows(&labels, 1);
+    let sc = t.wait_for("a", "1 label given");
+    let line = shown_line(&sc);
+    // A folder where the label file was: renaming the new file over it fails.
+    std::fs::remove_file(&labels).unwrap();
+    std::fs::create_dir(&labels).unwrap();
+    t.keys("a", &["s"]);
+    let sc = t.wait_for("a", "not saved:");
+    assert!(sc.contains("answer again, or q to quit"), "{sc}");
+    assert!(sc.contains("1 label given"), "{sc}");
+    assert_eq!(shown_line(&sc), line, "{sc}");
+    // An undo cannot be saved either: the answer stands.
+    t.keys("a", &["u"]);
+    t.wait_for("a", "undo not saved:");
+    std::fs::remove_dir(&labels).unwrap();
+    // The same message, answered again: the file holds both answers.
+    t.keys("a", &["s"]);
+    let r = wait_rows(&labels, 2);
+    assert_eq!((r[0][2].as_str(), r[1][2].as_str()), ("networking", ""));
+    assert_eq!(r[1][0], (line.parse::<u64>().unwrap() - 1).to_string());
+    t.keys("a", &["q"]);
+    t.wait_for("a", "EXITED 0");
+}
+
 #[test]
 fn interactive_needs_a_terminal_and_a_label_folder_and_messages_before_it_starts() {
     let d = setup();
@@ -1040,7 +1093,7 @@ fn hostile_messages_stay_in_their_box_and_the_printed_command_runs() {
     assert!(sc.contains("2 empty messages: not asked"), "{sc}");
     assert!(sc.contains("2 of 4 left"), "{sc}");
     for n in 0..2 {
-        let sc = t.wait_for("a", &format!("{n} labels given"));
+        let sc = t.wait_for("a", &given(n));
         if sc.contains("red alert") {
             assert!(sc.contains(r"\u{1b}[31mred alert\u{1b}[0m"), "{sc}");
         } else {
@@ -1364,7 +1417,7 @@ fn joined_emoji_keep_the_message_box_border_in_its_column() {
     t.start_sized("a", dir, &format!("exec {run}"), (80, 30));
     let mut seen = Vec::new();
     for n in 0..msgs.len() {
-        let sc = t.wait_for("a", &format!("{n} labels given"));
+        let sc = t.wait_for("a", &given(n));
         let (i, shown) = msgs
             .iter()
             .enumerate()

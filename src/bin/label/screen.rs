@@ -273,8 +273,9 @@ impl Ui {
                 },
                 Mode::Confirm(label) => {
                     if matches!(key.code, KeyCode::Char('y' | 'Y')) {
-                        self.give(Some(&label))?;
-                        self.status = format!("new label `{label}` added; {}", self.status);
+                        if self.give(Some(&label))? {
+                            self.status = format!("new label `{label}` added; {}", self.status);
+                        }
                     } else {
                         self.status = format!("`{label}` not added");
                     }
@@ -291,8 +292,9 @@ impl Ui {
             // Not Esc: it cancels a typed label, and pressed once too often it left the
             // program.
             KeyCode::Char('q') => return Ok(false),
-            KeyCode::Char('u') => match self.session.undo()? {
-                Some(a) => {
+            KeyCode::Char('u') => match not_saved(self.session.undo())? {
+                Err(e) => self.status = format!("undo not saved: {e}; the answer stands"),
+                Ok(Some(a)) => {
                     self.current = Some(a.row);
                     self.status = format!(
                         "undone: {}",
@@ -301,7 +303,7 @@ impl Ui {
                             .map_or("skip".into(), |l| format!("`{l}`"))
                     );
                 }
-                None => self.status = "nothing to undo".into(),
+                Ok(None) => self.status = "nothing to undo".into(),
             },
             KeyCode::Char('+') => self.mode = Mode::Typing(String::new()),
             KeyCode::Down => self.scroll_by(1),
@@ -311,11 +313,13 @@ impl Ui {
             _ if self.current.is_none() => {
                 self.status = "every message is answered: q quits".into();
             }
-            KeyCode::Char('s') => self.give(None)?,
+            KeyCode::Char('s') => {
+                self.give(None)?;
+            }
             // The key shown next to a label gives it (digits, then letters).
             KeyCode::Char(c) if keys.contains(&Some(c)) => {
                 let i = keys.iter().position(|k| *k == Some(c)).unwrap_or_default();
-                self.give(Some(&labels[i]))?
+                self.give(Some(&labels[i]))?;
             }
             KeyCode::Char(c) if c.is_ascii_digit() => {
                 self.status = format!(
@@ -328,7 +332,7 @@ impl Ui {
                 match hits.as_slice() {
                     [one] => {
                         let one = (*one).clone();
-                        self.give(Some(&one))?
+                        self.give(Some(&one))?;
                     }
                     [] => {
                         self.status = format!("no label starts with `{c}`; + types a label by name")
@@ -341,18 +345,24 @@ impl Ui {
         Ok(true)
     }
 
-    fn give(&mut self, label: Option<&str>) -> anyhow::Result<()> {
+    /// Answer the current message; false when the label file could not be saved (the
+    /// answer is not recorded, the message stays on screen to be answered again, and the
+    /// status line says why: a full disk or a lost folder need not end the session).
+    fn give(&mut self, label: Option<&str>) -> anyhow::Result<bool> {
         let Some(row) = self.current else {
-            return Ok(());
+            return Ok(false);
         };
-        self.session.answer(row, label)?;
+        if let Err(e) = not_saved(self.session.answer(row, label))? {
+            self.status = format!("not saved: {e}; answer again, or q to quit");
+            return Ok(false);
+        }
         self.status = match label {
             Some(l) => format!("saved `{l}`"),
             None => "skipped".into(),
         };
         self.start_refresh();
         self.current = self.session.next_message();
-        Ok(())
+        Ok(true)
     }
 
     /// Start the model's refresh on another thread when `--every` labels wait for it and
@@ -500,8 +510,8 @@ impl Ui {
         if a.compact {
             f.render_widget(
                 Paragraph::new(format!(
-                    "{} labels given, {} of {n} left, {} changed",
-                    s.labelled(),
+                    "{} given, {} of {n} left, {} changed",
+                    counted(s.labelled(), "label"),
                     s.left(),
                     s.changed()
                 ))
@@ -511,9 +521,9 @@ impl Ui {
         } else {
             f.render_widget(
                 Paragraph::new(format!(
-                    "{} labels given, {} answers, {} of {n} left; predictions changed: {} of {n}",
-                    s.labelled(),
-                    s.answers().len(),
+                    "{} given, {}, {} of {n} left; predictions changed: {} of {n}",
+                    counted(s.labelled(), "label"),
+                    counted(s.answers().len(), "answer"),
                     s.left(),
                     s.changed()
                 ))
@@ -667,5 +677,20 @@ fn shell_word(path: &std::path::Path) -> String {
         s.into_owned()
     } else {
         format!("'{}'", s.replace('\'', "'\\''"))
+    }
+}
+
+/// `n` and a noun that takes an `s` unless `n` is 1: "1 label", "2 labels".
+fn counted(n: usize, noun: &str) -> String {
+    format!("{n} {noun}{}", if n == 1 { "" } else { "s" })
+}
+
+/// A label file that could not be written (`Err` inside: the session is as it was before
+/// the answer or undo, see `Session::answer`) apart from every other error.
+fn not_saved<T>(r: pitchsift::Result<T>) -> anyhow::Result<Result<T, pitchsift::Error>> {
+    match r {
+        Err(e @ pitchsift::Error::Io { .. }) => Ok(Err(e)),
+        Err(e) => Err(e.into()),
+        Ok(v) => Ok(Ok(v)),
     }
 }
