@@ -141,3 +141,39 @@ fn shown(id: &str, a: &AnalyzerConfig, f: &FitParams) -> String {
         s => s.to_string(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::cell::RefCell;
+    use std::collections::BTreeSet;
+
+    use clap::{Args, FromArgMatches};
+
+    use super::*;
+
+    /// Every option of `TrainArgs` but `--label-col` (a column of the input, no setting
+    /// of the model) is mapped to its setting by `TrainArgs::over` and named in words by
+    /// `shown`: an option added to `TrainArgs` and not there would escape `--update`'s
+    /// comparison with the model without a word.
+    #[test]
+    fn every_training_option_is_compared_on_update() {
+        let cmd = TrainArgs::augment_args(clap::Command::new("train"));
+        let options: BTreeSet<String> = cmd
+            .get_arguments()
+            .map(|a| a.get_id().to_string())
+            .filter(|id| id != "label_col")
+            .collect();
+        let args = TrainArgs::from_arg_matches(&cmd.get_matches_from(["train"])).unwrap();
+        let asked = RefCell::new(BTreeSet::new());
+        let base = ValidTrainParams::default();
+        args.over(&base, |id| {
+            asked.borrow_mut().insert(id.to_string());
+            false
+        });
+        assert_eq!(asked.into_inner(), options);
+        for id in &options {
+            let said = shown(id, base.analyzer(), base.fit());
+            assert_ne!(&said, id, "--update names no value for `{id}`");
+        }
+    }
+}
