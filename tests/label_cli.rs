@@ -391,15 +391,7 @@ fn interactive_labelling_through_a_pseudo_terminal_survives_sigkill() {
     );
     let sc = t.wait_for("b", "resumed: 3 answers");
     assert!(sc.contains("3 labels given"), "{sc}");
-    let line: u64 = sc
-        .split("(line ")
-        .nth(1)
-        .unwrap()
-        .split(')')
-        .next()
-        .unwrap()
-        .parse()
-        .unwrap();
+    let line: u64 = shown_line(&sc).parse().unwrap();
     let id = (line - 1).to_string();
     assert!(!ids.contains(&id), "message {id} asked again:\n{sc}");
     t.keys("b", &["s"]);
