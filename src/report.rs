@@ -640,9 +640,9 @@ impl<S: Read + Write + Seek> Builder<S> {
             group(self.unsure)
         );
         s.push_str(
-            "<table id=\"table\"><thead><tr><th data-key=\"0\" class=\"sorted desc\">date</th>\
-             <th data-key=\"1\">sender</th><th data-key=\"2\">label</th>\
-             <th data-key=\"3\" class=\"num\">confidence</th><th data-key=\"4\">message</th></tr></thead>\
+            "<table id=\"table\"><thead><tr><th data-key=\"0\" class=\"sorted desc\" tabindex=\"0\" aria-sort=\"descending\">date</th>\
+             <th data-key=\"1\" tabindex=\"0\">sender</th><th data-key=\"2\" tabindex=\"0\">label</th>\
+             <th data-key=\"3\" class=\"num\" tabindex=\"0\">confidence</th><th data-key=\"4\" tabindex=\"0\">message</th></tr></thead>\
              <tbody id=\"tbody\"></tbody></table>\
              <div class=\"pager\"><button type=\"button\" id=\"prev\">&larr; newer</button>\
              <span id=\"pageinfo\"></span><button type=\"button\" id=\"next\">older &rarr;</button></div>",
@@ -847,11 +847,15 @@ for(var b=0;b<buttons.length;b++)buttons[b].addEventListener("click",function(){
 var timer=null;document.getElementById("q").addEventListener("input",function(){var v=this.value;
  clearTimeout(timer);timer=setTimeout(function(){q=v.trim().toLowerCase();compute();render();},120);});
 var ths=document.querySelectorAll("#table th[data-key]");
-for(var t=0;t<ths.length;t++)ths[t].addEventListener("click",function(){var k=+this.getAttribute("data-key");
+// A column's heading sorts by it: a click, or Enter or Space on the focused heading
+// (each is in the tab order); aria-sort says which column sorts, and how.
+function sortBy(th){var k=+th.getAttribute("data-key");
  if(k===key)dir=-dir;else{key=k;dir=(k===0||k===3)?-1:1;}
- for(var j=0;j<ths.length;j++)ths[j].className=ths[j].className.replace(/ ?sorted| ?asc| ?desc/g,"");
- this.className+=" sorted "+(dir<0?"desc":"asc");
- compute();render();});
+ for(var j=0;j<ths.length;j++){ths[j].className=ths[j].className.replace(/ ?sorted| ?asc| ?desc/g,"");ths[j].removeAttribute("aria-sort");}
+ th.className+=" sorted "+(dir<0?"desc":"asc");th.setAttribute("aria-sort",dir<0?"descending":"ascending");
+ compute();render();}
+for(var t=0;t<ths.length;t++){ths[t].addEventListener("click",function(){sortBy(this);});
+ ths[t].addEventListener("keydown",function(e){if(e.key==="Enter"||e.key===" "){e.preventDefault();sortBy(this);}});}
 prev.addEventListener("click",function(){page--;render();});
 next.addEventListener("click",function(){page++;render();});
 for(var o=0;o<R.length;o++)R[o].o=o;

@@ -548,3 +548,72 @@ fn report_table_opens_messages_sorts_dates_by_time_and_keys_filters_apart_from_l
     let shot = Path::new(env!("CARGO_TARGET_TMPDIR")).join("report-own-labels.png");
     b.screenshot(&shot, true);
 }
+
+/// Press and release one key in the page (Tab, Enter, Space: what a keyboard user
+/// presses), as Chromium gets it from a keyboard.
+fn press(b: &mut cdp::Browser, key: &str, code: &str, vk: u32, text: &str) {
+    let down = if text.is_empty() {
+        "rawKeyDown"
+    } else {
+        "keyDown"
+    };
+    for t in [down, "keyUp"] {
+        b.call(
+            "Input.dispatchKeyEvent",
+            serde_json::json!({"type": t, "key": key, "code": code,
+                "windowsVirtualKeyCode": vk, "text": if t == "keyUp" { "" } else { text }}),
+        );
+    }
+}
+
+/// The table sorts from the keyboard: after the search box, Tab reaches the column
+/// headings (they were not focusable: a keyboard user could not sort at all); Enter sorts
+/// by the focused one, Space reverses it, and aria-sort says how the table is sorted.
+#[test]
+fn report_table_sorts_from_the_keyboard() {
+    let Some(bin) = browser_or_skip() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let folder = export(dir.path(), 40);
+    let report = dir.path().join("inbox.html");
+    assert_ok(&run(
+        PREDICT,
+        &["--linkedin", s(&folder), "--report", s(&report), "-q"],
+    ));
+    let mut b = open_report(&bin, 900, &report);
+    let focused = "(function(){var e=document.activeElement;return e.tagName+':'+(e.getAttribute('data-key')||'')})()";
+    b.eval("document.getElementById('q').focus()");
+    let mut seen = Vec::new();
+    for _ in 0..4 {
+        press(&mut b, "Tab", "Tab", 9, "");
+        seen.push(b.eval(focused).as_str().unwrap().to_string());
+    }
+    assert_eq!(
+        seen,
+        ["TH:0", "TH:1", "TH:2", "TH:3"],
+        "Tab from the search box"
+    );
+    let conf = |b: &mut cdp::Browser| -> Vec<f64> {
+        serde_json::from_value(b.eval(
+            "Array.from(document.querySelectorAll('#tbody tr td:nth-child(4)')).map(function(td){\
+             return parseFloat(td.textContent)})",
+        ))
+        .unwrap()
+    };
+    let sort = "document.querySelector('#table th[data-key=\"3\"]').getAttribute('aria-sort')";
+    press(&mut b, "Enter", "Enter", 13, "\r");
+    let down = conf(&mut b);
+    assert!(down.windows(2).all(|w| w[0] >= w[1]), "{down:?}");
+    assert_eq!(b.eval(sort), "descending");
+    assert_eq!(
+        b.eval("document.querySelector('#table th[data-key=\"0\"]').hasAttribute('aria-sort')"),
+        false
+    );
+    press(&mut b, " ", "Space", 32, " ");
+    let up = conf(&mut b);
+    assert!(up.windows(2).all(|w| w[0] <= w[1]), "{up:?}");
+    assert!(up.first() < down.first(), "{up:?} {down:?}");
+    assert_eq!(b.eval(sort), "ascending");
+    assert_eq!(b.problems(), Vec::<String>::new());
+}
