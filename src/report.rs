@@ -792,6 +792,25 @@ tr.unsure td{background:#fff8e1}
 .pager button{font:inherit;font-size:13px;padding:4px 10px;border:1px solid var(--line);border-radius:6px;background:#fff;cursor:pointer}
 .pager button:disabled{opacity:.4;cursor:default}
 .empty{color:var(--muted)}
+/* A narrow window (a phone): each message a card (sender, label, confidence; date; text)
+   as wide as the page, instead of five columns with the text squeezed off to the right. */
+@media (max-width:640px){
+header{padding:16px 14px 12px}
+main{padding:12px 8px 28px}
+section{padding:14px 12px}
+#q{min-width:0;margin-left:0;flex:1 1 100%}
+#table,#table thead,#table tbody{display:block}
+#table thead tr{display:flex;flex-wrap:wrap;gap:2px 4px;border-bottom:1px solid var(--line)}
+#table thead th{border:0;padding:4px 6px}
+#table tbody tr{display:grid;grid-template-columns:minmax(0,1fr) auto auto;grid-template-areas:"from label conf" "date date date" "msg msg msg";align-items:baseline;border-bottom:1px solid var(--line);padding:4px 0}
+#table tbody td{border:0;padding:1px 6px}
+#table tbody td:nth-child(1){grid-area:date;font-size:13px}
+#table tbody td:nth-child(2){grid-area:from;max-width:none;font-weight:600}
+#table tbody td:nth-child(3){grid-area:label}
+#table tbody td:nth-child(4){grid-area:conf;white-space:nowrap}
+#table tbody td:nth-child(5){grid-area:msg}
+#table tr.unsure{background:#fff8e1}
+}
 "##;
 
 const JS: &str = r##"(function(){

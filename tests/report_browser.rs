@@ -617,3 +617,52 @@ fn report_table_sorts_from_the_keyboard() {
     assert_eq!(b.eval(sort), "ascending");
     assert_eq!(b.problems(), Vec::<String>::new());
 }
+
+/// In a narrow window (a phone, 375 px) every message's text is as wide as the table,
+/// with nothing to scroll sideways: the table's five columns used to leave the text a
+/// column 86 px wide off to the right of the section, each row ten lines tall.
+#[test]
+fn report_table_fits_a_narrow_window() {
+    let Some(bin) = browser_or_skip() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let folder = export(dir.path(), 30);
+    let report = dir.path().join("inbox.html");
+    assert_ok(&run(
+        PREDICT,
+        &["--linkedin", s(&folder), "--report", s(&report), "-q"],
+    ));
+    let mut b = cdp::Browser::launch(&bin, 375, 800);
+    b.prepare();
+    b.open_file(&report);
+    assert!(b.wait_for(
+        "document.body.getAttribute('data-ready')==='1'",
+        Duration::from_secs(30)
+    ));
+    let fit: Vec<f64> = serde_json::from_value(b.eval(
+        "(function(){var s=document.getElementById('messages'),t=document.getElementById('table');\
+         var m=Array.from(document.querySelectorAll('#tbody td:nth-child(5)')).map(function(td){\
+         return td.getBoundingClientRect().width});\
+         return [s.scrollWidth-s.clientWidth,Math.min.apply(null,m),t.getBoundingClientRect().width]})()",
+    ))
+    .unwrap();
+    let (overflow, text, table) = (fit[0], fit[1], fit[2]);
+    assert!(
+        overflow <= 0.5,
+        "the section scrolls sideways by {overflow} px"
+    );
+    assert!(
+        text >= table - 1.0,
+        "a message's text is {text} px wide, the table {table} px"
+    );
+    // Sorting still works there: the headings stay.
+    b.click("#table th[data-key=\"3\"]");
+    assert_eq!(
+        b.eval("document.querySelector('#table th.sorted').getAttribute('data-key')"),
+        "3"
+    );
+    assert_eq!(b.problems(), Vec::<String>::new());
+    let shot = Path::new(env!("CARGO_TARGET_TMPDIR")).join("report-narrow.png");
+    b.screenshot(&shot, false);
+}
