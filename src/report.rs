@@ -158,6 +158,8 @@ pub const NETWORKING: &str = "networking";
 
 /// Senders listed in the report.
 pub const TOP_SENDERS: usize = 15;
+/// The most months the month chart shows: the last ones (a century).
+pub const MAX_MONTHS: u32 = 1200;
 /// Terms listed per label.
 pub const TOP_TERMS: usize = 10;
 
@@ -426,19 +428,28 @@ impl<S: Read + Write + Seek> Builder<S> {
         if self.months.is_empty() {
             return "<p class=\"empty\">No dates to chart.</p>".into();
         }
-        // Every month from the first to the last, empty ones included.
+        // Every month from the first to the last, empty ones included; at most the last
+        // MAX_MONTHS of them (a date a century off, a typo, would otherwise leave the
+        // chart ending at that century's end), with a note of the messages left out.
         let zero = vec![0u64; self.labels.len()];
+        let last = self.months.keys().next_back().expect("a month");
+        let index = |k: &str| {
+            k[..4].parse::<u32>().unwrap_or(0) * 12 + k[5..7].parse::<u32>().unwrap_or(1) - 1
+        };
+        let first = self.months.keys().next().expect("a month");
+        let start = index(first).max((index(last) + 1).saturating_sub(MAX_MONTHS));
+        let left_out: u64 = self
+            .months
+            .iter()
+            .take_while(|(k, _)| index(k) < start)
+            .map(|(_, v)| v.iter().sum::<u64>())
+            .sum();
         let months: Vec<(String, &Vec<u64>)> = {
-            let first = self.months.keys().next().expect("a month");
-            let last = self.months.keys().next_back().expect("a month");
-            let (mut y, mut m) = (
-                first[..4].parse::<u32>().unwrap_or(0),
-                first[5..7].parse::<u32>().unwrap_or(1),
-            );
+            let (mut y, mut m) = (start / 12, start % 12 + 1);
             let mut out = Vec::new();
             loop {
                 let key = format!("{y:04}-{m:02}");
-                let done = key.as_str() >= last.as_str() || out.len() > 1200;
+                let done = key.as_str() >= last.as_str() || out.len() >= MAX_MONTHS as usize;
                 out.push((key.clone(), self.months.get(&key).unwrap_or(&zero)));
                 if done {
                     break;
@@ -526,6 +537,15 @@ impl<S: Read + Write + Seek> Builder<S> {
         }
         s.push_str("</svg>");
         s.push_str(&self.legend());
+        if left_out > 0 {
+            let _ = write!(
+                s,
+                "<p class=\"empty\">{} {} dated before {} not charted.</p>",
+                group(left_out),
+                if left_out == 1 { "message" } else { "messages" },
+                escape(&months[0].0)
+            );
+        }
         s
     }
 
@@ -1048,6 +1068,38 @@ mod tests {
         assert!(chart.contains(">café ☕</text>"), "{chart}");
         assert_eq!(chart_label("fourteen chars"), "fourteen chars");
         assert_eq!(chart_label("fifteen chars!!"), "fifteen chars\u{2026}");
+    }
+
+    #[test]
+    fn month_chart_keeps_the_last_months_of_a_span_over_a_century() {
+        // A date a century off (a typo) used to end the chart 1,200 months after it,
+        // in 2000: the messages of 2025 were in no column.
+        let mut b = Builder::new(&labels(), 0.6, Cursor::new(Vec::new()));
+        for date in ["1900-01-05", "2025-11-05", "2025-11-20", "2024-03-01"] {
+            b.add(&Row::new(date, "", "text", 0, 0.9, vec![])).unwrap();
+        }
+        let chart = b.month_chart();
+        assert!(
+            chart.contains("<title>2025-11 \u{2014} 2; networking: 2</title>"),
+            "{chart}"
+        );
+        assert!(chart.contains("<title>2024-03 \u{2014} 1;"), "{chart}");
+        assert_eq!(chart.matches("<g><title>").count(), MAX_MONTHS as usize);
+        assert!(
+            chart.contains("<g><title>1925-12 \u{2014} 0</title>"),
+            "{chart}"
+        );
+        assert!(!chart.contains("1900-01"));
+        assert!(chart.contains("1 message dated before 1925-12 not charted."));
+        // A span of a century or less: every month, nothing left out.
+        let mut b = Builder::new(&labels(), 0.6, Cursor::new(Vec::new()));
+        for date in ["1925-12-05", "2025-11-05"] {
+            b.add(&Row::new(date, "", "text", 0, 0.9, vec![])).unwrap();
+        }
+        let chart = b.month_chart();
+        assert_eq!(chart.matches("<g><title>").count(), MAX_MONTHS as usize);
+        assert!(chart.contains("<g><title>1925-12 \u{2014} 1;"));
+        assert!(!chart.contains("not charted"));
     }
 
     #[test]
