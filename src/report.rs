@@ -577,7 +577,8 @@ impl<S: Read + Write + Seek> Builder<S> {
         for (name, v, total) in top {
             let _ = write!(
                 s,
-                "<tr><td>{}</td><td class=\"num\">{}</td><td><div class=\"stack\" style=\"width:{:.0}%\">",
+                "<tr><td title=\"{}\">{}</td><td class=\"num\">{}</td><td><div class=\"stack\" style=\"width:{:.0}%\">",
+                escape(name),
                 escape(name),
                 group(total),
                 100.0 * total as f64 / max as f64
@@ -782,7 +783,7 @@ table{border-collapse:collapse;width:100%;font-size:14px}
 th,td{text-align:left;padding:6px 8px;border-bottom:1px solid var(--line);vertical-align:top}
 th{font-weight:600;color:var(--muted);white-space:nowrap}
 .num{text-align:right;font-variant-numeric:tabular-nums}
-.senders td:first-child{white-space:nowrap}
+.senders td:first-child{white-space:nowrap;max-width:360px;overflow:hidden;text-overflow:ellipsis}
 .stack{display:flex;height:14px;border-radius:3px;overflow:hidden;min-width:4px}
 .cards{display:grid;grid-template-columns:repeat(auto-fill,minmax(280px,1fr));gap:14px}
 .card{border:1px solid var(--line);border-radius:6px;padding:10px 12px}

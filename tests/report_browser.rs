@@ -666,3 +666,53 @@ fn report_table_fits_a_narrow_window() {
     let shot = Path::new(env!("CARGO_TARGET_TMPDIR")).join("report-narrow.png");
     b.screenshot(&shot, false);
 }
+
+/// A sender's name of 300 characters is cut short in the senders table (whole in its
+/// tooltip): it never wrapped, and pushed the table's counts and label bars out of the
+/// section, to be scrolled to sideways.
+#[test]
+fn report_senders_table_cuts_a_long_name() {
+    let Some(bin) = browser_or_skip() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("inbox.csv");
+    let long = format!("Sam {}", "X".repeat(300));
+    let mut w = csv::Writer::from_path(&input).unwrap();
+    w.write_record(["date", "from", "text"]).unwrap();
+    for (i, (from, text)) in TEMPLATES.iter().enumerate() {
+        let from = if i == 2 { long.as_str() } else { from };
+        w.write_record(["2025-11-02T10:00:00Z", from, text])
+            .unwrap();
+    }
+    w.flush().unwrap();
+    let report = dir.path().join("inbox.html");
+    assert_ok(&run(
+        PREDICT,
+        &["--input", s(&input), "--report", s(&report), "-q"],
+    ));
+    let mut b = open_report(&bin, 900, &report);
+    let fit: Vec<f64> = serde_json::from_value(b.eval(
+        "(function(){var s=document.getElementById('senders');\
+         var n=s.querySelector('td.num').getBoundingClientRect(),r=s.getBoundingClientRect();\
+         return [s.scrollWidth-s.clientWidth,r.right-n.right]})()",
+    ))
+    .unwrap();
+    assert!(
+        fit[0] <= 0.5,
+        "the senders section scrolls sideways by {} px",
+        fit[0]
+    );
+    assert!(
+        fit[1] > 0.0,
+        "the first count is outside the section: {fit:?}"
+    );
+    assert_eq!(
+        b.eval(&format!(
+            "Array.from(document.querySelectorAll('#senders td')).some(function(td){{\
+             return td.title==={long:?}}})"
+        )),
+        true
+    );
+    assert_eq!(b.problems(), Vec::<String>::new());
+}
