@@ -843,13 +843,17 @@ var R=JSON.parse(document.getElementById("rows").textContent);
 var PER=100,fk="all",fi=-1,q="",key=0,dir=-1,page=0,view=[];
 var tbody=document.getElementById("tbody"),info=document.getElementById("pageinfo");
 var prev=document.getElementById("prev"),next=document.getElementById("next");
+// Names and texts in the reader's alphabetical order (case and accents aside: "bob"
+// between "Alice" and "Carl", "Émile" before "Zed"), not by UTF-16 code units.
+var TEXT=new Intl.Collator(undefined,{sensitivity:"base",numeric:true});
 // Dates by their time (r[6], seconds; null when no date could be read: last, whichever
 // the direction); ties keep the input's order (r.o).
 function cmp(a,b){var x,y,c;
  if(key===0){x=a[6];y=b[6];
   if(x===null||y===null)c=x===null?(y===null?0:1):-1;
   else c=x<y?-dir:x>y?dir:0;}
- else{x=a[key];y=b[key];if(key===2){x=L[x];y=L[y];}c=x<y?-dir:x>y?dir:0;}
+ else if(key===3){x=a[3];y=b[3];c=x<y?-dir:x>y?dir:0;}
+ else{x=a[key];y=b[key];if(key===2){x=L[x];y=L[y];}c=dir*TEXT.compare(x,y);}
  return c||a.o-b.o;}
 function compute(){view=[];
  for(var i=0;i<R.length;i++){var r=R[i];

@@ -716,3 +716,56 @@ fn report_senders_table_cuts_a_long_name() {
     );
     assert_eq!(b.problems(), Vec::<String>::new());
 }
+
+/// Sorting by sender is alphabetical as a reader means it: lower-case and accented
+/// names among the others ("bob" after "Alice", "Émile" before "Zed"), not after every
+/// capital letter as UTF-16 order put them.
+#[test]
+fn report_table_sorts_names_alphabetically() {
+    let Some(bin) = browser_or_skip() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("inbox.csv");
+    let names = [
+        "Zed Zimmer",
+        "bob brown",
+        "Émile Éclair",
+        "Alice Archer",
+        "carl cole",
+    ];
+    let mut w = csv::Writer::from_path(&input).unwrap();
+    w.write_record(["date", "from", "text"]).unwrap();
+    for (i, name) in names.iter().enumerate() {
+        w.write_record(["2025-11-02T10:00:00Z", name, TEMPLATES[i].1])
+            .unwrap();
+    }
+    w.flush().unwrap();
+    let report = dir.path().join("inbox.html");
+    assert_ok(&run(
+        PREDICT,
+        &["--input", s(&input), "--report", s(&report), "-q"],
+    ));
+    let mut b = open_report(&bin, 900, &report);
+    let senders = |b: &mut cdp::Browser| -> Vec<String> {
+        serde_json::from_value(b.eval(
+            "Array.from(document.querySelectorAll('#tbody td:nth-child(2)')).map(function(td){\
+             return td.textContent})",
+        ))
+        .unwrap()
+    };
+    b.click("#table th[data-key=\"1\"]");
+    let want = [
+        "Alice Archer",
+        "bob brown",
+        "carl cole",
+        "Émile Éclair",
+        "Zed Zimmer",
+    ];
+    assert_eq!(senders(&mut b), want);
+    b.click("#table th[data-key=\"1\"]");
+    let mut down = want.to_vec();
+    down.reverse();
+    assert_eq!(senders(&mut b), down);
+    assert_eq!(b.problems(), Vec::<String>::new());
+}
