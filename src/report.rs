@@ -642,13 +642,13 @@ impl<S: Read + Write + Seek> Builder<S> {
             String::from("<div class=\"filters\" role=\"toolbar\" aria-label=\"filter by label\">");
         let _ = write!(
             s,
-            "<button type=\"button\" class=\"f on\" data-filter=\"all\">all <small>{}</small></button>",
+            "<button type=\"button\" class=\"f on\" aria-pressed=\"true\" data-filter=\"all\">all <small>{}</small></button>",
             group(self.total())
         );
         for (i, l) in self.labels.iter().enumerate() {
             let _ = write!(
                 s,
-                "<button type=\"button\" class=\"f\" data-filter=\"label\" data-index=\"{i}\" data-label=\"{}\"><i class=\"sw c{i}\"></i>{} <small>{}</small></button>",
+                "<button type=\"button\" class=\"f\" aria-pressed=\"false\" data-filter=\"label\" data-index=\"{i}\" data-label=\"{}\"><i class=\"sw c{i}\"></i>{} <small>{}</small></button>",
                 escape(l),
                 escape(l),
                 group(self.counts[i])
@@ -656,7 +656,7 @@ impl<S: Read + Write + Seek> Builder<S> {
         }
         let _ = write!(
             s,
-            "<button type=\"button\" class=\"f\" data-filter=\"unsure\">unsure <small>{}</small></button>\
+            "<button type=\"button\" class=\"f\" aria-pressed=\"false\" data-filter=\"unsure\">unsure <small>{}</small></button>\
              <input id=\"q\" type=\"search\" placeholder=\"search sender or text\" aria-label=\"search\"></div>",
             group(self.unsure)
         );
@@ -1105,6 +1105,22 @@ mod tests {
         assert_eq!(chart.matches("<g><title>").count(), MAX_MONTHS as usize);
         assert!(chart.contains("<g><title>1925-12 \u{2014} 1;"));
         assert!(!chart.contains("not charted"));
+    }
+
+    #[test]
+    fn filter_buttons_say_which_is_pressed_from_the_start() {
+        // The script sets aria-pressed on a click; before any click no button had it, so
+        // a screen reader heard plain buttons rather than toggles with "all" pressed.
+        let b = Builder::new(&labels(), 0.6, Cursor::new(Vec::new()));
+        let shell = b.table_shell();
+        assert_eq!(
+            shell.matches("<button type=\"button\" class=\"f").count(),
+            7,
+            "{shell}"
+        );
+        assert_eq!(shell.matches("aria-pressed=\"true\"").count(), 1);
+        assert_eq!(shell.matches("aria-pressed=\"false\"").count(), 6);
+        assert!(shell.contains("class=\"f on\" aria-pressed=\"true\" data-filter=\"all\""));
     }
 
     #[test]
