@@ -158,6 +158,8 @@ pub const NETWORKING: &str = "networking";
 
 /// Senders listed in the report.
 pub const TOP_SENDERS: usize = 15;
+/// The most months the month chart shows: the last ones (a century).
+pub const MAX_MONTHS: u32 = 1200;
 /// Terms listed per label.
 pub const TOP_TERMS: usize = 10;
 
@@ -426,19 +428,28 @@ impl<S: Read + Write + Seek> Builder<S> {
         if self.months.is_empty() {
             return "<p class=\"empty\">No dates to chart.</p>".into();
         }
-        // Every month from the first to the last, empty ones included.
+        // Every month from the first to the last, empty ones included; at most the last
+        // MAX_MONTHS of them (a date a century off, a typo, would otherwise leave the
+        // chart ending at that century's end), with a note of the messages left out.
         let zero = vec![0u64; self.labels.len()];
+        let last = self.months.keys().next_back().expect("a month");
+        let index = |k: &str| {
+            k[..4].parse::<u32>().unwrap_or(0) * 12 + k[5..7].parse::<u32>().unwrap_or(1) - 1
+        };
+        let first = self.months.keys().next().expect("a month");
+        let start = index(first).max((index(last) + 1).saturating_sub(MAX_MONTHS));
+        let left_out: u64 = self
+            .months
+            .iter()
+            .take_while(|(k, _)| index(k) < start)
+            .map(|(_, v)| v.iter().sum::<u64>())
+            .sum();
         let months: Vec<(String, &Vec<u64>)> = {
-            let first = self.months.keys().next().expect("a month");
-            let last = self.months.keys().next_back().expect("a month");
-            let (mut y, mut m) = (
-                first[..4].parse::<u32>().unwrap_or(0),
-                first[5..7].parse::<u32>().unwrap_or(1),
-            );
+            let (mut y, mut m) = (start / 12, start % 12 + 1);
             let mut out = Vec::new();
             loop {
                 let key = format!("{y:04}-{m:02}");
-                let done = key.as_str() >= last.as_str() || out.len() > 1200;
+                let done = key.as_str() >= last.as_str() || out.len() >= MAX_MONTHS as usize;
                 out.push((key.clone(), self.months.get(&key).unwrap_or(&zero)));
                 if done {
                     break;
@@ -526,6 +537,15 @@ impl<S: Read + Write + Seek> Builder<S> {
         }
         s.push_str("</svg>");
         s.push_str(&self.legend());
+        if left_out > 0 {
+            let _ = write!(
+                s,
+                "<p class=\"empty\">{} {} dated before {} not charted.</p>",
+                group(left_out),
+                if left_out == 1 { "message" } else { "messages" },
+                escape(&months[0].0)
+            );
+        }
         s
     }
 
@@ -557,7 +577,8 @@ impl<S: Read + Write + Seek> Builder<S> {
         for (name, v, total) in top {
             let _ = write!(
                 s,
-                "<tr><td>{}</td><td class=\"num\">{}</td><td><div class=\"stack\" style=\"width:{:.0}%\">",
+                "<tr><td title=\"{}\">{}</td><td class=\"num\">{}</td><td><div class=\"stack\" style=\"width:{:.0}%\">",
+                escape(name),
                 escape(name),
                 group(total),
                 100.0 * total as f64 / max as f64
@@ -621,13 +642,13 @@ impl<S: Read + Write + Seek> Builder<S> {
             String::from("<div class=\"filters\" role=\"toolbar\" aria-label=\"filter by label\">");
         let _ = write!(
             s,
-            "<button type=\"button\" class=\"f on\" data-filter=\"all\">all <small>{}</small></button>",
+            "<button type=\"button\" class=\"f on\" aria-pressed=\"true\" data-filter=\"all\">all <small>{}</small></button>",
             group(self.total())
         );
         for (i, l) in self.labels.iter().enumerate() {
             let _ = write!(
                 s,
-                "<button type=\"button\" class=\"f\" data-filter=\"label\" data-index=\"{i}\" data-label=\"{}\"><i class=\"sw c{i}\"></i>{} <small>{}</small></button>",
+                "<button type=\"button\" class=\"f\" aria-pressed=\"false\" data-filter=\"label\" data-index=\"{i}\" data-label=\"{}\"><i class=\"sw c{i}\"></i>{} <small>{}</small></button>",
                 escape(l),
                 escape(l),
                 group(self.counts[i])
@@ -635,14 +656,14 @@ impl<S: Read + Write + Seek> Builder<S> {
         }
         let _ = write!(
             s,
-            "<button type=\"button\" class=\"f\" data-filter=\"unsure\">unsure <small>{}</small></button>\
+            "<button type=\"button\" class=\"f\" aria-pressed=\"false\" data-filter=\"unsure\">unsure <small>{}</small></button>\
              <input id=\"q\" type=\"search\" placeholder=\"search sender or text\" aria-label=\"search\"></div>",
             group(self.unsure)
         );
         s.push_str(
-            "<table id=\"table\"><thead><tr><th data-key=\"0\" class=\"sorted desc\">date</th>\
-             <th data-key=\"1\">sender</th><th data-key=\"2\">label</th>\
-             <th data-key=\"3\" class=\"num\">confidence</th><th data-key=\"4\">message</th></tr></thead>\
+            "<table id=\"table\"><thead><tr><th data-key=\"0\" class=\"sorted desc\" tabindex=\"0\" aria-sort=\"descending\">date</th>\
+             <th data-key=\"1\" tabindex=\"0\">sender</th><th data-key=\"2\" tabindex=\"0\">label</th>\
+             <th data-key=\"3\" class=\"num\" tabindex=\"0\">confidence</th><th data-key=\"4\" tabindex=\"0\">message</th></tr></thead>\
              <tbody id=\"tbody\"></tbody></table>\
              <div class=\"pager\"><button type=\"button\" id=\"prev\">&larr; newer</button>\
              <span id=\"pageinfo\"></span><button type=\"button\" id=\"next\">older &rarr;</button></div>",
@@ -762,7 +783,7 @@ table{border-collapse:collapse;width:100%;font-size:14px}
 th,td{text-align:left;padding:6px 8px;border-bottom:1px solid var(--line);vertical-align:top}
 th{font-weight:600;color:var(--muted);white-space:nowrap}
 .num{text-align:right;font-variant-numeric:tabular-nums}
-.senders td:first-child{white-space:nowrap}
+.senders td:first-child{white-space:nowrap;max-width:360px;overflow:hidden;text-overflow:ellipsis}
 .stack{display:flex;height:14px;border-radius:3px;overflow:hidden;min-width:4px}
 .cards{display:grid;grid-template-columns:repeat(auto-fill,minmax(280px,1fr));gap:14px}
 .card{border:1px solid var(--line);border-radius:6px;padding:10px 12px}
@@ -792,6 +813,25 @@ tr.unsure td{background:#fff8e1}
 .pager button{font:inherit;font-size:13px;padding:4px 10px;border:1px solid var(--line);border-radius:6px;background:#fff;cursor:pointer}
 .pager button:disabled{opacity:.4;cursor:default}
 .empty{color:var(--muted)}
+/* A narrow window (a phone): each message a card (sender, label, confidence; date; text)
+   as wide as the page, instead of five columns with the text squeezed off to the right. */
+@media (max-width:640px){
+header{padding:16px 14px 12px}
+main{padding:12px 8px 28px}
+section{padding:14px 12px}
+#q{min-width:0;margin-left:0;flex:1 1 100%}
+#table,#table thead,#table tbody{display:block}
+#table thead tr{display:flex;flex-wrap:wrap;gap:2px 4px;border-bottom:1px solid var(--line)}
+#table thead th{border:0;padding:4px 6px}
+#table tbody tr{display:grid;grid-template-columns:minmax(0,1fr) auto auto;grid-template-areas:"from label conf" "date date date" "msg msg msg";align-items:baseline;border-bottom:1px solid var(--line);padding:4px 0}
+#table tbody td{border:0;padding:1px 6px}
+#table tbody td:nth-child(1){grid-area:date;font-size:13px}
+#table tbody td:nth-child(2){grid-area:from;max-width:none;font-weight:600}
+#table tbody td:nth-child(3){grid-area:label}
+#table tbody td:nth-child(4){grid-area:conf;white-space:nowrap}
+#table tbody td:nth-child(5){grid-area:msg}
+#table tr.unsure{background:#fff8e1}
+}
 "##;
 
 const JS: &str = r##"(function(){
@@ -803,13 +843,17 @@ var R=JSON.parse(document.getElementById("rows").textContent);
 var PER=100,fk="all",fi=-1,q="",key=0,dir=-1,page=0,view=[];
 var tbody=document.getElementById("tbody"),info=document.getElementById("pageinfo");
 var prev=document.getElementById("prev"),next=document.getElementById("next");
+// Names and texts in the reader's alphabetical order (case and accents aside: "bob"
+// between "Alice" and "Carl", "Émile" before "Zed"), not by UTF-16 code units.
+var TEXT=new Intl.Collator(undefined,{sensitivity:"base",numeric:true});
 // Dates by their time (r[6], seconds; null when no date could be read: last, whichever
 // the direction); ties keep the input's order (r.o).
 function cmp(a,b){var x,y,c;
  if(key===0){x=a[6];y=b[6];
   if(x===null||y===null)c=x===null?(y===null?0:1):-1;
   else c=x<y?-dir:x>y?dir:0;}
- else{x=a[key];y=b[key];if(key===2){x=L[x];y=L[y];}c=x<y?-dir:x>y?dir:0;}
+ else if(key===3){x=a[3];y=b[3];c=x<y?-dir:x>y?dir:0;}
+ else{x=a[key];y=b[key];if(key===2){x=L[x];y=L[y];}c=dir*TEXT.compare(x,y);}
  return c||a.o-b.o;}
 function compute(){view=[];
  for(var i=0;i<R.length;i++){var r=R[i];
@@ -847,11 +891,15 @@ for(var b=0;b<buttons.length;b++)buttons[b].addEventListener("click",function(){
 var timer=null;document.getElementById("q").addEventListener("input",function(){var v=this.value;
  clearTimeout(timer);timer=setTimeout(function(){q=v.trim().toLowerCase();compute();render();},120);});
 var ths=document.querySelectorAll("#table th[data-key]");
-for(var t=0;t<ths.length;t++)ths[t].addEventListener("click",function(){var k=+this.getAttribute("data-key");
+// A column's heading sorts by it: a click, or Enter or Space on the focused heading
+// (each is in the tab order); aria-sort says which column sorts, and how.
+function sortBy(th){var k=+th.getAttribute("data-key");
  if(k===key)dir=-dir;else{key=k;dir=(k===0||k===3)?-1:1;}
- for(var j=0;j<ths.length;j++)ths[j].className=ths[j].className.replace(/ ?sorted| ?asc| ?desc/g,"");
- this.className+=" sorted "+(dir<0?"desc":"asc");
- compute();render();});
+ for(var j=0;j<ths.length;j++){ths[j].className=ths[j].className.replace(/ ?sorted| ?asc| ?desc/g,"");ths[j].removeAttribute("aria-sort");}
+ th.className+=" sorted "+(dir<0?"desc":"asc");th.setAttribute("aria-sort",dir<0?"descending":"ascending");
+ compute();render();}
+for(var t=0;t<ths.length;t++){ths[t].addEventListener("click",function(){sortBy(this);});
+ ths[t].addEventListener("keydown",function(e){if(e.key==="Enter"||e.key===" "){e.preventDefault();sortBy(this);}});}
 prev.addEventListener("click",function(){page--;render();});
 next.addEventListener("click",function(){page++;render();});
 for(var o=0;o<R.length;o++)R[o].o=o;
@@ -1025,6 +1073,54 @@ mod tests {
         assert!(chart.contains(">café ☕</text>"), "{chart}");
         assert_eq!(chart_label("fourteen chars"), "fourteen chars");
         assert_eq!(chart_label("fifteen chars!!"), "fifteen chars\u{2026}");
+    }
+
+    #[test]
+    fn month_chart_keeps_the_last_months_of_a_span_over_a_century() {
+        // A date a century off (a typo) used to end the chart 1,200 months after it,
+        // in 2000: the messages of 2025 were in no column.
+        let mut b = Builder::new(&labels(), 0.6, Cursor::new(Vec::new()));
+        for date in ["1900-01-05", "2025-11-05", "2025-11-20", "2024-03-01"] {
+            b.add(&Row::new(date, "", "text", 0, 0.9, vec![])).unwrap();
+        }
+        let chart = b.month_chart();
+        assert!(
+            chart.contains("<title>2025-11 \u{2014} 2; networking: 2</title>"),
+            "{chart}"
+        );
+        assert!(chart.contains("<title>2024-03 \u{2014} 1;"), "{chart}");
+        assert_eq!(chart.matches("<g><title>").count(), MAX_MONTHS as usize);
+        assert!(
+            chart.contains("<g><title>1925-12 \u{2014} 0</title>"),
+            "{chart}"
+        );
+        assert!(!chart.contains("1900-01"));
+        assert!(chart.contains("1 message dated before 1925-12 not charted."));
+        // A span of a century or less: every month, nothing left out.
+        let mut b = Builder::new(&labels(), 0.6, Cursor::new(Vec::new()));
+        for date in ["1925-12-05", "2025-11-05"] {
+            b.add(&Row::new(date, "", "text", 0, 0.9, vec![])).unwrap();
+        }
+        let chart = b.month_chart();
+        assert_eq!(chart.matches("<g><title>").count(), MAX_MONTHS as usize);
+        assert!(chart.contains("<g><title>1925-12 \u{2014} 1;"));
+        assert!(!chart.contains("not charted"));
+    }
+
+    #[test]
+    fn filter_buttons_say_which_is_pressed_from_the_start() {
+        // The script sets aria-pressed on a click; before any click no button had it, so
+        // a screen reader heard plain buttons rather than toggles with "all" pressed.
+        let b = Builder::new(&labels(), 0.6, Cursor::new(Vec::new()));
+        let shell = b.table_shell();
+        assert_eq!(
+            shell.matches("<button type=\"button\" class=\"f").count(),
+            7,
+            "{shell}"
+        );
+        assert_eq!(shell.matches("aria-pressed=\"true\"").count(), 1);
+        assert_eq!(shell.matches("aria-pressed=\"false\"").count(), 6);
+        assert!(shell.contains("class=\"f on\" aria-pressed=\"true\" data-filter=\"all\""));
     }
 
     #[test]

@@ -73,6 +73,13 @@ function badgeFor(item, a) {
     e.stopPropagation();
     openMenu(badge, item.text);
   });
+  // A button for the keyboard too: Enter or Space opens the menu, its first choice focused.
+  badge.addEventListener('keydown', (e) => {
+    if (e.key !== 'Enter' && e.key !== ' ') return;
+    e.preventDefault();
+    e.stopPropagation();
+    openMenu(badge, item.text)?.querySelector('button')?.focus();
+  });
   return badge;
 }
 
@@ -95,6 +102,7 @@ function openMenu(badge, text) {
     menu.append(b);
   }
   badge.after(menu);
+  return menu;
 }
 
 function closeMenus() {

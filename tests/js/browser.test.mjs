@@ -167,6 +167,32 @@ test('invitation manager: notes are labelled, an invitation without a note is le
   await page.close();
 });
 
+test('a badge opens its correction menu from the keyboard, as it says it is a button', async () => {
+  const page = await open(`${origin}/messaging/`);
+  await ready(page);
+  const url = page.url();
+  // Tab reaches the badge (role=button, tabIndex 0); Enter opens the menu (nothing did: a
+  // keyboard user could read the reasons but never correct a label), its first choice
+  // focused; the conversation's link underneath is not followed.
+  await page.focus('.msg-conversation-listitem .pitchsift-badge');
+  await page.keyboard.press('Enter');
+  await until(page, () => document.querySelectorAll('.pitchsift-menu').length === 1);
+  const focused = await page.evaluate(() => [
+    document.activeElement.closest('.pitchsift-menu') !== null,
+    document.activeElement.dataset.pitchsiftChoice,
+  ]);
+  assert.deepEqual(focused, [true, 'networking']);
+  assert.equal(page.url(), url);
+  // Closed by a click elsewhere, then Space opens it again.
+  await page.mouse.click(900, 700);
+  await until(page, () => document.querySelectorAll('.pitchsift-menu').length === 0);
+  await page.focus('.msg-s-event-listitem .pitchsift-badge');
+  await page.keyboard.press('Space');
+  await until(page, () => document.querySelectorAll('.pitchsift-menu').length === 1);
+  assert.equal(page.url(), url);
+  await page.close();
+});
+
 test('a page with none of the selectors is left as it was', async () => {
   const page = await open(`${origin}/messaging/`);
   await ready(page);
