@@ -335,8 +335,9 @@ impl<S: Read + Write + Seek> Builder<S> {
         let net = self.labels.iter().position(|l| l == NETWORKING);
         let _ = write!(
             h,
-            "<p class=\"headline\">Of <b>{}</b> messages, ",
-            group(total)
+            "<p class=\"headline\">Of <b>{}</b> {}, ",
+            group(total),
+            messages(total)
         );
         // The default model's labels: networking against someone selling, recruiting,
         // ...; a model with labels of its own: the share of each label.
@@ -542,7 +543,7 @@ impl<S: Read + Write + Seek> Builder<S> {
                 s,
                 "<p class=\"empty\">{} {} dated before {} not charted.</p>",
                 group(left_out),
-                if left_out == 1 { "message" } else { "messages" },
+                messages(left_out),
                 escape(&months[0].0)
             );
         }
@@ -608,9 +609,10 @@ impl<S: Read + Write + Seek> Builder<S> {
             top.truncate(TOP_TERMS);
             let _ = write!(
                 s,
-                "<div class=\"card\"><h3><i class=\"sw c{i}\"></i>{} <small>{} messages</small></h3>",
+                "<div class=\"card\"><h3><i class=\"sw c{i}\"></i>{} <small>{} {}</small></h3>",
                 escape(l),
-                group(self.counts[i])
+                group(self.counts[i]),
+                messages(self.counts[i])
             );
             if top.is_empty() {
                 s.push_str("<p class=\"empty\">none</p></div>");
@@ -622,12 +624,13 @@ impl<S: Read + Write + Seek> Builder<S> {
                 let _ = write!(
                     s,
                     "<li><span class=\"term\" title=\"{}\">{}</span><span class=\"tbar c{i}\" style=\"width:{:.0}px\" \
-                     title=\"{:.1} nats over {} messages\"></span><small>{}</small></li>",
+                     title=\"{:.1} nats over {} {}\"></span><small>{}</small></li>",
                     escape(term),
                     escape(term),
                     (w / max * 90.0).max(2.0),
                     w,
                     n,
+                    messages(*n),
                     group(*n)
                 );
             }
@@ -712,6 +715,15 @@ fn color(label: &str, i: usize) -> &'static str {
 }
 
 /// `12,345`.
+/// "message" for one, "messages" for any other count.
+fn messages(n: u64) -> &'static str {
+    if n == 1 {
+        "message"
+    } else {
+        "messages"
+    }
+}
+
 fn group(n: u64) -> String {
     let s = n.to_string();
     let mut out = String::with_capacity(s.len() + s.len() / 3);
@@ -1121,6 +1133,30 @@ mod tests {
         assert_eq!(shell.matches("aria-pressed=\"true\"").count(), 1);
         assert_eq!(shell.matches("aria-pressed=\"false\"").count(), 6);
         assert!(shell.contains("class=\"f on\" aria-pressed=\"true\" data-filter=\"all\""));
+    }
+
+    /// One message is "1 message" in the headline, the label's card and a term's tooltip;
+    /// any other count "messages".
+    #[test]
+    fn one_message_is_a_message() {
+        let mut b = Builder::new(&labels(), 0.6, Cursor::new(Vec::new()));
+        let row = Row::new("", "", "text", 3, 0.9, vec![reason("demo", 1.5)]);
+        b.add(&row).unwrap();
+        assert!(b
+            .headline()
+            .starts_with("<p class=\"headline\">Of <b>1</b> message, "));
+        let cards = b.reasons();
+        assert!(cards.contains("sales <small>1 message</small>"), "{cards}");
+        assert!(cards.contains("scam <small>0 messages</small>"), "{cards}");
+        assert!(
+            cards.contains("title=\"1.5 nats over 1 message\""),
+            "{cards}"
+        );
+        b.add(&row).unwrap();
+        assert!(b
+            .headline()
+            .starts_with("<p class=\"headline\">Of <b>2</b> messages, "));
+        assert!(b.reasons().contains("title=\"3.0 nats over 2 messages\""));
     }
 
     #[test]
