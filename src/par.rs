@@ -40,14 +40,24 @@ mod seq {
         }
     }
 
-    /// `par_chunks_mut()` on slices.
+    /// `par_chunks_mut()` and `par_sort_unstable_by()` on slices.
     pub trait ParallelSliceMut<T> {
         /// Mutable chunks of `n` items, in order.
         fn par_chunks_mut(&mut self, n: usize) -> std::slice::ChunksMut<'_, T>;
+        /// Sort, not keeping the order of equal items.
+        fn par_sort_unstable_by<F>(&mut self, compare: F)
+        where
+            F: Fn(&T, &T) -> std::cmp::Ordering + Sync;
     }
     impl<T> ParallelSliceMut<T> for [T] {
         fn par_chunks_mut(&mut self, n: usize) -> std::slice::ChunksMut<'_, T> {
             self.chunks_mut(n)
+        }
+        fn par_sort_unstable_by<F>(&mut self, compare: F)
+        where
+            F: Fn(&T, &T) -> std::cmp::Ordering + Sync,
+        {
+            self.sort_unstable_by(compare)
         }
     }
 

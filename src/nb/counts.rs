@@ -826,8 +826,7 @@ fn parts_by_strings(locals: &mut [Local], remap: &[u32]) -> Vec<Part> {
     let parts: Vec<Part> = buckets
         .into_par_iter()
         .map(|bucket| {
-            let term =
-                |&(_, li, ei): &(u64, u32, u32)| strings[li as usize].terms.bytes(ei as usize);
+            let term = |&(_, li, ei): &Ref| strings[li as usize].terms.bytes(ei as usize);
             bucket.sort_unstable_by(|a, b| a.0.cmp(&b.0).then_with(|| term(a).cmp(term(b))));
             let mut terms = Terms::default();
             let mut lens = Vec::new();
@@ -1141,7 +1140,9 @@ impl TokenRanks {
             }
         }
         let bytes = |&(li, id): &(u32, u32)| locals[li as usize].tok(id);
-        all.sort_unstable_by(|a, b| bytes(a).cmp(bytes(b)));
+        // Equal tokens of several workers may end in any order: the first of them stands
+        // for all, and they have the same bytes.
+        all.par_sort_unstable_by(|a, b| bytes(a).cmp(bytes(b)));
         let mut ranks: Vec<Vec<u32>> = locals.iter().map(|l| vec![0; l.toks.len()]).collect();
         let mut tokens: Vec<(u32, u32)> = Vec::new();
         for t in &all {
@@ -1562,35 +1563,66 @@ pub(crate) fn quantize(w: f64) -> u64 {
     (w * (1u64 << FRACTION_BITS) as f64).round() as u64
 }
 
+/// A table entry's packed key, its worker and its index in the worker's entries.
+type Ref = (u64, u32, u32);
+
 /// Every worker's keys (`keys[worker][entry]`) as `(key, worker, entry)` refs, placed by
 /// the radix bucket `key >> shift` (of [`BUCKET_BITS`] bits), with the buckets' start
 /// offsets (a prefix sum, one more than the buckets): for [`non_empty_buckets`].
-fn radix_refs(keys: &[Vec<u64>], shift: u32) -> (Vec<(u64, u32, u32)>, Vec<usize>) {
-    let mut starts = vec![0usize; (1 << BUCKET_BITS) + 1];
-    for &k in keys.iter().flatten() {
-        starts[(k >> shift) as usize + 1] += 1;
+fn radix_refs(keys: &[Vec<u64>], shift: u32) -> (Vec<Ref>, Vec<usize>) {
+    let n_buckets = 1usize << BUCKET_BITS;
+    // Per worker, its keys per bucket (the workers' histograms in parallel).
+    let counts: Vec<Vec<usize>> = keys
+        .par_iter()
+        .map(|k| {
+            let mut c = vec![0usize; n_buckets];
+            for &key in k {
+                c[(key >> shift) as usize] += 1;
+            }
+            c
+        })
+        .collect();
+    let mut starts = vec![0usize; n_buckets + 1];
+    for b in 0..n_buckets {
+        starts[b + 1] = starts[b] + counts.iter().map(|c| c[b]).sum::<usize>();
     }
-    for i in 1..starts.len() {
-        starts[i] += starts[i - 1];
-    }
-    let mut refs = vec![(0u64, 0u32, 0u32); *starts.last().unwrap()];
-    let mut fill = starts.clone();
-    for (li, k) in keys.iter().enumerate() {
-        for (ei, &key) in k.iter().enumerate() {
-            let b = (key >> shift) as usize;
-            refs[fill[b]] = (key, li as u32, ei as u32);
-            fill[b] += 1;
+    // Bucket by bucket, each worker's refs after the workers' before it: the refs of
+    // worker `w` in bucket `b` take one slice, which only that worker fills, so the
+    // workers scatter in parallel into the order a serial pass over them would make.
+    let total = *starts.last().expect("n_buckets + 1 entries");
+    let mut refs: Vec<Ref> = (0..total)
+        .into_par_iter()
+        .with_min_len(1 << 16)
+        .map(|_| (0, 0, 0))
+        .collect();
+    let mut slices: Vec<Vec<&mut [Ref]>> =
+        keys.iter().map(|_| Vec::with_capacity(n_buckets)).collect();
+    let mut rest = &mut refs[..];
+    for b in 0..n_buckets {
+        for (w, c) in counts.iter().enumerate() {
+            let (mine, r) = std::mem::take(&mut rest).split_at_mut(c[b]);
+            slices[w].push(mine);
+            rest = r;
         }
     }
+    slices
+        .into_par_iter()
+        .zip(keys.par_iter())
+        .enumerate()
+        .for_each(|(li, (mut slices, k))| {
+            let mut fill = vec![0usize; n_buckets];
+            for (ei, &key) in k.iter().enumerate() {
+                let b = (key >> shift) as usize;
+                slices[b][fill[b]] = (key, li as u32, ei as u32);
+                fill[b] += 1;
+            }
+        });
     (refs, starts)
 }
 
 /// `refs` cut at the bucket boundaries `starts` (a prefix sum, `starts[0] == 0`), the
 /// empty buckets left out: the radix buckets the finishing sorts work on in parallel.
-fn non_empty_buckets<'a>(
-    refs: &'a mut [(u64, u32, u32)],
-    starts: &[usize],
-) -> Vec<&'a mut [(u64, u32, u32)]> {
+fn non_empty_buckets<'a>(refs: &'a mut [Ref], starts: &[usize]) -> Vec<&'a mut [Ref]> {
     let mut buckets = Vec::new();
     let mut rest = refs;
     for w in starts.windows(2) {
