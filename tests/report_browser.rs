@@ -96,9 +96,10 @@ fn browser_or_skip() -> Option<std::path::PathBuf> {
     }
 }
 
-/// A fresh headless Chromium, `height` pixels tall, with `report` open and its table ready.
-fn open_report(bin: &Path, height: u32, report: &Path) -> cdp::Browser {
-    let mut b = cdp::Browser::launch(bin, 1280, height);
+/// A fresh headless Chromium of `(width, height)` pixels, with `report` open and its table
+/// ready.
+fn open_report(bin: &Path, (width, height): (u32, u32), report: &Path) -> cdp::Browser {
+    let mut b = cdp::Browser::launch(bin, width, height);
     b.prepare();
     b.open_file(report);
     assert!(
@@ -154,7 +155,7 @@ fn report_works_in_headless_chromium() {
         .map(|(l, c)| (l.clone(), *c))
         .unwrap();
 
-    let mut b = open_report(&bin, 1600, &report);
+    let mut b = open_report(&bin, (1280, 1600), &report);
     assert_eq!(
         b.problems(),
         Vec::<String>::new(),
@@ -305,7 +306,7 @@ fn report_of_a_csv_marks_the_csv_unsure_and_keeps_its_layout() {
         "the filter's count"
     );
 
-    let mut b = open_report(&bin, 1600, &report);
+    let mut b = open_report(&bin, (1280, 1600), &report);
     // All 60 rows on the first page: those marked unsure are the CSV's unsure rows.
     assert_eq!(b.eval("document.querySelectorAll('#tbody tr').length"), 60);
     assert_eq!(
@@ -441,7 +442,7 @@ fn report_table_opens_messages_sorts_dates_by_time_and_keys_filters_apart_from_l
         "the `all` label predicted for some, not every, message: {preds:?}"
     );
 
-    let mut b = open_report(&bin, 1100, &report);
+    let mut b = open_report(&bin, (1280, 1100), &report);
     let senders = |b: &mut cdp::Browser| -> Vec<String> {
         serde_json::from_value(b.eval(
             "Array.from(document.querySelectorAll('#tbody td:nth-child(2)')).map(function(td){\
@@ -581,7 +582,7 @@ fn report_table_sorts_from_the_keyboard() {
         PREDICT,
         &["--linkedin", s(&folder), "--report", s(&report), "-q"],
     ));
-    let mut b = open_report(&bin, 900, &report);
+    let mut b = open_report(&bin, (1280, 900), &report);
     let focused = "(function(){var e=document.activeElement;return e.tagName+':'+(e.getAttribute('data-key')||'')})()";
     b.eval("document.getElementById('q').focus()");
     let mut seen = Vec::new();
@@ -635,13 +636,7 @@ fn report_table_fits_a_narrow_window() {
         PREDICT,
         &["--linkedin", s(&folder), "--report", s(&report), "-q"],
     ));
-    let mut b = cdp::Browser::launch(&bin, 375, 800);
-    b.prepare();
-    b.open_file(&report);
-    assert!(b.wait_for(
-        "document.body.getAttribute('data-ready')==='1'",
-        Duration::from_secs(30)
-    ));
+    let mut b = open_report(&bin, (375, 800), &report);
     let fit: Vec<f64> = serde_json::from_value(b.eval(
         "(function(){var s=document.getElementById('messages'),t=document.getElementById('table');\
          var m=Array.from(document.querySelectorAll('#tbody td:nth-child(5)')).map(function(td){\
@@ -693,7 +688,7 @@ fn report_senders_table_cuts_a_long_name() {
         PREDICT,
         &["--input", s(&input), "--report", s(&report), "-q"],
     ));
-    let mut b = open_report(&bin, 900, &report);
+    let mut b = open_report(&bin, (1280, 900), &report);
     let fit: Vec<f64> = serde_json::from_value(b.eval(
         "(function(){var s=document.getElementById('senders');\
          var n=s.querySelector('td.num').getBoundingClientRect(),r=s.getBoundingClientRect();\
@@ -748,7 +743,7 @@ fn report_table_sorts_names_alphabetically() {
         PREDICT,
         &["--input", s(&input), "--report", s(&report), "-q"],
     ));
-    let mut b = open_report(&bin, 900, &report);
+    let mut b = open_report(&bin, (1280, 900), &report);
     let senders = |b: &mut cdp::Browser| -> Vec<String> {
         serde_json::from_value(b.eval(
             "Array.from(document.querySelectorAll('#tbody td:nth-child(2)')).map(function(td){\
