@@ -96,6 +96,16 @@ fn browser_or_skip() -> Option<std::path::PathBuf> {
     }
 }
 
+/// `pitchsift-predict INPUT... --report DIR/inbox.html` (the input given as its options,
+/// `--linkedin FOLDER` or `--input FILE`), which must succeed; the report's path.
+fn report_of(dir: &Path, input: &[&str]) -> std::path::PathBuf {
+    let report = dir.join("inbox.html");
+    let mut args = input.to_vec();
+    args.extend(["--report", s(&report), "-q"]);
+    assert_ok(&run(PREDICT, &args));
+    report
+}
+
 /// A fresh headless Chromium of `(width, height)` pixels, with `report` open and its table
 /// ready.
 fn open_report(bin: &Path, (width, height): (u32, u32), report: &Path) -> cdp::Browser {
@@ -577,11 +587,7 @@ fn report_table_sorts_from_the_keyboard() {
     };
     let dir = tempfile::tempdir().unwrap();
     let folder = export(dir.path(), 40);
-    let report = dir.path().join("inbox.html");
-    assert_ok(&run(
-        PREDICT,
-        &["--linkedin", s(&folder), "--report", s(&report), "-q"],
-    ));
+    let report = report_of(dir.path(), &["--linkedin", s(&folder)]);
     let mut b = open_report(&bin, (1280, 900), &report);
     let focused = "(function(){var e=document.activeElement;return e.tagName+':'+(e.getAttribute('data-key')||'')})()";
     b.eval("document.getElementById('q').focus()");
@@ -631,11 +637,7 @@ fn report_table_fits_a_narrow_window() {
     };
     let dir = tempfile::tempdir().unwrap();
     let folder = export(dir.path(), 30);
-    let report = dir.path().join("inbox.html");
-    assert_ok(&run(
-        PREDICT,
-        &["--linkedin", s(&folder), "--report", s(&report), "-q"],
-    ));
+    let report = report_of(dir.path(), &["--linkedin", s(&folder)]);
     let mut b = open_report(&bin, (375, 800), &report);
     let fit: Vec<f64> = serde_json::from_value(b.eval(
         "(function(){var s=document.getElementById('messages'),t=document.getElementById('table');\
@@ -683,11 +685,7 @@ fn report_senders_table_cuts_a_long_name() {
             .unwrap();
     }
     w.flush().unwrap();
-    let report = dir.path().join("inbox.html");
-    assert_ok(&run(
-        PREDICT,
-        &["--input", s(&input), "--report", s(&report), "-q"],
-    ));
+    let report = report_of(dir.path(), &["--input", s(&input)]);
     let mut b = open_report(&bin, (1280, 900), &report);
     let fit: Vec<f64> = serde_json::from_value(b.eval(
         "(function(){var s=document.getElementById('senders');\
@@ -738,11 +736,7 @@ fn report_table_sorts_names_alphabetically() {
             .unwrap();
     }
     w.flush().unwrap();
-    let report = dir.path().join("inbox.html");
-    assert_ok(&run(
-        PREDICT,
-        &["--input", s(&input), "--report", s(&report), "-q"],
-    ));
+    let report = report_of(dir.path(), &["--input", s(&input)]);
     let mut b = open_report(&bin, (1280, 900), &report);
     let senders = |b: &mut cdp::Browser| -> Vec<String> {
         serde_json::from_value(b.eval(
