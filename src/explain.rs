@@ -45,12 +45,13 @@ use serde::Serialize;
 
 use crate::features::fingerprint::{bucket, bucket_of_term};
 use crate::nb::classifier::{Classifier, Prediction, Scorer};
-use crate::text::Analyzer;
+use crate::text::{shown_term, Analyzer};
 
 /// One term of an explanation.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Reason {
-    /// The term (a token or an n-gram, words joined by spaces).
+    /// The term (a token or an n-gram, words joined by spaces) as a person reads it:
+    /// placeholders written `[money]`, `[url]`... ([`crate::text::shown_term`]).
     pub term: String,
     /// How much it moved the log-odds of the predicted label against the runner-up,
     /// in nats: `value x (w[f, predicted] - w[f, runner_up])`.
@@ -103,7 +104,7 @@ fn top_reasons(clf: &Classifier, mut all: Vec<(f64, u32)>, k: usize) -> Vec<Reas
     all.sort_by(by_weight);
     all.into_iter()
         .map(|(d, f)| Reason {
-            term: clf.features()[f as usize].to_string(),
+            term: shown_term(&clf.features()[f as usize]).into_owned(),
             weight: d,
         })
         .collect()
@@ -159,9 +160,10 @@ fn name_buckets(clf: &Classifier, text: &str, why: &mut [Reason]) {
     let mut words: Vec<Vec<String>> = vec![Vec::new(); why.len()];
     analyzer.for_each_term(text, |t| {
         let b = bucket(t.as_bytes(), bits);
+        let shown = shown_term(t);
         for (w, want) in words.iter_mut().zip(&wanted) {
-            if *want == Some(b) && !w.iter().any(|x| x == t) {
-                w.push(t.to_string());
+            if *want == Some(b) && !w.iter().any(|x| *x == shown) {
+                w.push(shown.to_string());
             }
         }
     });
@@ -263,6 +265,27 @@ mod tests {
             ..Default::default()
         };
         fit(TrainParams::default().analyzer(analyzer))
+    }
+
+    #[test]
+    fn placeholders_are_read_as_what_they_stand_for() {
+        // "$300" and "$50" are the money placeholder in training and here; "7" a number.
+        let clf = crate::test_util::fit(
+            &[
+                ("earn $300 a day", "scam"),
+                ("earn $50 now", "scam"),
+                ("great to meet you", "networking"),
+            ],
+            &TrainParams::default().check().unwrap(),
+        );
+        assert!(clf.features().iter().any(|t| t == "earn __money__"));
+        let (_, why) = explain(&mut clf.scorer(), "earn $900 in 7 days", 10);
+        let terms: Vec<&str> = why.iter().map(|r| r.term.as_str()).collect();
+        assert!(terms.contains(&"earn [money]"), "{terms:?}");
+        assert!(terms.contains(&"[money]"), "{terms:?}");
+        assert!(terms.iter().all(|t| !t.contains("__")), "{terms:?}");
+        let top = indicative_terms(&clf, 3);
+        assert!(top.iter().flatten().all(|r| !r.term.contains("__")));
     }
 
     #[test]

@@ -30,6 +30,31 @@ pub const NUMBER: &str = "__num__";
 /// Placeholder for an emoji.
 pub const EMOJI: &str = "__emoji__";
 
+/// Each placeholder and the words a person reads for it in an explanation.
+const SHOWN: [(&str, &str); 7] = [
+    (URL, "[url]"),
+    (EMAIL, "[email]"),
+    (PHONE, "[phone]"),
+    (MONEY, "[money]"),
+    (HANDLE, "[@handle]"),
+    (NUMBER, "[number]"),
+    (EMOJI, "[emoji]"),
+];
+
+/// A term as a person reads it: every placeholder word (`__money__`) written as the kind
+/// of thing it stands for (`[money]`), in the bracketed form the anonymised data sets use;
+/// other words as they are. `earn __money__` -> `earn [money]`.
+pub fn shown_term(term: &str) -> std::borrow::Cow<'_, str> {
+    if !term.contains("__") {
+        return term.into();
+    }
+    let words: Vec<&str> = term
+        .split(' ')
+        .map(|w| SHOWN.iter().find(|(p, _)| *p == w).map_or(w, |(_, s)| s))
+        .collect();
+    words.join(" ").into()
+}
+
 /// The version of the tokenisation rules new models get. A model records the version it
 /// was trained with and is always analysed by those rules; a model whose rules this build
 /// does not implement is refused.
@@ -343,6 +368,22 @@ mod tests {
             .unwrap()
             .tokens(text)
             .to_vec()
+    }
+
+    #[test]
+    fn placeholders_are_shown_bracketed() {
+        assert_eq!(shown_term("earn __money__"), "earn [money]");
+        assert_eq!(shown_term("__num__ __emoji__"), "[number] [emoji]");
+        assert_eq!(shown_term("__url__"), "[url]");
+        assert_eq!(shown_term("call __phone__"), "call [phone]");
+        assert_eq!(shown_term("__email__ me"), "[email] me");
+        assert_eq!(shown_term("thanks __handle__"), "thanks [@handle]");
+        // Other words, with or without underscores, as they are.
+        assert_eq!(shown_term("snake_case __init__"), "snake_case __init__");
+        assert!(matches!(
+            shown_term("plain words"),
+            std::borrow::Cow::Borrowed(_)
+        ));
     }
 
     #[test]
