@@ -64,6 +64,10 @@ pub struct Index {
     pub n: u32,
 }
 
+/// Tables of this many features and more are built on all threads
+/// ([`Index::build_by_regions`]); smaller ones in order.
+const PARALLEL_FROM: usize = 1 << 16;
+
 /// Bits that hold the ids `1..=n`.
 pub fn id_bits_for(n: usize) -> u32 {
     (usize::BITS - n.leading_zeros()).max(1)
@@ -104,28 +108,42 @@ impl Index {
             slots: Arr::default(),
             n: n as u32,
         };
-        let mut slots = vec![0u64; ix.homes as usize];
-        let id_mask = (1u64 << ix.id_bits) - 1;
-        // Keys are inserted in feature order (which decides the table's bytes), with the
-        // home slot of a key `AHEAD` places on prefetched: the table is far larger than
-        // the caches, and overlapping the misses is most of the build's time.
-        const AHEAD: usize = 16;
         let homes: Vec<usize> = keys
             .par_iter()
             .with_min_len(1 << 14)
             .map(|&k| ix.home(k))
             .collect();
+        let threads = crate::par::current_num_threads();
+        let by_regions = (threads > 1 && n >= PARALLEL_FROM)
+            .then(|| ix.build_by_regions(keys, &homes, 8 * threads))
+            .flatten();
+        ix.slots = match by_regions {
+            Some(slots) => slots,
+            None => ix.build_in_order(keys, &homes)?,
+        }
+        .into();
+        Some(ix)
+    }
+
+    /// The table's slots: keys inserted one by one in feature order (which decides the
+    /// table's bytes), or `None` when two features would not be told apart.
+    fn build_in_order(&self, keys: &[u64], homes: &[usize]) -> Option<Vec<u64>> {
+        let mut slots = vec![0u64; self.homes as usize];
+        let id_mask = (1u64 << self.id_bits) - 1;
+        // The home slot of a key `AHEAD` places on is prefetched: the table is far
+        // larger than the caches, and overlapping the misses is most of the build's time.
+        const AHEAD: usize = 16;
         for (i, &k) in keys.iter().enumerate() {
             if let Some(&h) = homes.get(i + AHEAD) {
                 prefetch(&slots, h);
             }
-            let tag = ix.tag(k)?;
+            let tag = self.tag(k)?;
             let mut s = homes[i];
             // `find` walks this same path and answers its first slot with the key's tag:
             // a slot already on the path with that tag (equal fingerprints, or equal
             // tags) would hide this key. Slots on the path stay as they are (later keys
             // only take empty slots), so checking here checks every lookup.
-            let want = tag << ix.id_bits;
+            let want = tag << self.id_bits;
             while s < slots.len() && slots[s] != 0 {
                 if slots[s] & !id_mask == want {
                     return None;
@@ -135,10 +153,125 @@ impl Index {
             if s == slots.len() {
                 slots.push(0);
             }
-            slots[s] = tag << ix.id_bits | (i as u64 + 1);
+            slots[s] = want | (i as u64 + 1);
         }
-        ix.slots = slots.into();
-        Some(ix)
+        Some(slots)
+    }
+
+    /// [`Index::build_in_order`]'s slots, byte for byte, built on all threads: the home
+    /// slots are cut into `regions` ranges and each range takes its own keys in feature
+    /// order, in parallel. A key that runs off the end of its range (all slots from its
+    /// home to the end full) is put aside; it belongs at the start of the next range,
+    /// where it can only fill that range's first empty slots: the start of the next
+    /// range up to the slot that is the `c`-th empty one (for `c` keys put aside) is
+    /// filled again with the keys found there and the ones put aside, in feature order,
+    /// which is where the one-by-one build puts them (the slots a set of keys fills do
+    /// not depend on their order, and no key homed past that span can reach into it).
+    /// The last range's keys put aside run on past the last home, in feature order.
+    /// `None` (build in order instead) when a key is too large for a tag, when a range
+    /// has too few empty slots for the keys put aside into it, or when two keys clash on
+    /// a path: in order, the clash decides whether the table can be built at all.
+    fn build_by_regions(&self, keys: &[u64], homes: &[usize], regions: usize) -> Option<Vec<u64>> {
+        let n_homes = self.homes as usize;
+        let regions = regions.clamp(1, n_homes);
+        let id_bits = self.id_bits;
+        let id_mask = (1u64 << id_bits) - 1;
+        let bounds: Vec<usize> = (0..=regions)
+            .map(|r| (r as u64 * n_homes as u64 / regions as u64) as usize)
+            .collect();
+        let mut lists: Vec<Vec<u32>> = vec![Vec::new(); regions];
+        for (i, &h) in homes.iter().enumerate() {
+            let mut r = (h as u64 * regions as u64 / n_homes as u64) as usize;
+            while bounds[r + 1] <= h {
+                r += 1;
+            }
+            while bounds[r] > h {
+                r -= 1;
+            }
+            lists[r].push(i as u32);
+        }
+        let mut slots = vec![0u64; n_homes];
+        let mut parts: Vec<&mut [u64]> = Vec::with_capacity(regions);
+        let mut rest = &mut slots[..];
+        for r in 0..regions {
+            let (part, next) = std::mem::take(&mut rest).split_at_mut(bounds[r + 1] - bounds[r]);
+            parts.push(part);
+            rest = next;
+        }
+        // Each range on its own: the keys put aside, or `None` on a bad tag or a clash.
+        let aside: Vec<Option<Vec<u32>>> = parts
+            .into_iter()
+            .zip(&lists)
+            .zip(&bounds)
+            .collect::<Vec<_>>()
+            .into_par_iter()
+            .map(|((part, list), &start)| {
+                let mut aside = Vec::new();
+                for &id in list {
+                    let want = self.tag(keys[id as usize])? << id_bits;
+                    let mut s = homes[id as usize] - start;
+                    while s < part.len() && part[s] != 0 {
+                        if part[s] & !id_mask == want {
+                            return None;
+                        }
+                        s += 1;
+                    }
+                    match part.get_mut(s) {
+                        Some(slot) => *slot = want | (id as u64 + 1),
+                        None => aside.push(id),
+                    }
+                }
+                Some(aside)
+            })
+            .collect();
+        let aside: Vec<Vec<u32>> = aside.into_iter().collect::<Option<_>>()?;
+        // The keys put aside, range by range: they and the keys found at the start of the
+        // next range, again in feature order.
+        for r in 0..regions - 1 {
+            let put = &aside[r];
+            if put.is_empty() {
+                continue;
+            }
+            let (start, end) = (bounds[r + 1], bounds[r + 2]);
+            let part = &mut slots[start..end];
+            let mut empty = 0;
+            let span = part.iter().position(|&v| {
+                empty += usize::from(v == 0);
+                empty == put.len()
+            })?;
+            let mut ids: Vec<(u32, usize)> = part[..=span]
+                .iter()
+                .filter(|&&v| v != 0)
+                .map(|&v| {
+                    let id = ((v & id_mask) - 1) as u32;
+                    (id, homes[id as usize] - start)
+                })
+                .chain(put.iter().map(|&id| (id, 0)))
+                .collect();
+            ids.sort_unstable_by_key(|&(id, _)| id);
+            part[..=span].fill(0);
+            for (id, home) in ids {
+                let want = self.tag(keys[id as usize])? << id_bits;
+                let mut s = home;
+                while part[s] != 0 {
+                    if part[s] & !id_mask == want {
+                        return None;
+                    }
+                    s += 1;
+                }
+                part[s] = want | (id as u64 + 1);
+            }
+        }
+        // Past the last home: each key put aside by the last range passes every slot
+        // taken there before it.
+        for &id in &aside[regions - 1] {
+            let want = self.tag(keys[id as usize])? << id_bits;
+            if slots[n_homes..].iter().any(|&v| v & !id_mask == want) {
+                return None;
+            }
+            slots.push(want | (id as u64 + 1));
+        }
+        Some(slots)
     }
 
     /// The index of exact-vocabulary features: the first seed from [`SEED`] up under
@@ -249,6 +382,94 @@ pub fn bucket_of_term(t: &str) -> Option<u64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// An index's skeleton for `keys`, and their home slots, as `build` makes them.
+    fn skeleton(keys: &[u64], buckets: bool) -> (Index, Vec<usize>) {
+        let ix = Index {
+            seed: 0,
+            buckets,
+            id_bits: id_bits_for(keys.len()),
+            homes: homes_for(keys.len()),
+            slots: Arr::default(),
+            n: keys.len() as u32,
+        };
+        let homes = keys.iter().map(|&k| ix.home(k)).collect();
+        (ix, homes)
+    }
+
+    proptest::proptest! {
+        /// The table built by ranges in parallel is the table built in order, byte for
+        /// byte, for any number of ranges (down to ranges of a few slots, so that keys
+        /// run off the end of their range, into the next and past the last home), and
+        /// it gives up (to the build in order) rather than differ.
+        #[test]
+        fn built_by_regions_is_built_in_order(
+            seed in proptest::prelude::any::<u64>(),
+            n in 1usize..3000,
+            regions in 1usize..400,
+            buckets in proptest::prelude::any::<bool>(),
+        ) {
+            let keys: Vec<u64> = (0..n as u64)
+                .map(|i| {
+                    let k = fingerprint(&i.to_le_bytes(), seed);
+                    if buckets { k >> 40 } else { k }
+                })
+                .collect();
+            let mut distinct = keys.clone();
+            distinct.sort_unstable();
+            distinct.dedup();
+            proptest::prop_assume!(distinct.len() == n);
+            let (ix, homes) = skeleton(&keys, buckets);
+            let in_order = ix.build_in_order(&keys, &homes);
+            let by_regions = ix.build_by_regions(&keys, &homes, regions);
+            proptest::prop_assert!(in_order.is_some());
+            if let Some(slots) = by_regions {
+                proptest::prop_assert_eq!(Some(slots), in_order);
+            }
+        }
+    }
+
+    /// Small ranges put keys aside at many boundaries (a key homed in one range sits in
+    /// the next in the table built in order), and the table is still built by ranges
+    /// (not handed back to the build in order) and equal to it.
+    #[test]
+    fn small_ranges_hand_keys_on_and_still_build() {
+        let keys: Vec<u64> = (0..20_000u64)
+            .map(|i| fingerprint(&i.to_le_bytes(), 7))
+            .collect();
+        let (ix, homes) = skeleton(&keys, false);
+        let in_order = ix.build_in_order(&keys, &homes).unwrap();
+        let n_homes = ix.homes as usize;
+        assert!(
+            in_order.len() > n_homes,
+            "some chain runs past the last home"
+        );
+        let id_mask = (1u64 << ix.id_bits) - 1;
+        for regions in [2, 16, 300] {
+            let handed_on = (1..regions)
+                .map(|r| r * n_homes / regions)
+                .filter(|&b| in_order[b] != 0 && homes[((in_order[b] & id_mask) - 1) as usize] < b)
+                .count();
+            assert!(
+                regions < 300 || handed_on > 20,
+                "{handed_on} boundaries crossed"
+            );
+            let by_regions = ix.build_by_regions(&keys, &homes, regions);
+            assert!(by_regions.as_ref() == Some(&in_order), "{regions} ranges");
+        }
+    }
+
+    /// Keys of one tag (they differ only in the id bits) clash on their paths: the build
+    /// in order refuses them, and so does the build by ranges.
+    #[test]
+    fn a_clash_refuses_the_table_by_regions_too() {
+        let keys: Vec<u64> = (0..5000u64).map(|i| 0xABCD << 20 | i).collect();
+        let (ix, homes) = skeleton(&keys, false);
+        assert_eq!(ix.build_in_order(&keys, &homes), None);
+        for regions in [1, 2, 64] {
+            assert_eq!(ix.build_by_regions(&keys, &homes, regions), None);
+        }
+    }
 
     /// The index finds every feature and nothing else, for sizes around the table's
     /// growth steps.
