@@ -784,6 +784,8 @@ h3{font-size:15px;margin:0 0 8px}
 .notes{margin:6px 0 0;padding-left:18px;color:var(--muted);font-size:13px}
 main{padding:18px 32px 40px;max-width:1180px}
 section{background:#fff;border:1px solid var(--line);border-radius:8px;padding:18px 20px;margin-bottom:18px;overflow-x:auto}
+/* A chart keeps its size in a wide window and scales down (its viewBox) in a narrow one. */
+.chart{max-width:100%;height:auto}
 .chart text{font-size:12px;fill:var(--fg)}
 .chart .lab{font-size:14px}
 .chart .val{fill:var(--muted)}

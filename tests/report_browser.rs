@@ -760,3 +760,66 @@ fn report_table_sorts_names_alphabetically() {
     assert_eq!(senders(&mut b), down);
     assert_eq!(b.problems(), Vec::<String>::new());
 }
+
+/// The charts scale down to a phone's width (390 px), with nothing to scroll sideways,
+/// and keep their size on a desktop window: they were 720 and 860 px wide whatever the
+/// window, and their sections scrolled sideways on a phone.
+#[test]
+fn report_charts_fit_a_phone_and_keep_their_desktop_size() {
+    let Some(bin) = browser_or_skip() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let folder = export(dir.path(), 30);
+    let report = report_of(dir.path(), &["--linkedin", s(&folder)]);
+    let sizes = "Array.from(document.querySelectorAll('svg.chart')).map(function(c){\
+         var r=c.getBoundingClientRect(),s=c.closest('section');\
+         return [r.width,r.height,s.scrollWidth-s.clientWidth,s.clientWidth]})";
+    let mut b = open_report(&bin, (1280, 900), &report);
+    let desk: Vec<[f64; 4]> = serde_json::from_value(b.eval(sizes)).unwrap();
+    assert_eq!(desk.len(), 2);
+    assert_eq!((desk[0][0], desk[0][1]), (720.0, 180.0), "the share chart");
+    assert_eq!((desk[1][0], desk[1][1]), (860.0, 270.0), "the month chart");
+    drop(b);
+    // A phone: headless Chromium's window is 500 px at the least, the viewport is set.
+    let mut b = cdp::Browser::launch(&bin, 500, 844);
+    b.call(
+        "Emulation.setDeviceMetricsOverride",
+        serde_json::json!({"width": 390, "height": 844, "deviceScaleFactor": 1, "mobile": true}),
+    );
+    b.prepare();
+    b.open_file(&report);
+    assert!(b.wait_for(
+        "document.body.getAttribute('data-ready')==='1'",
+        Duration::from_secs(30)
+    ));
+    assert_eq!(b.eval("window.innerWidth"), 390);
+    let phone: Vec<[f64; 4]> = serde_json::from_value(b.eval(sizes)).unwrap();
+    for (c, d) in phone.iter().zip(&desk) {
+        assert!(
+            c[2] <= 0.5,
+            "a chart's section scrolls sideways by {} px",
+            c[2]
+        );
+        assert!(
+            c[0] <= c[3],
+            "a chart {} px wide in a {} px section",
+            c[0],
+            c[3]
+        );
+        // Scaled, not cut or squashed: the desktop's proportions.
+        assert!(
+            (c[1] / c[0] - d[1] / d[0]).abs() < 0.01,
+            "{c:?} against {d:?}"
+        );
+    }
+    assert_eq!(
+        b.eval("document.documentElement.scrollWidth<=window.innerWidth"),
+        true,
+        "the page scrolls sideways"
+    );
+    assert_eq!(b.problems(), Vec::<String>::new());
+    b.eval("document.getElementById('share').scrollIntoView()");
+    let shot = Path::new(env!("CARGO_TARGET_TMPDIR")).join("report-phone-charts.png");
+    b.screenshot(&shot, false);
+}
