@@ -775,14 +775,15 @@ const CSS: &str = r##"
 :root{--fg:#1d2330;--muted:#5d6575;--line:#e3e6ec;--bg:#f7f8fa}
 *{box-sizing:border-box}
 body{margin:0;font:15px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:var(--fg);background:var(--bg)}
-header{background:#fff;border-bottom:1px solid var(--line);padding:22px 32px 14px}
+/* One column of at most 1180 px, centred in a wider window; the header's text in line with it. */
+header{background:#fff;border-bottom:1px solid var(--line);padding:22px max(32px,calc((100% - 1180px)/2 + 32px)) 14px}
 h1{margin:0 0 4px;font-size:24px}
 h2{font-size:18px;margin:0 0 12px}
 h3{font-size:15px;margin:0 0 8px}
 .sub{margin:0;color:var(--muted);font-size:13px;word-break:break-all}
 .headline{font-size:17px;margin:12px 0 6px}
 .notes{margin:6px 0 0;padding-left:18px;color:var(--muted);font-size:13px}
-main{padding:18px 32px 40px;max-width:1180px}
+main{padding:18px 32px 40px;max-width:1180px;margin:0 auto}
 section{background:#fff;border:1px solid var(--line);border-radius:8px;padding:18px 20px;margin-bottom:18px;overflow-x:auto}
 /* A chart keeps its size in a wide window and scales down (its viewBox) in a narrow one. */
 .chart{max-width:100%;height:auto}

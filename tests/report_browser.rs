@@ -823,3 +823,35 @@ fn report_charts_fit_a_phone_and_keep_their_desktop_size() {
     let shot = Path::new(env!("CARGO_TARGET_TMPDIR")).join("report-phone-charts.png");
     b.screenshot(&shot, false);
 }
+
+/// On a wide window the page's column is centred, the header's text in line with it: it
+/// was against the window's left edge with empty space to the right.
+#[test]
+fn report_is_centred_on_a_wide_window() {
+    let Some(bin) = browser_or_skip() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let folder = export(dir.path(), 30);
+    let report = report_of(dir.path(), &["--linkedin", s(&folder)]);
+    let mut b = open_report(&bin, (1920, 1000), &report);
+    let m: Vec<f64> = serde_json::from_value(b.eval(
+        "(function(){var s=document.querySelector('main section').getBoundingClientRect(),\
+         h=document.querySelector('header h1').getBoundingClientRect();\
+         return [s.left,document.documentElement.clientWidth-s.right,h.left]})()",
+    ))
+    .unwrap();
+    let (left, right, title) = (m[0], m[1], m[2]);
+    assert!(left > 300.0, "the column starts {left} px from the left");
+    assert!(
+        (left - right).abs() <= 1.0,
+        "{left} px left, {right} px right"
+    );
+    assert!(
+        (title - left).abs() <= 1.0,
+        "the title at {title} px, the column at {left}"
+    );
+    assert_eq!(b.problems(), Vec::<String>::new());
+    let shot = Path::new(env!("CARGO_TARGET_TMPDIR")).join("report-wide.png");
+    b.screenshot(&shot, false);
+}
