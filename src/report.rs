@@ -664,7 +664,7 @@ impl<S: Read + Write + Seek> Builder<S> {
             group(self.unsure)
         );
         s.push_str(
-            "<table id=\"table\"><thead><tr><th data-key=\"0\" class=\"sorted desc\" tabindex=\"0\" aria-sort=\"descending\">date</th>\
+            "<table id=\"table\" tabindex=\"-1\"><thead><tr><th data-key=\"0\" class=\"sorted desc\" tabindex=\"0\" aria-sort=\"descending\">date</th>\
              <th data-key=\"1\" tabindex=\"0\">sender</th><th data-key=\"2\" tabindex=\"0\">label</th>\
              <th data-key=\"3\" class=\"num\" tabindex=\"0\">confidence</th><th data-key=\"4\" tabindex=\"0\">message</th></tr></thead>\
              <tbody id=\"tbody\"></tbody></table>\
@@ -812,6 +812,7 @@ th{font-weight:600;color:var(--muted);white-space:nowrap}
 .f.on{background:var(--fg);color:#fff;border-color:var(--fg)}
 .f small{opacity:.7}
 #q{margin-left:auto;padding:5px 10px;border:1px solid var(--line);border-radius:6px;font:inherit;font-size:13px;min-width:220px}
+#table:focus{outline:none}
 #table th[data-key]{cursor:pointer;user-select:none}
 #table th.sorted.asc::after{content:" \25B2"}
 #table th.sorted.desc::after{content:" \25BC"}
@@ -915,8 +916,13 @@ function sortBy(th){var k=+th.getAttribute("data-key");
  compute();render();}
 for(var t=0;t<ths.length;t++){ths[t].addEventListener("click",function(){sortBy(this);});
  ths[t].addEventListener("keydown",function(e){if(e.key==="Enter"||e.key===" "){e.preventDefault();sortBy(this);}});}
-prev.addEventListener("click",function(){page--;render();});
-next.addEventListener("click",function(){page++;render();});
+// Another page shows from its first row: the table's top in view (the pager is below the
+// last row) and the focus on the table, where the rows begin (Tab goes on to its first
+// heading; the button pressed may have just been disabled, on the first or last page).
+var table=document.getElementById("table");
+function turn(d){page+=d;render();table.focus({preventScroll:true});table.scrollIntoView({block:"start"});}
+prev.addEventListener("click",function(){turn(-1);});
+next.addEventListener("click",function(){turn(1);});
 for(var o=0;o<R.length;o++)R[o].o=o;
 R.sort(cmp);
 compute();render();

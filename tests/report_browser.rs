@@ -855,3 +855,58 @@ fn report_is_centred_on_a_wide_window() {
     let shot = Path::new(env!("CARGO_TARGET_TMPDIR")).join("report-wide.png");
     b.screenshot(&shot, false);
 }
+/// After "older" (a click) or "newer" (Enter on it), the new page's rows are in view from
+/// their start and the keyboard's focus is on the table, where they begin: the view
+/// stayed at the pager, below the last row, and focus on a button that "older" had
+/// just disabled on the last page.
+#[test]
+fn report_pager_shows_the_new_rows_from_their_start() {
+    let Some(bin) = browser_or_skip() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let folder = export(dir.path(), 240);
+    let report = report_of(dir.path(), &["--linkedin", s(&folder)]);
+    let mut b = open_report(&bin, (1280, 900), &report);
+    let in_view = "(function(){var t=document.getElementById('table').getBoundingClientRect(),\
+         r=document.querySelector('#tbody tr').getBoundingClientRect();\
+         return [t.top,r.bottom,window.innerHeight,document.activeElement.id]})()";
+    let check = |b: &mut cdp::Browser, what: &str| {
+        let v = b.eval(in_view);
+        let (top, row, height) = (
+            v[0].as_f64().unwrap(),
+            v[1].as_f64().unwrap(),
+            v[2].as_f64().unwrap(),
+        );
+        assert!(
+            (-1.0..height / 4.0).contains(&top) && row <= height,
+            "after {what}: the table's top at {top} px, its first row's bottom at {row} px, the window {height} px"
+        );
+        assert_eq!(v[3], "table", "after {what}: the focus");
+    };
+    b.click("#next");
+    assert_eq!(
+        b.eval("document.getElementById('pageinfo').textContent.indexOf('101')>=0"),
+        true
+    );
+    check(&mut b, "older");
+    b.click("#next");
+    assert_eq!(b.eval("document.getElementById('next').disabled"), true);
+    check(&mut b, "older to the last page");
+    b.eval("document.getElementById('prev').focus()");
+    press(&mut b, "Enter", "Enter", 13, "\r");
+    assert_eq!(
+        b.eval("document.getElementById('pageinfo').textContent.indexOf('101')>=0"),
+        true
+    );
+    check(&mut b, "Enter on newer");
+    // Tab goes on from the table's start: the first column heading.
+    press(&mut b, "Tab", "Tab", 9, "");
+    assert_eq!(
+        b.eval("document.activeElement.getAttribute('data-key')"),
+        "0"
+    );
+    assert_eq!(b.problems(), Vec::<String>::new());
+    let shot = Path::new(env!("CARGO_TARGET_TMPDIR")).join("report-pager.png");
+    b.screenshot(&shot, false);
+}
