@@ -910,3 +910,59 @@ fn report_pager_shows_the_new_rows_from_their_start() {
     let shot = Path::new(env!("CARGO_TARGET_TMPDIR")).join("report-pager.png");
     b.screenshot(&shot, false);
 }
+/// A date written without a time of day is shown as a date: it was shown with
+/// "00:00:00", a time nobody wrote. A time of midnight that was written stays.
+#[test]
+fn report_shows_a_date_without_a_time_as_a_date() {
+    let Some(bin) = browser_or_skip() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("inbox.csv");
+    let dates = [
+        "2024-03-01",
+        "2025-12-01 00:00:00 UTC",
+        "3/2/2024",
+        "2025-11-02 10:00:00 UTC",
+    ];
+    let mut w = csv::Writer::from_path(&input).unwrap();
+    w.write_record(["date", "from", "text"]).unwrap();
+    for (i, date) in dates.iter().enumerate() {
+        w.write_record([*date, TEMPLATES[i].0, TEMPLATES[i].1])
+            .unwrap();
+    }
+    w.flush().unwrap();
+    let report = report_of(dir.path(), &["--input", s(&input)]);
+    let mut b = open_report(&bin, (1280, 900), &report);
+    let shown = |b: &mut cdp::Browser| -> Vec<String> {
+        serde_json::from_value(b.eval(
+            "Array.from(document.querySelectorAll('#tbody td:first-child')).map(function(td){\
+             return td.textContent})",
+        ))
+        .unwrap()
+    };
+    // Newest first, by time.
+    assert_eq!(
+        shown(&mut b),
+        [
+            "2025-12-01 00:00:00",
+            "2025-11-02 10:00:00",
+            "2024-03-02",
+            "2024-03-01"
+        ]
+    );
+    b.click("#table th[data-key=\"0\"]");
+    assert_eq!(
+        shown(&mut b),
+        [
+            "2024-03-01",
+            "2024-03-02",
+            "2025-11-02 10:00:00",
+            "2025-12-01 00:00:00"
+        ]
+    );
+    // The month chart counts them as before.
+    let html = std::fs::read_to_string(&report).unwrap();
+    assert!(html.contains("<title>2024-03 \u{2014} 2;"), "{html}");
+    assert_eq!(b.problems(), Vec::<String>::new());
+}
