@@ -15,7 +15,9 @@
 //! row to a spool (a temporary file in the binary), which [`Builder::write_html`] copies
 //! into the page. Every text from a message is escaped: in the page's HTML by
 //! [`escape`], in the table's data by JSON with `<` written `\u003c` (the script puts
-//! it in the page with `textContent`, never as HTML).
+//! it in the page with `textContent`, never as HTML). Names (senders, labels) are in
+//! `<bdi>` where text or a count is next to them: a right-to-left name does not take
+//! them into its run.
 //!
 //! ```
 //! use pitchsift::report::{Builder, Meta, Row};
@@ -376,7 +378,13 @@ impl<S: Read + Write + Seek> Builder<S> {
                 .labels
                 .iter()
                 .enumerate()
-                .map(|(i, l)| format!("<b>{:.0}%</b> {}", pct(self.counts[i]), escape(l)))
+                .map(|(i, l)| {
+                    format!(
+                        "<b>{:.0}%</b> <bdi>{}</bdi>",
+                        pct(self.counts[i]),
+                        escape(l)
+                    )
+                })
                 .collect();
             h.push_str(&shares.join(", "));
         }
@@ -553,7 +561,11 @@ impl<S: Read + Write + Seek> Builder<S> {
     fn legend(&self) -> String {
         let mut s = String::from("<p class=\"legend\">");
         for (i, l) in self.labels.iter().enumerate() {
-            let _ = write!(s, "<span><i class=\"sw c{i}\"></i>{}</span>", escape(l));
+            let _ = write!(
+                s,
+                "<span><i class=\"sw c{i}\"></i><bdi>{}</bdi></span>",
+                escape(l)
+            );
         }
         s.push_str("</p>");
         s
@@ -578,7 +590,7 @@ impl<S: Read + Write + Seek> Builder<S> {
         for (name, v, total) in top {
             let _ = write!(
                 s,
-                "<tr><td title=\"{}\">{}</td><td class=\"num\">{}</td><td><div class=\"stack\" style=\"width:{:.0}%\">",
+                "<tr><td title=\"{}\"><bdi>{}</bdi></td><td class=\"num\">{}</td><td><div class=\"stack\" style=\"width:{:.0}%\">",
                 escape(name),
                 escape(name),
                 group(total),
@@ -609,7 +621,7 @@ impl<S: Read + Write + Seek> Builder<S> {
             top.truncate(TOP_TERMS);
             let _ = write!(
                 s,
-                "<div class=\"card\"><h3><i class=\"sw c{i}\"></i>{} <small>{} {}</small></h3>",
+                "<div class=\"card\"><h3><i class=\"sw c{i}\"></i><bdi>{}</bdi> <small>{} {}</small></h3>",
                 escape(l),
                 group(self.counts[i]),
                 messages(self.counts[i])
@@ -651,7 +663,7 @@ impl<S: Read + Write + Seek> Builder<S> {
         for (i, l) in self.labels.iter().enumerate() {
             let _ = write!(
                 s,
-                "<button type=\"button\" class=\"f\" aria-pressed=\"false\" data-filter=\"label\" data-index=\"{i}\" data-label=\"{}\"><i class=\"sw c{i}\"></i>{} <small>{}</small></button>",
+                "<button type=\"button\" class=\"f\" aria-pressed=\"false\" data-filter=\"label\" data-index=\"{i}\" data-label=\"{}\"><i class=\"sw c{i}\"></i><bdi>{}</bdi> <small>{}</small></button>",
                 escape(l),
                 escape(l),
                 group(self.counts[i])
@@ -885,7 +897,7 @@ function render(){var f=document.createDocumentFragment(),pages=Math.max(1,Math.
  var end=Math.min(view.length,(page+1)*PER);
  for(var i=page*PER;i<end;i++){var r=view[i],tr=document.createElement("tr");
   tr.setAttribute("data-label",L[r[2]]);
-  td(tr,/^\d{4}-\d\d-\d\dT/.test(r[0])?r[0].replace("T"," ").replace(/Z$/,""):r[0]);td(tr,r[1]).title=r[1];
+  td(tr,/^\d{4}-\d\d-\d\dT/.test(r[0])?r[0].replace("T"," ").replace(/Z$/,""):r[0]);var fc=td(tr,""),fb=document.createElement("bdi");fb.textContent=fc.title=r[1];fc.appendChild(fb);
   var lc=td(tr,""),p=document.createElement("span");p.className="pill c"+r[2];p.textContent=p.title=L[r[2]];lc.appendChild(p);
   var cc=td(tr,r[3].toFixed(2),"num");
   if(r[5]===1){tr.className="unsure";var m=document.createElement("span");m.className="mark";m.textContent="unsure";m.title="confidence below "+UNSURE_BELOW;cc.appendChild(m);}
@@ -1068,7 +1080,7 @@ mod tests {
         // 1 of 4 ham, 3 of 4 spam; one below 0.75. Not "they are someone ham".
         assert_eq!(
             h,
-            "<p class=\"headline\">Of <b>4</b> messages, <b>25%</b> ham, <b>75%</b> spam. \
+            "<p class=\"headline\">Of <b>4</b> messages, <b>25%</b> <bdi>ham</bdi>, <b>75%</b> <bdi>spam</bdi>. \
              The model is unsure about 1 (confidence below 0.75).</p>"
         );
         // The default model's labels keep the sentence; the threshold as given.
@@ -1155,8 +1167,14 @@ mod tests {
             .headline()
             .starts_with("<p class=\"headline\">Of <b>1</b> message, "));
         let cards = b.reasons();
-        assert!(cards.contains("sales <small>1 message</small>"), "{cards}");
-        assert!(cards.contains("scam <small>0 messages</small>"), "{cards}");
+        assert!(
+            cards.contains("sales</bdi> <small>1 message</small>"),
+            "{cards}"
+        );
+        assert!(
+            cards.contains("scam</bdi> <small>0 messages</small>"),
+            "{cards}"
+        );
         assert!(
             cards.contains("title=\"1.5 nats over 1 message\""),
             "{cards}"

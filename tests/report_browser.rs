@@ -966,3 +966,79 @@ fn report_shows_a_date_without_a_time_as_a_date() {
     assert!(html.contains("<title>2024-03 \u{2014} 2;"), "{html}");
     assert_eq!(b.problems(), Vec::<String>::new());
 }
+/// A right-to-left name stays apart from the text around it: a label's count follows its
+/// Hebrew name (it was drawn before it, the digits taken into the name's right-to-left
+/// run) on its filter button and its card, and senders' names are isolated (`<bdi>`).
+#[test]
+fn report_keeps_right_to_left_names_apart() {
+    let Some(bin) = browser_or_skip() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let rtl = "\u{05de}\u{05db}\u{05d9}\u{05e8}\u{05d5}\u{05ea}"; // "sales" in Hebrew
+    let sender = "\u{05e0}\u{05d5}\u{05e2}\u{05d4} \u{05dc}\u{05d5}\u{05d9}"; // an invented name
+    let train = d.join("train.csv");
+    let mut w = csv::Writer::from_path(&train).unwrap();
+    w.write_record(["text", "label"]).unwrap();
+    for round in ["", "thanks", "regards", "best"] {
+        for (i, (_, text)) in TEMPLATES.iter().enumerate() {
+            let label = if i < 2 { "networking" } else { rtl };
+            w.write_record([format!("{text} {round}").as_str(), label])
+                .unwrap();
+        }
+    }
+    w.flush().unwrap();
+    let model = d.join("rtl.model");
+    assert_ok(&run(common::TRAIN, &[s(&train), "-o", s(&model), "-q"]));
+    let input = d.join("inbox.csv");
+    let mut w = csv::Writer::from_path(&input).unwrap();
+    w.write_record(["date", "from", "text"]).unwrap();
+    for (i, (from, text)) in TEMPLATES.iter().enumerate() {
+        let from = if i >= 2 { sender } else { from };
+        w.write_record(["2025-11-02T10:00:00Z", from, text])
+            .unwrap();
+    }
+    w.flush().unwrap();
+    let report = report_of(d, &["--model", s(&model), "--input", s(&input)]);
+    let mut b = open_report(&bin, (1280, 900), &report);
+    // The name's box and its count's box, left to right: [name left, name right, count left].
+    let boxes = |b: &mut cdp::Browser, selector: &str| -> Vec<f64> {
+        let sel = serde_json::to_string(selector).unwrap();
+        serde_json::from_value(b.eval(&format!(
+            "(function(){{var e=document.querySelector({sel}),sw=e.querySelector('.sw'),\
+             n=e.querySelector('small'),r=document.createRange();\
+             r.setStartAfter(sw);r.setEndBefore(n);var a=r.getBoundingClientRect(),\
+             c=n.getBoundingClientRect();return [a.left,a.right,c.left]}})()"
+        )))
+        .unwrap()
+    };
+    for selector in [".f[data-index=\"1\"]", "#reasons .card:nth-child(2) h3"] {
+        let v = boxes(&mut b, selector);
+        assert!(
+            v[2] >= v[1] - 0.5,
+            "{selector}: the count at {} px, left of the name's end at {} px",
+            v[2],
+            v[1]
+        );
+    }
+    assert_eq!(
+        b.eval("document.querySelector('.f[data-index=\"1\"]').textContent.indexOf('\u{05de}')>=0"),
+        true
+    );
+    // Senders' names, in the senders table and in every message's row.
+    for selector in ["#senders td:first-child", "#tbody td:nth-child(2)"] {
+        let sel = serde_json::to_string(selector).unwrap();
+        let names: Vec<String> = serde_json::from_value(b.eval(&format!(
+            "Array.from(document.querySelectorAll({sel})).map(function(td){{\
+             var i=td.querySelector('bdi');return i&&i.textContent===td.textContent?i.textContent:''}})"
+        )))
+        .unwrap();
+        assert!(!names.is_empty());
+        assert!(names.iter().all(|n| !n.is_empty()), "{selector}: {names:?}");
+        assert!(names.iter().any(|n| n == sender), "{selector}: {names:?}");
+    }
+    assert_eq!(b.problems(), Vec::<String>::new());
+    let shot = Path::new(env!("CARGO_TARGET_TMPDIR")).join("report-rtl.png");
+    b.screenshot(&shot, true);
+}
