@@ -300,6 +300,34 @@ test('corrections: stored, survive a restart, export to the same model as pitchs
   await Promise.all([page.close(), opts.close()]);
 });
 
+test('options: each checkbox has a label, named by what it does and to which label; its text toggles it', async () => {
+  const opts = await options();
+  const boxes = await opts.$$eval('tr.label input[type="checkbox"]', (bs) =>
+    bs.map((b) => [b.name, b.labels.length, [...b.labels].map((l) => l.textContent.replace(/\s+/g, ' ').trim())]));
+  assert.equal(boxes.length, 12);
+  for (const [name, n, texts] of boxes) {
+    const [what, label] = name.split('-');
+    assert.equal(n, 1, `${name}: a label`);
+    assert.equal(texts[0], `${what} ${label}`, name);
+  }
+  // A screen reader's name for it (the accessibility tree), and a click on the label's
+  // visible text toggles the box, saved as a click on the box is.
+  const box = await opts.$('::-p-aria(hide scam[role="checkbox"])');
+  assert.ok(box, 'a checkbox named "hide scam"');
+  assert.equal(await box.evaluate((b) => b.name), 'hide-scam');
+  // (The page draws its rows again on each change: the text is found again each time.)
+  const text = 'input[name="hide-scam"] + .what';
+  await opts.click(text);
+  await until(opts, () => document.querySelector('input[name="hide-scam"]').checked);
+  const saved = await opts.evaluate(() => new Promise((r) => chrome.storage.local.get('settings', (v) => r(v.settings?.hide))));
+  assert.deepEqual(saved, ['scam']);
+  await new Promise((r) => setTimeout(r, 300));
+  await opts.click(text);
+  await until(opts, () => !document.querySelector('input[name="hide-scam"]').checked);
+  await until(opts, () => new Promise((r) => chrome.storage.local.get('settings', (v) => r(v.settings.hide.length === 0))));
+  await opts.close();
+});
+
 test('the network log: nothing but the fixture pages and their stylesheet', () => {
   const fixtureFiles = new Set([
     `${origin}/messaging/`,
