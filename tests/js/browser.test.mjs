@@ -328,6 +328,31 @@ test('options: each checkbox has a label, named by what it does and to which lab
   await opts.close();
 });
 
+test('a label corrected from the keyboard gives the focus back to its badge', async () => {
+  const page = await open(`${origin}/messaging/`);
+  await ready(page);
+  const item = 'li.msg-s-message-list__event:nth-child(2)';
+  await page.focus(`${item} .pitchsift-badge`);
+  await page.keyboard.press('Enter');
+  await until(page, () => document.activeElement?.dataset.pitchsiftChoice === 'networking');
+  // Tab to the second choice, Enter picks it: the badge (made again with the correction)
+  // has the focus, not the page's body.
+  await page.keyboard.press('Tab');
+  const choice = await page.evaluate(() => document.activeElement.dataset.pitchsiftChoice);
+  await page.keyboard.press('Enter');
+  await until(page, ([s, l]) => document.querySelector(`${s} .pitchsift-badge`)?.dataset.pitchsiftLabel === l, [item, choice]);
+  await until(page, (s) => document.activeElement === document.querySelector(`${s} .pitchsift-badge`), item);
+  // Enter on it opens its menu again.
+  await page.keyboard.press('Enter');
+  await until(page, () => document.querySelectorAll('.pitchsift-menu').length === 1);
+  await page.close();
+  // Back to the shipped model for the tests after this one.
+  const opts = await options();
+  await opts.click('#reset');
+  await until(opts, () => document.getElementById('n-corrections').textContent === '0');
+  await opts.close();
+});
+
 test('the network log: nothing but the fixture pages and their stylesheet', () => {
   const fixtureFiles = new Set([
     `${origin}/messaging/`,
