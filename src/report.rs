@@ -15,7 +15,9 @@
 //! row to a spool (a temporary file in the binary), which [`Builder::write_html`] copies
 //! into the page. Every text from a message is escaped: in the page's HTML by
 //! [`escape`], in the table's data by JSON with `<` written `\u003c` (the script puts
-//! it in the page with `textContent`, never as HTML).
+//! it in the page with `textContent`, never as HTML). Names (senders, labels) are in
+//! `<bdi>` where text or a count is next to them: a right-to-left name does not take
+//! them into its run.
 //!
 //! ```
 //! use pitchsift::report::{Builder, Meta, Row};
@@ -376,7 +378,13 @@ impl<S: Read + Write + Seek> Builder<S> {
                 .labels
                 .iter()
                 .enumerate()
-                .map(|(i, l)| format!("<b>{:.0}%</b> {}", pct(self.counts[i]), escape(l)))
+                .map(|(i, l)| {
+                    format!(
+                        "<b>{:.0}%</b> <bdi>{}</bdi>",
+                        pct(self.counts[i]),
+                        escape(l)
+                    )
+                })
                 .collect();
             h.push_str(&shares.join(", "));
         }
@@ -553,7 +561,11 @@ impl<S: Read + Write + Seek> Builder<S> {
     fn legend(&self) -> String {
         let mut s = String::from("<p class=\"legend\">");
         for (i, l) in self.labels.iter().enumerate() {
-            let _ = write!(s, "<span><i class=\"sw c{i}\"></i>{}</span>", escape(l));
+            let _ = write!(
+                s,
+                "<span><i class=\"sw c{i}\"></i><bdi>{}</bdi></span>",
+                escape(l)
+            );
         }
         s.push_str("</p>");
         s
@@ -578,7 +590,7 @@ impl<S: Read + Write + Seek> Builder<S> {
         for (name, v, total) in top {
             let _ = write!(
                 s,
-                "<tr><td title=\"{}\">{}</td><td class=\"num\">{}</td><td><div class=\"stack\" style=\"width:{:.0}%\">",
+                "<tr><td title=\"{}\"><bdi>{}</bdi></td><td class=\"num\">{}</td><td><div class=\"stack\" style=\"width:{:.0}%\">",
                 escape(name),
                 escape(name),
                 group(total),
@@ -609,7 +621,7 @@ impl<S: Read + Write + Seek> Builder<S> {
             top.truncate(TOP_TERMS);
             let _ = write!(
                 s,
-                "<div class=\"card\"><h3><i class=\"sw c{i}\"></i>{} <small>{} {}</small></h3>",
+                "<div class=\"card\"><h3><i class=\"sw c{i}\"></i><bdi>{}</bdi> <small>{} {}</small></h3>",
                 escape(l),
                 group(self.counts[i]),
                 messages(self.counts[i])
@@ -651,7 +663,7 @@ impl<S: Read + Write + Seek> Builder<S> {
         for (i, l) in self.labels.iter().enumerate() {
             let _ = write!(
                 s,
-                "<button type=\"button\" class=\"f\" aria-pressed=\"false\" data-filter=\"label\" data-index=\"{i}\" data-label=\"{}\"><i class=\"sw c{i}\"></i>{} <small>{}</small></button>",
+                "<button type=\"button\" class=\"f\" aria-pressed=\"false\" data-filter=\"label\" data-index=\"{i}\" data-label=\"{}\"><i class=\"sw c{i}\"></i><bdi>{}</bdi> <small>{}</small></button>",
                 escape(l),
                 escape(l),
                 group(self.counts[i])
@@ -664,7 +676,7 @@ impl<S: Read + Write + Seek> Builder<S> {
             group(self.unsure)
         );
         s.push_str(
-            "<table id=\"table\"><thead><tr><th data-key=\"0\" class=\"sorted desc\" tabindex=\"0\" aria-sort=\"descending\">date</th>\
+            "<table id=\"table\" tabindex=\"-1\"><thead><tr><th data-key=\"0\" class=\"sorted desc\" tabindex=\"0\" aria-sort=\"descending\">date</th>\
              <th data-key=\"1\" tabindex=\"0\">sender</th><th data-key=\"2\" tabindex=\"0\">label</th>\
              <th data-key=\"3\" class=\"num\" tabindex=\"0\">confidence</th><th data-key=\"4\" tabindex=\"0\">message</th></tr></thead>\
              <tbody id=\"tbody\"></tbody></table>\
@@ -775,15 +787,18 @@ const CSS: &str = r##"
 :root{--fg:#1d2330;--muted:#5d6575;--line:#e3e6ec;--bg:#f7f8fa}
 *{box-sizing:border-box}
 body{margin:0;font:15px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:var(--fg);background:var(--bg)}
-header{background:#fff;border-bottom:1px solid var(--line);padding:22px 32px 14px}
+/* One column of at most 1180 px, centred in a wider window; the header's text in line with it. */
+header{background:#fff;border-bottom:1px solid var(--line);padding:22px max(32px,calc((100% - 1180px)/2 + 32px)) 14px}
 h1{margin:0 0 4px;font-size:24px}
 h2{font-size:18px;margin:0 0 12px}
 h3{font-size:15px;margin:0 0 8px}
 .sub{margin:0;color:var(--muted);font-size:13px;word-break:break-all}
 .headline{font-size:17px;margin:12px 0 6px}
 .notes{margin:6px 0 0;padding-left:18px;color:var(--muted);font-size:13px}
-main{padding:18px 32px 40px;max-width:1180px}
+main{padding:18px 32px 40px;max-width:1180px;margin:0 auto}
 section{background:#fff;border:1px solid var(--line);border-radius:8px;padding:18px 20px;margin-bottom:18px;overflow-x:auto}
+/* A chart keeps its size in a wide window and scales down (its viewBox) in a narrow one. */
+.chart{max-width:100%;height:auto}
 .chart text{font-size:12px;fill:var(--fg)}
 .chart .lab{font-size:14px}
 .chart .val{fill:var(--muted)}
@@ -809,6 +824,7 @@ th{font-weight:600;color:var(--muted);white-space:nowrap}
 .f.on{background:var(--fg);color:#fff;border-color:var(--fg)}
 .f small{opacity:.7}
 #q{margin-left:auto;padding:5px 10px;border:1px solid var(--line);border-radius:6px;font:inherit;font-size:13px;min-width:220px}
+#table:focus{outline:none}
 #table th[data-key]{cursor:pointer;user-select:none}
 #table th.sorted.asc::after{content:" \25B2"}
 #table th.sorted.desc::after{content:" \25BC"}
@@ -881,7 +897,7 @@ function render(){var f=document.createDocumentFragment(),pages=Math.max(1,Math.
  var end=Math.min(view.length,(page+1)*PER);
  for(var i=page*PER;i<end;i++){var r=view[i],tr=document.createElement("tr");
   tr.setAttribute("data-label",L[r[2]]);
-  td(tr,/^\d{4}-\d\d-\d\dT/.test(r[0])?r[0].replace("T"," ").replace(/Z$/,""):r[0]);td(tr,r[1]).title=r[1];
+  td(tr,/^\d{4}-\d\d-\d\dT/.test(r[0])?r[0].replace("T"," ").replace(/Z$/,""):r[0]);var fc=td(tr,""),fb=document.createElement("bdi");fb.textContent=fc.title=r[1];fc.appendChild(fb);
   var lc=td(tr,""),p=document.createElement("span");p.className="pill c"+r[2];p.textContent=p.title=L[r[2]];lc.appendChild(p);
   var cc=td(tr,r[3].toFixed(2),"num");
   if(r[5]===1){tr.className="unsure";var m=document.createElement("span");m.className="mark";m.textContent="unsure";m.title="confidence below "+UNSURE_BELOW;cc.appendChild(m);}
@@ -912,8 +928,13 @@ function sortBy(th){var k=+th.getAttribute("data-key");
  compute();render();}
 for(var t=0;t<ths.length;t++){ths[t].addEventListener("click",function(){sortBy(this);});
  ths[t].addEventListener("keydown",function(e){if(e.key==="Enter"||e.key===" "){e.preventDefault();sortBy(this);}});}
-prev.addEventListener("click",function(){page--;render();});
-next.addEventListener("click",function(){page++;render();});
+// Another page shows from its first row: the table's top in view (the pager is below the
+// last row) and the focus on the table, where the rows begin (Tab goes on to its first
+// heading; the button pressed may have just been disabled, on the first or last page).
+var table=document.getElementById("table");
+function turn(d){page+=d;render();table.focus({preventScroll:true});table.scrollIntoView({block:"start"});}
+prev.addEventListener("click",function(){turn(-1);});
+next.addEventListener("click",function(){turn(1);});
 for(var o=0;o<R.length;o++)R[o].o=o;
 R.sort(cmp);
 compute();render();
@@ -1059,7 +1080,7 @@ mod tests {
         // 1 of 4 ham, 3 of 4 spam; one below 0.75. Not "they are someone ham".
         assert_eq!(
             h,
-            "<p class=\"headline\">Of <b>4</b> messages, <b>25%</b> ham, <b>75%</b> spam. \
+            "<p class=\"headline\">Of <b>4</b> messages, <b>25%</b> <bdi>ham</bdi>, <b>75%</b> <bdi>spam</bdi>. \
              The model is unsure about 1 (confidence below 0.75).</p>"
         );
         // The default model's labels keep the sentence; the threshold as given.
@@ -1146,8 +1167,14 @@ mod tests {
             .headline()
             .starts_with("<p class=\"headline\">Of <b>1</b> message, "));
         let cards = b.reasons();
-        assert!(cards.contains("sales <small>1 message</small>"), "{cards}");
-        assert!(cards.contains("scam <small>0 messages</small>"), "{cards}");
+        assert!(
+            cards.contains("sales</bdi> <small>1 message</small>"),
+            "{cards}"
+        );
+        assert!(
+            cards.contains("scam</bdi> <small>0 messages</small>"),
+            "{cards}"
+        );
         assert!(
             cards.contains("title=\"1.5 nats over 1 message\""),
             "{cards}"

@@ -760,3 +760,285 @@ fn report_table_sorts_names_alphabetically() {
     assert_eq!(senders(&mut b), down);
     assert_eq!(b.problems(), Vec::<String>::new());
 }
+
+/// The charts scale down to a phone's width (390 px), with nothing to scroll sideways,
+/// and keep their size on a desktop window: they were 720 and 860 px wide whatever the
+/// window, and their sections scrolled sideways on a phone.
+#[test]
+fn report_charts_fit_a_phone_and_keep_their_desktop_size() {
+    let Some(bin) = browser_or_skip() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let folder = export(dir.path(), 30);
+    let report = report_of(dir.path(), &["--linkedin", s(&folder)]);
+    let sizes = "Array.from(document.querySelectorAll('svg.chart')).map(function(c){\
+         var r=c.getBoundingClientRect(),s=c.closest('section');\
+         return [r.width,r.height,s.scrollWidth-s.clientWidth,s.clientWidth]})";
+    let mut b = open_report(&bin, (1280, 900), &report);
+    let desk: Vec<[f64; 4]> = serde_json::from_value(b.eval(sizes)).unwrap();
+    assert_eq!(desk.len(), 2);
+    assert_eq!((desk[0][0], desk[0][1]), (720.0, 180.0), "the share chart");
+    assert_eq!((desk[1][0], desk[1][1]), (860.0, 270.0), "the month chart");
+    drop(b);
+    // A phone: headless Chromium's window is 500 px at the least, the viewport is set.
+    let mut b = cdp::Browser::launch(&bin, 500, 844);
+    b.call(
+        "Emulation.setDeviceMetricsOverride",
+        serde_json::json!({"width": 390, "height": 844, "deviceScaleFactor": 1, "mobile": true}),
+    );
+    b.prepare();
+    b.open_file(&report);
+    assert!(b.wait_for(
+        "document.body.getAttribute('data-ready')==='1'",
+        Duration::from_secs(30)
+    ));
+    assert_eq!(b.eval("window.innerWidth"), 390);
+    let phone: Vec<[f64; 4]> = serde_json::from_value(b.eval(sizes)).unwrap();
+    for (c, d) in phone.iter().zip(&desk) {
+        assert!(
+            c[2] <= 0.5,
+            "a chart's section scrolls sideways by {} px",
+            c[2]
+        );
+        assert!(
+            c[0] <= c[3],
+            "a chart {} px wide in a {} px section",
+            c[0],
+            c[3]
+        );
+        // Scaled, not cut or squashed: the desktop's proportions.
+        assert!(
+            (c[1] / c[0] - d[1] / d[0]).abs() < 0.01,
+            "{c:?} against {d:?}"
+        );
+    }
+    assert_eq!(
+        b.eval("document.documentElement.scrollWidth<=window.innerWidth"),
+        true,
+        "the page scrolls sideways"
+    );
+    assert_eq!(b.problems(), Vec::<String>::new());
+    b.eval("document.getElementById('share').scrollIntoView()");
+    let shot = Path::new(env!("CARGO_TARGET_TMPDIR")).join("report-phone-charts.png");
+    b.screenshot(&shot, false);
+}
+
+/// On a wide window the page's column is centred, the header's text in line with it: it
+/// was against the window's left edge with empty space to the right.
+#[test]
+fn report_is_centred_on_a_wide_window() {
+    let Some(bin) = browser_or_skip() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let folder = export(dir.path(), 30);
+    let report = report_of(dir.path(), &["--linkedin", s(&folder)]);
+    let mut b = open_report(&bin, (1920, 1000), &report);
+    let m: Vec<f64> = serde_json::from_value(b.eval(
+        "(function(){var s=document.querySelector('main section').getBoundingClientRect(),\
+         h=document.querySelector('header h1').getBoundingClientRect();\
+         return [s.left,document.documentElement.clientWidth-s.right,h.left]})()",
+    ))
+    .unwrap();
+    let (left, right, title) = (m[0], m[1], m[2]);
+    assert!(left > 300.0, "the column starts {left} px from the left");
+    assert!(
+        (left - right).abs() <= 1.0,
+        "{left} px left, {right} px right"
+    );
+    assert!(
+        (title - left).abs() <= 1.0,
+        "the title at {title} px, the column at {left}"
+    );
+    assert_eq!(b.problems(), Vec::<String>::new());
+    let shot = Path::new(env!("CARGO_TARGET_TMPDIR")).join("report-wide.png");
+    b.screenshot(&shot, false);
+}
+/// After "older" (a click) or "newer" (Enter on it), the new page's rows are in view from
+/// their start and the keyboard's focus is on the table, where they begin: the view
+/// stayed at the pager, below the last row, and focus on a button that "older" had
+/// just disabled on the last page.
+#[test]
+fn report_pager_shows_the_new_rows_from_their_start() {
+    let Some(bin) = browser_or_skip() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let folder = export(dir.path(), 240);
+    let report = report_of(dir.path(), &["--linkedin", s(&folder)]);
+    let mut b = open_report(&bin, (1280, 900), &report);
+    let in_view = "(function(){var t=document.getElementById('table').getBoundingClientRect(),\
+         r=document.querySelector('#tbody tr').getBoundingClientRect();\
+         return [t.top,r.bottom,window.innerHeight,document.activeElement.id]})()";
+    let check = |b: &mut cdp::Browser, what: &str| {
+        let v = b.eval(in_view);
+        let (top, row, height) = (
+            v[0].as_f64().unwrap(),
+            v[1].as_f64().unwrap(),
+            v[2].as_f64().unwrap(),
+        );
+        assert!(
+            (-1.0..height / 4.0).contains(&top) && row <= height,
+            "after {what}: the table's top at {top} px, its first row's bottom at {row} px, the window {height} px"
+        );
+        assert_eq!(v[3], "table", "after {what}: the focus");
+    };
+    b.click("#next");
+    assert_eq!(
+        b.eval("document.getElementById('pageinfo').textContent.indexOf('101')>=0"),
+        true
+    );
+    check(&mut b, "older");
+    b.click("#next");
+    assert_eq!(b.eval("document.getElementById('next').disabled"), true);
+    check(&mut b, "older to the last page");
+    b.eval("document.getElementById('prev').focus()");
+    press(&mut b, "Enter", "Enter", 13, "\r");
+    assert_eq!(
+        b.eval("document.getElementById('pageinfo').textContent.indexOf('101')>=0"),
+        true
+    );
+    check(&mut b, "Enter on newer");
+    // Tab goes on from the table's start: the first column heading.
+    press(&mut b, "Tab", "Tab", 9, "");
+    assert_eq!(
+        b.eval("document.activeElement.getAttribute('data-key')"),
+        "0"
+    );
+    assert_eq!(b.problems(), Vec::<String>::new());
+    let shot = Path::new(env!("CARGO_TARGET_TMPDIR")).join("report-pager.png");
+    b.screenshot(&shot, false);
+}
+/// A date written without a time of day is shown as a date: it was shown with
+/// "00:00:00", a time nobody wrote. A time of midnight that was written stays.
+#[test]
+fn report_shows_a_date_without_a_time_as_a_date() {
+    let Some(bin) = browser_or_skip() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("inbox.csv");
+    let dates = [
+        "2024-03-01",
+        "2025-12-01 00:00:00 UTC",
+        "3/2/2024",
+        "2025-11-02 10:00:00 UTC",
+    ];
+    let mut w = csv::Writer::from_path(&input).unwrap();
+    w.write_record(["date", "from", "text"]).unwrap();
+    for (i, date) in dates.iter().enumerate() {
+        w.write_record([*date, TEMPLATES[i].0, TEMPLATES[i].1])
+            .unwrap();
+    }
+    w.flush().unwrap();
+    let report = report_of(dir.path(), &["--input", s(&input)]);
+    let mut b = open_report(&bin, (1280, 900), &report);
+    let shown = |b: &mut cdp::Browser| -> Vec<String> {
+        serde_json::from_value(b.eval(
+            "Array.from(document.querySelectorAll('#tbody td:first-child')).map(function(td){\
+             return td.textContent})",
+        ))
+        .unwrap()
+    };
+    // Newest first, by time.
+    assert_eq!(
+        shown(&mut b),
+        [
+            "2025-12-01 00:00:00",
+            "2025-11-02 10:00:00",
+            "2024-03-02",
+            "2024-03-01"
+        ]
+    );
+    b.click("#table th[data-key=\"0\"]");
+    assert_eq!(
+        shown(&mut b),
+        [
+            "2024-03-01",
+            "2024-03-02",
+            "2025-11-02 10:00:00",
+            "2025-12-01 00:00:00"
+        ]
+    );
+    // The month chart counts them as before.
+    let html = std::fs::read_to_string(&report).unwrap();
+    assert!(html.contains("<title>2024-03 \u{2014} 2;"), "{html}");
+    assert_eq!(b.problems(), Vec::<String>::new());
+}
+/// A right-to-left name stays apart from the text around it: a label's count follows its
+/// Hebrew name (it was drawn before it, the digits taken into the name's right-to-left
+/// run) on its filter button and its card, and senders' names are isolated (`<bdi>`).
+#[test]
+fn report_keeps_right_to_left_names_apart() {
+    let Some(bin) = browser_or_skip() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let rtl = "\u{05de}\u{05db}\u{05d9}\u{05e8}\u{05d5}\u{05ea}"; // "sales" in Hebrew
+    let sender = "\u{05e0}\u{05d5}\u{05e2}\u{05d4} \u{05dc}\u{05d5}\u{05d9}"; // an invented name
+    let train = d.join("train.csv");
+    let mut w = csv::Writer::from_path(&train).unwrap();
+    w.write_record(["text", "label"]).unwrap();
+    for round in ["", "thanks", "regards", "best"] {
+        for (i, (_, text)) in TEMPLATES.iter().enumerate() {
+            let label = if i < 2 { "networking" } else { rtl };
+            w.write_record([format!("{text} {round}").as_str(), label])
+                .unwrap();
+        }
+    }
+    w.flush().unwrap();
+    let model = d.join("rtl.model");
+    assert_ok(&run(common::TRAIN, &[s(&train), "-o", s(&model), "-q"]));
+    let input = d.join("inbox.csv");
+    let mut w = csv::Writer::from_path(&input).unwrap();
+    w.write_record(["date", "from", "text"]).unwrap();
+    for (i, (from, text)) in TEMPLATES.iter().enumerate() {
+        let from = if i >= 2 { sender } else { from };
+        w.write_record(["2025-11-02T10:00:00Z", from, text])
+            .unwrap();
+    }
+    w.flush().unwrap();
+    let report = report_of(d, &["--model", s(&model), "--input", s(&input)]);
+    let mut b = open_report(&bin, (1280, 900), &report);
+    // The name's box and its count's box, left to right: [name left, name right, count left].
+    let boxes = |b: &mut cdp::Browser, selector: &str| -> Vec<f64> {
+        let sel = serde_json::to_string(selector).unwrap();
+        serde_json::from_value(b.eval(&format!(
+            "(function(){{var e=document.querySelector({sel}),sw=e.querySelector('.sw'),\
+             n=e.querySelector('small'),r=document.createRange();\
+             r.setStartAfter(sw);r.setEndBefore(n);var a=r.getBoundingClientRect(),\
+             c=n.getBoundingClientRect();return [a.left,a.right,c.left]}})()"
+        )))
+        .unwrap()
+    };
+    for selector in [".f[data-index=\"1\"]", "#reasons .card:nth-child(2) h3"] {
+        let v = boxes(&mut b, selector);
+        assert!(
+            v[2] >= v[1] - 0.5,
+            "{selector}: the count at {} px, left of the name's end at {} px",
+            v[2],
+            v[1]
+        );
+    }
+    assert_eq!(
+        b.eval("document.querySelector('.f[data-index=\"1\"]').textContent.indexOf('\u{05de}')>=0"),
+        true
+    );
+    // Senders' names, in the senders table and in every message's row.
+    for selector in ["#senders td:first-child", "#tbody td:nth-child(2)"] {
+        let sel = serde_json::to_string(selector).unwrap();
+        let names: Vec<String> = serde_json::from_value(b.eval(&format!(
+            "Array.from(document.querySelectorAll({sel})).map(function(td){{\
+             var i=td.querySelector('bdi');return i&&i.textContent===td.textContent?i.textContent:''}})"
+        )))
+        .unwrap();
+        assert!(!names.is_empty());
+        assert!(names.iter().all(|n| !n.is_empty()), "{selector}: {names:?}");
+        assert!(names.iter().any(|n| n == sender), "{selector}: {names:?}");
+    }
+    assert_eq!(b.problems(), Vec::<String>::new());
+    let shot = Path::new(env!("CARGO_TARGET_TMPDIR")).join("report-rtl.png");
+    b.screenshot(&shot, true);
+}

@@ -96,8 +96,12 @@ function openMenu(badge, text) {
     b.addEventListener('click', async (e) => {
       e.preventDefault();
       e.stopPropagation();
+      // A choice made with the focus in the menu (the keyboard's way) gives the focus
+      // back to the badge, made again with the correction; it was left on the page's body.
+      const owner = menu.contains(document.activeElement) ? badge.closest('[data-pitchsift-key]') : null;
       closeMenus();
       await correct(text, label);
+      if (owner?.isConnected) owner.querySelector('.pitchsift-badge')?.focus();
     });
     menu.append(b);
   }

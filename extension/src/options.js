@@ -52,7 +52,17 @@ async function render() {
         else set.delete(label);
         await store.setSettings({ ...s, [what]: [...set] });
       };
-      cell(box);
+      // A label of its own: a screen reader names the box ("dim sales"), and a click on
+      // its text toggles it; the label's name is in it unseen (its row says it).
+      const tag = document.createElement('label');
+      const text = document.createElement('span');
+      text.className = 'what';
+      text.textContent = what;
+      const whose = document.createElement('span');
+      whose.className = 'unseen';
+      whose.textContent = ` ${label}`;
+      tag.append(box, ' ', text, whose);
+      cell(tag);
     }
     const n = document.createElement('span');
     n.className = 'seen';

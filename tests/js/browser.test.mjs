@@ -300,6 +300,59 @@ test('corrections: stored, survive a restart, export to the same model as pitchs
   await Promise.all([page.close(), opts.close()]);
 });
 
+test('options: each checkbox has a label, named by what it does and to which label; its text toggles it', async () => {
+  const opts = await options();
+  const boxes = await opts.$$eval('tr.label input[type="checkbox"]', (bs) =>
+    bs.map((b) => [b.name, b.labels.length, [...b.labels].map((l) => l.textContent.replace(/\s+/g, ' ').trim())]));
+  assert.equal(boxes.length, 12);
+  for (const [name, n, texts] of boxes) {
+    const [what, label] = name.split('-');
+    assert.equal(n, 1, `${name}: a label`);
+    assert.equal(texts[0], `${what} ${label}`, name);
+  }
+  // A screen reader's name for it (the accessibility tree), and a click on the label's
+  // visible text toggles the box, saved as a click on the box is.
+  const box = await opts.$('::-p-aria(hide scam[role="checkbox"])');
+  assert.ok(box, 'a checkbox named "hide scam"');
+  assert.equal(await box.evaluate((b) => b.name), 'hide-scam');
+  // (The page draws its rows again on each change: the text is found again each time.)
+  const text = 'input[name="hide-scam"] + .what';
+  await opts.click(text);
+  await until(opts, () => document.querySelector('input[name="hide-scam"]').checked);
+  const saved = await opts.evaluate(() => new Promise((r) => chrome.storage.local.get('settings', (v) => r(v.settings?.hide))));
+  assert.deepEqual(saved, ['scam']);
+  await new Promise((r) => setTimeout(r, 300));
+  await opts.click(text);
+  await until(opts, () => !document.querySelector('input[name="hide-scam"]').checked);
+  await until(opts, () => new Promise((r) => chrome.storage.local.get('settings', (v) => r(v.settings.hide.length === 0))));
+  await opts.close();
+});
+
+test('a label corrected from the keyboard gives the focus back to its badge', async () => {
+  const page = await open(`${origin}/messaging/`);
+  await ready(page);
+  const item = 'li.msg-s-message-list__event:nth-child(2)';
+  await page.focus(`${item} .pitchsift-badge`);
+  await page.keyboard.press('Enter');
+  await until(page, () => document.activeElement?.dataset.pitchsiftChoice === 'networking');
+  // Tab to the second choice, Enter picks it: the badge (made again with the correction)
+  // has the focus, not the page's body.
+  await page.keyboard.press('Tab');
+  const choice = await page.evaluate(() => document.activeElement.dataset.pitchsiftChoice);
+  await page.keyboard.press('Enter');
+  await until(page, ([s, l]) => document.querySelector(`${s} .pitchsift-badge`)?.dataset.pitchsiftLabel === l, [item, choice]);
+  await until(page, (s) => document.activeElement === document.querySelector(`${s} .pitchsift-badge`), item);
+  // Enter on it opens its menu again.
+  await page.keyboard.press('Enter');
+  await until(page, () => document.querySelectorAll('.pitchsift-menu').length === 1);
+  await page.close();
+  // Back to the shipped model for the tests after this one.
+  const opts = await options();
+  await opts.click('#reset');
+  await until(opts, () => document.getElementById('n-corrections').textContent === '0');
+  await opts.close();
+});
+
 test('the network log: nothing but the fixture pages and their stylesheet', () => {
   const fixtureFiles = new Set([
     `${origin}/messaging/`,
