@@ -159,5 +159,29 @@ fn stages(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, stages);
+/// The model file's lookup table for 3.6 M exact-vocabulary keys (the synthetic 200k
+/// model's number of terms) on one thread (in order) and on two (by ranges, the same
+/// bytes): the ratio is the two-thread speed-up of this step of saving.
+fn index_build(c: &mut Criterion) {
+    use pitchsift::features::fingerprint::{fingerprint, Index, SEED};
+    let keys: Vec<u64> = (0..3_600_000u64)
+        .map(|i| fingerprint(&i.to_le_bytes(), SEED))
+        .collect();
+    let mut g = c.benchmark_group("index_build");
+    g.sample_size(10);
+    for threads in [1usize, 2] {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap();
+        g.bench_with_input(
+            BenchmarkId::new("3.6M_keys", format!("{threads}threads")),
+            &keys,
+            |b, keys| b.iter(|| pool.install(|| Index::build(SEED, keys, false).unwrap())),
+        );
+    }
+    g.finish();
+}
+
+criterion_group!(benches, stages, index_build);
 criterion_main!(benches);

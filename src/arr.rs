@@ -159,6 +159,18 @@ impl<T: Pod + PartialEq> PartialEq for Arr<T> {
     }
 }
 
+/// `n` zeros, allocated zeroed and each page written once: a page the allocator maps
+/// fresh is then faulted in once, by the write, not first read (mapping the shared zero
+/// page) and then written (copying it), as counting's read-modify-write would have it.
+pub fn zeroed<T: Copy + Default>(n: usize) -> Vec<T> {
+    let mut v = vec![T::default(); n];
+    let per_page = (4096 / std::mem::size_of::<T>().max(1)).max(1);
+    for i in (0..n).step_by(per_page) {
+        v[i] = std::hint::black_box(T::default());
+    }
+    v
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

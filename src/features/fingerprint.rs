@@ -24,7 +24,7 @@
 //! the file. Prediction reads the table straight from the mapped file: no term string
 //! is read, parsed or compared.
 
-use crate::arr::{prefetch, Arr};
+use crate::arr::{prefetch, zeroed, Arr};
 use crate::features::terms::Terms;
 use crate::par::*;
 
@@ -63,6 +63,10 @@ pub struct Index {
     /// Number of features.
     pub n: u32,
 }
+
+/// A key as [`Index::build_by_regions`] sorts it out: its slot value, its feature id and
+/// its home slot in its range.
+type Entry = (u64, u32, u32);
 
 /// Tables of this many features and more are built on all threads
 /// ([`Index::build_by_regions`]); smaller ones in order.
@@ -115,7 +119,12 @@ impl Index {
             .collect();
         let threads = crate::par::current_num_threads();
         let by_regions = (threads > 1 && n >= PARALLEL_FROM)
-            .then(|| ix.build_by_regions(keys, &homes, 8 * threads))
+            .then(|| {
+                // Ranges of 32 K slots (256 KB: they stay in cache while filled), or
+                // smaller so that every thread has several.
+                let per_thread = (ix.homes / (8 * threads as u64)).max(1);
+                ix.build_by_regions(keys, &homes, per_thread.ilog2().min(15))
+            })
             .flatten();
         ix.slots = match by_regions {
             Some(slots) => slots,
@@ -128,7 +137,7 @@ impl Index {
     /// The table's slots: keys inserted one by one in feature order (which decides the
     /// table's bytes), or `None` when two features would not be told apart.
     fn build_in_order(&self, keys: &[u64], homes: &[usize]) -> Option<Vec<u64>> {
-        let mut slots = vec![0u64; self.homes as usize];
+        let mut slots = zeroed::<u64>(self.homes as usize);
         let id_mask = (1u64 << self.id_bits) - 1;
         // The home slot of a key `AHEAD` places on is prefetched: the table is far
         // larger than the caches, and overlapping the misses is most of the build's time.
@@ -159,7 +168,7 @@ impl Index {
     }
 
     /// [`Index::build_in_order`]'s slots, byte for byte, built on all threads: the home
-    /// slots are cut into `regions` ranges and each range takes its own keys in feature
+    /// slots are cut into ranges of `2^shift` and each range takes its own keys in feature
     /// order, in parallel. A key that runs off the end of its range (all slots from its
     /// home to the end full) is put aside; it belongs at the start of the next range,
     /// where it can only fill that range's first empty slots: the start of the next
@@ -171,26 +180,48 @@ impl Index {
     /// `None` (build in order instead) when a key is too large for a tag, when a range
     /// has too few empty slots for the keys put aside into it, or when two keys clash on
     /// a path: in order, the clash decides whether the table can be built at all.
-    fn build_by_regions(&self, keys: &[u64], homes: &[usize], regions: usize) -> Option<Vec<u64>> {
+    fn build_by_regions(&self, keys: &[u64], homes: &[usize], shift: u32) -> Option<Vec<u64>> {
         let n_homes = self.homes as usize;
-        let regions = regions.clamp(1, n_homes);
         let id_bits = self.id_bits;
         let id_mask = (1u64 << id_bits) - 1;
-        let bounds: Vec<usize> = (0..=regions)
-            .map(|r| (r as u64 * n_homes as u64 / regions as u64) as usize)
-            .collect();
-        let mut lists: Vec<Vec<u32>> = vec![Vec::new(); regions];
-        for (i, &h) in homes.iter().enumerate() {
-            let mut r = (h as u64 * regions as u64 / n_homes as u64) as usize;
-            while bounds[r + 1] <= h {
-                r += 1;
-            }
-            while bounds[r] > h {
-                r -= 1;
-            }
-            lists[r].push(i as u32);
-        }
-        let mut slots = vec![0u64; n_homes];
+        // Range r: home slots r << shift up to the next range's (the last one to n_homes).
+        let regions = ((n_homes - 1) >> shift) + 1;
+        let bounds: Vec<usize> = (0..=regions).map(|r| (r << shift).min(n_homes)).collect();
+        let region_of = |h: usize| h >> shift;
+        // Each range's keys as (slot value, id, home in the range), in feature order:
+        // every thread sorts out a run of the keys, and a range takes its entries from
+        // each run in turn, so it reads only its own keys, one after the other.
+        let run = keys
+            .len()
+            .div_ceil(crate::par::current_num_threads().max(1))
+            .max(1);
+        let partition = || -> Option<Vec<Vec<Vec<Entry>>>> {
+            homes
+                .par_chunks(run)
+                .enumerate()
+                .map(|(c, homes)| {
+                    let first = c * run;
+                    let each = homes.len() / regions;
+                    let mut out: Vec<Vec<Entry>> = (0..regions)
+                        .map(|_| Vec::with_capacity(each + each / 8 + 4))
+                        .collect();
+                    for (j, &h) in homes.iter().enumerate() {
+                        let id = first + j;
+                        let want = self.tag(keys[id])? << id_bits | (id as u64 + 1);
+                        let r = region_of(h);
+                        out[r].push((want, id as u32, (h - bounds[r]) as u32));
+                    }
+                    Some(out)
+                })
+                .collect::<Vec<_>>()
+                .into_iter()
+                .collect()
+        };
+        // The table's pages are faulted in on one thread while the keys are sorted out:
+        // faulting them in from both threads as the ranges fill them made that pass
+        // slower than the whole build in order (the kernel's page bookkeeping is shared).
+        let (mut slots, runs) = crate::par::join(|| zeroed::<u64>(n_homes), partition);
+        let runs = runs?;
         let mut parts: Vec<&mut [u64]> = Vec::with_capacity(regions);
         let mut rest = &mut slots[..];
         for r in 0..regions {
@@ -198,18 +229,17 @@ impl Index {
             parts.push(part);
             rest = next;
         }
-        // Each range on its own: the keys put aside, or `None` on a bad tag or a clash.
+        // Each range on its own: the keys put aside, or `None` on a clash.
         let aside: Vec<Option<Vec<u32>>> = parts
             .into_iter()
-            .zip(&lists)
-            .zip(&bounds)
+            .enumerate()
             .collect::<Vec<_>>()
             .into_par_iter()
-            .map(|((part, list), &start)| {
+            .map(|(r, part)| {
                 let mut aside = Vec::new();
-                for &id in list {
-                    let want = self.tag(keys[id as usize])? << id_bits;
-                    let mut s = homes[id as usize] - start;
+                for &(value, id, home) in runs.iter().flat_map(|run| &run[r]) {
+                    let want = value & !id_mask;
+                    let mut s = home as usize;
                     while s < part.len() && part[s] != 0 {
                         if part[s] & !id_mask == want {
                             return None;
@@ -217,13 +247,14 @@ impl Index {
                         s += 1;
                     }
                     match part.get_mut(s) {
-                        Some(slot) => *slot = want | (id as u64 + 1),
+                        Some(slot) => *slot = value,
                         None => aside.push(id),
                     }
                 }
                 Some(aside)
             })
             .collect();
+        drop(runs);
         let aside: Vec<Vec<u32>> = aside.into_iter().collect::<Option<_>>()?;
         // The keys put aside, range by range: they and the keys found at the start of the
         // next range, again in feature order.
@@ -406,7 +437,7 @@ mod tests {
         fn built_by_regions_is_built_in_order(
             seed in proptest::prelude::any::<u64>(),
             n in 1usize..3000,
-            regions in 1usize..400,
+            shift in 0u32..14,
             buckets in proptest::prelude::any::<bool>(),
         ) {
             let keys: Vec<u64> = (0..n as u64)
@@ -421,7 +452,7 @@ mod tests {
             proptest::prop_assume!(distinct.len() == n);
             let (ix, homes) = skeleton(&keys, buckets);
             let in_order = ix.build_in_order(&keys, &homes);
-            let by_regions = ix.build_by_regions(&keys, &homes, regions);
+            let by_regions = ix.build_by_regions(&keys, &homes, shift);
             proptest::prop_assert!(in_order.is_some());
             if let Some(slots) = by_regions {
                 proptest::prop_assert_eq!(Some(slots), in_order);
@@ -445,17 +476,20 @@ mod tests {
             "some chain runs past the last home"
         );
         let id_mask = (1u64 << ix.id_bits) - 1;
-        for regions in [2, 16, 300] {
-            let handed_on = (1..regions)
-                .map(|r| r * n_homes / regions)
+        for shift in [7, 10, 14] {
+            let handed_on = (1..=(n_homes - 1) >> shift)
+                .map(|r| r << shift)
                 .filter(|&b| in_order[b] != 0 && homes[((in_order[b] & id_mask) - 1) as usize] < b)
                 .count();
             assert!(
-                regions < 300 || handed_on > 20,
+                shift > 7 || handed_on > 20,
                 "{handed_on} boundaries crossed"
             );
-            let by_regions = ix.build_by_regions(&keys, &homes, regions);
-            assert!(by_regions.as_ref() == Some(&in_order), "{regions} ranges");
+            let by_regions = ix.build_by_regions(&keys, &homes, shift);
+            assert!(
+                by_regions.as_ref() == Some(&in_order),
+                "ranges of 2^{shift}"
+            );
         }
     }
 
@@ -466,8 +500,8 @@ mod tests {
         let keys: Vec<u64> = (0..5000u64).map(|i| 0xABCD << 20 | i).collect();
         let (ix, homes) = skeleton(&keys, false);
         assert_eq!(ix.build_in_order(&keys, &homes), None);
-        for regions in [1, 2, 64] {
-            assert_eq!(ix.build_by_regions(&keys, &homes, regions), None);
+        for shift in [4, 10, 20] {
+            assert_eq!(ix.build_by_regions(&keys, &homes, shift), None);
         }
     }
 

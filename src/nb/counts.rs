@@ -14,6 +14,7 @@ use crate::par::*;
 use hashbrown::HashTable;
 use rustc_hash::{FxBuildHasher, FxHashMap};
 
+use crate::arr::zeroed;
 use crate::error::{Error, Result};
 use crate::features::terms::Terms;
 use crate::params::{DocNorm, FitParams, TermWeight};
@@ -368,7 +369,7 @@ struct Local {
 /// A cell is one `u64` (see [`Cell`]), 8 bytes where a cell with its own stamp took 12:
 /// which document counted a bucket last is kept once per bucket, not per class (a
 /// document has one class). The arrays come zeroed from the allocator, not written
-/// with zeros (see [`zeroed`]).
+/// with zeros (see [`zeroed`](crate::arr::zeroed)).
 #[derive(Clone)]
 struct Dense {
     classes: Vec<DenseClass>,
@@ -398,18 +399,6 @@ enum DenseClass {
 /// occurrences in the low 32 bits (a plain `u64`, so that `vec![0; n]` allocates zeroed
 /// memory without writing it).
 type Cell = u64;
-
-/// `n` zeros, allocated zeroed and each page written once: a page the allocator maps
-/// fresh is then faulted in once, by the write, not first read (mapping the shared zero
-/// page) and then written (copying it), as counting's read-modify-write would have it.
-fn zeroed<T: Copy + Default>(n: usize) -> Vec<T> {
-    let mut v = vec![T::default(); n];
-    let per_page = (4096 / std::mem::size_of::<T>().max(1)).max(1);
-    for i in (0..n).step_by(per_page) {
-        v[i] = std::hint::black_box(T::default());
-    }
-    v
-}
 
 /// The documents of a [`Cell`].
 fn cell_df(c: Cell) -> u64 {
