@@ -64,13 +64,28 @@ pub struct Index {
     pub n: u32,
 }
 
-/// A key as [`Index::build_by_regions`] sorts it out: its slot value, its feature id and
-/// its home slot in its range.
-type Entry = (u64, u32, u32);
+/// A key as [`Index::build_by_regions`] sorts it out: its slot value (tag and feature id)
+/// and its home slot in its range.
+type Entry = (u64, u32);
 
 /// Tables of this many features and more are built on all threads
 /// ([`Index::build_by_regions`]); smaller ones in order.
 const PARALLEL_FROM: usize = 1 << 16;
+
+/// The first empty slot from `from` on (`slots.len()` when there is none), or `None` when
+/// a slot on the way holds the tag `want` (`tag << id_bits`): a lookup, which walks the
+/// same path, would take it for the key being placed.
+#[inline]
+fn probe(slots: &[u64], from: usize, want: u64, id_mask: u64) -> Option<usize> {
+    let mut s = from;
+    while s < slots.len() && slots[s] != 0 {
+        if slots[s] & !id_mask == want {
+            return None;
+        }
+        s += 1;
+    }
+    Some(s)
+}
 
 /// Bits that hold the ids `1..=n`.
 pub fn id_bits_for(n: usize) -> u32 {
@@ -141,24 +156,15 @@ impl Index {
         let id_mask = (1u64 << self.id_bits) - 1;
         // The home slot of a key `AHEAD` places on is prefetched: the table is far
         // larger than the caches, and overlapping the misses is most of the build's time.
+        // `find` walks the path [`probe`] walks, and slots on it stay as they are (later
+        // keys only take empty slots), so checking the path here checks every lookup.
         const AHEAD: usize = 16;
         for (i, &k) in keys.iter().enumerate() {
             if let Some(&h) = homes.get(i + AHEAD) {
                 prefetch(&slots, h);
             }
-            let tag = self.tag(k)?;
-            let mut s = homes[i];
-            // `find` walks this same path and answers its first slot with the key's tag:
-            // a slot already on the path with that tag (equal fingerprints, or equal
-            // tags) would hide this key. Slots on the path stay as they are (later keys
-            // only take empty slots), so checking here checks every lookup.
-            let want = tag << self.id_bits;
-            while s < slots.len() && slots[s] != 0 {
-                if slots[s] & !id_mask == want {
-                    return None;
-                }
-                s += 1;
-            }
+            let want = self.tag(k)? << self.id_bits;
+            let s = probe(&slots, homes[i], want, id_mask)?;
             if s == slots.len() {
                 slots.push(0);
             }
@@ -209,7 +215,7 @@ impl Index {
                         let id = first + j;
                         let want = self.tag(keys[id])? << id_bits | (id as u64 + 1);
                         let r = region_of(h);
-                        out[r].push((want, id as u32, (h - bounds[r]) as u32));
+                        out[r].push((want, (h - bounds[r]) as u32));
                     }
                     Some(out)
                 })
@@ -229,33 +235,28 @@ impl Index {
             parts.push(part);
             rest = next;
         }
-        // Each range on its own: the keys put aside, or `None` on a clash.
-        let aside: Vec<Option<Vec<u32>>> = parts
+        // Each range on its own: the keys put aside (their slot values), or `None` on a
+        // clash.
+        let aside: Vec<Option<Vec<u64>>> = parts
             .into_iter()
             .enumerate()
             .collect::<Vec<_>>()
             .into_par_iter()
             .map(|(r, part)| {
                 let mut aside = Vec::new();
-                for &(value, id, home) in runs.iter().flat_map(|run| &run[r]) {
-                    let want = value & !id_mask;
-                    let mut s = home as usize;
-                    while s < part.len() && part[s] != 0 {
-                        if part[s] & !id_mask == want {
-                            return None;
-                        }
-                        s += 1;
-                    }
+                for &(value, home) in runs.iter().flat_map(|run| &run[r]) {
+                    let s = probe(part, home as usize, value & !id_mask, id_mask)?;
                     match part.get_mut(s) {
                         Some(slot) => *slot = value,
-                        None => aside.push(id),
+                        None => aside.push(value),
                     }
                 }
                 Some(aside)
             })
             .collect();
         drop(runs);
-        let aside: Vec<Vec<u32>> = aside.into_iter().collect::<Option<_>>()?;
+        let aside: Vec<Vec<u64>> = aside.into_iter().collect::<Option<_>>()?;
+        let id_of = |v: u64| ((v & id_mask) - 1) as usize;
         // The keys put aside, range by range: they and the keys found at the start of the
         // next range, again in feature order.
         for r in 0..regions - 1 {
@@ -270,37 +271,24 @@ impl Index {
                 empty += usize::from(v == 0);
                 empty == put.len()
             })?;
-            let mut ids: Vec<(u32, usize)> = part[..=span]
+            let mut values: Vec<(u64, usize)> = part[..=span]
                 .iter()
                 .filter(|&&v| v != 0)
-                .map(|&v| {
-                    let id = ((v & id_mask) - 1) as u32;
-                    (id, homes[id as usize] - start)
-                })
-                .chain(put.iter().map(|&id| (id, 0)))
+                .map(|&v| (v, homes[id_of(v)] - start))
+                .chain(put.iter().map(|&v| (v, 0)))
                 .collect();
-            ids.sort_unstable_by_key(|&(id, _)| id);
+            values.sort_unstable_by_key(|&(v, _)| id_of(v));
             part[..=span].fill(0);
-            for (id, home) in ids {
-                let want = self.tag(keys[id as usize])? << id_bits;
-                let mut s = home;
-                while part[s] != 0 {
-                    if part[s] & !id_mask == want {
-                        return None;
-                    }
-                    s += 1;
-                }
-                part[s] = want | (id as u64 + 1);
+            for (value, home) in values {
+                let s = probe(part, home, value & !id_mask, id_mask)?;
+                part[s] = value;
             }
         }
         // Past the last home: each key put aside by the last range passes every slot
         // taken there before it.
-        for &id in &aside[regions - 1] {
-            let want = self.tag(keys[id as usize])? << id_bits;
-            if slots[n_homes..].iter().any(|&v| v & !id_mask == want) {
-                return None;
-            }
-            slots.push(want | (id as u64 + 1));
+        for &value in &aside[regions - 1] {
+            probe(&slots[n_homes..], 0, value & !id_mask, id_mask)?;
+            slots.push(value);
         }
         Some(slots)
     }
