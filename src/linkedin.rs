@@ -1447,6 +1447,8 @@ pub struct DateTime {
     pub second: u32,
     /// The export says UTC.
     pub utc: bool,
+    /// The export gives a time of day (a date alone reads as midnight).
+    pub time: bool,
 }
 
 impl DateTime {
@@ -1462,6 +1464,16 @@ impl DateTime {
             self.second,
             if self.utc { "Z" } else { "" }
         )
+    }
+
+    /// [`DateTime::iso`] as the export wrote it: the date alone (`2025-11-30`) when it
+    /// gave no time of day, rather than a midnight nobody wrote.
+    pub fn iso_as_written(&self) -> String {
+        if self.time {
+            self.iso()
+        } else {
+            format!("{:04}-{:02}-{:02}", self.year, self.month, self.day)
+        }
     }
 
     /// Seconds since 1970 (as if UTC), for ordering.
@@ -1528,6 +1540,7 @@ pub fn parse_date(s: &str) -> Option<DateTime> {
             break;
         }
     }
+    let time = !rest.is_empty();
     let (mut hour, minute, second) = if rest.is_empty() {
         (0, 0, 0)
     } else {
@@ -1563,6 +1576,7 @@ pub fn parse_date(s: &str) -> Option<DateTime> {
         minute,
         second,
         utc,
+        time,
     })
 }
 
@@ -1769,6 +1783,23 @@ mod tests {
         assert_eq!(
             parse_date("12/31/25, 1:00 PM").unwrap().iso(),
             "2025-12-31T13:00:00"
+        );
+        // As written: a date alone stays a date; a written midnight stays a time.
+        assert_eq!(
+            parse_date("2024-02-29").unwrap().iso_as_written(),
+            "2024-02-29"
+        );
+        assert_eq!(
+            parse_date("2024-02-29 UTC").unwrap().iso_as_written(),
+            "2024-02-29"
+        );
+        assert_eq!(
+            parse_date("2024-02-29 00:00:00").unwrap().iso_as_written(),
+            "2024-02-29T00:00:00"
+        );
+        assert_eq!(
+            parse_date("1/29/26, 2:37 PM").unwrap().iso_as_written(),
+            "2026-01-29T14:37:00"
         );
         for bad in [
             "",

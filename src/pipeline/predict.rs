@@ -638,11 +638,7 @@ impl Rows<'_> {
                 let date = get(*date_col);
                 // A date written without a time of day stays one (`2024-03-01`, not
                 // `2024-03-01T00:00:00`: the report would show a time nobody wrote).
-                let date = match linkedin::parse_date(&date) {
-                    Some(d) if has_time(&date) => d.iso(),
-                    Some(d) => d.iso()[..10].to_string(),
-                    None => date,
-                };
+                let date = linkedin::parse_date(&date).map_or(date, |d| d.iso_as_written());
                 (date, get(*from_col))
             }
             Rows::Items(items) => (items[k].date.clone(), items[k].from.clone()),
@@ -711,12 +707,6 @@ fn push_fixed6(l: &mut Vec<u8>, v: f64) {
         }
     }
     let _ = write!(l, "{v:.6}");
-}
-
-/// Does a date that [`linkedin::parse_date`] reads say a time of day? Each of its
-/// layouts writes one as hours and minutes (`10:02`); a `+00:00` zone alone is none.
-fn has_time(date: &str) -> bool {
-    date.trim().trim_end_matches("+00:00").contains(':')
 }
 
 #[cfg(test)]
