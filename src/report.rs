@@ -726,7 +726,6 @@ fn color(label: &str, i: usize) -> &'static str {
     }
 }
 
-/// `12,345`.
 /// "message" for one, "messages" for any other count.
 fn messages(n: u64) -> &'static str {
     if n == 1 {
@@ -736,6 +735,7 @@ fn messages(n: u64) -> &'static str {
     }
 }
 
+/// `12,345`.
 fn group(n: u64) -> String {
     let s = n.to_string();
     let mut out = String::with_capacity(s.len() + s.len() / 3);
