@@ -56,24 +56,13 @@ def fit_nll(S, y, k, steps=1500, lr=0.5):
     return [bb * t for bb in b], t
 
 
-def macro_f1(gold, pred):
-    labels = set(gold) | set(pred)
-    f = []
-    for l in labels:
-        tp = sum(g == l and p == l for g, p in zip(gold, pred))
-        fp = sum(g != l and p == l for g, p in zip(gold, pred))
-        fn = sum(g == l and p != l for g, p in zip(gold, pred))
-        f.append(2 * tp / (2 * tp + fp + fn))
-    return sum(f) / len(f)
-
-
 def fit_f1(S, y, k):
     centred = [x - sum(s) / k for s in S for x in s]
     mean = sum(centred) / len(centred)
     sd = math.sqrt(sum((x - mean) ** 2 for x in centred) / len(centred))
     grid = [sd * (i / 20 - 1) for i in range(41)]
     b = [0.0] * k
-    score = lambda bb: macro_f1(y, [argmax([x + c for x, c in zip(s, bb)]) for s in S])
+    score = lambda bb: B.metrics(y, [argmax([x + c for x, c in zip(s, bb)]) for s in S])["macro_f1"]
     for _ in range(3):
         for j in range(1, k):
             best = (score(b), b[j])
