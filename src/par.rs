@@ -76,13 +76,6 @@ mod seq {
             let mut state = init();
             self.map(move |x| f(&mut state, x))
         }
-        /// `flat_map` with sequential inner iterators.
-        fn flat_map_iter<U: IntoIterator>(
-            self,
-            f: impl FnMut(Self::Item) -> U,
-        ) -> impl Iterator<Item = U::Item> {
-            self.flat_map(f)
-        }
     }
     impl<I: Iterator> ParallelIterator for I {}
 

@@ -693,12 +693,12 @@ impl CountBuilder {
         let mut locals: Vec<Local> = locals
             .into_iter()
             .map(|m| m.into_inner().unwrap_or_else(|e| e.into_inner()))
-            .map(|mut l| {
-                l.table.flush(&mut l.nodes);
-                l
-            })
-            .filter(|l| !l.toks.is_empty() || !l.table.is_empty() || l.dense.holds_counts())
             .collect();
+        // Each worker's waiting occurrences added on its own thread.
+        (&mut locals)
+            .into_par_iter()
+            .for_each(|l| l.table.flush(&mut l.nodes));
+        locals.retain(|l| !l.toks.is_empty() || !l.table.is_empty() || l.dense.holds_counts());
         // Labels sorted alphabetically, class ids remapped.
         let mut order: Vec<usize> = (0..labels.len()).collect();
         order.sort_by(|&a, &b| labels[a].cmp(&labels[b]));
@@ -727,9 +727,14 @@ impl CountBuilder {
         let n_terms: usize = parts.iter().map(|p| p.0.len()).sum();
         let n_stats: usize = parts.iter().map(|p| p.2.len()).sum();
         let mut offsets = vec![0u64; n_terms + 1];
-        let mut stats = vec![ClassStat::default(); n_stats];
+        // Written only by the copies below (a `vec!` of them would be filled on this
+        // thread first: ClassStat is not a type the allocator hands out zeroed).
+        let mut stats: Vec<ClassStat> = Vec::with_capacity(n_stats);
         let mut jobs = Vec::with_capacity(parts.len());
-        let (mut o_rest, mut s_rest) = (&mut offsets[1..], &mut stats[..]);
+        let (mut o_rest, mut s_rest) = (
+            &mut offsets[1..],
+            &mut stats.spare_capacity_mut()[..n_stats],
+        );
         let mut base = 0u64;
         for (_, lens, st) in &parts {
             let (o, o_next) = std::mem::take(&mut o_rest).split_at_mut(lens.len());
@@ -744,8 +749,13 @@ impl CountBuilder {
                 at += n as u64;
                 *to = at;
             }
-            s.copy_from_slice(st);
+            for (to, &from) in s.iter_mut().zip(st) {
+                to.write(from);
+            }
         });
+        // SAFETY: the parts' statistics, `n_stats` in all, were written to the first
+        // `n_stats` slots (each job its own disjoint range, every range written whole).
+        unsafe { stats.set_len(n_stats) };
         let terms: Vec<Terms> = parts.into_iter().map(|p| p.0).collect();
         Counts {
             labels: order.iter().map(|&i| labels[i].clone()).collect(),
@@ -1119,26 +1129,41 @@ impl TokenRanks {
             return None;
         }
         let max_n = config.ngram_max as usize;
-        let mut all: Vec<(u32, u32)> = Vec::new();
-        for (li, l) in locals.iter().enumerate() {
-            for id in 0..l.toks.len() as u32 {
-                if l.tok(id).iter().skip(1).any(|&b| b <= b' ') {
-                    return None;
+        // Every worker's tokens with their first 8 bytes as a big-endian integer (zeros
+        // past the end): as no byte after the first is at or below the separator, a
+        // smaller prefix is a smaller token, so the sort compares most pairs without
+        // reading the tokens; equal prefixes compare the bytes.
+        let per_worker: Vec<Vec<(u64, u32, u32)>> = locals
+            .par_iter()
+            .enumerate()
+            .map(|(li, l)| {
+                let mut v = Vec::with_capacity(l.toks.len());
+                for id in 0..l.toks.len() as u32 {
+                    let t = l.tok(id);
+                    if t.iter().skip(1).any(|&b| b <= b' ') {
+                        return None;
+                    }
+                    v.push((prefix8(t), li as u32, id));
                 }
-                all.push((li as u32, id));
-            }
-        }
-        let bytes = |&(li, id): &(u32, u32)| locals[li as usize].tok(id);
+                Some(v)
+            })
+            .collect::<Option<_>>()?;
+        let mut all = per_worker.concat();
+        drop(per_worker);
+        let bytes = |&(_, li, id): &(u64, u32, u32)| locals[li as usize].tok(id);
+        let same = |a: &(u64, u32, u32), b: &(u64, u32, u32)| a.0 == b.0 && bytes(a) == bytes(b);
         // Equal tokens of several workers may end in any order: the first of them stands
         // for all, and they have the same bytes.
-        all.par_sort_unstable_by(|a, b| bytes(a).cmp(bytes(b)));
+        all.par_sort_unstable_by(|a, b| a.0.cmp(&b.0).then_with(|| bytes(a).cmp(bytes(b))));
         let mut ranks: Vec<Vec<u32>> = locals.iter().map(|l| vec![0; l.toks.len()]).collect();
         let mut tokens: Vec<(u32, u32)> = Vec::new();
+        let mut last: Option<&(u64, u32, u32)> = None;
         for t in &all {
-            if tokens.last().is_none_or(|last| bytes(last) != bytes(t)) {
-                tokens.push(*t);
+            if last.is_none_or(|l| !same(l, t)) {
+                tokens.push((t.1, t.2));
+                last = Some(t);
             }
-            ranks[t.0 as usize][t.1 as usize] = tokens.len() as u32;
+            ranks[t.1 as usize][t.2 as usize] = tokens.len() as u32;
         }
         let bits = u32::BITS - (tokens.len() as u32).leading_zeros();
         (bits as usize * max_n <= 64).then_some(TokenRanks {
@@ -1211,35 +1236,51 @@ fn parts_by_ranks(locals: &mut [Local], ranks: &TokenRanks, remap: &[u32]) -> Ve
     }
     let (mut refs, starts) = radix_refs(&keyed, shift);
     drop(keyed);
-    let buckets = non_empty_buckets(&mut refs, &starts);
+    let mut buckets = non_empty_buckets(&mut refs, &starts);
     let locals = &*locals;
+    // A part per run of BUCKETS_PER_PART buckets: a part per bucket made (and freed)
+    // four vectors for each of up to 65,536 buckets, a serial cost when they were freed.
     buckets
-        .into_par_iter()
-        .map(|bucket| {
-            // Equal keys (a term's entries of several classes or workers) end up side by
-            // side in any order; `merge_classes` orders their statistics by class.
-            bucket.sort_unstable_by_key(|r| r.0);
+        .par_chunks_mut(BUCKETS_PER_PART)
+        .map(|run| {
             // At most one term and one statistic per ref (a term's string: `max_n`
             // tokens, about 8 bytes each, a guess that only saves regrowing).
-            let mut terms = Terms::with_capacity(bucket.len(), 8 * ranks.max_n * bucket.len());
-            let mut lens = Vec::with_capacity(bucket.len());
-            let mut stats: Vec<ClassStat> = Vec::with_capacity(bucket.len());
+            let n: usize = run.iter().map(|b| b.len()).sum();
+            let mut terms = Terms::with_capacity(n, 8 * ranks.max_n * n);
+            let mut lens = Vec::with_capacity(n);
+            let mut stats: Vec<ClassStat> = Vec::with_capacity(n);
             let mut buf: Vec<ClassStat> = Vec::new();
-            for group in bucket.chunk_by(|a, b| a.0 == b.0) {
-                for &(_, li, ei) in group {
-                    let head = &heads[li as usize][ei as usize];
-                    push_classes(head, &locals[li as usize].nodes, remap, &mut buf);
+            for bucket in run.iter_mut() {
+                // Equal keys (a term's entries of several classes or workers) end up side
+                // by side in any order; `merge_classes` orders their statistics by class.
+                bucket.sort_unstable_by_key(|r| r.0);
+                for group in bucket.chunk_by(|a, b| a.0 == b.0) {
+                    for &(_, li, ei) in group {
+                        let head = &heads[li as usize][ei as usize];
+                        push_classes(head, &locals[li as usize].nodes, remap, &mut buf);
+                    }
+                    merge_classes(&mut buf, &mut stats, &mut lens);
+                    terms.push_with(|out| ranks.write(locals, group[0].0, out));
                 }
-                merge_classes(&mut buf, &mut stats, &mut lens);
-                terms.push_with(|out| ranks.write(locals, group[0].0, out));
             }
             (terms, lens, stats)
         })
         .collect()
 }
 
+/// The first 8 bytes of `t` as a big-endian integer, zeros past its end.
+fn prefix8(t: &[u8]) -> u64 {
+    let mut b = [0u8; 8];
+    let n = t.len().min(8);
+    b[..n].copy_from_slice(&t[..n]);
+    u64::from_be_bytes(b)
+}
+
 /// Bits of a packed key that choose its bucket in [`parts_by_ranks`].
 const BUCKET_BITS: u32 = 16;
+
+/// Consecutive buckets of [`parts_by_ranks`] made into one part.
+const BUCKETS_PER_PART: usize = 64;
 
 /// Hash of a term's bytes (shard choice and in-document grouping).
 /// FxHash alone leaves the top bits (hashbrown's 7-bit tags) poorly mixed for short
@@ -1934,7 +1975,18 @@ mod tests {
         // domain with a control character ("a\x01b.com" sorts before "a b") makes
         // `finish` sort the strings themselves; both give the reference's order.
         let p = TrainParams::default().ngrams(1, 3).check().unwrap();
-        let plain = ["a z", "ab a", "a b c", "a", "b a ab", "Ab"];
+        // Tokens that share their first 8 bytes (or are 8 bytes long) tie on the
+        // prefix the ranks are sorted by first, and are then ordered by their bytes.
+        let plain = [
+            "a z",
+            "ab a",
+            "a b c",
+            "a",
+            "b a ab",
+            "Ab",
+            "internationalization internat",
+            "internationalisation internationa internat a",
+        ];
         let control = ["x http://a\x01b.com a", "a z", "ab", "a b"];
         assert!(sorted_by_ranks(&plain, &p));
         assert!(!sorted_by_ranks(&control, &p));
@@ -1995,10 +2047,13 @@ mod tests {
 
     fn docs_strategy() -> impl proptest::strategy::Strategy<Value = Vec<(String, usize)>> {
         use proptest::prelude::*;
-        let word = prop::sample::select(vec![
+        let mut words = vec![
             "buy", "now", "Buy", "hi", "a", "ab", "über", "straße", "42", "deal", "x", "call",
             "me", "🎉", "b",
-        ]);
+        ];
+        // Tokens whose first 8 bytes are equal (the ranks' sort key).
+        words.extend(["internat", "internationalisation", "internationalization"]);
+        let word = prop::sample::select(words);
         let doc =
             (prop::collection::vec(word, 0..14), 0usize..3).prop_map(|(w, c)| (w.join(" "), c));
         prop::collection::vec(doc, 1..25)

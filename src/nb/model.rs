@@ -7,7 +7,7 @@ use ndarray::{Array1, Array2, ArrayView2, Axis};
 use crate::arr::{prefetch, Arr};
 use crate::error::{Error, Result};
 use crate::math::ln;
-use crate::nb::counts::Counts;
+use crate::nb::counts::{ClassStat, Counts};
 use crate::params::{FitParams, ModelKind, Prior};
 
 /// A fitted naive Bayes model over `n_features` features and `n_classes` classes:
@@ -204,15 +204,6 @@ impl Classes {
         match self {
             Classes::U8(a) => a[e] as usize,
             Classes::U16(a) => a[e] as usize,
-        }
-    }
-
-    /// The labels in the smallest width that holds `n_classes` labels.
-    pub fn compact(v: Vec<u16>, n_classes: usize) -> Classes {
-        if n_classes <= 256 {
-            Classes::U8(v.into_iter().map(|c| c as u8).collect::<Vec<_>>().into())
-        } else {
-            Classes::U16(v.into())
         }
     }
 }
@@ -575,25 +566,27 @@ pub fn fit_sparse(counts: &Counts, features: &[u32], fit: &FitParams) -> Result<
     let stats = |f: usize| counts.term_stats(features[f] as usize);
     // The same expression as the dense totals.
     let t = |f: usize, w: u64| w as f64 / fixed * m(f);
+    // One serial pass in feature order: the offsets, and the per label totals (summed in
+    // feature order: the same bits for any thread count).
     let mut offsets = Vec::with_capacity(n + 1);
     offsets.push(0u32);
     let mut total = 0u64;
+    let mut class_total = vec![0.0; k];
     for f in 0..n {
-        total += stats(f).len() as u64;
+        let st = stats(f);
+        total += st.len() as u64;
         offsets.push(u32::try_from(total).map_err(|_| {
             Error::InvalidParam("more than 2^32 (term, label) counts in one model".into())
         })?);
-    }
-    let classes: Vec<u16> = (0..n)
-        .flat_map(|f| stats(f).iter().map(|s| s.class as u16))
-        .collect();
-    // Per label totals, summed in feature order (the same bits for any thread count).
-    let mut class_total = vec![0.0; k];
-    for f in 0..n {
-        for s in stats(f) {
+        for s in st {
             class_total[s.class as usize] += t(f, s.weight);
         }
     }
+    let classes = if k <= 256 {
+        Classes::U8(per_count(&offsets, |f, out| fill(out, stats(f), |s| s.class as u8)).into())
+    } else {
+        Classes::U16(per_count(&offsets, |f, out| fill(out, stats(f), |s| s.class as u16)).into())
+    };
     let alpha = fit.alpha;
     let nf = n as f64;
     let docs: Vec<f64> = counts.class_docs.iter().map(|&d| d as f64).collect();
@@ -601,18 +594,13 @@ pub fn fit_sparse(counts: &Counts, features: &[u32], fit: &FitParams) -> Result<
     let model = match fit.model {
         ModelKind::Multinomial => {
             let denom: Vec<f64> = class_total.iter().map(|&s| ln(s + alpha * nf)).collect();
-            let values: Vec<f64> = (0..n)
-                .into_par_iter()
-                .with_min_len(1 << 12)
-                .flat_map_iter(|f| {
-                    let denom = &denom;
-                    stats(f).iter().map(move |s| {
-                        let c = s.class as usize;
-                        let w = (ln(t(f, s.weight) + alpha) - denom[c]) * m(f);
-                        w - (ln(alpha) - denom[c]) * m(f)
-                    })
+            let values = per_count(&offsets, |f, out| {
+                fill(out, stats(f), |s| {
+                    let c = s.class as usize;
+                    let w = (ln(t(f, s.weight) + alpha) - denom[c]) * m(f);
+                    w - (ln(alpha) - denom[c]) * m(f)
                 })
-                .collect();
+            });
             SparseModel {
                 kind: fit.model,
                 bias: prior()?.to_vec().into(),
@@ -625,13 +613,16 @@ pub fn fit_sparse(counts: &Counts, features: &[u32], fit: &FitParams) -> Result<
                 base: Arr::default(),
                 mult: idf.clone().unwrap_or_default().into(),
                 offsets: offsets.into(),
-                classes: Classes::compact(classes, k),
+                classes,
                 values: Values::Plain(values.into()),
             }
         }
         ModelKind::Complement => {
             // all[f]: the feature's total over labels; comp[c][f] = all[f] - t[f, c] + alpha.
+            // Each feature's values on their own (in parallel, the same bits).
             let all: Vec<f64> = (0..n)
+                .into_par_iter()
+                .with_min_len(1 << 12)
                 .map(|f| {
                     let mut a = 0.0;
                     for s in stats(f) {
@@ -640,20 +631,19 @@ pub fn fit_sparse(counts: &Counts, features: &[u32], fit: &FitParams) -> Result<
                     a
                 })
                 .collect();
-            let log_unseen: Vec<f64> = all.iter().map(|&a| ln(a + alpha)).collect();
+            let log_unseen: Vec<f64> = all
+                .par_iter()
+                .with_min_len(1 << 12)
+                .map(|&a| ln(a + alpha))
+                .collect();
             let all_sum: f64 = all.iter().map(|&a| a + alpha).sum();
             let log_total: Vec<f64> = class_total.iter().map(|&tc| ln(all_sum - tc)).collect();
             // ln(comp) - ln(all + alpha) of each counted (f, c): zero for every other pair.
-            let diffs: Vec<f64> = (0..n)
-                .into_par_iter()
-                .with_min_len(1 << 12)
-                .flat_map_iter(|f| {
-                    let (all, log_unseen) = (&all, &log_unseen);
-                    stats(f)
-                        .iter()
-                        .map(move |s| ln(all[f] - t(f, s.weight) + alpha) - log_unseen[f])
+            let diffs = per_count(&offsets, |f, out| {
+                fill(out, stats(f), |s| {
+                    ln(all[f] - t(f, s.weight) + alpha) - log_unseen[f]
                 })
-                .collect();
+            });
             let bias: Vec<f64> = if k == 1 {
                 prior()?.to_vec()
             } else {
@@ -673,17 +663,20 @@ pub fn fit_sparse(counts: &Counts, features: &[u32], fit: &FitParams) -> Result<
                 for c in 0..k {
                     s[c] -= nf * log_total[c];
                 }
-                let mut values = diffs;
-                let mut e = 0;
-                for f in 0..n {
-                    for st in stats(f) {
-                        values[e] = values[e] * m(f) / s[st.class as usize];
-                        e += 1;
+                let values = per_count(&offsets, |f, out| {
+                    let at = offsets[f] as usize;
+                    let diffs = &diffs[at..at + out.len()];
+                    for ((o, d), st) in out.iter_mut().zip(diffs).zip(stats(f)) {
+                        *o = d * m(f) / s[st.class as usize];
                     }
-                }
+                });
                 (
                     s.iter().map(|v| 1.0 / v).collect::<Vec<_>>(),
-                    (0..n).map(|f| log_unseen[f] * m(f)).collect::<Vec<_>>(),
+                    (0..n)
+                        .into_par_iter()
+                        .with_min_len(1 << 12)
+                        .map(|f| log_unseen[f] * m(f))
+                        .collect::<Vec<_>>(),
                     log_total.iter().map(|l| -l).collect::<Vec<_>>(),
                     values,
                 )
@@ -712,12 +705,51 @@ pub fn fit_sparse(counts: &Counts, features: &[u32], fit: &FitParams) -> Result<
                 base: base.into(),
                 mult: idf.clone().unwrap_or_default().into(),
                 offsets: offsets.into(),
-                classes: Classes::compact(classes, k),
+                classes,
                 values: Values::Plain(values.into()),
             }
         }
     };
     Ok(model)
+}
+
+/// One value per (feature, label) statistic, in feature order: `value(f, out)` writes
+/// feature `f`'s (`out` has one slot per statistic of `f`, `offsets[f]..offsets[f + 1]`
+/// of the result). Runs of features in parallel, each value written once in place, so
+/// the result is the same for any thread count.
+fn per_count<T: Copy + Default + Send>(
+    offsets: &[u32],
+    value: impl Fn(usize, &mut [T]) + Sync,
+) -> Vec<T> {
+    const RUN: usize = 1 << 12;
+    let n = offsets.len() - 1;
+    let mut out = vec![T::default(); offsets[n] as usize];
+    let mut runs = Vec::with_capacity(n.div_ceil(RUN));
+    let mut rest = &mut out[..];
+    for start in (0..n).step_by(RUN) {
+        let end = n.min(start + RUN);
+        let len = (offsets[end] - offsets[start]) as usize;
+        let (run, next) = std::mem::take(&mut rest).split_at_mut(len);
+        runs.push((start..end, run));
+        rest = next;
+    }
+    runs.into_par_iter().for_each(|(features, mut run)| {
+        for f in features {
+            let len = (offsets[f + 1] - offsets[f]) as usize;
+            let (mine, next) = std::mem::take(&mut run).split_at_mut(len);
+            value(f, mine);
+            run = next;
+        }
+    });
+    out
+}
+
+/// `out[i] = value(&stats[i])`.
+#[inline]
+fn fill<T>(out: &mut [T], stats: &[ClassStat], value: impl Fn(&ClassStat) -> T) {
+    for (o, s) in out.iter_mut().zip(stats) {
+        *o = value(s);
+    }
 }
 
 fn log_prior(class_docs: &[f64], labels: &[String], prior: &Prior) -> Result<Array1<f64>> {
