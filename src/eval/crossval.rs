@@ -11,7 +11,7 @@ use crate::error::{Error, Result};
 use crate::eval::cv::{check_k, Dataset, FoldCounts};
 use crate::eval::metrics::Meter;
 use crate::nb::calibrate::{Calibration, Method};
-use crate::nb::classifier::Prediction;
+use crate::nb::classifier::{Classifier, Prediction};
 use crate::params::ValidTrainParams;
 
 use super::{add_coverage, paths, shorts, Outcome, Progress};
@@ -280,22 +280,30 @@ pub fn predictions_csv(data: &Dataset, per_row: &[Option<Prediction>]) -> Vec<u8
     w.into_inner().expect("writing to memory")
 }
 
-/// Fit a calibration map for a model trained on `data` with `params`: `method` fitted on
+/// Train a classifier on `data` with `params` and a calibration map: `method` fitted on
 /// the out-of-fold joint log-likelihoods of `k`-fold cross-validation of `data`
 /// ([`Dataset::folds`]: stratified, or grouped when `data` has groups, with groups under
 /// `min_group` rows pooled). More folds than held-out rows is an error, as in
 /// scikit-learn's `KFold`, not a silent leave-one-out.
 /// Always-train rows are in every training set and are not scored, so the map is fitted
-/// on the held-out rows only. Deterministic: the same data, settings and seed give the
-/// same map whatever the thread count.
-pub fn fit_calibration(
+/// on the held-out rows only. Each row is counted once, in its fold: the model's counts
+/// are the folds' exact sum, the counts of all rows. Deterministic: the same data,
+/// settings and seed give the same classifier whatever the thread count. `inputs` names
+/// the data in error messages.
+pub fn train_calibrated(
     data: &Dataset,
     params: &ValidTrainParams,
+    inputs: &str,
     method: Method,
     k: usize,
     seed: u64,
     min_group: usize,
-) -> Result<Calibration> {
+) -> Result<Classifier> {
+    if data.is_empty() {
+        return Err(Error::EmptyCorpus {
+            inputs: inputs.to_string(),
+        });
+    }
     check_k(data, k)?;
     let held = data.held_out_rows();
     if k > held {
@@ -304,10 +312,13 @@ pub fn fit_calibration(
         )));
     }
     let folds = data.folds(k, seed, min_group)?;
-    let jll = FoldCounts::new(data, &folds, k, params)?.predict(params.fit())?;
+    let fold_counts = FoldCounts::new(data, &folds, k, params)?;
+    let mut clf = Classifier::fit(fold_counts.all().clone(), params, inputs)?;
+    let jll = fold_counts.predict(params.fit())?;
     let (rows, classes): (Vec<Vec<f64>>, Vec<u32>) = (0..data.len())
         .filter(|&i| !data.is_always_train(i))
         .map(|i| (jll[i].clone(), data.classes[i]))
         .unzip();
-    Ok(Calibration::fit(method, &rows, &classes, k as u32, seed))
+    clf.calibration = Some(Calibration::fit(method, &rows, &classes, k as u32, seed));
+    Ok(clf)
 }

@@ -555,6 +555,11 @@ impl<'d> FoldCounts<'d> {
         })
     }
 
+    /// The counts of every row (the folds' sum).
+    pub fn all(&self) -> &Counts {
+        &self.all
+    }
+
     /// Number of folds.
     pub fn k(&self) -> usize {
         self.k

@@ -6,8 +6,8 @@
 //! corpora with the base model's settings and refits the summed counts
 //! ([`grow::update_with`]); a merge sums the counts of model files ([`grow::merge`]). A
 //! calibrated model needs its rows in memory for cross-validation: they are read into a
-//! [`Dataset`] (with the same progress), counted and fitted, then the map is fitted on
-//! out-of-fold scores ([`fit_calibration`]).
+//! [`Dataset`] (with the same progress) and counted once per fold; the model is fitted on
+//! the folds' sum and the map on out-of-fold scores ([`train_calibrated`]).
 //!
 //! ```
 //! use pitchsift::pipeline::train::{Corpora, Trainer};
@@ -28,7 +28,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use crate::corpus::{describe, Columns, CsvOptions, CsvSource, RawRow, BATCH};
 use crate::error::{Error, Result};
-use crate::eval::crossval::fit_calibration;
+use crate::eval::crossval::train_calibrated;
 use crate::eval::cv::{Dataset, Sources};
 use crate::grow;
 use crate::model_file::{self, Load};
@@ -257,8 +257,8 @@ impl Trainer {
     }
 }
 
-/// A new model with a calibration map: the rows in memory, counted once for the model
-/// and once per fold for the out-of-fold scores the map is fitted on.
+/// A new model with a calibration map: the rows in memory, each counted once, in its
+/// fold; the model is the folds' sum, the map fitted on the out-of-fold scores.
 fn calibrated(
     params: &ValidTrainParams,
     data: &Corpora<'_>,
@@ -274,16 +274,15 @@ fn calibrated(
         progress(Progress::Read { docs, bytes })
     })?;
     progress(Progress::Fitting);
-    let mut clf = rows.train(params, &describe(&data.all()))?;
-    clf.calibration = Some(fit_calibration(
+    train_calibrated(
         &rows,
         params,
+        &describe(&data.all()),
         c.method,
         c.folds,
         c.seed,
         c.min_group,
-    )?);
-    Ok(clf)
+    )
 }
 
 /// Load the model files fully, one at a time, and [`grow::merge`] them.
@@ -361,7 +360,7 @@ mod tests {
     use super::*;
     use crate::grow::update_docs;
     use crate::params::{ModelKind, TrainParams};
-    use crate::test_util::{fit, CORPUS_A as A};
+    use crate::test_util::{fit, CORPUS_A as A, CORPUS_B as B};
 
     /// An in-memory update gives the bytes of the Trainer's update of a CSV of the same rows
     /// (quoted fields, a label with spaces around it, a new label, a new word), and a
@@ -411,6 +410,75 @@ mod tests {
         );
         let err = update_docs(fit(&A, &p), &[("text", " ")]).unwrap_err();
         assert!(err.to_string().contains("document 1: empty label"), "{err}");
+    }
+
+    /// A calibrated model counts each row once, in its fold: its counts and weights are
+    /// those of the same corpora trained without calibration (the folds' sum is exact,
+    /// always-train rows included), whatever the thread count; only the map differs.
+    /// An empty corpus is said to be empty, not too small for the folds.
+    #[test]
+    fn calibrated_model_is_the_plain_model_plus_a_map() {
+        let p = TrainParams::default()
+            .model(ModelKind::Complement)
+            .check()
+            .unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let write = |name: &str, rows: &[(&str, &str)]| {
+            let path = dir.path().join(name);
+            let mut body = String::from("text,label\n");
+            for (t, l) in rows {
+                body.push_str(&format!("{t},{l}\n"));
+            }
+            std::fs::write(&path, body).unwrap();
+            path
+        };
+        let real: Vec<(String, &str)> = (0..12)
+            .map(|i| {
+                let (t, l) = [A[0], A[1], B[0], B[1], B[2], A[2]][i % 6];
+                (format!("{t} {i}"), l)
+            })
+            .collect();
+        let real: Vec<(&str, &str)> = real.iter().map(|(t, l)| (t.as_str(), *l)).collect();
+        let inputs = [write("real.csv", &real)];
+        let always = [write("written.csv", &B)];
+        let data = Corpora {
+            always_train: &always,
+            ..Corpora::new(&inputs)
+        };
+        let plain = Trainer::new(p.clone()).train(&data, &mut |_| {}).unwrap();
+        for threads in [1, 3] {
+            let calibrated = rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .unwrap()
+                .install(|| {
+                    Trainer::new(p.clone())
+                        .calibrate(Some(Calibrate {
+                            folds: 3,
+                            ..Calibrate::new(Method::Isotonic)
+                        }))
+                        .train(&data, &mut |_| {})
+                })
+                .unwrap()
+                .classifier;
+            assert!(calibrated.calibration.is_some());
+            assert_eq!(
+                calibrated.counts, plain.classifier.counts,
+                "threads {threads}"
+            );
+            let mut without = calibrated.clone();
+            without.calibration = None;
+            assert_eq!(
+                crate::model_file::to_bytes(&without).unwrap(),
+                crate::model_file::to_bytes(&plain.classifier).unwrap()
+            );
+        }
+        let empty = [write("empty.csv", &[])];
+        let err = Trainer::new(p)
+            .calibrate(Some(Calibrate::new(Method::Isotonic)))
+            .train(&Corpora::new(&empty), &mut |_| {})
+            .unwrap_err();
+        assert!(matches!(err, Error::EmptyCorpus { .. }), "{err}");
     }
 
     /// Calibration is refused for an update, and corpora for a merge.
