@@ -219,8 +219,6 @@ impl Index {
                     }
                     Some(out)
                 })
-                .collect::<Vec<_>>()
-                .into_iter()
                 .collect()
         };
         // The table's pages are faulted in on one thread while the keys are sorted out:
