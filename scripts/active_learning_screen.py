@@ -59,6 +59,12 @@ Variants (`--variants`, comma-separated; all by default):
                    change (the current model's argmax = the unadapted model's)
   emnoans-L-Rm     emans without the answers (EM from the base model alone, S = 100), scored on
                    the same rows as the others: what the answers add to EM
+  ansbias-L        margin picks, answers folded in at weight 10, then a per-label bias b fitted
+                   to the answers alone: the unadapted model's raw jll of the answered rows,
+                   softmax((jll + b) / T) fitted to their labels by log likelihood with the
+                   penalty L x sum (b / T)^2; the decision is argmax(jll + b) of the updated
+                   model (a bias learnt where the answers are: at the decision boundary)
+  ansbiasonly-L    the same bias on the unadapted model, answers not folded in
   random-cW, random-docsW  seeds 1..--seeds, the baselines for "vs random"
   (--variants em-answers: margin-c10, random-c10, margin-docs10 and a grid of the em* variants)
 
@@ -135,6 +141,7 @@ class Inbox:
         self.docs = {x["label"]: x["documents"] for x in info["labels"]}
         self.T = info["calibration"]["map"]["temperature"]
         self.base = self.predict(self.model, self.pool)
+        self.raw_base = None
         self.order = self.suggest(self.model, self.pool, len(self.ids))
         # Training priors for (c).
         opool = self.write_pool(f"opool-{name}", [r["_row"] for r in others], {r["_row"]: r["text"] for r in others})
@@ -305,6 +312,8 @@ class Inbox:
                    "answers": self.w_answers, "docs5": self.w_docs(5), "docs10": self.w_docs(10),
                    "docs20": self.w_docs(20)}
         copies = 1
+        if kind in ("ansbias", "ansbiasonly"):
+            return self.answer_bias(self.order[:k], kind == "ansbias", float(rule), tag)
         if kind in ("emans", "emhard", "emconf", "emstable", "emnoans"):
             picked = self.order[:k]
             pred, info = self.em_answers(picked, variant, tag)
@@ -347,6 +356,23 @@ class Inbox:
             out["true_shares"] = {l: sum(1 for i in self.ids if self.truth[i] == l) / len(self.ids)
                                   for l in self.labels}
         return out
+
+    def answer_bias(self, picked, update, lam, tag):
+        """A per-label bias fitted to the answers: the unadapted model's raw jll of the
+        answered rows, softmax((jll + b) / T) fitted to their labels by penalised log
+        likelihood (penalty lam x sum (b / T)^2); then argmax(jll + b) of the updated
+        (weight 10) or the unadapted model over the rest."""
+        if self.raw_base is None:
+            self.raw_base = self.predict(self.model, self.pool, raw=True)
+        lp = {i: self.logp(self.raw_base[i]) for i in self.ids}
+        b = fit_bias([lp[i] for i in picked], [self.labels.index(self.truth[i]) for i in picked], self.T, lam)
+        if update:
+            model = self.update(picked, [10] * len(picked), tag)
+            raw = self.predict(model, self.pool, raw=True)
+            os.unlink(model)
+            lp = {i: self.logp(raw[i]) for i in self.ids}
+        pred = {i: self.labels[argmax([v + x for v, x in zip(lp[i], b)])] for i in self.ids}
+        return {**self.score(picked, pred), "bias": dict(zip(self.labels, b))}
 
     def nearest(self, picked, pred, tau):
         """Every message at word 1..2-gram Jaccard >= tau of an answered one takes its label."""
@@ -440,6 +466,27 @@ def softmax(z):
     e = [math.exp(x - m) for x in z]
     s = sum(e)
     return [x / s for x in e]
+
+
+def fit_bias(lp, y, T, lam, steps=800):
+    """Per-label bias b (jll units, mean 0) minimising the answers' negative log
+    likelihood under softmax((lp + b) / T) plus lam x sum (b / T)^2, by gradient descent
+    in u = b / T (step 1 / (0.5 + 2 lam / n): the inverse of a bound on the objective's
+    curvature, so the descent cannot overshoot)."""
+    L = len(lp[0]) if lp else 0
+    u = [0.0] * L
+    n = max(1, len(lp))
+    step = 1 / (0.5 + 2 * lam / n)
+    for _ in range(steps):
+        g = [2 * lam * x / n for x in u]
+        for x, c in zip(lp, y):
+            p = softmax([v / T + w for v, w in zip(x, u)])
+            for j in range(L):
+                g[j] += (p[j] - (1.0 if j == c else 0.0)) / n
+        u = [a - step * d for a, d in zip(u, g)]
+        m = sum(u) / L
+        u = [a - m for a in u]
+    return [T * a for a in u]
 
 
 def em_bias(lp, answered, T, pi_train, iters=500):
