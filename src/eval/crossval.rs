@@ -313,8 +313,11 @@ pub fn train_calibrated(
     }
     let folds = data.folds(k, seed, min_group)?;
     let fold_counts = FoldCounts::new(data, &folds, k, params)?;
-    let mut clf = Classifier::fit(fold_counts.all().clone(), params, inputs)?;
+    // The fit's errors before the folds' work; the fit itself after it, on the counts
+    // of all rows moved out of the folds (not a copy beside them).
+    Classifier::check_fit(fold_counts.all(), params, inputs)?;
     let jll = fold_counts.predict(params.fit())?;
+    let mut clf = Classifier::fit(fold_counts.into_all(), params, inputs)?;
     let (rows, classes): (Vec<Vec<f64>>, Vec<u32>) = (0..data.len())
         .filter(|&i| !data.is_always_train(i))
         .map(|i| (jll[i].clone(), data.classes[i]))

@@ -25,10 +25,10 @@
 use std::path::PathBuf;
 
 use crate::par::*;
-use rustc_hash::FxHashMap;
 
 use crate::corpus::{Columns, CsvOptions, CsvSource, RawRow};
 use crate::error::{Error, Result};
+use crate::features::fingerprint::{fingerprint, Index};
 use crate::nb::classifier::Classifier;
 use crate::nb::counts::{l2_norm_of_hashes, term_hash, tf_weight, CountBuilder, Counts, Doc};
 use crate::nb::model::{fit_counts, select_features};
@@ -451,9 +451,8 @@ struct Fold {
 ///
 /// Kept are the whole dataset's counts and each fold's own; a fold's training set (the
 /// whole minus the fold, [`Counts::minus`]) is built when it is scored and dropped after,
-/// at most as many at a time as there are threads, so memory grows with the counts of
-/// the whole dataset and the threads, not with `k` (`--calibration-folds 15` held fifteen
-/// near-whole tables at once before).
+/// one fold at a time (each step of it parallel), so memory grows with the counts of the
+/// whole dataset, not with `k` or the threads.
 pub struct FoldCounts<'d> {
     data: &'d Dataset,
     folds: &'d [u32],
@@ -560,6 +559,11 @@ impl<'d> FoldCounts<'d> {
         &self.all
     }
 
+    /// The counts of every row, the rest dropped.
+    pub fn into_all(self) -> Counts {
+        self.all
+    }
+
     /// Number of folds.
     pub fn k(&self) -> usize {
         self.k
@@ -583,8 +587,8 @@ impl<'d> FoldCounts<'d> {
     }
 
     /// [`FoldCounts::predict`] for each of `fits` (a grid's settings): each fold's
-    /// training set is built once for all of them. Folds are scored as many at a time as
-    /// there are threads, the settings of a fold in parallel.
+    /// training set is built once for all of them. Folds are scored one at a time, the
+    /// settings of a fold and its rows in parallel.
     pub fn predict_many(&self, fits: &[FitParams]) -> Result<Vec<Vec<Vec<f64>>>> {
         for fit in fits {
             fit.check()?;
@@ -596,22 +600,19 @@ impl<'d> FoldCounts<'d> {
         }
         let labels = &self.data.labels;
         let mut out = vec![vec![Vec::new(); self.data.len()]; fits.len()];
-        let at_once = current_num_threads().max(1);
-        for first in (0..self.k).step_by(at_once) {
-            let scored: Vec<Vec<FoldScores>> = (first..(first + at_once).min(self.k))
-                .into_par_iter()
-                .map(|f| -> Result<_> {
-                    let fold = self.fold(f)?;
-                    fits.par_iter()
-                        .map(|fit| predict_fold(&fold, labels, fit))
-                        .collect()
-                })
+        // One fold at a time, each step of it parallel: a fold's training set and model
+        // are near the size of the whole dataset's, so holding one per thread doubled
+        // the peak memory of a calibrated training for little speed.
+        for f in 0..self.k {
+            let fold = self.fold(f)?;
+            let per_fit: Vec<FoldScores> = fits
+                .par_iter()
+                .map(|fit| predict_fold(&fold, labels, fit))
                 .collect::<Result<_>>()?;
-            for per_fit in scored {
-                for (o, rows) in out.iter_mut().zip(per_fit) {
-                    for (row, jll) in rows {
-                        o[row] = jll;
-                    }
+            drop(fold);
+            for (o, rows) in out.iter_mut().zip(per_fit) {
+                for (row, jll) in rows {
+                    o[row] = jll;
                 }
             }
         }
@@ -650,12 +651,10 @@ fn analyse_held_out(
     train: &Counts,
     params: &ValidTrainParams,
 ) -> Result<Vec<HeldOut>> {
-    let index: FxHashMap<&str, u32> = train
-        .terms
-        .iter()
-        .enumerate()
-        .map(|(i, t)| (t, i as u32))
-        .collect();
+    // The fingerprint table prediction looks terms up in (built in parallel; a
+    // `HashMap<&str, u32>` of a large vocabulary took a serial pass and three times the
+    // memory).
+    let index = Index::for_terms(&train.terms);
     let rows: Vec<usize> = (0..data.len()).filter(|&i| folds[i] == fold).collect();
     let analyzer = Analyzer::new(params.analyzer().clone())?;
     let fit = params.fit();
@@ -668,7 +667,7 @@ fn analyse_held_out(
                 ids.clear();
                 hashes.clear();
                 an.for_each_term(&data.texts[row], |t| {
-                    if let Some(&id) = index.get(t) {
+                    if let Some(id) = index.find(fingerprint(t.as_bytes(), index.seed)) {
                         ids.push(id);
                     }
                     if need_norm {
@@ -726,21 +725,25 @@ fn predict_fold(fold: &Fold, labels: &[String], fit: &FitParams) -> Result<FoldS
     for (f, &t) in selected.iter().enumerate() {
         feature_of[t as usize] = f as u32;
     }
-    let mut local = vec![0.0; train.labels.len()];
-    let mut out = Vec::with_capacity(fold.held_out.len());
-    for d in &fold.held_out {
-        let feats = d.terms.iter().filter_map(|&(t, tf)| {
-            let f = feature_of[t as usize];
-            (f != u32::MAX).then(|| (f, tf_weight(tf, fit.tf) / d.norm))
-        });
-        model.jll_sparse(feats, &mut local);
-        let mut jll = blank.clone();
-        for (c, &v) in local.iter().enumerate() {
-            jll[to_data[c]] = v;
-        }
-        out.push((d.row, jll));
-    }
-    Ok(out)
+    Ok(fold
+        .held_out
+        .par_iter()
+        .map_init(
+            || vec![0.0; train.labels.len()],
+            |local, d| {
+                let feats = d.terms.iter().filter_map(|&(t, tf)| {
+                    let f = feature_of[t as usize];
+                    (f != u32::MAX).then(|| (f, tf_weight(tf, fit.tf) / d.norm))
+                });
+                model.jll_sparse(feats, local);
+                let mut jll = blank.clone();
+                for (c, &v) in local.iter().enumerate() {
+                    jll[to_data[c]] = v;
+                }
+                (d.row, jll)
+            },
+        )
+        .collect())
 }
 
 /// Out-of-fold joint log-likelihoods by stratified `k`-fold cross-validation: for

@@ -86,12 +86,13 @@ impl Classifier {
         self.info.stale.dedup();
     }
 
-    /// Select the vocabulary and fit the model on full statistics.
+    /// The errors [`Classifier::fit`] would return for `counts`, found without fitting
+    /// (a caller with more work to do before the fit reports them first).
     ///
     /// Errors: [`Error::EmptyCorpus`] with no document, [`Error::SingleLabel`] with one
     /// label, [`Error::NoTerms`] with no word in any document, [`Error::InvalidParam`]
     /// when `--min-df` keeps no term (`inputs` names the corpus in those messages).
-    pub fn fit(counts: Counts, params: &ValidTrainParams, inputs: &str) -> Result<Classifier> {
+    pub fn check_fit(counts: &Counts, params: &ValidTrainParams, inputs: &str) -> Result<()> {
         if counts.n_docs() == 0 {
             return Err(Error::EmptyCorpus {
                 inputs: inputs.to_string(),
@@ -103,10 +104,14 @@ impl Classifier {
                 label: counts.labels[0].clone(),
             });
         }
-        let selected = select_features(&counts, params.fit());
         // A model of no feature has no finite weight to store (each label's default
         // divides by a total of zero): no tool could load it, so it is not made.
-        if selected.is_empty() {
+        // (`max_features` is at least 1: a term of `min_df` documents is a feature.)
+        let min_df = params.fit().min_df;
+        if !(0..counts.n_terms())
+            .into_par_iter()
+            .any(|i| counts.df(i) >= min_df)
+        {
             return Err(if counts.n_terms() == 0 {
                 Error::NoTerms {
                     inputs: inputs.to_string(),
@@ -116,10 +121,21 @@ impl Classifier {
                     "{inputs}: no term is kept as a feature: none of the {} terms counted is in \
                      --min-df {} documents; lower --min-df",
                     counts.n_terms(),
-                    params.fit().min_df
+                    min_df
                 ))
             });
         }
+        Ok(())
+    }
+
+    /// Select the vocabulary and fit the model on full statistics.
+    ///
+    /// Errors: [`Error::EmptyCorpus`] with no document, [`Error::SingleLabel`] with one
+    /// label, [`Error::NoTerms`] with no word in any document, [`Error::InvalidParam`]
+    /// when `--min-df` keeps no term (`inputs` names the corpus in those messages).
+    pub fn fit(counts: Counts, params: &ValidTrainParams, inputs: &str) -> Result<Classifier> {
+        Self::check_fit(&counts, params, inputs)?;
+        let selected = select_features(&counts, params.fit());
         let model = fit_sparse(&counts, &selected, params.fit())?;
         let features: Terms = if selected.len() == counts.n_terms() {
             counts.terms.clone()

@@ -229,10 +229,11 @@ impl Counts {
             labels: Vec::new(),
             class_docs: Vec::new(),
             weight_scale_bits: self.weight_scale_bits,
-            terms: Terms::with_capacity(self.terms.len(), self.terms.total_bytes()),
-            offsets: vec![0],
+            terms: Terms::default(),
+            offsets: Vec::with_capacity(self.terms.len() + 1),
             stats: Vec::with_capacity(self.stats.len()),
         };
+        out.offsets.push(0);
         for (c, &d) in docs.iter().enumerate() {
             if d > 0 {
                 new_class[c] = out.labels.len() as u32;
@@ -240,44 +241,84 @@ impl Counts {
                 out.class_docs.push(d);
             }
         }
-        let mut j = 0;
-        for i in 0..self.terms.len() {
-            let start = out.stats.len();
-            let mine = self.term_stats(i);
-            if term_at(&part.terms, j) == Some(self.terms.bytes(i)) {
-                // Both sorted by class, and `to_self` keeps the order of the labels.
-                let mut theirs = part.term_stats(j).iter().peekable();
-                for s in mine {
-                    let mut left = *s;
-                    if let Some(t) =
-                        theirs.next_if(|t| to_self[t.class as usize] == s.class as usize)
-                    {
-                        left.df = left.df.checked_sub(t.df).ok_or_else(not_a_part)?;
-                        left.weight = left.weight.checked_sub(t.weight).ok_or_else(not_a_part)?;
+        // In runs of terms, in parallel: each run's terms and the part's terms between
+        // the run's first term and the next run's (found by binary search) are walked
+        // together; a part's term missing from ours stops its run's walk short.
+        const RUN: usize = 1 << 14;
+        let n = self.terms.len();
+        let part_at = |i: usize| -> usize {
+            if i == 0 {
+                0 // a part's term before all of ours is the first run's to find
+            } else if i >= n {
+                part.terms.len()
+            } else {
+                part.terms
+                    .binary_search(self.terms.bytes(i))
+                    .unwrap_or_else(|j| j)
+            }
+        };
+        let runs: Vec<(Terms, Vec<u64>, Vec<ClassStat>)> = (0..n.div_ceil(RUN))
+            .into_par_iter()
+            .map(|r| {
+                let (i0, i1) = (r * RUN, ((r + 1) * RUN).min(n));
+                let (mut j, j1) = (part_at(i0), part_at(i1));
+                let mut terms = Terms::default();
+                let (mut lens, mut stats) = (Vec::new(), Vec::new());
+                for i in i0..i1 {
+                    let start = stats.len();
+                    let mine = self.term_stats(i);
+                    if j < j1 && part.terms.bytes(j) == self.terms.bytes(i) {
+                        // Both sorted by class, and `to_self` keeps the order of the labels.
+                        let mut theirs = part.term_stats(j).iter().peekable();
+                        for s in mine {
+                            let mut left = *s;
+                            if let Some(t) =
+                                theirs.next_if(|t| to_self[t.class as usize] == s.class as usize)
+                            {
+                                left.df = left.df.checked_sub(t.df).ok_or_else(not_a_part)?;
+                                left.weight =
+                                    left.weight.checked_sub(t.weight).ok_or_else(not_a_part)?;
+                            }
+                            if left.df > 0 {
+                                left.class = new_class[s.class as usize];
+                                stats.push(left);
+                            }
+                        }
+                        if theirs.next().is_some() {
+                            return Err(not_a_part());
+                        }
+                        j += 1;
+                    } else {
+                        stats.extend(mine.iter().map(|s| ClassStat {
+                            class: new_class[s.class as usize],
+                            ..*s
+                        }));
                     }
-                    if left.df > 0 {
-                        left.class = new_class[s.class as usize];
-                        out.stats.push(left);
+                    if stats.len() > start {
+                        terms.push(self.terms.get(i));
+                        lens.push((stats.len() - start) as u64);
                     }
                 }
-                if theirs.next().is_some() {
+                if j != j1 {
                     return Err(not_a_part());
                 }
-                j += 1;
-            } else {
-                out.stats.extend(mine.iter().map(|s| ClassStat {
-                    class: new_class[s.class as usize],
-                    ..*s
-                }));
-            }
-            if out.stats.len() > start {
-                out.terms.push(self.terms.get(i));
-                out.offsets.push(out.stats.len() as u64);
-            }
-        }
-        if j != part.terms.len() {
+                Ok((terms, lens, stats))
+            })
+            .collect::<Result<_>>()?;
+        if n == 0 && !part.terms.is_empty() {
             return Err(not_a_part());
         }
+        let mut term_runs = Vec::with_capacity(runs.len());
+        let mut end = 0u64;
+        for (terms, lens, stats) in runs {
+            term_runs.push(terms);
+            for l in lens {
+                end += l;
+                out.offsets.push(end);
+            }
+            out.stats.extend_from_slice(&stats);
+        }
+        out.terms = Terms::concat(&term_runs);
         Ok(out)
     }
 }
@@ -1854,6 +1895,40 @@ mod tests {
             &[("buy now", "sales"), ("buy now", "sales")],
         ] {
             assert!(part0.minus(&count(other, &p)).is_err(), "{other:?}");
+        }
+    }
+
+    /// `minus` walks the terms in runs of 2^14 in parallel: a vocabulary of about three
+    /// runs gives the same counts as counting the rest, and a term the whole lacks is
+    /// found wherever it falls (before every term, inside a later run, after every term).
+    #[test]
+    fn minus_over_many_runs_equals_counting_the_rest() {
+        let p = TrainParams::default().check().unwrap();
+        let docs: Vec<(String, &str)> = (0..12_000)
+            .map(|i| {
+                let label = ["a", "b", "c"][i % 3];
+                (format!("u{i} v{i} w{i} x{i} common"), label)
+            })
+            .collect();
+        let of = |keep: &dyn Fn(usize) -> bool| -> Vec<(&str, &str)> {
+            docs.iter()
+                .enumerate()
+                .filter(|&(i, _)| keep(i))
+                .map(|(_, (t, l))| (t.as_str(), *l))
+                .collect()
+        };
+        let all = count(&of(&|_| true), &p);
+        assert!(all.n_terms() > 3 * (1 << 14), "{}", all.n_terms());
+        for f in 0..3 {
+            let part = count(&of(&|i| i % 3 == f || i % 7 == 0), &p);
+            let rest = count(&of(&|i| !(i % 3 == f || i % 7 == 0)), &p);
+            assert_eq!(all.minus(&part).unwrap(), rest, "part {f}");
+        }
+        let part = of(&|i| i % 5 == 0);
+        for foreign in ["0first", "aaa", "v7000zz", "zzz"] {
+            let mut other = part.clone();
+            other.push((foreign, "a"));
+            assert!(all.minus(&count(&other, &p)).is_err(), "{foreign}");
         }
     }
 

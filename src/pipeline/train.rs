@@ -415,7 +415,8 @@ mod tests {
     /// A calibrated model counts each row once, in its fold: its counts and weights are
     /// those of the same corpora trained without calibration (the folds' sum is exact,
     /// always-train rows included), whatever the thread count; only the map differs.
-    /// An empty corpus is said to be empty, not too small for the folds.
+    /// An empty corpus is said to be empty, not too small for the folds, and the fit's
+    /// other errors are the plain training's.
     #[test]
     fn calibrated_model_is_the_plain_model_plus_a_map() {
         let p = TrainParams::default()
@@ -474,11 +475,24 @@ mod tests {
             );
         }
         let empty = [write("empty.csv", &[])];
-        let err = Trainer::new(p)
+        let err = Trainer::new(p.clone())
             .calibrate(Some(Calibrate::new(Method::Isotonic)))
             .train(&Corpora::new(&empty), &mut |_| {})
             .unwrap_err();
         assert!(matches!(err, Error::EmptyCorpus { .. }), "{err}");
+        // The fit's own errors (checked before the folds' work, the fit itself comes
+        // after it): a --min-df no term reaches is the same error with or without
+        // calibration.
+        let rare = TrainParams::default().min_df(1000).check().unwrap();
+        let plain = Trainer::new(rare.clone())
+            .train(&data, &mut |_| {})
+            .unwrap_err();
+        let calibrated = Trainer::new(rare)
+            .calibrate(Some(Calibrate::new(Method::Isotonic)))
+            .train(&data, &mut |_| {})
+            .unwrap_err();
+        assert!(plain.to_string().contains("--min-df 1000"), "{plain}");
+        assert_eq!(calibrated.to_string(), plain.to_string());
     }
 
     /// Calibration is refused for an update, and corpora for a merge.
