@@ -11,7 +11,7 @@ use crate::features::fingerprint::{fingerprint, Index};
 use crate::features::terms::{StoredTerms, Terms};
 use crate::nb::calibrate::Calibration;
 pub use crate::nb::calibrate::Prediction;
-use crate::nb::counts::{l2_norm_of_hashes, tf_weight, Counts};
+use crate::nb::counts::{l2_norm, tf_weight, Counts};
 use crate::nb::model::{fit_sparse, select_features, SparseModel};
 use crate::params::{DocNorm, TermWeight, ValidTrainParams};
 use crate::text::Analyzer;
@@ -280,8 +280,9 @@ impl Classifier {
             analyzer: Analyzer::new(self.params.analyzer().clone())
                 .expect("analyzer settings checked at load"),
             feats: Vec::new(),
-            hashes: Vec::new(),
             keys: Vec::new(),
+            tfs: Vec::new(),
+            norm_buf: Vec::new(),
             jll: vec![0.0; self.labels.len()],
         }
     }
@@ -306,9 +307,11 @@ pub struct Scorer<'m> {
     index: &'m Index,
     analyzer: Analyzer,
     feats: Vec<u32>,
-    hashes: Vec<u64>,
     /// The document's keys, looked up together ([`Index::find_each`]).
     keys: Vec<u64>,
+    /// The frequency of each distinct key, and a buffer for the norm.
+    tfs: Vec<u32>,
+    norm_buf: Vec<u32>,
     jll: Vec<f64>,
 }
 
@@ -322,56 +325,61 @@ impl<'m> Scorer<'m> {
     /// written into the scorer's buffer; returns them.
     pub fn features(&mut self, text: &str) -> Vec<(u32, f64)> {
         let fit = self.clf.params.fit();
-        let need_norm = fit.norm == DocNorm::L2;
-        let (mut feats, mut hashes) = (
-            std::mem::take(&mut self.feats),
-            std::mem::take(&mut self.hashes),
+        let (mut keys, mut tfs) = (
+            std::mem::take(&mut self.keys),
+            std::mem::take(&mut self.tfs),
         );
-        feats.clear();
-        hashes.clear();
-        self.each_term(text, |id, h| {
-            if let Some(id) = id {
-                feats.push(id);
+        self.keys_of(text, &mut keys);
+        // Equal keys are one term: counted once sorted, each distinct term looked up
+        // once (the occurrences of a message's common words were looked up each).
+        keys.sort_unstable();
+        tfs.clear();
+        let mut n = 0;
+        for i in 0..keys.len() {
+            if n > 0 && keys[n - 1] == keys[i] {
+                tfs[n - 1] += 1;
+            } else {
+                keys[n] = keys[i];
+                tfs.push(1);
+                n += 1;
             }
-            if need_norm {
-                hashes.push(h);
-            }
-        });
-        feats.sort_unstable();
-        let norm = if need_norm {
-            l2_norm_of_hashes(&mut hashes, fit.tf)
+        }
+        keys.truncate(n);
+        // Over every term, known or not (the same norm as the document's at training).
+        let norm = if fit.norm == DocNorm::L2 {
+            l2_norm(tfs.iter().copied(), &mut self.norm_buf, fit.tf)
         } else {
             1.0
         };
-        let mut out = Vec::new();
+        let mut found: Vec<(u32, u32)> = Vec::with_capacity(n);
         let mut i = 0;
-        while i < feats.len() {
-            let j = i + feats[i..].iter().take_while(|&&f| f == feats[i]).count();
-            out.push((feats[i], tf_weight((j - i) as u32, fit.tf) / norm));
-            i = j;
-        }
-        (self.feats, self.hashes) = (feats, hashes);
-        out
+        self.index.find_each(&keys, |id, _| {
+            if let Some(id) = id {
+                found.push((id, tfs[i]));
+            }
+            i += 1;
+        });
+        found.sort_unstable();
+        (self.keys, self.tfs) = (keys, tfs);
+        found
+            .into_iter()
+            .map(|(id, tf)| (id, tf_weight(tf, fit.tf) / norm))
+            .collect()
     }
 
-    /// Call `f(feature id, key)` for every term of `text`, in order. The key is the
-    /// term's fingerprint (exact vocabulary) or its bucket (feature hashing): equal keys
-    /// are one term, which the L2 norm groups by. Hashed models never write a term.
+    /// The key of every term of `text`, in order, written into `keys`: the term's
+    /// fingerprint (exact vocabulary) or its bucket (feature hashing). Equal keys are
+    /// one term. Hashed models never write a term.
     #[inline]
-    fn each_term(&mut self, text: &str, f: impl FnMut(Option<u32>, u64)) {
-        let ix = self.index;
-        let mut keys = std::mem::take(&mut self.keys);
+    fn keys_of(&mut self, text: &str, keys: &mut Vec<u64>) {
         keys.clear();
         if self.clf.params.analyzer().hash_bits.is_some() {
             self.analyzer.for_each_bucket(text, |b| keys.push(b));
         } else {
-            let seed = ix.seed;
+            let seed = self.index.seed;
             self.analyzer
                 .for_each_term(text, |t| keys.push(fingerprint(t.as_bytes(), seed)));
         }
-        // All the document's keys first, then their lookups with the slots prefetched.
-        ix.find_each(&keys, f);
-        self.keys = keys;
     }
 
     /// Joint log-likelihood of every label.
@@ -379,10 +387,15 @@ impl<'m> Scorer<'m> {
         let fit = self.clf.params.fit();
         if fit.tf == TermWeight::Raw && fit.norm == DocNorm::None {
             // Raw counts: each occurrence adds its row; no grouping needed.
-            let mut feats = std::mem::take(&mut self.feats);
+            let (mut feats, mut keys) = (
+                std::mem::take(&mut self.feats),
+                std::mem::take(&mut self.keys),
+            );
             feats.clear();
-            self.each_term(text, |id, _| feats.extend(id));
-            self.feats = feats;
+            self.keys_of(text, &mut keys);
+            // All the document's keys first, then their lookups with the slots prefetched.
+            self.index.find_each(&keys, |id, _| feats.extend(id));
+            (self.feats, self.keys) = (feats, keys);
             let model = &self.clf.model;
             model.prefetch(self.feats.iter().copied());
             model.jll(self.feats.iter().map(|&f| (f, 1.0)), &mut self.jll);
