@@ -399,19 +399,26 @@ impl<S: Read + Write + Seek> Builder<S> {
 
     /// Horizontal bars: count and share of each label.
     fn share_chart(&self) -> String {
+        // Two drawings: a wide one, and a narrow one that a phone shows at its own size
+        // (the wide one scaled to a phone's width had 5-6 px text).
+        self.share_svg("chart wide", 720, 430.0) + &self.share_svg("chart narrow", 340, 100.0)
+    }
+
+    /// The share chart `w` units wide, bars up to `bar` units long.
+    fn share_svg(&self, class: &str, w: usize, bar: f64) -> String {
         let total = self.total().max(1);
         let max = self.counts.iter().copied().max().unwrap_or(0).max(1);
-        let (row, w) = (34, 720);
+        let row = 34;
         let height = row * self.labels.len() + 10;
         let mut s = String::new();
         let _ = write!(
             s,
-            "<svg class=\"chart\" viewBox=\"0 0 {w} {height}\" width=\"{w}\" height=\"{height}\" \
+            "<svg class=\"{class}\" viewBox=\"0 0 {w} {height}\" width=\"{w}\" height=\"{height}\" \
              role=\"img\" aria-label=\"messages per label\">"
         );
         for (i, l) in self.labels.iter().enumerate() {
             let y = i * row + 5;
-            let bw = (self.counts[i] as f64 / max as f64 * 430.0).max(1.0);
+            let bw = (self.counts[i] as f64 / max as f64 * bar).max(1.0);
             let share = 100.0 * self.counts[i] as f64 / total as f64;
             let _ = write!(
                 s,
@@ -799,6 +806,7 @@ main{padding:18px 32px 40px;max-width:1180px;margin:0 auto}
 section{background:#fff;border:1px solid var(--line);border-radius:8px;padding:18px 20px;margin-bottom:18px;overflow-x:auto}
 /* A chart keeps its size in a wide window and scales down (its viewBox) in a narrow one. */
 .chart{max-width:100%;height:auto}
+.chart.narrow{display:none}
 .chart text{font-size:12px;fill:var(--fg)}
 .chart .lab{font-size:14px}
 .chart .val{fill:var(--muted)}
@@ -844,6 +852,8 @@ tr.unsure td{background:#fff8e1}
 /* A narrow window (a phone): each message a card (sender, label, confidence; date; text)
    as wide as the page, instead of five columns with the text squeezed off to the right. */
 @media (max-width:640px){
+.chart.wide{display:none}
+.chart.narrow{display:block}
 header{padding:16px 14px 12px}
 main{padding:12px 8px 28px}
 section{padding:14px 12px}

@@ -763,7 +763,8 @@ fn report_table_sorts_names_alphabetically() {
 
 /// The charts scale down to a phone's width (390 px), with nothing to scroll sideways,
 /// and keep their size on a desktop window: they were 720 and 860 px wide whatever the
-/// window, and their sections scrolled sideways on a phone.
+/// window, and their sections scrolled sideways on a phone. The share chart has a narrow
+/// drawing for a phone, shown at its own size: the wide one scaled down had 7 px labels.
 #[test]
 fn report_charts_fit_a_phone_and_keep_their_desktop_size() {
     let Some(bin) = browser_or_skip() else {
@@ -772,11 +773,19 @@ fn report_charts_fit_a_phone_and_keep_their_desktop_size() {
     let dir = tempfile::tempdir().unwrap();
     let folder = export(dir.path(), 30);
     let report = report_of(dir.path(), &["--linkedin", s(&folder)]);
-    let sizes = "Array.from(document.querySelectorAll('svg.chart')).map(function(c){\
+    // The charts shown: size, sideways scroll of the section, its width, the drawing's
+    // own width and height.
+    let sizes = "Array.from(document.querySelectorAll('svg.chart')).filter(function(c){\
+         return c.getBoundingClientRect().width>0}).map(function(c){\
          var r=c.getBoundingClientRect(),s=c.closest('section');\
-         return [r.width,r.height,s.scrollWidth-s.clientWidth,s.clientWidth]})";
+         return [r.width,r.height,s.scrollWidth-s.clientWidth,s.clientWidth,\
+         c.width.baseVal.value,c.height.baseVal.value]})";
+    let label_px =
+        "Array.from(document.querySelectorAll('svg.chart text.lab')).filter(function(t){\
+         return t.getBoundingClientRect().height>0}).map(function(t){\
+         return t.getBoundingClientRect().height})";
     let mut b = open_report(&bin, (1280, 900), &report);
-    let desk: Vec<[f64; 4]> = serde_json::from_value(b.eval(sizes)).unwrap();
+    let desk: Vec<[f64; 6]> = serde_json::from_value(b.eval(sizes)).unwrap();
     assert_eq!(desk.len(), 2);
     assert_eq!((desk[0][0], desk[0][1]), (720.0, 180.0), "the share chart");
     assert_eq!((desk[1][0], desk[1][1]), (860.0, 270.0), "the month chart");
@@ -794,8 +803,21 @@ fn report_charts_fit_a_phone_and_keep_their_desktop_size() {
         Duration::from_secs(30)
     ));
     assert_eq!(b.eval("window.innerWidth"), 390);
-    let phone: Vec<[f64; 4]> = serde_json::from_value(b.eval(sizes)).unwrap();
-    for (c, d) in phone.iter().zip(&desk) {
+    let phone: Vec<[f64; 6]> = serde_json::from_value(b.eval(sizes)).unwrap();
+    assert_eq!(phone.len(), 2);
+    assert_eq!(
+        (phone[0][4], phone[0][5]),
+        (340.0, 180.0),
+        "the narrow share chart"
+    );
+    assert_eq!(phone[0][0], 340.0, "the narrow share chart at its own size");
+    let labels: Vec<f64> = serde_json::from_value(b.eval(label_px)).unwrap();
+    assert_eq!(labels.len(), 5);
+    assert!(
+        labels.iter().all(|&h| h >= 12.0),
+        "labels {labels:?} px high"
+    );
+    for c in &phone {
         assert!(
             c[2] <= 0.5,
             "a chart's section scrolls sideways by {} px",
@@ -807,11 +829,8 @@ fn report_charts_fit_a_phone_and_keep_their_desktop_size() {
             c[0],
             c[3]
         );
-        // Scaled, not cut or squashed: the desktop's proportions.
-        assert!(
-            (c[1] / c[0] - d[1] / d[0]).abs() < 0.01,
-            "{c:?} against {d:?}"
-        );
+        // Scaled, not cut or squashed: the drawing's proportions.
+        assert!((c[1] / c[0] - c[5] / c[4]).abs() < 0.01, "{c:?}");
     }
     assert_eq!(
         b.eval("document.documentElement.scrollWidth<=window.innerWidth"),
