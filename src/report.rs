@@ -439,6 +439,91 @@ impl<S: Read + Write + Seek> Builder<S> {
         s
     }
 
+    /// The month chart `w` units wide, with at most about `names` month names under it.
+    fn month_svg(
+        &self,
+        class: &str,
+        w: f64,
+        names: usize,
+        months: &[(String, &Vec<u64>)],
+    ) -> String {
+        let n = months.len();
+        let (ch, left, top) = (220.0, 44.0, 10.0);
+        let slot = (w - left - 10.0) / n as f64;
+        let bar = (slot * 0.8).clamp(1.0, 48.0);
+        let most = months
+            .iter()
+            .map(|(_, v)| v.iter().sum::<u64>())
+            .max()
+            .unwrap_or(1)
+            .max(1);
+        // Four gridlines at a round step (1, 2 or 5 times a power of ten).
+        let mut step = 1u64;
+        while step * 4 < most {
+            step = match step.to_string().as_bytes()[0] {
+                b'1' => step * 2,
+                b'2' => step / 2 * 5,
+                _ => step * 2,
+            };
+        }
+        let max = step * 4;
+        let mut s = String::new();
+        let height = top + ch + 40.0;
+        let _ = write!(
+            s,
+            "<svg class=\"{class}\" viewBox=\"0 0 {w} {height}\" width=\"{w}\" height=\"{height}\" \
+             role=\"img\" aria-label=\"messages per month and label\">"
+        );
+        for k in 0..=4 {
+            let v = step * k;
+            let y = top + ch - ch * k as f64 / 4.0;
+            let _ = write!(
+                s,
+                "<line x1=\"{left}\" x2=\"{w}\" y1=\"{y:.1}\" y2=\"{y:.1}\" class=\"grid\"/>\
+                 <text x=\"{tx}\" y=\"{ty:.1}\" text-anchor=\"end\" class=\"axis\">{v}</text>",
+                tx = left - 6.0,
+                ty = y + 4.0
+            );
+        }
+        let every = n.div_ceil(names);
+        for (j, (month, v)) in months.iter().enumerate() {
+            let x = left + j as f64 * slot + (slot - bar) / 2.0;
+            let mut y = top + ch;
+            let total: u64 = v.iter().sum();
+            let _ = write!(s, "<g><title>{} \u{2014} {}", escape(month), group(total));
+            for (i, l) in self.labels.iter().enumerate() {
+                if v[i] > 0 {
+                    let _ = write!(s, "; {}: {}", escape(l), group(v[i]));
+                }
+            }
+            s.push_str("</title>");
+            for (i, l) in self.labels.iter().enumerate() {
+                if v[i] == 0 {
+                    continue;
+                }
+                let bh = ch * v[i] as f64 / max as f64;
+                y -= bh;
+                let _ = write!(
+                    s,
+                    "<rect x=\"{x:.1}\" y=\"{y:.1}\" width=\"{bar:.1}\" height=\"{bh:.1}\" fill=\"{}\"/>",
+                    color(l, i)
+                );
+            }
+            s.push_str("</g>");
+            if j % every == 0 {
+                let _ = write!(
+                    s,
+                    "<text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"middle\" class=\"axis\">{}</text>",
+                    x + bar / 2.0,
+                    top + ch + 16.0,
+                    escape(month)
+                );
+            }
+        }
+        s.push_str("</svg>");
+        s
+    }
+
     /// Stacked columns per month.
     fn month_chart(&self) -> String {
         if self.months.is_empty() {
@@ -478,80 +563,10 @@ impl<S: Read + Write + Seek> Builder<S> {
             }
             out
         };
-        let n = months.len();
-        let (w, ch, left, top) = (860.0, 220.0, 44.0, 10.0);
-        let slot = (w - left - 10.0) / n as f64;
-        let bar = (slot * 0.8).clamp(1.0, 48.0);
-        let most = months
-            .iter()
-            .map(|(_, v)| v.iter().sum::<u64>())
-            .max()
-            .unwrap_or(1)
-            .max(1);
-        // Four gridlines at a round step (1, 2 or 5 times a power of ten).
-        let mut step = 1u64;
-        while step * 4 < most {
-            step = match step.to_string().as_bytes()[0] {
-                b'1' => step * 2,
-                b'2' => step / 2 * 5,
-                _ => step * 2,
-            };
-        }
-        let max = step * 4;
-        let mut s = String::new();
-        let height = top + ch + 40.0;
-        let _ = write!(
-            s,
-            "<svg class=\"chart\" viewBox=\"0 0 {w} {height}\" width=\"{w}\" height=\"{height}\" \
-             role=\"img\" aria-label=\"messages per month and label\">"
-        );
-        for k in 0..=4 {
-            let v = step * k;
-            let y = top + ch - ch * k as f64 / 4.0;
-            let _ = write!(
-                s,
-                "<line x1=\"{left}\" x2=\"{w}\" y1=\"{y:.1}\" y2=\"{y:.1}\" class=\"grid\"/>\
-                 <text x=\"{tx}\" y=\"{ty:.1}\" text-anchor=\"end\" class=\"axis\">{v}</text>",
-                tx = left - 6.0,
-                ty = y + 4.0
-            );
-        }
-        let every = n.div_ceil(12);
-        for (j, (month, v)) in months.iter().enumerate() {
-            let x = left + j as f64 * slot + (slot - bar) / 2.0;
-            let mut y = top + ch;
-            let total: u64 = v.iter().sum();
-            let _ = write!(s, "<g><title>{} \u{2014} {}", escape(month), group(total));
-            for (i, l) in self.labels.iter().enumerate() {
-                if v[i] > 0 {
-                    let _ = write!(s, "; {}: {}", escape(l), group(v[i]));
-                }
-            }
-            s.push_str("</title>");
-            for (i, l) in self.labels.iter().enumerate() {
-                if v[i] == 0 {
-                    continue;
-                }
-                let bh = ch * v[i] as f64 / max as f64;
-                y -= bh;
-                let _ = write!(
-                    s,
-                    "<rect x=\"{x:.1}\" y=\"{y:.1}\" width=\"{bar:.1}\" height=\"{bh:.1}\" fill=\"{}\"/>",
-                    color(l, i)
-                );
-            }
-            s.push_str("</g>");
-            if j % every == 0 {
-                let _ = write!(
-                    s,
-                    "<text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"middle\" class=\"axis\">{}</text>",
-                    x + bar / 2.0,
-                    top + ch + 16.0,
-                    escape(month)
-                );
-            }
-        }
-        s.push_str("</svg>");
+        // Two drawings, as the share chart: a wide one, and a narrow one that a phone
+        // shows at its own size, with fewer month names under it.
+        let mut s = self.month_svg("chart wide", 860.0, 12, &months);
+        s.push_str(&self.month_svg("chart narrow", 340.0, 4, &months));
         s.push_str(&self.legend());
         if left_out > 0 {
             let _ = write!(
@@ -1132,7 +1147,8 @@ mod tests {
             "{chart}"
         );
         assert!(chart.contains("<title>2024-03 \u{2014} 1;"), "{chart}");
-        assert_eq!(chart.matches("<g><title>").count(), MAX_MONTHS as usize);
+        // In each of the two drawings (wide and narrow).
+        assert_eq!(chart.matches("<g><title>").count(), 2 * MAX_MONTHS as usize);
         assert!(
             chart.contains("<g><title>1925-12 \u{2014} 0</title>"),
             "{chart}"
@@ -1145,7 +1161,8 @@ mod tests {
             b.add(&Row::new(date, "", "text", 0, 0.9, vec![])).unwrap();
         }
         let chart = b.month_chart();
-        assert_eq!(chart.matches("<g><title>").count(), MAX_MONTHS as usize);
+        // In each of the two drawings (wide and narrow).
+        assert_eq!(chart.matches("<g><title>").count(), 2 * MAX_MONTHS as usize);
         assert!(chart.contains("<g><title>1925-12 \u{2014} 1;"));
         assert!(!chart.contains("not charted"));
     }

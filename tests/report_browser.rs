@@ -763,8 +763,9 @@ fn report_table_sorts_names_alphabetically() {
 
 /// The charts scale down to a phone's width (390 px), with nothing to scroll sideways,
 /// and keep their size on a desktop window: they were 720 and 860 px wide whatever the
-/// window, and their sections scrolled sideways on a phone. The share chart has a narrow
-/// drawing for a phone, shown at its own size: the wide one scaled down had 7 px labels.
+/// window, and their sections scrolled sideways on a phone. Each chart has a narrow
+/// drawing for a phone, shown at its own size: the wide ones scaled down had 7 px labels
+/// and 5 px axis text.
 #[test]
 fn report_charts_fit_a_phone_and_keep_their_desktop_size() {
     let Some(bin) = browser_or_skip() else {
@@ -780,10 +781,13 @@ fn report_charts_fit_a_phone_and_keep_their_desktop_size() {
          var r=c.getBoundingClientRect(),s=c.closest('section');\
          return [r.width,r.height,s.scrollWidth-s.clientWidth,s.clientWidth,\
          c.width.baseVal.value,c.height.baseVal.value]})";
-    let label_px =
-        "Array.from(document.querySelectorAll('svg.chart text.lab')).filter(function(t){\
-         return t.getBoundingClientRect().height>0}).map(function(t){\
-         return t.getBoundingClientRect().height})";
+    let text_px = |class: &str| {
+        format!(
+            "Array.from(document.querySelectorAll('svg.chart text.{class}')).filter(function(t){{\
+             return t.getBoundingClientRect().height>0}}).map(function(t){{\
+             return t.getBoundingClientRect().height}})"
+        )
+    };
     let mut b = open_report(&bin, (1280, 900), &report);
     let desk: Vec<[f64; 6]> = serde_json::from_value(b.eval(sizes)).unwrap();
     assert_eq!(desk.len(), 2);
@@ -811,11 +815,23 @@ fn report_charts_fit_a_phone_and_keep_their_desktop_size() {
         "the narrow share chart"
     );
     assert_eq!(phone[0][0], 340.0, "the narrow share chart at its own size");
-    let labels: Vec<f64> = serde_json::from_value(b.eval(label_px)).unwrap();
+    assert_eq!(
+        (phone[1][4], phone[1][5]),
+        (340.0, 270.0),
+        "the narrow month chart"
+    );
+    assert_eq!(phone[1][0], 340.0, "the narrow month chart at its own size");
+    let labels: Vec<f64> = serde_json::from_value(b.eval(&text_px("lab"))).unwrap();
     assert_eq!(labels.len(), 5);
     assert!(
         labels.iter().all(|&h| h >= 12.0),
         "labels {labels:?} px high"
+    );
+    let axis: Vec<f64> = serde_json::from_value(b.eval(&text_px("axis"))).unwrap();
+    assert!(axis.len() >= 6, "{axis:?}");
+    assert!(
+        axis.iter().all(|&h| h >= 11.0),
+        "axis text {axis:?} px high"
     );
     for c in &phone {
         assert!(
