@@ -30,7 +30,7 @@ use crate::corpus::{Columns, CsvOptions, CsvSource, RawRow};
 use crate::error::{Error, Result};
 use crate::features::fingerprint::{fingerprint, Index};
 use crate::nb::classifier::Classifier;
-use crate::nb::counts::{l2_norm_of_hashes, term_hash, tf_weight, CountBuilder, Counts, Doc};
+use crate::nb::counts::{count_keys, l2_norm, tf_weight, CountBuilder, Counts, Doc};
 use crate::nb::model::{fit_counts, select_features};
 use crate::params::{DocNorm, FitParams, Prior, ValidTrainParams};
 use crate::text::{Analyzer, AnalyzerConfig};
@@ -662,29 +662,17 @@ fn analyse_held_out(
     Ok(rows
         .par_iter()
         .map_init(
-            || (analyzer.clone(), Vec::<u32>::new(), Vec::<u64>::new()),
-            |(an, ids, hashes), &row| {
-                ids.clear();
-                hashes.clear();
+            || (analyzer.clone(), Vec::new(), Vec::new(), Vec::new()),
+            |(an, keys, tfs, buf), &row| {
+                keys.clear();
                 an.for_each_term(&data.texts[row], |t| {
-                    if let Some(id) = index.find(fingerprint(t.as_bytes(), index.seed)) {
-                        ids.push(id);
-                    }
-                    if need_norm {
-                        hashes.push(term_hash(t));
-                    }
+                    keys.push(fingerprint(t.as_bytes(), index.seed))
                 });
-                ids.sort_unstable();
-                let mut terms: Vec<(u32, u32)> = Vec::new();
-                for &id in ids.iter() {
-                    match terms.last_mut() {
-                        Some((last, tf)) if *last == id => *tf += 1,
-                        _ => terms.push((id, 1)),
-                    }
-                }
-                // Grouped by hash, exactly as the scorer does at prediction time.
+                // Grouped by key, exactly as the scorer does at prediction time.
+                count_keys(keys, tfs);
+                let terms = index.find_counted(keys, tfs);
                 let norm = if need_norm {
-                    l2_norm_of_hashes(hashes, fit.tf)
+                    l2_norm(tfs.iter().copied(), buf, fit.tf)
                 } else {
                     1.0
                 };

@@ -354,6 +354,22 @@ impl Index {
         }
     }
 
+    /// `(feature id, tfs[i])` for every `keys[i]` found, sorted by feature id: a
+    /// document's features from its distinct keys and their frequencies (see
+    /// `nb::counts::count_keys`), the keys looked up as [`Index::find_each`] does.
+    pub fn find_counted(&self, keys: &[u64], tfs: &[u32]) -> Vec<(u32, u32)> {
+        let mut found = Vec::with_capacity(keys.len());
+        let mut tf = tfs.iter();
+        self.find_each(keys, |id, _| {
+            let n = tf.next().copied().unwrap_or(0);
+            if let Some(id) = id {
+                found.push((id, n));
+            }
+        });
+        found.sort_unstable();
+        found
+    }
+
     /// Check a table read from a file for `n` features: its shape (the slot contents
     /// need no check: [`Index::find`] answers only ids below `n`).
     pub fn validate(&self, n: usize) -> Result<(), String> {

@@ -11,7 +11,7 @@ use crate::features::fingerprint::{fingerprint, Index};
 use crate::features::terms::{StoredTerms, Terms};
 use crate::nb::calibrate::Calibration;
 pub use crate::nb::calibrate::Prediction;
-use crate::nb::counts::{l2_norm, tf_weight, Counts};
+use crate::nb::counts::{count_keys, l2_norm, tf_weight, Counts};
 use crate::nb::model::{fit_sparse, select_features, SparseModel};
 use crate::params::{DocNorm, TermWeight, ValidTrainParams};
 use crate::text::Analyzer;
@@ -332,34 +332,14 @@ impl<'m> Scorer<'m> {
         self.keys_of(text, &mut keys);
         // Equal keys are one term: counted once sorted, each distinct term looked up
         // once (the occurrences of a message's common words were looked up each).
-        keys.sort_unstable();
-        tfs.clear();
-        let mut n = 0;
-        for i in 0..keys.len() {
-            if n > 0 && keys[n - 1] == keys[i] {
-                tfs[n - 1] += 1;
-            } else {
-                keys[n] = keys[i];
-                tfs.push(1);
-                n += 1;
-            }
-        }
-        keys.truncate(n);
+        count_keys(&mut keys, &mut tfs);
         // Over every term, known or not (the same norm as the document's at training).
         let norm = if fit.norm == DocNorm::L2 {
             l2_norm(tfs.iter().copied(), &mut self.norm_buf, fit.tf)
         } else {
             1.0
         };
-        let mut found: Vec<(u32, u32)> = Vec::with_capacity(n);
-        let mut i = 0;
-        self.index.find_each(&keys, |id, _| {
-            if let Some(id) = id {
-                found.push((id, tfs[i]));
-            }
-            i += 1;
-        });
-        found.sort_unstable();
+        let found = self.index.find_counted(&keys, &tfs);
         (self.keys, self.tfs) = (keys, tfs);
         found
             .into_iter()

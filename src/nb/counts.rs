@@ -1336,18 +1336,14 @@ pub(crate) fn term_hash(term: &str) -> u64 {
     z ^ (z >> 31)
 }
 
-/// Euclidean norm of a document's transformed term weights, from the hashes of all its
-/// term occurrences (sorted in place; equal hashes are one term): the frequencies of its
-/// distinct terms through [`l2_norm`], so prediction and cross-validation normalise
-/// exactly as counting does.
-pub(crate) fn l2_norm_of_hashes(hashes: &mut [u64], w: TermWeight) -> f64 {
-    hashes.sort_unstable();
-    let mut buf = Vec::new();
-    l2_norm(
-        hashes.chunk_by(|a, b| a == b).map(|g| g.len() as u32),
-        &mut buf,
-        w,
-    )
+/// Sort a document's term keys (one per occurrence) and leave each distinct key once,
+/// its number of occurrences at the same place in `tfs`: the term frequencies that
+/// scoring and the L2 norm group by.
+pub(crate) fn count_keys(keys: &mut Vec<u64>, tfs: &mut Vec<u32>) {
+    keys.sort_unstable();
+    tfs.clear();
+    tfs.extend(keys.chunk_by(|a, b| a == b).map(|g| g.len() as u32));
+    keys.dedup();
 }
 
 /// Transformed weight of a term with frequency `tf`, before length normalisation.
